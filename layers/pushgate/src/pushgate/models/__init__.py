@@ -1,0 +1,1 @@
+"""Domain entities shared by services and repositories."""

@@ -1,0 +1,1 @@
+"""DynamoDB adapters over the single main table."""

@@ -1,0 +1,53 @@
+"""``python -m pushgate_local dev|demo``: run the local stack, or walk it once and stop."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from pushgate_local.demo import run_demo
+from pushgate_local.runtime import LocalRuntime, RuntimeConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _serve(runtime: LocalRuntime) -> int:
+    stop = threading.Event()
+
+    def request_stop(signum: int, _: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    settings = runtime.local_settings()
+    print("Pushgate local runtime is up (Ctrl-C stops everything):")
+    for key in ("api_url", "dynamodb_url", "aws_url", "schedules_url"):
+        print(f"  {key:14} {settings[key]}")
+    print(f"  {'admin key':14} in {runtime.config.state_dir / 'local.json'}")
+    print(f"  {'function logs':14} {settings['log_dir']}")
+    stop.wait()
+    print("\nstopping...")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="pushgate_local", description=__doc__)
+    parser.add_argument("command", choices=["dev", "demo"])
+    args = parser.parse_args(argv)
+    config = RuntimeConfig.from_environment(PROJECT_ROOT)
+    config.access_log = args.command == "dev"
+    with LocalRuntime(config) as runtime:
+        if args.command == "dev":
+            return _serve(runtime)
+        report = run_demo(runtime.api_url, config.admin_key)
+        print(report.render())
+        return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,435 @@
+"""The local runtime: DynamoDB Local + moto server + the dev server, all driven by ``template.yaml``.
+
+The dev server serves every HTTP API route by invoking the function's real handler with an API
+Gateway v2 event, polls each SQS event source into its function with SQS-shaped batches (deleting
+only what the function did not report in ``batchItemFailures``), and fires scheduled functions on
+demand at ``POST /_local/schedules/<FunctionLogicalId>``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from pushgate_local.events import (
+    RouteTable,
+    http_api_event,
+    iam_authorizer_context,
+    scheduled_event,
+    sqs_event,
+)
+from pushgate_local.invoker import FunctionWorker, Invocation
+from pushgate_local.processes import (
+    LOOPBACK,
+    ChildProcess,
+    local_aws_environment,
+    start_dynamodb_local,
+    start_moto_server,
+)
+from pushgate_local.provision import ProvisionedResources, provision
+from pushgate_local.template import FunctionSpec, Resolver, SqsSource, StackSpec, read_stack
+
+LOCAL_ROUTES_PREFIX = "/_local/"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+
+
+@dataclass
+class RuntimeConfig:
+    """How to run the local stack; ports of 0 mean a free port."""
+
+    project_root: Path
+    template_path: Path
+    state_dir: Path
+    api_port: int = 0
+    dynamodb_port: int = 0
+    aws_port: int = 0
+    admin_key: str = field(default_factory=lambda: "pgadmin_" + secrets.token_urlsafe(24))
+    region: str = "us-east-1"
+    prefix: str = "pushgate-local"
+    poll_queues: bool = True
+    access_log: bool = False
+    extra_environment: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls, project_root: Path) -> RuntimeConfig:
+        """Defaults for ``make dev``/``make demo``, overridable by ``PUSHGATE_*`` variables."""
+        config = cls(
+            project_root=project_root,
+            template_path=project_root / "template.yaml",
+            state_dir=Path(os.environ.get("PUSHGATE_STATE_DIR") or project_root / ".pushgate"),
+            api_port=int(os.environ.get("PUSHGATE_API_PORT", "0")),
+            dynamodb_port=int(os.environ.get("PUSHGATE_DYNAMODB_PORT", "0")),
+            aws_port=int(os.environ.get("PUSHGATE_AWS_PORT", "0")),
+        )
+        if os.environ.get("PUSHGATE_ADMIN_KEY"):
+            config.admin_key = os.environ["PUSHGATE_ADMIN_KEY"]
+        return config
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _DevHttpServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.runtime.config.access_log:
+            super().log_message(format, *args)
+
+    def _dispatch(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "Request Entity Too Large"})
+            return
+        body = self.rfile.read(length) if length else b""
+        status, headers, payload = self.server.runtime.handle_http(
+            method=self.command,
+            target=self.path,
+            headers=dict(self.headers.items()),
+            body=body,
+            source_ip=self.client_address[0],
+            host=self.headers.get("host", ""),
+        )
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def _send_json(self, status: int, body: dict[str, Any]) -> None:
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+
+class _DevHttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], runtime: LocalRuntime) -> None:
+        super().__init__(address, _Handler)
+        self.runtime = runtime
+
+
+def _json_response(status: int, body: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    return status, [("content-type", "application/json")], json.dumps(body).encode()
+
+
+def _error_body(code: str, message: str) -> dict[str, Any]:
+    # The same shape the handlers use, so clients see one error format whoever answered.
+    return {"Error": {"Code": code, "Message": message, "Details": []}}
+
+
+def lambda_result_to_http(invocation: Invocation) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Turns a handler's result into an HTTP response as API Gateway (payload 2.0) does."""
+    if not invocation.ok:
+        if invocation.payload.get("errorType") == "Timeout":
+            return _json_response(HTTPStatus.SERVICE_UNAVAILABLE, {"message": "Service Unavailable"})
+        return _json_response(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "Internal Server Error"})
+    result = invocation.payload
+    if not isinstance(result, dict) or "statusCode" not in result:
+        # Payload 2.0 lets a function return any JSON value; API Gateway answers 200 with it.
+        return _json_response(HTTPStatus.OK, result)
+    headers = [(name, str(value)) for name, value in (result.get("headers") or {}).items()]
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers.extend((name, str(value)) for value in values)
+    headers.extend(("set-cookie", cookie) for cookie in result.get("cookies") or [])
+    body = result.get("body") or ""
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    return int(result["statusCode"]), headers, payload
+
+
+class LocalRuntime:
+    """Starts, serves and stops the whole local stack."""
+
+    def __init__(self, config: RuntimeConfig) -> None:
+        """Prepares the runtime; ``start()`` brings it up."""
+        self.config = config
+        self.stack: StackSpec = read_stack(config.template_path)
+        self.log_dir = config.state_dir / "logs"
+        self.resources = ProvisionedResources()
+        self._children: list[ChildProcess] = []
+        self._workers: dict[str, FunctionWorker] = {}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._http: _DevHttpServer | None = None
+        self.routes = RouteTable([(route, spec.logical_id) for spec in self.stack.functions for route in spec.routes])
+        self.dynamodb_url = ""
+        self.aws_url = ""
+        self.api_url = ""
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> LocalRuntime:
+        """Starts DynamoDB Local and moto, creates the template's resources, serves the API."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        dynamodb = start_dynamodb_local(self.config.project_root, self.log_dir, self.config.dynamodb_port)
+        self._children.append(dynamodb)
+        moto = start_moto_server(self.log_dir, self.config.aws_port)
+        self._children.append(moto)
+        self.dynamodb_url, self.aws_url = dynamodb.url, moto.url
+        resolver = Resolver(
+            parameters=dict(self.stack.parameters),
+            refs={},
+            attributes={},
+            pseudo={
+                "AWS::Region": self.config.region,
+                "AWS::AccountId": "000000000000",
+                "AWS::StackName": self.config.prefix,
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::Partition": "aws",
+            },
+        )
+        self.resources = provision(
+            self.stack,
+            resolver,
+            prefix=self.config.prefix,
+            dynamodb_url=self.dynamodb_url,
+            aws_url=self.aws_url,
+            region=self.config.region,
+        )
+        self._http = _DevHttpServer((LOOPBACK, self.config.api_port), self)
+        self.api_url = f"http://{LOOPBACK}:{self._http.server_address[1]}"
+        aws_environment = local_aws_environment(self.dynamodb_url, self.aws_url, self.config.region)
+        base_environment = {
+            "PATH": os.environ.get("PATH", ""),
+            "LANG": "C.UTF-8",
+            "TZ": "UTC",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "PUSHGATE_PUBLIC_ENDPOINT": self.api_url,
+            **aws_environment,
+        }
+        for spec in self.stack.functions:
+            variables = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
+            environment = {**base_environment, **variables, **self.config.extra_environment}
+            self._workers[spec.logical_id] = FunctionWorker(spec, environment, self.log_dir)
+        self._spawn(self._http.serve_forever, "dev-http")
+        if self.config.poll_queues:
+            for spec in self.stack.functions:
+                for source in spec.sqs_sources:
+                    self._spawn(lambda spec=spec, source=source: self._poll(spec, source), f"poll-{spec.logical_id}")
+        self.write_local_json()
+
+    def _spawn(self, target: Any, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stops polling and serving, ends every worker and child process."""
+        self._stop.set()
+        if self._http is not None:
+            self._http.shutdown()
+            self._http.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for worker in self._workers.values():
+            worker.stop()
+        for child in reversed(self._children):
+            child.stop()
+        self._children.clear()
+
+    def __enter__(self) -> LocalRuntime:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def local_settings(self) -> dict[str, Any]:
+        """What ``.pushgate/local.json`` holds: endpoints, the admin key and resource names."""
+        return {
+            "api_url": self.api_url,
+            "admin_key": self.config.admin_key,
+            "dynamodb_url": self.dynamodb_url,
+            "aws_url": self.aws_url,
+            "region": self.config.region,
+            "tables": self.resources.table_names,
+            "queues": self.resources.queue_urls,
+            "schedules_url": f"{self.api_url}{LOCAL_ROUTES_PREFIX}schedules/",
+            "log_dir": str(self.log_dir),
+        }
+
+    def write_local_json(self) -> Path:
+        """Writes the settings where tools and people find them (readable by the owner only)."""
+        path = self.config.state_dir / "local.json"
+        path.write_text(json.dumps(self.local_settings(), indent=2) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        return path
+
+    # ------------------------------------------------------------------ invocation
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Invocation:
+        """Invokes a function's handler in its worker."""
+        return self._workers[logical_id].invoke(event)
+
+    def function_arn(self, spec: FunctionSpec) -> str:
+        """The local ARN of a function."""
+        return f"arn:aws:lambda:{self.config.region}:000000000000:function:{spec.logical_id}"
+
+    def fire_schedule(self, logical_id: str, schedule_name: str | None = None, payload: Any = None) -> Invocation:
+        """Invokes a scheduled function as its schedule would.
+
+        Args:
+            logical_id: The function.
+            schedule_name: Which of its schedules (the first when omitted).
+            payload: An input that replaces the schedule's own (``{"DryRun": true}``, say).
+
+        Returns:
+            The invocation.
+
+        Raises:
+            KeyError: The function has no such schedule.
+        """
+        spec = self.stack.function(logical_id)
+        schedules = [s for s in spec.schedules if schedule_name in {None, s.name}]
+        if not schedules:
+            raise KeyError(f"{logical_id} has no schedule {schedule_name or ''}".strip())
+        schedule = schedules[0]
+        if payload is not None:
+            event = payload
+        elif schedule.input is not None:
+            event = json.loads(schedule.input)
+        else:
+            event = scheduled_event(self.function_arn(spec), schedule.name, self.config.region)
+        return self.invoke(logical_id, event)
+
+    def _poll(self, spec: FunctionSpec, source: SqsSource) -> None:
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=self.aws_url,
+            region_name=self.config.region,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+        )
+        queue_url = self.resources.queue_urls[source.queue_logical_id]
+        while not self._stop.is_set():
+            try:
+                received = sqs.receive_message(
+                    QueueUrl=queue_url,
+                    MaxNumberOfMessages=min(source.batch_size, 10),
+                    WaitTimeSeconds=1,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                )
+            except Exception:  # moto going away under us at shutdown is not an error; anything else is retried
+                if self._stop.is_set():
+                    return
+                time.sleep(0.5)
+                continue
+            messages = received.get("Messages") or []
+            if messages:
+                self._deliver_batch(sqs, spec, source, messages)
+
+    def _deliver_batch(
+        self, sqs: Any, spec: FunctionSpec, source: SqsSource, messages: Sequence[Mapping[str, Any]]
+    ) -> None:
+        queue_url = self.resources.queue_urls[source.queue_logical_id]
+        queue_arn = self.resources.queue_arns[source.queue_logical_id]
+        invocation = self.invoke(spec.logical_id, sqs_event(messages, queue_arn, self.config.region))
+        if not invocation.ok:
+            return  # the whole batch becomes visible again after the visibility timeout, as in AWS
+        failed: set[str] = set()
+        if source.report_batch_item_failures and isinstance(invocation.payload, dict):
+            failed = {item["itemIdentifier"] for item in invocation.payload.get("batchItemFailures") or []}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(index), "ReceiptHandle": m["ReceiptHandle"]} for index, m in enumerate(done)],
+            )
+
+    # ------------------------------------------------------------------ HTTP
+    def _authorize(self, auth: str, headers: dict[str, str]) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the request may reach the route, and the authorizer context to pass on."""
+        if auth == "NONE":
+            return True, None
+        # Locally, the admin key stands in for SigV4: the dev server plays API Gateway's IAM authorizer.
+        supplied = ""
+        for name, value in headers.items():
+            if name.lower() == "authorization":
+                supplied = value
+        scheme, _, token = supplied.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), self.config.admin_key.encode()
+        ):
+            return False, None
+        return True, iam_authorizer_context("local-admin")
+
+    def handle_http(
+        self, *, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str, host: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Serves one HTTP request the way API Gateway would."""
+        raw_path, _, raw_query = target.partition("?")
+        if raw_path.startswith(LOCAL_ROUTES_PREFIX):
+            return self._handle_local_route(method, raw_path, headers, body)
+        matched = self.routes.match(method, raw_path)
+        if matched is None:
+            return _json_response(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
+        route, logical_id, path_parameters = matched
+        allowed, authorizer = self._authorize(route.auth, headers)
+        if not allowed:
+            return _json_response(
+                HTTPStatus.UNAUTHORIZED,
+                _error_body(
+                    "Unauthorized",
+                    "operator routes need 'Authorization: Bearer <admin_key>' (see .pushgate/local.json)",
+                ),
+            )
+        event = http_api_event(
+            route=route,
+            method=method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=headers,
+            body=body,
+            path_parameters=path_parameters,
+            source_ip=source_ip,
+            domain_name=host,
+            authorizer=authorizer,
+        )
+        return lambda_result_to_http(self.invoke(logical_id, event))
+
+    def _handle_local_route(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if not self._authorize("AWS_IAM", headers)[0]:
+            return _json_response(
+                HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", "local routes need the admin key")
+            )
+        parts = raw_path[len(LOCAL_ROUTES_PREFIX) :].strip("/").split("/")
+        if method == "POST" and parts[0] == "schedules" and len(parts) in {2, 3}:
+            try:
+                payload = json.loads(body) if body else None
+                invocation = self.fire_schedule(parts[1], parts[2] if len(parts) == 3 else None, payload)
+            except json.JSONDecodeError:
+                return _json_response(HTTPStatus.BAD_REQUEST, _error_body("InvalidRequest", "body: is not valid JSON"))
+            except KeyError as error:
+                return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", str(error.args[0])))
+            return _json_response(
+                HTTPStatus.OK,
+                {"ok": invocation.ok, "result": invocation.payload, "durationMs": round(invocation.duration_ms, 1)},
+            )
+        return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no local route {method} {raw_path}"))

@@ -1,0 +1,78 @@
+"""House rules for template.yaml that cfn-lint does not know."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pushgate_local.template import load_template, read_stack
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+STACK = read_stack(ROOT / "template.yaml")
+FUNCTIONS = [name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
+
+
+def test_one_runtime_and_architecture_for_every_function() -> None:
+    globals_function = TEMPLATE["Globals"]["Function"]
+    assert globals_function["Runtime"] == "python3.13"
+    assert globals_function["Architectures"] == ["arm64"]
+    for name in FUNCTIONS:
+        properties = RESOURCES[name]["Properties"]
+        assert "Runtime" not in properties and "Architectures" not in properties, name
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_has_a_log_group_with_retention(function: str) -> None:
+    groups = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert any(
+        g.get("LogGroupName") == {"Fn::Sub": f"/aws/lambda/${{{function}}}"} and "RetentionInDays" in g for g in groups
+    )
+
+
+def _statements() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for name in FUNCTIONS:
+        for policy in RESOURCES[name]["Properties"].get("Policies", []):
+            assert isinstance(policy, dict) and "Statement" in policy, (
+                f"{name}: write explicit statements, not policy templates"
+            )
+            found += [(name, statement) for statement in policy["Statement"]]
+    return found
+
+
+def test_policies_name_actions_and_resources_exactly() -> None:
+    for function, statement in _statements():
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in action for action in actions), function
+        assert statement["Resource"] != "*", function
+
+
+def test_every_work_queue_has_a_dead_letter_queue() -> None:
+    queues = {q.logical_id: q for q in STACK.queues}
+    dead_letter_queues = {q.dead_letter_logical_id for q in queues.values()} - {None}
+    for name, queue in queues.items():
+        if name not in dead_letter_queues:
+            assert queue.dead_letter_logical_id in queues, f"{name} has no dead-letter queue"
+
+
+def test_operator_routes_use_iam_and_public_routes_opt_out_explicitly() -> None:
+    for function in STACK.functions:
+        for route in function.routes:
+            expected = "AWS_IAM" if route.path.startswith("/admin/") else "NONE"
+            assert route.auth == expected, route.route_key
+    for name in FUNCTIONS:
+        for event in (RESOURCES[name]["Properties"].get("Events") or {}).values():
+            if event["Type"] == "HttpApi":
+                assert "Authorizer" in event["Properties"].get("Auth", {}), f"{name}: say the route's auth explicitly"
+
+
+@pytest.mark.parametrize("function", STACK.functions, ids=lambda f: f.logical_id)
+def test_every_function_is_a_thin_app_module_with_sample_events(function: Any) -> None:
+    app = function.code_uri / "app.py"
+    assert "def lambda_handler(" in app.read_text()
+    assert sorted(p.name for p in function.code_uri.glob("*.py")) == ["__init__.py", "app.py"]
+    assert list((ROOT / "events" / function.code_uri.name).glob("*.json")), "add sample events under events/"
