@@ -17,7 +17,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer Makefile with this PATH: pip and python3.13 come from the project venv.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON="$(CURDIR)/$(PY)"
 
-.PHONY: help bootstrap dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy clean
+.PHONY: help bootstrap dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ unit: $(VENV)/.synced ## Unit tests only (no services)
 	$(PY) -m pytest tests/unit
 
 test: lint typecheck template-check build-check pytest ## Everything CI runs
+
+bench: bootstrap ## Benchmarks against the provider simulator (delivery transports vs h2load); see bench/
+	$(PY) -m bench.providers
 
 lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
 	cd layers/pushgate && ../../$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.13 --python-platform aarch64-manylinux_2_28 -o requirements.txt

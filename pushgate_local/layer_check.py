@@ -19,7 +19,6 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LAYER_SOURCE = PROJECT_ROOT / "layers" / "pushgate"
 _ELF_MACHINE_AARCH64 = 0xB7
-_HOST_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "aarch64": "manylinux2014_aarch64"}
 
 _IMPORT_ALL = """
 import importlib, pkgutil, sys
@@ -73,9 +72,7 @@ def check_built_layer(layer: Path) -> list[str]:
 
 def check_host_import() -> str:
     """Builds the layer recipe for this machine and imports every module from it alone."""
-    platform = _HOST_PLATFORMS[
-        subprocess.run(["uname", "-m"], capture_output=True, text=True, check=True).stdout.strip()
-    ]
+    architecture = subprocess.run(["uname", "-m"], capture_output=True, text=True, check=True).stdout.strip()
     with tempfile.TemporaryDirectory() as scratch:
         subprocess.run(
             [
@@ -85,7 +82,7 @@ def check_host_import() -> str:
                 str(LAYER_SOURCE),
                 "build-PushgateLayer",
                 f"ARTIFACTS_DIR={scratch}",
-                f"LAYER_PLATFORM={platform}",
+                f"LAYER_ARCH={architecture}",
                 f"PYTHON={sys.executable}",
             ],
             check=True,

@@ -1,0 +1,1 @@
+"""Provider-transport benchmark (``python -m bench.providers``)."""

@@ -1,0 +1,185 @@
+"""Builds what goes to the device: the APNs JSON payload and the FCM v1 message.
+
+Both carry the same custom keys (``title``, ``body``, ``imageUrl``, ``link``, ``originalLink``,
+``trackingId``) so one app-side handler reads either platform. Both limits are checked on the
+encoded bytes before anything is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from typing import Any, Final
+
+from pushgate.providers.errors import NotificationTooLargeError
+from pushgate.providers.models import PushMessage, PushRequest
+
+#: Apple: regular notifications may carry at most 4096 bytes.
+#: https://developer.apple.com/documentation/usernotifications/generating-a-remote-notification
+APNS_MAX_PAYLOAD_BYTES: Final = 4096
+#: Apple: apns-collapse-id is at most 64 bytes.
+APNS_MAX_COLLAPSE_ID_BYTES: Final = 64
+#: Google: a message to a token may carry at most 4096 bytes of keys and values.
+#: https://firebase.google.com/docs/reference/fcm/rest/v1/ErrorCode
+FCM_MAX_MESSAGE_BYTES: Final = 4096
+#: Google: android.ttl is between 0 and 4 weeks.
+FCM_MAX_TTL_S: Final = 2_419_200
+
+#: Namespace of the deterministic apns-id: the same (send, device) always gets the same id, so
+#: a redelivered SQS message is recognisable in Apple's delivery log.
+APNS_ID_NAMESPACE: Final = uuid.UUID("6f1f3c9e-1d0a-5b7e-9c55-0e2d8b5a7c31")
+_APNS_ID_NAMESPACE_BYTES: Final = APNS_ID_NAMESPACE.bytes
+
+
+def apns_id_for(send_id: str, device_token: str) -> str:
+    """Returns the deterministic ``apns-id`` of one (send, device).
+
+    Args:
+        send_id: The send's id.
+        device_token: The device token.
+
+    Returns:
+        A lowercase canonical UUID (version 5).
+    """
+    # uuid.uuid5 computed directly: the same bytes, a third of the cost on the hot path.
+    digest = bytearray(
+        hashlib.sha1(_APNS_ID_NAMESPACE_BYTES + f"{send_id}\n{device_token}".encode(), usedforsecurity=False).digest()[
+            :16
+        ]
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    hex_digits = digest.hex()
+    return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
+
+
+def custom_data(message: PushMessage) -> dict[str, str]:
+    """Returns the custom keys both platforms carry, all as strings (empty when unset).
+
+    Args:
+        message: The notification content.
+
+    Returns:
+        ``title``, ``body``, ``imageUrl``, ``link``, ``originalLink``, ``trackingId`` and any extra keys.
+    """
+    data = {
+        "title": message.title,
+        "body": message.body,
+        "imageUrl": message.image_url,
+        "link": message.link,
+        "originalLink": message.original_link,
+        "trackingId": message.tracking_id,
+    }
+    data.update(message.extra_data)
+    return data
+
+
+def build_apns_payload(message: PushMessage, *, silent: bool = False) -> dict[str, Any]:
+    """Builds the APNs JSON payload.
+
+    Args:
+        message: The notification content.
+        silent: Build a background push (``content-available: 1``, no alert, badge or sound).
+
+    Returns:
+        ``{"aps": {...}, "data": {...}}``.
+    """
+    aps: dict[str, Any] = {}
+    if silent:
+        aps["content-available"] = 1
+    else:
+        alert = {
+            key: value
+            for key, value in (("title", message.title), ("subtitle", message.subtitle), ("body", message.body))
+            if value
+        }
+        aps["alert"] = alert
+        if message.image_url:
+            # The Notification Service Extension downloads the image only when this is set.
+            aps["mutable-content"] = 1
+        if message.sound:
+            aps["sound"] = message.sound
+        if message.badge is not None:
+            aps["badge"] = message.badge
+        if message.thread_id:
+            aps["thread-id"] = message.thread_id
+        if message.interruption_level is not None:
+            aps["interruption-level"] = message.interruption_level.value
+    return {"aps": aps, "data": custom_data(message)}
+
+
+def encode_apns_payload(payload: dict[str, Any]) -> bytes:
+    """Encodes an APNs payload and enforces the 4096-byte limit.
+
+    Args:
+        payload: From :func:`build_apns_payload`.
+
+    Returns:
+        Compact UTF-8 JSON.
+
+    Raises:
+        NotificationTooLargeError: The encoded payload exceeds 4096 bytes.
+    """
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(body) > APNS_MAX_PAYLOAD_BYTES:
+        raise NotificationTooLargeError.for_size("APNs", len(body), APNS_MAX_PAYLOAD_BYTES)
+    return body
+
+
+def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
+    """Builds the FCM HTTP v1 request body for one device.
+
+    Args:
+        request: The notification and its delivery options.
+        now: Current epoch seconds, to turn ``expires_at`` into ``android.ttl``.
+
+    Returns:
+        ``{"message": {...}}``, plus ``"validate_only": true`` for a dry run.
+    """
+    message_content = request.message
+    android: dict[str, Any] = {"priority": "HIGH" if request.high_priority and not request.silent else "NORMAL"}
+    if request.expires_at is not None:
+        android["ttl"] = f"{min(max(0, request.expires_at - int(now)), FCM_MAX_TTL_S)}s"
+    if request.collapse_id:
+        android["collapse_key"] = request.collapse_id
+    message: dict[str, Any] = {"token": request.device_token, "data": custom_data(message_content)}
+    if message_content.android_notification and not request.silent:
+        notification = {"title": message_content.title, "body": message_content.body}
+        if message_content.image_url:
+            notification["image"] = message_content.image_url
+        message["notification"] = notification
+        android_notification = {
+            key: value
+            for key, value in (("channel_id", message_content.android_channel_id), ("sound", message_content.sound))
+            if value
+        }
+        if android_notification:
+            android["notification"] = android_notification
+    message["android"] = android
+    body: dict[str, Any] = {"message": message}
+    if request.dry_run:
+        body["validate_only"] = True
+    return body
+
+
+def encode_fcm_message(body: dict[str, Any]) -> bytes:
+    """Encodes an FCM request body and enforces the 4096-byte message limit.
+
+    Args:
+        body: From :func:`build_fcm_message`.
+
+    Returns:
+        Compact UTF-8 JSON.
+
+    Raises:
+        NotificationTooLargeError: The encoded message exceeds 4096 bytes.
+    """
+    encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    # The wrapper ({"message":...,"validate_only":true}) is not part of the message Google measures.
+    message_size = (
+        len(encoded) - len(b'{"message":}') - (len(b',"validate_only":true') if "validate_only" in body else 0)
+    )
+    if message_size > FCM_MAX_MESSAGE_BYTES:
+        raise NotificationTooLargeError.for_size("FCM", message_size, FCM_MAX_MESSAGE_BYTES)
+    return encoded

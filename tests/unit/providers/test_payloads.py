@@ -1,0 +1,155 @@
+"""What goes to the device: APNs payload, FCM message, size limits, deterministic apns-id."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+
+from pushgate.providers import (
+    InterruptionLevel,
+    NotificationTooLargeError,
+    PushMessage,
+    PushRequest,
+    apns_id_for,
+    build_apns_payload,
+    build_fcm_message,
+    encode_apns_payload,
+    encode_fcm_message,
+)
+from pushgate.providers.payloads import APNS_ID_NAMESPACE
+
+FULL = PushMessage(
+    title="Sale",
+    subtitle="Today only",
+    body="Everything -20%",
+    image_url="https://cdn.example/sale.png",
+    link="https://pg.example/l/abc",
+    original_link="https://shop.example/sale",
+    tracking_id="trk-1",
+    sound="default",
+    badge=3,
+    thread_id="promos",
+    interruption_level=InterruptionLevel.TIME_SENSITIVE,
+    extra_data=(("campaign", "spring"),),
+)
+STANDARD_KEYS = {"title", "body", "imageUrl", "link", "originalLink", "trackingId"}
+
+
+def test_apns_payload_has_alert_options_and_custom_data() -> None:
+    payload = build_apns_payload(FULL)
+    assert payload["aps"] == {
+        "alert": {"title": "Sale", "subtitle": "Today only", "body": "Everything -20%"},
+        "mutable-content": 1,
+        "sound": "default",
+        "badge": 3,
+        "thread-id": "promos",
+        "interruption-level": "time-sensitive",
+    }
+    assert payload["data"] == {
+        "title": "Sale",
+        "body": "Everything -20%",
+        "imageUrl": "https://cdn.example/sale.png",
+        "link": "https://pg.example/l/abc",
+        "originalLink": "https://shop.example/sale",
+        "trackingId": "trk-1",
+        "campaign": "spring",
+    }
+
+
+def test_apns_payload_omits_unset_options() -> None:
+    payload = build_apns_payload(PushMessage(title="Hi", body="there"))
+    assert payload["aps"] == {"alert": {"title": "Hi", "body": "there"}}
+    assert set(payload["data"]) == STANDARD_KEYS
+    assert payload["data"]["trackingId"] == ""
+
+
+def test_silent_apns_payload_is_a_background_push() -> None:
+    payload = build_apns_payload(FULL, silent=True)
+    assert payload["aps"] == {"content-available": 1}
+
+
+def test_apns_payload_limit_is_checked_before_sending() -> None:
+    fits = encode_apns_payload(build_apns_payload(PushMessage(body="x" * 1900)))
+    assert len(fits) <= 4096
+    with pytest.raises(NotificationTooLargeError) as raised:
+        encode_apns_payload(build_apns_payload(PushMessage(body="é" * 1100)))
+    assert "4096" in raised.value.message
+    assert raised.value.problems[0].field == "Payload"
+
+
+def test_apns_payload_is_compact_utf8() -> None:
+    body = encode_apns_payload(build_apns_payload(PushMessage(title="Grüße")))
+    assert "Grüße".encode() in body
+    assert b": " not in body
+
+
+def test_fcm_message_carries_the_same_keys_as_strings() -> None:
+    request = PushRequest(device_token="fcm-token", send_id="send-1", message=FULL)
+    body = build_fcm_message(request, now=1_700_000_000)
+    message = body["message"]
+    assert message["token"] == "fcm-token"
+    assert message["data"] == build_apns_payload(FULL)["data"]
+    assert all(isinstance(value, str) for value in message["data"].values())
+    assert message["android"] == {"priority": "HIGH"}
+    assert "notification" not in message
+    assert "validate_only" not in body
+
+
+def test_fcm_options_map_expiry_collapse_priority_and_notification() -> None:
+    message_content = PushMessage(
+        title="T", body="B", image_url="https://i", android_notification=True, android_channel_id="news", sound="ding"
+    )
+    request = PushRequest(
+        device_token="tok",
+        send_id="s",
+        message=message_content,
+        expires_at=1_700_003_600,
+        collapse_id="score",
+        high_priority=False,
+    )
+    message = build_fcm_message(request, now=1_700_000_000)["message"]
+    assert message["notification"] == {"title": "T", "body": "B", "image": "https://i"}
+    assert message["android"] == {
+        "priority": "NORMAL",
+        "ttl": "3600s",
+        "collapse_key": "score",
+        "notification": {"channel_id": "news", "sound": "ding"},
+    }
+
+
+@pytest.mark.parametrize(("expires_at", "ttl"), [(1_699_999_000, "0s"), (1_700_000_000 + 10**8, "2419200s")])
+def test_fcm_ttl_is_clamped_to_what_google_accepts(expires_at: int, ttl: str) -> None:
+    request = PushRequest(device_token="tok", send_id="s", expires_at=expires_at)
+    assert build_fcm_message(request, now=1_700_000_000)["message"]["android"]["ttl"] == ttl
+
+
+def test_fcm_dry_run_sets_validate_only_and_silent_drops_the_notification() -> None:
+    request = PushRequest(
+        device_token="tok", send_id="s", message=PushMessage(android_notification=True), silent=True, dry_run=True
+    )
+    body = build_fcm_message(request, now=0)
+    assert body["validate_only"] is True
+    assert "notification" not in body["message"]
+    assert body["message"]["android"]["priority"] == "NORMAL"
+
+
+def test_fcm_message_limit_counts_the_message_only() -> None:
+    request = PushRequest(device_token="t", send_id="s", message=PushMessage(body="x" * 1900, title="y" * 1900))
+    body = build_fcm_message(request, now=0)
+    encoded = encode_fcm_message(body)
+    assert json.loads(encoded) == body
+    too_big = PushRequest(device_token="t", send_id="s", message=PushMessage(body="x" * 4100))
+    with pytest.raises(NotificationTooLargeError, match="FCM"):
+        encode_fcm_message(build_fcm_message(too_big, now=0))
+
+
+def test_apns_id_is_a_deterministic_uuid5_per_send_and_device() -> None:
+    first = apns_id_for("send-1", "ab" * 32)
+    assert first == apns_id_for("send-1", "ab" * 32)
+    assert first != apns_id_for("send-2", "ab" * 32)
+    assert first != apns_id_for("send-1", "cd" * 32)
+    parsed = uuid.UUID(first)
+    assert parsed.version == 5 and str(parsed) == first
+    assert first == str(uuid.uuid5(APNS_ID_NAMESPACE, "send-1\n" + "ab" * 32))
