@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account
+
 
 @dataclass
 class Step:
@@ -107,7 +109,7 @@ class DemoWalk:
         self._client.close()
 
 
-def walk_foundation(demo: DemoWalk) -> dict[str, Any]:
+def walk_foundation(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     """Health and orgs: the foundation every other capability stands on."""
     demo.request(
         "The API answers and its table is reachable",
@@ -148,7 +150,79 @@ def walk_foundation(demo: DemoWalk) -> dict[str, Any]:
     return {"org_id": org_id}
 
 
-WALKS: list[Callable[[DemoWalk], dict[str, Any]]] = [walk_foundation]
+def walk_mobile_apps(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """An app configuration with generated test credentials, an access token, the developer view."""
+    org_id = context["org_id"]
+    apns_key = generate_apns_auth_key()
+    service_account = generate_fcm_service_account("contoso-mobile")
+    base = f"/admin/v1/orgs/{org_id}/mobileapps"
+    demo.request(
+        "A google-services.json instead of a service-account key is explained",
+        "POST",
+        base,
+        400,
+        body={"Name": "Oops", "Android": {"ServiceAccountJson": {"project_info": {"project_id": "p"}, "client": []}}},
+    )
+    app = demo.request(
+        "The operator configures an app for iOS (token auth) and Android (FCM v1)",
+        "POST",
+        base,
+        201,
+        body={
+            "Name": "Contoso Mobile",
+            "Description": "demo app",
+            "Ios": {
+                "AuthMode": "Token",
+                "AppMode": "Sandbox",
+                "BundleId": "com.contoso.mobile",
+                "TeamId": apns_key.team_id,
+                "KeyId": apns_key.key_id,
+                "SigningKey": apns_key.private_key_pem,
+            },
+            "Android": {"ServiceAccountJson": service_account.info},
+        },
+        summarize=lambda b: (
+            f"MobileAppId {b['MobileAppId']}; stored redacted: Ios {b['Ios']}; "
+            f"Android {{'ProjectId': {b['Android']['ProjectId']!r}, 'ClientEmail': {b['Android']['ClientEmail']!r}}}"
+        ),
+    )
+    app_id = (
+        app["MobileAppId"] if isinstance(app, dict) and "MobileAppId" in app else "00000000-0000-0000-0000-000000000000"
+    )
+    demo.request(
+        "...checks the credentials live against APNs and FCM (the provider simulator)",
+        "POST",
+        f"{base}/{app_id}/validate",
+        200,
+        summarize=lambda b: ", ".join(f"{p} {c['Status']}" for p, c in b["CredentialValidation"].items()),
+    )
+    token = demo.request(
+        "...issues an access token (shown once)",
+        "POST",
+        f"{base}/{app_id}/tokens",
+        201,
+        body={"Label": "demo build"},
+        summarize=lambda b: f"TokenId {b['TokenId']}, ApiToken {b['ApiToken'][:12]}... (only its SHA-256 is stored)",
+    )
+    demo.request(
+        "...and reads the developer information to hand to the app team",
+        "GET",
+        f"{base}/{app_id}/developer-info",
+        200,
+        summarize=lambda b: (
+            f"PublicEndpoint {b['PublicEndpoint']}, OrganizationId {b['OrganizationId']}, "
+            f"ApplicationId {b['ApplicationId']}, {len(b['AccessTokens'])} token(s)"
+        ),
+    )
+    return {
+        "app_id": app_id,
+        "api_token": token.get("ApiToken") if isinstance(token, dict) else None,
+        "apns_key": apns_key,
+        "service_account": service_account,
+    }
+
+
+WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [walk_foundation, walk_mobile_apps]
 
 
 def run_demo(api_url: str, admin_key: str) -> DemoReport:
@@ -162,9 +236,11 @@ def run_demo(api_url: str, admin_key: str) -> DemoReport:
         The report.
     """
     demo = DemoWalk(api_url, admin_key)
+    context: dict[str, Any] = {}
     try:
         for walk in WALKS:
-            walk(demo)
+            # Each walk builds on what the earlier ones created (the org, the app, its token).
+            context.update(walk(demo, context))
     finally:
         demo.close()
     return demo.report

@@ -180,6 +180,11 @@ class FunctionWorker:
             return Invocation(status == "ok", payload, duration_ms, cold_start_ms)
 
     def stop(self) -> None:
-        """Ends the worker process."""
+        """Ends the worker process, letting it exit on its own first (so it can flush what it holds)."""
         with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            if self._process is not None:
+                self._process.join(5)
             self._discard()

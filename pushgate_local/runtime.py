@@ -40,6 +40,7 @@ from pushgate_local.processes import (
     start_moto_server,
 )
 from pushgate_local.provision import ProvisionedResources, provision
+from pushgate_local.simulator import RunningSimulator, start_simulator
 from pushgate_local.template import FunctionSpec, Resolver, SqsSource, StackSpec, read_stack
 
 LOCAL_ROUTES_PREFIX = "/_local/"
@@ -56,6 +57,7 @@ class RuntimeConfig:
     api_port: int = 0
     dynamodb_port: int = 0
     aws_port: int = 0
+    simulator_port: int = 0
     admin_key: str = field(default_factory=lambda: "pgadmin_" + secrets.token_urlsafe(24))
     region: str = "us-east-1"
     prefix: str = "pushgate-local"
@@ -73,6 +75,7 @@ class RuntimeConfig:
             api_port=int(os.environ.get("PUSHGATE_API_PORT", "0")),
             dynamodb_port=int(os.environ.get("PUSHGATE_DYNAMODB_PORT", "0")),
             aws_port=int(os.environ.get("PUSHGATE_AWS_PORT", "0")),
+            simulator_port=int(os.environ.get("PUSHGATE_SIMULATOR_PORT", "0")),
         )
         if os.environ.get("PUSHGATE_ADMIN_KEY"):
             config.admin_key = os.environ["PUSHGATE_ADMIN_KEY"]
@@ -170,6 +173,7 @@ class LocalRuntime:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._http: _DevHttpServer | None = None
+        self.simulator: RunningSimulator | None = None
         self.routes = RouteTable([(route, spec.logical_id) for spec in self.stack.functions for route in spec.routes])
         self.dynamodb_url = ""
         self.aws_url = ""
@@ -192,6 +196,7 @@ class LocalRuntime:
         moto = start_moto_server(self.log_dir, self.config.aws_port)
         self._children.append(moto)
         self.dynamodb_url, self.aws_url = dynamodb.url, moto.url
+        self.simulator = start_simulator(self.config.state_dir / "simulator", port=self.config.simulator_port)
         resolver = Resolver(
             parameters=dict(self.stack.parameters),
             refs={},
@@ -220,12 +225,15 @@ class LocalRuntime:
             "LANG": "C.UTF-8",
             "TZ": "UTC",
             "POWERTOOLS_TRACE_DISABLED": "true",
-            "PUSHGATE_PUBLIC_ENDPOINT": self.api_url,
             **aws_environment,
+            # The provider clients talk to the simulator (and trust its test CA) instead of Apple and Google.
+            **self.simulator.provider_environment(),
         }
         for spec in self.stack.functions:
             variables = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
-            environment = {**base_environment, **variables, **self.config.extra_environment}
+            # Locally the public endpoint is the dev server itself, whatever the template's default says.
+            local_overrides = {"PUBLIC_ENDPOINT": self.api_url} if "PUBLIC_ENDPOINT" in variables else {}
+            environment = {**base_environment, **variables, **local_overrides, **self.config.extra_environment}
             self._workers[spec.logical_id] = FunctionWorker(spec, environment, self.log_dir)
         self._spawn(self._http.serve_forever, "dev-http")
         if self.config.poll_queues:
@@ -249,6 +257,8 @@ class LocalRuntime:
             thread.join(timeout=5)
         for worker in self._workers.values():
             worker.stop()
+        if self.simulator is not None:
+            self.simulator.stop()
         for child in reversed(self._children):
             child.stop()
         self._children.clear()
@@ -266,6 +276,8 @@ class LocalRuntime:
             "admin_key": self.config.admin_key,
             "dynamodb_url": self.dynamodb_url,
             "aws_url": self.aws_url,
+            "simulator_url": self.simulator.url if self.simulator else "",
+            "simulator_ca": str(self.simulator.ca_path) if self.simulator else "",
             "region": self.config.region,
             "tables": self.resources.table_names,
             "queues": self.resources.queue_urls,

@@ -9,41 +9,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from pushgate_local.demo import run_demo
-from pushgate_local.runtime import LocalRuntime, RuntimeConfig
+from pushgate_local.runtime import LocalRuntime
+from tests.e2e.conftest import ADMIN_KEY
 
 pytestmark = pytest.mark.stack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ADMIN_KEY = "pgadmin_test_key"
 
 
-@pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
-    config = RuntimeConfig(
-        project_root=PROJECT_ROOT,
-        template_path=PROJECT_ROOT / "template.yaml",
-        state_dir=tmp_path_factory.mktemp("dev-stack"),
-        admin_key=ADMIN_KEY,
-    )
-    with LocalRuntime(config) as started:
-        yield started
-
-
-@pytest.fixture(scope="module")
-def admin(runtime: LocalRuntime) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=runtime.api_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as http:
-        yield http
-
-
-def test_health_is_public(runtime: LocalRuntime) -> None:
-    response = httpx.get(f"{runtime.api_url}/health")
+def test_health_is_public(dev_stack: LocalRuntime) -> None:
+    response = httpx.get(f"{dev_stack.api_url}/health")
 
     assert response.status_code == 200
     assert response.json()["Status"] == "ok"
@@ -77,15 +58,15 @@ def test_unknown_and_malformed_org_ids(admin: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-the-key"}, {"Authorization": ADMIN_KEY}])
-def test_operator_routes_refuse_without_the_admin_key(runtime: LocalRuntime, headers: dict[str, str]) -> None:
-    response = httpx.post(f"{runtime.api_url}/admin/v1/orgs", json={"Name": "x"}, headers=headers)
+def test_operator_routes_refuse_without_the_admin_key(dev_stack: LocalRuntime, headers: dict[str, str]) -> None:
+    response = httpx.post(f"{dev_stack.api_url}/admin/v1/orgs", json={"Name": "x"}, headers=headers)
 
     assert response.status_code == 401
     assert response.json()["Error"]["Code"] == "Unauthorized"
 
 
-def test_demo_walk_passes(runtime: LocalRuntime) -> None:
-    report = run_demo(runtime.api_url, ADMIN_KEY)
+def test_demo_walk_passes(dev_stack: LocalRuntime) -> None:
+    report = run_demo(dev_stack.api_url, ADMIN_KEY)
 
     assert report.passed, report.render()
     assert len(report.steps) >= 8

@@ -1,0 +1,150 @@
+"""Operator routes for mobile app configurations and their access tokens.
+
+``/admin/v1/orgs/{orgId}/mobileapps`` (+ ``/{appId}``, ``/validate``, ``/tokens``, ``/developer-info``).
+"""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pushgate import deps
+from pushgate.api.bodies import parse_json_body
+from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.mobile_apps import (
+    CreateMobileAppRequest,
+    DeveloperInfoResponse,
+    IssuedTokenResponse,
+    IssueTokenRequest,
+    MobileAppListResponse,
+    MobileAppResponse,
+    TokenListResponse,
+    TokenSummary,
+    UpdateMobileAppRequest,
+)
+from pushgate.config import mobile_app_settings
+from pushgate.observability import logger, metrics, tracer
+from pushgate.services import api_tokens, mobile_apps
+
+app = make_resolver()
+BASE = "/admin/v1/orgs/<orgId>/mobileapps"
+
+
+@app.post(BASE)
+@tracer.capture_method
+def create_mobile_app(orgId: str) -> tuple[MobileAppResponse, int]:
+    request = parse_json_body(app.current_event.decoded_body, CreateMobileAppRequest)
+    created = mobile_apps.create_mobile_app(
+        orgId,
+        name=request.name,
+        description=request.description,
+        ios=request.ios,
+        android=request.android,
+        user_resolve_enabled=request.user_resolve_enabled,
+        stores=deps.mobile_app_stores(),
+    )
+    metrics.add_metric(name="MobileAppsCreated", unit="Count", value=1)
+    return MobileAppResponse.from_app(created), 201
+
+
+@app.get(BASE)
+@tracer.capture_method
+def list_mobile_apps(
+    orgId: str,
+    limit: Annotated[int, Query(alias="Limit", ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+) -> MobileAppListResponse:
+    found, token = mobile_apps.list_mobile_apps(
+        orgId, limit=limit, next_token=next_token, stores=deps.mobile_app_stores()
+    )
+    return MobileAppListResponse(MobileApps=[MobileAppResponse.from_app(a) for a in found], NextToken=token)
+
+
+@app.get(f"{BASE}/<appId>")
+@tracer.capture_method
+def get_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
+    return MobileAppResponse.from_app(mobile_apps.find_mobile_app(orgId, appId, stores=deps.mobile_app_stores()))
+
+
+@app.patch(f"{BASE}/<appId>")
+@tracer.capture_method
+def update_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
+    request = parse_json_body(app.current_event.decoded_body, UpdateMobileAppRequest)
+    updated = mobile_apps.update_mobile_app(
+        orgId,
+        appId,
+        changes=set(request.model_fields_set),
+        name=request.name,
+        description=request.description,
+        ios=request.ios,
+        android=request.android,
+        user_resolve_enabled=request.user_resolve_enabled,
+        stores=deps.mobile_app_stores(),
+    )
+    return MobileAppResponse.from_app(updated)
+
+
+@app.delete(f"{BASE}/<appId>")
+@tracer.capture_method
+def delete_mobile_app(orgId: str, appId: str) -> Response[str]:
+    mobile_apps.delete_mobile_app(orgId, appId, stores=deps.mobile_app_stores())
+    return Response(status_code=204, body="")
+
+
+@app.post(f"{BASE}/<appId>/validate")
+@tracer.capture_method
+def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
+    checked = mobile_apps.check_credentials(
+        orgId, appId, checker=deps.credential_checker(), stores=deps.mobile_app_stores()
+    )
+    return MobileAppResponse.from_app(checked)
+
+
+@app.post(f"{BASE}/<appId>/tokens")
+@tracer.capture_method
+def issue_token(orgId: str, appId: str) -> tuple[IssuedTokenResponse, int]:
+    body = app.current_event.decoded_body
+    request = parse_json_body(body, IssueTokenRequest) if body else IssueTokenRequest()
+    record, api_token = api_tokens.issue_api_token(orgId, appId, label=request.Label, stores=deps.mobile_app_stores())
+    metrics.add_metric(name="ApiTokensIssued", unit="Count", value=1)
+    return IssuedTokenResponse(
+        TokenId=record.token_id, Label=record.label, ApiToken=api_token, CreatedAt=record.created_at
+    ), 201
+
+
+@app.get(f"{BASE}/<appId>/tokens")
+@tracer.capture_method
+def list_tokens(orgId: str, appId: str) -> TokenListResponse:
+    tokens = api_tokens.list_api_tokens(orgId, appId, stores=deps.mobile_app_stores())
+    return TokenListResponse(Tokens=[TokenSummary.from_token(t) for t in tokens])
+
+
+@app.delete(f"{BASE}/<appId>/tokens/<tokenId>")
+@tracer.capture_method
+def revoke_token(orgId: str, appId: str, tokenId: str) -> Response[str]:
+    api_tokens.revoke_api_token(orgId, appId, tokenId, stores=deps.mobile_app_stores())
+    return Response(status_code=204, body="")
+
+
+@app.get(f"{BASE}/<appId>/developer-info")
+@tracer.capture_method
+def developer_info(orgId: str, appId: str) -> DeveloperInfoResponse:
+    stores = deps.mobile_app_stores()
+    found = mobile_apps.find_mobile_app(orgId, appId, stores=stores)
+    endpoint = mobile_app_settings().public_endpoint or f"https://{app.current_event.request_context.domain_name}"
+    tokens = api_tokens.list_api_tokens(found.org_id, found.app_id, stores=stores)
+    return DeveloperInfoResponse(
+        PublicEndpoint=endpoint,
+        OrganizationId=found.org_id,
+        ApplicationId=found.app_id,
+        AccessTokens=[TokenSummary.from_token(t) for t in tokens],
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

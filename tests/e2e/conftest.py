@@ -1,0 +1,49 @@
+"""One dev stack (the real template.yaml behind the dev server) shared by the e2e tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pushgate_local.runtime import LocalRuntime, RuntimeConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ADMIN_KEY = "pgadmin_test_key"
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime]:
+    """The whole local runtime on the project's template, as `make dev` runs it."""
+    config = RuntimeConfig(
+        project_root=PROJECT_ROOT,
+        template_path=PROJECT_ROOT / "template.yaml",
+        state_dir=tmp_path_factory.mktemp("dev-stack"),
+        admin_key=ADMIN_KEY,
+    )
+    with LocalRuntime(config) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def admin(dev_stack: LocalRuntime) -> Iterator[httpx.Client]:
+    """An operator's HTTP client (admin key set)."""
+    with httpx.Client(base_url=dev_stack.api_url, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="session")
+def public(dev_stack: LocalRuntime) -> Iterator[httpx.Client]:
+    """An app's HTTP client (no admin key)."""
+    with httpx.Client(base_url=dev_stack.api_url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def org_id(admin: httpx.Client) -> str:
+    """A fresh org for one test."""
+    response = admin.post("/admin/v1/orgs", json={"Name": "Test org"})
+    assert response.status_code == 201, response.text
+    return str(response.json()["OrgId"])
