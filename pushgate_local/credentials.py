@@ -204,30 +204,33 @@ def generate_apns_auth_key(*, key_id: str | None = None, team_id: str | None = N
     )
 
 
-def generate_test_certificate_authority(common_name: str = "Pushgate Test Push CA") -> TestCertificateAuthority:
-    """Generates a self-signed CA for signing test push certificates.
+def self_signed_ca_certificate(
+    private_key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, common_name: str, *, valid_for: timedelta
+) -> x509.Certificate:
+    """A self-signed CA certificate (signs certificates and CRLs, no intermediates below it).
 
     Args:
+        private_key: The CA's key.
         common_name: The CA's subject common name.
+        valid_for: Validity from now (it starts a day ago, to tolerate clock skew).
 
     Returns:
-        The CA certificate and key, valid for ten years from now.
+        The certificate.
     """
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.now(UTC)
-    certificate = (
+    return (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(private_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
+        .not_valid_after(now + valid_for)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=False,
+                digital_signature=True,
                 content_commitment=False,
                 key_encipherment=False,
                 data_encipherment=False,
@@ -239,8 +242,22 @@ def generate_test_certificate_authority(common_name: str = "Pushgate Test Push C
             ),
             critical=True,
         )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False)
         .sign(private_key, hashes.SHA256())
     )
+
+
+def generate_test_certificate_authority(common_name: str = "Pushgate Test Push CA") -> TestCertificateAuthority:
+    """Generates a self-signed CA for signing test push certificates.
+
+    Args:
+        common_name: The CA's subject common name.
+
+    Returns:
+        The CA certificate and key, valid for ten years from now.
+    """
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = self_signed_ca_certificate(private_key, common_name, valid_for=timedelta(days=3650))
     return TestCertificateAuthority(certificate=certificate, private_key=private_key)
 
 

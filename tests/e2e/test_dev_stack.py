@@ -73,7 +73,7 @@ def test_demo_walk_passes(dev_stack: LocalRuntime) -> None:
 
 
 def _port_open(url: str) -> bool:
-    host, port = url.removeprefix("http://").split(":")
+    host, port = url.split("://", 1)[1].split(":")
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, int(port))) == 0
@@ -95,7 +95,7 @@ def test_make_dev_writes_local_json_and_ctrl_c_stops_everything(tmp_path: Path) 
         while not local_json.exists() and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.2)
         settings = json.loads(local_json.read_text())
-        assert {"api_url", "admin_key", "dynamodb_url", "aws_url"} <= settings.keys()
+        assert {"api_url", "admin_key", "dynamodb_url", "aws_url", "simulator_url"} <= settings.keys()
         assert httpx.get(f"{settings['api_url']}/health", timeout=30).status_code == 200
 
         # When the developer presses Ctrl-C
@@ -104,7 +104,7 @@ def test_make_dev_writes_local_json_and_ctrl_c_stops_everything(tmp_path: Path) 
 
         # Then it exits cleanly and nothing listens any more
         assert process.returncode == 0
-        for key in ("api_url", "dynamodb_url", "aws_url"):
+        for key in ("api_url", "dynamodb_url", "aws_url", "simulator_url"):
             assert not _port_open(settings[key]), key
     finally:
         if process.poll() is None:

@@ -28,8 +28,7 @@ from pushgate.providers import (
     verdicts,
 )
 from pushgate_local.simulator import RunningSimulator
-
-from .conftest import BUNDLE_ID, KEY_ID, TEAM_ID, public_pem
+from tests.provider_keys import BUNDLE_ID, KEY_ID, TEAM_ID, public_pem
 
 MESSAGE = PushMessage(title="Hello", body="World", image_url="https://cdn.example/i.png", tracking_id="trk-1")
 

@@ -20,8 +20,7 @@ from pushgate.providers import (
     verdicts,
 )
 from pushgate_local.simulator import RunningSimulator
-
-from .conftest import CLIENT_EMAIL, public_pem
+from tests.provider_keys import CLIENT_EMAIL, PRIVATE_KEY_ID, public_pem
 
 MESSAGE = PushMessage(title="Hello", body="World", tracking_id="trk-1", android_notification=True)
 
@@ -64,7 +63,7 @@ def test_oauth_assertion_is_verified_against_the_registered_key(
     make_client: Callable[..., FcmClient], simulator: RunningSimulator, rsa_key: rsa.RSAPrivateKey
 ) -> None:
     simulator.configure(strict=True)
-    simulator.register_fcm_key(CLIENT_EMAIL, public_pem(rsa_key), key_id="0123456789abcdef")
+    simulator.register_fcm_key(CLIENT_EMAIL, public_pem(rsa_key), key_id=PRIVATE_KEY_ID)
     client = make_client()
     outcomes = client.send_batch([PushRequest(device_token=f"t{n}", send_id="s") for n in range(20)])
     assert {o.verdict for o in outcomes} == {Verdict.DELIVERED}

@@ -7,8 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pushgate.providers import ApnsTokenCredentials, ApnsTokenSigner, ProviderCredentialsError
-
-from .conftest import BUNDLE_ID, KEY_ID, TEAM_ID, private_pem
+from tests.provider_keys import BUNDLE_ID, KEY_ID, TEAM_ID, private_pem
 
 
 class FakeClock:
