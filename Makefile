@@ -76,8 +76,8 @@ unit: $(VENV)/.synced ## Unit tests only (no services)
 
 test: lint typecheck template-check build-check pytest ## Everything CI runs
 
-bench: bootstrap ## Benchmarks against the provider simulator (delivery transports vs h2load); see bench/
-	$(PY) -m bench.providers
+bench: bootstrap ## The performance report: delivery vs peers and h2load, registration, cold start, memory, cost
+	$(PY) -m bench
 
 lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
 	cd layers/pushgate && ../../$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.13 --python-platform aarch64-manylinux_2_28 -o requirements.txt

@@ -6,9 +6,15 @@ sent and what came back. The walk fails (exit 1) when any step does not answer a
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import ssl
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -222,7 +228,407 @@ def walk_mobile_apps(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [walk_foundation, walk_mobile_apps]
+def walk_push_messages(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """A personalized, localized message: activate, preview for two people, test-send to a simulator device."""
+    org_id = context["org_id"]
+    app_id = context["app_id"]
+    base = f"/admin/v1/orgs/{org_id}/pushmessages"
+    demo.request(
+        "An unknown placeholder is rejected with its field and position",
+        "POST",
+        base,
+        400,
+        body={"Name": "Oops", "Title": "Hi {{customer.name}}", "Body": "x"},
+    )
+    message = demo.request(
+        "The operator writes a personalized message with a pt-BR variant (saved as a Draft, version 1)",
+        "POST",
+        base,
+        201,
+        body={
+            "Name": "Order shipped",
+            "Title": '{{contact.firstname | default: "Hi"}}, your order is on its way',
+            "Subtitle": "Order {{trigger.orderNumber}}",
+            "Body": "{{#if trigger.express}}Express: arriving tomorrow.{{else}}Arriving in 3-5 days.{{/if}}",
+            "OnClick": {"Behavior": "OpenUrl", "Url": "contoso://orders/{{trigger.orderNumber}}"},
+            "Data": {"orderNumber": "{{trigger.orderNumber}}"},
+            "Ios": {"Sound": "default", "ThreadId": "orders"},
+            "Android": {"ChannelId": "orders", "Notification": True},
+            "TimeToLiveSeconds": 86400,
+            "Localizations": {
+                "pt-BR": {
+                    "Title": '{{contact.firstname | default: "Olá"}}, seu pedido está a caminho',
+                    "Body": "{{#if trigger.express}}Entrega expressa: chega amanhã.{{else}}Chega em 3 a 5 dias.{{/if}}",
+                }
+            },
+        },
+        summarize=lambda b: f"MessageId {b['MessageId']}, {b['Status']}, version {b['Version']}",
+    )
+    message_id = message.get("MessageId", "00000000-0000-0000-0000-000000000000") if isinstance(message, dict) else ""
+    url = f"{base}/{message_id}"
+    demo.request(
+        "...activates it (journeys may now send it)",
+        "POST",
+        f"{url}/activate",
+        200,
+        summarize=lambda b: f"{b['Status']} at version {b['Version']}",
+    )
+    demo.request("...activating twice is a wrong transition", "POST", f"{url}/activate", 409)
+
+    def show_preview(body: dict[str, Any]) -> str:
+        rendered = body["Rendered"]
+        return (
+            f"locale {body['Locale'] or 'default'}: {rendered['Title']!r} / {rendered['Body']!r}; "
+            f"APNs {body['Apns']['SizeBytes']} bytes, FCM {body['Fcm']['MessageSizeBytes']} bytes, "
+            f"apns-topic {body['Apns']['Headers']['apns-topic']}"
+        )
+
+    demo.request(
+        "...previews it for Ana (pt-BR, express order)",
+        "POST",
+        f"{url}/preview",
+        200,
+        body={
+            "Contact": {"firstname": "Ana"},
+            "Locale": "pt-BR",
+            "TriggerData": {"orderNumber": "A-1001", "express": True},
+            "MobileAppId": app_id,
+        },
+        summarize=show_preview,
+    )
+    demo.request(
+        "...and for a customer without a first name (en-US falls back to the default text)",
+        "POST",
+        f"{url}/preview",
+        200,
+        body={
+            "Contact": {"city": "Seattle"},
+            "Locale": "en-US",
+            "TriggerData": {"orderNumber": "B-7"},
+            "MobileAppId": app_id,
+        },
+        summarize=show_preview,
+    )
+    demo.request(
+        "...test-sends it to an iOS device of the simulator (empty trackingId)",
+        "POST",
+        f"{url}/testsend",
+        200,
+        body={
+            "MobileAppId": app_id,
+            "DeviceToken": "de" * 32,
+            "Platform": "Ios",
+            "Contact": {"firstname": "Ana"},
+            "Locale": "pt-BR",
+            "TriggerData": {"orderNumber": "A-1001", "express": True},
+        },
+        summarize=lambda b: "; ".join(
+            f"{r['Platform']} {r['DeviceToken'][:8]}...: {r['Verdict']} (HTTP {r['Status']}, apns-id "
+            f"{r['ProviderMessageId']})"
+            for r in b["Results"]
+        ),
+    )
+    demo.request(
+        "...and to an Android device",
+        "POST",
+        f"{url}/testsend",
+        200,
+        body={"MobileAppId": app_id, "DeviceToken": "demo-fcm-token", "Platform": "Android"},
+        summarize=lambda b: "; ".join(
+            f"{r['Platform']}: {r['Verdict']} (HTTP {r['Status']}, {r['ProviderMessageId']})" for r in b["Results"]
+        ),
+    )
+    demo.request("An Active message cannot be deleted", "DELETE", url, 409)
+    return {"message_id": message_id}
+
+
+def walk_user_mapping(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """The directory: import people, find one by email and by phone, link an app user, resolve it."""
+    org_id = context["org_id"]
+    contacts = f"/admin/v1/orgs/{org_id}/contacts"
+    andrew_id = "0d5d9c1e-6a3b-4f1e-8c2a-5b7e9f0a1c23"
+    demo.request(
+        "The operator imports three contacts (one with a malformed email is reported, not stored)",
+        "POST",
+        f"{contacts}/import",
+        200,
+        body={
+            "Items": [
+                {
+                    "contactid": andrew_id,
+                    "firstname": "Andrew",
+                    "lastname": "Smith",
+                    "emailaddress1": "andrew@contosoltd.com",
+                    "mobilephone": "+1 (425) 555-0100",
+                    "locale": "en-US",
+                    "timezone": "America/Los_Angeles",
+                    "trackingconsent": True,
+                    "customattributes": {"tier": "gold"},
+                },
+                {"firstname": "Maria", "lastname": "Garcia", "emailaddress1": "maria@contosoltd.com"},
+                {"firstname": "Broken", "emailaddress1": "broken-at-contosoltd.com"},
+            ]
+        },
+        summarize=lambda b: (
+            f"{b['Counts']}; item 2: {b['Results'][2]['Error']['Details'][0]['Field']} "
+            f"{b['Results'][2]['Error']['Details'][0]['Problem']}"
+        ),
+    )
+    demo.request(
+        "...finds Andrew by email, whatever the case (OData $filter, Dataverse-style answer)",
+        "GET",
+        f"{contacts}?%24filter=emailaddress1%20eq%20%27Andrew%40ContosoLtd.com%27&%24select=fullname,mobilephone",
+        200,
+        summarize=lambda b: f"value {b['value']}",
+    )
+    demo.request(
+        "...and by phone written another way (normalised to E.164)",
+        "GET",
+        f"{contacts}?%24filter=mobilephone%20eq%20%27%2B1%20425-555-0100%27&%24select=fullname",
+        200,
+        summarize=lambda b: f"value {b['value']}",
+    )
+    demo.request(
+        "An unsupported operator is named in the error",
+        "GET",
+        f"{contacts}?%24filter=emailaddress1%20ne%20%27x%27",
+        400,
+        summarize=lambda b: b["Error"]["Message"],
+    )
+    app_id = context.get("app_id", "00000000-0000-0000-0000-000000000000")
+    demo.request(
+        "The app links its own user id 'user-1842' to Andrew",
+        "PUT",
+        f"/admin/v1/orgs/{org_id}/mobileapps/{app_id}/users/user-1842",
+        201,
+        body={"EntityType": "contact", "EntityId": andrew_id},
+        summarize=lambda b: f"{b['AppUserId']} -> {b['EntityType']} {b['EntityId']}",
+    )
+    resolve = f"/api/v1.0/orgs/{org_id}/pushusermapping/resolve"
+    credentials = {"MobileAppId": app_id, "ApiToken": context.get("api_token") or ""}
+    demo.request(
+        "The app resolves its user by app-user id with its ApiToken (only the id comes back)",
+        "POST",
+        resolve,
+        200,
+        admin=False,
+        body={**credentials, "AppUserId": "user-1842"},
+        summarize=lambda b: f"{b}",
+    )
+    demo.request(
+        "...and by phone number",
+        "POST",
+        resolve,
+        200,
+        admin=False,
+        body={**credentials, "Phone": "+14255550100"},
+        summarize=lambda b: f"{b}",
+    )
+    demo.request(
+        "A wrong ApiToken is a 401",
+        "POST",
+        resolve,
+        401,
+        admin=False,
+        body={**credentials, "ApiToken": "pgat_wrong", "Email": "andrew@contosoltd.com"},
+    )
+    return {"contact_id": andrew_id}
+
+
+def walk_device_registration(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """An app registers an iPhone and an Android phone for one user (CI-J v2), then reads the outcome."""
+    org_id, app_id, api_token = context["org_id"], context["app_id"], context.get("api_token") or ""
+    base = f"/api/v1.0/orgs/{org_id}/pushdeviceregistration/devices"
+    user_id = "8c2d6a10-3b7e-4f59-9d21-7e4b0c9a1f33"
+    apns_token = "5A1E0F3C" * 8
+    fcm_token = "cXk2b3Rz:APA91bF-demo-registration-token_0123456789"  # noqa: S105 - a device token
+    accepted = demo.request(
+        "The app registers an iPhone and an Android phone for a user (batch, tracked)",
+        "POST",
+        f"{base}/batch",
+        202,
+        admin=False,
+        headers={"x-ms-track-registration": "true"},
+        body=[
+            {"MobileAppId": app_id, "UserId": user_id, "ApiToken": api_token, "ApnsDeviceToken": apns_token},
+            {"MobileAppId": app_id, "UserId": user_id, "ApiToken": api_token, "FcmDeviceToken": fcm_token},
+        ],
+        summarize=lambda b: "RegistrationRequestIds " + ", ".join(i["RegistrationRequestId"] for i in b),
+    )
+    ids = [entry["RegistrationRequestId"] for entry in accepted] if isinstance(accepted, list) else []
+    status_body = {"RegistrationRequestIds": ids, "MobileAppId": app_id, "ApiToken": api_token}
+    # The worker dry-runs each token against the provider simulator; wait for it quietly, then show the answer.
+    deadline = time.monotonic() + 30
+    while ids and time.monotonic() < deadline:
+        polled = demo._client.post(f"{base}/status", json=status_body)  # polled quietly: not a step of the report
+        if polled.status_code != 200 or all(item["Status"] != "Pending" for item in polled.json()):
+            break
+        time.sleep(0.2)
+    demo.request(
+        "...and reads the registration status: the dry runs passed and the devices are stored",
+        "POST",
+        f"{base}/status",
+        200,
+        admin=False,
+        body=status_body,
+        summarize=lambda b: ", ".join(item["Status"] for item in b),
+    )
+    demo.request(
+        "A wrong ApiToken is a 400 and leaves no trace",
+        "POST",
+        base,
+        400,
+        admin=False,
+        body={"MobileAppId": app_id, "UserId": user_id, "ApiToken": "pgat_wrong", "FcmDeviceToken": fcm_token},
+    )
+    demo.request(
+        "The operator sees the user's stored devices (platform, app mode, status)",
+        "GET",
+        f"/admin/v1/orgs/{org_id}/mobileapps/{app_id}/devices/{user_id}",
+        200,
+        summarize=lambda b: "; ".join(
+            f"{d['Platform']} {d['Token'][:12]}... {d.get('AppMode') or ''} {d['Status']}".replace("  ", " ")
+            for d in b["Devices"]
+        ),
+    )
+    return {"device_user_id": user_id}
+
+
+#: People of the send walk; each gets an iPhone and an Android phone.
+SEND_WALK_PEOPLE = 200
+
+
+def _simulator_tokens_received(tokens: set[str]) -> int | None:
+    """How many of ``tokens`` the provider simulator recorded, read through ``local.json`` (``None``: unknown)."""
+    state_dir = Path(os.environ.get("PUSHGATE_STATE_DIR") or Path(__file__).resolve().parents[1] / ".pushgate")
+    try:
+        settings = json.loads((state_dir / "local.json").read_text(encoding="utf-8"))
+        context = ssl.create_default_context(cafile=settings["simulator_ca"])
+        with httpx.Client(http2=True, verify=context, timeout=10) as simulator:
+            recorded = simulator.get(f"{settings['simulator_url']}/sim/notifications").json()
+    except (OSError, KeyError, ValueError, httpx.HTTPError):
+        return None
+    return sum(1 for notification in recorded if notification.get("token") in tokens)
+
+
+def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """A journey sends a personalized message to 200 people with two devices each; some tokens are dead."""
+    org_id, app_id, api_token = context["org_id"], context["app_id"], context.get("api_token") or ""
+    run = uuid.uuid4().hex[:8]
+    people: list[dict[str, Any]] = [
+        {"contactid": str(uuid.uuid4()), "firstname": f"Customer{n}", "trackingconsent": n % 2 == 0}
+        for n in range(SEND_WALK_PEOPLE)
+    ]
+    demo.request(
+        f"The directory gets {SEND_WALK_PEOPLE} contacts (half consent to tracking)",
+        "POST",
+        f"/admin/v1/orgs/{org_id}/contacts/import",
+        200,
+        body={"Items": people},
+        summarize=lambda b: f"Counts {b['Counts']}",
+    )
+    # Registered quietly with the v1 route (stored without a dry run, so dead tokens get in, as in life).
+    tokens: dict[str, str] = {}
+    for n, person in enumerate(people):
+        user_id = person["contactid"]
+        apns = hashlib.sha256(f"{run}-{n}".encode()).hexdigest()
+        fcm = f"{'gone' if n % 12 == 5 else 'bad' if n % 40 == 7 else 'demo'}-{run}-{n:04d}"
+        for contract in ({"ApnsDeviceContract": {"ApnsToken": apns}}, {"FcmDeviceContract": {"FcmToken": fcm}}):
+            demo._client.post(
+                f"/api/v1.0/orgs/{org_id}/pushchannel/apps/{app_id}/devices/{user_id}",
+                json={**contract, "ApiToken": api_token},
+            )
+        tokens[apns], tokens[fcm] = user_id, user_id
+    message = demo.request(
+        "The operator writes a personalized message and activates it",
+        "POST",
+        f"/admin/v1/orgs/{org_id}/pushmessages",
+        201,
+        body={
+            "Name": "Spring sale",
+            "Title": '{{contact.firstname | default: "Hi"}}, the spring sale starts now',
+            "Body": "{{#if trigger.vip}}VIP early access: 30% off.{{else}}20% off everything.{{/if}}",
+            "OnClick": {"Behavior": "OpenUrl", "Url": "https://contoso.com/sale"},
+        },
+        summarize=lambda b: f"MessageId {b['MessageId']}",
+    )
+    message_id = message.get("MessageId", "") if isinstance(message, dict) else ""
+    demo._client.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate", headers=demo._admin)
+    base = f"/admin/v1/orgs/{org_id}/sends"
+    recipients = [{"UserId": p["contactid"], "TriggerData": {"vip": n % 10 == 0}} for n, p in enumerate(people)]
+    accepted = demo.request(
+        f"A journey sends it to all {SEND_WALK_PEOPLE} people (devices resolved, rendered, queued)",
+        "POST",
+        base,
+        202,
+        body={
+            "MobileAppId": app_id,
+            "MessageId": message_id,
+            "Recipients": recipients,
+            "JourneyId": "spring-sale",
+            "IdempotencyKey": f"spring-sale-{run}",
+        },
+        summarize=lambda b: f"SendId {b['SendId']}, Accepted {b['Accepted']}, Rejected {len(b['Rejected'])}",
+    )
+    send_id = accepted.get("SendId", "") if isinstance(accepted, dict) else ""
+    demo.request(
+        "...the journey retries the same step: the same answer, nothing sent twice",
+        "POST",
+        base,
+        202,
+        body={
+            "MobileAppId": app_id,
+            "MessageId": message_id,
+            "Recipients": recipients,
+            "JourneyId": "spring-sale",
+            "IdempotencyKey": f"spring-sale-{run}",
+        },
+        summarize=lambda b: f"SendId {b['SendId']} (the first one)",
+    )
+    deadline = time.monotonic() + 60
+    while send_id and time.monotonic() < deadline:
+        polled = demo._client.get(f"{base}/{send_id}", headers=demo._admin)  # quietly: not a step of the report
+        if polled.status_code != 200 or polled.json()["Status"] == "Completed":
+            break
+        time.sleep(0.3)
+    demo.request(
+        "The delivery worker finished: the ledger's totals",
+        "GET",
+        f"{base}/{send_id}",
+        200,
+        summarize=lambda b: (
+            f"{b['Status']}: {b['Sent']} sent, {b['NotSent']} not sent {b['NotSentReasons']} of {b['Expected']}"
+        ),
+    )
+    demo.request(
+        "...the not-sent devices, with the provider's reason",
+        "GET",
+        f"{base}/{send_id}/recipients?Outcome=NotSent&Limit=3",
+        200,
+        summarize=lambda b: "; ".join(f"{e['Platform']} {e['Reason']} ({e['Verdict']})" for e in b["Recipients"]),
+    )
+    received = _simulator_tokens_received(set(tokens))
+    demo.request(
+        "...a dead token's device is now Invalid with the provider's evidence",
+        "GET",
+        f"/admin/v1/orgs/{org_id}/mobileapps/{app_id}/devices/{people[5]['contactid']}",
+        200,
+        summarize=lambda b: (
+            "; ".join(f"{d['Platform']} {d['Status']}" for d in b["Devices"])
+            + (f"; the simulator received {received} of these notifications" if received is not None else "")
+        ),
+    )
+    return {"send_id": send_id}
+
+
+WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
+    walk_foundation,
+    walk_mobile_apps,
+    walk_push_messages,
+    walk_user_mapping,
+    walk_device_registration,
+    walk_sends,
+]
 
 
 def run_demo(api_url: str, admin_key: str) -> DemoReport:

@@ -233,6 +233,8 @@ class LocalRuntime:
             variables = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
             # Locally the public endpoint is the dev server itself, whatever the template's default says.
             local_overrides = {"PUBLIC_ENDPOINT": self.api_url} if "PUBLIC_ENDPOINT" in variables else {}
+            # Registration webhooks may call receivers on this machine (tests and the demo run them here).
+            local_overrides["PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS"] = "true"
             environment = {**base_environment, **variables, **local_overrides, **self.config.extra_environment}
             self._workers[spec.logical_id] = FunctionWorker(spec, environment, self.log_dir)
         self._spawn(self._http.serve_forever, "dev-http")

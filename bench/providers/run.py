@@ -17,169 +17,21 @@ Run: ``python -m bench.providers`` (``--help`` for options).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import pathlib
-import re
 import shutil
-import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import httpx
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
-from pushgate.providers import ApnsClient, ApnsTokenCredentials, ProviderSettings, PushMessage, PushRequest, Verdict
+from bench.clients import H2LOAD_HELP, run_h2load, run_httpx, run_pushgate_apns
+from bench.common import IN_FLIGHT_LEVELS, LATENCY_MS, Cell, make_apns_key, notifications_for, pin_cores
 from pushgate_local.simulator import RunningSimulator, start_simulator
 
-TEAM_ID = "TEAM123456"
-KEY_ID = "KEY1234567"
-BUNDLE_ID = "com.example.bench"
-LATENCY_MS = 20
-IN_FLIGHT_LEVELS = (1, 10, 100, 1000)
-MESSAGE = PushMessage(title="Flash sale", body="Everything is 20% off until midnight.", tracking_id="trk-bench")
-H2LOAD_HELP = "h2load is missing: install it with `apt-get update && apt-get install -y nghttp2-client` (Debian)."
-
-
-@dataclass
-class Cell:
-    """Measurements of one (transport, in-flight) pair."""
-
-    rates: list[float] = field(default_factory=list)
-    cpu_rates: list[float] = field(default_factory=list)
-    run_queue_shares: list[float] = field(default_factory=list)
-
-
-def run_queue_wait_s() -> float:
-    """Seconds this process spent runnable but waiting for a CPU (Linux schedstat; 0 elsewhere).
-
-    On a shared machine other processes compete for the client's core; this shows how much.
-    """
-    try:
-        with open(f"/proc/{os.getpid()}/schedstat") as schedstat:
-            return int(schedstat.read().split()[1]) / 1e9
-    except (OSError, IndexError, ValueError):
-        return 0.0
-
-
-def notifications_for(transport: str, in_flight: int) -> int:
-    """How many notifications one repetition sends: about one to two seconds of work."""
-    expected = min(in_flight / (LATENCY_MS / 1000), {"pushgate": 15000, "httpx-h2": 800, "h2load": 20000}[transport])
-    return max(50, int(expected * 1.5))
-
-
-def device_token(number: int) -> str:
-    return f"{number:064x}"
-
-
-class PushgateCandidate:
-    """The production client, created once per in-flight level and reused across repetitions."""
-
-    def __init__(self, simulator: RunningSimulator, signing_key_pem: bytes) -> None:
-        self._settings = ProviderSettings.from_environ(simulator.provider_environment())
-        self._credentials = ApnsTokenCredentials(
-            key_id=KEY_ID, team_id=TEAM_ID, signing_key_pem=signing_key_pem, bundle_id=BUNDLE_ID
-        )
-
-    def run(self, in_flight: int, count: int, repetitions: int) -> Cell:
-        cell = Cell()
-        client = ApnsClient(self._credentials, settings=self._settings, max_in_flight=in_flight)
-        client.send_batch([PushRequest(device_token=device_token(0), send_id="warm-up", message=MESSAGE)])
-        for repetition in range(repetitions):
-            requests = [
-                PushRequest(device_token=device_token(n), send_id=f"bench-{repetition}", message=MESSAGE)
-                for n in range(count)
-            ]
-            started, cpu_started, waited = time.perf_counter(), time.process_time(), run_queue_wait_s()
-            outcomes = client.send_batch(requests)
-            elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-            cell.run_queue_shares.append((run_queue_wait_s() - waited) / elapsed)
-            delivered = sum(outcome.verdict is Verdict.DELIVERED for outcome in outcomes)
-            if delivered != count:
-                raise RuntimeError(f"pushgate delivered {delivered} of {count}")
-            cell.rates.append(count / elapsed)
-            cell.cpu_rates.append(count / cpu)
-        client.close()
-        return cell
-
-
-class HttpxCandidate:
-    """httpx over HTTP/2 on asyncio, one AsyncClient (one connection), bounded by a semaphore."""
-
-    def __init__(self, simulator: RunningSimulator, authorization: str) -> None:
-        self._base = simulator.url + "/3/device/"
-        self._context = ssl.create_default_context(cafile=str(simulator.ca_path))
-        self._headers = {
-            "authorization": authorization,
-            "apns-topic": BUNDLE_ID,
-            "apns-push-type": "alert",
-            "apns-priority": "10",
-        }
-        self._body = json.dumps({"aps": {"alert": {"title": MESSAGE.title, "body": MESSAGE.body}}}).encode()
-
-    def run(self, in_flight: int, count: int, repetitions: int) -> Cell:
-        return asyncio.run(self._run(in_flight, count, repetitions))
-
-    async def _run(self, in_flight: int, count: int, repetitions: int) -> Cell:
-        cell = Cell()
-        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1, keepalive_expiry=60)
-        async with httpx.AsyncClient(http2=True, verify=self._context, limits=limits, timeout=60) as client:
-            gate = asyncio.Semaphore(in_flight)
-
-            async def send(number: int) -> int:
-                async with gate:
-                    response = await client.post(
-                        self._base + device_token(number), headers=self._headers, content=self._body
-                    )
-                    return response.status_code
-
-            await send(0)
-            for _ in range(repetitions):
-                started, cpu_started, waited = time.perf_counter(), time.process_time(), run_queue_wait_s()
-                statuses = await asyncio.gather(*(send(n) for n in range(count)))
-                elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-                cell.run_queue_shares.append((run_queue_wait_s() - waited) / elapsed)
-                if statuses.count(200) != count:
-                    raise RuntimeError(f"httpx delivered {statuses.count(200)} of {count}")
-                cell.rates.append(count / elapsed)
-                cell.cpu_rates.append(count / cpu)
-        return cell
-
-
-class H2loadCandidate:
-    """nghttp2's h2load: one connection, ``-m`` concurrent streams."""
-
-    def __init__(self, simulator: RunningSimulator, authorization: str, workdir: pathlib.Path) -> None:
-        self._url = simulator.url + "/3/device/" + device_token(1)
-        self._authorization = authorization
-        self._payload = workdir / "payload.json"
-        self._payload.write_text(json.dumps({"aps": {"alert": {"title": MESSAGE.title, "body": MESSAGE.body}}}))
-
-    def run(self, in_flight: int, count: int, repetitions: int) -> Cell:
-        cell = Cell()
-        command = [
-            "h2load", "-c", "1", "-t", "1", "-m", str(in_flight), "-n", str(count), "-d", str(self._payload),
-            "-H", f"authorization: {self._authorization}", "-H", f"apns-topic: {BUNDLE_ID}",
-            "-H", "apns-push-type: alert", self._url,
-        ]  # fmt: skip
-        for _ in range(repetitions):
-            result = subprocess.run(  # noqa: S603 - h2load with arguments built here
-                command, capture_output=True, text=True, timeout=300, check=True
-            )
-            match = re.search(r"finished in ([\d.]+)(m?s), ([\d.]+) req/s", result.stdout)
-            succeeded = re.search(r"(\d+) succeeded", result.stdout)
-            if not match or not succeeded or int(succeeded.group(1)) != count:
-                raise RuntimeError(f"h2load did not complete:\n{result.stdout}\n{result.stderr}")
-            cell.rates.append(float(match.group(3)))
-        return cell
+#: The fastest rate each transport is expected to reach (sizes the batches).
+CEILINGS = {"pushgate": 15000, "httpx-h2": 800, "h2load": 20000}
 
 
 def summarize(values: list[float]) -> str:
@@ -192,20 +44,22 @@ def build_candidates(
     simulator: RunningSimulator, transports: list[str], workdir: pathlib.Path
 ) -> dict[str, Callable[[int, int, int], Cell]]:
     """Prepares the transports to measure; h2load is skipped, with install advice, when missing."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    token = jwt.encode({"iss": TEAM_ID, "iat": int(time.time())}, key, algorithm="ES256", headers={"kid": KEY_ID})
-    authorization = f"bearer {token}"
+    key = make_apns_key()
+    environment = simulator.provider_environment()
     candidates: dict[str, Callable[[int, int, int], Cell]] = {}
     if "pushgate" in transports:
-        candidates["pushgate"] = PushgateCandidate(simulator, key_pem).run
+        candidates["pushgate"] = lambda level, count, reps: run_pushgate_apns(
+            environment, key.private_key_pem, level, count, reps
+        )
     if "httpx-h2" in transports:
-        candidates["httpx-h2"] = HttpxCandidate(simulator, authorization).run
+        candidates["httpx-h2"] = lambda level, count, reps: run_httpx(
+            simulator.url, simulator.ca_path, key.authorization, in_flight=level, count=count, repetitions=reps
+        )
     if "h2load" in transports:
         if shutil.which("h2load"):
-            candidates["h2load"] = H2loadCandidate(simulator, authorization, workdir).run
+            candidates["h2load"] = lambda level, count, reps: run_h2load(
+                simulator.url, key.authorization, workdir, in_flight=level, count=count, repetitions=reps
+            )
         else:
             print(H2LOAD_HELP, file=sys.stderr)
     return candidates
@@ -245,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=pathlib.Path, help="also write the raw measurements here")
     args = parser.parse_args(argv)
 
-    cpus = sorted(os.sched_getaffinity(0))
-    simulator_cpu, client_cpu = (cpus[0], cpus[1]) if len(cpus) > 1 else (None, None)
+    simulator_cpu, client_cpu = pin_cores()
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-bench-"))
     simulator = start_simulator(workdir / "simulator", latency_ms=LATENCY_MS, cpu=simulator_cpu)
     try:
@@ -261,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, dict[int, Cell]] = {name: {} for name in candidates}
         for level in args.levels:
             for name, run in candidates.items():
-                results[name][level] = run(level, notifications_for(name, level), args.repetitions)
+                count = notifications_for(level, CEILINGS[name], 1.5)
+                results[name][level] = run(level, count, args.repetitions)
                 print(f"  measured {name:<9} in-flight {level:>5}: {summarize(results[name][level].rates)}", flush=True)
         print_table(results, args.levels)
         if args.json:

@@ -13,6 +13,7 @@ from pushgate.credentials import (
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.providers import ProviderSettings
 from pushgate.services.credential_checks import ProviderCredentialChecker
+from pushgate.services.provider_clients import ProviderClientFactory
 from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account
 from pushgate_local.processes import free_port
 
@@ -74,7 +75,9 @@ def test_unreachable_providers_leave_both_platforms_unchecked() -> None:
     )
 
     # When the live check runs
-    checks = ProviderCredentialChecker(secrets=secrets, settings=settings, now=lambda: NOW, timeout_s=2).check(app)
+    options = {"max_in_flight": 1, "connect_timeout_s": 2.0, "request_timeout_s": 2.0}
+    clients = ProviderClientFactory(secrets=secrets, settings=settings, apns_options=options, fcm_options=options)
+    checks = ProviderCredentialChecker(clients=clients, now=lambda: NOW).check(app)
 
     # Then nothing is claimed: both stay Unchecked, with a reason and the time of the attempt
     assert {platform: check.status for platform, check in checks.items()} == {

@@ -10,19 +10,44 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from pushgate.config import mobile_app_settings, table_settings
+from pushgate.repositories.delivery_queue import SqsDeliveryQueue
+from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
+from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
+from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
+from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SEND_IDEMPOTENCY_PARTITION, SORT_KEY, TTL_ATTRIBUTE
 from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
 from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
+from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+from pushgate.repositories.dynamodb.sends import DynamoInsightCounters, DynamoParkedJobs, DynamoSendRepository
 from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.repositories.registration_queue import SqsRegistrationQueue
 from pushgate.repositories.secrets_manager import SecretsManagerStore
 from pushgate.services.api_tokens import ApiTokenAuthenticator
+from pushgate.services.app_push_sender import AppPushSender
 from pushgate.services.credential_checks import ProviderCredentialChecker
+from pushgate.services.delivery import DeliveryPorts, DeliveryService, RepositoryCredentialMarker
+from pushgate.services.device_erasure import DeviceEraser
+from pushgate.services.device_targets import RegisteredDevices
+from pushgate.services.device_verification import DeviceVerifier
+from pushgate.services.directory import DirectoryStores
+from pushgate.services.message_ports import DeviceFinder, RecipientDirectory
 from pushgate.services.mobile_apps import MobileAppStores
+from pushgate.services.provider_clients import ProviderClientFactory
+from pushgate.services.push_messages import MessageStores
+from pushgate.services.recipient_directory import DirectoryRecipients
+from pushgate.services.registration_settings import registration_queue_settings, webhook_settings
+from pushgate.services.send_fanout import SendStores
+from pushgate.services.send_settings import delivery_queue_settings, tracked_link_base
+from pushgate.services.user_mapping import AppUserLinkEraser, DirectoryRecordEraser, PersonEraser
+from pushgate.services.webhooks import WebhookCaller
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
+    from mypy_boto3_sqs.client import SQSClient
 
 
 @cache
@@ -72,20 +97,221 @@ def api_token_authenticator() -> ApiTokenAuthenticator:
 @cache
 def credential_checker() -> ProviderCredentialChecker:
     """The live check of app credentials against APNs and FCM (endpoints from ``ProviderSettings``)."""
-    return ProviderCredentialChecker(secrets=mobile_app_stores().secrets)
+    return ProviderCredentialChecker(clients=interactive_provider_clients())
+
+
+@cache
+def interactive_provider_clients() -> ProviderClientFactory:
+    """Provider clients for operator actions (credential checks, test sends): few streams, short timeouts."""
+    options = {"max_in_flight": 10, "connect_timeout_s": 10.0, "request_timeout_s": 10.0}
+    return ProviderClientFactory(secrets=mobile_app_stores().secrets, apns_options=options, fcm_options=options)
+
+
+@cache
+def person_repository() -> DynamoPersonRepository:
+    """People of the directory and their email/phone lookups."""
+    return DynamoPersonRepository(main_table())
+
+
+@cache
+def directory_stores() -> DirectoryStores:
+    """Everything the directory use cases need."""
+    return DirectoryStores(orgs=org_repository(), people=person_repository())
+
+
+@cache
+def app_user_link_repository() -> DynamoAppUserLinkRepository:
+    """Links from apps' own user ids to directory records."""
+    return DynamoAppUserLinkRepository(main_table())
+
+
+@cache
+def person_erasers() -> tuple[PersonEraser, ...]:
+    """What erasing a person removes, in order (the record first, so nothing new can link to it)."""
+    return (
+        DirectoryRecordEraser(person_repository()),
+        AppUserLinkEraser(app_user_link_repository()),
+        DeviceEraser(apps=mobile_app_stores().apps, devices=device_repository()),
+    )
+
+
+@cache
+def sqs_client() -> SQSClient:
+    """One SQS client per execution environment."""
+    return boto3.client("sqs")
+
+
+@cache
+def device_repository() -> DynamoDeviceRepository:
+    """Devices and token ownership in the main table."""
+    return DynamoDeviceRepository(main_table())
+
+
+@cache
+def registration_status_repository() -> DynamoRegistrationStatusRepository:
+    """Outcomes of tracked registrations (expiring after 7 days)."""
+    return DynamoRegistrationStatusRepository(main_table())
+
+
+@cache
+def registration_queue() -> SqsRegistrationQueue:
+    """The queue of accepted registrations (``REGISTRATION_QUEUE_URL``)."""
+    return SqsRegistrationQueue(sqs_client(), registration_queue_settings().queue_url)
+
+
+@cache
+def provider_client_factory() -> ProviderClientFactory:
+    """APNs and FCM clients per app, kept for the execution environment (registration and delivery)."""
+    return ProviderClientFactory(
+        secrets=mobile_app_stores().secrets,
+        # One dry run or a delivery batch at a time per client; registration wants answers fast.
+        apns_options={"request_timeout_s": 10.0},
+        fcm_options={"request_timeout_s": 10.0},
+    )
+
+
+@cache
+def device_verifier() -> DeviceVerifier:
+    """The registration worker's use case with its adapters."""
+    settings = webhook_settings()
+    return DeviceVerifier(
+        apps=DynamoMobileAppRepository(main_table()),
+        devices=device_repository(),
+        statuses=registration_status_repository(),
+        providers=provider_client_factory(),
+        webhooks=WebhookCaller(allow_loopback=settings.allow_loopback, timeout_s=settings.timeout_s),
+    )
+
+
+@cache
+def message_stores() -> MessageStores:
+    """Everything the push message use cases need."""
+    return MessageStores(
+        orgs=org_repository(),
+        messages=DynamoMessageTemplateRepository(main_table()),
+        apps=DynamoMobileAppRepository(main_table()),
+    )
+
+
+@cache
+def recipient_directory() -> RecipientDirectory:
+    """Where previews, test sends and sends find a recipient's attributes and locale by ``UserId``."""
+    return DirectoryRecipients(person_repository())
+
+
+@cache
+def device_finder() -> DeviceFinder:
+    """Where test sends by ``UserId`` find the user's Active devices for an app."""
+    return RegisteredDevices(device_repository())
+
+
+@cache
+def push_sender() -> AppPushSender:
+    """Sends test notifications with an app's own credentials (endpoints from ``ProviderSettings``)."""
+    return AppPushSender(interactive_provider_clients())
+
+
+@cache
+def delivery_queue() -> SqsDeliveryQueue:
+    """The queue of delivery jobs (``DELIVERY_QUEUE_URL``)."""
+    return SqsDeliveryQueue(sqs_client(), delivery_queue_settings().queue_url)
+
+
+@cache
+def send_repository() -> DynamoSendRepository:
+    """Sends, delivery-job claims and the ledger."""
+    return DynamoSendRepository(main_table())
+
+
+@cache
+def parked_jobs() -> DynamoParkedJobs:
+    """Delivery jobs parked after a credential failure."""
+    return DynamoParkedJobs(main_table())
+
+
+@cache
+def send_stores() -> SendStores:
+    """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
+    return SendStores(
+        orgs=org_repository(),
+        apps=DynamoMobileAppRepository(main_table()),
+        messages=DynamoMessageTemplateRepository(main_table()),
+        people=person_repository(),
+        devices=device_repository(),
+        sends=send_repository(),
+        queue=delivery_queue(),
+        parked=parked_jobs(),
+        link_base=tracked_link_base(mobile_app_settings().public_endpoint),
+    )
+
+
+@cache
+def send_idempotency_store() -> DynamoDBPersistenceLayer:
+    """Powertools idempotency records of send requests, in the main table (TTL ``expiration``)."""
+    return DynamoDBPersistenceLayer(
+        table_name=table_settings().table_name,
+        key_attr=PARTITION_KEY,
+        sort_key_attr=SORT_KEY,
+        static_pk_value=SEND_IDEMPOTENCY_PARTITION,
+        expiry_attr=TTL_ATTRIBUTE,
+        boto3_client=dynamodb_client(),
+    )
+
+
+@cache
+def delivery_service() -> DeliveryService:
+    """The delivery worker's use case with its adapters."""
+    apps = DynamoMobileAppRepository(main_table())
+    return DeliveryService(
+        DeliveryPorts(
+            sends=send_repository(),
+            apps=apps,
+            messages=DynamoMessageTemplateRepository(main_table()),
+            queue=delivery_queue(),
+            parked=parked_jobs(),
+            devices=DynamoDeviceVerdicts(main_table()),
+            credentials=RepositoryCredentialMarker(apps),
+            counters=DynamoInsightCounters(main_table()),
+            providers=provider_client_factory(),
+        )
+    )
 
 
 def reset() -> None:
     """Forgets every cached adapter and setting (tests change the environment between cases)."""
     for factory in (
         dynamodb_client,
+        message_stores,
+        recipient_directory,
+        device_finder,
+        push_sender,
         secretsmanager_client,
         main_table,
         org_repository,
         mobile_app_stores,
         api_token_authenticator,
         credential_checker,
+        interactive_provider_clients,
+        person_repository,
+        directory_stores,
+        app_user_link_repository,
+        person_erasers,
+        sqs_client,
+        device_repository,
+        registration_status_repository,
+        registration_queue,
+        provider_client_factory,
+        device_verifier,
+        registration_queue_settings,
+        webhook_settings,
         table_settings,
         mobile_app_settings,
+        delivery_queue,
+        send_repository,
+        parked_jobs,
+        send_stores,
+        send_idempotency_store,
+        delivery_service,
+        delivery_queue_settings,
     ):
         factory.cache_clear()

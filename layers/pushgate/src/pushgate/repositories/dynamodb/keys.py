@@ -10,6 +10,20 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | Org | ``ORG#<orgId>`` | ``ORG`` |
 | MobileApp | ``ORG#<orgId>`` | ``APP#<appId>`` |
 | ApiToken | ``ORG#<orgId>`` | ``APPTOKEN#<appId>#<tokenId>`` |
+| Device | ``DEVICES#<orgId>#<appId>#<userId>`` | ``<platform>#<sha256(token)>`` |
+| DeviceTokenOwner | ``DEVTOKEN#<orgId>#<appId>#<platform>#<sha256(token)>`` | ``DEVTOKEN`` |
+| RegistrationStatus | ``REGREQ#<orgId>#<appId>#<requestId>`` | ``REGREQ`` |
+| Person | ``ORG#<orgId>`` | ``PERSON#<entityType>#<personId>`` |
+| PersonLookup | ``LOOKUP#<orgId>#<field>#<valueSha256>`` | ``PERSON#<entityType>#<personId>`` |
+| AppUserLink | ``ORG#<orgId>`` | ``APPUSER#<appId>#<appUserId>`` |
+| PersonAppUserLink | ``ORG#<orgId>`` | ``PERSONLINK#<entityType>#<personId>#<appId>#<appUserId>`` |
+| PushMessage | ``ORG#<orgId>`` | ``MSG#<messageId>`` |
+| PushMessageVersion | ``ORG#<orgId>`` | ``MSGVER#<messageId>#<version:06d>`` |
+| Send | ``SEND#<orgId>#<sendId>`` | ``SEND`` |
+| DeliveryJobLedger | ``SEND#<orgId>#<sendId>`` | ``JOB#<jobId>`` |
+| ParkedDeliveryJob | ``PARKED#<orgId>#<appId>`` | ``<platform>#<jobId>`` |
+| InsightCounter | ``INSIGHT#<orgId>#<dimension>#<id>`` | ``DAY#<yyyy-mm-dd>`` |
+| SendIdempotency | ``IDEMPOTENCY#sends`` | ``SENDIDEM#<md5 of orgId and IdempotencyKey>`` |
 """
 
 from __future__ import annotations
@@ -75,3 +89,160 @@ def api_token_key(org_id: str, app_id: str, token_id: str) -> ItemKey:
 def api_tokens_prefix(app_id: str) -> str:
     """The sort-key prefix under which an app's tokens sit (for listing them)."""
     return f"{APP_TOKEN_PREFIX}{_component(app_id)}{_SEPARATOR}"
+
+
+# Directory (contacts, leads, profiles) and app-user links.
+
+PERSON_PREFIX = "PERSON#"
+APP_USER_PREFIX = "APPUSER#"
+PERSON_LINK_PREFIX = "PERSONLINK#"
+LOOKUP_PREFIX = "LOOKUP#"
+
+
+def person_prefix(entity_type: str) -> str:
+    """The sort-key prefix of one entity type's people (for listing and paging them)."""
+    return f"{PERSON_PREFIX}{_component(entity_type)}{_SEPARATOR}"
+
+
+def person_key(org_id: str, entity_type: str, person_id: str) -> ItemKey:
+    """The key of one person (contact, lead or profile) of an org."""
+    return ItemKey(org_partition(org_id), f"{person_prefix(entity_type)}{_component(person_id)}")
+
+
+def person_lookup_partition(org_id: str, field: str, value_digest: str) -> str:
+    """The partition of a lookup by a secondary identifier (an email or phone number).
+
+    Args:
+        org_id: The org; lookups never cross orgs.
+        field: Which identifier (``EMAIL``, ``MOBILEPHONE``, ``TELEPHONE1``).
+        value_digest: SHA-256 hex of the normalised value, so the key is bounded, free of the
+            separator, and does not spell out personal data.
+
+    Returns:
+        The partition key.
+    """
+    return f"{LOOKUP_PREFIX}{_component(org_id)}{_SEPARATOR}{_component(field)}{_SEPARATOR}{_component(value_digest)}"
+
+
+def person_lookup_key(org_id: str, field: str, value_digest: str, entity_type: str, person_id: str) -> ItemKey:
+    """The key of one lookup item: one person under one identifier value."""
+    return ItemKey(
+        person_lookup_partition(org_id, field, value_digest),
+        f"{person_prefix(entity_type)}{_component(person_id)}",
+    )
+
+
+def app_user_link_key(org_id: str, app_id: str, app_user_id: str) -> ItemKey:
+    """The key of the link from an app's own user id to a directory person."""
+    return ItemKey(org_partition(org_id), f"{APP_USER_PREFIX}{_component(app_id)}{_SEPARATOR}{_component(app_user_id)}")
+
+
+def person_links_prefix(entity_type: str, person_id: str) -> str:
+    """The sort-key prefix of the reverse items listing a person's app-user links (for erasure)."""
+    return f"{PERSON_LINK_PREFIX}{_component(entity_type)}{_SEPARATOR}{_component(person_id)}{_SEPARATOR}"
+
+
+def person_link_key(org_id: str, entity_type: str, person_id: str, app_id: str, app_user_id: str) -> ItemKey:
+    """The key of the reverse item of one app-user link, under the person it points to."""
+    return ItemKey(
+        org_partition(org_id),
+        f"{person_links_prefix(entity_type, person_id)}{_component(app_id)}{_SEPARATOR}{_component(app_user_id)}",
+    )
+
+
+# ---------------------------------------------------------------- devices and registrations
+DEVICE_TOKEN_OWNER_SORT_KEY = "DEVTOKEN"  # noqa: S105 - a key name, not a secret
+REGISTRATION_STATUS_SORT_KEY = "REGREQ"
+
+
+def device_partition(org_id: str, app_id: str, user_id: str) -> str:
+    """The partition holding every device of one user for one app (one ``Query`` finds them all)."""
+    return _SEPARATOR.join(("DEVICES", _component(org_id), _component(app_id), _component(user_id)))
+
+
+def device_key(org_id: str, app_id: str, user_id: str, platform: str, token_sha256: str) -> ItemKey:
+    """The key of one device of a user: platform and token hash in the sort key."""
+    sort_key = f"{_component(platform)}{_SEPARATOR}{_component(token_sha256)}"
+    return ItemKey(device_partition(org_id, app_id, user_id), sort_key)
+
+
+def device_token_owner_key(org_id: str, app_id: str, platform: str, token_sha256: str) -> ItemKey:
+    """The key of the item naming which user of an app currently holds a token."""
+    partition = _SEPARATOR.join(
+        ("DEVTOKEN", _component(org_id), _component(app_id), _component(platform), _component(token_sha256))
+    )
+    return ItemKey(partition, DEVICE_TOKEN_OWNER_SORT_KEY)
+
+
+def registration_status_key(org_id: str, app_id: str, request_id: str) -> ItemKey:
+    """The key of the stored outcome of one tracked registration request."""
+    partition = _SEPARATOR.join(("REGREQ", _component(org_id), _component(app_id), _component(request_id)))
+    return ItemKey(partition, REGISTRATION_STATUS_SORT_KEY)
+
+
+MESSAGE_PREFIX = "MSG#"
+MESSAGE_VERSION_PREFIX = "MSGVER#"
+
+
+def push_message_key(org_id: str, message_id: str) -> ItemKey:
+    """The key of a push message's current version and lifecycle state."""
+    return ItemKey(org_partition(org_id), f"{MESSAGE_PREFIX}{_component(message_id)}")
+
+
+def push_message_versions_prefix(message_id: str) -> str:
+    """The sort-key prefix under which a message's versions sit (zero-padded, so they list in order)."""
+    return f"{MESSAGE_VERSION_PREFIX}{_component(message_id)}{_SEPARATOR}"
+
+
+def push_message_version_key(org_id: str, message_id: str, version: int) -> ItemKey:
+    """The key of one immutable version of a push message."""
+    if not 1 <= version <= 999_999:
+        raise ValueError(f"invalid message version: {version!r}")
+    return ItemKey(org_partition(org_id), f"{push_message_versions_prefix(message_id)}{version:06d}")
+
+
+# ---------------------------------------------------------------- sends, delivery ledger, insights
+SEND_SORT_KEY = "SEND"
+JOB_PREFIX = "JOB#"
+#: The one partition of the send idempotency records (Powertools' ``static_pk_value``).
+SEND_IDEMPOTENCY_PARTITION = "IDEMPOTENCY#sends"
+#: Prefix of the send idempotency records' sort keys (Powertools' ``key_prefix``).
+SEND_IDEMPOTENCY_KEY_PREFIX = "SENDIDEM"
+
+
+def send_partition(org_id: str, send_id: str) -> str:
+    """The partition of one send: its record and the ledger items of its jobs."""
+    return _SEPARATOR.join(("SEND", _component(org_id), _component(send_id)))
+
+
+def send_key(org_id: str, send_id: str) -> ItemKey:
+    """The key of a send's record (totals and progress)."""
+    return ItemKey(send_partition(org_id, send_id), SEND_SORT_KEY)
+
+
+def delivery_job_key(org_id: str, send_id: str, job_id: str) -> ItemKey:
+    """The key of one delivery job's claim, which becomes its ledger item when the job completes."""
+    return ItemKey(send_partition(org_id, send_id), f"{JOB_PREFIX}{_component(job_id)}")
+
+
+def parked_jobs_partition(org_id: str, app_id: str) -> str:
+    """The partition of an app's parked delivery jobs (its credentials failed)."""
+    return _SEPARATOR.join(("PARKED", _component(org_id), _component(app_id)))
+
+
+def parked_job_key(org_id: str, app_id: str, platform: str, job_id: str) -> ItemKey:
+    """The key of one parked delivery job."""
+    return ItemKey(parked_jobs_partition(org_id, app_id), f"{_component(platform)}{_SEPARATOR}{_component(job_id)}")
+
+
+def insight_counter_key(org_id: str, dimension: str, dimension_id: str, day: str) -> ItemKey:
+    """The key of one day's delivery counters of a message, journey or app.
+
+    Args:
+        org_id: The org.
+        dimension: ``MESSAGE``, ``JOURNEY`` or ``APP``.
+        dimension_id: The message, journey or app id.
+        day: The UTC day, ``yyyy-mm-dd``.
+    """
+    partition = _SEPARATOR.join(("INSIGHT", _component(org_id), _component(dimension), _component(dimension_id)))
+    return ItemKey(partition, f"DAY{_SEPARATOR}{_component(day)}")

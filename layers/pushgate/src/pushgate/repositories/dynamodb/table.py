@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -221,3 +222,264 @@ class MainTable:
         if item is None:
             return None
         return _from_dynamo(item)
+
+    def transact_write(self, actions: Sequence[Mapping[str, Mapping[str, Any]]]) -> None:
+        """Writes up to 100 actions all-or-nothing (``TransactWriteItems``).
+
+        Args:
+            actions: DynamoDB's own action shapes with plain Python values, e.g.
+                ``{"Put": {"Item": {...}, "ConditionExpression": "...", "ExpressionAttributeNames": {...},
+                "ExpressionAttributeValues": {...}}}``, ``{"Delete": {"Key": {...}}}``,
+                ``{"ConditionCheck": {"Key": {...}, "ConditionExpression": "..."}}`` or ``{"Update": {...}}``.
+                The table name is filled in and ``Item``, ``Key`` and ``ExpressionAttributeValues``
+                are serialised here.
+
+        Raises:
+            ConflictError: A condition failed or another transaction touched the same items.
+        """
+        transact_items: list[Any] = []
+        for action in actions:
+            ((operation, request),) = action.items()
+            serialised: dict[str, Any] = {**request, "TableName": self.table_name}
+            for part in ("Item", "Key", "ExpressionAttributeValues"):
+                if part in request:
+                    serialised[part] = _to_dynamo(request[part])
+            transact_items.append({operation: serialised})
+        if not transact_items:
+            return
+        with translated_errors("transact_write"):
+            self._client.transact_write_items(TransactItems=transact_items)
+
+    def batch_get(self, keys: Sequence[ItemKey]) -> list[dict[str, Any]]:
+        """Reads items strongly consistently, 100 keys per request, retrying unprocessed keys.
+
+        Returns:
+            The items that exist, in no particular order.
+        """
+        found: list[dict[str, Any]] = []
+        unique = list({(key.pk, key.sk): key for key in keys}.values())
+        for start in range(0, len(unique), 100):
+            pending: list[Any] = [_to_dynamo(key.as_dict()) for key in unique[start : start + 100]]
+            while pending:
+                with translated_errors("batch_get"):
+                    response = self._client.batch_get_item(
+                        RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}}
+                    )
+                found.extend(_from_dynamo(item) for item in response.get("Responses", {}).get(self.table_name, []))
+                unprocessed = response.get("UnprocessedKeys", {}).get(self.table_name)
+                pending = list(unprocessed["Keys"]) if unprocessed else []
+        return found
+
+    # ---------------------------------------------------------------- added for device registration
+    def put(self, key: ItemKey, attributes: Mapping[str, Any]) -> None:
+        """Writes an item whatever is there (for items whose last writer wins, such as outcomes)."""
+        with translated_errors("put"):
+            self._client.put_item(TableName=self.table_name, Item=_to_dynamo({**key.as_dict(), **attributes}))
+
+    def update_if(
+        self,
+        key: ItemKey,
+        values: Mapping[str, Any],
+        *,
+        condition: str,
+        condition_values: Mapping[str, Any],
+    ) -> bool:
+        """Sets attributes of an item only when a condition holds; returns whether it did.
+
+        Args:
+            key: The item.
+            values: Attribute name → new value.
+            condition: A condition expression; ``#pk`` names the partition key, ``#c<name>`` an
+                attribute (for example ``#cuser_id = :user``), ``:<name>`` a value.
+            condition_values: The ``:<name>`` values of the condition.
+        """
+        names = {f"#a{index}": name for index, name in enumerate(values)}
+        names.update({f"#c{name}": name for name in _condition_attribute_names(condition)})
+        if "#pk" in condition:
+            names["#pk"] = PARTITION_KEY
+        assignments = ", ".join(f"#a{index} = :v{index}" for index in range(len(values)))
+        expression_values = {f":v{i}": _serializer.serialize(v) for i, v in enumerate(values.values())}
+        expression_values.update({name: _serializer.serialize(value) for name, value in condition_values.items()})
+        try:
+            with translated_errors("update_if"):
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_to_dynamo(key.as_dict()),
+                    UpdateExpression=f"SET {assignments}",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=expression_values,
+                )
+        except ConflictError:
+            return False
+        return True
+
+    def delete_if(self, key: ItemKey, *, condition: str, condition_values: Mapping[str, Any]) -> bool:
+        """Deletes an item only when a condition holds (``#c<name>`` / ``:<name>`` as in ``update_if``)."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": _to_dynamo(key.as_dict()),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {f"#c{name}": name for name in _condition_attribute_names(condition)},
+            "ExpressionAttributeValues": {name: _serializer.serialize(v) for name, v in condition_values.items()},
+        }
+        if not request["ExpressionAttributeNames"]:
+            del request["ExpressionAttributeNames"]
+        try:
+            with translated_errors("delete_if"):
+                self._client.delete_item(**request)
+        except ConflictError:
+            return False
+        return True
+
+    def put_items_at_revisions(self, writes: Sequence[tuple[ItemKey, Mapping[str, Any], int | None]]) -> None:
+        """Writes several items in one transaction, each guarded by its revision.
+
+        Args:
+            writes: ``(key, attributes, expected_revision)``; ``None`` means the item must not
+                exist yet, a number that the stored item still has that ``revision``.
+
+        Raises:
+            ConflictError: A guard failed; nothing was written.
+        """
+        actions: list[Any] = []
+        for key, attributes, expected_revision in writes:
+            put: dict[str, Any] = {
+                "TableName": self.table_name,
+                "Item": _to_dynamo({**key.as_dict(), **attributes}),
+            }
+            if expected_revision is None:
+                put["ConditionExpression"] = "attribute_not_exists(#pk)"
+                put["ExpressionAttributeNames"] = {"#pk": PARTITION_KEY}
+            else:
+                put["ConditionExpression"] = "#revision = :expected"
+                put["ExpressionAttributeNames"] = {"#revision": "revision"}
+                put["ExpressionAttributeValues"] = {":expected": _serializer.serialize(expected_revision)}
+            actions.append({"Put": put})
+        with translated_errors("put_items_at_revisions"):
+            self._client.transact_write_items(TransactItems=actions)
+
+    def delete_at_revision(self, key: ItemKey, expected_revision: int) -> None:
+        """Deletes an item only if it still has the revision the caller read.
+
+        Raises:
+            ConflictError: It changed (or vanished) since it was read.
+        """
+        with translated_errors("delete_at_revision"):
+            self._client.delete_item(
+                TableName=self.table_name,
+                Key=_to_dynamo(key.as_dict()),
+                ConditionExpression="#revision = :expected",
+                ExpressionAttributeNames={"#revision": "revision"},
+                ExpressionAttributeValues={":expected": _serializer.serialize(expected_revision)},
+            )
+
+    def get_attributes(self, key: ItemKey, names: Sequence[str]) -> dict[str, Any] | None:
+        """Reads only some attributes of an item (strongly consistent), or ``None`` when absent."""
+        with translated_errors("get_attributes"):
+            response = self._client.get_item(
+                TableName=self.table_name,
+                Key=_to_dynamo(key.as_dict()),
+                ConsistentRead=True,
+                ProjectionExpression=", ".join(f"#p{index}" for index in range(len(names))),
+                ExpressionAttributeNames={f"#p{index}": name for index, name in enumerate(names)},
+            )
+        item = response.get("Item")
+        return None if item is None else _from_dynamo(item)
+
+    def query_partition(self, partition: str) -> list[dict[str, Any]]:
+        """Every item of a partition, across pages (one ``Query`` while it fits in a page)."""
+        items: list[dict[str, Any]] = []
+        start_key: Mapping[str, Any] | None = None
+        while True:
+            with translated_errors("query_partition"):
+                response = self._client.query(**_partition_query(self.table_name, partition, start_key))
+            items.extend(_from_dynamo(item) for item in response.get("Items", []))
+            start_key = response.get("LastEvaluatedKey")
+            if not start_key:
+                return items
+
+    # ---------------------------------------------------------------- added for sends and delivery
+    def update_expression(
+        self,
+        key: ItemKey,
+        update: str,
+        *,
+        names: Mapping[str, str],
+        values: Mapping[str, Any],
+        condition: str | None = None,
+    ) -> bool:
+        """Runs one ``UpdateItem`` with a caller-written expression; returns whether it applied.
+
+        For counters (``ADD``, ``SET #m.#k = if_not_exists(#m.#k, :zero) + :n``) and conditional
+        state changes that ``update_if`` cannot express.
+
+        Args:
+            key: The item.
+            update: The ``UpdateExpression``.
+            names: ``ExpressionAttributeNames``.
+            values: ``ExpressionAttributeValues`` as plain Python values.
+            condition: A ``ConditionExpression``, if any; when it fails nothing is written.
+        """
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": _to_dynamo(key.as_dict()),
+            "UpdateExpression": update,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = dict(names)
+        if values:
+            request["ExpressionAttributeValues"] = {name: _serializer.serialize(v) for name, v in values.items()}
+        if condition is not None:
+            request["ConditionExpression"] = condition
+        try:
+            with translated_errors("update_expression"):
+                self._client.update_item(**request)
+        except ConflictError:
+            return False
+        return True
+
+    def query_from(
+        self, partition: str, sort_key_prefix: str, from_sort_key: str | None, *, limit: int
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of a partition's items under a prefix, starting at a sort key (inclusive).
+
+        Returns:
+            The items in sort-key order, and whether more may follow.
+        """
+        start = from_sort_key if from_sort_key and from_sort_key.startswith(sort_key_prefix) else sort_key_prefix
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :from AND :to",
+            "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            "ExpressionAttributeValues": {
+                ":pk": {"S": partition},
+                ":from": {"S": start},
+                ":to": {"S": sort_key_prefix + "\uffff"},
+            },
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        with translated_errors("query_from"):
+            response = self._client.query(**request)
+        return [_from_dynamo(item) for item in response.get("Items", [])], bool(response.get("LastEvaluatedKey"))
+
+
+_CONDITION_NAME = re.compile(r"#c([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _condition_attribute_names(condition: str) -> set[str]:
+    return set(_CONDITION_NAME.findall(condition))
+
+
+def _partition_query(table_name: str, partition: str, start_key: Mapping[str, Any] | None) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+        "ExpressionAttributeValues": {":pk": {"S": partition}},
+        "ConsistentRead": True,
+    }
+    if start_key:
+        request["ExclusiveStartKey"] = start_key
+    return request

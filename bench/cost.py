@@ -1,0 +1,225 @@
+"""W5: dollars per million notifications and per million registrations at AWS list prices.
+
+The formula is section 2.1 of the performance anchors (us-east-1 list prices, free tiers ignored):
+
+    $/M = 1000·m·p·d + 0.20·i + 0.625·w + 0.125·r + 0.40·q + 0.00009·g + 0.0005·L + k·m·p·I/1000
+
+with ``m`` the function's memory in GB, ``p`` the price per GB-second, ``d`` billed Lambda ms per
+notification, ``i`` invocations, ``w``/``r`` DynamoDB write/read units, ``q`` SQS requests,
+``g`` egress bytes and ``L`` log bytes per notification, ``k`` cold starts per million
+notifications and ``I`` init ms. Every input is either measured by the benchmark or a stated
+assumption (:class:`DeliveryAssumptions`); the report prints both.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+#: Lambda duration, $ per GB-second (first tier).
+ARM64_GB_S = 0.0000133334
+X86_GB_S = 0.0000166667
+#: $ per million, list prices.
+LAMBDA_REQUESTS_PER_M = 0.20
+DYNAMODB_WRU_PER_M = 0.625
+DYNAMODB_RRU_PER_M = 0.125
+SQS_REQUESTS_PER_M = 0.40
+HTTP_API_REQUESTS_PER_M = 1.00
+EGRESS_PER_GB = 0.09
+LOG_INGESTION_PER_GB = 0.50
+SNS_MOBILE_PUSH_PER_M = 0.50
+PINPOINT_PUSH_PER_M = 1.00
+#: Lambda gives a function one full vCPU at this memory size and a proportional share below it.
+FULL_VCPU_MB = 1769
+
+
+@dataclass(frozen=True)
+class CostInputs:
+    """Per-unit inputs of the formula (one unit = one notification, or one registration).
+
+    Attributes:
+        memory_mb: Lambda memory size.
+        price_gb_s: $ per GB-second (``ARM64_GB_S`` or ``X86_GB_S``).
+        billed_ms: Billed Lambda ms per unit, summed over stages (``d``).
+        invocations: Lambda invocations per unit (``i``).
+        write_units: DynamoDB write request units per unit (``w``).
+        read_units: DynamoDB read request units per unit (``r``).
+        sqs_requests: Billable SQS requests per unit (``q``).
+        egress_bytes: Bytes leaving AWS per unit (``g``).
+        log_bytes: CloudWatch log bytes per unit (``L``).
+        cold_starts_per_m: Cold starts per million units (``k``).
+        init_ms: Init duration of one cold start (``I``).
+        api_requests: API Gateway HTTP API requests per unit (registrations only).
+    """
+
+    memory_mb: int
+    price_gb_s: float
+    billed_ms: float
+    invocations: float
+    write_units: float = 0.0
+    read_units: float = 0.0
+    sqs_requests: float = 0.0
+    egress_bytes: float = 0.0
+    log_bytes: float = 0.0
+    cold_starts_per_m: float = 0.0
+    init_ms: float = 0.0
+    api_requests: float = 0.0
+
+
+def cost_lines(inputs: CostInputs) -> dict[str, float]:
+    """Splits the cost per million units into the formula's terms.
+
+    Args:
+        inputs: The per-unit inputs.
+
+    Returns:
+        Dollars per million units for each term, in the formula's order (zero terms included).
+    """
+    gb = inputs.memory_mb / 1024
+    return {
+        "Lambda duration": 1000 * gb * inputs.price_gb_s * inputs.billed_ms,
+        "Lambda requests": LAMBDA_REQUESTS_PER_M * inputs.invocations,
+        "API Gateway (HTTP API)": HTTP_API_REQUESTS_PER_M * inputs.api_requests,
+        "DynamoDB writes": DYNAMODB_WRU_PER_M * inputs.write_units,
+        "DynamoDB reads": DYNAMODB_RRU_PER_M * inputs.read_units,
+        "SQS": SQS_REQUESTS_PER_M * inputs.sqs_requests,
+        "Egress": EGRESS_PER_GB / 1e9 * 1e6 * inputs.egress_bytes,
+        "Logs": LOG_INGESTION_PER_GB / 1e9 * 1e6 * inputs.log_bytes,
+        "Lambda INIT": inputs.cold_starts_per_m * gb * inputs.price_gb_s * inputs.init_ms / 1000,
+    }
+
+
+def cost_per_million(inputs: CostInputs) -> float:
+    """Dollars per million units: the sum of :func:`cost_lines`."""
+    return sum(cost_lines(inputs).values())
+
+
+def lambda_billed_ms(wall_ms: float, cpu_ms: float, memory_mb: int) -> float:
+    """Billed ms of work measured on a full core, on a Lambda function of ``memory_mb``.
+
+    Below 1,769 MB a function gets that fraction of a vCPU, so its CPU time stretches by the inverse;
+    the work can finish no sooner than its measured wall time (the provider latency it waits on).
+
+    Args:
+        wall_ms: Wall time measured locally.
+        cpu_ms: CPU time measured locally.
+        memory_mb: The function's memory size.
+    """
+    share = min(1.0, memory_mb / FULL_VCPU_MB)
+    return max(wall_ms, cpu_ms / share)
+
+
+def dynamodb_write_units(item_bytes: float) -> int:
+    """Write request units of one standard write of an item this size (1 per started KB)."""
+    return max(1, math.ceil(item_bytes / 1024))
+
+
+@dataclass(frozen=True)
+class DeliveryAssumptions:
+    """How the delivery path batches work; the design's choices, until send_fanout and deliver_push measure them.
+
+    Attributes:
+        devices_per_user: Valid devices per recipient (one fan-out Query each).
+        query_read_units: Read units of one per-user Query (eventually consistent, ≤4 KB).
+        devices_per_message: Device jobs packed into one SQS message (≤64 KB, one billed chunk).
+        messages_per_invocation: SQS batch size of the sender (messages per invocation).
+        recipients_per_send: Recipients of one send request (fan-out invocations are amortised over them).
+        ledger_bytes_per_outcome: Bytes one (send, user, device) outcome adds to the ledger item written
+            per SQS message.
+        idempotency_writes_per_message: Writes of the idempotency record per SQS message (before and after).
+        counter_writes_per_invocation: Insight counter updates per sender invocation.
+        invalid_token_rate: Share of tokens the provider reports gone (one conditional write each).
+        egress_overhead_bytes: HTTP/2 frame, HPACK-compressed header and TLS bytes around each payload.
+        log_bytes_per_invocation: Log and EMF bytes one sender invocation writes (no per-notification lines).
+        cold_start_share: Share of sender invocations that are cold starts.
+    """
+
+    devices_per_user: float = 1.5
+    query_read_units: float = 0.5
+    devices_per_message: int = 100
+    messages_per_invocation: int = 10
+    recipients_per_send: int = 1000
+    ledger_bytes_per_outcome: int = 60
+    idempotency_writes_per_message: int = 2
+    counter_writes_per_invocation: int = 1
+    invalid_token_rate: float = 0.02
+    egress_overhead_bytes: int = 120
+    log_bytes_per_invocation: int = 1500
+    cold_start_share: float = 0.01
+
+    @property
+    def notifications_per_invocation(self) -> int:
+        """Notifications one sender invocation delivers."""
+        return self.devices_per_message * self.messages_per_invocation
+
+
+def delivery_inputs(
+    assumptions: DeliveryAssumptions,
+    *,
+    memory_mb: int,
+    wall_ms_per_notification: float,
+    cpu_ms_per_notification: float,
+    payload_bytes: int,
+    init_ms: float,
+) -> CostInputs:
+    """Builds the per-notification inputs of the delivery path from measured figures and assumptions.
+
+    Args:
+        assumptions: Batching and sizes.
+        memory_mb: The sender's memory size (from template.yaml).
+        wall_ms_per_notification: Sender wall ms per notification, measured locally on a full core.
+        cpu_ms_per_notification: Sender CPU ms per notification, measured locally.
+        payload_bytes: Size of one encoded APNs payload.
+        init_ms: The sender's measured init (process start to first accepted notification).
+    """
+    per_invocation = assumptions.notifications_per_invocation
+    ledger_item_wru = dynamodb_write_units(assumptions.ledger_bytes_per_outcome * assumptions.devices_per_message)
+    writes = (
+        (ledger_item_wru + assumptions.idempotency_writes_per_message) / assumptions.devices_per_message
+        + assumptions.counter_writes_per_invocation / per_invocation
+        + assumptions.invalid_token_rate
+    )
+    # Each SQS message (≤64 KB) is one billed chunk when sent and again when received, even in batches
+    # of ten (billing counts 64 KB chunks); deletes are batched by ten.
+    sqs = (2 + 1 / assumptions.messages_per_invocation) / assumptions.devices_per_message
+    fanout_invocations = 1 / (assumptions.recipients_per_send * assumptions.devices_per_user)
+    invocations_per_m = 1e6 / per_invocation
+    return CostInputs(
+        memory_mb=memory_mb,
+        price_gb_s=ARM64_GB_S,
+        billed_ms=lambda_billed_ms(wall_ms_per_notification, cpu_ms_per_notification, memory_mb),
+        invocations=1 / per_invocation + fanout_invocations,
+        write_units=writes,
+        read_units=assumptions.query_read_units / assumptions.devices_per_user,
+        sqs_requests=sqs,
+        egress_bytes=payload_bytes + assumptions.egress_overhead_bytes,
+        log_bytes=assumptions.log_bytes_per_invocation / per_invocation,
+        cold_starts_per_m=invocations_per_m * assumptions.cold_start_share,
+        init_ms=init_ms,
+    )
+
+
+def registration_inputs(
+    *,
+    memory_mb: int,
+    wall_ms: float | None,
+    cpu_ms: float | None,
+    write_units: float | None,
+    read_units: float | None,
+    log_bytes: float = 300,
+) -> CostInputs:
+    """Per-registration inputs: one HTTP API request and one invocation, plus what W1 measured.
+
+    Unmeasured figures count as zero, so the result is then a floor (API Gateway and Lambda requests).
+    """
+    billed = lambda_billed_ms(wall_ms, cpu_ms or 0.0, memory_mb) if wall_ms is not None else 0.0
+    return CostInputs(
+        memory_mb=memory_mb,
+        price_gb_s=ARM64_GB_S,
+        billed_ms=billed,
+        invocations=1,
+        api_requests=1,
+        write_units=write_units or 0.0,
+        read_units=read_units or 0.0,
+        log_bytes=log_bytes,
+    )

@@ -1,0 +1,107 @@
+"""W1: registration throughput, CPU and DynamoDB units through the ``register_device`` handler.
+
+Starts the local runtime (DynamoDB Local from ``pushgate_local.processes``, moto and the simulator,
+on the real ``template.yaml``), creates an org, an iOS app and an ApiToken through the operator
+API, then runs :mod:`bench.drivers.registration` with the function's own environment.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+
+from bench import environments
+from pushgate_local.credentials import generate_apns_auth_key
+from pushgate_local.processes import local_aws_environment
+from pushgate_local.runtime import LocalRuntime, RuntimeConfig
+from pushgate_local.template import Resolver
+
+FUNCTION = "RegisterDeviceFunction"
+V1_PATH = "/api/v1.0/orgs/{orgId}/pushchannel/apps/{appId}/devices/{userId}"
+
+
+def _function_environment(runtime: LocalRuntime) -> dict[str, str]:
+    spec = runtime.stack.function(FUNCTION)
+    config = runtime.config
+    resolver = Resolver(
+        parameters=dict(runtime.stack.parameters),
+        refs={**runtime.resources.table_names, **runtime.resources.queue_urls},
+        attributes={},
+        pseudo={
+            "AWS::Region": config.region,
+            "AWS::AccountId": "000000000000",
+            "AWS::StackName": config.prefix,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
+        },
+    )
+    variables = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
+    simulator = runtime.simulator.provider_environment() if runtime.simulator else {}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "PYTHONWARNINGS": "ignore",
+        **local_aws_environment(runtime.dynamodb_url, runtime.aws_url, config.region),
+        **simulator,
+        **variables,
+    }
+
+
+def _create_app(runtime: LocalRuntime) -> dict[str, str]:
+    key = generate_apns_auth_key()
+    headers = {"Authorization": f"Bearer {runtime.config.admin_key}"}
+    with httpx.Client(base_url=runtime.api_url, headers=headers, timeout=60) as admin:
+        org = admin.post("/admin/v1/orgs", json={"Name": "Bench org"})
+        org.raise_for_status()
+        org_id = org.json()["OrgId"]
+        ios = {
+            "AuthMode": "Token",
+            "AppMode": "Production",
+            "BundleId": "com.example.bench",
+            "TeamId": key.team_id,
+            "KeyId": key.key_id,
+            "SigningKey": key.private_key_pem,
+        }
+        created = admin.post(f"/admin/v1/orgs/{org_id}/mobileapps", json={"Name": "Bench app", "Ios": ios})
+        created.raise_for_status()
+        app_id = created.json()["MobileAppId"]
+        token = admin.post(f"/admin/v1/orgs/{org_id}/mobileapps/{app_id}/tokens", json={"Label": "bench"})
+        token.raise_for_status()
+    return {"org_id": org_id, "app_id": app_id, "api_token": token.json()["ApiToken"]}
+
+
+def run_registration(state_dir: pathlib.Path, count: int, repetitions: int) -> dict[str, Any]:
+    """Measures W1; returns the per-repetition figures (rates, ms and units per registration)."""
+    config = RuntimeConfig(
+        project_root=environments.PROJECT_ROOT,
+        template_path=environments.PROJECT_ROOT / "template.yaml",
+        state_dir=state_dir,
+        poll_queues=False,
+    )
+    with LocalRuntime(config) as runtime:
+        spec = runtime.stack.function(FUNCTION)
+        route = next(route for route in spec.routes if route.path == V1_PATH)
+        driver_config = _create_app(runtime) | {
+            "code_uri": str(spec.code_uri),
+            "memory_mb": spec.memory_size,
+            "route": {"method": route.method, "path": route.path, "auth": route.auth},
+            "count": count,
+            "repetitions": repetitions,
+        }
+        result = subprocess.run(  # noqa: S603 - this package's driver
+            [sys.executable, "-m", "bench.drivers.registration", json.dumps(driver_config)],
+            capture_output=True, text=True, check=False, timeout=600,
+            env=_function_environment(runtime), cwd=environments.PROJECT_ROOT,
+        )  # fmt: skip
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        raise RuntimeError((result.stderr.strip().splitlines() or ["no output"])[-1])
+    figures: dict[str, Any] = json.loads(lines[-1])
+    figures["memory_mb"] = spec.memory_size
+    return figures

@@ -1,0 +1,350 @@
+# ruff: noqa: RUF001, RUF002 - the report typesets ranges with en dashes
+"""Renders the benchmark results (the JSON written to ``bench/results/<date>.json``) as Markdown.
+
+Pure functions of the results dictionary, so the report can be re-rendered from any stored run:
+``python -m bench.report bench/results/<date>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import statistics
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+#: The issue's targets.
+CEILING_SHARE_TARGET = 0.60
+PEER_FACTOR_TARGETS = {"aioapns": 3.0, "firebase-admin": 5.0}
+COST_TARGET_PER_M = 0.05
+IMPORT_TARGET_MS = 300.0
+#: Peer -> the Pushgate sender it is compared with (same protocol, same settings).
+OURS_FOR = {"aioapns": "pushgate-apns", "node-apn": "pushgate-apns", "firebase-admin": "pushgate-fcm"}
+
+
+def median(values: Sequence[float]) -> float:
+    """Median of a non-empty sequence."""
+    return float(statistics.median(values))
+
+
+def fmt_rate(value: float) -> str:
+    """A rate with thousands separators, no decimals."""
+    return f"{value:,.0f}"
+
+
+def fmt_ms(value: float) -> str:
+    """Milliseconds with one decimal below 100, none above."""
+    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
+
+
+def median_range(values: Sequence[float], fmt: Any = fmt_rate) -> str:
+    """``median (min–max)``, or ``–`` for no values."""
+    if not values:
+        return "–"
+    return f"{fmt(median(values))} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def _levels(results: Mapping[str, Any]) -> list[str]:
+    return [str(level) for level in results["settings"]["levels"]]
+
+
+def ceiling_median(results: Mapping[str, Any], level: str) -> float | None:
+    """Median h2load rate at an in-flight level, if W0 ran."""
+    cell = (results.get("w0") or {}).get(level)
+    return median(cell["rates"]) if cell and cell["rates"] else None
+
+
+def client_median(results: Mapping[str, Any], client: str, level: str) -> float | None:
+    """Median rate of a client at an in-flight level, if measured."""
+    cell = results["w2"].get(client, {}).get(level)
+    return median(cell["rates"]) if cell and cell["rates"] else None
+
+
+def headline_table(results: Mapping[str, Any]) -> str:
+    """Delivery throughput, notifications/s (median of the repetitions) and share of the h2load ceiling."""
+    levels = _levels(results)
+    lines = [
+        "| client | " + " | ".join(f"in flight {level}" for level in levels) + " |",
+        "| --- | " + " | ".join("---:" for _ in levels) + " |",
+    ]
+    if results.get("w0"):
+        cells = [fmt_rate(value) if (value := ceiling_median(results, level)) else "–" for level in levels]
+        lines.append("| h2load (W0 ceiling) | " + " | ".join(cells) + " |")
+    for client in results["w2"]:
+        cells = []
+        for level in levels:
+            value = client_median(results, client, level)
+            ceiling = ceiling_median(results, level)
+            if value is None:
+                cells.append("–")
+            elif ceiling:
+                cells.append(f"{fmt_rate(value)} ({value / ceiling:.0%})")
+            else:
+                cells.append(fmt_rate(value))
+        lines.append(f"| {client} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def target_rows(results: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The issue's targets as (target, measured, met?) rows."""
+    rows: list[tuple[str, str, str]] = []
+    levels = _levels(results)
+    for client in ("pushgate-apns", "pushgate-fcm"):
+        shares = [
+            (level, value / ceiling)
+            for level in levels
+            if (value := client_median(results, client, level)) and (ceiling := ceiling_median(results, level))
+        ]
+        if shares:
+            worst_level, worst = min(shares, key=lambda pair: pair[1])
+            rows.append(
+                (
+                    f"{client} ≥ {CEILING_SHARE_TARGET:.0%} of the ceiling at every in-flight limit",
+                    f"lowest {worst:.0%} (in flight {worst_level})",
+                    _verdict(worst >= CEILING_SHARE_TARGET),
+                )
+            )
+    for peer, factor in PEER_FACTOR_TARGETS.items():
+        ours = OURS_FOR[peer]
+        factors = [
+            (level, mine / theirs)
+            for level in levels
+            if (mine := client_median(results, ours, level)) and (theirs := client_median(results, peer, level))
+        ]
+        if factors:
+            worst_level, worst = min(factors, key=lambda pair: pair[1])
+            best_level, best = max(factors, key=lambda pair: pair[1])
+            rows.append(
+                (
+                    f"{ours} ≥ {factor:g}× {peer} at equal settings",
+                    f"{worst:.1f}× (in flight {worst_level}) to {best:.1f}× (in flight {best_level})",
+                    _verdict(best >= factor) + ("" if worst >= factor else " at high in-flight limits only"),
+                )
+            )
+    delivery = (results.get("w5") or {}).get("delivery")
+    if delivery:
+        total = delivery["total"]
+        target = f"≤ ${COST_TARGET_PER_M:.2f} per million notifications"
+        rows.append((target, f"${total:.3f}", _verdict(total <= COST_TARGET_PER_M)))
+    functions = (results.get("w3") or {}).get("functions") or {}
+    if functions:
+        slowest, values = max(functions.items(), key=lambda item: median(item[1]["import_ms"]))
+        worst = median(values["import_ms"])
+        rows.append(
+            (
+                f"every function's import and init < {IMPORT_TARGET_MS:.0f} ms",
+                f"slowest {slowest}: {fmt_ms(worst)} ms",
+                _verdict(worst < IMPORT_TARGET_MS),
+            )
+        )
+    return rows
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "**not met**"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return [
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _machine_section(results: Mapping[str, Any]) -> list[str]:
+    machine = results["machine"]
+    settings = results["settings"]
+    return [
+        "## Machine and method",
+        "",
+        f"- CPU: {machine['cpu_model']}, {machine['cores']} cores ({machine['architecture']}); "
+        f"memory {machine['memory_gib']} GiB; {machine['os']}",
+        f"- Python {machine['python']}, Node {machine['node']}, {machine['h2load'] or 'h2load not installed'}; "
+        f"load average at start {', '.join(str(v) for v in machine['load_average_at_start'])}",
+        f"- Provider simulator (Node `http2`) pinned to CPU {settings['simulator_cpu']}, "
+        f"{settings['latency_ms']} ms latency per answer; each client in its own process pinned to CPU "
+        f"{settings['client_cpu']}; one HTTP/2 connection; clients run one after another.",
+        f"- {settings['repetitions']} repetitions per cell of about {settings['seconds_per_repetition']} s each "
+        "after one warm-up send; figures are median (min–max) of the repetitions.",
+        f"- Run took {results['duration_s'] / 60:.1f} min. Reproduce: `{results['command']}`.",
+        "",
+    ]
+
+
+def _w2_section(results: Mapping[str, Any]) -> list[str]:
+    lines = [
+        "## W0 + W2 — delivery throughput",
+        "",
+        "Notifications/s, median (min–max) of the repetitions; ratio to the h2load ceiling at the same "
+        "in-flight limit. CPU µs/notification is the client's own CPU time (user + system); "
+        "CPU wait is the share of the run the client was runnable but waiting for its core.",
+        "",
+    ]
+    levels = _levels(results)
+    rows = []
+    for level in levels:
+        ceiling = (results.get("w0") or {}).get(level)
+        if ceiling:
+            rows.append(["h2load (W0)", level, median_range(ceiling["rates"]), "100%", "–", "–", "–"])
+        for client, cells in results["w2"].items():
+            cell = cells.get(level)
+            if not cell:
+                continue
+            value = median(cell["rates"])
+            top = ceiling_median(results, level)
+            cpu = f"{1e6 / median(cell['cpu_rates']):,.0f}" if cell.get("cpu_rates") else "–"
+            wait = f"{median(cell['run_queue_shares']):.0%}" if cell.get("run_queue_shares") else "–"
+            rss = f"{cell['max_rss_mb']:.0f}" if cell.get("max_rss_mb") else "–"
+            ratio = f"{value / top:.0%}" if top else "–"
+            rows.append([client, level, median_range(cell["rates"]), ratio, cpu, wait, rss])
+    header = ["client", "in flight", "notifications/s", "÷ ceiling", "CPU µs/notif.", "CPU wait", "peak RSS MB"]
+    lines += _table(header, rows)
+    for client, message in (results.get("w2_failures") or {}).items():
+        lines += ["", f"- **{client} failed**: `{message.strip().splitlines()[-1] if message.strip() else message}`"]
+    if not results.get("w0"):
+        lines += ["", f"- W0 not measured: {results.get('w0_note', 'h2load missing')}"]
+    return [*lines, ""]
+
+
+def _w1_section(results: Mapping[str, Any]) -> list[str]:
+    w1 = results.get("w1") or {}
+    lines = ["## W1 — registration", ""]
+    if not w1.get("measured"):
+        return [*lines, f"- {w1.get('note', 'not measured')}", ""]
+    lines.append(
+        f"CI-J v1 registrations (`POST .../pushchannel/apps/{{appId}}/devices/{{userId}}`, stored synchronously) "
+        "through `functions/register_device`'s `lambda_handler` in one warm process, against DynamoDB Local "
+        f"(the real template's table); {w1['registrations']} new users with one device each per repetition; "
+        "DynamoDB units from `ReturnConsumedCapacity=TOTAL` on every call; unpinned (DynamoDB Local needs a core).",
+    )
+    lines.append("")
+    rows = [[name, median_range(values, fmt_ms)] for name, values in w1["figures"].items()]
+    return [*lines, *_table(["figure", "median (min–max)"], rows), ""]
+
+
+def _w3_section(results: Mapping[str, Any]) -> list[str]:
+    w3 = results.get("w3") or {}
+    lines = [
+        "## W3 — cold start",
+        "",
+        f"{w3.get('processes', 0)} fresh processes each. *Import + init*: importing the function's `app.py` "
+        "(Powertools, the resolver and its routes, the layer modules it pulls in); *first invocation*: "
+        "`lambda_handler` with an API Gateway v2 event for an unrouted path (the resolver's 404, no "
+        "service call; SQS consumers are only imported); *process*: spawn to exit, interpreter start included. "
+        "ms, median (min–max).",
+        "",
+    ]
+    rows = [
+        [
+            f"`functions/{name}`",
+            median_range(values["import_ms"], fmt_ms),
+            median_range(values["first_invoke_ms"], fmt_ms),
+            median_range(values["process_ms"], fmt_ms),
+        ]
+        for name, values in (w3.get("functions") or {}).items()
+    ]
+    lines += _table(["function", "import + init", "first invocation", "process"], rows)
+    first = w3.get("first_notification")
+    if first:
+        lines += [
+            "",
+            "First accepted notification (APNs, token auth, simulator latency "
+            f"{w3.get('first_notification_latency_ms', 0)} ms): process start → HTTP 200 "
+            f"**{median_range(first['process_to_accepted_ms'], fmt_ms)} ms**; of which importing the "
+            f"provider clients {median_range(first['import_ms'], fmt_ms)} ms and building the client, "
+            f"signing the JWT, the TLS handshake and the request {median_range(first['init_and_send_ms'], fmt_ms)} ms.",
+        ]
+    for name, message in (w3.get("failures") or {}).items():
+        lines.append(f"- **functions/{name} failed**: `{message}`")
+    return [*lines, ""]
+
+
+def _w4_section(results: Mapping[str, Any]) -> list[str]:
+    w4 = results.get("w4")
+    if not w4:
+        return []
+    return [
+        "## W4 — sender memory",
+        "",
+        f"Peak RSS (VmHWM) of a fresh process running Pushgate's `ApnsClient` after {w4['sends']:,} sends "
+        f"({w4['batches']} batches of {w4['batch']:,}, {w4['in_flight']:,} in flight, one connection): "
+        f"**{median_range(w4['max_rss_mb'], fmt_ms)} MB** over {len(w4['max_rss_mb'])} processes. "
+        f"Per notification in those batches: wall {median_range(w4['wall_ms_per_notification'], _fmt_small)} ms, "
+        f"CPU {median_range(w4['cpu_ms_per_notification'], _fmt_small)} ms.",
+        "",
+    ]
+
+
+def _fmt_small(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _w5_section(results: Mapping[str, Any]) -> list[str]:
+    w5 = results.get("w5")
+    if not w5:
+        return []
+    delivery, registration = w5["delivery"], w5["registration"]
+    references = w5["references"]
+    lines = [
+        "## W5 — cost per million (AWS list prices, us-east-1, arm64)",
+        "",
+        "| term | per million notifications | per million registrations |",
+        "| --- | ---: | ---: |",
+    ]
+    for term in delivery["lines"]:
+        lines.append(f"| {term} | ${delivery['lines'][term]:.4f} | ${registration['lines'][term]:.4f} |")
+    lines += [
+        f"| **total** | **${delivery['total']:.3f}** | **${registration['total']:.3f}**"
+        f"{' (floor)' if not registration['measured'] else ''} |",
+        *(f"| {name} (reference) | ${price:.2f} | – |" for name, price in references.items()),
+        "",
+        "Inputs and assumptions:",
+        "",
+        *(f"- {note}" for note in delivery["notes"]),
+        *(f"- {note}" for note in registration["notes"]),
+        "",
+    ]
+    return lines
+
+
+def render_markdown(results: Mapping[str, Any]) -> str:
+    """The whole report."""
+    lines = [
+        f"# Pushgate benchmark report — {results['date']}",
+        "",
+        "Generated by `make bench` (`python -m bench`). Loopback only: the provider latency is injected "
+        "by the simulator, and throughput on Lambda (a fraction of a vCPU below 1,769 MB) will be lower "
+        "for CPU-bound phases. Published figures of other senders are context, not measured here.",
+        "",
+        "## Headline",
+        "",
+        "Delivery, notifications/s (median) and share of the h2load ceiling, "
+        f"{results['settings']['latency_ms']} ms provider latency, one connection:",
+        "",
+        headline_table(results),
+        "",
+        *_table(["target (issue 11)", "measured", ""], target_rows(results)),
+        "",
+        *_machine_section(results),
+        *_w2_section(results),
+        *_w1_section(results),
+        *_w3_section(results),
+        *_w4_section(results),
+        *_w5_section(results),
+        f"Chart: [{results['chart']}]({results['chart']})" if results.get("chart") else "",
+        "",
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Re-renders a stored run's report to stdout."""
+    results = json.loads(pathlib.Path(argv[0]).read_text())
+    sys.stdout.write(render_markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,386 @@
+# ruff: noqa: RUF001 - the report typesets products with a multiplication sign
+"""`make bench`: one run of every workload, the JSON, the Markdown report and the chart.
+
+Workloads (see ``shared/reference/performance-anchors.md`` section 6 and ``bench/README`` in the
+report): W0 h2load ceiling, W2 delivery per client and in-flight limit, W3 cold start, W4 sender
+memory, W5 cost; W1 (registration) is reported as not measured until it is wired in.
+Run ``python -m bench --help`` for the settings; ``--quick`` is for trying the harness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench import cost, environments
+from bench.clients import H2LOAD_HELP
+from bench.common import FCM_PROJECT_ID, IN_FLIGHT_LEVELS, LATENCY_MS, MESSAGE, make_apns_key, pin_cores
+from bench.delivery import CLIENTS, DeliverySetup, run_client, run_delivery
+from bench.machine import describe_machine
+from bench.registration import run_registration
+from pushgate.providers import build_apns_payload, encode_apns_payload
+from pushgate_local.credentials import generate_fcm_service_account
+from pushgate_local.simulator import RunningSimulator, start_simulator
+from pushgate_local.template import load_template
+
+RESULTS_DIR = environments.BENCH_DIR / "results"
+W1_REGISTRATIONS = 100
+W4_BATCH = 1000
+W4_BATCHES = 10
+W4_IN_FLIGHT = 1000
+FUNCTION_ENVIRONMENT = {
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_SERVICE_NAME": "pushgate",
+    "POWERTOOLS_METRICS_NAMESPACE": "Pushgate",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "TABLE_NAME": "pushgate-bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+def _child(command: list[str], environment: dict[str, str] | None = None) -> dict[str, Any]:
+    result = subprocess.run(  # noqa: S603 - this package's drivers
+        command, capture_output=True, text=True, check=False, timeout=300, env=environment,
+        cwd=environments.PROJECT_ROOT,
+    )  # fmt: skip
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        raise RuntimeError((result.stderr.strip().splitlines() or ["no output"])[-1])
+    parsed: dict[str, Any] = json.loads(lines[-1])
+    return parsed
+
+
+def run_cold_starts(
+    simulator: RunningSimulator, key_pem: str, processes: int, advance: Callable[[str], None]
+) -> dict[str, Any]:
+    """W3: every ``functions/*/app.py`` imported and invoked in fresh processes; first notification."""
+    environment = dict(os.environ) | FUNCTION_ENVIRONMENT
+    functions: dict[str, dict[str, list[float]]] = {}
+    failures: dict[str, str] = {}
+    for app in sorted((environments.PROJECT_ROOT / "functions").glob("*/app.py")):
+        name = app.parent.name
+        figures: dict[str, list[float]] = {"import_ms": [], "first_invoke_ms": [], "process_ms": []}
+        try:
+            for _ in range(processes):
+                started = time.perf_counter()
+                result = _child([sys.executable, "-m", "bench.drivers.cold_function", str(app.parent)], environment)
+                figures["process_ms"].append((time.perf_counter() - started) * 1000)
+                figures["import_ms"].append(result["import_ms"])
+                if result["first_invoke_ms"] is not None:
+                    figures["first_invoke_ms"].append(result["first_invoke_ms"])
+            functions[name] = figures
+        except (RuntimeError, subprocess.TimeoutExpired) as error:
+            failures[name] = str(error)[:300]
+        advance(f"W3 functions/{name}")
+    # The client's own cost: the simulator answers at once here, unlike W2's 20 ms.
+    simulator.configure(latency_ms=0)
+    first: dict[str, list[float]] = {"process_to_accepted_ms": [], "import_ms": [], "init_and_send_ms": []}
+    for _ in range(processes):
+        config = {
+            "provider_environment": simulator.provider_environment(),
+            "apns_key_pem": key_pem,
+            "spawned_at": time.time(),
+        }
+        result = _child([sys.executable, "-m", "bench.drivers.first_notification", json.dumps(config)])
+        for figure, values in first.items():
+            values.append(result[figure])
+    simulator.configure(latency_ms=LATENCY_MS)
+    advance("W3 first notification")
+    return {
+        "processes": processes,
+        "functions": functions,
+        "failures": failures,
+        "first_notification": first,
+        "first_notification_latency_ms": 0,
+    }
+
+
+def run_memory(setup: DeliverySetup, processes: int, advance: Callable[[str], None]) -> dict[str, Any]:
+    """W4: peak RSS of a fresh sender process after 10,000 sends, and its per-notification cost."""
+    rss: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
+    for _ in range(processes):
+        cell = run_client(setup, "pushgate-apns", W4_IN_FLIGHT, W4_BATCH, W4_BATCHES)
+        rss.append(cell.max_rss_mb or 0.0)
+        wall.append(1000 / statistics.median(cell.rates))
+        cpu.append(1000 / statistics.median(cell.cpu_rates))
+        advance("W4 sender memory")
+    return {
+        "sends": W4_BATCH * W4_BATCHES,
+        "batch": W4_BATCH,
+        "batches": W4_BATCHES,
+        "in_flight": W4_IN_FLIGHT,
+        "max_rss_mb": rss,
+        "wall_ms_per_notification": wall,
+        "cpu_ms_per_notification": cpu,
+    }
+
+
+def measure_registration(state_dir: pathlib.Path, repetitions: int) -> dict[str, Any]:
+    """W1 through the register_device handler, or why it was not measured."""
+    if not (environments.PROJECT_ROOT / "functions" / "register_device" / "app.py").exists():
+        return {"measured": False, "note": "not measured: registration not built yet"}
+    try:
+        figures = run_registration(state_dir, W1_REGISTRATIONS, repetitions)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+        return {"measured": False, "note": f"not measured: the registration run failed ({error})"}
+    return {
+        "measured": True,
+        "registrations": W1_REGISTRATIONS,
+        "memory_mb": figures["memory_mb"],
+        "log_bytes": figures["log_bytes"],
+        "figures": {
+            "registrations/s (one warm process)": figures["per_second"],
+            "wall ms per registration": figures["wall_ms"],
+            "CPU ms per registration": figures["cpu_ms"],
+            "DynamoDB write units per registration": figures["write_units"],
+            "DynamoDB read units per registration": figures["read_units"],
+        },
+    }
+
+
+def template_memory() -> tuple[int, dict[str, int]]:
+    """The template's default memory size and each function's (by code directory name)."""
+    template = load_template(environments.PROJECT_ROOT / "template.yaml")
+    default = int(template["Globals"]["Function"]["MemorySize"])
+    sizes = {}
+    for resource in template["Resources"].values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            properties = resource.get("Properties", {})
+            code = str(properties.get("CodeUri", "")).rstrip("/").split("/")[-1]
+            sizes[code] = int(properties.get("MemorySize", default))
+    return default, sizes
+
+
+def run_cost(w3: dict[str, Any], w4: dict[str, Any], w1: dict[str, Any] | None = None) -> dict[str, Any]:
+    """W5 from the measured W3/W4 figures and the stated batching assumptions."""
+    default, sizes = template_memory()
+    assumptions = cost.DeliveryAssumptions()
+    sender_memory = sizes.get("deliver_push", default)
+    payload_bytes = len(encode_apns_payload(build_apns_payload(MESSAGE)))
+    wall = statistics.median(w4["wall_ms_per_notification"])
+    cpu_ms = statistics.median(w4["cpu_ms_per_notification"])
+    init_ms = statistics.median(w3["first_notification"]["process_to_accepted_ms"])
+    inputs = cost.delivery_inputs(
+        assumptions,
+        memory_mb=sender_memory,
+        wall_ms_per_notification=wall,
+        cpu_ms_per_notification=cpu_ms,
+        payload_bytes=payload_bytes,
+        init_ms=init_ms,
+    )
+    memory_source = "deliver_push in template.yaml" if "deliver_push" in sizes else "the template's Globals default"
+    delivery_notes = [
+        f"Sender memory {sender_memory} MB ({memory_source}); arm64 at ${cost.ARM64_GB_S}/GB-s; free tiers ignored.",
+        f"Measured (W4): {wall:.3f} ms wall and {cpu_ms:.3f} ms CPU per notification in batches of "
+        f"{W4_BATCH:,} at {W4_IN_FLIGHT:,} in flight on a full core. Billed ms = max(wall, CPU × 1,769 / "
+        f"{sender_memory}) = {inputs.billed_ms:.3f} ms, since a {sender_memory} MB function gets "
+        f"{sender_memory / cost.FULL_VCPU_MB:.0%} of a vCPU.",
+        f"Batching (design, until send_fanout/deliver_push measure it): {assumptions.devices_per_message} "
+        f"devices per SQS message (≤64 KB), {assumptions.messages_per_invocation} messages per sender invocation "
+        f"({assumptions.notifications_per_invocation:,} notifications), {assumptions.recipients_per_send:,} "
+        f"recipients per send with {assumptions.devices_per_user} devices each.",
+        f"DynamoDB: one Query per recipient ({assumptions.query_read_units} RRU) → {inputs.read_units:.3f} RRU per "
+        f"notification; writes {inputs.write_units:.3f} WRU per notification = one ledger item per SQS message "
+        f"({assumptions.ledger_bytes_per_outcome} B per outcome), {assumptions.idempotency_writes_per_message} "
+        f"idempotency writes per SQS message, {assumptions.counter_writes_per_invocation} counter update per "
+        f"invocation, {assumptions.invalid_token_rate:.0%} invalid tokens marked.",
+        f"SQS: {inputs.sqs_requests:.3f} billed requests per notification (send and receive per 64 KB message, "
+        "deletes by ten); idle polling not included.",
+        f"Egress: {payload_bytes} B payload + {assumptions.egress_overhead_bytes} B of HTTP/2 and TLS per "
+        f"notification; logs: {assumptions.log_bytes_per_invocation} B per invocation, no per-notification lines.",
+        f"INIT: {assumptions.cold_start_share:.0%} of sender invocations cold, {init_ms:.0f} ms each (W3, process "
+        "start to first accepted notification, local).",
+        "Fan-out compute (send_fanout) is not measured yet and not included; its DynamoDB reads are.",
+    ]
+    registration_memory = sizes.get("register_device", default)
+    w1 = w1 or {"measured": False, "note": "not measured"}
+    if w1["measured"]:
+        figures = {name: statistics.median(values) for name, values in w1["figures"].items()}
+        wall_reg, cpu_reg = figures["wall ms per registration"], figures["CPU ms per registration"]
+        registration = cost.registration_inputs(
+            memory_mb=registration_memory,
+            wall_ms=wall_reg,
+            cpu_ms=cpu_reg,
+            write_units=figures["DynamoDB write units per registration"],
+            read_units=figures["DynamoDB read units per registration"],
+            log_bytes=w1["log_bytes"],
+        )
+        registration_notes = [
+            f"Registrations (W1, CI-J v1 route, stored synchronously): {registration_memory} MB, billed "
+            f"{registration.billed_ms:.1f} ms = max(wall {wall_reg:.1f} ms, CPU {cpu_reg:.1f} ms × 1,769 / "
+            f"{registration_memory}); the wall time is against DynamoDB Local, slower than DynamoDB, so this "
+            f"is pessimistic. {registration.write_units:.1f} WRU and {registration.read_units:.1f} RRU as "
+            f"DynamoDB Local reported them; {w1['log_bytes']} B of logs; one HTTP API request. The v2 "
+            "route adds an SQS message and the verify_device worker's dry-run push (not included)."
+        ]
+    else:
+        registration = cost.registration_inputs(
+            memory_mb=registration_memory, wall_ms=None, cpu_ms=None, write_units=None, read_units=None
+        )
+        registration_notes = [
+            "Registrations: a floor — one HTTP API request, one invocation and 300 B of logs at "
+            f"{registration_memory} MB; compute and DynamoDB units need W1 ({w1['note']})."
+        ]
+    return {
+        "delivery": {
+            "lines": cost.cost_lines(inputs),
+            "total": cost.cost_per_million(inputs),
+            "inputs": vars(inputs),
+            "assumptions": vars(assumptions),
+            "notes": delivery_notes,
+        },
+        "registration": {
+            "lines": cost.cost_lines(registration),
+            "total": cost.cost_per_million(registration),
+            "measured": w1["measured"],
+            "notes": registration_notes,
+        },
+        "references": {"SNS mobile push": cost.SNS_MOBILE_PUSH_PER_M, "Pinpoint push": cost.PINPOINT_PUSH_PER_M},
+    }
+
+
+def _cells_to_json(cells: dict[int, Any]) -> dict[str, Any]:
+    return {str(level): vars(cell) for level, cell in cells.items()}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Command-line settings; the defaults are the full run (about 12 minutes on 2 cores)."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=1.0, help="target duration of one W2 repetition")
+    parser.add_argument("--cold-starts", type=int, default=20, help="fresh processes per W3 measurement")
+    parser.add_argument("--memory-runs", type=int, default=5, help="fresh processes for W4")
+    parser.add_argument("--levels", type=int, nargs="+", default=list(IN_FLIGHT_LEVELS))
+    parser.add_argument("--clients", nargs="+", default=list(CLIENTS), choices=list(CLIENTS))
+    parser.add_argument("--quick", action="store_true", help="short settings for trying the harness")
+    parser.add_argument("--output", type=pathlib.Path, default=RESULTS_DIR)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repetitions, args.seconds, args.cold_starts, args.memory_runs = 2, 0.3, 3, 1
+    return args
+
+
+def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
+    """Prepares the environments, starts the simulator and runs W0, W2, W4 and W3 with a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415 - bench/.venv-tools
+
+    console.print("preparing the peers' environments (bench/.venv-peers, bench/peers-node)…")
+    peers_python = environments.peers_python()
+    node_driver = environments.node_peers()
+    h2load = environments.h2load()
+    if not h2load:
+        console.print(H2LOAD_HELP)
+    simulator_cpu, client_cpu = pin_cores()
+    all_cpus = os.sched_getaffinity(0)
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-bench-"))
+    simulator = start_simulator(workdir / "simulator", latency_ms=LATENCY_MS, cpu=simulator_cpu)
+    functions = list((environments.PROJECT_ROOT / "functions").glob("*/app.py"))
+    steps = len(args.levels) * (1 + len(args.clients)) + args.memory_runs + len(functions) + 2
+    try:
+        simulator.configure(record=False)
+        if client_cpu is not None:
+            os.sched_setaffinity(0, {client_cpu})
+        apns_key = make_apns_key()
+        account = generate_fcm_service_account(FCM_PROJECT_ID, token_uri=simulator.token_url).info
+        setup = DeliverySetup(simulator, apns_key, account, peers_python, node_driver, workdir)
+        # A manual refresh only: a refresh thread would compete with the in-process work for the client core.
+        with Progress(
+            TextColumn("{task.description:<34}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=console, auto_refresh=False,
+        ) as progress:  # fmt: skip
+            task = progress.add_task("starting", total=steps)
+
+            def advance(label: str) -> None:
+                progress.update(task, advance=1, description=label)
+                progress.refresh()
+
+            ceiling, cells, failures = run_delivery(
+                setup,
+                clients=args.clients,
+                levels=args.levels,
+                repetitions=args.repetitions,
+                seconds=args.seconds,
+                with_h2load=h2load is not None,
+                advance=advance,
+            )
+            w4 = run_memory(setup, args.memory_runs, advance)
+            w3 = run_cold_starts(simulator, apns_key.private_key_pem, args.cold_starts, advance)
+            stats = simulator.stats()
+            # W1's services (DynamoDB Local, moto, the dev server) need cores of their own: unpin.
+            os.sched_setaffinity(0, all_cpus)
+            w1 = measure_registration(workdir / "registration", args.repetitions)
+            advance("W1 registration")
+    finally:
+        simulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return {
+        "settings": {
+            "latency_ms": LATENCY_MS,
+            "repetitions": args.repetitions,
+            "seconds_per_repetition": args.seconds,
+            "levels": args.levels,
+            "connections": 1,
+            "simulator_cpu": simulator_cpu,
+            "client_cpu": client_cpu,
+        },
+        "w0": _cells_to_json(ceiling) if ceiling else None,
+        "w0_note": None if h2load else H2LOAD_HELP,
+        "w2": {name: _cells_to_json(levels) for name, levels in cells.items()},
+        "w2_failures": failures,
+        "w1": w1,
+        "w3": w3,
+        "w4": w4,
+        "simulator_stats": {k: v for k, v in stats.items() if not isinstance(v, dict)},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs every workload and writes the results, the report and the chart."""
+    args = parse_args(argv)
+    environments.add_tools_to_path()
+    from rich.console import Console  # noqa: PLC0415 - from bench/.venv-tools, on the path only now
+
+    from bench.chart import render_chart  # noqa: PLC0415
+    from bench.report import render_markdown  # noqa: PLC0415
+
+    console = Console(stderr=True)
+    started = time.time()
+    date = datetime.date.today().isoformat()
+    chart_name = f"{date}-delivery.png"
+    results: dict[str, Any] = {
+        "date": date,
+        "command": "make bench" + (" (python -m bench --quick)" if args.quick else ""),
+        "machine": describe_machine(),
+    }
+    results |= measure(args, console)
+    results["w5"] = run_cost(results["w3"], results["w4"], results["w1"])
+    results |= {
+        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "duration_s": time.time() - started,
+        "chart": chart_name,
+    }
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / f"{date}.json").write_text(json.dumps(results, indent=2) + "\n")
+    render_chart(results, args.output / chart_name)
+    report = render_markdown(results)
+    (args.output / "latest.md").write_text(report)
+    console.print(f"wrote {args.output / (date + '.json')}, {args.output / 'latest.md'}, {args.output / chart_name}")
+    print(report)
+    return 0

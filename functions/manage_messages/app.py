@@ -1,0 +1,156 @@
+"""Operator routes for push messages: authoring, versions, lifecycle, preview and test send.
+
+``/admin/v1/orgs/{orgId}/pushmessages`` (+ ``/{messageId}``, ``/activate``, ``/deactivate``,
+``/preview``, ``/testsend``, ``/versions``).
+"""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pushgate import deps
+from pushgate.api.bodies import parse_json_body
+from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.push_messages import (
+    MessageDocument,
+    PreviewRequestBody,
+    PushMessageListResponse,
+    PushMessageResponse,
+    PushMessageVersionListResponse,
+    PushMessageVersionResponse,
+    TestSendRequestBody,
+    body_of_test_send,
+    preview_body,
+)
+from pushgate.observability import logger, metrics, tracer
+from pushgate.services import message_previews, push_messages
+
+app = make_resolver()
+BASE = "/admin/v1/orgs/<orgId>/pushmessages"
+
+
+@app.post(BASE)
+@tracer.capture_method
+def create_push_message(orgId: str) -> tuple[PushMessageResponse, int]:
+    document = parse_json_body(app.current_event.decoded_body, MessageDocument)
+    created = push_messages.create_message(orgId, document.fields, stores=deps.message_stores())
+    metrics.add_metric(name="PushMessagesCreated", unit="Count", value=1)
+    return PushMessageResponse.from_message(created), 201
+
+
+@app.get(BASE)
+@tracer.capture_method
+def list_push_messages(
+    orgId: str,
+    limit: Annotated[int, Query(alias="Limit", ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+) -> PushMessageListResponse:
+    found, token = push_messages.list_messages(orgId, limit=limit, next_token=next_token, stores=deps.message_stores())
+    return PushMessageListResponse(PushMessages=[PushMessageResponse.from_message(m) for m in found], NextToken=token)
+
+
+@app.get(f"{BASE}/<messageId>")
+@tracer.capture_method
+def get_push_message(orgId: str, messageId: str) -> PushMessageResponse:
+    return PushMessageResponse.from_message(push_messages.find_message(orgId, messageId, stores=deps.message_stores()))
+
+
+@app.patch(f"{BASE}/<messageId>")
+@tracer.capture_method
+def update_push_message(orgId: str, messageId: str) -> PushMessageResponse:
+    document = parse_json_body(app.current_event.decoded_body, MessageDocument)
+    updated = push_messages.update_message(orgId, messageId, document.fields, stores=deps.message_stores())
+    return PushMessageResponse.from_message(updated)
+
+
+@app.delete(f"{BASE}/<messageId>")
+@tracer.capture_method
+def delete_push_message(orgId: str, messageId: str) -> Response[str]:
+    push_messages.delete_message(orgId, messageId, stores=deps.message_stores())
+    return Response(status_code=204, body="")
+
+
+@app.post(f"{BASE}/<messageId>/activate")
+@tracer.capture_method
+def activate_push_message(orgId: str, messageId: str) -> PushMessageResponse:
+    return PushMessageResponse.from_message(
+        push_messages.activate_message(orgId, messageId, stores=deps.message_stores())
+    )
+
+
+@app.post(f"{BASE}/<messageId>/deactivate")
+@tracer.capture_method
+def deactivate_push_message(orgId: str, messageId: str) -> PushMessageResponse:
+    return PushMessageResponse.from_message(
+        push_messages.deactivate_message(orgId, messageId, stores=deps.message_stores())
+    )
+
+
+@app.get(f"{BASE}/<messageId>/versions")
+@tracer.capture_method
+def list_push_message_versions(orgId: str, messageId: str) -> PushMessageVersionListResponse:
+    versions = push_messages.list_versions(orgId, messageId, stores=deps.message_stores())
+    return PushMessageVersionListResponse(Versions=[PushMessageVersionResponse.from_version(v) for v in versions])
+
+
+@app.get(f"{BASE}/<messageId>/versions/<version>")
+@tracer.capture_method
+def get_push_message_version(orgId: str, messageId: str, version: int) -> PushMessageVersionResponse:
+    found = push_messages.get_version(orgId, messageId, version, stores=deps.message_stores())
+    return PushMessageVersionResponse.from_version(found)
+
+
+@app.post(f"{BASE}/<messageId>/preview")
+@tracer.capture_method
+def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
+    body = app.current_event.decoded_body
+    request = parse_json_body(body, PreviewRequestBody) if body else PreviewRequestBody()
+    preview = message_previews.preview_message(
+        orgId,
+        messageId,
+        message_previews.PreviewRequest(
+            user_id=request.UserId,
+            contact=request.Contact,
+            trigger=request.TriggerData,
+            locale=request.Locale,
+            app_id=request.MobileAppId,
+        ),
+        stores=deps.message_stores(),
+        directory=deps.recipient_directory(),
+    )
+    return preview_body(preview)
+
+
+@app.post(f"{BASE}/<messageId>/testsend")
+@tracer.capture_method
+def test_send_push_message(orgId: str, messageId: str) -> dict[str, Any]:
+    request = parse_json_body(app.current_event.decoded_body, TestSendRequestBody)
+    sent = message_previews.send_test_message(
+        orgId,
+        messageId,
+        message_previews.TestSendRequest(
+            app_id=request.MobileAppId,
+            user_id=request.UserId,
+            device_token=request.DeviceToken,
+            platform=request.Platform,
+            contact=request.Contact,
+            trigger=request.TriggerData,
+            locale=request.Locale,
+        ),
+        stores=deps.message_stores(),
+        directory=deps.recipient_directory(),
+        devices=deps.device_finder(),
+        sender=deps.push_sender(),
+    )
+    metrics.add_metric(name="PushMessageTestSends", unit="Count", value=1)
+    return body_of_test_send(sent)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,192 @@
+"""The directory and user mapping.
+
+Operator routes under ``/admin/v1/orgs/{orgId}/``: ``contacts``, ``leads``, ``profiles`` (PUT / GET /
+PATCH / DELETE by id, POST, OData-style list and lookup, ``/import``) and the app-user links
+``mobileapps/{appId}/users/{appUserId}``. Public route: ``POST /api/v1.0/orgs/{orgId}/pushusermapping/resolve``.
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pushgate import deps
+from pushgate.api.bodies import parse_json_body
+from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.directory import (
+    MAX_IMPORT_BODY_BYTES,
+    AppUserLinkRequest,
+    AppUserLinkResponse,
+    ErasureResponse,
+    ImportRequest,
+    ImportResponse,
+    JsonObject,
+    ResolveRequest,
+    ResolveResponse,
+)
+from pushgate.errors import InvalidRequestError, NotFoundError
+from pushgate.models.directory import EntityType
+from pushgate.observability import logger, metrics, tracer
+from pushgate.services import directory, user_mapping
+
+app = make_resolver()
+COLLECTION = "/admin/v1/orgs/<orgId>/<entitySet>"
+LINK = "/admin/v1/orgs/<orgId>/mobileapps/<appId>/users/<appUserId>"
+
+
+def _entity_type(entity_set: str) -> EntityType:
+    entity_type = EntityType.from_entity_set(entity_set)
+    if entity_type is None:
+        raise NotFoundError(
+            message=f"no collection {entity_set[:64]!r}; the directory has contacts, leads and profiles"
+        )
+    return entity_type
+
+
+def _query() -> dict[str, str]:
+    # Read from the event: OData's "$" names are not valid Python parameter names for the resolver.
+    return dict(app.current_event.query_string_parameters or {})
+
+
+@app.get(COLLECTION)
+@tracer.capture_method
+def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
+    options = _query()
+    page = directory.query_people(orgId, _entity_type(entitySet), options, stores=deps.directory_stores())
+    body: dict[str, Any] = {"value": [directory.person_view(p, page.select) for p in page.people]}
+    if page.next_skiptoken is not None:
+        body["@odata.nextLink"] = (
+            f"{app.current_event.raw_path}?{urlencode({**options, '$skiptoken': page.next_skiptoken})}"
+        )
+    return body
+
+
+@app.post(COLLECTION)
+@tracer.capture_method
+def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
+    entity_type = _entity_type(entitySet)
+    body = parse_json_body(app.current_event.decoded_body, JsonObject)
+    person = directory.create_person(orgId, entity_type, body.root, stores=deps.directory_stores())
+    metrics.add_metric(name="PeopleWritten", unit="Count", value=1)
+    return directory.person_view(person), 201
+
+
+@app.post(f"{COLLECTION}/import")
+@tracer.capture_method
+def import_people(orgId: str, entitySet: str) -> ImportResponse:
+    entity_type = _entity_type(entitySet)
+    request = parse_json_body(app.current_event.decoded_body, ImportRequest, max_bytes=MAX_IMPORT_BODY_BYTES)
+    results = directory.import_people(orgId, entity_type, request.Items, stores=deps.directory_stores())
+    response = ImportResponse.from_results(results)
+    metrics.add_metric(name="PeopleImported", unit="Count", value=len(results) - response.Counts["Failed"])
+    return response
+
+
+@app.put(f"{COLLECTION}/<personId>")
+@tracer.capture_method
+def upsert_person(orgId: str, entitySet: str, personId: str) -> tuple[dict[str, Any], int]:
+    entity_type = _entity_type(entitySet)
+    body = parse_json_body(app.current_event.decoded_body, JsonObject)
+    person, outcome = directory.upsert_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
+    return directory.person_view(person), 201 if outcome is directory.WriteOutcome.CREATED else 200
+
+
+@app.get(f"{COLLECTION}/<personId>")
+@tracer.capture_method
+def get_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
+    person = directory.get_person(orgId, _entity_type(entitySet), personId, stores=deps.directory_stores())
+    return directory.person_view(person)
+
+
+@app.patch(f"{COLLECTION}/<personId>")
+@tracer.capture_method
+def patch_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
+    entity_type = _entity_type(entitySet)
+    body = parse_json_body(app.current_event.decoded_body, JsonObject)
+    person = directory.patch_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
+    return directory.person_view(person)
+
+
+@app.delete(f"{COLLECTION}/<personId>")
+@tracer.capture_method
+def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
+    entity_type = _entity_type(entitySet)
+    erase = _query().get("erase", "false").lower()
+    if erase not in {"true", "false"}:
+        raise InvalidRequestError.for_field("erase", "must be true or false")
+    report = user_mapping.erase_person(
+        orgId, entity_type, personId, directory=deps.directory_stores(), erasers=deps.person_erasers()
+    )
+    logger.info("person erased", extra={"entity_type": entity_type.value, "removed": report.removed})
+    if erase == "true":
+        return Response(
+            status_code=200,
+            content_type=content_types.APPLICATION_JSON,
+            body=ErasureResponse.from_report(report).model_dump_json(),
+        )
+    if not report.found_anything:
+        raise NotFoundError(message=f"{entity_type.value} {report.person_id} not found")
+    return Response(status_code=204, body="")
+
+
+@app.put(LINK)
+@tracer.capture_method
+def put_app_user_link(orgId: str, appId: str, appUserId: str) -> tuple[AppUserLinkResponse, int]:
+    request = parse_json_body(app.current_event.decoded_body, AppUserLinkRequest)
+    link, created = user_mapping.put_app_user_link(
+        orgId,
+        appId,
+        appUserId,
+        entity_type=request.EntityType,
+        entity_id=request.EntityId,
+        directory=deps.directory_stores(),
+        apps=deps.mobile_app_stores(),
+        links=deps.app_user_link_repository(),
+    )
+    return AppUserLinkResponse.from_link(link), 201 if created else 200
+
+
+@app.get(LINK)
+@tracer.capture_method
+def get_app_user_link(orgId: str, appId: str, appUserId: str) -> AppUserLinkResponse:
+    link = user_mapping.get_app_user_link(
+        orgId, appId, appUserId, apps=deps.mobile_app_stores(), links=deps.app_user_link_repository()
+    )
+    return AppUserLinkResponse.from_link(link)
+
+
+@app.delete(LINK)
+@tracer.capture_method
+def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str]:
+    user_mapping.delete_app_user_link(
+        orgId, appId, appUserId, apps=deps.mobile_app_stores(), links=deps.app_user_link_repository()
+    )
+    return Response(status_code=204, body="")
+
+
+@app.post("/api/v1.0/orgs/<orgId>/pushusermapping/resolve")
+@tracer.capture_method
+def resolve_user(orgId: str) -> ResolveResponse:
+    request = parse_json_body(app.current_event.decoded_body, ResolveRequest)
+    resolved = user_mapping.resolve_user(
+        orgId,
+        app_id=request.MobileAppId,
+        api_token=request.ApiToken,
+        email=request.Email,
+        phone=request.Phone,
+        app_user_id=request.AppUserId,
+        authenticator=deps.api_token_authenticator(),
+        people=deps.person_repository(),
+        links=deps.app_user_link_repository(),
+    )
+    metrics.add_metric(name="UsersResolved", unit="Count", value=1)
+    return ResolveResponse(UserId=resolved.user_id, EntityType=resolved.entity_type.value)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

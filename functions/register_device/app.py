@@ -1,0 +1,154 @@
+"""CI-J's public device API: register (v1 and v2, single and batch), registration status, cleanup.
+
+Routes under ``/api/v1.0/orgs/{orgId}/``; every body carries its ``ApiToken``. A rejected request
+writes nothing: bodies and tokens are checked before anything is enqueued or stored.
+"""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pushgate import deps
+from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.devices import (
+    CleanupBody,
+    DeviceListResponse,
+    DeviceSummary,
+    LegacyRegisterDeviceBody,
+    RegisterDeviceBody,
+    RegistrationAccepted,
+    RegistrationStatusItem,
+    StatusBody,
+    cleanup_item,
+    legacy_registration_item,
+    parse_array,
+    parse_object,
+    registration_item,
+    registration_options,
+    status_request_ids,
+)
+from pushgate.observability import logger, metrics, tracer
+from pushgate.services import device_registration
+
+app = make_resolver()
+V1 = "/api/v1.0/orgs/<orgId>/pushchannel/apps/<appId>/devices/<userId>"
+V2 = "/api/v1.0/orgs/<orgId>/pushdeviceregistration/devices"
+
+
+def _json(status: int, body: Any) -> Response[str]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def _empty(status: int) -> Response[str]:
+    return Response(status_code=status, body="")
+
+
+@app.post(V1)
+@tracer.capture_method
+def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
+    body = parse_object(app.current_event.decoded_body, LegacyRegisterDeviceBody)
+    item = legacy_registration_item(body, appId, userId)
+    device_registration.register_now(
+        orgId.lower(), item, authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
+    )
+    metrics.add_metric(name="DevicesRegisteredV1", unit="Count", value=1)
+    return _empty(200)
+
+
+@app.post(V2)
+@tracer.capture_method
+def register(orgId: str) -> Response[str]:
+    options = registration_options(app.current_event.headers)
+    item = registration_item(parse_object(app.current_event.decoded_body, RegisterDeviceBody))
+    (request_id,) = device_registration.accept_registrations(
+        orgId.lower(),
+        [item],
+        options=options,
+        authenticator=deps.api_token_authenticator(),
+        queue=deps.registration_queue(),
+    )
+    metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=1)
+    if not options.track:
+        return _empty(202)
+    return _json(202, RegistrationAccepted(RegistrationRequestId=request_id).model_dump())
+
+
+@app.post(f"{V2}/batch")
+@tracer.capture_method
+def register_batch(orgId: str) -> Response[str]:
+    options = registration_options(app.current_event.headers)
+    items = parse_array(app.current_event.decoded_body, RegisterDeviceBody, registration_item)
+    request_ids = device_registration.accept_registrations(
+        orgId.lower(),
+        items,
+        options=options,
+        authenticator=deps.api_token_authenticator(),
+        queue=deps.registration_queue(),
+    )
+    metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=len(items))
+    if not options.track:
+        return _empty(202)
+    return _json(202, [RegistrationAccepted(RegistrationRequestId=rid).model_dump() for rid in request_ids])
+
+
+@app.post(f"{V2}/status")
+@tracer.capture_method
+def registration_status(orgId: str) -> Response[str]:
+    body = parse_object(app.current_event.decoded_body, StatusBody)
+    request_ids = status_request_ids(body)
+    outcomes = device_registration.registration_statuses(
+        orgId.lower(),
+        body.MobileAppId,
+        body.ApiToken,
+        request_ids,
+        authenticator=deps.api_token_authenticator(),
+        statuses=deps.registration_status_repository(),
+    )
+    items = [RegistrationStatusItem.from_outcome(o).model_dump(exclude_none=True) for o in outcomes]
+    return _json(200, items)
+
+
+@app.post(f"{V2}/cleanup")
+@tracer.capture_method
+def cleanup(orgId: str) -> Response[str]:
+    item = cleanup_item(parse_object(app.current_event.decoded_body, CleanupBody))
+    removed = device_registration.cleanup_devices(
+        orgId.lower(), [item], authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
+    )
+    metrics.add_metric(name="DevicesCleanedUp", unit="Count", value=removed)
+    return _empty(202)
+
+
+@app.post(f"{V2}/cleanup/batch")
+@tracer.capture_method
+def cleanup_batch(orgId: str) -> Response[str]:
+    items = parse_array(app.current_event.decoded_body, CleanupBody, cleanup_item, accept_object=True)
+    removed = device_registration.cleanup_devices(
+        orgId.lower(), items, authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
+    )
+    metrics.add_metric(name="DevicesCleanedUp", unit="Count", value=removed)
+    return _empty(202)
+
+
+@app.get("/admin/v1/orgs/<orgId>/mobileapps/<appId>/devices/<userId>")
+@tracer.capture_method
+def list_devices(orgId: str, appId: str, userId: str) -> DeviceListResponse:
+    devices = device_registration.list_user_devices(
+        orgId, appId, userId, stores=deps.mobile_app_stores(), devices=deps.device_repository()
+    )
+    return DeviceListResponse(Devices=[DeviceSummary.from_device(d) for d in devices])
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # CI-J documents the status path with a trailing slash; API Gateway routes it through a greedy
+    # route, and the resolver sees the path without it.
+    raw_path = event.get("rawPath", "")
+    if isinstance(raw_path, str) and len(raw_path) > 1 and raw_path.endswith("/"):
+        event = {**event, "rawPath": raw_path.rstrip("/")}
+    return app.resolve(event, context)

@@ -1,0 +1,143 @@
+"""Operator routes for sends: accept and fan out a send, read its totals and its per-recipient ledger.
+
+``/admin/v1/orgs/{orgId}/sends`` (+ ``/{sendId}``, ``/{sendId}/recipients``, ``/parked/resume``).
+A send with an ``IdempotencyKey`` is answered once per org and key for 24 hours (Powertools
+idempotency in the main table); repeating it returns the first answer and enqueues nothing.
+"""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pushgate import deps
+from pushgate.api.bodies import parse_json_body
+from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.sends import (
+    CreateSendRequest,
+    CreateSendResponse,
+    LedgerEntryView,
+    LedgerPageResponse,
+    RejectedRecipient,
+    ResumeParkedRequest,
+    ResumeParkedResponse,
+    SendResponse,
+)
+from pushgate.errors import ConflictError, FieldProblem
+from pushgate.models.send import Outcome
+from pushgate.observability import logger, metrics, tracer
+from pushgate.repositories.dynamodb.keys import SEND_IDEMPOTENCY_KEY_PREFIX
+from pushgate.services import send_fanout
+from pushgate.services.send_fanout import SendRecipient
+
+app = make_resolver()
+BASE = "/admin/v1/orgs/<orgId>/sends"
+#: A repeated IdempotencyKey returns the first answer for this long.
+IDEMPOTENCY_WINDOW_S = 24 * 3600
+#: The whole body, not only the key, must match for a repeat to be answered from the record.
+IDEMPOTENCY_CONFIG = IdempotencyConfig(
+    event_key_jmespath="[org_id, key]",
+    payload_validation_jmespath="body",
+    expires_after_seconds=IDEMPOTENCY_WINDOW_S,
+    raise_on_no_idempotency_key=True,
+)
+#: Bodies of up to 10,000 recipients with trigger data.
+MAX_SEND_BODY_BYTES = 4 * 1024 * 1024
+
+
+def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
+    accepted = send_fanout.accept_send(
+        org_id,
+        app_id=request.MobileAppId,
+        message_id=request.MessageId,
+        recipients=[SendRecipient(r.UserId, r.TriggerData or {}) for r in request.Recipients],
+        journey_id=request.JourneyId,
+        stores=deps.send_stores(),
+    )
+    metrics.add_metric(name="SendsAccepted", unit="Count", value=1)
+    metrics.add_metric(name="SendRecipientsAccepted", unit="Count", value=accepted.accepted)
+    return CreateSendResponse(
+        SendId=accepted.send_id,
+        Accepted=accepted.accepted,
+        Rejected=[RejectedRecipient(UserId=user_id, Reason=reason) for user_id, reason in accepted.rejected],
+    ).model_dump(mode="json")
+
+
+def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
+    def accept(idempotency: dict[str, Any]) -> dict[str, Any]:
+        return _accept(request, org_id)
+
+    guarded = idempotent_function(
+        accept,
+        data_keyword_argument="idempotency",
+        persistence_store=deps.send_idempotency_store(),
+        config=IDEMPOTENCY_CONFIG,
+        key_prefix=SEND_IDEMPOTENCY_KEY_PREFIX,
+    )
+    identity = {"org_id": org_id, "key": request.IdempotencyKey, "body": request.model_dump(mode="json")}
+    try:
+        result: dict[str, Any] = guarded(idempotency=identity)
+    except IdempotencyValidationError:
+        problem = "was used within 24 hours for a different send; use a new key"
+        raise ConflictError(
+            message=f"IdempotencyKey: {problem}", problems=[FieldProblem("IdempotencyKey", problem)]
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        problem = "names a send that is still being accepted; retry in a few seconds"
+        raise ConflictError(
+            message=f"IdempotencyKey: {problem}", problems=[FieldProblem("IdempotencyKey", problem)]
+        ) from None
+    return result
+
+
+@app.post(BASE)
+@tracer.capture_method
+def create_send(orgId: str) -> tuple[CreateSendResponse, int]:
+    request = parse_json_body(app.current_event.decoded_body, CreateSendRequest, max_bytes=MAX_SEND_BODY_BYTES)
+    answer = _accept(request, orgId) if request.IdempotencyKey is None else _accept_once(request, orgId)
+    return CreateSendResponse.model_validate(answer), 202
+
+
+@app.get(f"{BASE}/<sendId>")
+@tracer.capture_method
+def get_send(orgId: str, sendId: str) -> SendResponse:
+    return SendResponse.from_send(send_fanout.get_send(orgId, sendId, stores=deps.send_stores()))
+
+
+@app.get(f"{BASE}/<sendId>/recipients")
+@tracer.capture_method
+def list_send_recipients(
+    orgId: str,
+    sendId: str,
+    limit: Annotated[int, Query(alias="Limit", ge=1, le=1000)] = 100,
+    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+    outcome: Annotated[Outcome | None, Query(alias="Outcome")] = None,
+) -> LedgerPageResponse:
+    page = send_fanout.list_recipients(
+        orgId, sendId, limit=limit, next_token=next_token, outcome=outcome, stores=deps.send_stores()
+    )
+    return LedgerPageResponse(
+        Recipients=[LedgerEntryView.from_entry(entry) for entry in page.entries], NextToken=page.next_token
+    )
+
+
+@app.post(f"{BASE}/parked/resume")
+@tracer.capture_method
+def resume_parked(orgId: str) -> ResumeParkedResponse:
+    request = parse_json_body(app.current_event.decoded_body, ResumeParkedRequest)
+    resumed = send_fanout.resume_parked(orgId, request.MobileAppId, stores=deps.send_stores())
+    return ResumeParkedResponse(Resumed=resumed)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    IDEMPOTENCY_CONFIG.register_lambda_context(context)
+    return app.resolve(event, context)

@@ -1,0 +1,150 @@
+"""Bodies of the send routes (``/admin/v1/orgs/{orgId}/sends``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from pushgate.models.send import MAX_RECIPIENTS, LedgerEntry, SendRecord
+
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+#: Printable ASCII without spaces, as the keys journeys and schedulers make.
+IdempotencyKeyText = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+_REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class SendRecipientBody(BaseModel):
+    """One recipient: a directory id and optional trigger data for ``{{trigger.*}}``."""
+
+    model_config = _REQUEST_CONFIG
+
+    UserId: Identifier
+    TriggerData: dict[str, Any] | None = None
+
+
+class CreateSendRequest(BaseModel):
+    """``POST .../sends``."""
+
+    model_config = _REQUEST_CONFIG
+
+    MobileAppId: Identifier
+    MessageId: Identifier
+    Recipients: Annotated[list[SendRecipientBody], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+    JourneyId: Identifier | None = None
+    IdempotencyKey: IdempotencyKeyText | None = None
+
+
+class RejectedRecipient(BaseModel):
+    """A recipient refused at once."""
+
+    UserId: str
+    Reason: str
+
+
+class CreateSendResponse(BaseModel):
+    """The 202 answer: the send id and what was taken on."""
+
+    SendId: str
+    Accepted: int
+    Rejected: list[RejectedRecipient]
+
+
+class SendResponse(BaseModel):
+    """``GET .../sends/{sendId}``: totals and progress."""
+
+    SendId: str
+    MobileAppId: str
+    MessageId: str
+    MessageVersion: int
+    JourneyId: str | None
+    CreatedAt: datetime
+    Status: str
+    RecipientsAccepted: int
+    RecipientsRejected: int
+    DevicesTargeted: int
+    Expected: int
+    Sent: int
+    NotSent: int
+    Pending: int
+    Parked: int
+    NotSentReasons: dict[str, int]
+    JobsTotal: int
+    JobsDone: int
+
+    @classmethod
+    def from_send(cls, send: SendRecord) -> SendResponse:
+        """The view of a send record."""
+        return cls(
+            SendId=send.send_id,
+            MobileAppId=send.app_id,
+            MessageId=send.message_id,
+            MessageVersion=send.message_version,
+            JourneyId=send.journey_id,
+            CreatedAt=send.created_at,
+            Status="Completed" if send.completed else "InProgress",
+            RecipientsAccepted=send.recipients_accepted,
+            RecipientsRejected=send.recipients_rejected,
+            DevicesTargeted=send.devices_targeted,
+            Expected=send.expected,
+            Sent=send.sent,
+            NotSent=send.not_sent,
+            Pending=max(0, send.expected - send.sent - send.not_sent),
+            Parked=send.parked,
+            NotSentReasons=dict(send.not_sent_reasons),
+            JobsTotal=send.jobs_total,
+            JobsDone=send.jobs_done,
+        )
+
+
+class LedgerEntryView(BaseModel):
+    """One (send, user, device) outcome."""
+
+    UserId: str
+    Outcome: str
+    Reason: str | None
+    Platform: str | None
+    DeviceTokenSha256: str | None
+    TrackingId: str | None
+    Verdict: str | None
+    ProviderMessageId: str | None
+    Attempts: int
+    At: datetime
+
+    @classmethod
+    def from_entry(cls, entry: LedgerEntry) -> LedgerEntryView:
+        """The view of a ledger entry (never the token itself)."""
+        return cls(
+            UserId=entry.user_id,
+            Outcome=entry.outcome.value,
+            Reason=entry.reason,
+            Platform=entry.platform.value if entry.platform else None,
+            DeviceTokenSha256=entry.token_sha256,
+            TrackingId=entry.tracking_id,
+            Verdict=entry.verdict,
+            ProviderMessageId=entry.provider_message_id,
+            Attempts=entry.attempts,
+            At=entry.at,
+        )
+
+
+class LedgerPageResponse(BaseModel):
+    """``GET .../sends/{sendId}/recipients``."""
+
+    Recipients: list[LedgerEntryView]
+    NextToken: str | None
+
+
+class ResumeParkedRequest(BaseModel):
+    """``POST .../sends/parked/resume``."""
+
+    model_config = _REQUEST_CONFIG
+
+    MobileAppId: Identifier
+
+
+class ResumeParkedResponse(BaseModel):
+    """How many parked devices went back to the delivery queue."""
+
+    Resumed: int

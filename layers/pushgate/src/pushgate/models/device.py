@@ -1,0 +1,219 @@
+"""Devices (a user's push tokens for one app) and the asynchronous registrations that store them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pushgate.credentials import AppMode
+
+
+class DevicePlatform(StrEnum):
+    """Which provider a device token belongs to (the sort-key prefix of a device item)."""
+
+    IOS = "ios"
+    ANDROID = "android"
+
+
+class DeviceStatus(StrEnum):
+    """Lifecycle of a stored device.
+
+    ``Active`` devices receive sends. Later capabilities mark tokens ``Invalid`` (a provider verdict,
+    with ``invalid_since``/``invalid_reason``), ``Stale`` (not re-registered for long) and ``Purged``.
+    """
+
+    ACTIVE = "Active"
+    INVALID = "Invalid"
+    STALE = "Stale"
+    PURGED = "Purged"
+
+
+class Device(BaseModel):
+    """One device token of one user for one app.
+
+    Attributes:
+        org_id: Owner org.
+        app_id: The ``MobileAppId``.
+        user_id: The directory id (contact, lead or profile) the token is registered under.
+        platform: ``ios`` (APNs) or ``android`` (FCM).
+        token: The device token (APNs tokens in lower-case hex).
+        token_sha256: Lower-case hex SHA-256 of ``token`` (the sort key holds it, not the token).
+        app_mode: APNs environment the token belongs to (``Sandbox``/``Production``); ``None`` for FCM.
+        status: Lifecycle status.
+        registered_at: First registration under this user.
+        last_registered_at: Latest registration (re-registrations refresh it).
+        status_changed_at: When ``status`` last changed.
+        invalid_since: When a provider says the token stopped working.
+        invalid_reason: The provider's reason for that.
+        last_request_id: The registration request that last wrote the item (makes redelivered
+            queue messages recognisable).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    app_id: str
+    user_id: str
+    platform: DevicePlatform
+    token: str
+    token_sha256: str
+    app_mode: AppMode | None = None
+    status: DeviceStatus = DeviceStatus.ACTIVE
+    registered_at: datetime
+    last_registered_at: datetime
+    status_changed_at: datetime
+    invalid_since: datetime | None = None
+    invalid_reason: str | None = None
+    last_request_id: str | None = None
+
+
+class RegistrationState(StrEnum):
+    """``Status`` of a registration request, as CI-J reports it."""
+
+    PENDING = "Pending"
+    SUCCESS = "Success"
+    FAILED = "Failed"
+
+
+class FailureReason(StrEnum):
+    """``FailureReason`` of a failed registration, as CI-J names them."""
+
+    DUPLICATE_EXISTS = "DuplicateExists"
+    DRY_RUN_SENDING_FAILED = "DryRunSendingFailed"
+    DEVICE_TOKEN_TOO_LONG = "DeviceTokenTooLong"  # noqa: S105 - a reason name, not a secret
+    FAILED_TO_STORE_DEVICE = "FailedToStoreDevice"
+    API_TOKEN_NOT_VALID = "ApiTokenNotValid"  # noqa: S105 - a reason name, not a secret
+
+
+class RegistrationOutcome(BaseModel):
+    """How one registration request ended.
+
+    Attributes:
+        state: ``Success`` or ``Failed``.
+        reason: Why it failed (``None`` on success).
+        detail: Words for operators (logs and the status item), never secrets.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    state: RegistrationState
+    reason: FailureReason | None = None
+    detail: str | None = None
+
+    @classmethod
+    def success(cls) -> RegistrationOutcome:
+        """The outcome of a stored device."""
+        return cls(state=RegistrationState.SUCCESS)
+
+    @classmethod
+    def failed(cls, reason: FailureReason, detail: str | None = None) -> RegistrationOutcome:
+        """The outcome of a registration that stored nothing new."""
+        return cls(state=RegistrationState.FAILED, reason=reason, detail=detail)
+
+
+class RegistrationJob(BaseModel):
+    """One accepted registration, as it travels through the registration queue.
+
+    The queue is encrypted (SSE). ``api_token`` travels only when a webhook was asked for: it is the
+    HMAC key of the webhook signature and only its hash is stored anywhere. It is never logged.
+
+    Attributes:
+        request_id: The ``RegistrationRequestId`` (generated even when tracking is off).
+        org_id: Org of the app.
+        app_id: The app.
+        user_id: The directory id.
+        platform: Which provider.
+        token: The device token as normalised at the API.
+        track: Whether the outcome is stored for the status API (``x-ms-track-registration``).
+        callback_url: Webhook URL (``x-ms-callback-url``), if any.
+        callback_headers: Extra webhook headers (``x-ms-callback-url-headers``).
+        api_token: The ApiToken, only with a ``callback_url``.
+        accepted_at: When the API accepted it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    org_id: str
+    app_id: str
+    user_id: str
+    platform: DevicePlatform
+    token: str
+    track: bool = False
+    callback_url: str | None = None
+    callback_headers: dict[str, str] = Field(default_factory=dict)
+    api_token: str | None = None
+    accepted_at: datetime
+
+    def __repr__(self) -> str:
+        # The ApiToken must never reach a log line, even through a repr in a traceback.
+        return f"RegistrationJob(request_id={self.request_id!r}, app_id={self.app_id!r}, platform={self.platform!r})"
+
+    __str__ = __repr__
+
+
+class RegistrationStatus(BaseModel):
+    """The stored outcome of a tracked registration (kept 7 days).
+
+    Attributes:
+        org_id: Org of the app.
+        app_id: The app.
+        request_id: The ``RegistrationRequestId``.
+        outcome: How it ended.
+        completed_at: When the worker finished it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    app_id: str
+    request_id: str
+    outcome: RegistrationOutcome
+    completed_at: datetime
+
+
+#: CI-J: APNs tokens are hex and at most 64 characters (longer ones fail with ``DeviceTokenTooLong``).
+APNS_TOKEN_MAX_LENGTH = 64
+#: FCM registration tokens are opaque; Google documents no length, 4096 bounds what Pushgate stores.
+FCM_TOKEN_MAX_LENGTH = 4096
+#: Longer than this is not a token at all: a 400, not an accepted registration.
+TOKEN_HARD_LIMIT = 8192
+_APNS_SHAPE = re.compile(r"^[0-9a-fA-F]+$")
+_FCM_SHAPE = re.compile(r"^[A-Za-z0-9_:.\-]+$")
+
+
+def token_shape_problem(platform: DevicePlatform, token: str) -> str | None:
+    """Says what is wrong with the characters of a device token (not its length), or ``None``.
+
+    Args:
+        platform: Which provider the token is for.
+        token: The token as the client sent it (surrounding whitespace already stripped).
+
+    Returns:
+        A sentence for the client, or ``None`` when the token is well-formed.
+    """
+    if not token:
+        return "is required"
+    if len(token) > TOKEN_HARD_LIMIT:
+        return f"is longer than {TOKEN_HARD_LIMIT} characters"
+    if platform is DevicePlatform.ANDROID:
+        fits = _FCM_SHAPE.match(token) is not None
+        return None if fits else "must be an FCM registration token (letters, digits, '_', '-', ':' and '.')"
+    if not _APNS_SHAPE.match(token):
+        return "must be the APNs device token in hex (0-9, A-F); Firebase tokens are not APNs tokens"
+    return "must have an even number of hex digits (two per byte)" if len(token) % 2 else None
+
+
+def normalize_token(platform: DevicePlatform, token: str) -> str:
+    """The canonical form of a well-formed token: APNs hex in lower case, FCM unchanged."""
+    stripped = token.strip()
+    return stripped.lower() if platform is DevicePlatform.IOS else stripped
+
+
+def token_is_too_long(platform: DevicePlatform, token: str) -> bool:
+    """Whether a well-formed token breaks the platform's length limit (``DeviceTokenTooLong``)."""
+    limit = APNS_TOKEN_MAX_LENGTH if platform is DevicePlatform.IOS else FCM_TOKEN_MAX_LENGTH
+    return len(token) > limit

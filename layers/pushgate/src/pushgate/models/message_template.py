@@ -1,0 +1,317 @@
+"""Push message templates: what an operator authors, its versions and its lifecycle.
+
+The content model validates everything that can be checked at save time: required texts, URL
+rules, data keys, locale tags, and every personalization template (a malformed tag or an unknown
+data source is reported with its field and character offset). Field names are PascalCase on the
+wire (``OnClick.Url``) and snake_case in storage.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Final
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_pascal
+from pydantic_core import PydanticCustomError
+
+from pushgate.locales import canonical_locale
+from pushgate.providers.models import InterruptionLevel
+from pushgate.templating import TemplateSyntaxError, compile_template
+
+#: Most localized variants per message.
+MAX_LOCALIZATIONS: Final = 50
+#: Most custom data keys per message.
+MAX_DATA_KEYS: Final = 32
+MAX_URL_CHARS: Final = 2048
+#: Keys Pushgate writes itself, and keys FCM reserves (``from``, ``notification``, ``message_type``,
+#: anything starting with ``google`` or ``gcm``).
+RESERVED_DATA_KEYS: Final = frozenset(
+    {"title", "body", "imageUrl", "link", "originalLink", "trackingId", "from", "notification", "message_type"}
+)
+_RESERVED_DATA_PREFIXES: Final = ("google", "gcm")
+_DATA_KEY: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
+_SCHEME: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+#: Schemes that would make a tap run code, read local files or leave TLS.
+_FORBIDDEN_SCHEMES: Final = frozenset({"http", "javascript", "data", "file", "vbscript", "about", "blob", "ftp"})
+
+
+class MessageStatus(StrEnum):
+    """Lifecycle: ``Draft`` → ``Active`` ⇄ ``Inactive``. Only ``Active`` messages go out in journeys."""
+
+    DRAFT = "Draft"
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+
+
+class OnClickBehavior(StrEnum):
+    """What a tap on the notification does."""
+
+    OPEN_APP = "OpenApp"
+    OPEN_URL = "OpenUrl"
+
+
+class AndroidPriority(StrEnum):
+    """FCM ``android.priority``."""
+
+    HIGH = "High"
+    NORMAL = "Normal"
+
+
+def _template(value: str) -> str:
+    try:
+        compile_template(value)
+    except TemplateSyntaxError as error:
+        raise PydanticCustomError(
+            "template_syntax", "at character {offset}: {reason}", {"offset": error.offset, "reason": error.reason}
+        ) from None
+    return value
+
+
+#: A text that may contain personalization (``{{contact.firstname}}``, ``{{#if}}`` blocks).
+TemplateText = Annotated[str, StringConstraints(max_length=4096), AfterValidator(_template)]
+RequiredTemplateText = Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_template)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+_MODEL_CONFIG = ConfigDict(
+    alias_generator=to_pascal,
+    populate_by_name=True,
+    extra="forbid",
+    frozen=True,
+    hide_input_in_errors=True,
+)
+
+
+def _link_problem(source: str) -> str | None:
+    scheme_match = _SCHEME.match(source)
+    if scheme_match is None:
+        return "must start with a scheme: https://... or an app deep link such as myapp://..."
+    scheme = scheme_match.group(1).lower()
+    if scheme in _FORBIDDEN_SCHEMES:
+        return f"the {scheme}: scheme is not allowed; use https:// or an app deep link"
+    if scheme == "https":
+        host = re.match(r"^https://([^/?#{}\s\\]+)", source, re.IGNORECASE)
+        if host is None:
+            return "must name its host literally (https://example.com/...); only the path and query may be personalized"
+    return None
+
+
+def _image_problem(value: str) -> str | None:
+    if "{{" in value:
+        return "cannot be personalized; use a fixed https URL"
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme.lower() != "https" or not parts.netloc or any(c.isspace() for c in value):
+        return "must be an https URL (https://host/path)"
+    return None
+
+
+class OnClick(BaseModel):
+    """What a tap does: open the app, or open a URL / deep link (``Url`` may be personalized)."""
+
+    model_config = _MODEL_CONFIG
+
+    behavior: OnClickBehavior = OnClickBehavior.OPEN_APP
+    url: TemplateText | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _always_check_url(cls, data: Any) -> Any:
+        # An absent Url is checked like an explicit null, so a missing one is reported as OnClick.Url.
+        if isinstance(data, dict) and "Url" not in data and "url" not in data:
+            return {**data, "Url": None}
+        return data
+
+    @field_validator("url")
+    @classmethod
+    def _url_matches_behavior(cls, value: str | None, info: ValidationInfo) -> str | None:
+        behavior = info.data.get("behavior")
+        if behavior is OnClickBehavior.OPEN_URL:
+            if not value:
+                raise PydanticCustomError("url_required", "is required when Behavior is OpenUrl")
+            if len(value) > MAX_URL_CHARS:
+                raise PydanticCustomError("url_length", f"has at most {MAX_URL_CHARS} characters")
+            problem = _link_problem(value)
+            if problem:
+                raise PydanticCustomError("url_scheme", problem)
+        elif value is not None:
+            raise PydanticCustomError("url_unexpected", "must be omitted when Behavior is OpenApp")
+        return value
+
+
+class IosOptions(BaseModel):
+    """iOS presentation options (``aps`` keys)."""
+
+    model_config = _MODEL_CONFIG
+
+    sound: ShortText | None = None
+    badge: Annotated[int, Field(ge=0, le=99_999)] | None = None
+    thread_id: ShortText | None = None
+    interruption_level: InterruptionLevel | None = None
+    category: ShortText | None = None
+
+
+class AndroidOptions(BaseModel):
+    """Android options: notification channel, FCM priority, and whether to add a ``notification`` block."""
+
+    model_config = _MODEL_CONFIG
+
+    channel_id: ShortText | None = None
+    priority: AndroidPriority = AndroidPriority.HIGH
+    notification: bool = False
+
+
+class LocalizedText(BaseModel):
+    """One language's texts; a variant replaces the default Title, Subtitle and Body together."""
+
+    model_config = _MODEL_CONFIG
+
+    title: RequiredTemplateText
+    subtitle: TemplateText | None = None
+    body: RequiredTemplateText
+
+
+class MessageContent(BaseModel):
+    """Everything an operator authors; one version of a message is one ``MessageContent``."""
+
+    model_config = _MODEL_CONFIG
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+    title: RequiredTemplateText
+    subtitle: TemplateText | None = None
+    body: RequiredTemplateText
+    image_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_URL_CHARS)] | None = None
+    on_click: OnClick = Field(default_factory=OnClick)
+    data: dict[str, Annotated[str, StringConstraints(max_length=1024), AfterValidator(_template)]] | None = None
+    ios: IosOptions | None = None
+    android: AndroidOptions | None = None
+    time_to_live_seconds: Annotated[int, Field(ge=0, le=2_419_200)] | None = None
+    expires_at: datetime | None = Field(default=None, validate_default=True)
+    collapse_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")] | None = None
+    localizations: dict[str, LocalizedText] | None = None
+
+    @field_validator("image_url")
+    @classmethod
+    def _https_image(cls, value: str | None) -> str | None:
+        if value is not None:
+            problem = _image_problem(value)
+            if problem:
+                raise PydanticCustomError("image_url", problem)
+        return value or None
+
+    @field_validator("data")
+    @classmethod
+    def _data_keys(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        if len(value) > MAX_DATA_KEYS:
+            raise PydanticCustomError("data_size", f"has at most {MAX_DATA_KEYS} keys")
+        for key in value:
+            if key in RESERVED_DATA_KEYS or key.lower().startswith(_RESERVED_DATA_PREFIXES):
+                raise PydanticCustomError(
+                    "data_key", "key '{key}' is reserved (Pushgate or FCM writes it)", {"key": key}
+                )
+            if not _DATA_KEY.match(key):
+                raise PydanticCustomError(
+                    "data_key",
+                    "key '{key}' must be 1-64 letters, digits, '_', '.' or '-', starting with a letter",
+                    {"key": key},
+                )
+        return value
+
+    @field_validator("expires_at")
+    @classmethod
+    def _one_expiry(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise PydanticCustomError("expires_at_naive", "needs a time zone, for example 2026-12-01T18:00:00Z")
+        if info.data.get("time_to_live_seconds") is not None:
+            raise PydanticCustomError("expiry_twice", "send TimeToLiveSeconds or ExpiresAt, not both")
+        return value
+
+    @field_validator("localizations")
+    @classmethod
+    def _locale_tags(cls, value: dict[str, LocalizedText] | None) -> dict[str, LocalizedText] | None:
+        if value is None:
+            return None
+        if len(value) > MAX_LOCALIZATIONS:
+            raise PydanticCustomError("localizations_size", f"has at most {MAX_LOCALIZATIONS} locales")
+        canonical: dict[str, LocalizedText] = {}
+        for tag, text in value.items():
+            normalised = canonical_locale(tag)
+            if normalised is None:
+                raise PydanticCustomError(
+                    "locale", "'{tag}' is not a locale tag such as en, pt-BR or zh-Hant-TW", {"tag": tag}
+                )
+            if normalised in canonical:
+                raise PydanticCustomError("locale", "'{tag}' appears twice", {"tag": normalised})
+            canonical[normalised] = text
+        return canonical
+
+    def to_api(self) -> dict[str, Any]:
+        """The content as the API shows it (PascalCase, unset options left out)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def to_storage(self) -> dict[str, Any]:
+        """The content as stored (snake_case, unset options left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class MessageTemplate(BaseModel):
+    """The current version of a push message and its lifecycle state.
+
+    Attributes:
+        org_id: Owner org.
+        message_id: Id of the message (stable across versions).
+        status: Draft, Active or Inactive.
+        version: Number of the current content version (1 on create, +1 per change).
+        revision: Incremented on every write (content or status); guards concurrent changes.
+        content: The current version's content.
+        created_at: When the message was created.
+        updated_at: Last write of any kind.
+        status_changed_at: Last lifecycle transition.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    message_id: str
+    status: MessageStatus
+    version: int
+    revision: int
+    content: MessageContent
+    created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime
+
+
+class MessageVersion(BaseModel):
+    """One immutable version of a message's content (sends record which one they used).
+
+    Attributes:
+        org_id: Owner org.
+        message_id: The message.
+        version: Its number.
+        content: The content as saved.
+        created_at: When this version was saved.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    message_id: str
+    version: int
+    content: MessageContent
+    created_at: datetime

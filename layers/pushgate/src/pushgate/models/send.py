@@ -1,0 +1,213 @@
+"""Sends: one message through one app to a list of directory users, the delivery jobs it becomes,
+and the ledger of what became of every (send, user, device).
+
+A send is fanned out into delivery jobs that already carry each device's token and the rendered
+notification, so the delivery worker reads no device or directory item. Every job ends as one
+ledger item holding the outcomes of all its devices (never one item per notification).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pushgate.models.device import DevicePlatform
+from pushgate.providers import PushMessage
+
+#: Most recipients one send request may name.
+MAX_RECIPIENTS: Final = 10_000
+#: Namespace of the deterministic tracking ids: the same (send, user, device) always gets the same one.
+TRACKING_ID_NAMESPACE: Final = uuid.UUID("0c1f6a52-4d0e-5f7a-8b3c-2a9e6d1f4b70")
+
+
+class Outcome(StrEnum):
+    """Final outcome of one (send, user, device), or of a recipient that had no device to try."""
+
+    SENT = "Sent"
+    NOT_SENT = "NotSent"
+
+
+class NotSentReason(StrEnum):
+    """Why something was not sent, for reasons Pushgate decides itself.
+
+    Provider rejections keep the provider's own reason (``Unregistered``, ``BadDeviceToken``,
+    ``UNREGISTERED``...), so the ledger's reasons are these values or a provider code.
+    """
+
+    NO_VALID_DEVICE = "NoValidDevice"
+    MESSAGE_EXPIRED = "MessageExpired"
+    MESSAGE_DEACTIVATED = "MessageDeactivated"
+    UNKNOWN_RECIPIENT = "UnknownRecipient"
+    NO_PUSH_CONSENT = "NoPushConsent"
+    PAYLOAD_TOO_LARGE = "PayloadTooLarge"
+    DELIVERY_UNCERTAIN = "DeliveryUncertain"
+    RETRIES_EXHAUSTED = "RetriesExhausted"
+    PLATFORM_NOT_CONFIGURED = "PlatformNotConfigured"
+    APP_DELETED = "AppDeleted"
+
+
+class SendRecord(BaseModel):
+    """A send as accepted by the API, with the totals the delivery worker adds to.
+
+    Attributes:
+        org_id: Owner org.
+        send_id: Id of the send.
+        app_id: The app whose devices and credentials are used.
+        message_id: The message.
+        message_version: The version rendered (the current one when the send was accepted).
+        journey_id: The journey that asked for it, if any.
+        created_at: When it was accepted.
+        recipients_accepted: Recipients taken on (their outcomes are in the ledger).
+        recipients_rejected: Recipients refused at once (also in the ledger, as ``NotSent``).
+        devices_targeted: Devices put into delivery jobs.
+        recipient_outcomes: Ledger entries written at fan-out without a device (no device,
+            expired message, refused recipients).
+        jobs_total: Delivery jobs enqueued at fan-out.
+        sent: Devices the provider accepted.
+        not_sent: Ledger entries that ended ``NotSent`` (devices and recipients).
+        not_sent_reasons: ``not_sent`` by reason.
+        jobs_done: Jobs whose outcomes are recorded (retry and resumed jobs included).
+        parked: Devices parked because the app's credentials failed (they wait for a resume).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    send_id: str
+    app_id: str
+    message_id: str
+    message_version: int
+    journey_id: str | None = None
+    created_at: datetime
+    recipients_accepted: int
+    recipients_rejected: int
+    devices_targeted: int
+    recipient_outcomes: int
+    jobs_total: int
+    sent: int = 0
+    not_sent: int = 0
+    not_sent_reasons: dict[str, int] = Field(default_factory=dict)
+    jobs_done: int = 0
+    parked: int = 0
+
+    @property
+    def expected(self) -> int:
+        """Ledger entries the send ends with: one per targeted device and per device-less recipient."""
+        return self.devices_targeted + self.recipient_outcomes
+
+    @property
+    def completed(self) -> bool:
+        """Whether every expected outcome is recorded."""
+        return self.sent + self.not_sent >= self.expected
+
+
+class JobDevice(BaseModel):
+    """One device of a delivery job.
+
+    Attributes:
+        user_id: The recipient.
+        platform: ``ios`` (APNs) or ``android`` (FCM).
+        token: The device token.
+        token_sha256: Its hash (the device item's sort key carries it).
+        tracking_id: The tracking id of this (send, user, device).
+        message: Index of the recipient's rendered notification in ``DeliveryJob.messages``.
+        tracked: Whether the recipient consented to tracking (the payload gets a tracked ``link``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    platform: DevicePlatform
+    token: str
+    token_sha256: str
+    tracking_id: str
+    message: int
+    tracked: bool = False
+
+
+class DeliveryJob(BaseModel):
+    """A batch of notifications of one send, as it travels through the delivery queue.
+
+    Attributes:
+        job_id: Unique within the send; retry and resumed jobs derive theirs from their parent's.
+        org_id: Owner org.
+        app_id: The app.
+        send_id: The send.
+        message_id: The message (its status is checked before sending).
+        message_version: The version rendered.
+        journey_id: The journey, for the insight counters.
+        attempt: 0 for the first try; retry jobs count up.
+        link_base: Base of tracked links (``<PUBLIC_ENDPOINT>/l/``).
+        expires_at: Absolute expiry of the notifications (epoch seconds), if any.
+        collapse_id: APNs collapse id / FCM collapse key, if any.
+        android_high_priority: FCM ``android.priority`` HIGH rather than NORMAL.
+        messages: Rendered notifications (one per recipient), without tracking id and link.
+        devices: The devices to send to.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    job_id: str
+    org_id: str
+    app_id: str
+    send_id: str
+    message_id: str
+    message_version: int
+    journey_id: str | None = None
+    attempt: int = 0
+    link_base: str = ""
+    expires_at: int | None = None
+    collapse_id: str | None = None
+    android_high_priority: bool = True
+    messages: list[PushMessage]
+    devices: list[JobDevice]
+
+    def __repr__(self) -> str:
+        # Jobs carry device tokens and personal data; a log line names the job only.
+        return f"DeliveryJob(send_id={self.send_id!r}, job_id={self.job_id!r}, devices={len(self.devices)})"
+
+    __str__ = __repr__
+
+
+class LedgerEntry(BaseModel):
+    """What became of one (send, user, device), or of a recipient without a device to try.
+
+    Attributes:
+        user_id: The recipient.
+        outcome: ``Sent`` or ``NotSent``.
+        reason: Why not sent (a :class:`NotSentReason` or the provider's code).
+        platform: The device's platform (``None`` for recipient-level entries).
+        token_sha256: The device (``None`` for recipient-level entries).
+        tracking_id: The tracking id the notification carried.
+        verdict: The provider verdict (``delivered``, ``token_invalid``...), when a provider answered.
+        provider_message_id: ``apns-id`` or the FCM message name.
+        at: When the outcome was decided.
+        attempts: How many provider attempts it took (0 when never sent).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    outcome: Outcome
+    reason: str | None = None
+    platform: DevicePlatform | None = None
+    token_sha256: str | None = None
+    tracking_id: str | None = None
+    verdict: str | None = None
+    provider_message_id: str | None = None
+    at: datetime
+    attempts: int = 0
+
+
+def tracking_id_for(send_id: str, user_id: str, token_sha256: str) -> str:
+    """The deterministic tracking id of one (send, user, device): a UUID v5.
+
+    Deterministic, so a fan-out retried after a failure hands out the same ids.
+    """
+    digest = hashlib.sha256(f"{send_id}\n{user_id}\n{token_sha256}".encode()).hexdigest()
+    return str(uuid.uuid5(TRACKING_ID_NAMESPACE, digest))

@@ -1,0 +1,332 @@
+"""Sends, delivery-job claims (which become the ledger), parked jobs and insight counters.
+
+A delivery job's claim is put before any provider call (``attribute_not_exists``); completing it
+replaces the claim with the outcomes of all the job's devices (zlib-compressed JSON in one binary
+attribute) and adds them to the send's totals in the same transaction, so totals never count a
+job twice and never miss one that is recorded.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from pushgate.errors import ConflictError, InvalidRequestError
+from pushgate.models.device import DevicePlatform
+from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord
+from pushgate.observability import logger
+from pushgate.repositories.dynamodb.keys import (
+    JOB_PREFIX,
+    PARTITION_KEY,
+    delivery_job_key,
+    insight_counter_key,
+    parked_job_key,
+    parked_jobs_partition,
+    send_key,
+    send_partition,
+)
+from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.repositories.send_ports import ClaimState, LedgerPage
+
+#: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
+FANOUT_JOB_ID = "fanout"
+_ENTRIES = TypeAdapter(list[LedgerEntry])
+_SEND_FIELDS = tuple(SendRecord.model_fields)
+#: Job items read per ledger page query (each holds up to a job's worth of entries).
+_JOBS_PER_QUERY = 25
+
+
+def encode_entries(entries: Sequence[LedgerEntry]) -> bytes:
+    """The stored form of a job's ledger entries: compact JSON, zlib-compressed."""
+    return zlib.compress(_ENTRIES.dump_json(list(entries), exclude_none=True), 6)
+
+
+def decode_entries(value: Any) -> list[LedgerEntry]:
+    """Reads the stored form back."""
+    raw = bytes(value)
+    return _ENTRIES.validate_json(zlib.decompress(raw))
+
+
+def _send_from_item(item: Mapping[str, Any]) -> SendRecord:
+    values = {name: item[name] for name in _SEND_FIELDS if name in item}
+    values["not_sent_reasons"] = {name: int(count) for name, count in item.get("not_sent_reasons", {}).items()}
+    return SendRecord.model_validate(values)
+
+
+def _reason_counts(entries: Sequence[LedgerEntry]) -> tuple[int, int, dict[str, int]]:
+    sent = sum(1 for entry in entries if entry.outcome is Outcome.SENT)
+    reasons: dict[str, int] = {}
+    for entry in entries:
+        if entry.outcome is Outcome.NOT_SENT:
+            reason = entry.reason or "Unknown"
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return sent, len(entries) - sent, reasons
+
+
+def _totals_update(sent: int, not_sent: int, reasons: Mapping[str, int], parked: int) -> dict[str, Any]:
+    """The ``Update`` action adding one job's counts to a send record."""
+    names: dict[str, str] = {
+        "#sent": "sent",
+        "#not_sent": "not_sent",
+        "#jobs_done": "jobs_done",
+        "#parked": "parked",
+    }
+    values: dict[str, Any] = {":sent": sent, ":not_sent": not_sent, ":one": 1, ":parked": parked}
+    assignments = []
+    for index, (reason, count) in enumerate(sorted(reasons.items())):
+        names[f"#r{index}"] = reason
+        values[f":r{index}"] = count
+        assignments.append(f"#reasons.#r{index} = if_not_exists(#reasons.#r{index}, :zero) + :r{index}")
+    update = "ADD #sent :sent, #not_sent :not_sent, #jobs_done :one, #parked :parked"
+    if assignments:
+        # DynamoDB refuses names an expression does not use, so the map is named only when counted into.
+        names["#reasons"] = "not_sent_reasons"
+        values[":zero"] = 0
+        update += " SET " + ", ".join(assignments)
+    return {"UpdateExpression": update, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+
+
+def _encode_token(sort_key: str, offset: int, outcome: Outcome | None) -> str:
+    plain = {"sk": sort_key, "offset": offset, "outcome": outcome.value if outcome else None}
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def _decode_token(token: str, outcome: Outcome | None) -> tuple[str, int]:
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, binascii.Error):
+        raise InvalidRequestError.for_field("NextToken", "is not a token this API returned") from None
+    if (
+        not isinstance(plain, dict)
+        or not isinstance(plain.get("sk"), str)
+        or not plain["sk"].startswith(JOB_PREFIX)
+        or not isinstance(plain.get("offset"), int)
+        or plain["offset"] < 0
+    ):
+        raise InvalidRequestError.for_field("NextToken", "is not a token this API returned")
+    if plain.get("outcome") != (outcome.value if outcome else None):
+        raise InvalidRequestError.for_field("NextToken", "belongs to a listing with another Outcome filter")
+    return plain["sk"], plain["offset"]
+
+
+class DynamoSendRepository:
+    """The DynamoDB adapter of ``SendRepository``."""
+
+    def __init__(self, table: MainTable) -> None:
+        """Binds the repository to the main table."""
+        self._table = table
+
+    def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry]) -> None:
+        """Puts the send record and the fan-out ledger item in one transaction."""
+        sent, not_sent, reasons = _reason_counts(fanout_entries)
+        record = {
+            **send_key(send.org_id, send.send_id).as_dict(),
+            "type": "Send",
+            **send.model_dump(mode="json", exclude_none=True),
+            "sent": sent,
+            "not_sent": not_sent,
+            "not_sent_reasons": reasons,
+        }
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": record,
+                    "ConditionExpression": "attribute_not_exists(#pk)",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                }
+            }
+        ]
+        if fanout_entries:
+            ledger = {
+                **delivery_job_key(send.org_id, send.send_id, FANOUT_JOB_ID).as_dict(),
+                "type": "DeliveryJobLedger",
+                "state": ClaimState.DONE.value,
+                "entries": encode_entries(fanout_entries),
+                "entry_count": len(fanout_entries),
+                "completed_at": send.created_at.isoformat(),
+            }
+            actions.append({"Put": {"Item": ledger}})
+        self._table.transact_write(actions)
+
+    def get(self, org_id: str, send_id: str) -> SendRecord | None:
+        """A send with its totals, or ``None``."""
+        item = self._table.get(send_key(org_id, send_id))
+        return None if item is None else _send_from_item(item)
+
+    def claim(self, job: DeliveryJob, *, at: datetime) -> ClaimState:
+        """Puts the claim if absent; otherwise reports the state found."""
+        key = delivery_job_key(job.org_id, job.send_id, job.job_id)
+        try:
+            self._table.put_new(
+                key,
+                {
+                    "type": "DeliveryJobLedger",
+                    "state": ClaimState.IN_FLIGHT.value,
+                    "claimed_at": at.isoformat(),
+                    "device_count": len(job.devices),
+                    "attempt": job.attempt,
+                },
+            )
+        except ConflictError:
+            found = self._table.get_attributes(key, ["state"])
+            if found is not None and found.get("state") == ClaimState.DONE.value:
+                return ClaimState.DONE
+            return ClaimState.IN_FLIGHT
+        return ClaimState.CLAIMED
+
+    def complete(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, parked: int, at: datetime) -> bool:
+        """Turns the claim into the ledger item and adds to the totals (one transaction)."""
+        sent, not_sent, reasons = _reason_counts(entries)
+        job_key = delivery_job_key(job.org_id, job.send_id, job.job_id)
+        try:
+            self._table.transact_write(
+                [
+                    {
+                        "Update": {
+                            "Key": job_key.as_dict(),
+                            "UpdateExpression": "SET #state = :done, #entries = :entries, #count = :count, "
+                            "#completed = :at, #parked = :parked",
+                            "ConditionExpression": "#state = :in_flight",
+                            "ExpressionAttributeNames": {
+                                "#state": "state",
+                                "#entries": "entries",
+                                "#count": "entry_count",
+                                "#completed": "completed_at",
+                                "#parked": "parked",
+                            },
+                            "ExpressionAttributeValues": {
+                                ":done": ClaimState.DONE.value,
+                                ":in_flight": ClaimState.IN_FLIGHT.value,
+                                ":entries": encode_entries(entries),
+                                ":count": len(entries),
+                                ":at": at.isoformat(),
+                                ":parked": parked,
+                            },
+                        }
+                    },
+                    {
+                        "Update": {
+                            "Key": send_key(job.org_id, job.send_id).as_dict(),
+                            **_totals_update(sent, not_sent, reasons, parked),
+                        }
+                    },
+                ]
+            )
+        except ConflictError:
+            return False
+        return True
+
+    def ledger_page(
+        self, org_id: str, send_id: str, *, limit: int, next_token: str | None, outcome: Outcome | None
+    ) -> LedgerPage:
+        """Walks the send's job items in order, skipping the part of a job an earlier page returned."""
+        partition = send_partition(org_id, send_id)
+        from_key, offset = _decode_token(next_token, outcome) if next_token else (None, 0)
+        collected: list[LedgerEntry] = []
+        while True:
+            items, more = self._table.query_from(partition, JOB_PREFIX, from_key, limit=_JOBS_PER_QUERY)
+            for item in items:
+                sort_key = str(item["sk"])
+                start = offset if sort_key == from_key else 0
+                if item.get("state") != ClaimState.DONE.value or "entries" not in item:
+                    continue
+                entries = decode_entries(item["entries"])
+                for index in range(start, len(entries)):
+                    entry = entries[index]
+                    if outcome is not None and entry.outcome is not outcome:
+                        continue
+                    if len(collected) == limit:
+                        return LedgerPage(collected, _encode_token(sort_key, index, outcome))
+                    collected.append(entry)
+            if not more or not items:
+                return LedgerPage(collected, None)
+            # Continue after the last job read: its sort key plus the lowest character sorts next.
+            from_key, offset = f"{items[-1]['sk']}\x00", 0
+
+
+class DynamoParkedJobs:
+    """The DynamoDB adapter of ``ParkedJobs``: one item per parked job and platform."""
+
+    def __init__(self, table: MainTable) -> None:
+        """Binds the adapter to the main table."""
+        self._table = table
+
+    def park(self, job: DeliveryJob, platform: DevicePlatform, *, reason: str, at: datetime) -> None:
+        """Stores the job's devices of one platform (compressed, as the queue would carry them)."""
+        subset = job.model_copy(update={"devices": [d for d in job.devices if d.platform is platform]})
+        self._table.put(
+            parked_job_key(job.org_id, job.app_id, platform.value, job.job_id),
+            {
+                "type": "ParkedDeliveryJob",
+                "send_id": job.send_id,
+                "platform": platform.value,
+                "reason": reason,
+                "parked_at": at.isoformat(),
+                "device_count": len(subset.devices),
+                "job": zlib.compress(subset.model_dump_json().encode(), 6),
+            },
+        )
+
+    def take(self, org_id: str, app_id: str) -> list[DeliveryJob]:
+        """Reads and deletes every parked job of the app."""
+        items = self._table.query_partition(parked_jobs_partition(org_id, app_id))
+        jobs = []
+        for item in items:
+            raw = bytes(item["job"])
+            jobs.append(DeliveryJob.model_validate_json(zlib.decompress(raw)))
+        return jobs
+
+    def remove(self, job: DeliveryJob) -> None:
+        """Deletes a parked job once it is back in the queue."""
+        for platform in {device.platform for device in job.devices}:
+            self._table.delete(parked_job_key(job.org_id, job.app_id, platform.value, job.job_id))
+
+
+class DynamoInsightCounters:
+    """The DynamoDB adapter of ``InsightCounters``: one ``UpdateItem ADD`` per dimension and job."""
+
+    def __init__(self, table: MainTable) -> None:
+        """Binds the adapter to the main table."""
+        self._table = table
+
+    def add(
+        self,
+        org_id: str,
+        *,
+        app_id: str,
+        message_id: str,
+        journey_id: str | None,
+        day: str,
+        sent: int,
+        not_sent: int,
+    ) -> None:
+        """Adds the counts to the message's, the journey's (when there is one) and the app's day."""
+        dimensions = [("MESSAGE", message_id), ("APP", app_id)]
+        if journey_id:
+            dimensions.append(("JOURNEY", journey_id))
+        for dimension, dimension_id in dimensions:
+            self._table.update_expression(
+                insight_counter_key(org_id, dimension, dimension_id, day),
+                "SET #type = :type ADD #sent :sent, #not_sent :not_sent",
+                names={"#type": "type", "#sent": "sent", "#not_sent": "not_sent"},
+                values={":type": "InsightCounter", ":sent": sent, ":not_sent": not_sent},
+            )
+
+    def get(self, org_id: str, dimension: str, dimension_id: str, day: str) -> tuple[int, int]:
+        """A day's ``(sent, not_sent)`` of one dimension (zeros when nothing was counted)."""
+        item = self._table.get(insight_counter_key(org_id, dimension, dimension_id, day))
+        if item is None:
+            return 0, 0
+        return int(item.get("sent", 0)), int(item.get("not_sent", 0))
+
+
+def log_counter_failure(error: Exception, send_id: str) -> None:
+    """Notes insight counters that could not be added (the ledger and the send's totals are exact)."""
+    logger.warning("insight counters not updated", extra={"send_id": send_id, "error_type": type(error).__name__})

@@ -1,0 +1,133 @@
+"""Ports of the send fan-out and delivery use cases; adapters live in
+``pushgate.repositories.dynamodb.sends``, ``pushgate.repositories.dynamodb.device_verdicts`` and
+``pushgate.repositories.delivery_queue``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from pushgate.models.device import DevicePlatform
+from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord
+
+
+class ClaimState(StrEnum):
+    """What a delivery worker finds when it claims a job."""
+
+    CLAIMED = "Claimed"  # nobody had it: this worker sends
+    IN_FLIGHT = "InFlight"  # claimed before and never completed: a worker died mid-job
+    DONE = "Done"  # completed before: a redelivered message
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    """One page of a send's ledger.
+
+    Attributes:
+        entries: The entries, in job order.
+        next_token: Where the next page starts, or ``None`` on the last page.
+    """
+
+    entries: list[LedgerEntry]
+    next_token: str | None
+
+
+class SendRepository(Protocol):
+    """Stores sends, the claims of their delivery jobs and the ledger those claims become."""
+
+    def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry]) -> None:
+        """Stores a new send together with the outcomes decided at fan-out, all or nothing."""
+
+    def get(self, org_id: str, send_id: str) -> SendRecord | None:
+        """A send with its totals, or ``None``."""
+
+    def claim(self, job: DeliveryJob, *, at: datetime) -> ClaimState:
+        """Claims a job before any provider call (a conditional put); says what was there before."""
+
+    def complete(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, parked: int, at: datetime) -> bool:
+        """Records a claimed job's outcomes and adds them to the send's totals, all or nothing.
+
+        Returns:
+            ``False`` when the job was already complete (nothing was added twice).
+        """
+
+    def ledger_page(
+        self, org_id: str, send_id: str, *, limit: int, next_token: str | None, outcome: Outcome | None
+    ) -> LedgerPage:
+        """One page of the send's ledger entries (``outcome`` filters them)."""
+
+
+class InsightCounters(Protocol):
+    """Per-day delivery counters of messages, journeys and apps."""
+
+    def add(
+        self,
+        org_id: str,
+        *,
+        app_id: str,
+        message_id: str,
+        journey_id: str | None,
+        day: str,
+        sent: int,
+        not_sent: int,
+    ) -> None:
+        """Adds one job's counts to each dimension's counter of the day (one ``UpdateItem`` each)."""
+
+
+class ParkedJobs(Protocol):
+    """Jobs parked because their app's credentials for a platform failed."""
+
+    def park(self, job: DeliveryJob, platform: DevicePlatform, *, reason: str, at: datetime) -> None:
+        """Stores a job (its devices of one platform) until it is resumed."""
+
+    def take(self, org_id: str, app_id: str) -> list[DeliveryJob]:
+        """Every parked job of an app (still parked until ``remove``)."""
+
+    def remove(self, job: DeliveryJob) -> None:
+        """Forgets a parked job once it is back in the delivery queue."""
+
+
+class DeliveryQueue(Protocol):
+    """Hands delivery jobs to the delivery worker."""
+
+    def send(self, jobs: Sequence[DeliveryJob], *, delay_seconds: int = 0) -> None:
+        """Enqueues jobs (``SendMessageBatch``, ten per call).
+
+        Raises:
+            DependencyError: Some could not be enqueued.
+        """
+
+
+class DeviceVerdicts(Protocol):
+    """Applies provider verdicts to stored devices."""
+
+    def mark_invalid(
+        self,
+        org_id: str,
+        app_id: str,
+        user_id: str,
+        platform: DevicePlatform,
+        token_sha256: str,
+        *,
+        reason: str,
+        invalid_since: datetime,
+        send_id: str,
+        at: datetime,
+    ) -> bool:
+        """Marks an ``Active`` device ``Invalid`` unless it was registered again after ``invalid_since``.
+
+        Returns:
+            Whether the device was marked.
+        """
+
+
+class AppCredentialMarker(Protocol):
+    """Records that an app's credentials for a platform stopped working."""
+
+    def mark_invalid(
+        self, org_id: str, app_id: str, platform: DevicePlatform, *, secret_id: str, reason: str, at: datetime
+    ) -> bool:
+        """Sets the platform's credential check to ``Invalid`` if it still uses ``secret_id``."""

@@ -1,0 +1,320 @@
+"""Device registration as the public API sees it: accept (v2), store now (v1), status, cleanup.
+
+The API never writes to DynamoDB for a request it rejects: bodies are checked and every
+``ApiToken`` is authenticated (reads only) before anything is enqueued or stored, so a flood of
+bad tokens costs reads at most, as CI-J promises ("no registration history" for invalid tokens).
+v2 registrations are enqueued for the verification worker; only the worker writes devices and
+outcomes. v1 stores synchronously, without a dry run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pushgate.errors import ConflictError, InvalidRequestError, UnauthorizedError
+from pushgate.models.device import (
+    Device,
+    DevicePlatform,
+    DeviceStatus,
+    FailureReason,
+    RegistrationJob,
+    RegistrationOutcome,
+    normalize_token,
+    token_is_too_long,
+    token_shape_problem,
+)
+from pushgate.models.mobile_app import MobileApp
+from pushgate.repositories.device_ports import DeviceRepository, RegistrationQueue, RegistrationStatusRepository
+from pushgate.services.api_tokens import INVALID_TOKEN_MESSAGE, ApiTokenAuthenticator
+from pushgate.services.mobile_apps import MobileAppStores, find_mobile_app
+
+#: CI-J: batch registration and batch cleanup take at most 100 items; so does the status query.
+MAX_BATCH_ITEMS = 100
+#: Optimistic retries when a concurrent registration of the same token wins the transaction.
+STORE_ATTEMPTS = 3
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def token_sha256(token: str) -> str:
+    """The hash of a device token that keys its items (tokens never appear in keys)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RegistrationItem:
+    """One device to register, as read from a request.
+
+    Attributes:
+        field_prefix: Where the item sits in the request (``""`` or ``"[3]."``), for error paths.
+        app_id: The ``MobileAppId`` (lower case).
+        user_id: The directory id.
+        api_token: The ``ApiToken``.
+        platform: Which provider.
+        token: The device token, normalised.
+        token_field: Name of the token field as sent (``ApnsDeviceToken``...), for error paths.
+    """
+
+    field_prefix: str
+    app_id: str
+    user_id: str
+    api_token: str
+    platform: DevicePlatform
+    token: str
+    token_field: str
+
+
+@dataclass(frozen=True)
+class RegistrationOptions:
+    """The optional CI-J headers of a v2 registration.
+
+    Attributes:
+        track: ``x-ms-track-registration: true``.
+        callback_url: ``x-ms-callback-url`` (or ``x-ms-status-callback-url``).
+        callback_headers: ``x-ms-callback-url-headers``, parsed.
+    """
+
+    track: bool = False
+    callback_url: str | None = None
+    callback_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CleanupItem:
+    """One deregistration: all of a user's devices for the app, or one token.
+
+    Attributes:
+        field_prefix: Where the item sits in the request, for error paths.
+        app_id: The ``MobileAppId``.
+        user_id: The directory id.
+        api_token: The ``ApiToken``.
+        device_token: The token to remove; ``None`` removes every device of the user for the app.
+    """
+
+    field_prefix: str
+    app_id: str
+    user_id: str
+    api_token: str
+    device_token: str | None = None
+
+
+def authenticate(
+    authenticator: ApiTokenAuthenticator, org_id: str, app_id: str, api_token: str, *, field_prefix: str = ""
+) -> MobileApp:
+    """The public routes' check, answered as CI-J does: a 400 naming ``ApiToken`` (never which part was wrong).
+
+    Raises:
+        InvalidRequestError: The token does not open this app of this org.
+    """
+    try:
+        return authenticator.authenticate(org_id, app_id, api_token)
+    except UnauthorizedError:
+        raise InvalidRequestError.for_field(f"{field_prefix}ApiToken", INVALID_TOKEN_MESSAGE) from None
+
+
+def _require_platform(app: MobileApp, item: RegistrationItem) -> None:
+    if item.platform is DevicePlatform.IOS and app.ios is None:
+        raise InvalidRequestError.for_field(
+            f"{item.field_prefix}{item.token_field}", "the mobile app has no iOS (APNs) configuration"
+        )
+    if item.platform is DevicePlatform.ANDROID and app.android is None:
+        raise InvalidRequestError.for_field(
+            f"{item.field_prefix}{item.token_field}", "the mobile app has no Android (FCM) configuration"
+        )
+
+
+def accept_registrations(
+    org_id: str,
+    items: Sequence[RegistrationItem],
+    *,
+    options: RegistrationOptions,
+    authenticator: ApiTokenAuthenticator,
+    queue: RegistrationQueue,
+    now: Callable[[], datetime] = _now,
+    new_request_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+) -> list[str]:
+    """Checks every item, then enqueues them all for verification (v2, single and batch).
+
+    Returns:
+        The ``RegistrationRequestId`` of each item, in order.
+
+    Raises:
+        InvalidRequestError: An item's ApiToken does not open its app, or the app lacks the
+            item's platform; nothing is enqueued.
+        DependencyError: The queue did not take them.
+    """
+    accepted_at = now()
+    jobs = []
+    for item in items:
+        app = authenticate(authenticator, org_id, item.app_id, item.api_token, field_prefix=item.field_prefix)
+        _require_platform(app, item)
+        jobs.append(
+            RegistrationJob(
+                request_id=new_request_id(),
+                org_id=app.org_id,
+                app_id=app.app_id,
+                user_id=item.user_id,
+                platform=item.platform,
+                token=item.token,
+                track=options.track,
+                callback_url=options.callback_url,
+                callback_headers=options.callback_headers,
+                # The HMAC key of the webhook travels only when there is a webhook to sign.
+                api_token=item.api_token if options.callback_url else None,
+                accepted_at=accepted_at,
+            )
+        )
+    queue.send(jobs)
+    return [job.request_id for job in jobs]
+
+
+def store_device(
+    devices: DeviceRepository,
+    app: MobileApp,
+    *,
+    user_id: str,
+    platform: DevicePlatform,
+    token: str,
+    request_id: str,
+    now: datetime,
+    existing: Device | None = None,
+) -> None:
+    """Stores a device under a user and makes the user the token's owner (moving it from another user).
+
+    Raises:
+        ConflictError: Concurrent registrations of the token kept winning; nothing was written.
+        DependencyError: DynamoDB failed.
+    """
+    sha = token_sha256(token)
+    app_mode = app.ios.metadata.app_mode if platform is DevicePlatform.IOS and app.ios is not None else None
+    for attempt in range(STORE_ATTEMPTS):
+        owner = devices.owner_of(app.org_id, app.app_id, platform, sha)
+        registered_at = existing.registered_at if existing is not None and owner == user_id else now
+        device = Device(
+            org_id=app.org_id,
+            app_id=app.app_id,
+            user_id=user_id,
+            platform=platform,
+            token=token,
+            token_sha256=sha,
+            app_mode=app_mode,
+            status=DeviceStatus.ACTIVE,
+            registered_at=registered_at,
+            last_registered_at=now,
+            status_changed_at=now,
+            last_request_id=request_id,
+        )
+        try:
+            devices.save(device, expected_owner=owner)
+        except ConflictError:
+            if attempt == STORE_ATTEMPTS - 1:
+                raise
+            continue
+        return
+
+
+def register_now(
+    org_id: str,
+    item: RegistrationItem,
+    *,
+    authenticator: ApiTokenAuthenticator,
+    devices: DeviceRepository,
+    now: Callable[[], datetime] = _now,
+) -> RegistrationOutcome:
+    """The v1 registration: checks and stores synchronously (no dry run; the first send judges the token).
+
+    Returns:
+        ``Success``, or ``Failed``/``DuplicateExists`` when the user already had the token (refreshed).
+
+    Raises:
+        InvalidRequestError: Bad ApiToken, platform missing, or the token is too long.
+    """
+    app = authenticate(authenticator, org_id, item.app_id, item.api_token)
+    _require_platform(app, item)
+    if token_is_too_long(item.platform, item.token):
+        raise InvalidRequestError.for_field(item.token_field, "is too long (DeviceTokenTooLong)")
+    at = now()
+    request_id = str(uuid.uuid4())
+    sha = token_sha256(item.token)
+    existing = devices.get(app.org_id, app.app_id, item.user_id, item.platform, sha)
+    if existing is not None and devices.refresh(
+        app.org_id, app.app_id, item.user_id, item.platform, sha, at=at, request_id=request_id
+    ):
+        return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS)
+    store_device(
+        devices,
+        app,
+        user_id=item.user_id,
+        platform=item.platform,
+        token=item.token,
+        request_id=request_id,
+        now=at,
+        existing=existing,
+    )
+    return RegistrationOutcome.success()
+
+
+def registration_statuses(
+    org_id: str,
+    app_id: str,
+    api_token: str,
+    request_ids: Sequence[str],
+    *,
+    authenticator: ApiTokenAuthenticator,
+    statuses: RegistrationStatusRepository,
+) -> list[RegistrationOutcome | None]:
+    """The outcome of each request id, in order; ``None`` means still ``Pending`` (or unknown, as in CI-J).
+
+    Raises:
+        InvalidRequestError: The ApiToken does not open the app.
+    """
+    app = authenticate(authenticator, org_id, app_id, api_token)
+    found = statuses.get_many(app.org_id, app.app_id, [rid.lower() for rid in request_ids])
+    return [found[rid.lower()].outcome if rid.lower() in found else None for rid in request_ids]
+
+
+def cleanup_devices(
+    org_id: str, items: Sequence[CleanupItem], *, authenticator: ApiTokenAuthenticator, devices: DeviceRepository
+) -> int:
+    """Removes (device, user, app) combinations; every item is authenticated before anything is removed.
+
+    Returns:
+        How many devices were removed.
+
+    Raises:
+        InvalidRequestError: An item's ApiToken does not open its app; nothing is removed.
+    """
+    apps = [
+        authenticate(authenticator, org_id, item.app_id, item.api_token, field_prefix=item.field_prefix)
+        for item in items
+    ]
+    removed = 0
+    for app, item in zip(apps, items, strict=True):
+        if item.device_token is None:
+            for device in devices.list_for_user(app.org_id, app.app_id, item.user_id):
+                removed += devices.remove(app.org_id, app.app_id, item.user_id, device.platform, device.token_sha256)
+            continue
+        # DeviceToken is platform-neutral: remove it under every platform whose shape it fits.
+        for platform in DevicePlatform:
+            if token_shape_problem(platform, item.device_token) is None:
+                sha = token_sha256(normalize_token(platform, item.device_token))
+                removed += devices.remove(app.org_id, app.app_id, item.user_id, platform, sha)
+    return removed
+
+
+def list_user_devices(
+    org_id: str, app_id: str, user_id: str, *, stores: MobileAppStores, devices: DeviceRepository
+) -> list[Device]:
+    """Every stored device of a user for an app (operator view).
+
+    Raises:
+        NotFoundError: No such app in the org.
+    """
+    app = find_mobile_app(org_id, app_id, stores=stores)
+    return devices.list_for_user(app.org_id, app.app_id, user_id)

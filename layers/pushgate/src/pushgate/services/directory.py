@@ -1,0 +1,534 @@
+"""The directory: contacts, leads and profiles of an org; upsert, read, change, delete, query, import.
+
+Lookups by email and phone use the lookup items written with each person (never a scan); a
+``$filter`` is answered by one lookup per ``or`` alternative and then checked in full in memory.
+Every write of a person is one transaction with its lookups, retried a few times when a concurrent
+writer got there first, so callers see either the old or the new person, never half of one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError, PushgateError
+from pushgate.ids import new_id
+from pushgate.models.directory import (
+    LOOKUP_EMAIL,
+    LOOKUP_MOBILEPHONE,
+    LOOKUP_TELEPHONE1,
+    EntityType,
+    Person,
+    PersonAttributes,
+)
+from pushgate.repositories.base import OrgRepository
+from pushgate.services.odata_filter import AttributeKind, Comparison, filter_error, parse_filter
+from pushgate.services.orgs import get_org
+from pushgate.services.person_attributes import (
+    PERSON_ATTRIBUTES,
+    canonical_client_id,
+    email_problem,
+    parse_attributes,
+    phone_problem_and_e164,
+)
+
+MAX_IMPORT_ITEMS = 1000
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+#: Attempts of a read-modify-write before a concurrent writer's 409 reaches the client.
+WRITE_ATTEMPTS = 3
+#: Parallel writes of one import: DynamoDB transactions are per item, so they overlap well.
+IMPORT_PARALLELISM = 8
+
+QUERY_OPTIONS = frozenset({"$filter", "$select", "$top", "$skiptoken"})
+_INDEXED_BY_ATTRIBUTE = {
+    "emailaddress1": LOOKUP_EMAIL,
+    "mobilephone": LOOKUP_MOBILEPHONE,
+    "telephone1": LOOKUP_TELEPHONE1,
+}
+_BOOLEAN_ATTRIBUTES = frozenset({"trackingconsent", "pushconsent"})
+
+
+class PersonRepository(Protocol):
+    """Stores people and their lookup items."""
+
+    def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
+        """One person, or ``None``."""
+
+    def get_many(self, org_id: str, refs: Sequence[tuple[EntityType, str]]) -> list[Person]:
+        """The people that exist among ``refs``."""
+
+    def list_page(
+        self, org_id: str, entity_type: EntityType, *, limit: int, after_id: str | None
+    ) -> tuple[list[Person], bool]:
+        """A page in id order after ``after_id``, and whether more follow."""
+
+    def find_by_lookup(
+        self, org_id: str, field: str, normalised_value: str, entity_type: EntityType | None
+    ) -> list[tuple[EntityType, str]]:
+        """The people whose indexed ``field`` has this normalised value."""
+
+    def save(self, person: Person, *, previous: Person | None) -> None:
+        """Writes a person and its lookups, if it is still as ``previous`` (ConflictError otherwise)."""
+
+    def delete(self, person: Person) -> int:
+        """Deletes a person still at its revision, with its lookups; returns the number of lookups."""
+
+
+@dataclass(frozen=True)
+class DirectoryStores:
+    """The ports the directory use cases work with.
+
+    Attributes:
+        orgs: Orgs (every route checks its org first).
+        people: People and their lookups.
+    """
+
+    orgs: OrgRepository
+    people: PersonRepository
+
+
+class WriteOutcome(StrEnum):
+    """What a write did to a person."""
+
+    CREATED = "Created"
+    UPDATED = "Updated"
+    UNCHANGED = "Unchanged"
+
+
+@dataclass(frozen=True)
+class QueryPage:
+    """One page of a directory query.
+
+    Attributes:
+        people: The matching people, in id order.
+        select: The attributes to return (``None``: all).
+        next_skiptoken: The ``$skiptoken`` of the next page, or ``None`` on the last page.
+    """
+
+    people: list[Person]
+    select: tuple[str, ...] | None
+    next_skiptoken: str | None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """The outcome of one import item.
+
+    Attributes:
+        index: Position of the item in the request.
+        person_id: The item's id (``None`` when it could not be read).
+        outcome: What the write did, or ``None`` when the item failed.
+        error: Why it failed.
+    """
+
+    index: int
+    person_id: str | None
+    outcome: WriteOutcome | None
+    error: PushgateError | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def person_path_id(entity_type: EntityType, person_id: str) -> str:
+    """The canonical form of a person id taken from a URL.
+
+    Raises:
+        InvalidRequestError: The id is not safe (it names ``contactid`` etc.).
+    """
+    return canonical_client_id(person_id, entity_type.id_attribute)
+
+
+def _body_id(body: Mapping[str, Any], entity_type: EntityType, prefix: str = "") -> str | None:
+    field_path = ".".join(part for part in (prefix, entity_type.id_attribute) if part)
+    sent = body.get(entity_type.id_attribute)
+    if sent is None:
+        return None
+    if not isinstance(sent, str):
+        raise InvalidRequestError.for_field(field_path, "must be a string")
+    return canonical_client_id(sent, field_path)
+
+
+def get_person(org_id: str, entity_type: EntityType, person_id: str, *, stores: DirectoryStores) -> Person:
+    """One person of an org.
+
+    Raises:
+        NotFoundError: No such org or person.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    canonical_id = person_path_id(entity_type, person_id)
+    person = stores.people.get(org.org_id, entity_type, canonical_id)
+    if person is None:
+        raise NotFoundError(message=f"{entity_type.value} {canonical_id} not found")
+    return person
+
+
+def _write(
+    org_id: str,
+    entity_type: EntityType,
+    person_id: str,
+    build: Callable[[Person | None], PersonAttributes | None],
+    *,
+    stores: DirectoryStores,
+    now: Callable[[], datetime],
+    previous: Person | None = None,
+    previous_read: bool = False,
+) -> tuple[Person, WriteOutcome]:
+    """Read-modify-write of one person; ``build`` returns the new attributes, or ``None`` for 404."""
+    for _ in range(WRITE_ATTEMPTS):
+        if not previous_read:
+            previous = stores.people.get(org_id, entity_type, person_id)
+        previous_read = False
+        attributes = build(previous)
+        if attributes is None:
+            raise NotFoundError(message=f"{entity_type.value} {person_id} not found")
+        if previous is not None and previous.attributes == attributes:
+            return previous, WriteOutcome.UNCHANGED
+        written_at = now()
+        person = Person(
+            org_id=org_id,
+            entity_type=entity_type,
+            person_id=person_id,
+            attributes=attributes,
+            created_at=previous.created_at if previous is not None else written_at,
+            modified_at=written_at,
+            revision=previous.revision + 1 if previous is not None else 1,
+        )
+        try:
+            stores.people.save(person, previous=previous)
+        except ConflictError:
+            continue
+        return person, WriteOutcome.CREATED if previous is None else WriteOutcome.UPDATED
+    raise ConflictError(message=f"{entity_type.value} {person_id} is being changed concurrently; retry")
+
+
+def upsert_person(
+    org_id: str,
+    entity_type: EntityType,
+    person_id: str,
+    body: Mapping[str, Any],
+    *,
+    stores: DirectoryStores,
+    now: Callable[[], datetime] = _now,
+) -> tuple[Person, WriteOutcome]:
+    """Creates or fully replaces a person (``PUT``).
+
+    Raises:
+        InvalidRequestError: Bad attributes (all named), or a body id that differs from the path's.
+        NotFoundError: No such org.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    canonical_id = person_path_id(entity_type, person_id)
+    sent_id = _body_id(body, entity_type)
+    if sent_id is not None and sent_id != canonical_id:
+        raise InvalidRequestError.for_field(entity_type.id_attribute, "differs from the id in the path")
+    attributes = parse_attributes(body, entity_type)
+    return _write(org.org_id, entity_type, canonical_id, lambda _previous: attributes, stores=stores, now=now)
+
+
+def create_person(
+    org_id: str,
+    entity_type: EntityType,
+    body: Mapping[str, Any],
+    *,
+    stores: DirectoryStores,
+    now: Callable[[], datetime] = _now,
+    make_id: Callable[[], str] = new_id,
+) -> Person:
+    """Creates a person with a new UUID, or with the id the body names (``POST``).
+
+    Raises:
+        ConflictError: A person with the given id exists.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    person_id = _body_id(body, entity_type) or make_id()
+    attributes = parse_attributes(body, entity_type)
+    written_at = now()
+    person = Person(
+        org_id=org.org_id,
+        entity_type=entity_type,
+        person_id=person_id,
+        attributes=attributes,
+        created_at=written_at,
+        modified_at=written_at,
+    )
+    try:
+        stores.people.save(person, previous=None)
+    except ConflictError:
+        raise ConflictError(message=f"{entity_type.value} {person_id} already exists; PUT replaces it") from None
+    return person
+
+
+def patch_person(
+    org_id: str,
+    entity_type: EntityType,
+    person_id: str,
+    body: Mapping[str, Any],
+    *,
+    stores: DirectoryStores,
+    now: Callable[[], datetime] = _now,
+) -> Person:
+    """Changes the attributes sent; ``null`` clears one (``PATCH``).
+
+    Raises:
+        NotFoundError: No such org or person.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    canonical_id = person_path_id(entity_type, person_id)
+    sent_id = _body_id(body, entity_type)
+    if sent_id is not None and sent_id != canonical_id:
+        raise InvalidRequestError.for_field(entity_type.id_attribute, "differs from the id in the path")
+
+    def merged(previous: Person | None) -> PersonAttributes | None:
+        return None if previous is None else parse_attributes(body, entity_type, base=previous.attributes)
+
+    person, _ = _write(org.org_id, entity_type, canonical_id, merged, stores=stores, now=now)
+    return person
+
+
+def import_people(
+    org_id: str,
+    entity_type: EntityType,
+    items: Sequence[Any],
+    *,
+    stores: DirectoryStores,
+    now: Callable[[], datetime] = _now,
+    make_id: Callable[[], str] = new_id,
+) -> list[ImportResult]:
+    """Upserts up to 1,000 people; each item succeeds or fails on its own.
+
+    Items are upserted by id (``contactid`` etc.; a new UUID when absent), so sending the same
+    import again changes nothing (``Unchanged``). An item with bad attributes, or repeating an id
+    of an earlier item of the same request, is reported and not written.
+
+    Returns:
+        One result per item, in request order.
+
+    Raises:
+        InvalidRequestError: More than 1,000 items, or none.
+        NotFoundError: No such org.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    if not items:
+        raise InvalidRequestError.for_field("Items", "must hold at least one item")
+    if len(items) > MAX_IMPORT_ITEMS:
+        raise InvalidRequestError.for_field("Items", f"has {len(items)} items; at most {MAX_IMPORT_ITEMS} per request")
+    results: dict[int, ImportResult] = {}
+    valid: dict[int, tuple[str, PersonAttributes]] = {}
+    seen_ids: dict[str, int] = {}
+    for index, item in enumerate(items):
+        prefix = f"Items[{index}]"
+        try:
+            if not isinstance(item, dict):
+                raise InvalidRequestError.for_field(prefix, "must be a JSON object")
+            person_id = _body_id(item, entity_type, prefix) or make_id()
+            attributes = parse_attributes(item, entity_type, prefix=prefix)
+        except InvalidRequestError as error:
+            results[index] = ImportResult(index, None, None, error)
+            continue
+        if person_id in seen_ids:
+            duplicate = InvalidRequestError.for_field(
+                f"{prefix}.{entity_type.id_attribute}", f"repeats the id of Items[{seen_ids[person_id]}]"
+            )
+            results[index] = ImportResult(index, person_id, None, duplicate)
+            continue
+        seen_ids[person_id] = index
+        valid[index] = (person_id, attributes)
+
+    existing = {
+        p.person_id: p for p in stores.people.get_many(org.org_id, [(entity_type, i) for i, _ in valid.values()])
+    }
+
+    def write_one(index: int) -> ImportResult:
+        person_id, attributes = valid[index]
+        try:
+            _, outcome = _write(
+                org.org_id,
+                entity_type,
+                person_id,
+                lambda _previous: attributes,
+                stores=stores,
+                now=now,
+                previous=existing.get(person_id),
+                previous_read=True,
+            )
+        except PushgateError as error:
+            return ImportResult(index, person_id, None, error)
+        return ImportResult(index, person_id, outcome)
+
+    with ThreadPoolExecutor(max_workers=IMPORT_PARALLELISM) as pool:
+        for result in pool.map(write_one, list(valid)):
+            results[result.index] = result
+    return [results[index] for index in range(len(items))]
+
+
+def _filter_attributes(entity_type: EntityType) -> dict[str, AttributeKind]:
+    kinds = {entity_type.id_attribute: AttributeKind.STRING}
+    for name in PERSON_ATTRIBUTES:
+        if name != "customattributes":
+            kinds[name] = AttributeKind.BOOLEAN if name in _BOOLEAN_ATTRIBUTES else AttributeKind.STRING
+    return kinds
+
+
+def _normalised(comparison: Comparison, entity_type: EntityType) -> Comparison:
+    """The comparison with its value in the stored form (lowercased email, E.164 phone, canonical id)."""
+    value = comparison.value
+    if not isinstance(value, str):
+        return comparison
+    where = f"the {comparison.attribute} value at position {comparison.position}"
+    if comparison.attribute == entity_type.id_attribute:
+        try:
+            value = canonical_client_id(value, "$filter")
+        except InvalidRequestError:
+            raise filter_error(f"{where} is not a valid id") from None
+    elif comparison.attribute == "emailaddress1":
+        problem = email_problem(value.strip())
+        if problem is not None:
+            raise filter_error(f"{where} {problem}")
+        value = value.strip().lower()
+    elif comparison.attribute in {"mobilephone", "telephone1"}:
+        problem, value = phone_problem_and_e164(value)
+        if problem is not None:
+            raise filter_error(f"{where} {problem}")
+    return Comparison(comparison.attribute, value, comparison.position)
+
+
+def _matches(person: Person, comparison: Comparison, entity_type: EntityType) -> bool:
+    if comparison.attribute == entity_type.id_attribute:
+        return person.person_id == comparison.value
+    actual = getattr(person.attributes, comparison.attribute)
+    expected = comparison.value
+    if expected is None or isinstance(expected, bool):
+        return bool(actual == expected)
+    if not isinstance(actual, str):
+        return False
+    if comparison.attribute in _INDEXED_BY_ATTRIBUTE:
+        return actual.lower() == expected if comparison.attribute == "emailaddress1" else actual == expected
+    # Dataverse compares text case-insensitively; so does the directory.
+    return actual.casefold() == expected.casefold()
+
+
+def _candidates(
+    org_id: str, entity_type: EntityType, alternative: list[Comparison], stores: DirectoryStores
+) -> set[tuple[EntityType, str]]:
+    for comparison in alternative:
+        if comparison.attribute == entity_type.id_attribute and isinstance(comparison.value, str):
+            return {(entity_type, comparison.value)}
+    for comparison in alternative:
+        field = _INDEXED_BY_ATTRIBUTE.get(comparison.attribute)
+        if field is not None and isinstance(comparison.value, str):
+            return set(stores.people.find_by_lookup(org_id, field, comparison.value, entity_type))
+    indexed = ", ".join([entity_type.id_attribute, *_INDEXED_BY_ATTRIBUTE])
+    raise filter_error(
+        f"the alternative at position {alternative[0].position} has no equality on an indexed attribute "
+        f"({indexed}); lookups are indexed and the directory is never scanned"
+    )
+
+
+def _parse_select(select: str | None, entity_type: EntityType) -> tuple[str, ...] | None:
+    if select is None:
+        return None
+    allowed = {entity_type.id_attribute, *PERSON_ATTRIBUTES, "createdon", "modifiedon"}
+    names = tuple(name.strip() for name in select.split(","))
+    problems = [
+        FieldProblem("$select", f"'{name[:64]}' is not an attribute of a {entity_type.value}")
+        for name in names
+        if name not in allowed
+    ]
+    if problems:
+        raise InvalidRequestError(message="; ".join(f"$select: {p.problem}" for p in problems), problems=problems)
+    return names
+
+
+def _parse_top(top: str | None) -> int:
+    if top is None:
+        return DEFAULT_PAGE_SIZE
+    if not top.isdigit() or not 1 <= int(top) <= MAX_PAGE_SIZE:
+        raise InvalidRequestError.for_field("$top", f"must be a whole number from 1 to {MAX_PAGE_SIZE}")
+    return int(top)
+
+
+def query_people(
+    org_id: str,
+    entity_type: EntityType,
+    options: Mapping[str, str],
+    *,
+    stores: DirectoryStores,
+) -> QueryPage:
+    """Lists or looks up people with OData-style options (``$filter``, ``$select``, ``$top``, ``$skiptoken``).
+
+    Without ``$filter`` the people of the entity type are listed in id order; with it, each ``or``
+    alternative is answered from one indexed lookup (id, email, mobile or business phone) and then
+    checked in full. ``$skiptoken`` is the last id of the previous page.
+
+    Args:
+        org_id: The org.
+        entity_type: Which collection.
+        options: The query string parameters as sent.
+        stores: The directory ports.
+
+    Returns:
+        The page.
+
+    Raises:
+        InvalidRequestError: An unknown query option, a bad value, or a ``$filter`` the directory
+            cannot answer (with the position or the unsupported operator named).
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    unknown = sorted(name for name in options if name not in QUERY_OPTIONS)
+    if unknown:
+        supported = ", ".join(sorted(QUERY_OPTIONS))
+        raise InvalidRequestError(
+            message=f"unsupported query option(s) {', '.join(unknown)}; supported: {supported}",
+            problems=[FieldProblem(name[:64], f"is not supported; use {supported}") for name in unknown],
+        )
+    select = _parse_select(options.get("$select"), entity_type)
+    top = _parse_top(options.get("$top"))
+    after_id = options.get("$skiptoken")
+    if after_id is not None:
+        after_id = canonical_client_id(after_id, "$skiptoken")
+
+    filter_text = options.get("$filter")
+    if filter_text is None:
+        people, more = stores.people.list_page(org.org_id, entity_type, limit=top, after_id=after_id)
+        return QueryPage(people, select, people[-1].person_id if more and people else None)
+
+    alternatives = [
+        [_normalised(c, entity_type) for c in alternative]
+        for alternative in parse_filter(filter_text, _filter_attributes(entity_type))
+    ]
+    refs: set[tuple[EntityType, str]] = set()
+    for alternative in alternatives:
+        refs |= _candidates(org.org_id, entity_type, alternative, stores)
+    matching = sorted(
+        (
+            person
+            for person in stores.people.get_many(org.org_id, sorted(refs))
+            if any(all(_matches(person, c, entity_type) for c in alternative) for alternative in alternatives)
+        ),
+        key=lambda person: person.person_id,
+    )
+    if after_id is not None:
+        matching = [person for person in matching if person.person_id > after_id]
+    page = matching[:top]
+    return QueryPage(page, select, page[-1].person_id if len(matching) > top else None)
+
+
+def person_view(person: Person, select: Sequence[str] | None = None) -> dict[str, Any]:
+    """A person as the API shows it: Dataverse-style attribute names, the id always included."""
+    view: dict[str, Any] = {person.entity_type.id_attribute: person.person_id}
+    full = {
+        **person.attributes.model_dump(),
+        "createdon": person.created_at.isoformat(),
+        "modifiedon": person.modified_at.isoformat(),
+    }
+    for name in select if select is not None else full:
+        if name in full:
+            view[name] = full[name]
+    return view

@@ -1,0 +1,343 @@
+"""Preview and test send of a push message.
+
+A preview renders the current version for one recipient (from the directory by ``UserId``, or
+explicit sample ``Contact`` data, or both: sample attributes win) and returns exactly what would
+go to APNs (payload and headers) and FCM (the HTTP v1 body), with byte sizes and warnings. A
+test send renders the same way and sends through the app's real provider credentials with an
+empty ``trackingId``; it works in every status (drafts included) and reports each device's verdict.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
+from pushgate.ids import parse_uuid
+from pushgate.locales import canonical_locale
+from pushgate.models.message_template import MessageStatus, MessageTemplate, OnClickBehavior
+from pushgate.models.mobile_app import MobileApp
+from pushgate.providers import DeliveryOutcome, Platform
+from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES
+from pushgate.services.app_push_sender import PushSender, apns_topic
+from pushgate.services.message_ports import AppFinder, DeviceFinder, DeviceTarget, RecipientDirectory
+from pushgate.services.message_rendering import (
+    FCM_TOKEN_ALLOWANCE_BYTES,
+    PREVIEW_TRACKING_ID,
+    BuiltPayloads,
+    CompiledMessage,
+    Recipient,
+    RenderedMessage,
+    apns_headers,
+)
+from pushgate.services.push_messages import MessageStores, find_message
+
+#: Most devices one test send reaches.
+MAX_TEST_SEND_DEVICES: Final = 20
+_APNS_TOKEN: Final = re.compile(r"^[0-9A-Fa-f]{1,64}$")
+_PLATFORMS: Final = {"ios": Platform.APNS, "apns": Platform.APNS, "android": Platform.FCM, "fcm": Platform.FCM}
+PLATFORM_NAMES: Final = {Platform.APNS: "Ios", Platform.FCM: "Android"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    """Whom to preview for.
+
+    Attributes:
+        user_id: A directory id (contact, lead or profile).
+        contact: Sample attributes for ``{{contact.*}}`` (win over the directory's).
+        trigger: Trigger data for ``{{trigger.*}}``.
+        locale: The recipient's locale (wins over the directory's).
+        app_id: An app, to show its ``apns-topic``.
+    """
+
+    user_id: str | None = None
+    contact: Mapping[str, Any] | None = None
+    trigger: Mapping[str, Any] | None = None
+    locale: str | None = None
+    app_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a send to this recipient would hand to the providers.
+
+    Attributes:
+        message: The message (its current version was rendered).
+        rendered: The rendered texts.
+        payloads: The encoded APNs and FCM payloads.
+        apns_headers: The APNs headers (``apns-id`` is per device and left out).
+        warnings: Things to look at; not errors.
+    """
+
+    message: MessageTemplate
+    rendered: RenderedMessage
+    payloads: BuiltPayloads
+    apns_headers: dict[str, str | None]
+    warnings: list[FieldProblem]
+
+
+@dataclass(frozen=True)
+class TestSendRequest:
+    """A test send: to an app's devices of a user, or to one device token.
+
+    Attributes:
+        app_id: The app whose credentials send.
+        user_id: Send to this user's devices (needs the device store).
+        device_token: Send to this token...
+        platform: ...on this platform (``Ios``/``Android``, also ``apns``/``fcm``).
+        contact: Sample attributes.
+        trigger: Trigger data.
+        locale: Locale.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    app_id: str
+    user_id: str | None = None
+    device_token: str | None = None
+    platform: str | None = None
+    contact: Mapping[str, Any] | None = None
+    trigger: Mapping[str, Any] | None = None
+    locale: str | None = None
+
+
+@dataclass(frozen=True)
+class TestSendResult:
+    """The verdict of one device.
+
+    Attributes:
+        target: The device.
+        outcome: What the provider said.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    target: DeviceTarget
+    outcome: DeliveryOutcome
+
+
+@dataclass(frozen=True)
+class TestSend:
+    """A finished test send.
+
+    Attributes:
+        message: The message.
+        send_id: Id of this test send (with the token it makes the ``apns-id``).
+        rendered: The rendered texts.
+        results: One per device.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    message: MessageTemplate
+    send_id: str
+    rendered: RenderedMessage
+    results: list[TestSendResult]
+
+
+def _recipient(
+    org_id: str,
+    *,
+    user_id: str | None,
+    contact: Mapping[str, Any] | None,
+    trigger: Mapping[str, Any] | None,
+    locale: str | None,
+    directory: RecipientDirectory,
+    warnings: list[FieldProblem],
+) -> Recipient:
+    person = None
+    if user_id:
+        person = directory.find_person(org_id, user_id)
+        if person is None:
+            fallback = "the sample Contact data" if contact else "placeholder defaults"
+            warnings.append(FieldProblem("UserId", f"not found in the directory; rendered with {fallback}"))
+    if locale is not None and canonical_locale(locale) is None:
+        raise InvalidRequestError.for_field("Locale", "is not a locale tag such as en, pt-BR or zh-Hant-TW")
+    attributes = {**(person.attributes if person else {}), **(contact or {})}
+    chosen_locale = locale or (person.locale if person else None)
+    return Recipient(attributes=attributes, locale=chosen_locale, trigger=dict(trigger or {}))
+
+
+def _content_warnings(message: MessageTemplate, now: datetime) -> list[FieldProblem]:
+    content = message.content
+    warnings = []
+    if content.image_url:
+        warnings.append(
+            FieldProblem(
+                "ImageUrl",
+                "the image is not downloaded, so its aspect ratio is unknown (2:1 is recommended); iOS shows it "
+                "only with a Notification Service Extension",
+            )
+        )
+    if content.on_click.behavior is OnClickBehavior.OPEN_URL:
+        warnings.append(
+            FieldProblem(
+                "OnClick.Url",
+                "link carries the original URL; tracked redirects (click tracking) are not available yet",
+            )
+        )
+    if content.ios is not None and content.ios.category:
+        warnings.append(FieldProblem("Ios.Category", "is saved but not yet written to aps.category"))
+    if content.expires_at is not None and content.expires_at <= now:
+        warnings.append(FieldProblem("ExpiresAt", "has passed; sends of this message are skipped as expired"))
+    if message.status is not MessageStatus.ACTIVE:
+        warnings.append(FieldProblem("Status", f"is {message.status.value}; journeys send only Active messages"))
+    return warnings
+
+
+def _find_app(org_id: str, app_id: str, apps: AppFinder) -> MobileApp:
+    canonical = parse_uuid(app_id, "MobileAppId")
+    app = apps.get(org_id, canonical)
+    if app is None:
+        raise NotFoundError(
+            message=f"MobileAppId: mobile app {canonical} not found in org {org_id}",
+            problems=[FieldProblem("MobileAppId", f"mobile app {canonical} not found in org {org_id}")],
+        )
+    return app
+
+
+def preview_message(
+    org_id: str,
+    message_id: str,
+    request: PreviewRequest,
+    *,
+    stores: MessageStores,
+    directory: RecipientDirectory,
+    now: Callable[[], datetime] = _now,
+) -> Preview:
+    """Renders the current version for one recipient and builds both providers' payloads.
+
+    Raises:
+        NotificationTooLargeError: A payload exceeds 4096 bytes (names the field that contributes most).
+        InvalidRequestError: Bad ids or locale.
+        NotFoundError: No such org, message or app.
+    """
+    message = find_message(org_id, message_id, stores=stores)
+    app = _find_app(message.org_id, request.app_id, stores.apps) if request.app_id else None
+    sent_at = now()
+    warnings: list[FieldProblem] = []
+    recipient = _recipient(
+        message.org_id,
+        user_id=request.user_id,
+        contact=request.contact,
+        trigger=request.trigger,
+        locale=request.locale,
+        directory=directory,
+        warnings=warnings,
+    )
+    compiled = CompiledMessage(message.content)
+    rendered = compiled.render(recipient)
+    payloads = compiled.build_payloads(rendered, tracking_id=PREVIEW_TRACKING_ID, now=sent_at)
+    topic = apns_topic(app)
+    if topic is None:
+        warnings.append(FieldProblem("MobileAppId", "send the id of an app with iOS to see its apns-topic"))
+    warnings.extend(
+        FieldProblem(path, "has no value for this recipient; its default (or nothing) was used")
+        for path in rendered.missing
+    )
+    if payloads.fcm_message_bytes > FCM_MAX_MESSAGE_BYTES - FCM_TOKEN_ALLOWANCE_BYTES:
+        warnings.append(
+            FieldProblem("Payload", "the FCM message is close to 4096 bytes; a real device token may push it over")
+        )
+    if len(payloads.apns_bytes) > APNS_MAX_PAYLOAD_BYTES - 100:
+        warnings.append(FieldProblem("Payload", "the APNs payload is within 100 bytes of the 4096-byte limit"))
+    warnings.extend(_content_warnings(message, sent_at))
+    return Preview(message, rendered, payloads, apns_headers(payloads.apns_request, topic), warnings)
+
+
+def _token_target(device_token: str | None, platform: str | None) -> DeviceTarget:
+    if not device_token:
+        raise InvalidRequestError.for_field("DeviceToken", "send DeviceToken and Platform, or UserId")
+    if not platform:
+        raise InvalidRequestError.for_field("Platform", "is required with DeviceToken: Ios or Android")
+    resolved = _PLATFORMS.get(platform.strip().lower())
+    if resolved is None:
+        raise InvalidRequestError.for_field("Platform", "must be Ios or Android")
+    token = device_token.strip()
+    if resolved is Platform.APNS and not _APNS_TOKEN.match(token):
+        raise InvalidRequestError.for_field("DeviceToken", "an APNs device token is hexadecimal, at most 64 characters")
+    if resolved is Platform.FCM and (len(token) > 4096 or any(c.isspace() for c in token)):
+        raise InvalidRequestError.for_field(
+            "DeviceToken", "an FCM registration token has no spaces and is not that long"
+        )
+    return DeviceTarget(resolved, token)
+
+
+def send_test_message(
+    org_id: str,
+    message_id: str,
+    request: TestSendRequest,
+    *,
+    stores: MessageStores,
+    directory: RecipientDirectory,
+    devices: DeviceFinder,
+    sender: PushSender,
+    now: Callable[[], datetime] = _now,
+    make_send_id: Callable[[], str] = lambda: f"testsend-{uuid.uuid4()}",
+) -> TestSend:
+    """Sends the current version to a user's devices or to one device token, with an empty tracking id.
+
+    Raises:
+        InvalidRequestError: Bad or conflicting targets, bad token, locale, or ids.
+        NotFoundError: No such org, message or app.
+        ConflictError: The app lacks the platform, the message has expired, the user has no
+            devices, or devices cannot be looked up by UserId yet.
+        NotificationTooLargeError: The payload exceeds 4096 bytes (names the field).
+    """
+    message = find_message(org_id, message_id, stores=stores)
+    app = _find_app(message.org_id, request.app_id, stores.apps)
+    sent_at = now()
+    content = message.content
+    if content.expires_at is not None and content.expires_at <= sent_at:
+        problem = f"passed at {content.expires_at.isoformat()}; an expired message is not sent"
+        raise ConflictError(message=f"ExpiresAt: {problem}", problems=[FieldProblem("ExpiresAt", problem)])
+    if request.user_id and (request.device_token or request.platform):
+        raise InvalidRequestError.for_field("UserId", "send UserId, or DeviceToken with Platform, not both")
+    if request.user_id:
+        targets = devices.devices_of(message.org_id, app.app_id, request.user_id)
+        if not targets:
+            problem = f"user {request.user_id} has no valid device for app {app.app_id}"
+            raise ConflictError(message=f"UserId: {problem}", problems=[FieldProblem("UserId", problem)])
+        targets = targets[:MAX_TEST_SEND_DEVICES]
+    else:
+        targets = [_token_target(request.device_token, request.platform)]
+    recipient = _recipient(
+        message.org_id,
+        user_id=request.user_id,
+        contact=request.contact,
+        trigger=request.trigger,
+        locale=request.locale,
+        directory=directory,
+        warnings=[],
+    )
+    compiled = CompiledMessage(content)
+    rendered = compiled.render(recipient)
+    send_id = make_send_id()
+    results: list[TestSendResult] = []
+    for platform in (Platform.APNS, Platform.FCM):
+        chosen = [target for target in targets if target.platform is platform]
+        if not chosen:
+            continue
+        requests = []
+        for target in chosen:
+            # Built and size-checked here too, so an oversized message is a 400 naming the field.
+            compiled.build_payloads(
+                rendered, tracking_id="", now=sent_at, apns_token=target.token, fcm_token=target.token, send_id=send_id
+            )
+            requests.append(
+                compiled.push_request(
+                    rendered, platform=platform, device_token=target.token, send_id=send_id, tracking_id="", now=sent_at
+                )
+            )
+        outcomes = sender.send(app, platform, requests)
+        results.extend(TestSendResult(target, outcome) for target, outcome in zip(chosen, outcomes, strict=True))
+    return TestSend(message, send_id, rendered, results)

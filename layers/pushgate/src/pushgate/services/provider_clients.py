@@ -1,0 +1,177 @@
+"""Provider clients per app, built from the app's secrets and kept for the execution environment.
+
+Building a client costs a secret read, key parsing and a TLS handshake on first use, so each
+execution environment keeps one ``ApnsClient`` and one ``FcmClient`` per app and reuses them across
+invocations (the delivery worker and the registration worker share this factory). A secret id
+changes whenever a credential changes, so a client cached under its secret id (and the app mode)
+can never hold stale credentials; a client whose app moved on to a new secret is closed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from pushgate.credentials import (
+    AppMode,
+    FcmServiceAccountSecret,
+    IosCertificateMetadata,
+    IosCertificateSecret,
+    IosTokenSecret,
+    load_ios_secret,
+)
+from pushgate.errors import PushgateError
+from pushgate.models.mobile_app import MobileApp
+from pushgate.providers import (
+    ApnsCertificateCredentials,
+    ApnsClient,
+    ApnsEnvironment,
+    ApnsTokenCredentials,
+    FcmClient,
+    FcmServiceAccount,
+    ProviderCredentialsError,
+    ProviderSettings,
+)
+from pushgate.repositories.base import SecretStore
+
+#: Secrets are re-read at most this often (a new credential arrives under a new secret id anyway).
+SECRET_MAX_AGE_SECONDS = 300
+
+
+class ProviderNotConfiguredError(PushgateError):
+    """The app has no credentials for the platform, or its stored credentials cannot be used."""
+
+    code = "ProviderNotConfigured"
+
+
+class ProviderClientFactory:
+    """Builds and caches provider clients per app (thread-safe).
+
+    Args:
+        secrets: Where the apps' credentials are.
+        settings: Provider endpoints; from the environment when omitted.
+        apns_options: Extra keyword arguments for every ``ApnsClient`` (timeouts, in-flight limits).
+        fcm_options: Extra keyword arguments for every ``FcmClient``.
+        apns_factory: Builds an APNs client (tests pass fakes).
+        fcm_factory: Builds an FCM client (tests pass fakes).
+    """
+
+    def __init__(
+        self,
+        *,
+        secrets: SecretStore,
+        settings: ProviderSettings | None = None,
+        apns_options: dict[str, Any] | None = None,
+        fcm_options: dict[str, Any] | None = None,
+        apns_factory: Callable[..., ApnsClient] = ApnsClient,
+        fcm_factory: Callable[..., FcmClient] = FcmClient,
+    ) -> None:
+        self._secrets = secrets
+        self._settings = settings
+        self._apns_options = apns_options or {}
+        self._fcm_options = fcm_options or {}
+        self._apns_factory = apns_factory
+        self._fcm_factory = fcm_factory
+        self._lock = threading.Lock()
+        self._apns: dict[tuple[str, str], tuple[tuple[str, str], ApnsClient]] = {}
+        self._fcm: dict[tuple[str, str], tuple[str, FcmClient]] = {}
+
+    def _provider_settings(self) -> ProviderSettings:
+        if self._settings is None:
+            self._settings = ProviderSettings.from_environ()
+        return self._settings
+
+    def apns_client(self, app: MobileApp) -> ApnsClient:
+        """The APNs client of an app, in the environment its ``AppMode`` names.
+
+        Raises:
+            ProviderNotConfiguredError: The app has no iOS credentials, or they cannot be used.
+            DependencyError: The secret store did not answer.
+        """
+        ios = app.ios
+        if ios is None:
+            raise ProviderNotConfiguredError(message=f"mobile app {app.app_id} has no iOS (APNs) configuration")
+        app_key = (app.org_id, app.app_id)
+        version = (ios.secret_id, ios.metadata.app_mode.value)
+        with self._lock:
+            cached = self._apns.get(app_key)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            client = self._build_apns(app)
+            self._apns[app_key] = (version, client)
+        if cached is not None:
+            cached[1].close()
+        return client
+
+    def fcm_client(self, app: MobileApp) -> FcmClient:
+        """The FCM client of an app.
+
+        Raises:
+            ProviderNotConfiguredError: The app has no Android credentials, or they cannot be used.
+            DependencyError: The secret store did not answer.
+        """
+        android = app.android
+        if android is None:
+            raise ProviderNotConfiguredError(message=f"mobile app {app.app_id} has no Android (FCM) configuration")
+        app_key = (app.org_id, app.app_id)
+        with self._lock:
+            cached = self._fcm.get(app_key)
+            if cached is not None and cached[0] == android.secret_id:
+                return cached[1]
+            secret = FcmServiceAccountSecret.from_secret_string(
+                self._secrets.read(android.secret_id, max_age_seconds=SECRET_MAX_AGE_SECONDS)
+            )
+            try:
+                account = FcmServiceAccount.from_json(secret.service_account.get_secret_value())
+            except ProviderCredentialsError as error:
+                raise ProviderNotConfiguredError(
+                    message=f"the stored service account cannot be used: {error.message}"
+                ) from None
+            client = self._fcm_factory(account, settings=self._provider_settings(), **self._fcm_options)
+            self._fcm[app_key] = (android.secret_id, client)
+        if cached is not None:
+            cached[1].close()
+        return client
+
+    def _build_apns(self, app: MobileApp) -> ApnsClient:
+        ios = app.ios
+        if ios is None:
+            raise ProviderNotConfiguredError(message=f"mobile app {app.app_id} has no iOS (APNs) configuration")
+        metadata = ios.metadata
+        secret = load_ios_secret(self._secrets.read(ios.secret_id, max_age_seconds=SECRET_MAX_AGE_SECONDS))
+        credentials: ApnsTokenCredentials | ApnsCertificateCredentials
+        try:
+            if isinstance(secret, IosTokenSecret) and not isinstance(metadata, IosCertificateMetadata):
+                credentials = ApnsTokenCredentials(
+                    key_id=metadata.key_id,
+                    team_id=metadata.team_id,
+                    signing_key_pem=secret.signing_key_pem.get_secret_value(),
+                    bundle_id=metadata.bundle_id,
+                )
+            elif isinstance(secret, IosCertificateSecret):
+                credentials = ApnsCertificateCredentials(
+                    p12=secret.p12.get_secret_value(),
+                    password=secret.password.get_secret_value(),
+                    bundle_id=metadata.bundle_id,
+                )
+            else:
+                raise ProviderNotConfiguredError(message="the stored iOS secret does not match its auth mode")
+        except ProviderCredentialsError as error:
+            raise ProviderNotConfiguredError(
+                message=f"the stored iOS credentials cannot be used: {error.message}"
+            ) from None
+        environment = ApnsEnvironment.SANDBOX if metadata.app_mode is AppMode.SANDBOX else ApnsEnvironment.PRODUCTION
+        return self._apns_factory(
+            credentials, environment=environment, settings=self._provider_settings(), **self._apns_options
+        )
+
+    def close(self) -> None:
+        """Closes every cached client."""
+        with self._lock:
+            clients: list[ApnsClient | FcmClient] = [entry[1] for entry in self._apns.values()]
+            clients += [entry[1] for entry in self._fcm.values()]
+            self._apns.clear()
+            self._fcm.clear()
+        for client in clients:
+            client.close()

@@ -1,0 +1,466 @@
+"""Sends: validate, resolve every recipient's devices, render once per recipient, enqueue delivery jobs.
+
+Everything a client can get wrong is checked before anything is written or enqueued. Then the
+recipients' directory records are read in ``BatchGetItem`` chunks (contacts, leads and profiles
+at once), each recipient's devices with one ``Query`` (in a bounded thread pool), each recipient's
+notification is rendered once with the message compiled once, and the devices are packed into
+delivery jobs that carry tokens and rendered content, so the delivery worker reads nothing per
+device. The send record and the outcomes decided here go in one transaction before the jobs are
+enqueued (a worker may finish a job before this function returns).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
+from pushgate.ids import new_id, parse_uuid
+from pushgate.models.device import DevicePlatform, DeviceStatus
+from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
+from pushgate.models.message_template import AndroidPriority, MessageStatus, MessageTemplate
+from pushgate.models.mobile_app import MobileApp
+from pushgate.models.send import (
+    MAX_RECIPIENTS,
+    DeliveryJob,
+    JobDevice,
+    LedgerEntry,
+    NotSentReason,
+    Outcome,
+    SendRecord,
+    tracking_id_for,
+)
+from pushgate.providers import NotificationTooLargeError, PushMessage
+from pushgate.repositories.base import OrgRepository
+from pushgate.repositories.device_ports import DeviceRepository
+from pushgate.repositories.send_ports import DeliveryQueue, LedgerPage, ParkedJobs, SendRepository
+from pushgate.services.directory import PersonRepository
+from pushgate.services.message_ports import AppFinder, MessageTemplateRepository
+from pushgate.services.message_rendering import CompiledMessage, Recipient
+from pushgate.services.orgs import get_org
+from pushgate.services.person_attributes import canonical_client_id
+
+#: Devices per delivery job: one provider batch (about as many HTTP/2 streams in flight).
+JOB_MAX_DEVICES: Final = 100
+#: Bytes per delivery job: one 64 KiB SQS billing chunk, well under the 256 KiB message limit.
+JOB_MAX_BYTES: Final = 60_000
+#: Device queries in flight at once (boto3 clients are thread-safe; DynamoDB absorbs this easily).
+DEVICE_QUERY_PARALLELISM: Final = 16
+
+
+@dataclass(frozen=True)
+class SendStores:
+    """The ports the send use cases work with.
+
+    Attributes:
+        orgs: Orgs.
+        apps: Mobile app configurations.
+        messages: Push messages.
+        people: The directory.
+        devices: Devices.
+        sends: Sends and their ledger.
+        queue: The delivery queue.
+        parked: Jobs parked after a credential failure.
+        link_base: Base URL of tracked links (``<PUBLIC_ENDPOINT>/l/``); empty means no tracked links.
+    """
+
+    orgs: OrgRepository
+    apps: AppFinder
+    messages: MessageTemplateRepository
+    people: PersonRepository
+    devices: DeviceRepository
+    sends: SendRepository
+    queue: DeliveryQueue
+    parked: ParkedJobs
+    link_base: str = ""
+
+
+@dataclass(frozen=True)
+class SendRecipient:
+    """One recipient as the request names them.
+
+    Attributes:
+        user_id: The directory id (contact, lead or profile).
+        trigger: Data for ``{{trigger.*}}``.
+    """
+
+    user_id: str
+    trigger: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AcceptedSend:
+    """The answer to a send request.
+
+    Attributes:
+        send_id: The send.
+        accepted: Recipients taken on (their outcomes appear in the ledger).
+        rejected: ``(user_id, reason)`` of recipients refused at once.
+    """
+
+    send_id: str
+    accepted: int
+    rejected: list[tuple[str, str]]
+
+
+@dataclass
+class _Plan:
+    entries: list[LedgerEntry] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    jobs: list[DeliveryJob] = field(default_factory=list)
+    devices: int = 0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def find_sendable_app(org_id: str, app_id: str, *, apps: AppFinder) -> MobileApp:
+    """The app a send goes through.
+
+    Raises:
+        InvalidRequestError: ``MobileAppId`` is not a UUID.
+        NotFoundError: No such app in the org (names ``MobileAppId``).
+    """
+    canonical = parse_uuid(app_id, "MobileAppId")
+    app = apps.get(org_id, canonical)
+    if app is None:
+        problem = f"no mobile app {canonical} in this org"
+        raise NotFoundError(message=f"MobileAppId: {problem}", problems=[FieldProblem("MobileAppId", problem)])
+    return app
+
+
+def find_sendable_message(org_id: str, message_id: str, *, messages: MessageTemplateRepository) -> MessageTemplate:
+    """The message a send renders; only ``Active`` messages may be sent.
+
+    Raises:
+        InvalidRequestError: ``MessageId`` is not a UUID.
+        NotFoundError: No such message in the org.
+        ConflictError: The message is not ``Active``.
+    """
+    canonical = parse_uuid(message_id, "MessageId")
+    message = messages.get(org_id, canonical)
+    if message is None:
+        problem = f"no push message {canonical} in this org"
+        raise NotFoundError(message=f"MessageId: {problem}", problems=[FieldProblem("MessageId", problem)])
+    if message.status is not MessageStatus.ACTIVE:
+        problem = f"is {message.status.value}; only Active messages can be sent (activate it first)"
+        raise ConflictError(message=f"MessageId: {problem}", problems=[FieldProblem("MessageId", problem)])
+    return message
+
+
+def _recipient_ids(recipients: Sequence[SendRecipient]) -> list[str]:
+    if not 1 <= len(recipients) <= MAX_RECIPIENTS:
+        raise InvalidRequestError.for_field("Recipients", f"must hold 1 to {MAX_RECIPIENTS} recipients")
+    problems: list[FieldProblem] = []
+    seen: dict[str, int] = {}
+    ids: list[str] = []
+    for index, recipient in enumerate(recipients):
+        path = f"Recipients[{index}].UserId"
+        try:
+            user_id = canonical_client_id(recipient.user_id, path)
+        except InvalidRequestError as error:
+            problems.extend(error.problems)
+            continue
+        if user_id in seen:
+            problems.append(FieldProblem(path, f"repeats Recipients[{seen[user_id]}].UserId; name each user once"))
+            continue
+        seen[user_id] = index
+        ids.append(user_id)
+    if problems:
+        summary = "; ".join(f"{p.field}: {p.problem}" for p in problems[:5])
+        raise InvalidRequestError(message=summary, problems=problems)
+    return ids
+
+
+def _people(org_id: str, user_ids: Sequence[str], people: PersonRepository) -> dict[str, Person]:
+    refs = [(entity_type, user_id) for user_id in user_ids for entity_type in ENTITY_TYPE_PRECEDENCE]
+    found: dict[str, Person] = {}
+    rank = {entity_type: index for index, entity_type in enumerate(ENTITY_TYPE_PRECEDENCE)}
+    for person in people.get_many(org_id, refs):
+        current = found.get(person.person_id)
+        if current is None or rank[person.entity_type] < rank[current.entity_type]:
+            found[person.person_id] = person
+    return found
+
+
+def _attributes(person: Person) -> dict[str, Any]:
+    attributes = person.attributes
+    values: dict[str, Any] = {**attributes.customattributes}
+    values.update(attributes.model_dump(exclude={"customattributes"}, exclude_none=True))
+    values[person.entity_type.id_attribute] = person.person_id
+    return values
+
+
+def _not_sent(user_id: str, reason: NotSentReason, at: datetime) -> LedgerEntry:
+    return LedgerEntry(user_id=user_id, outcome=Outcome.NOT_SENT, reason=reason.value, at=at)
+
+
+class _JobPacker:
+    """Packs recipients (never split) into jobs under the device and byte limits."""
+
+    def __init__(self, template: DeliveryJob, make_job_id: Callable[[int], str]) -> None:
+        self._template = template
+        self._make_job_id = make_job_id
+        self._overhead = len(template.model_dump_json(exclude_defaults=True))
+        self.jobs: list[DeliveryJob] = []
+        self._messages: list[PushMessage] = []
+        self._devices: list[JobDevice] = []
+        self._bytes = self._overhead
+
+    def add(self, message: PushMessage, devices: list[JobDevice], size: int) -> None:
+        full = len(self._devices) + len(devices) > JOB_MAX_DEVICES or self._bytes + size > JOB_MAX_BYTES
+        if self._devices and full:
+            self.flush()
+        index = len(self._messages)
+        self._messages.append(message)
+        self._devices.extend(device.model_copy(update={"message": index}) for device in devices)
+        self._bytes += size
+
+    def flush(self) -> None:
+        if not self._devices:
+            return
+        self.jobs.append(
+            self._template.model_copy(
+                update={
+                    "job_id": self._make_job_id(len(self.jobs)),
+                    "messages": self._messages,
+                    "devices": self._devices,
+                }
+            )
+        )
+        self._messages, self._devices, self._bytes = [], [], self._overhead
+
+
+def accept_send(
+    org_id: str,
+    *,
+    app_id: str,
+    message_id: str,
+    recipients: Sequence[SendRecipient],
+    journey_id: str | None,
+    stores: SendStores,
+    now: Callable[[], datetime] = _now,
+    make_id: Callable[[], str] = new_id,
+) -> AcceptedSend:
+    """Validates a send, resolves and renders per recipient, records it and enqueues its jobs.
+
+    Args:
+        org_id: The org.
+        app_id: The ``MobileAppId``.
+        message_id: The ``MessageId`` (must be ``Active``).
+        recipients: 1 to 10,000 recipients with distinct ``UserId`` values.
+        journey_id: The journey asking, if any (insights count per journey).
+        stores: The ports.
+        now: Clock.
+        make_id: Id factory.
+
+    Returns:
+        The send id, how many recipients were taken on, and the refused ones with their reason.
+
+    Raises:
+        InvalidRequestError: Malformed ids, too many or repeated recipients (nothing is written).
+        NotFoundError: No such org, app or message.
+        ConflictError: The message is not ``Active``.
+        DependencyError: DynamoDB or SQS failed.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
+    message = find_sendable_message(org.org_id, message_id, messages=stores.messages)
+    if journey_id is not None:
+        journey_id = canonical_client_id(journey_id, "JourneyId")
+    user_ids = _recipient_ids(recipients)
+    triggers = {user_id: recipient.trigger for user_id, recipient in zip(user_ids, recipients, strict=True)}
+    started = now()
+    send_id = make_id()
+    content = message.content
+    android = content.android
+    compiled = CompiledMessage(content)
+    template = DeliveryJob(
+        job_id="template",
+        org_id=org.org_id,
+        app_id=app.app_id,
+        send_id=send_id,
+        message_id=message.message_id,
+        message_version=message.version,
+        journey_id=journey_id,
+        link_base=stores.link_base,
+        expires_at=compiled.expires_at(started),
+        collapse_id=content.collapse_id,
+        android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
+        messages=[],
+        devices=[],
+    )
+    plan = _Plan()
+    if content.expires_at is not None and content.expires_at <= started:
+        plan.entries = [_not_sent(user_id, NotSentReason.MESSAGE_EXPIRED, started) for user_id in user_ids]
+    else:
+        _plan_deliveries(
+            org.org_id,
+            app,
+            user_ids=user_ids,
+            triggers=triggers,
+            compiled=compiled,
+            template=template,
+            stores=stores,
+            plan=plan,
+            at=started,
+        )
+    record = SendRecord(
+        org_id=org.org_id,
+        send_id=send_id,
+        app_id=app.app_id,
+        message_id=message.message_id,
+        message_version=message.version,
+        journey_id=journey_id,
+        created_at=started,
+        recipients_accepted=len(user_ids) - len(plan.rejected),
+        recipients_rejected=len(plan.rejected),
+        devices_targeted=plan.devices,
+        recipient_outcomes=len(plan.entries),
+        jobs_total=len(plan.jobs),
+    )
+    stores.sends.create(record, plan.entries)
+    if plan.jobs:
+        stores.queue.send(plan.jobs)
+    return AcceptedSend(send_id, record.recipients_accepted, plan.rejected)
+
+
+def _plan_deliveries(
+    org_id: str,
+    app: MobileApp,
+    *,
+    user_ids: list[str],
+    triggers: Mapping[str, Mapping[str, Any]],
+    compiled: CompiledMessage,
+    template: DeliveryJob,
+    stores: SendStores,
+    plan: _Plan,
+    at: datetime,
+) -> None:
+    people = _people(org_id, user_ids, stores.people)
+    reachable: list[str] = []
+    for user_id in user_ids:
+        person = people.get(user_id)
+        reason = None
+        if person is None:
+            reason = NotSentReason.UNKNOWN_RECIPIENT
+        elif not person.attributes.pushconsent:
+            reason = NotSentReason.NO_PUSH_CONSENT
+        if reason is not None:
+            plan.rejected.append((user_id, reason.value))
+            plan.entries.append(_not_sent(user_id, reason, at))
+        else:
+            reachable.append(user_id)
+
+    def active_devices(user_id: str) -> list[Any]:
+        return [d for d in stores.devices.list_for_user(org_id, app.app_id, user_id) if d.status is DeviceStatus.ACTIVE]
+
+    workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(reachable)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
+        devices_by_user = dict(zip(reachable, pool.map(active_devices, reachable), strict=True))
+
+    packer = _JobPacker(template, lambda index: f"{index:05d}")
+    for user_id in reachable:
+        devices = [d for d in devices_by_user[user_id] if _platform_configured(app, d.platform)]
+        if not devices:
+            plan.entries.append(_not_sent(user_id, NotSentReason.NO_VALID_DEVICE, at))
+            continue
+        person = people[user_id]
+        recipient = Recipient(
+            attributes=_attributes(person), locale=person.attributes.locale, trigger=triggers.get(user_id, {})
+        )
+        try:
+            rendered = compiled.render(recipient)
+        except NotificationTooLargeError:
+            plan.entries.append(_not_sent(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at))
+            continue
+        # The tracking id and the tracked link are per device; the worker fills them in.
+        message = replace(compiled.push_message(rendered, tracking_id=""), link="")
+        tracked = person.attributes.trackingconsent
+        job_devices = [
+            JobDevice(
+                user_id=user_id,
+                platform=device.platform,
+                token=device.token,
+                token_sha256=device.token_sha256,
+                tracking_id=tracking_id_for(template.send_id, user_id, device.token_sha256),
+                message=0,
+                tracked=tracked,
+            )
+            for device in devices
+        ]
+        size = _estimated_bytes(message, job_devices)
+        packer.add(message, job_devices, size)
+        plan.devices += len(job_devices)
+    packer.flush()
+    plan.jobs = packer.jobs
+
+
+def _platform_configured(app: MobileApp, platform: DevicePlatform) -> bool:
+    return (app.ios if platform is DevicePlatform.IOS else app.android) is not None
+
+
+def _estimated_bytes(message: PushMessage, devices: Sequence[JobDevice]) -> int:
+    # JSON of the message plus each device; escapes and separators make the real size a little larger.
+    text = sum(len(str(value)) for value in (message.title, message.body, message.subtitle, message.original_link))
+    text += sum(len(key) + len(value) + 8 for key, value in message.extra_data)
+    per_device = sum(len(d.user_id) + len(d.token) + 240 for d in devices)
+    return math.ceil((text + 360) * 1.1) + per_device
+
+
+def get_send(org_id: str, send_id: str, *, stores: SendStores) -> SendRecord:
+    """A send with its totals.
+
+    Raises:
+        InvalidRequestError: ``sendId`` is not a UUID.
+        NotFoundError: No such org or send.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    canonical = parse_uuid(send_id, "SendId")
+    send = stores.sends.get(org.org_id, canonical)
+    if send is None:
+        raise NotFoundError(message=f"send {canonical} not found in org {org.org_id}")
+    return send
+
+
+def list_recipients(
+    org_id: str,
+    send_id: str,
+    *,
+    limit: int,
+    next_token: str | None,
+    outcome: Outcome | None,
+    stores: SendStores,
+) -> LedgerPage:
+    """One page of a send's ledger (per user and device), optionally only one outcome."""
+    send = get_send(org_id, send_id, stores=stores)
+    return stores.sends.ledger_page(send.org_id, send.send_id, limit=limit, next_token=next_token, outcome=outcome)
+
+
+def resume_parked(org_id: str, app_id: str, *, stores: SendStores) -> int:
+    """Puts an app's parked delivery jobs back in the delivery queue (after its credentials were fixed).
+
+    Each job goes back under a new job id, so its claim is fresh; it is removed from the parking
+    only once it is enqueued.
+
+    Returns:
+        The number of devices put back.
+
+    Raises:
+        NotFoundError: No such org or app.
+        DependencyError: DynamoDB or SQS failed (jobs not yet re-enqueued stay parked).
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
+    resumed = 0
+    for job in stores.parked.take(org.org_id, app.app_id):
+        fresh = job.model_copy(update={"job_id": f"{job.job_id}.p{new_id()[:8]}", "attempt": 0})
+        stores.queue.send([fresh])
+        stores.parked.remove(job)
+        resumed += len(job.devices)
+    return resumed

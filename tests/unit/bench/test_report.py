@@ -1,0 +1,115 @@
+# ruff: noqa: RUF001 - the report typesets ranges with en dashes
+"""Rendering of the benchmark report from a results dictionary."""
+
+from typing import Any
+
+import pytest
+
+from bench import report
+
+
+def results(**overrides: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "date": "2026-11-23",
+        "command": "make bench",
+        "duration_s": 600.0,
+        "machine": {
+            "cpu_model": "AMD EPYC",
+            "cores": 2,
+            "memory_gib": 23.5,
+            "os": "Debian GNU/Linux 12",
+            "architecture": "x86_64",
+            "python": "3.13.0",
+            "node": "v20.20.2",
+            "h2load": "h2load nghttp2/1.52.0",
+            "load_average_at_start": [0.5, 0.4, 0.3],
+        },
+        "settings": {
+            "latency_ms": 20,
+            "repetitions": 5,
+            "seconds_per_repetition": 1.0,
+            "levels": [1, 1000],
+            "connections": 1,
+            "simulator_cpu": 0,
+            "client_cpu": 1,
+        },
+        "w0": {"1": {"rates": [48.0, 49.0, 50.0]}, "1000": {"rates": [19000.0, 20000.0, 21000.0]}},
+        "w2": {
+            "pushgate-apns": {
+                "1": {"rates": [45.0, 46.0, 47.0], "cpu_rates": [5000.0], "run_queue_shares": [0.1], "max_rss_mb": 80},
+                "1000": {"rates": [11000.0, 12000.0, 13000.0], "cpu_rates": [14000.0], "run_queue_shares": []},
+            },
+            "aioapns": {
+                "1": {"rates": [40.0, 41.0, 42.0], "cpu_rates": [], "run_queue_shares": []},
+                "1000": {"rates": [1000.0, 1100.0, 1200.0], "cpu_rates": [], "run_queue_shares": []},
+            },
+        },
+        "w2_failures": {},
+        "w1": {"measured": False, "note": "not measured: registration not built yet"},
+    }
+    base.update(overrides)
+    return base
+
+
+def test_headline_shows_medians_and_the_share_of_the_ceiling() -> None:
+    table = report.headline_table(results())
+
+    assert "| client | in flight 1 | in flight 1000 |" in table
+    assert "| h2load (W0 ceiling) | 49 | 20,000 |" in table
+    assert "| pushgate-apns | 46 (94%) | 12,000 (60%) |" in table
+    assert "| aioapns | 41 (84%) | 1,100 (6%) |" in table
+
+
+def test_headline_without_ceiling_shows_plain_rates() -> None:
+    table = report.headline_table(results(w0=None))
+
+    assert "h2load" not in table
+    assert "| pushgate-apns | 46 | 12,000 |" in table
+
+
+def test_targets_compare_with_the_peer_at_equal_settings() -> None:
+    rows = {target: (measured, verdict) for target, measured, verdict in report.target_rows(results())}
+
+    assert rows["pushgate-apns ≥ 60% of the ceiling at every in-flight limit"] == ("lowest 60% (in flight 1000)", "met")
+    measured, verdict = rows["pushgate-apns ≥ 3× aioapns at equal settings"]
+    assert measured == "1.1× (in flight 1) to 10.9× (in flight 1000)"
+    assert verdict == "met at high in-flight limits only"
+
+
+def test_report_names_the_machine_the_method_and_the_unmeasured_workload() -> None:
+    text = report.render_markdown(results())
+
+    assert "AMD EPYC, 2 cores (x86_64); memory 23.5 GiB; Debian GNU/Linux 12" in text
+    assert "Python 3.13.0" in text
+    assert "5 repetitions per cell" in text
+    assert "| pushgate-apns | 1 | 46 (45–47) | 94% | 200 | 10% | 80 |" in text
+    assert "- not measured: registration not built yet" in text
+
+
+def test_report_shows_a_failed_client_with_its_last_error_line() -> None:
+    text = report.render_markdown(results(w2_failures={"node-apn": "Traceback\nError: connection refused"}))
+
+    assert "**node-apn failed**: `Error: connection refused`" in text
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"), [([], "–"), ([3.0, 1.0, 2.0], "2 (1–3)"), ([1500.0, 2500.0], "2,000 (1,500–2,500)")]
+)
+def test_median_range(values: list[float], expected: str) -> None:
+    assert report.median_range(values) == expected
+
+
+def test_report_shows_measured_registration_figures() -> None:
+    w1 = {
+        "measured": True,
+        "registrations": 100,
+        "memory_mb": 512,
+        "log_bytes": 218,
+        "figures": {"CPU ms per registration": [7.0, 7.2, 7.5], "DynamoDB write units per registration": [2.0, 2.0]},
+    }
+
+    text = report.render_markdown(results(w1=w1))
+
+    assert "100 new users with one device each per repetition" in text
+    assert "| CPU ms per registration | 7.2 (7.0–7.5) |" in text
+    assert "| DynamoDB write units per registration | 2.0 (2.0–2.0) |" in text

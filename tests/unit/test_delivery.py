@@ -1,0 +1,398 @@
+"""The delivery worker's use case with in-memory ports: verdicts, claims, retries, parking."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from pushgate.errors import DependencyError
+from pushgate.models.device import DevicePlatform
+from pushgate.models.message_template import MessageStatus
+from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
+from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, tracking_id_for
+from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
+from pushgate.repositories.send_ports import ClaimState
+from pushgate.services.delivery import DeliveryPorts, DeliveryService
+from pushgate.services.provider_clients import ProviderNotConfiguredError
+
+NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+ORG, APP, SEND, MESSAGE = "org", "app", "send-1", "msg-1"
+
+
+def _app(ios_check: CheckStatus = CheckStatus.VALID, *, android: bool = True) -> MobileApp:
+    ios = IosPlatform.model_construct(metadata=None, secret_id="ios-secret", check=CredentialCheck(status=ios_check))
+    droid = AndroidPlatform.model_construct(
+        metadata=None, secret_id="android-secret", check=CredentialCheck(status=CheckStatus.VALID)
+    )
+    return MobileApp.model_construct(
+        org_id=ORG,
+        app_id=APP,
+        name="n",
+        description="",
+        ios=ios,
+        android=droid if android else None,
+        created_at=NOW,
+        updated_at=NOW,
+        revision=1,
+        user_resolve_enabled=True,
+    )
+
+
+def _device(user: str, token: str, platform: DevicePlatform = DevicePlatform.IOS, tracked: bool = False) -> JobDevice:
+    sha = hashlib.sha256(token.encode()).hexdigest()
+    return JobDevice(
+        user_id=user,
+        platform=platform,
+        token=token,
+        token_sha256=sha,
+        tracking_id=tracking_id_for(SEND, user, sha),
+        message=0,
+        tracked=tracked,
+    )
+
+
+def _job(*devices: JobDevice, job_id: str = "00000", attempt: int = 0) -> DeliveryJob:
+    return DeliveryJob(
+        job_id=job_id,
+        org_id=ORG,
+        app_id=APP,
+        send_id=SEND,
+        message_id=MESSAGE,
+        message_version=1,
+        journey_id="journey-1",
+        attempt=attempt,
+        link_base="https://push.example.com/l/",
+        messages=[PushMessage(title="Hi", body="Body", original_link="https://example.com/x")],
+        devices=list(devices),
+    )
+
+
+@dataclass
+class FakeSends:
+    claims: dict[str, str] = field(default_factory=dict)
+    ledger: dict[str, list[LedgerEntry]] = field(default_factory=dict)
+    fail_complete: bool = False
+
+    def create(self, send: object, fanout_entries: Sequence[LedgerEntry]) -> None:
+        raise AssertionError("not used by the worker")
+
+    def get(self, org_id: str, send_id: str) -> None:
+        return None
+
+    def claim(self, job: DeliveryJob, *, at: datetime) -> ClaimState:
+        found = self.claims.get(job.job_id)
+        if found is None:
+            self.claims[job.job_id] = ClaimState.IN_FLIGHT.value
+            return ClaimState.CLAIMED
+        return ClaimState(found)
+
+    def complete(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, parked: int, at: datetime) -> bool:
+        if self.fail_complete:
+            raise DependencyError(message="the data store is unavailable; retry later")
+        if self.claims.get(job.job_id) != ClaimState.IN_FLIGHT.value:
+            return False
+        self.claims[job.job_id] = ClaimState.DONE.value
+        self.ledger[job.job_id] = list(entries)
+        return True
+
+    def ledger_page(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("not used by the worker")
+
+
+@dataclass
+class FakeApps:
+    app: MobileApp | None
+
+    def get(self, org_id: str, app_id: str) -> MobileApp | None:
+        return self.app
+
+
+@dataclass
+class FakeMessages:
+    status: MessageStatus = MessageStatus.ACTIVE
+
+    def status_of(self, org_id: str, message_id: str) -> tuple[MessageStatus, int]:
+        return self.status, 1
+
+
+@dataclass
+class FakeQueue:
+    sent: list[tuple[DeliveryJob, int]] = field(default_factory=list)
+
+    def send(self, jobs: Sequence[DeliveryJob], *, delay_seconds: int = 0) -> None:
+        self.sent.extend((job, delay_seconds) for job in jobs)
+
+
+@dataclass
+class FakeParked:
+    jobs: list[tuple[DeliveryJob, DevicePlatform, str]] = field(default_factory=list)
+
+    def park(self, job: DeliveryJob, platform: DevicePlatform, *, reason: str, at: datetime) -> None:
+        self.jobs.append((job, platform, reason))
+
+    def take(self, org_id: str, app_id: str) -> list[DeliveryJob]:
+        return [job for job, _, _ in self.jobs]
+
+    def remove(self, job: DeliveryJob) -> None:
+        self.jobs = [entry for entry in self.jobs if entry[0].job_id != job.job_id]
+
+
+@dataclass
+class FakeDeviceVerdicts:
+    registered_at: dict[str, datetime] = field(default_factory=dict)
+    invalid: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+
+    def mark_invalid(
+        self,
+        org_id: str,
+        app_id: str,
+        user_id: str,
+        platform: DevicePlatform,
+        token_sha256: str,
+        *,
+        reason: str,
+        invalid_since: datetime,
+        send_id: str,
+        at: datetime,
+    ) -> bool:
+        if self.registered_at.get(token_sha256, NOW - timedelta(days=1)) >= invalid_since:
+            return False
+        self.invalid[token_sha256] = (reason, invalid_since)
+        return True
+
+
+@dataclass
+class FakeCredentials:
+    marked: list[tuple[DevicePlatform, str, str]] = field(default_factory=list)
+
+    def mark_invalid(
+        self, org_id: str, app_id: str, platform: DevicePlatform, *, secret_id: str, reason: str, at: datetime
+    ) -> bool:
+        self.marked.append((platform, secret_id, reason))
+        return True
+
+
+@dataclass
+class FakeCounters:
+    added: list[tuple[int, int]] = field(default_factory=list)
+
+    def add(self, org_id: str, **kwargs: object) -> None:
+        self.added.append((int(kwargs["sent"]), int(kwargs["not_sent"])))  # type: ignore[call-overload]
+
+
+#: Answers by token prefix, as the simulator does.
+_ANSWERS: dict[str, tuple[Verdict, int | None, str, dict[str, Any]]] = {
+    "gone": (Verdict.TOKEN_INVALID, 410, "Unregistered", {"invalid_since": NOW - timedelta(hours=1)}),
+    "bad": (Verdict.TOKEN_INVALID, 400, "BadDeviceToken", {}),
+    "throttle": (Verdict.RETRY, 429, "TooManyRequests", {"retry_after": 7.0}),
+    "slowdown": (Verdict.RETRY, None, "Timeout", {}),
+    "auth": (Verdict.CONFIGURATION_ERROR, 403, "InvalidProviderToken", {"detail": "bad key"}),
+    "huge": (Verdict.PAYLOAD_ERROR, None, "PayloadTooLarge", {}),
+}
+
+
+def _answer(request: PushRequest, platform: Platform) -> DeliveryOutcome:
+    token = request.device_token
+    for prefix, (verdict, status, reason, extra) in _ANSWERS.items():
+        if token.startswith(prefix):
+            return DeliveryOutcome(verdict, platform, status, reason, **extra)
+    return DeliveryOutcome(Verdict.DELIVERED, platform, 200, provider_message_id=f"id-{token}")
+
+
+@dataclass
+class FakeClient:
+    platform: Platform
+    requests: list[PushRequest] = field(default_factory=list)
+
+    def send_batch(self, requests: Sequence[PushRequest]) -> list[DeliveryOutcome]:
+        self.requests.extend(requests)
+        return [_answer(request, self.platform) for request in requests]
+
+
+@dataclass
+class FakeProviders:
+    apns: FakeClient = field(default_factory=lambda: FakeClient(Platform.APNS))
+    fcm: FakeClient = field(default_factory=lambda: FakeClient(Platform.FCM))
+    broken: bool = False
+
+    def apns_client(self, app: MobileApp) -> FakeClient:
+        if self.broken:
+            raise ProviderNotConfiguredError(message="the stored iOS credentials cannot be used: bad PEM")
+        return self.apns
+
+    def fcm_client(self, app: MobileApp) -> FakeClient:
+        return self.fcm
+
+    @property
+    def requests(self) -> list[PushRequest]:
+        return self.apns.requests + self.fcm.requests
+
+
+@dataclass
+class World:
+    sends: FakeSends = field(default_factory=FakeSends)
+    apps: FakeApps = field(default_factory=lambda: FakeApps(_app()))
+    messages: FakeMessages = field(default_factory=FakeMessages)
+    queue: FakeQueue = field(default_factory=FakeQueue)
+    parked: FakeParked = field(default_factory=FakeParked)
+    devices: FakeDeviceVerdicts = field(default_factory=FakeDeviceVerdicts)
+    credentials: FakeCredentials = field(default_factory=FakeCredentials)
+    counters: FakeCounters = field(default_factory=FakeCounters)
+    providers: FakeProviders = field(default_factory=FakeProviders)
+
+    def service(self, max_attempts: int = 5) -> DeliveryService:
+        ports = DeliveryPorts(
+            sends=self.sends,  # type: ignore[arg-type]
+            apps=self.apps,
+            messages=self.messages,  # type: ignore[arg-type]
+            queue=self.queue,
+            parked=self.parked,
+            devices=self.devices,
+            credentials=self.credentials,
+            counters=self.counters,  # type: ignore[arg-type]
+            providers=self.providers,
+        )
+        return DeliveryService(ports, max_attempts=max_attempts, now=lambda: NOW, jitter=lambda: 0.5)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def _outcomes(world: World, job_id: str = "00000") -> dict[str, LedgerEntry]:
+    return {entry.user_id + ":" + (entry.token_sha256 or "")[:6]: entry for entry in world.sends.ledger[job_id]}
+
+
+def test_delivered_devices_are_sent_once_with_tracking_and_consent_driven_links(world: World) -> None:
+    job = _job(
+        _device("u1", "aa01", tracked=True), _device("u2", "fcm-token-2", DevicePlatform.ANDROID), _device("u3", "aa03")
+    )
+    report = world.service().run(job)
+    assert (report.claim, report.sent, report.not_sent) == (ClaimState.CLAIMED, 3, 0)
+    by_token = {request.device_token: request for request in world.providers.requests}
+    assert set(by_token) == {"aa01", "fcm-token-2", "aa03"}
+    tracked = by_token["aa01"].message
+    assert tracked.tracking_id == job.devices[0].tracking_id
+    assert tracked.link == f"https://push.example.com/l/{tracked.tracking_id}"
+    assert tracked.original_link == "https://example.com/x"
+    untracked = by_token["aa03"].message
+    assert (untracked.link, untracked.original_link) == ("", "https://example.com/x")
+    entries = world.sends.ledger["00000"]
+    assert {e.outcome for e in entries} == {Outcome.SENT}
+    assert {e.provider_message_id for e in entries} == {"id-aa01", "id-fcm-token-2", "id-aa03"}
+    assert world.counters.added == [(3, 0)]
+
+
+def test_a_redelivered_completed_job_sends_nothing(world: World) -> None:
+    job = _job(_device("u1", "aa01"))
+    world.service().run(job)
+    again = world.service().run(job)
+    assert again.claim is ClaimState.DONE
+    assert len(world.providers.requests) == 1
+    assert world.counters.added == [(1, 0)]
+
+
+def test_crash_after_provider_acceptance_is_not_resent_on_redelivery(world: World) -> None:
+    job = _job(_device("u1", "aa01"), _device("u2", "aa02"))
+    world.sends.fail_complete = True
+    with pytest.raises(DependencyError):
+        world.service().run(job)
+    assert len(world.providers.requests) == 2  # the provider accepted both; the recording failed
+    world.sends.fail_complete = False
+    report = world.service().run(job)  # SQS redelivers the message
+    assert report.claim is ClaimState.IN_FLIGHT
+    assert len(world.providers.requests) == 2, "nothing may be sent twice"
+    assert {(e.outcome, e.reason) for e in world.sends.ledger["00000"]} == {(Outcome.NOT_SENT, "DeliveryUncertain")}
+
+
+def test_token_invalid_marks_the_device_with_the_provider_timestamp(world: World) -> None:
+    gone, bad = _device("u1", "gone01"), _device("u2", "bad02")
+    world.service().run(_job(gone, bad))
+    assert world.devices.invalid[gone.token_sha256] == ("Unregistered", NOW - timedelta(hours=1))
+    assert world.devices.invalid[bad.token_sha256] == ("BadDeviceToken", NOW)
+    reasons = {e.reason for e in world.sends.ledger["00000"]}
+    assert reasons == {"Unregistered", "BadDeviceToken"}
+
+
+def test_a_device_registered_after_the_provider_timestamp_stays_active(world: World) -> None:
+    gone = _device("u1", "gone01")
+    world.devices.registered_at[gone.token_sha256] = NOW - timedelta(minutes=5)  # after the 410's timestamp
+    world.service().run(_job(gone))
+    assert gone.token_sha256 not in world.devices.invalid
+    assert world.sends.ledger["00000"][0].outcome is Outcome.NOT_SENT
+
+
+def test_retry_goes_back_to_the_queue_delayed_by_retry_after(world: World) -> None:
+    job = _job(_device("u1", "throttle01"), _device("u2", "aa02"))
+    report = world.service().run(job)
+    assert (report.sent, report.retried, report.retry_delay_s) == (1, 1, 7)
+    ((retry, delay),) = world.queue.sent
+    assert (retry.job_id, retry.attempt, delay) == ("00000.r1", 1, 7)
+    assert [d.token for d in retry.devices] == ["throttle01"]
+    assert len(world.sends.ledger["00000"]) == 1  # the retried device is not final yet
+
+
+def test_retry_without_retry_after_backs_off_exponentially(world: World) -> None:
+    world.service().run(_job(_device("u1", "slowdown01"), attempt=2, job_id="00000.r1.r2"))
+    ((retry, delay),) = world.queue.sent
+    assert retry.attempt == 3
+    assert delay == 15  # 5 s doubled twice, at the jitter midpoint (0.75 of 20 s)
+
+
+def test_retries_end_after_the_attempt_limit(world: World) -> None:
+    world.service(max_attempts=3).run(_job(_device("u1", "throttle01"), attempt=2, job_id="x"))
+    assert world.queue.sent == []
+    (entry,) = world.sends.ledger["x"]
+    assert (entry.outcome, entry.reason, entry.attempts) == (Outcome.NOT_SENT, "RetriesExhausted", 3)
+
+
+def test_configuration_error_marks_the_app_and_parks_the_devices(world: World) -> None:
+    job = _job(_device("u1", "auth01"), _device("u2", "fcm-2", DevicePlatform.ANDROID))
+    report = world.service().run(job)
+    assert (report.sent, report.parked) == (1, 1)
+    assert world.credentials.marked == [(DevicePlatform.IOS, "ios-secret", "InvalidProviderToken: bad key")]
+    ((parked, platform, _),) = world.parked.jobs
+    assert platform is DevicePlatform.IOS
+    assert [d.token for d in parked.devices] == ["auth01"]
+    assert world.queue.sent == []
+
+
+def test_an_app_with_invalid_credentials_parks_without_calling_the_provider(world: World) -> None:
+    world.apps.app = _app(CheckStatus.INVALID)
+    report = world.service().run(_job(_device("u1", "aa01")))
+    assert report.parked == 1
+    assert world.providers.requests == []
+    assert world.sends.ledger["00000"] == []
+
+
+def test_unusable_stored_credentials_park_before_any_send(world: World) -> None:
+    world.providers.broken = True
+    world.service().run(_job(_device("u1", "aa01")))
+    assert world.providers.requests == []
+    assert world.credentials.marked[0][0] is DevicePlatform.IOS
+    assert len(world.parked.jobs) == 1
+
+
+def test_payload_error_is_recorded(world: World) -> None:
+    world.service().run(_job(_device("u1", "huge01")))
+    (entry,) = world.sends.ledger["00000"]
+    assert (entry.outcome, entry.reason, entry.verdict) == (Outcome.NOT_SENT, "PayloadTooLarge", "payload_error")
+
+
+def test_a_message_deactivated_after_fan_out_stops_its_queued_jobs(world: World) -> None:
+    world.messages.status = MessageStatus.INACTIVE
+    world.service().run(_job(_device("u1", "aa01"), _device("u2", "aa02")))
+    assert world.providers.requests == []
+    assert {e.reason for e in world.sends.ledger["00000"]} == {"MessageDeactivated"}
+
+
+def test_a_platform_the_app_no_longer_has_is_recorded_not_sent(world: World) -> None:
+    world.apps.app = _app(android=False)
+    world.service().run(_job(_device("u1", "fcm-1", DevicePlatform.ANDROID)))
+    assert world.sends.ledger["00000"][0].reason == "PlatformNotConfigured"

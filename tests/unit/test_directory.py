@@ -1,0 +1,375 @@
+"""The directory services with in-memory repositories: attributes, $filter, import, resolve, erase."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+import pytest
+
+from pushgate.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, UnauthorizedError
+from pushgate.models.directory import AppUserLink, EntityType, Person, lookup_digest, lookup_values
+from pushgate.models.mobile_app import MobileApp
+from pushgate.models.org import Org
+from pushgate.repositories.dynamodb import keys
+from pushgate.services import directory, user_mapping
+from pushgate.services.odata_filter import AttributeKind, Comparison, parse_filter
+from pushgate.services.person_attributes import canonical_client_id, parse_attributes
+
+ORG = str(uuid.uuid4())
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+CONTACT = EntityType.CONTACT
+
+
+class FakeOrgs:
+    def get(self, org_id: str) -> Org | None:
+        return Org(org_id=org_id, name="o", created_at=NOW) if org_id == ORG else None
+
+    def create(self, org: Org) -> None:
+        raise NotImplementedError
+
+
+class FakePeople:
+    """People and their lookups in dicts, with the revision check of the real adapter."""
+
+    def __init__(self) -> None:
+        self.people: dict[tuple[str, EntityType, str], Person] = {}
+        self.lookups: dict[tuple[str, str, str], set[tuple[EntityType, str]]] = {}
+        self.conflicts_to_raise = 0
+        self._lock = threading.Lock()
+
+    def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
+        return self.people.get((org_id, entity_type, person_id))
+
+    def get_many(self, org_id: str, refs: Sequence[tuple[EntityType, str]]) -> list[Person]:
+        return [p for t, i in refs if (p := self.people.get((org_id, t, i))) is not None]
+
+    def list_page(
+        self, org_id: str, entity_type: EntityType, *, limit: int, after_id: str | None
+    ) -> tuple[list[Person], bool]:
+        ordered = sorted(
+            (p for (o, t, i), p in self.people.items() if o == org_id and t is entity_type and i > (after_id or "")),
+            key=lambda p: p.person_id,
+        )
+        return ordered[:limit], len(ordered) > limit
+
+    def find_by_lookup(
+        self, org_id: str, field: str, normalised_value: str, entity_type: EntityType | None
+    ) -> list[tuple[EntityType, str]]:
+        found = self.lookups.get((org_id, field, lookup_digest(normalised_value)), set())
+        return sorted(ref for ref in found if entity_type is None or ref[0] is entity_type)
+
+    def _index(self, person: Person, add: bool) -> None:
+        for field, value in lookup_values(person.attributes).items():
+            refs = self.lookups.setdefault((person.org_id, field, lookup_digest(value)), set())
+            (refs.add if add else refs.discard)((person.entity_type, person.person_id))
+
+    def save(self, person: Person, *, previous: Person | None) -> None:
+        with self._lock:
+            if self.conflicts_to_raise:
+                self.conflicts_to_raise -= 1
+                raise ConflictError(message="changed")
+            current = self.people.get((person.org_id, person.entity_type, person.person_id))
+            if (current.revision if current else None) != (previous.revision if previous else None):
+                raise ConflictError(message="changed")
+            if current is not None:
+                self._index(current, add=False)
+            self.people[(person.org_id, person.entity_type, person.person_id)] = person
+            self._index(person, add=True)
+
+    def delete(self, person: Person) -> int:
+        self.people.pop((person.org_id, person.entity_type, person.person_id))
+        self._index(person, add=False)
+        return len(lookup_values(person.attributes))
+
+
+class FakeLinks:
+    def __init__(self) -> None:
+        self.links: dict[tuple[str, str, str], AppUserLink] = {}
+
+    def get(self, org_id: str, app_id: str, app_user_id: str) -> AppUserLink | None:
+        return self.links.get((org_id, app_id, app_user_id))
+
+    def save(self, link: AppUserLink, *, previous: AppUserLink | None) -> None:
+        self.links[(link.org_id, link.app_id, link.app_user_id)] = link
+
+    def delete(self, link: AppUserLink) -> None:
+        self.links.pop((link.org_id, link.app_id, link.app_user_id))
+
+    def delete_for_person(self, org_id: str, entity_type: EntityType, person_id: str) -> int:
+        doomed = [
+            k
+            for k, v in self.links.items()
+            if (v.org_id, v.entity_type, v.entity_id) == (org_id, entity_type, person_id)
+        ]
+        for key in doomed:
+            del self.links[key]
+        return len(doomed)
+
+
+class FakeAuthenticator:
+    def __init__(self, app: MobileApp) -> None:
+        self.app = app
+
+    def authenticate(self, org_id: str, app_id: str, api_token: str) -> MobileApp:
+        if (org_id, app_id, api_token) != (self.app.org_id, self.app.app_id, "good"):
+            raise UnauthorizedError(message="no")
+        return self.app
+
+
+@pytest.fixture
+def people() -> FakePeople:
+    return FakePeople()
+
+
+@pytest.fixture
+def stores(people: FakePeople) -> directory.DirectoryStores:
+    return directory.DirectoryStores(orgs=FakeOrgs(), people=people)
+
+
+def _app(*, resolve: bool = True) -> MobileApp:
+    return MobileApp(
+        org_id=ORG,
+        app_id=str(uuid.uuid4()),
+        name="a",
+        description="",
+        created_at=NOW,
+        updated_at=NOW,
+        user_resolve_enabled=resolve,
+    )
+
+
+# ------------------------------------------------------------------------------------------ attributes
+
+
+def test_attributes_are_normalised() -> None:
+    attributes = parse_attributes(
+        {
+            "firstname": " Ann ",
+            "lastname": "Lee",
+            "emailaddress1": "Ann@Example.COM",
+            "mobilephone": "+44 7911 123456",
+            "locale": "ZH_hant_tw",
+            "timezone": "Asia/Taipei",
+            "address1_city": "",
+            "createdon": "ignored",
+            "contactid": "ignored",
+        },
+        CONTACT,
+    )
+    assert attributes.fullname == "Ann Lee"
+    assert attributes.emailaddress1 == "Ann@Example.COM"
+    assert attributes.mobilephone == "+447911123456"
+    assert attributes.locale == "zh-Hant-TW"
+    assert attributes.address1_city is None
+    assert lookup_values(attributes) == {"EMAIL": "ann@example.com", "MOBILEPHONE": "+447911123456"}
+
+
+def test_every_attribute_problem_is_reported_at_once_with_its_path() -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        parse_attributes(
+            {"emailaddress1": "x@", "mobilephone": 5, "timezone": "Nowhere/Land", "leadid": "x"},
+            CONTACT,
+            prefix="Items[2]",
+        )
+    assert {p.field for p in raised.value.problems} == {
+        "Items[2].emailaddress1",
+        "Items[2].mobilephone",
+        "Items[2].timezone",
+        "Items[2].leadid",
+    }
+
+
+def test_patch_merges_clears_and_recomputes_the_full_name() -> None:
+    base = parse_attributes(
+        {"firstname": "Ann", "lastname": "Lee", "pushconsent": False, "fullname": "Dr Ann Lee"}, CONTACT
+    )
+    assert base.fullname == "Dr Ann Lee"
+    assert parse_attributes({"trackingconsent": True}, CONTACT, base=base).fullname == "Dr Ann Lee"
+    patched = parse_attributes({"lastname": "Kim", "pushconsent": None}, CONTACT, base=base)
+    assert patched.fullname == "Ann Kim"
+    assert patched.pushconsent is True
+
+
+@pytest.mark.parametrize("bad", ["", "a#b", "a/b", "-leading", "x" * 129, "spa ce"])
+def test_client_ids_must_be_safe_key_components(bad: str) -> None:
+    with pytest.raises(InvalidRequestError):
+        canonical_client_id(bad, "contactid")
+
+
+def test_uuid_ids_are_canonicalised() -> None:
+    assert canonical_client_id("3F2B8C1E7A4D4E2B9C5F1D8E6A7B9C20", "id") == "3f2b8c1e-7a4d-4e2b-9c5f-1d8e6a7b9c20"
+    assert canonical_client_id("crm:00123@eu", "id") == "crm:00123@eu"
+
+
+# ------------------------------------------------------------------------------------------ $filter
+
+KINDS = {"emailaddress1": AttributeKind.STRING, "lastname": AttributeKind.STRING, "pushconsent": AttributeKind.BOOLEAN}
+
+
+def test_filter_comes_back_in_disjunctive_normal_form() -> None:
+    parsed = parse_filter("(emailaddress1 eq 'a' or emailaddress1 eq 'b') and pushconsent eq true", KINDS)
+    assert parsed == [
+        [Comparison("emailaddress1", "a", 1), Comparison("pushconsent", True, 51)],
+        [Comparison("emailaddress1", "b", 25), Comparison("pushconsent", True, 51)],
+    ]
+    assert parse_filter("lastname eq 'O''Neil' and lastname eq null", KINDS) == [
+        [Comparison("lastname", "O'Neil", 0), Comparison("lastname", None, 26)]
+    ]
+
+
+def test_filter_alternatives_are_bounded() -> None:
+    exploding = " and ".join(["(lastname eq 'a' or lastname eq 'b')"] * 5)
+    with pytest.raises(InvalidRequestError, match="alternatives"):
+        parse_filter(exploding, KINDS)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "is empty"),
+        ("lastname eq 'a' or", "position 18"),
+        ("lastname eq 'a' and (", "position 21"),
+        ("lastname le 'a'", "operator 'le'"),
+        ("tolower(lastname) eq 'a'", "function 'tolower'"),
+        ("lastname eq 1", "compares with a quoted string"),
+        ("x" * 2001, "longer than 2000"),
+    ],
+)
+def test_filter_errors(text: str, message: str) -> None:
+    with pytest.raises(InvalidRequestError, match=message) as raised:
+        parse_filter(text, KINDS)
+    assert raised.value.problems[0].field == "$filter"
+
+
+# ------------------------------------------------------------------------------------------ services
+
+
+def test_upsert_retries_a_concurrent_change_then_gives_up(
+    people: FakePeople, stores: directory.DirectoryStores
+) -> None:
+    people.conflicts_to_raise = 1
+    person, outcome = directory.upsert_person(ORG, CONTACT, "p1", {"firstname": "A"}, stores=stores, now=lambda: NOW)
+    assert outcome is directory.WriteOutcome.CREATED and person.revision == 1
+
+    people.conflicts_to_raise = directory.WRITE_ATTEMPTS
+    with pytest.raises(ConflictError):
+        directory.upsert_person(ORG, CONTACT, "p1", {"firstname": "B"}, stores=stores, now=lambda: NOW)
+    assert directory.get_person(ORG, CONTACT, "p1", stores=stores).attributes.firstname == "A"
+
+
+def test_import_of_a_thousand_items_and_again_changes_nothing(stores: directory.DirectoryStores) -> None:
+    items = [{"contactid": f"c{n}", "emailaddress1": f"c{n}@example.com"} for n in range(1000)]
+
+    first = directory.import_people(ORG, CONTACT, items, stores=stores)
+    again = directory.import_people(ORG, CONTACT, items, stores=stores)
+
+    assert {r.outcome for r in first} == {directory.WriteOutcome.CREATED}
+    assert {r.outcome for r in again} == {directory.WriteOutcome.UNCHANGED}
+    assert [r.index for r in first] == list(range(1000))
+    with pytest.raises(InvalidRequestError, match="at most 1000"):
+        directory.import_people(ORG, CONTACT, [*items, {}], stores=stores)
+
+
+def test_query_answers_from_lookups_and_pages_by_id(stores: directory.DirectoryStores) -> None:
+    for n in range(5):
+        directory.upsert_person(
+            ORG, CONTACT, f"p{n}", {"emailaddress1": "same@example.com", "lastname": f"L{n % 2}"}, stores=stores
+        )
+
+    page = directory.query_people(
+        ORG,
+        CONTACT,
+        {"$filter": "emailaddress1 eq 'SAME@example.com' and lastname eq 'l0'", "$top": "2"},
+        stores=stores,
+    )
+    assert [p.person_id for p in page.people] == ["p0", "p2"]
+    rest = directory.query_people(
+        ORG,
+        CONTACT,
+        {
+            "$filter": "emailaddress1 eq 'same@example.com' and lastname eq 'l0'",
+            "$skiptoken": page.next_skiptoken or "",
+        },
+        stores=stores,
+    )
+    assert [p.person_id for p in rest.people] == ["p4"] and rest.next_skiptoken is None
+    with pytest.raises(InvalidRequestError, match="indexed"):
+        directory.query_people(ORG, CONTACT, {"$filter": "lastname eq 'L0'"}, stores=stores)
+
+
+def test_resolve_precedence_ambiguity_and_switch(people: FakePeople, stores: directory.DirectoryStores) -> None:
+    app = _app()
+    links = FakeLinks()
+
+    def resolve(target: MobileApp = app, **identifier: str) -> user_mapping.ResolvedUser:
+        args: dict[str, str | None] = {"email": None, "phone": None, "app_user_id": None, **identifier}
+        return user_mapping.resolve_user(
+            ORG,
+            app_id=target.app_id,
+            api_token="good",
+            authenticator=FakeAuthenticator(target),
+            people=people,
+            links=links,
+            **args,
+        )
+
+    directory.upsert_person(ORG, EntityType.PROFILE, "pr", {"telephone1": "+14255550100"}, stores=stores)
+    directory.upsert_person(ORG, EntityType.LEAD, "ld", {"telephone1": "+14255550100"}, stores=stores)
+    assert resolve(phone="+1 425 555 0100") == user_mapping.ResolvedUser("ld", EntityType.LEAD)
+    directory.upsert_person(ORG, EntityType.PROFILE, "pm", {"mobilephone": "+14255550100"}, stores=stores)
+    assert resolve(phone="+14255550100") == user_mapping.ResolvedUser("pm", EntityType.PROFILE)
+    directory.upsert_person(ORG, EntityType.PROFILE, "pm2", {"mobilephone": "+14255550100"}, stores=stores)
+    with pytest.raises(ConflictError):
+        resolve(phone="+14255550100")
+    with pytest.raises(NotFoundError):
+        resolve(email="nobody@example.com")
+    with pytest.raises(InvalidRequestError):
+        resolve(email="a@example.com", app_user_id="u")
+    with pytest.raises(ForbiddenError):
+        resolve(_app(resolve=False), email="a@example.com")
+
+
+class RecordingEraser:
+    """Stands in for a later eraser (devices, interactions): one line in deps adds the real one."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, EntityType, str]] = []
+
+    def erase(self, org_id: str, entity_type: EntityType, person_id: str) -> Mapping[str, int]:
+        self.calls.append((org_id, entity_type, person_id))
+        return {"Devices": 3}
+
+
+def test_erase_runs_every_eraser_and_reports_per_kind(people: FakePeople, stores: directory.DirectoryStores) -> None:
+    links = FakeLinks()
+    directory.upsert_person(
+        ORG, CONTACT, "p1", {"emailaddress1": "p1@example.com", "mobilephone": "+14255550100"}, stores=stores
+    )
+    links.links[(ORG, "app", "u1")] = AppUserLink(
+        org_id=ORG, app_id="app", app_user_id="u1", entity_type=CONTACT, entity_id="p1", created_at=NOW, modified_at=NOW
+    )
+    later = RecordingEraser()
+    erasers = (user_mapping.DirectoryRecordEraser(people), user_mapping.AppUserLinkEraser(links), later)
+
+    report = user_mapping.erase_person(ORG, CONTACT, "p1", directory=stores, erasers=erasers)
+
+    assert report.removed == {"DirectoryRecord": 1, "LookupEntries": 2, "AppUserLinks": 1, "Devices": 3}
+    assert later.calls == [(ORG, CONTACT, "p1")]
+    assert people.people == {} and links.links == {}
+    assert all(not refs for refs in people.lookups.values())
+
+
+def test_directory_key_layouts() -> None:
+    assert keys.person_key(ORG, "contact", "p1").as_dict() == {"pk": f"ORG#{ORG}", "sk": "PERSON#contact#p1"}
+    assert keys.person_lookup_key(ORG, "EMAIL", "ab12", "lead", "l1").as_dict() == {
+        "pk": f"LOOKUP#{ORG}#EMAIL#ab12",
+        "sk": "PERSON#lead#l1",
+    }
+    assert keys.app_user_link_key(ORG, "app", "u@x").sk == "APPUSER#app#u@x"
+    assert keys.person_link_key(ORG, "contact", "p1", "app", "u").sk == "PERSONLINK#contact#p1#app#u"
+    assert keys.person_links_prefix("contact", "p1") == "PERSONLINK#contact#p1#"
+    with pytest.raises(ValueError, match="invalid key component"):
+        keys.person_key(ORG, "contact", "p#1")
