@@ -14,8 +14,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -621,6 +623,119 @@ def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     return {"send_id": send_id}
 
 
+#: A browser's user agent, for the demo's human clicks on tracked links.
+DEMO_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+
+
+def _simulator_notifications() -> list[dict[str, Any]]:
+    """Every notification the provider simulator recorded, read through ``local.json`` (empty: unknown)."""
+    state_dir = Path(os.environ.get("PUSHGATE_STATE_DIR") or Path(__file__).resolve().parents[1] / ".pushgate")
+    try:
+        settings = json.loads((state_dir / "local.json").read_text(encoding="utf-8"))
+        context = ssl.create_default_context(cafile=settings["simulator_ca"])
+        with httpx.Client(http2=True, verify=context, timeout=10) as simulator:
+            recorded: list[dict[str, Any]] = simulator.get(f"{settings['simulator_url']}/sim/notifications").json()
+    except (OSError, KeyError, ValueError, httpx.HTTPError):
+        return []
+    return recorded
+
+
+def _insights_table(body: dict[str, Any]) -> str:
+    counts = ("Inflow", "Sent", "NotSent", "Opened", "UniqueOpens", "Clicks", "UniqueClicks", "BotClicks")
+    columns = (*counts, "OpenRate", "ClickThroughRate", "ClickToOpenRate")
+
+    def line(label: str, m: dict[str, Any]) -> str:
+        return f"{label:12}" + "".join(f"{'-' if m[c] is None else m[c]:>{len(c) + 2}}" for c in columns)
+
+    header = f"{'':12}" + "".join(f"{c:>{len(c) + 2}}" for c in columns)
+    days = [line(d["Day"], d) for d in body["Days"] if d["Inflow"] or d["Sent"] or d["Opened"] or d["BotClicks"]]
+    return "\n         ".join([header, line("Overall", body["Overall"]), *days])
+
+
+def walk_interactions(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """Part of the spring-sale audience opens the notification and follows its link; then the insights."""
+    org_id, send_id = context["org_id"], context.get("send_id") or ""
+    send = demo._client.get(f"/admin/v1/orgs/{org_id}/sends/{send_id}", headers=demo._admin).json()
+    page = demo._client.get(
+        f"/admin/v1/orgs/{org_id}/sends/{send_id}/recipients",
+        params={"Outcome": "Sent", "Limit": "1000"},
+        headers=demo._admin,
+    ).json()
+    delivered = {entry["TrackingId"]: entry for entry in page.get("Recipients", [])}
+    received = []
+    for notification in _simulator_notifications():
+        payload = notification.get("payload") or {}
+        data = payload.get("data") or (payload.get("message") or {}).get("data") or {}
+        if data.get("trackingId") in delivered:
+            received.append((notification["token"], data))
+    openers, repeaters = received[: len(received) * 3 // 10], received[: len(received) // 10]
+    events = f"/api/v1.0/orgs/{org_id}/pushdatareceiver/events"
+    for index, (token, data) in enumerate(openers):
+        body = {"TrackingId": data["trackingId"], "DeviceToken": token, "PushNotificationStatus": 1}
+        if index == 0:
+            demo.request(
+                f"{len(openers)} of {len(received)} devices report Opened (Microsoft's v2 request, no ApiToken)",
+                "POST",
+                events,
+                202,
+                admin=False,
+                body=body,
+            )
+        else:
+            demo._client.post(events, json=body)
+    for token, data in repeaters:
+        legacy = f"/api/v1.0/orgs/{org_id}/pushchannel/event/trackings/{data['trackingId']}"
+        demo._client.post(legacy, json={"DeviceToken": token, "PushNotificationStatus": "Opened"})
+    first_token = received[0][0] if received else ""
+    other = received[1][1]["trackingId"] if len(received) > 1 else "unknown"
+    demo.request(
+        "A report whose TrackingId belongs to another device is refused, nothing counted",
+        "POST",
+        events,
+        400,
+        admin=False,
+        body={"TrackingId": other, "DeviceToken": first_token, "PushNotificationStatus": "1"},
+    )
+    tracked = [data for _, data in received if data.get("link")]
+    clickers, bots = tracked[: len(tracked) // 5], tracked[len(tracked) // 5 : len(tracked) // 5 + 10]
+    for data in bots:
+        demo._client.get(urlsplit(data["link"]).path, headers={"user-agent": "Slackbot-LinkExpanding 1.0"})
+    latest = max((delivered[d["trackingId"]]["At"] for d in clickers), default=None)
+    if latest is not None:
+        # A person cannot click within 2 s of delivery: such clicks count as bots, so the demo waits.
+        time.sleep(max(0.0, 2.5 - (time.time() - datetime.fromisoformat(latest).timestamp())))
+    for index, data in enumerate(clickers):
+        path = urlsplit(data["link"]).path
+        if index == 0:
+            demo.request(
+                f"{len(clickers)} people follow the tracked link (and {len(bots)} link scanners do too)",
+                "GET",
+                path,
+                302,
+                admin=False,
+                headers={"user-agent": DEMO_BROWSER},
+            )
+            demo.report.steps[-1].summary = f"302 to {data['originalLink']} (the message's URL, and only that)"
+        else:
+            demo._client.get(path, headers={"user-agent": DEMO_BROWSER})
+    message_id = send.get("MessageId", "") if isinstance(send, dict) else ""
+    demo.request(
+        "The message's insights: counts and rates, overall and per day",
+        "GET",
+        f"/admin/v1/orgs/{org_id}/insights/messages/{message_id}",
+        200,
+        summarize=_insights_table,
+    )
+    demo.request(
+        "...its interactions exported as CSV (first page)",
+        "GET",
+        f"/admin/v1/orgs/{org_id}/insights/journeys/spring-sale/interactions?Format=csv&Limit=5",
+        200,
+    )
+    demo.report.steps[-1].summary = "rows of Sent / NotSent / Opened / LinkClicked / BotLinkClicked, NextToken header"
+    return {}
+
+
 WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_foundation,
     walk_mobile_apps,
@@ -628,6 +743,7 @@ WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_user_mapping,
     walk_device_registration,
     walk_sends,
+    walk_interactions,
 ]
 
 

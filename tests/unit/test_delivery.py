@@ -14,7 +14,7 @@ from pushgate.errors import DependencyError
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_template import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
-from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, tracking_id_for
+from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.repositories.send_ports import ClaimState
 from pushgate.services.delivery import DeliveryPorts, DeliveryService
@@ -50,7 +50,7 @@ def _device(user: str, token: str, platform: DevicePlatform = DevicePlatform.IOS
         platform=platform,
         token=token,
         token_sha256=sha,
-        tracking_id=tracking_id_for(SEND, user, sha),
+        tracking_id=f"trk-{user}-{sha[:8]}",
         message=0,
         tracked=tracked,
     )

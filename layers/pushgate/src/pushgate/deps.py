@@ -17,12 +17,20 @@ from pushgate.repositories.delivery_queue import SqsDeliveryQueue
 from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
 from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
+from pushgate.repositories.dynamodb.interactions import (
+    DynamoEngagementRecorder,
+    DynamoInsightCounterReader,
+    DynamoInteractionExport,
+    DynamoTrackedNotifications,
+)
 from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SEND_IDEMPOTENCY_PARTITION, SORT_KEY, TTL_ATTRIBUTE
 from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
 from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
 from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
 from pushgate.repositories.dynamodb.sends import DynamoInsightCounters, DynamoParkedJobs, DynamoSendRepository
 from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
+from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
 from pushgate.repositories.registration_queue import SqsRegistrationQueue
 from pushgate.repositories.secrets_manager import SecretsManagerStore
 from pushgate.services.api_tokens import ApiTokenAuthenticator
@@ -33,6 +41,8 @@ from pushgate.services.device_erasure import DeviceEraser
 from pushgate.services.device_targets import RegisteredDevices
 from pushgate.services.device_verification import DeviceVerifier
 from pushgate.services.directory import DirectoryStores
+from pushgate.services.interaction_settings import interaction_settings
+from pushgate.services.interactions import InteractionStores
 from pushgate.services.message_ports import DeviceFinder, RecipientDirectory
 from pushgate.services.mobile_apps import MobileAppStores
 from pushgate.services.provider_clients import ProviderClientFactory
@@ -41,6 +51,7 @@ from pushgate.services.recipient_directory import DirectoryRecipients
 from pushgate.services.registration_settings import registration_queue_settings, webhook_settings
 from pushgate.services.send_fanout import SendStores
 from pushgate.services.send_settings import delivery_queue_settings, tracked_link_base
+from pushgate.services.token_cleanup import TokenCleanup
 from pushgate.services.user_mapping import AppUserLinkEraser, DirectoryRecordEraser, PersonEraser
 from pushgate.services.webhooks import WebhookCaller
 
@@ -219,8 +230,8 @@ def delivery_queue() -> SqsDeliveryQueue:
 
 @cache
 def send_repository() -> DynamoSendRepository:
-    """Sends, delivery-job claims and the ledger."""
-    return DynamoSendRepository(main_table())
+    """Sends, delivery-job claims and the ledger (send references expire with the interactions)."""
+    return DynamoSendRepository(main_table(), retention=interaction_settings().retention)
 
 
 @cache
@@ -277,10 +288,49 @@ def delivery_service() -> DeliveryService:
     )
 
 
+@cache
+def token_policy_repository() -> DynamoTokenPolicyRepository:
+    """Apps' token policies (stale window, grace periods), read and written by operators."""
+    return DynamoTokenPolicyRepository(main_table())
+
+
+@cache
+def token_cleanup() -> TokenCleanup:
+    """The scheduled token cleanup and its dry run."""
+    return TokenCleanup(store=DynamoTokenCleanupStore(main_table()), policies=token_policy_repository())
+
+
+@cache
+def interaction_stores() -> InteractionStores:
+    """Tracking-id resolution and engagement recording (retention from ``INTERACTION_RETENTION_DAYS``)."""
+    return InteractionStores(
+        notifications=DynamoTrackedNotifications(main_table()),
+        recorder=DynamoEngagementRecorder(main_table(), retention=interaction_settings().retention),
+    )
+
+
+@cache
+def insight_counter_reader() -> DynamoInsightCounterReader:
+    """The daily insight counters of messages, journeys and apps."""
+    return DynamoInsightCounterReader(main_table())
+
+
+@cache
+def interaction_export() -> DynamoInteractionExport:
+    """Pages of a message's or journey's interaction records (ledgers included)."""
+    return DynamoInteractionExport(main_table(), send_repository())
+
+
 def reset() -> None:
     """Forgets every cached adapter and setting (tests change the environment between cases)."""
     for factory in (
         dynamodb_client,
+        interaction_stores,
+        insight_counter_reader,
+        interaction_export,
+        interaction_settings,
+        token_policy_repository,
+        token_cleanup,
         message_stores,
         recipient_directory,
         device_finder,

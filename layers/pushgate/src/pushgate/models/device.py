@@ -19,16 +19,55 @@ class DevicePlatform(StrEnum):
 
 
 class DeviceStatus(StrEnum):
-    """Lifecycle of a stored device.
+    """Lifecycle of a stored device (``docs/token-lifecycle.md`` draws the state machine).
 
-    ``Active`` devices receive sends. Later capabilities mark tokens ``Invalid`` (a provider verdict,
-    with ``invalid_since``/``invalid_reason``), ``Stale`` (not re-registered for long) and ``Purged``.
+    Only ``Active`` devices receive sends. A provider verdict makes a device ``Invalid`` (with
+    ``invalid_since``/``invalid_reason``/``invalid_send_id``); the daily cleanup makes a device that
+    was not registered again within its app's window ``Stale``, and purges ``Invalid`` and ``Stale``
+    devices after their grace period (a purged device is deleted, ``Purged`` names that step).
+    Registering the token again makes an ``Invalid`` or ``Stale`` device ``Active``.
     """
 
     ACTIVE = "Active"
     INVALID = "Invalid"
     STALE = "Stale"
     PURGED = "Purged"
+
+
+#: How many status transitions a device item keeps (the newest ones): enough to read its story,
+#: bounded so a token flapping for years never grows its item towards DynamoDB's 400 KB limit.
+DEVICE_HISTORY_LIMIT = 10
+
+
+class DeviceTransition(BaseModel):
+    """One status change of a device, with its reason and evidence.
+
+    Attributes:
+        from_status: The status before (``None`` for the first registration under this user).
+        to_status: The status after.
+        at: When Pushgate made the change.
+        reason: Why: ``Registered``, ``RegisteredAgain``, ``ProviderVerdict``, ``NotRegisteredWithinWindow``.
+        code: The provider's reason code for a verdict (``Unregistered``, ``UNREGISTERED``...).
+        provider_timestamp: Since when the provider says the token is invalid (APNs 410 ``timestamp``).
+        send_id: The send (or registration dry run) that saw the verdict.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    from_status: DeviceStatus | None = None
+    to_status: DeviceStatus
+    at: datetime
+    reason: str
+    code: str | None = None
+    provider_timestamp: datetime | None = None
+    send_id: str | None = None
+
+
+def bounded_history(
+    history: tuple[DeviceTransition, ...] | list[DeviceTransition], transition: DeviceTransition
+) -> tuple[DeviceTransition, ...]:
+    """The history with one more transition, keeping the newest ``DEVICE_HISTORY_LIMIT``."""
+    return (*tuple(history), transition)[-DEVICE_HISTORY_LIMIT:]
 
 
 class Device(BaseModel):
@@ -48,8 +87,10 @@ class Device(BaseModel):
         status_changed_at: When ``status`` last changed.
         invalid_since: When a provider says the token stopped working.
         invalid_reason: The provider's reason for that.
+        invalid_send_id: The send that saw the verdict.
         last_request_id: The registration request that last wrote the item (makes redelivered
             queue messages recognisable).
+        history: The newest status transitions, oldest first (at most ``DEVICE_HISTORY_LIMIT``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -67,7 +108,9 @@ class Device(BaseModel):
     status_changed_at: datetime
     invalid_since: datetime | None = None
     invalid_reason: str | None = None
+    invalid_send_id: str | None = None
     last_request_id: str | None = None
+    history: tuple[DeviceTransition, ...] = ()
 
 
 class RegistrationState(StrEnum):

@@ -8,8 +8,12 @@ ledger item holding the outcomes of all its devices (never one item per notifica
 
 from __future__ import annotations
 
-import hashlib
+import base64
+import binascii
+import hmac
+import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
@@ -21,8 +25,13 @@ from pushgate.providers import PushMessage
 
 #: Most recipients one send request may name.
 MAX_RECIPIENTS: Final = 10_000
-#: Namespace of the deterministic tracking ids: the same (send, user, device) always gets the same one.
-TRACKING_ID_NAMESPACE: Final = uuid.UUID("0c1f6a52-4d0e-5f7a-8b3c-2a9e6d1f4b70")
+#: First byte of a tracking id: its layout version.
+TRACKING_ID_VERSION: Final = 1
+#: Random bytes of a tracking id: what makes it unguessable even to someone who knows the send.
+TRACKING_ID_SECRET_BYTES: Final = 12
+_TRACKING_ID_BYTES: Final = 1 + 16 + 16 + 3 + TRACKING_ID_SECRET_BYTES
+#: Length of a tracking id as it travels (base64url of 48 bytes, no padding).
+TRACKING_ID_LENGTH: Final = _TRACKING_ID_BYTES * 4 // 3
 
 
 class Outcome(StrEnum):
@@ -114,9 +123,10 @@ class JobDevice(BaseModel):
         platform: ``ios`` (APNs) or ``android`` (FCM).
         token: The device token.
         token_sha256: Its hash (the device item's sort key carries it).
-        tracking_id: The tracking id of this (send, user, device).
+        tracking_id: The tracking id of this (send, user, device) (see :func:`new_tracking_id`).
         message: Index of the recipient's rendered notification in ``DeliveryJob.messages``.
         tracked: Whether the recipient consented to tracking (the payload gets a tracked ``link``).
+        profile_type: The recipient's directory entity type (``contact``, ``lead``, ``profile``).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -128,6 +138,7 @@ class JobDevice(BaseModel):
     tracking_id: str
     message: int
     tracked: bool = False
+    profile_type: str | None = None
 
 
 class DeliveryJob(BaseModel):
@@ -188,6 +199,9 @@ class LedgerEntry(BaseModel):
         provider_message_id: ``apns-id`` or the FCM message name.
         at: When the outcome was decided.
         attempts: How many provider attempts it took (0 when never sent).
+        profile_type: The recipient's directory entity type, when known.
+        link: The message's URL as rendered for this recipient, kept only for a ``Sent`` entry whose
+            notification carried a tracked link: the one place the redirect may send a click.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -202,12 +216,85 @@ class LedgerEntry(BaseModel):
     provider_message_id: str | None = None
     at: datetime
     attempts: int = 0
+    profile_type: str | None = None
+    link: str | None = None
 
 
-def tracking_id_for(send_id: str, user_id: str, token_sha256: str) -> str:
-    """The deterministic tracking id of one (send, user, device): a UUID v5.
+def fanout_job_id(number: int) -> str:
+    """The id of the ``number``-th delivery job of a fan-out (``00000``, ``00001``...)."""
+    return f"{number:05d}"
 
-    Deterministic, so a fan-out retried after a failure hands out the same ids.
+
+@dataclass(frozen=True)
+class TrackingRef:
+    """Where a tracking id's notification is recorded.
+
+    Attributes:
+        org_id: The org.
+        send_id: The send.
+        job_id: The fan-out delivery job; the device's ledger entry is in that job's ledger item or
+            in one of its retry or resume jobs (``<job_id>.r1``, ``<job_id>.p<random>``).
     """
-    digest = hashlib.sha256(f"{send_id}\n{user_id}\n{token_sha256}".encode()).hexdigest()
-    return str(uuid.uuid5(TRACKING_ID_NAMESPACE, digest))
+
+    org_id: str
+    send_id: str
+    job_id: str
+
+
+def new_tracking_id(org_id: str, send_id: str, job_number: int, secret: bytes | None = None) -> str:
+    """A tracking id: a 64-character base64url token that names its send and job and cannot be guessed.
+
+    Layout (48 bytes): version ``1``, the org and send UUIDs (16 bytes each), the fan-out job number
+    (3 bytes, big-endian), then 12 random bytes. The ledger entry of the notification stores the
+    whole id, so a reported id is resolved with one read of its job's ledger and verified by
+    comparing it with the stored one; the random part means knowing a send's id is not enough to
+    forge another recipient's.
+
+    Args:
+        org_id: The org (a UUID).
+        send_id: The send (a UUID).
+        job_number: The fan-out job the device is packed into.
+        secret: The random part (tests pass fixed bytes); fresh random bytes when omitted.
+
+    Raises:
+        ValueError: An id is not a UUID, the job number does not fit, or the secret has the wrong size.
+    """
+    random_part = secrets.token_bytes(TRACKING_ID_SECRET_BYTES) if secret is None else secret
+    if len(random_part) != TRACKING_ID_SECRET_BYTES or not 0 <= job_number < 1 << 24:
+        raise ValueError("invalid tracking id parts")
+    raw = (
+        bytes([TRACKING_ID_VERSION])
+        + uuid.UUID(org_id).bytes
+        + uuid.UUID(send_id).bytes
+        + job_number.to_bytes(3, "big")
+        + random_part
+    )
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def parse_tracking_id(value: str) -> TrackingRef | None:
+    """Reads where a tracking id's notification is recorded, or ``None`` when it is not one of ours.
+
+    Only the layout is checked here; whether the id was ever handed out is decided by comparing it
+    with the stored ledger entry (:func:`same_tracking_id`).
+    """
+    if len(value) != TRACKING_ID_LENGTH:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(value.encode("ascii"))
+    except (ValueError, binascii.Error):
+        return None
+    if len(raw) != _TRACKING_ID_BYTES or raw[0] != TRACKING_ID_VERSION:
+        return None
+    if base64.urlsafe_b64encode(raw).decode("ascii") != value:
+        return None  # a non-canonical spelling of the bytes is not an id we issued
+    return TrackingRef(
+        org_id=str(uuid.UUID(bytes=raw[1:17])),
+        send_id=str(uuid.UUID(bytes=raw[17:33])),
+        job_id=fanout_job_id(int.from_bytes(raw[33:36], "big")),
+    )
+
+
+def same_tracking_id(presented: str, stored: str | None) -> bool:
+    """Whether a presented tracking id is the stored one (constant time, so the random part is not leaked)."""
+    return stored is not None and hmac.compare_digest(presented.encode(), stored.encode())

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -73,8 +73,9 @@ class InsightCounters(Protocol):
         day: str,
         sent: int,
         not_sent: int,
+        not_sent_reasons: Mapping[str, int] | None = None,
     ) -> None:
-        """Adds one job's counts to each dimension's counter of the day (one ``UpdateItem`` each)."""
+        """Adds one job's counts (``NotSent`` also by reason) to each dimension's counter of the day."""
 
 
 class ParkedJobs(Protocol):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ from pushgate.repositories.send_ports import (
 )
 from pushgate.services.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.services.provider_clients import ProviderNotConfiguredError
+from pushgate.services.token_metrics import count_tokens_marked_invalid
 
 #: Provider attempts per device before it is recorded ``RetriesExhausted``.
 MAX_ATTEMPTS: Final = 5
@@ -144,6 +146,7 @@ def _entry(
         token_sha256=device.token_sha256,
         tracking_id=device.tracking_id,
         at=at,
+        profile_type=device.profile_type,
         **extra,
     )
 
@@ -217,6 +220,7 @@ class DeliveryService:
         completed = ports.sends.complete(job, run.entries, parked=run.parked, at=self._now())
         report.sent = sum(1 for e in run.entries if e.outcome is Outcome.SENT)
         report.not_sent = len(run.entries) - report.sent
+        reasons = Counter(entry.reason or "Unknown" for entry in run.entries if entry.outcome is Outcome.NOT_SENT)
         report.parked = run.parked
         if not completed or not run.entries:
             return
@@ -229,6 +233,7 @@ class DeliveryService:
                 day=run.at.date().isoformat(),
                 sent=report.sent,
                 not_sent=report.not_sent,
+                not_sent_reasons=dict(reasons),
             )
         except PushgateError as error:
             # The ledger and the send's totals are recorded; only the daily insight counts lag.
@@ -312,11 +317,12 @@ class DeliveryService:
                     verdict=verdict.value,
                     provider_message_id=outcome.provider_message_id,
                     attempts=attempts,
+                    link=_tracked_target(run.job, device),
                 )
             )
             return None
         if verdict is Verdict.TOKEN_INVALID:
-            self._ports.devices.mark_invalid(
+            marked = self._ports.devices.mark_invalid(
                 run.job.org_id,
                 run.job.app_id,
                 device.user_id,
@@ -327,6 +333,8 @@ class DeliveryService:
                 send_id=run.job.send_id,
                 at=run.at,
             )
+            if marked:
+                count_tokens_marked_invalid(run.job.app_id)
         reason = NotSentReason.RETRIES_EXHAUSTED.value if verdict is Verdict.RETRY else code
         run.entries.append(_entry(device, run.at, Outcome.NOT_SENT, reason, verdict=verdict.value, attempts=attempts))
         return None
@@ -346,7 +354,7 @@ class DeliveryService:
     @staticmethod
     def _request(job: DeliveryJob, device: JobDevice) -> PushRequest:
         base = job.messages[device.message]
-        link = f"{job.link_base}{device.tracking_id}" if device.tracked and base.original_link and job.link_base else ""
+        link = f"{job.link_base}{device.tracking_id}" if _tracked_target(job, device) else ""
         return PushRequest(
             device_token=device.token,
             send_id=job.send_id,
@@ -355,6 +363,12 @@ class DeliveryService:
             collapse_id=job.collapse_id,
             high_priority=True if device.platform is DevicePlatform.IOS else job.android_high_priority,
         )
+
+
+def _tracked_target(job: DeliveryJob, device: JobDevice) -> str | None:
+    """The URL a device's tracked link redirects to, when its notification carries one."""
+    original = job.messages[device.message].original_link
+    return original if device.tracked and original and job.link_base else None
 
 
 class RepositoryCredentialMarker:

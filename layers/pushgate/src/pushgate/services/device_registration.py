@@ -15,19 +15,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from pushgate.errors import ConflictError, InvalidRequestError, UnauthorizedError
 from pushgate.models.device import (
     Device,
     DevicePlatform,
     DeviceStatus,
+    DeviceTransition,
     FailureReason,
     RegistrationJob,
     RegistrationOutcome,
+    bounded_history,
     normalize_token,
     token_is_too_long,
     token_shape_problem,
 )
 from pushgate.models.mobile_app import MobileApp
+from pushgate.models.token_lifecycle import CleanupReason
+from pushgate.observability import logger, metrics
 from pushgate.repositories.device_ports import DeviceRepository, RegistrationQueue, RegistrationStatusRepository
 from pushgate.services.api_tokens import INVALID_TOKEN_MESSAGE, ApiTokenAuthenticator
 from pushgate.services.mobile_apps import MobileAppStores, find_mobile_app
@@ -184,8 +190,15 @@ def store_device(
     request_id: str,
     now: datetime,
     existing: Device | None = None,
-) -> None:
+) -> bool:
     """Stores a device under a user and makes the user the token's owner (moving it from another user).
+
+    The device is ``Active`` afterwards: an ``Invalid`` or ``Stale`` device of the same user is
+    reactivated (the transition joins its history), which is how an app revives a token the
+    cleanup would otherwise purge.
+
+    Returns:
+        Whether an ``Invalid`` or ``Stale`` device was reactivated.
 
     Raises:
         ConflictError: Concurrent registrations of the token kept winning; nothing was written.
@@ -195,7 +208,9 @@ def store_device(
     app_mode = app.ios.metadata.app_mode if platform is DevicePlatform.IOS and app.ios is not None else None
     for attempt in range(STORE_ATTEMPTS):
         owner = devices.owner_of(app.org_id, app.app_id, platform, sha)
-        registered_at = existing.registered_at if existing is not None and owner == user_id else now
+        same_device = existing is not None and owner == user_id
+        registered_at = existing.registered_at if existing is not None and same_device else now
+        history, reactivated = _history_after_registration(existing if same_device else None, now)
         device = Device(
             org_id=app.org_id,
             app_id=app.app_id,
@@ -209,6 +224,7 @@ def store_device(
             last_registered_at=now,
             status_changed_at=now,
             last_request_id=request_id,
+            history=history,
         )
         try:
             devices.save(device, expected_owner=owner)
@@ -216,7 +232,27 @@ def store_device(
             if attempt == STORE_ATTEMPTS - 1:
                 raise
             continue
-        return
+        if reactivated and existing is not None:
+            logger.info(
+                "device reactivated by a new registration",
+                extra={"app_id": app.app_id, "platform": platform.value, "previous_status": existing.status.value},
+            )
+            metrics.add_metric(name="TokensReactivated", unit=MetricUnit.Count, value=1)
+        return reactivated
+    return False
+
+
+def _history_after_registration(existing: Device | None, now: datetime) -> tuple[tuple[DeviceTransition, ...], bool]:
+    """The history a (re-)registered device carries, and whether the registration reactivated it."""
+    if existing is None:
+        first = DeviceTransition(to_status=DeviceStatus.ACTIVE, at=now, reason=CleanupReason.REGISTERED.value)
+        return (first,), False
+    if existing.status is DeviceStatus.ACTIVE:
+        return existing.history, False
+    again = DeviceTransition(
+        from_status=existing.status, to_status=DeviceStatus.ACTIVE, at=now, reason=CleanupReason.REGISTERED_AGAIN.value
+    )
+    return bounded_history(existing.history, again), True
 
 
 def register_now(

@@ -32,7 +32,8 @@ from pushgate.models.send import (
     NotSentReason,
     Outcome,
     SendRecord,
-    tracking_id_for,
+    fanout_job_id,
+    new_tracking_id,
 )
 from pushgate.providers import NotificationTooLargeError, PushMessage
 from pushgate.repositories.base import OrgRepository
@@ -196,16 +197,19 @@ def _attributes(person: Person) -> dict[str, Any]:
     return values
 
 
-def _not_sent(user_id: str, reason: NotSentReason, at: datetime) -> LedgerEntry:
-    return LedgerEntry(user_id=user_id, outcome=Outcome.NOT_SENT, reason=reason.value, at=at)
+def _not_sent(user_id: str, reason: NotSentReason, at: datetime, person: Person | None = None) -> LedgerEntry:
+    profile_type = person.entity_type.value if person is not None else None
+    return LedgerEntry(user_id=user_id, outcome=Outcome.NOT_SENT, reason=reason.value, at=at, profile_type=profile_type)
 
 
 class _JobPacker:
-    """Packs recipients (never split) into jobs under the device and byte limits."""
+    """Packs recipients (never split) into jobs under the device and byte limits.
 
-    def __init__(self, template: DeliveryJob, make_job_id: Callable[[int], str]) -> None:
+    Each device gets its tracking id here, because the id names the job the device is packed into.
+    """
+
+    def __init__(self, template: DeliveryJob) -> None:
         self._template = template
-        self._make_job_id = make_job_id
         self._overhead = len(template.model_dump_json(exclude_defaults=True))
         self.jobs: list[DeliveryJob] = []
         self._messages: list[PushMessage] = []
@@ -218,7 +222,14 @@ class _JobPacker:
             self.flush()
         index = len(self._messages)
         self._messages.append(message)
-        self._devices.extend(device.model_copy(update={"message": index}) for device in devices)
+        job_number = len(self.jobs)
+        template = self._template
+        self._devices.extend(
+            device.model_copy(
+                update={"message": index, "tracking_id": new_tracking_id(template.org_id, template.send_id, job_number)}
+            )
+            for device in devices
+        )
         self._bytes += size
 
     def flush(self) -> None:
@@ -227,7 +238,7 @@ class _JobPacker:
         self.jobs.append(
             self._template.model_copy(
                 update={
-                    "job_id": self._make_job_id(len(self.jobs)),
+                    "job_id": fanout_job_id(len(self.jobs)),
                     "messages": self._messages,
                     "devices": self._devices,
                 }
@@ -353,7 +364,7 @@ def _plan_deliveries(
             reason = NotSentReason.NO_PUSH_CONSENT
         if reason is not None:
             plan.rejected.append((user_id, reason.value))
-            plan.entries.append(_not_sent(user_id, reason, at))
+            plan.entries.append(_not_sent(user_id, reason, at, person))
         else:
             reachable.append(user_id)
 
@@ -364,22 +375,22 @@ def _plan_deliveries(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
         devices_by_user = dict(zip(reachable, pool.map(active_devices, reachable), strict=True))
 
-    packer = _JobPacker(template, lambda index: f"{index:05d}")
+    packer = _JobPacker(template)
     for user_id in reachable:
         devices = [d for d in devices_by_user[user_id] if _platform_configured(app, d.platform)]
-        if not devices:
-            plan.entries.append(_not_sent(user_id, NotSentReason.NO_VALID_DEVICE, at))
-            continue
         person = people[user_id]
+        if not devices:
+            plan.entries.append(_not_sent(user_id, NotSentReason.NO_VALID_DEVICE, at, person))
+            continue
         recipient = Recipient(
             attributes=_attributes(person), locale=person.attributes.locale, trigger=triggers.get(user_id, {})
         )
         try:
             rendered = compiled.render(recipient)
         except NotificationTooLargeError:
-            plan.entries.append(_not_sent(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at))
+            plan.entries.append(_not_sent(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, person))
             continue
-        # The tracking id and the tracked link are per device; the worker fills them in.
+        # The tracking id and the tracked link are per device: the packer and the worker fill them in.
         message = replace(compiled.push_message(rendered, tracking_id=""), link="")
         tracked = person.attributes.trackingconsent
         job_devices = [
@@ -388,9 +399,10 @@ def _plan_deliveries(
                 platform=device.platform,
                 token=device.token,
                 token_sha256=device.token_sha256,
-                tracking_id=tracking_id_for(template.send_id, user_id, device.token_sha256),
+                tracking_id="",
                 message=0,
                 tracked=tracked,
+                profile_type=person.entity_type.value,
             )
             for device in devices
         ]
@@ -409,7 +421,7 @@ def _estimated_bytes(message: PushMessage, devices: Sequence[JobDevice]) -> int:
     # JSON of the message plus each device; escapes and separators make the real size a little larger.
     text = sum(len(str(value)) for value in (message.title, message.body, message.subtitle, message.original_link))
     text += sum(len(key) + len(value) + 8 for key, value in message.extra_data)
-    per_device = sum(len(d.user_id) + len(d.token) + 240 for d in devices)
+    per_device = sum(len(d.user_id) + len(d.token) + 300 for d in devices)
     return math.ceil((text + 360) * 1.1) + per_device
 
 

@@ -3,6 +3,10 @@
 A token belongs to one user per app at a time. The ``DEVTOKEN`` item names that user and is written
 in the same transaction as the device item, so a move between users is exact: the new owner's
 device and the ownership change land together, and the old owner's device is removed with them.
+
+Every device item also carries its ``GSI1`` entry (``DEVSTATE#<status>#<shard>`` /
+``<due>#<platform>#<sha256>``, built by ``token_policies.device_index_attributes``): a full put
+rewrites it and a refresh moves its due time, so the cleanup's index never lags a registration.
 """
 
 from __future__ import annotations
@@ -19,14 +23,26 @@ from pushgate.models.device import (
     RegistrationOutcome,
     RegistrationStatus,
 )
+from pushgate.models.token_lifecycle import index_time
 from pushgate.repositories.dynamodb.keys import (
+    GSI1_PARTITION_KEY,
+    GSI1_SORT_KEY,
     TTL_ATTRIBUTE,
     device_key,
     device_partition,
+    device_state_partition,
+    device_state_shard,
+    device_state_sort_key,
     device_token_owner_key,
     registration_status_key,
 )
 from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.repositories.dynamodb.token_policies import (
+    CachedTokenPolicies,
+    DynamoTokenPolicyRepository,
+    TokenPolicies,
+    device_index_attributes,
+)
 
 #: CI-J does not say how long outcomes are kept; a week covers any sane polling.
 REGISTRATION_STATUS_RETENTION = timedelta(days=7)
@@ -34,8 +50,9 @@ REGISTRATION_STATUS_RETENTION = timedelta(days=7)
 _DEVICE_FIELDS = tuple(Device.model_fields)
 
 
-def _device_item(device: Device) -> dict[str, Any]:
-    return {"type": "Device", **device.model_dump(mode="json")}
+def _device_item(device: Device, policies: TokenPolicies) -> dict[str, Any]:
+    policy = policies.policy_for(device.org_id, device.app_id)
+    return {"type": "Device", **device.model_dump(mode="json"), **device_index_attributes(device, policy)}
 
 
 def _device_from_item(item: dict[str, Any]) -> Device:
@@ -45,9 +62,10 @@ def _device_from_item(item: dict[str, Any]) -> Device:
 class DynamoDeviceRepository:
     """The DynamoDB adapter of ``DeviceRepository``."""
 
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
+    def __init__(self, table: MainTable, *, policies: TokenPolicies | None = None) -> None:
+        """Binds the repository to the main table (policies: where apps' stale windows come from)."""
         self._table = table
+        self._policies = policies or CachedTokenPolicies(DynamoTokenPolicyRepository(table))
 
     def get(self, org_id: str, app_id: str, user_id: str, platform: DevicePlatform, token_sha256: str) -> Device | None:
         """One device of a user, or ``None``."""
@@ -86,7 +104,7 @@ class DynamoDeviceRepository:
         key = device_key(device.org_id, device.app_id, device.user_id, device.platform.value, device.token_sha256)
         actions: list[dict[str, dict[str, Any]]] = [
             {"Put": owner_put},
-            {"Put": {"Item": {**key.as_dict(), **_device_item(device)}}},
+            {"Put": {"Item": {**key.as_dict(), **_device_item(device, self._policies)}}},
         ]
         if expected_owner is not None and expected_owner != device.user_id:
             previous = device_key(
@@ -106,10 +124,17 @@ class DynamoDeviceRepository:
         at: datetime,
         request_id: str,
     ) -> bool:
-        """Moves ``last_registered_at`` of an ``Active`` device (one conditional ``UpdateItem``)."""
+        """Moves ``last_registered_at`` of an ``Active`` device, and its stale due time (one ``UpdateItem``)."""
+        window = timedelta(days=self._policies.policy_for(org_id, app_id).stale_after_days)
+        due = device_state_sort_key(index_time(at + window), platform.value, token_sha256)
         return self._table.update_if(
             device_key(org_id, app_id, user_id, platform.value, token_sha256),
-            {"last_registered_at": at.isoformat(), "last_request_id": request_id},
+            {
+                "last_registered_at": at.isoformat(),
+                "last_request_id": request_id,
+                GSI1_PARTITION_KEY: device_state_partition(DeviceStatus.ACTIVE.value, device_state_shard(token_sha256)),
+                GSI1_SORT_KEY: due,
+            },
             condition="attribute_exists(#pk) AND #cstatus = :active",
             condition_values={":active": DeviceStatus.ACTIVE.value},
         )

@@ -24,6 +24,12 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | ParkedDeliveryJob | ``PARKED#<orgId>#<appId>`` | ``<platform>#<jobId>`` |
 | InsightCounter | ``INSIGHT#<orgId>#<dimension>#<id>`` | ``DAY#<yyyy-mm-dd>`` |
 | SendIdempotency | ``IDEMPOTENCY#sends`` | ``SENDIDEM#<md5 of orgId and IdempotencyKey>`` |
+| TokenPolicy | ``ORG#<orgId>`` | ``TOKENPOLICY#<appId>`` |
+| TokenCleanupState | ``CLEANUP#tokens`` | ``STATE`` |
+| Device (GSI1 entry) | ``DEVSTATE#<status>#<shard:02d>`` | ``<dueAt>#<platform>#<sha256(token)>`` |
+| InteractionEvent | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``EVENT#<at>#<eventId>`` |
+| SendReference | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``DELIVERY#<createdAt>#<sendId>`` |
+| FirstEngagement | ``SEND#<orgId>#<sendId>`` | ``FIRST#<kind>#<trackingId>`` |
 """
 
 from __future__ import annotations
@@ -246,3 +252,73 @@ def insight_counter_key(org_id: str, dimension: str, dimension_id: str, day: str
     """
     partition = _SEPARATOR.join(("INSIGHT", _component(org_id), _component(dimension), _component(dimension_id)))
     return ItemKey(partition, f"DAY{_SEPARATOR}{_component(day)}")
+
+
+# ---------------------------------------------------------------- token lifecycle and cleanup
+#: Device items spread their ``GSI1`` entries over this many partitions per status, so the daily
+#: cleanup (and a burst of verdicts from one big send) never writes to a single hot index partition.
+DEVICE_STATE_SHARDS = 8
+DEVICE_STATE_PREFIX = "DEVSTATE#"
+TOKEN_POLICY_PREFIX = "TOKENPOLICY#"  # noqa: S105 - a key prefix, not a secret
+CLEANUP_STATE_KEY = ItemKey("CLEANUP#tokens", "STATE")
+
+
+def device_state_shard(token_sha256: str) -> int:
+    """The index shard of a device: stable for the token, spread evenly (the hash is uniform)."""
+    return int(_component(token_sha256)[:2], 16) % DEVICE_STATE_SHARDS
+
+
+def device_state_partition(status: str, shard: int) -> str:
+    """The ``gsi1pk`` of the devices of one status in one shard (``DEVSTATE#Active#03``)."""
+    if not 0 <= shard < DEVICE_STATE_SHARDS:
+        raise ValueError(f"invalid device state shard: {shard!r}")
+    return f"{DEVICE_STATE_PREFIX}{_component(status)}{_SEPARATOR}{shard:02d}"
+
+
+def device_state_sort_key(due_at: str, platform: str, token_sha256: str) -> str:
+    """The ``gsi1sk`` of a device: when its next cleanup step is due (fixed-width UTC), then the token."""
+    return _SEPARATOR.join((_component(due_at), _component(platform), _component(token_sha256)))
+
+
+def token_policy_key(org_id: str, app_id: str) -> ItemKey:
+    """The key of an app's token policy (stale window and grace periods); absent means the defaults."""
+    return ItemKey(org_partition(org_id), f"{TOKEN_POLICY_PREFIX}{_component(app_id)}")
+
+
+# ---------------------------------------------------------------- interactions and exports
+INTERACTION_EVENT_PREFIX = "EVENT#"
+SEND_REFERENCE_PREFIX = "DELIVERY#"
+FIRST_ENGAGEMENT_PREFIX = "FIRST#"
+
+
+def interaction_partition(org_id: str, dimension: str, dimension_id: str) -> str:
+    """The partition (``pk``, or ``gsi1pk`` for journeys) of a message's or journey's interaction records.
+
+    Args:
+        org_id: The org.
+        dimension: ``MESSAGE`` (the table's partition) or ``JOURNEY`` (the ``GSI1`` partition).
+        dimension_id: The message or journey id.
+    """
+    return _SEPARATOR.join(("IXN", _component(org_id), _component(dimension), _component(dimension_id)))
+
+
+def interaction_event_sort_key(at: str, event_id: str) -> str:
+    """The sort key of one open or click: fixed-width UTC time, then a random id (so exports list by time)."""
+    return f"{INTERACTION_EVENT_PREFIX}{_component(at)}{_SEPARATOR}{_component(event_id)}"
+
+
+def send_reference_sort_key(created_at: str, send_id: str) -> str:
+    """The sort key of the item that puts a send's ledger (its ``Sent``/``NotSent`` records) into an export."""
+    return f"{SEND_REFERENCE_PREFIX}{_component(created_at)}{_SEPARATOR}{_component(send_id)}"
+
+
+def first_engagement_key(org_id: str, send_id: str, kind: str, tracking_id: str) -> ItemKey:
+    """The key of the marker that a notification was opened (``OPENED``) or clicked (``CLICKED``) once.
+
+    It lives in the send's partition; putting it with ``attribute_not_exists`` is what makes a
+    unique open or click count once.
+    """
+    return ItemKey(
+        send_partition(org_id, send_id),
+        f"{FIRST_ENGAGEMENT_PREFIX}{_component(kind)}{_SEPARATOR}{_component(tracking_id)}",
+    )

@@ -13,24 +13,30 @@ import binascii
 import json
 import zlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from pushgate.errors import ConflictError, InvalidRequestError
+from pushgate.errors import ConflictError, InvalidRequestError, PushgateError
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord
 from pushgate.observability import logger
 from pushgate.repositories.dynamodb.keys import (
+    GSI1_PARTITION_KEY,
+    GSI1_SORT_KEY,
     JOB_PREFIX,
     PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
     delivery_job_key,
     insight_counter_key,
+    interaction_partition,
     parked_job_key,
     parked_jobs_partition,
     send_key,
     send_partition,
+    send_reference_sort_key,
 )
 from pushgate.repositories.dynamodb.table import MainTable
 from pushgate.repositories.send_ports import ClaimState, LedgerPage
@@ -41,6 +47,10 @@ _ENTRIES = TypeAdapter(list[LedgerEntry])
 _SEND_FIELDS = tuple(SendRecord.model_fields)
 #: Job items read per ledger page query (each holds up to a job's worth of entries).
 _JOBS_PER_QUERY = 25
+#: How long interaction records (and the references that put a send's ledger into exports) are kept.
+DEFAULT_INTERACTION_RETENTION: Final = timedelta(days=90)
+#: Prefix of an insight counter's per-reason ``NotSent`` attributes (``not_sent:Unregistered``).
+NOT_SENT_REASON_ATTRIBUTE_PREFIX: Final = "not_sent:"
 
 
 def encode_entries(entries: Sequence[LedgerEntry]) -> bytes:
@@ -93,6 +103,55 @@ def _totals_update(sent: int, not_sent: int, reasons: Mapping[str, int], parked:
     return {"UpdateExpression": update, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
 
 
+def counter_increments(counts: Mapping[str, int]) -> dict[str, Any]:
+    """The ``UpdateExpression`` parts adding counts to an insight counter item (``ADD``, created if absent).
+
+    Args:
+        counts: Attribute name → amount; zero amounts are left out.
+
+    Returns:
+        ``UpdateExpression``, ``ExpressionAttributeNames`` and ``ExpressionAttributeValues`` (plain values).
+    """
+    names: dict[str, str] = {"#type": "type"}
+    values: dict[str, Any] = {":type": "InsightCounter"}
+    additions = []
+    for index, (name, amount) in enumerate(sorted((n, a) for n, a in counts.items() if a)):
+        names[f"#c{index}"] = name
+        values[f":c{index}"] = amount
+        additions.append(f"#c{index} :c{index}")
+    update = "SET #type = :type" + (" ADD " + ", ".join(additions) if additions else "")
+    return {"UpdateExpression": update, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+
+
+def delivery_counts(sent: int, not_sent: int, reasons: Mapping[str, int]) -> dict[str, int]:
+    """The counter attributes of delivery outcomes: ``sent``, ``not_sent`` and ``not_sent:<reason>``."""
+    counts = {"sent": sent, "not_sent": not_sent}
+    counts.update({f"{NOT_SENT_REASON_ATTRIBUTE_PREFIX}{reason}": count for reason, count in reasons.items()})
+    return counts
+
+
+def add_counts(
+    table: MainTable, org_id: str, dimensions: Sequence[tuple[str, str]], day: str, counts: Mapping[str, int]
+) -> None:
+    """Adds counts to the day's insight counter of each dimension (one ``UpdateItem ADD`` each)."""
+    update = counter_increments(counts)
+    for dimension, dimension_id in dimensions:
+        table.update_expression(
+            insight_counter_key(org_id, dimension, dimension_id, day),
+            update["UpdateExpression"],
+            names=update["ExpressionAttributeNames"],
+            values=update["ExpressionAttributeValues"],
+        )
+
+
+def counter_dimensions(app_id: str, message_id: str, journey_id: str | None) -> list[tuple[str, str]]:
+    """The insight dimensions one notification counts in: its message, its app and its journey (if any)."""
+    dimensions = [("MESSAGE", message_id), ("APP", app_id)]
+    if journey_id:
+        dimensions.append(("JOURNEY", journey_id))
+    return dimensions
+
+
 def _encode_token(sort_key: str, offset: int, outcome: Outcome | None) -> str:
     plain = {"sk": sort_key, "offset": offset, "outcome": outcome.value if outcome else None}
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
@@ -119,12 +178,21 @@ def _decode_token(token: str, outcome: Outcome | None) -> tuple[str, int]:
 class DynamoSendRepository:
     """The DynamoDB adapter of ``SendRepository``."""
 
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
+    def __init__(self, table: MainTable, *, retention: timedelta = DEFAULT_INTERACTION_RETENTION) -> None:
+        """Binds the repository to the main table.
+
+        Args:
+            table: The main table.
+            retention: How long a send stays listed in interaction exports.
+        """
         self._table = table
+        self._retention = retention
 
     def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry]) -> None:
-        """Puts the send record and the fan-out ledger item in one transaction."""
+        """Puts the send record, the fan-out ledger item and the send's export reference in one
+        transaction, then adds the fan-out's counts (inflow, outcomes decided without a device) to
+        the day's insight counters (plain ``UpdateItem``s: counters are hot items that transactions
+        would make conflict; a failure there is logged, the send stands)."""
         sent, not_sent, reasons = _reason_counts(fanout_entries)
         record = {
             **send_key(send.org_id, send.send_id).as_dict(),
@@ -153,7 +221,35 @@ class DynamoSendRepository:
                 "completed_at": send.created_at.isoformat(),
             }
             actions.append({"Put": {"Item": ledger}})
+        actions.append({"Put": {"Item": self._reference(send)}})
         self._table.transact_write(actions)
+        counts = {"inflow": send.recipients_accepted + send.recipients_rejected}
+        counts.update(delivery_counts(sent, not_sent, reasons))
+        try:
+            add_counts(
+                self._table,
+                send.org_id,
+                counter_dimensions(send.app_id, send.message_id, send.journey_id),
+                send.created_at.date().isoformat(),
+                counts,
+            )
+        except PushgateError as error:
+            log_counter_failure(error, send.send_id)
+
+    def _reference(self, send: SendRecord) -> dict[str, Any]:
+        """The item that lists the send among its message's (and journey's) interactions, until it expires."""
+        sort_key = send_reference_sort_key(send.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), send.send_id)
+        item: dict[str, Any] = {
+            PARTITION_KEY: interaction_partition(send.org_id, "MESSAGE", send.message_id),
+            SORT_KEY: sort_key,
+            "type": "SendReference",
+            "send_id": send.send_id,
+            TTL_ATTRIBUTE: int((send.created_at + self._retention).timestamp()),
+        }
+        if send.journey_id:
+            item[GSI1_PARTITION_KEY] = interaction_partition(send.org_id, "JOURNEY", send.journey_id)
+            item[GSI1_SORT_KEY] = sort_key
+        return item
 
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""
@@ -172,6 +268,12 @@ class DynamoSendRepository:
                     "claimed_at": at.isoformat(),
                     "device_count": len(job.devices),
                     "attempt": job.attempt,
+                    # What an open or click reported with a tracking id needs besides the entry
+                    # itself, so resolving one reads this item only.
+                    "app_id": job.app_id,
+                    "message_id": job.message_id,
+                    "message_version": job.message_version,
+                    "journey_id": job.journey_id,
                 },
             )
         except ConflictError:
@@ -306,18 +408,11 @@ class DynamoInsightCounters:
         day: str,
         sent: int,
         not_sent: int,
+        not_sent_reasons: Mapping[str, int] | None = None,
     ) -> None:
         """Adds the counts to the message's, the journey's (when there is one) and the app's day."""
-        dimensions = [("MESSAGE", message_id), ("APP", app_id)]
-        if journey_id:
-            dimensions.append(("JOURNEY", journey_id))
-        for dimension, dimension_id in dimensions:
-            self._table.update_expression(
-                insight_counter_key(org_id, dimension, dimension_id, day),
-                "SET #type = :type ADD #sent :sent, #not_sent :not_sent",
-                names={"#type": "type", "#sent": "sent", "#not_sent": "not_sent"},
-                values={":type": "InsightCounter", ":sent": sent, ":not_sent": not_sent},
-            )
+        counts = delivery_counts(sent, not_sent, not_sent_reasons or {})
+        add_counts(self._table, org_id, counter_dimensions(app_id, message_id, journey_id), day, counts)
 
     def get(self, org_id: str, dimension: str, dimension_id: str, day: str) -> tuple[int, int]:
         """A day's ``(sent, not_sent)`` of one dimension (zeros when nothing was counted)."""

@@ -15,7 +15,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError
 from pushgate.observability import logger
-from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SORT_KEY, ItemKey
+from pushgate.repositories.dynamodb.keys import (
+    GSI1_NAME,
+    GSI1_PARTITION_KEY,
+    GSI1_SORT_KEY,
+    PARTITION_KEY,
+    SORT_KEY,
+    ItemKey,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -461,6 +468,113 @@ class MainTable:
             "Limit": limit,
         }
         with translated_errors("query_from"):
+            response = self._client.query(**request)
+        return [_from_dynamo(item) for item in response.get("Items", [])], bool(response.get("LastEvaluatedKey"))
+
+    # ---------------------------------------------------------------- added for the token cleanup
+    def query_gsi1_below(
+        self,
+        partition: str,
+        below: str,
+        *,
+        limit: int,
+        start_key: Mapping[str, Any] | None = None,
+        equal_to: Mapping[str, str] | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of ``GSI1`` items of a partition whose ``gsi1sk`` sorts below a bound, in order.
+
+        The index is eventually consistent: callers write with conditions on what they read.
+
+        Args:
+            partition: The ``gsi1pk``.
+            below: Items with ``gsi1sk < below`` are returned.
+            limit: Items read per page (before ``equal_to`` filters).
+            start_key: A plain ``LastEvaluatedKey`` (as this method returns it) to continue from.
+            equal_to: Attribute name to value filters (a ``FilterExpression``; read units are spent anyway).
+
+        Returns:
+            The items, and the plain ``LastEvaluatedKey`` to continue from (``None`` when done).
+        """
+        names = {"#gpk": GSI1_PARTITION_KEY, "#gsk": GSI1_SORT_KEY}
+        values: dict[str, Any] = {":gpk": {"S": partition}, ":below": {"S": below}}
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": GSI1_NAME,
+            "KeyConditionExpression": "#gpk = :gpk AND #gsk < :below",
+            "Limit": limit,
+        }
+        if equal_to:
+            filters = []
+            for index, (name, value) in enumerate(equal_to.items()):
+                names[f"#f{index}"] = name
+                values[f":f{index}"] = {"S": value}
+                filters.append(f"#f{index} = :f{index}")
+            request["FilterExpression"] = " AND ".join(filters)
+        request["ExpressionAttributeNames"] = names
+        request["ExpressionAttributeValues"] = values
+        if start_key:
+            request["ExclusiveStartKey"] = _to_dynamo(start_key)
+        with translated_errors("query_gsi1_below"):
+            response = self._client.query(**request)
+        last_key = response.get("LastEvaluatedKey")
+        items = [_from_dynamo(item) for item in response.get("Items", [])]
+        return items, (_from_dynamo(last_key) if last_key else None)
+
+    # ---------------------------------------------------------------- added for interactions and insights
+    def query_between(self, partition: str, low: str, high: str) -> list[dict[str, Any]]:
+        """Every item of a partition whose sort key is between two bounds (inclusive), across pages."""
+        items: list[dict[str, Any]] = []
+        start_key: Mapping[str, Any] | None = None
+        while True:
+            request: dict[str, Any] = {
+                "TableName": self.table_name,
+                "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :low AND :high",
+                "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+                "ExpressionAttributeValues": {":pk": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
+                "ConsistentRead": True,
+            }
+            if start_key:
+                request["ExclusiveStartKey"] = start_key
+            with translated_errors("query_between"):
+                response = self._client.query(**request)
+            items.extend(_from_dynamo(item) for item in response.get("Items", []))
+            start_key = response.get("LastEvaluatedKey")
+            if not start_key:
+                return items
+
+    def query_after(
+        self, partition: str, after: str | None, *, limit: int, on_gsi1: bool = False
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of a partition's items whose sort key sorts after a bound (or from the start), in order.
+
+        Args:
+            partition: The ``pk`` (or the ``gsi1pk`` when ``on_gsi1``).
+            after: Only items with a greater sort key (``sk``, or ``gsi1sk``); ``None`` for all.
+            limit: Items read at most.
+            on_gsi1: Query ``GSI1`` (eventually consistent) instead of the table.
+
+        Returns:
+            The items, and whether more may follow.
+        """
+        partition_name, sort_name = (GSI1_PARTITION_KEY, GSI1_SORT_KEY) if on_gsi1 else (PARTITION_KEY, SORT_KEY)
+        condition = "#pk = :pk" + (" AND #sk > :after" if after is not None else "")
+        values: dict[str, Any] = {":pk": {"S": partition}}
+        names = {"#pk": partition_name}
+        if after is not None:
+            values[":after"] = {"S": after}
+            names["#sk"] = sort_name
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+        }
+        if on_gsi1:
+            request["IndexName"] = GSI1_NAME
+        else:
+            request["ConsistentRead"] = True
+        with translated_errors("query_after"):
             response = self._client.query(**request)
         return [_from_dynamo(item) for item in response.get("Items", [])], bool(response.get("LastEvaluatedKey"))
 

@@ -1,0 +1,100 @@
+"""Operator routes for insights and interaction exports.
+
+``GET /admin/v1/orgs/{orgId}/insights/{messages|journeys|apps}/{id}`` (``?From=&To=``, UTC days):
+counts and rates overall and per day. ``GET .../insights/{messages|journeys}/{id}/interactions``
+(``?Format=ndjson|csv&Limit=&NextToken=``): the interaction records, one page per request; the
+next page's token is in the ``X-Next-Token`` header (absent on the last page).
+"""
+
+import csv
+import io
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pushgate import deps
+from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.interactions import EXPORT_COLUMNS, InsightResponse, export_row
+from pushgate.errors import NotFoundError
+from pushgate.observability import logger, metrics, tracer
+from pushgate.services import insights
+from pushgate.services.insights import InsightDimension
+
+app = make_resolver()
+BASE = "/admin/v1/orgs/<orgId>/insights/<dimension>/<dimensionId>"
+NEXT_TOKEN_HEADER = "X-Next-Token"  # noqa: S105 - a header name, not a secret
+
+
+def _dimension(value: str) -> InsightDimension:
+    try:
+        return InsightDimension(value)
+    except ValueError:
+        raise NotFoundError(message="insights exist for messages, journeys and apps") from None
+
+
+@app.get(BASE)
+@tracer.capture_method
+def read_insights(
+    orgId: str,
+    dimension: str,
+    dimensionId: str,
+    first_day: Annotated[date | None, Query(alias="From")] = None,
+    last_day: Annotated[date | None, Query(alias="To")] = None,
+) -> InsightResponse:
+    report = insights.insight_report(
+        orgId,
+        _dimension(dimension),
+        dimensionId,
+        first_day=first_day,
+        last_day=last_day,
+        orgs=deps.org_repository(),
+        counters=deps.insight_counter_reader(),
+    )
+    return InsightResponse.from_report(report)
+
+
+@app.get(f"{BASE}/interactions")
+@tracer.capture_method
+def export_interactions(
+    orgId: str,
+    dimension: str,
+    dimensionId: str,
+    *,
+    output: Annotated[Literal["ndjson", "csv"], Query(alias="Format")] = "ndjson",
+    limit: Annotated[int, Query(alias="Limit", ge=1, le=1000)] = 500,
+    next_token: Annotated[str | None, Query(alias="NextToken", max_length=4096)] = None,
+) -> Response[str]:
+    page = insights.export_interactions(
+        orgId,
+        _dimension(dimension),
+        dimensionId,
+        limit=limit,
+        next_token=next_token,
+        orgs=deps.org_repository(),
+        export=deps.interaction_export(),
+    )
+    rows = [export_row(interaction) for interaction in page.interactions]
+    if output == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        body, content_type = buffer.getvalue(), "text/csv; charset=utf-8"
+    else:
+        body = "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows)
+        content_type = "application/x-ndjson"
+    headers = {NEXT_TOKEN_HEADER: page.next_token} if page.next_token else {}
+    metrics.add_metric(name="InteractionsExported", unit="Count", value=len(rows))
+    return Response(status_code=200, content_type=content_type, headers=headers, body=body)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

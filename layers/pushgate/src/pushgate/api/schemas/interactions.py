@@ -1,0 +1,153 @@
+"""Bodies of the interaction routes: CI-J's events API (public) and insights (operator)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
+
+from pushgate.models.interaction import Interaction
+from pushgate.services.insights import InsightReport, Metrics
+
+#: A tracking id or device token as sent (the service decides whether it is one of ours).
+EventText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+#: Extra fields are ignored, as CI-J's samples send what their SDKs happen to add.
+_EVENT_CONFIG = ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+
+class EventBody(BaseModel):
+    """``POST .../pushdatareceiver/events`` (v2)."""
+
+    model_config = _EVENT_CONFIG
+
+    TrackingId: EventText
+    DeviceToken: EventText
+    PushNotificationStatus: StrictInt | StrictStr
+
+
+class LegacyEventBody(BaseModel):
+    """``POST .../pushchannel/event/trackings/{trackingId}`` (v1; the tracking id is in the path)."""
+
+    model_config = _EVENT_CONFIG
+
+    DeviceToken: EventText
+    PushNotificationStatus: StrictInt | StrictStr
+
+
+class MetricsView(BaseModel):
+    """Counts and rates of a period or a day."""
+
+    Inflow: int
+    Sent: int
+    NotSent: int
+    NotSentReasons: dict[str, int]
+    Opened: int
+    UniqueOpens: int
+    Clicks: int
+    UniqueClicks: int
+    BotClicks: int
+    OpenRate: float | None
+    ClickThroughRate: float | None
+    ClickToOpenRate: float | None
+
+    @classmethod
+    def from_metrics(cls, metrics: Metrics) -> MetricsView:
+        """The view of computed metrics."""
+        counts = metrics.counts
+        return cls(
+            Inflow=counts.inflow,
+            Sent=counts.sent,
+            NotSent=counts.not_sent,
+            NotSentReasons=dict(counts.not_sent_reasons),
+            Opened=counts.opened,
+            UniqueOpens=counts.unique_opens,
+            Clicks=counts.clicks,
+            UniqueClicks=counts.unique_clicks,
+            BotClicks=counts.bot_clicks,
+            OpenRate=metrics.open_rate,
+            ClickThroughRate=metrics.click_through_rate,
+            ClickToOpenRate=metrics.click_to_open_rate,
+        )
+
+
+class DayView(MetricsView):
+    """One day of a report."""
+
+    Day: date
+
+
+class InsightResponse(BaseModel):
+    """``GET /admin/v1/orgs/{orgId}/insights/{messages|journeys|apps}/{id}``."""
+
+    Dimension: str
+    Id: str
+    From: date
+    To: date
+    Overall: MetricsView
+    Days: list[DayView]
+
+    @classmethod
+    def from_report(cls, report: InsightReport) -> InsightResponse:
+        """The view of a report."""
+        return cls(
+            Dimension=report.dimension.value,
+            Id=report.dimension_id,
+            From=report.first_day,
+            To=report.last_day,
+            Overall=MetricsView.from_metrics(report.overall),
+            Days=[
+                DayView(Day=date.fromisoformat(m.counts.day), **MetricsView.from_metrics(m).model_dump())
+                for m in report.days
+            ],
+        )
+
+
+#: Export columns, in order (CI-J's attribute names where it has one).
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "InteractionId",
+    "InteractionType",
+    "Timestamp",
+    "Source",
+    "OrganizationId",
+    "SendId",
+    "MobileAppId",
+    "MessageId",
+    "MessageTemplateVersion",
+    "CustomerJourneyId",
+    "ProfileId",
+    "ProfileType",
+    "Platform",
+    "DeviceId",
+    "TrackingId",
+    "Reason",
+    "TargetUrl",
+    "UserAgent",
+    "IpAddress",
+)
+
+
+def export_row(interaction: Interaction) -> dict[str, str | int | None]:
+    """One exported record, by column."""
+    values: tuple[str | int | None, ...] = (
+        interaction.interaction_id,
+        interaction.type.value,
+        interaction.at.isoformat().replace("+00:00", "Z"),
+        interaction.source.value,
+        interaction.org_id,
+        interaction.send_id,
+        interaction.app_id,
+        interaction.message_id,
+        interaction.message_version,
+        interaction.journey_id,
+        interaction.profile_id,
+        interaction.profile_type,
+        interaction.platform,
+        interaction.device_id,
+        interaction.tracking_id,
+        interaction.reason,
+        interaction.target_url,
+        interaction.user_agent,
+        interaction.ip_address,
+    )
+    return dict(zip(EXPORT_COLUMNS, values, strict=True))

@@ -1,0 +1,174 @@
+"""Interactions: what became of a notification after the send (opened, link clicked), as CI-J records them.
+
+``Sent`` and ``NotSent`` are the send's ledger entries; ``Opened``, ``LinkClicked`` and
+``BotLinkClicked`` are recorded when an app reports an event or a tracked link is followed. Every
+interaction names its platform, profile, message and version, journey and device.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict
+
+from pushgate.models.device import DevicePlatform
+from pushgate.models.send import LedgerEntry, Outcome
+
+#: How a profile type is spelled in interactions (CI-J's names).
+PROFILE_TYPE_NAMES: Final = {"contact": "Contact", "lead": "Lead", "profile": "CI Profile"}
+#: How a platform is spelled in interactions.
+PLATFORM_NAMES: Final = {DevicePlatform.IOS: "iOS", DevicePlatform.ANDROID: "Android"}
+
+
+class InteractionType(StrEnum):
+    """The interaction types of push notifications (CI-J's ``PushNotification...`` without the prefix)."""
+
+    SENT = "Sent"
+    NOT_SENT = "NotSent"
+    OPENED = "Opened"
+    LINK_CLICKED = "LinkClicked"
+    BOT_LINK_CLICKED = "BotLinkClicked"
+
+
+class InteractionSource(StrEnum):
+    """Where an engagement was observed."""
+
+    APP = "App"  # reported by the app through the events API
+    LINK = "Link"  # the tracked-link redirect
+    DELIVERY = "Delivery"  # the send's ledger (Sent, NotSent)
+
+
+class TrackedNotification(BaseModel):
+    """What a tracking id resolves to: one notification of a send and the send's context.
+
+    Attributes:
+        org_id: The org.
+        send_id: The send.
+        app_id: The app it went through.
+        message_id: The message.
+        message_version: The version rendered.
+        journey_id: The journey, if any.
+        entry: The notification's ledger entry (its device, recipient, outcome, tracked link).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    send_id: str
+    app_id: str
+    message_id: str
+    message_version: int
+    journey_id: str | None = None
+    entry: LedgerEntry
+
+    @property
+    def tracking_id(self) -> str:
+        """The notification's tracking id."""
+        return self.entry.tracking_id or ""
+
+    @property
+    def was_sent(self) -> bool:
+        """Whether the provider accepted it (only sent notifications can be opened or clicked)."""
+        return self.entry.outcome is Outcome.SENT
+
+
+class Interaction(BaseModel):
+    """One interaction record.
+
+    Attributes:
+        interaction_id: Unique id (ledger-derived records use the tracking id or the recipient).
+        type: The interaction type.
+        at: When it happened (UTC).
+        source: Where it was observed.
+        org_id: The org.
+        send_id: The send.
+        app_id: The app.
+        message_id: The message.
+        message_version: The message version sent.
+        journey_id: The journey, if any.
+        profile_id: The recipient's directory id.
+        profile_type: ``Contact``, ``Lead`` or ``CI Profile`` when known.
+        platform: ``iOS`` or ``Android`` (absent for recipient-level ``NotSent``).
+        device_id: The device (SHA-256 of its token; never the token).
+        tracking_id: The notification's tracking id.
+        reason: ``NotSent``: the blocked reason; ``BotLinkClicked``: the bot detection reason.
+        target_url: Link clicks: the URL redirected to.
+        user_agent: Bot link clicks: the client's user agent.
+        ip_address: Bot link clicks: the client's address.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    interaction_id: str
+    type: InteractionType
+    at: datetime
+    source: InteractionSource
+    org_id: str
+    send_id: str
+    app_id: str
+    message_id: str
+    message_version: int
+    journey_id: str | None = None
+    profile_id: str
+    profile_type: str | None = None
+    platform: str | None = None
+    device_id: str | None = None
+    tracking_id: str | None = None
+    reason: str | None = None
+    target_url: str | None = None
+    user_agent: str | None = None
+    ip_address: str | None = None
+
+
+def engagement(
+    notification: TrackedNotification,
+    kind: InteractionType,
+    *,
+    interaction_id: str,
+    at: datetime,
+    source: InteractionSource,
+    reason: str | None = None,
+    target_url: str | None = None,
+    user_agent: str | None = None,
+    ip_address: str | None = None,
+) -> Interaction:
+    """An open or click of a tracked notification."""
+    entry = notification.entry
+    return Interaction(
+        interaction_id=interaction_id,
+        type=kind,
+        at=at,
+        source=source,
+        org_id=notification.org_id,
+        send_id=notification.send_id,
+        app_id=notification.app_id,
+        message_id=notification.message_id,
+        message_version=notification.message_version,
+        journey_id=notification.journey_id,
+        profile_id=entry.user_id,
+        profile_type=PROFILE_TYPE_NAMES.get(entry.profile_type or ""),
+        platform=PLATFORM_NAMES[entry.platform] if entry.platform else None,
+        device_id=entry.token_sha256,
+        tracking_id=entry.tracking_id,
+        reason=reason,
+        target_url=target_url,
+        user_agent=user_agent,
+        ip_address=ip_address,
+    )
+
+
+def delivery_interaction(notification: TrackedNotification) -> Interaction:
+    """The ``Sent`` or ``NotSent`` record of a ledger entry."""
+    entry = notification.entry
+    sent = entry.outcome is Outcome.SENT
+    device = entry.token_sha256 or "recipient"
+    return engagement(
+        notification,
+        InteractionType.SENT if sent else InteractionType.NOT_SENT,
+        interaction_id=entry.tracking_id or f"{notification.send_id}:{entry.user_id}:{device}",
+        at=entry.at,
+        source=InteractionSource.DELIVERY,
+        reason=None if sent else entry.reason,
+    )

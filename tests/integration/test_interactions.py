@@ -1,0 +1,166 @@
+"""The interaction and insight handlers against DynamoDB Local: a ledger written by the send repository,
+events and clicks through the real handlers, counters and exports read back."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from functions.read_insights import app as read_insights
+from functions.report_interaction import app as report_interaction
+from pushgate import deps
+from pushgate.models.device import DevicePlatform
+from pushgate.models.org import Org
+from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord, new_tracking_id
+from pushgate.providers import PushMessage
+from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
+from tests.conftest import FakeLambdaContext, load_event
+
+ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
+SEND = "5d0c3f7a-9b1e-4c2d-8e6f-0a1b2c3d4e5f"
+APP, MESSAGE = "5d0a3f57-8f0e-4c5e-b1f4-6b1f1c2e9a77", "7a4c2e91-3b5d-4f60-8e1a-2c9d0b6f4e35"
+TOKEN = "ab" * 32
+BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile Safari"
+
+
+def _delivered(now: datetime) -> str:
+    """Records a one-device send as the fan-out and the delivery worker would; returns its tracking id."""
+    sends = deps.send_repository()
+    deps.org_repository().create(Org(org_id=ORG, name="Contoso", created_at=now))
+    tracking_id = new_tracking_id(ORG, SEND, 0)
+    device = JobDevice(
+        user_id="contact-1",
+        platform=DevicePlatform.IOS,
+        token=TOKEN,
+        token_sha256=hashlib.sha256(TOKEN.encode()).hexdigest(),
+        tracking_id=tracking_id,
+        message=0,
+        tracked=True,
+        profile_type="contact",
+    )
+    job = DeliveryJob(
+        job_id="00000",
+        org_id=ORG,
+        app_id=APP,
+        send_id=SEND,
+        message_id=MESSAGE,
+        message_version=2,
+        journey_id="welcome",
+        link_base="https://push.example.com/l/",
+        messages=[PushMessage(title="Hi", body="Sale", original_link="https://contoso.com/sale")],
+        devices=[device],
+    )
+    record = SendRecord(
+        org_id=ORG,
+        send_id=SEND,
+        app_id=APP,
+        message_id=MESSAGE,
+        message_version=2,
+        journey_id="welcome",
+        created_at=now,
+        recipients_accepted=1,
+        recipients_rejected=0,
+        devices_targeted=1,
+        recipient_outcomes=0,
+        jobs_total=1,
+    )
+    sends.create(record, [])
+    at = now - timedelta(minutes=1)
+    sends.claim(job, at=at)
+    entry = LedgerEntry(
+        user_id="contact-1",
+        outcome=Outcome.SENT,
+        platform=DevicePlatform.IOS,
+        token_sha256=device.token_sha256,
+        tracking_id=tracking_id,
+        at=at,
+        profile_type="contact",
+        link="https://contoso.com/sale",
+    )
+    assert sends.complete(job, [entry], parked=0, at=at)
+    DynamoInsightCounters(deps.main_table()).add(
+        ORG, app_id=APP, message_id=MESSAGE, journey_id="welcome", day=at.date().isoformat(), sent=1, not_sent=0
+    )
+    return tracking_id
+
+
+def _event(name: str, tracking_id: str, **changes: Any) -> dict[str, Any]:
+    event = copy.deepcopy(load_event(f"report_interaction/{name}"))
+    if "body" in event:
+        body = json.loads(event["body"])
+        if "TrackingId" in body:
+            body["TrackingId"] = tracking_id
+        body.update(changes)
+        event["body"] = json.dumps(body)
+    if "trackingId" in event["pathParameters"]:
+        event["rawPath"] = event["requestContext"]["http"]["path"] = (
+            f"{event['rawPath'].rsplit('/', 1)[0]}/{tracking_id}"
+        )
+        event["pathParameters"]["trackingId"] = tracking_id
+    return event
+
+
+def _insights(lambda_context: FakeLambdaContext, dimension: str, dimension_id: str) -> dict[str, Any]:
+    event = copy.deepcopy(load_event("read_insights/read_insights.json"))
+    today = datetime.now(UTC).date().isoformat()
+    event["rawPath"] = event["requestContext"]["http"]["path"] = (
+        f"/admin/v1/orgs/{ORG}/insights/{dimension}/{dimension_id}"
+    )
+    event["pathParameters"] = {"orgId": ORG, "dimension": dimension, "dimensionId": dimension_id}
+    event["rawQueryString"] = f"From={today}&To={today}"
+    event["queryStringParameters"] = {"From": today, "To": today}
+    response = read_insights.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 200, response["body"]
+    overall: dict[str, Any] = json.loads(response["body"])["Overall"]
+    return overall
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_opens_and_clicks_are_recorded_once_per_notification_and_counted(lambda_context: FakeLambdaContext) -> None:
+    tracking_id = _delivered(datetime.now(UTC))
+
+    for status in (1, "Opened"):
+        response = report_interaction.lambda_handler(
+            _event("report_event.json", tracking_id, PushNotificationStatus=status), lambda_context
+        )
+        assert response["statusCode"] == 202, response["body"]
+    v1 = report_interaction.lambda_handler(_event("report_event_v1.json", tracking_id), lambda_context)
+    assert v1["statusCode"] == 200, v1["body"]
+    refused = report_interaction.lambda_handler(
+        _event("report_event.json", tracking_id, DeviceToken="cd" * 32), lambda_context
+    )
+    assert refused["statusCode"] == 400
+    click = report_interaction.lambda_handler(_event("follow_link.json", tracking_id), lambda_context)
+    assert click["statusCode"] == 302
+    assert click["headers"]["Location"] == "https://contoso.com/sale"
+
+    for dimension, dimension_id in (("messages", MESSAGE), ("journeys", "welcome"), ("apps", APP)):
+        overall = _insights(lambda_context, dimension, dimension_id)
+        assert (overall["Sent"], overall["Opened"], overall["UniqueOpens"]) == (1, 3, 1)
+        assert (overall["Clicks"], overall["UniqueClicks"], overall["BotClicks"]) == (1, 1, 0)
+        assert (overall["Inflow"], overall["OpenRate"], overall["ClickToOpenRate"]) == (1, 1.0, 1.0)
+
+    export = copy.deepcopy(load_event("read_insights/export_interactions.json"))
+    export["rawPath"] = export["requestContext"]["http"]["path"] = (
+        f"/admin/v1/orgs/{ORG}/insights/journeys/welcome/interactions"
+    )
+    export["pathParameters"]["dimensionId"] = "welcome"
+    response = read_insights.lambda_handler(export, lambda_context)
+    assert response["statusCode"] == 200, response["body"]
+    lines = response["body"].splitlines()
+    assert lines[0].startswith("InteractionId,InteractionType,Timestamp")
+    kinds = sorted(line.split(",")[1] for line in lines[1:])
+    assert kinds == ["LinkClicked", "Opened", "Opened", "Opened", "Sent"]
+
+    table = boto3.client("dynamodb").scan(TableName=deps.main_table().table_name)["Items"]
+    records = [i for i in table if i["type"]["S"] == "InteractionEvent"]
+    assert len(records) == 4
+    assert all(int(i["expiration"]["N"]) > datetime.now(UTC).timestamp() + 89 * 86400 for i in records)
+    markers = [i for i in table if i["type"]["S"] == "FirstEngagement"]
+    assert len(markers) == 2

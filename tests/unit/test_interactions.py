@@ -1,0 +1,410 @@
+"""Interaction reporting with in-memory ports: tracking ids, events, tracked links, bot rules, insights."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from pushgate.api.schemas.interactions import EventBody, InsightResponse, export_row
+from pushgate.errors import DependencyError, InvalidRequestError, NotFoundError
+from pushgate.models.device import DevicePlatform
+from pushgate.models.interaction import Interaction, InteractionType, TrackedNotification, delivery_interaction
+from pushgate.models.org import Org
+from pushgate.models.send import (
+    TRACKING_ID_LENGTH,
+    LedgerEntry,
+    Outcome,
+    TrackingRef,
+    new_tracking_id,
+    parse_tracking_id,
+)
+from pushgate.repositories.dynamodb import keys
+from pushgate.repositories.interaction_ports import DayCounts
+from pushgate.services import insights, interactions
+from pushgate.services.insights import InsightDimension
+from pushgate.services.interactions import InteractionStores, bot_reason, parse_status
+from tests.unit.test_delivery import World as DeliveryWorld
+from tests.unit.test_delivery import _device as delivery_device
+from tests.unit.test_delivery import _job as delivery_job
+
+ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
+OTHER_ORG = "1b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a11"
+SEND = "5d0c3f7a-9b1e-4c2d-8e6f-0a1b2c3d4e5f"
+APP, MESSAGE = "7e8f9a0b-1c2d-4e3f-8a5b-6c7d8e9f0a1b", "8f9a0b1c-2d3e-4f5a-8b6c-7d8e9f0a1b2c"
+DELIVERED_AT = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+APNS_TOKEN = "ab" * 32
+BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile Safari"
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _notification(
+    *, job: int = 0, outcome: Outcome = Outcome.SENT, link: str | None = "https://contoso.com/sale"
+) -> TrackedNotification:
+    return TrackedNotification(
+        org_id=ORG,
+        send_id=SEND,
+        app_id=APP,
+        message_id=MESSAGE,
+        message_version=3,
+        journey_id="spring",
+        entry=LedgerEntry(
+            user_id="contact-1",
+            outcome=outcome,
+            platform=DevicePlatform.IOS,
+            token_sha256=_sha(APNS_TOKEN),
+            tracking_id=new_tracking_id(ORG, SEND, job),
+            at=DELIVERED_AT,
+            profile_type="contact",
+            link=link,
+        ),
+    )
+
+
+@dataclass
+class FakeNotifications:
+    known: list[TrackedNotification]
+    asked: list[TrackingRef] = field(default_factory=list)
+
+    def find(self, ref: TrackingRef, tracking_id: str) -> TrackedNotification | None:
+        self.asked.append(ref)
+        return next((n for n in self.known if n.tracking_id == tracking_id), None)
+
+
+@dataclass
+class FakeRecorder:
+    recorded: list[Interaction] = field(default_factory=list)
+    broken: bool = False
+
+    def record(self, notification: TrackedNotification, found: Sequence[Interaction]) -> None:
+        if self.broken:
+            raise DependencyError(message="the data store is unavailable; retry later")
+        self.recorded.extend(found)
+
+
+@dataclass
+class World:
+    notification: TrackedNotification = field(default_factory=_notification)
+    recorder: FakeRecorder = field(default_factory=FakeRecorder)
+
+    @property
+    def stores(self) -> InteractionStores:
+        return InteractionStores(notifications=FakeNotifications([self.notification]), recorder=self.recorder)
+
+    def report(self, *, tracking_id: str | None = None, token: str = APNS_TOKEN, status: int | str = 1) -> None:
+        interactions.report_event(
+            ORG.upper(),
+            tracking_id=self.notification.tracking_id if tracking_id is None else tracking_id,
+            device_token=token,
+            status=status,
+            stores=self.stores,
+            now=lambda: DELIVERED_AT + timedelta(minutes=5),
+        )
+
+    def click(self, *, method: str = "GET", agent: str = BROWSER, after: timedelta = timedelta(seconds=30)) -> str:
+        return interactions.follow_link(
+            self.notification.tracking_id,
+            method=method,
+            user_agent=agent,
+            source_ip="198.51.100.7",
+            stores=self.stores,
+            now=lambda: DELIVERED_AT + after,
+        ).target_url
+
+
+# ---------------------------------------------------------------- tracking ids
+
+
+def test_a_tracking_id_names_its_org_send_and_job_and_is_unguessable() -> None:
+    first, second = new_tracking_id(ORG, SEND, 1234), new_tracking_id(ORG, SEND, 1234)
+    assert first != second
+    assert len(first) == TRACKING_ID_LENGTH == 64
+    assert set(first) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert parse_tracking_id(first) == TrackingRef(org_id=ORG, send_id=SEND, job_id="01234")
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", "00000000-0000-0000-0000-000000000000", "x" * 64, "A" * 63, "é" * 64, "AAAA" * 16, "a#b" + "A" * 61],
+)
+def test_anything_else_is_not_a_tracking_id(value: str) -> None:
+    assert parse_tracking_id(value) is None
+
+
+# ---------------------------------------------------------------- events API
+
+
+@pytest.mark.parametrize(
+    ("status", "kinds"),
+    [
+        (1, ["Opened"]),
+        ("1", ["Opened"]),
+        ("Opened", ["Opened"]),
+        ("opened", ["Opened"]),
+        (0, ["Opened", "LinkClicked"]),
+        ("0", ["Opened", "LinkClicked"]),
+        ("Clicked", ["Opened", "LinkClicked"]),
+    ],
+)
+def test_every_spelling_of_the_status_is_accepted(status: int | str, kinds: list[str]) -> None:
+    world = World()
+    world.report(status=status)
+    assert [i.type.value for i in world.recorder.recorded] == kinds
+    opened = world.recorder.recorded[0]
+    assert (opened.profile_id, opened.profile_type, opened.platform) == ("contact-1", "Contact", "iOS")
+    assert (opened.message_id, opened.message_version, opened.journey_id) == (MESSAGE, 3, "spring")
+    assert opened.device_id == _sha(APNS_TOKEN)
+
+
+@pytest.mark.parametrize("status", [2, -1, "2", "Dismissed", "", "true"])
+def test_unknown_statuses_are_refused(status: int | str) -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        parse_status(status)
+    assert raised.value.problems[0].field == "PushNotificationStatus"
+
+
+def test_a_boolean_status_is_not_taken_for_a_number() -> None:
+    with pytest.raises(ValidationError):
+        EventBody.model_validate({"TrackingId": "t", "DeviceToken": "d", "PushNotificationStatus": True})
+
+
+def test_the_apns_token_may_come_in_upper_case_as_the_ios_sample_formats_it() -> None:
+    world = World()
+    world.report(token=APNS_TOKEN.upper())
+    assert len(world.recorder.recorded) == 1
+
+
+@pytest.mark.parametrize(
+    ("case", "field_name"),
+    [
+        ("other device", "DeviceToken"),
+        ("fcm-shaped token", "DeviceToken"),
+        ("other org", "TrackingId"),
+        ("forged id", "TrackingId"),
+        ("zero id", "TrackingId"),
+        ("not sent", "TrackingId"),
+    ],
+)
+def test_forged_or_mismatched_events_are_refused_and_record_nothing(case: str, field_name: str) -> None:
+    world = World()
+    tracking_id = world.notification.tracking_id
+    token = APNS_TOKEN
+    if case == "other device":
+        token = "cd" * 32
+    elif case == "fcm-shaped token":
+        token = "fcm:token-of-another-device"
+    elif case == "other org":
+        tracking_id = new_tracking_id(OTHER_ORG, SEND, 0)
+    elif case == "forged id":
+        tracking_id = new_tracking_id(ORG, SEND, 0)  # right send and job, wrong random part
+    elif case == "zero id":
+        tracking_id = "00000000-0000-0000-0000-000000000000"
+    else:
+        world.notification = _notification(outcome=Outcome.NOT_SENT)
+        tracking_id = world.notification.tracking_id
+    with pytest.raises(InvalidRequestError) as raised:
+        world.report(tracking_id=tracking_id, token=token)
+    assert raised.value.problems[0].field == field_name
+    assert world.recorder.recorded == []
+
+
+def test_the_org_in_the_path_must_be_a_uuid() -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        interactions.report_event("not-an-org", tracking_id="x", device_token="y", status=1, stores=World().stores)
+    assert raised.value.problems[0].field == "orgId"
+
+
+# ---------------------------------------------------------------- tracked links
+
+
+def test_a_person_s_click_is_recorded_and_redirected_to_the_message_s_url() -> None:
+    world = World()
+    assert world.click() == "https://contoso.com/sale"
+    (click,) = world.recorder.recorded
+    assert click.type is InteractionType.LINK_CLICKED
+    assert click.target_url == "https://contoso.com/sale"
+    assert (click.user_agent, click.ip_address) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("method", "agent", "after", "reason"),
+    [
+        ("HEAD", BROWSER, timedelta(minutes=1), "HeadRequest"),
+        ("GET", "", timedelta(minutes=1), "NoUserAgent"),
+        (
+            "GET",
+            "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+            timedelta(minutes=1),
+            "KnownBotUserAgent",
+        ),
+        ("GET", "Mozilla/5.0 (compatible; Googlebot/2.1)", timedelta(minutes=1), "KnownBotUserAgent"),
+        ("GET", "python-httpx/0.28.1", timedelta(minutes=1), "KnownBotUserAgent"),
+        ("GET", BROWSER, timedelta(seconds=1), "ClickedTooFast"),
+    ],
+)
+def test_automated_looking_clicks_are_bot_clicks_and_still_redirected(
+    method: str, agent: str, after: timedelta, reason: str
+) -> None:
+    world = World()
+    assert world.click(method=method, agent=agent, after=after) == "https://contoso.com/sale"
+    (click,) = world.recorder.recorded
+    assert click.type is InteractionType.BOT_LINK_CLICKED
+    assert click.reason == reason
+    assert click.ip_address == "198.51.100.7"
+
+
+def test_bot_rules_in_isolation() -> None:
+    assert bot_reason(method="GET", user_agent=BROWSER, since_delivery=timedelta(seconds=2)) is None
+    assert bot_reason(method="GET", user_agent=BROWSER, since_delivery=timedelta(seconds=1.9)) == "ClickedTooFast"
+
+
+@pytest.mark.parametrize(
+    "link", [None, "javascript:alert(1)", "data:text/html,hi", "https://contoso.com/\r\nSet-Cookie: a=b", "no-scheme"]
+)
+def test_only_a_safe_url_the_message_carried_is_ever_a_target(link: str | None) -> None:
+    world = World(notification=_notification(link=link))
+    with pytest.raises(NotFoundError):
+        world.click()
+    assert world.recorder.recorded == []
+
+
+def test_an_unknown_tracking_id_is_not_found() -> None:
+    world = World()
+    with pytest.raises(NotFoundError):
+        interactions.follow_link(
+            new_tracking_id(ORG, SEND, 0), method="GET", user_agent=BROWSER, source_ip="", stores=world.stores
+        )
+
+
+def test_a_click_is_redirected_even_when_it_cannot_be_recorded() -> None:
+    world = World(recorder=FakeRecorder(broken=True))
+    assert world.click() == "https://contoso.com/sale"
+
+
+# ---------------------------------------------------------------- insights
+
+
+@dataclass
+class FakeOrgs:
+    def get(self, org_id: str) -> Org | None:
+        return Org(org_id=org_id, name="o", created_at=DELIVERED_AT) if org_id == ORG else None
+
+    def create(self, org: Org) -> None:
+        raise AssertionError("not used")
+
+
+@dataclass
+class FakeCounters:
+    stored: dict[str, DayCounts]
+    asked: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def days(self, org_id: str, dimension: str, dimension_id: str, first_day: str, last_day: str) -> list[DayCounts]:
+        self.asked.append((dimension, dimension_id, first_day, last_day))
+        return [c for d, c in sorted(self.stored.items()) if first_day <= d <= last_day]
+
+
+def test_insights_sum_the_days_and_derive_the_rates() -> None:
+    counters = FakeCounters(
+        {
+            "2026-11-22": DayCounts("2026-11-22", inflow=10, sent=8, not_sent=2, not_sent_reasons={"Unregistered": 2}),
+            "2026-11-23": DayCounts("2026-11-23", opened=6, unique_opens=4, clicks=3, unique_clicks=2, bot_clicks=1),
+        }
+    )
+    report = insights.insight_report(
+        ORG,
+        InsightDimension.MESSAGES,
+        MESSAGE.upper(),
+        first_day=date(2026, 11, 21),
+        last_day=None,
+        orgs=FakeOrgs(),
+        counters=counters,
+        today=lambda: date(2026, 11, 23),
+    )
+    assert counters.asked == [("MESSAGE", MESSAGE, "2026-11-21", "2026-11-23")]
+    assert [m.counts.day for m in report.days] == ["2026-11-21", "2026-11-22", "2026-11-23"]
+    overall = report.overall
+    assert (overall.counts.sent, overall.counts.unique_opens, overall.counts.unique_clicks) == (8, 4, 2)
+    assert (overall.open_rate, overall.click_through_rate, overall.click_to_open_rate) == (0.5, 0.25, 0.5)
+    assert report.days[0].open_rate is None
+    body = InsightResponse.from_report(report).model_dump(mode="json")
+    assert body["Overall"]["NotSentReasons"] == {"Unregistered": 2}
+    assert body["Days"][2]["Day"] == "2026-11-23"
+    assert body["Days"][2]["BotClicks"] == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field_name"),
+    [(date(2026, 11, 24), date(2026, 11, 23), "From"), (date(2025, 1, 1), date(2026, 11, 23), "From")],
+)
+def test_bad_periods_are_refused(first: date, last: date, field_name: str) -> None:
+    with pytest.raises(InvalidRequestError) as raised:
+        insights.insight_report(
+            ORG,
+            InsightDimension.APPS,
+            APP,
+            first_day=first,
+            last_day=last,
+            orgs=FakeOrgs(),
+            counters=FakeCounters({}),
+        )
+    assert raised.value.problems[0].field == field_name
+
+
+def test_insights_of_an_unknown_org_are_not_found() -> None:
+    with pytest.raises(NotFoundError):
+        insights.insight_report(
+            OTHER_ORG,
+            InsightDimension.JOURNEYS,
+            "spring",
+            first_day=None,
+            last_day=None,
+            orgs=FakeOrgs(),
+            counters=FakeCounters({}),
+        )
+
+
+def test_a_ledger_entry_exports_as_sent_or_not_sent() -> None:
+    sent = export_row(delivery_interaction(_notification()))
+    assert (sent["InteractionType"], sent["Source"], sent["Timestamp"]) == ("Sent", "Delivery", "2026-11-23T17:00:00Z")
+    failed = _notification(outcome=Outcome.NOT_SENT)
+    failed = failed.model_copy(update={"entry": failed.entry.model_copy(update={"reason": "Unregistered"})})
+    row = export_row(delivery_interaction(failed))
+    assert (row["InteractionType"], row["Reason"]) == ("NotSent", "Unregistered")
+
+
+# ---------------------------------------------------------------- keys and the delivery worker's part
+
+
+def test_interaction_key_layouts() -> None:
+    assert keys.interaction_partition(ORG, "JOURNEY", "spring") == f"IXN#{ORG}#JOURNEY#spring"
+    assert (
+        keys.interaction_event_sort_key("2026-11-23T17:00:00.000000Z", "e1") == "EVENT#2026-11-23T17:00:00.000000Z#e1"
+    )
+    assert keys.send_reference_sort_key("2026-11-23T17:00:00.000000Z", SEND).startswith("DELIVERY#2026-11-23T17")
+    tracking_id = new_tracking_id(ORG, SEND, 0)
+    assert keys.first_engagement_key(ORG, SEND, "OPENED", tracking_id).as_dict() == {
+        "pk": f"SEND#{ORG}#{SEND}",
+        "sk": f"FIRST#OPENED#{tracking_id}",
+    }
+    # Sends' references sort before opens and clicks, so exports list the ledger first.
+    assert keys.SEND_REFERENCE_PREFIX < keys.INTERACTION_EVENT_PREFIX
+
+
+def test_the_ledger_keeps_the_redirect_target_only_for_delivered_tracked_notifications() -> None:
+    world = DeliveryWorld()
+    job = delivery_job(
+        delivery_device("u1", "aa01", tracked=True),
+        delivery_device("u2", "aa02"),
+        delivery_device("u3", "gone03", tracked=True),
+    )
+    world.service().run(job)
+    links = {entry.user_id: entry.link for entry in world.sends.ledger["00000"]}
+    assert links == {"u1": "https://example.com/x", "u2": None, "u3": None}
+    assert world.counters.added == [(2, 1)]
