@@ -2,6 +2,10 @@
 
 Handlers call these factories; services receive what they return. Nothing here runs at import
 time, so importing a handler has no side effects. Tests clear the caches with ``reset()``.
+
+Each factory imports what it builds when it is first called: every function imports this module,
+and a cold start should pay only for the adapters that function uses (the provider clients,
+templating and phone-number libraries are far heavier than an org lookup).
 """
 
 from __future__ import annotations
@@ -10,55 +14,41 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 import boto3
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from pushgate.config import mobile_app_settings, table_settings
-from pushgate.repositories.delivery_queue import SqsDeliveryQueue
-from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
-from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
-from pushgate.repositories.dynamodb.interactions import (
-    DynamoEngagementRecorder,
-    DynamoInsightCounterReader,
-    DynamoInteractionExport,
-    DynamoTrackedNotifications,
-)
-from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SEND_IDEMPOTENCY_PARTITION, SORT_KEY, TTL_ATTRIBUTE
-from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
-from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
-from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
-from pushgate.repositories.dynamodb.sends import DynamoInsightCounters, DynamoParkedJobs, DynamoSendRepository
-from pushgate.repositories.dynamodb.table import MainTable
-from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
-from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
-from pushgate.repositories.registration_queue import SqsRegistrationQueue
-from pushgate.repositories.secrets_manager import SecretsManagerStore
-from pushgate.services.api_tokens import ApiTokenAuthenticator
-from pushgate.services.app_push_sender import AppPushSender
-from pushgate.services.credential_checks import ProviderCredentialChecker
-from pushgate.services.delivery import DeliveryPorts, DeliveryService, RepositoryCredentialMarker
-from pushgate.services.device_erasure import DeviceEraser
-from pushgate.services.device_targets import RegisteredDevices
-from pushgate.services.device_verification import DeviceVerifier
-from pushgate.services.directory import DirectoryStores
 from pushgate.services.interaction_settings import interaction_settings
-from pushgate.services.interactions import InteractionStores
-from pushgate.services.message_ports import DeviceFinder, RecipientDirectory
-from pushgate.services.mobile_apps import MobileAppStores
-from pushgate.services.provider_clients import ProviderClientFactory
-from pushgate.services.push_messages import MessageStores
-from pushgate.services.recipient_directory import DirectoryRecipients
 from pushgate.services.registration_settings import registration_queue_settings, webhook_settings
-from pushgate.services.send_fanout import SendStores
 from pushgate.services.send_settings import delivery_queue_settings, tracked_link_base
-from pushgate.services.token_cleanup import TokenCleanup
-from pushgate.services.user_mapping import AppUserLinkEraser, DirectoryRecordEraser, PersonEraser
-from pushgate.services.webhooks import WebhookCaller
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
     from mypy_boto3_sqs.client import SQSClient
+
+    from pushgate.repositories.delivery_queue import SqsDeliveryQueue
+    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
+    from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
+    from pushgate.repositories.dynamodb.interactions import DynamoInsightCounterReader, DynamoInteractionExport
+    from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
+    from pushgate.repositories.dynamodb.sends import DynamoParkedJobs, DynamoSendRepository
+    from pushgate.repositories.dynamodb.table import MainTable
+    from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
+    from pushgate.repositories.registration_queue import SqsRegistrationQueue
+    from pushgate.services.api_tokens import ApiTokenAuthenticator
+    from pushgate.services.app_push_sender import AppPushSender
+    from pushgate.services.credential_checks import ProviderCredentialChecker
+    from pushgate.services.delivery import DeliveryService
+    from pushgate.services.device_verification import DeviceVerifier
+    from pushgate.services.directory import DirectoryStores
+    from pushgate.services.interactions import InteractionStores
+    from pushgate.services.message_ports import DeviceFinder, RecipientDirectory
+    from pushgate.services.mobile_apps import MobileAppStores
+    from pushgate.services.provider_clients import ProviderClientFactory
+    from pushgate.services.push_messages import MessageStores
+    from pushgate.services.send_fanout import SendStores
+    from pushgate.services.token_cleanup import TokenCleanup
+    from pushgate.services.user_mapping import PersonEraser
 
 
 @cache
@@ -76,18 +66,26 @@ def secretsmanager_client() -> SecretsManagerClient:
 @cache
 def main_table() -> MainTable:
     """The main table named by ``TABLE_NAME``."""
+    from pushgate.repositories.dynamodb.table import MainTable
+
     return MainTable(dynamodb_client(), table_settings().table_name)
 
 
 @cache
 def org_repository() -> DynamoOrgRepository:
     """Orgs in the main table."""
+    from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
+
     return DynamoOrgRepository(main_table())
 
 
 @cache
 def mobile_app_stores() -> MobileAppStores:
     """Everything the mobile app use cases need."""
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
+    from pushgate.repositories.secrets_manager import SecretsManagerStore
+    from pushgate.services.mobile_apps import MobileAppStores
+
     return MobileAppStores(
         orgs=org_repository(),
         apps=DynamoMobileAppRepository(main_table()),
@@ -100,6 +98,9 @@ def mobile_app_stores() -> MobileAppStores:
 @cache
 def api_token_authenticator() -> ApiTokenAuthenticator:
     """The access-token check of the public routes, with its per-environment cache."""
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
+    from pushgate.services.api_tokens import ApiTokenAuthenticator
+
     return ApiTokenAuthenticator(
         tokens=DynamoApiTokenRepository(main_table()), apps=DynamoMobileAppRepository(main_table())
     )
@@ -108,12 +109,16 @@ def api_token_authenticator() -> ApiTokenAuthenticator:
 @cache
 def credential_checker() -> ProviderCredentialChecker:
     """The live check of app credentials against APNs and FCM (endpoints from ``ProviderSettings``)."""
+    from pushgate.services.credential_checks import ProviderCredentialChecker
+
     return ProviderCredentialChecker(clients=interactive_provider_clients())
 
 
 @cache
 def interactive_provider_clients() -> ProviderClientFactory:
     """Provider clients for operator actions (credential checks, test sends): few streams, short timeouts."""
+    from pushgate.services.provider_clients import ProviderClientFactory
+
     options = {"max_in_flight": 10, "connect_timeout_s": 10.0, "request_timeout_s": 10.0}
     return ProviderClientFactory(secrets=mobile_app_stores().secrets, apns_options=options, fcm_options=options)
 
@@ -121,24 +126,33 @@ def interactive_provider_clients() -> ProviderClientFactory:
 @cache
 def person_repository() -> DynamoPersonRepository:
     """People of the directory and their email/phone lookups."""
+    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
+
     return DynamoPersonRepository(main_table())
 
 
 @cache
 def directory_stores() -> DirectoryStores:
     """Everything the directory use cases need."""
+    from pushgate.services.directory import DirectoryStores
+
     return DirectoryStores(orgs=org_repository(), people=person_repository())
 
 
 @cache
 def app_user_link_repository() -> DynamoAppUserLinkRepository:
     """Links from apps' own user ids to directory records."""
+    from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository
+
     return DynamoAppUserLinkRepository(main_table())
 
 
 @cache
 def person_erasers() -> tuple[PersonEraser, ...]:
     """What erasing a person removes, in order (the record first, so nothing new can link to it)."""
+    from pushgate.services.device_erasure import DeviceEraser
+    from pushgate.services.user_mapping import AppUserLinkEraser, DirectoryRecordEraser
+
     return (
         DirectoryRecordEraser(person_repository()),
         AppUserLinkEraser(app_user_link_repository()),
@@ -155,24 +169,32 @@ def sqs_client() -> SQSClient:
 @cache
 def device_repository() -> DynamoDeviceRepository:
     """Devices and token ownership in the main table."""
+    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+
     return DynamoDeviceRepository(main_table())
 
 
 @cache
 def registration_status_repository() -> DynamoRegistrationStatusRepository:
     """Outcomes of tracked registrations (expiring after 7 days)."""
+    from pushgate.repositories.dynamodb.devices import DynamoRegistrationStatusRepository
+
     return DynamoRegistrationStatusRepository(main_table())
 
 
 @cache
 def registration_queue() -> SqsRegistrationQueue:
     """The queue of accepted registrations (``REGISTRATION_QUEUE_URL``)."""
+    from pushgate.repositories.registration_queue import SqsRegistrationQueue
+
     return SqsRegistrationQueue(sqs_client(), registration_queue_settings().queue_url)
 
 
 @cache
 def provider_client_factory() -> ProviderClientFactory:
     """APNs and FCM clients per app, kept for the execution environment (registration and delivery)."""
+    from pushgate.services.provider_clients import ProviderClientFactory
+
     return ProviderClientFactory(
         secrets=mobile_app_stores().secrets,
         # One dry run or a delivery batch at a time per client; registration wants answers fast.
@@ -184,6 +206,10 @@ def provider_client_factory() -> ProviderClientFactory:
 @cache
 def device_verifier() -> DeviceVerifier:
     """The registration worker's use case with its adapters."""
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.services.device_verification import DeviceVerifier
+    from pushgate.services.webhooks import WebhookCaller
+
     settings = webhook_settings()
     return DeviceVerifier(
         apps=DynamoMobileAppRepository(main_table()),
@@ -197,6 +223,10 @@ def device_verifier() -> DeviceVerifier:
 @cache
 def message_stores() -> MessageStores:
     """Everything the push message use cases need."""
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.services.push_messages import MessageStores
+
     return MessageStores(
         orgs=org_repository(),
         messages=DynamoMessageTemplateRepository(main_table()),
@@ -207,42 +237,58 @@ def message_stores() -> MessageStores:
 @cache
 def recipient_directory() -> RecipientDirectory:
     """Where previews, test sends and sends find a recipient's attributes and locale by ``UserId``."""
+    from pushgate.services.recipient_directory import DirectoryRecipients
+
     return DirectoryRecipients(person_repository())
 
 
 @cache
 def device_finder() -> DeviceFinder:
     """Where test sends by ``UserId`` find the user's Active devices for an app."""
+    from pushgate.services.device_targets import RegisteredDevices
+
     return RegisteredDevices(device_repository())
 
 
 @cache
 def push_sender() -> AppPushSender:
     """Sends test notifications with an app's own credentials (endpoints from ``ProviderSettings``)."""
+    from pushgate.services.app_push_sender import AppPushSender
+
     return AppPushSender(interactive_provider_clients())
 
 
 @cache
 def delivery_queue() -> SqsDeliveryQueue:
     """The queue of delivery jobs (``DELIVERY_QUEUE_URL``)."""
+    from pushgate.repositories.delivery_queue import SqsDeliveryQueue
+
     return SqsDeliveryQueue(sqs_client(), delivery_queue_settings().queue_url)
 
 
 @cache
 def send_repository() -> DynamoSendRepository:
     """Sends, delivery-job claims and the ledger (send references expire with the interactions)."""
+    from pushgate.repositories.dynamodb.sends import DynamoSendRepository
+
     return DynamoSendRepository(main_table(), retention=interaction_settings().retention)
 
 
 @cache
 def parked_jobs() -> DynamoParkedJobs:
     """Delivery jobs parked after a credential failure."""
+    from pushgate.repositories.dynamodb.sends import DynamoParkedJobs
+
     return DynamoParkedJobs(main_table())
 
 
 @cache
 def send_stores() -> SendStores:
     """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.services.send_fanout import SendStores
+
     return SendStores(
         orgs=org_repository(),
         apps=DynamoMobileAppRepository(main_table()),
@@ -259,6 +305,10 @@ def send_stores() -> SendStores:
 @cache
 def send_idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records of send requests, in the main table (TTL ``expiration``)."""
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SEND_IDEMPOTENCY_PARTITION, SORT_KEY, TTL_ATTRIBUTE
+
     return DynamoDBPersistenceLayer(
         table_name=table_settings().table_name,
         key_attr=PARTITION_KEY,
@@ -272,6 +322,12 @@ def send_idempotency_store() -> DynamoDBPersistenceLayer:
 @cache
 def delivery_service() -> DeliveryService:
     """The delivery worker's use case with its adapters."""
+    from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
+    from pushgate.services.delivery import DeliveryPorts, DeliveryService, RepositoryCredentialMarker
+
     apps = DynamoMobileAppRepository(main_table())
     return DeliveryService(
         DeliveryPorts(
@@ -291,18 +347,26 @@ def delivery_service() -> DeliveryService:
 @cache
 def token_policy_repository() -> DynamoTokenPolicyRepository:
     """Apps' token policies (stale window, grace periods), read and written by operators."""
+    from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
+
     return DynamoTokenPolicyRepository(main_table())
 
 
 @cache
 def token_cleanup() -> TokenCleanup:
     """The scheduled token cleanup and its dry run."""
+    from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
+    from pushgate.services.token_cleanup import TokenCleanup
+
     return TokenCleanup(store=DynamoTokenCleanupStore(main_table()), policies=token_policy_repository())
 
 
 @cache
 def interaction_stores() -> InteractionStores:
     """Tracking-id resolution and engagement recording (retention from ``INTERACTION_RETENTION_DAYS``)."""
+    from pushgate.repositories.dynamodb.interactions import DynamoEngagementRecorder, DynamoTrackedNotifications
+    from pushgate.services.interactions import InteractionStores
+
     return InteractionStores(
         notifications=DynamoTrackedNotifications(main_table()),
         recorder=DynamoEngagementRecorder(main_table(), retention=interaction_settings().retention),
@@ -312,17 +376,22 @@ def interaction_stores() -> InteractionStores:
 @cache
 def insight_counter_reader() -> DynamoInsightCounterReader:
     """The daily insight counters of messages, journeys and apps."""
+    from pushgate.repositories.dynamodb.interactions import DynamoInsightCounterReader
+
     return DynamoInsightCounterReader(main_table())
 
 
 @cache
 def interaction_export() -> DynamoInteractionExport:
     """Pages of a message's or journey's interaction records (ledgers included)."""
+    from pushgate.repositories.dynamodb.interactions import DynamoInteractionExport
+
     return DynamoInteractionExport(main_table(), send_repository())
 
 
 def reset() -> None:
     """Forgets every cached adapter and setting (tests change the environment between cases)."""
+
     for factory in (
         dynamodb_client,
         interaction_stores,

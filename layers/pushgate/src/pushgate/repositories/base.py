@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from pushgate.models.mobile_app import ApiToken, MobileApp
-from pushgate.models.org import Org
+if TYPE_CHECKING:
+    # Types only: importing the app model pulls in the credential parsers (cryptography), which an
+    # org lookup has no use for at cold start.
+    from datetime import datetime
+
+    from pushgate.models.mobile_app import ApiToken, MobileApp
+    from pushgate.models.org import Org
 
 
 class OrgRepository(Protocol):
