@@ -82,6 +82,7 @@ def update_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
         android=request.android,
         user_resolve_enabled=request.user_resolve_enabled,
         stores=deps.mobile_app_stores(),
+        resumer=deps.parked_job_resumer(),
     )
     return MobileAppResponse.from_app(updated)
 
@@ -97,7 +98,11 @@ def delete_mobile_app(orgId: str, appId: str) -> Response[str]:
 @tracer.capture_method
 def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
     checked = mobile_apps.check_credentials(
-        orgId, appId, checker=deps.credential_checker(), stores=deps.mobile_app_stores()
+        orgId,
+        appId,
+        checker=deps.credential_checker(),
+        stores=deps.mobile_app_stores(),
+        resumer=deps.parked_job_resumer(),
     )
     return MobileAppResponse.from_app(checked)
 

@@ -8,6 +8,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,8 @@ pytestmark = pytest.mark.stack
 #: Long enough for a few hundred devices plus four 1-second retries on a loaded 2-core machine.
 COMPLETION_DEADLINE_S = 180.0
 SEEDED_AT = datetime.now(UTC) - timedelta(days=2)
+#: The issue's acceptance size: 2,000 recipients with 1 to 3 devices each (about 4,000 devices).
+RECIPIENTS = 2_000
 
 
 @dataclass(frozen=True)
@@ -76,25 +79,24 @@ def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
     table = _table(dev_stack)
     people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
     population = Population(users=[], devices={}, tracked=set())
+    writes: list[tuple[Person, list[Device]]] = []
     serial = 0
     for index in range(count):
         user_id = f"e2e-{app.app_id[:8]}-{index:05d}"
         tracked = index % 2 == 0
-        people.save(
-            Person(
-                org_id=app.org_id,
-                entity_type=EntityType.CONTACT if index % 3 else EntityType.LEAD,
-                person_id=user_id,
-                attributes=PersonAttributes(firstname=f"Ana{index}", trackingconsent=tracked),
-                created_at=SEEDED_AT,
-                modified_at=SEEDED_AT,
-            ),
-            previous=None,
+        person = Person(
+            org_id=app.org_id,
+            entity_type=EntityType.CONTACT if index % 3 else EntityType.LEAD,
+            person_id=user_id,
+            attributes=PersonAttributes(firstname=f"Ana{index}", trackingconsent=tracked),
+            created_at=SEEDED_AT,
+            modified_at=SEEDED_AT,
         )
         population.users.append(user_id)
         if tracked:
             population.tracked.add(user_id)
         population.devices[user_id] = []
+        owned: list[Device] = []
         for _ in range(1 + index % 3):
             serial += 1
             kind = (
@@ -108,7 +110,7 @@ def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
             )
             platform = DevicePlatform.IOS if serial % 2 else DevicePlatform.ANDROID
             token = _token(platform, kind, app.app_id, serial)
-            devices.save(
+            owned.append(
                 Device(
                     org_id=app.org_id,
                     app_id=app.app_id,
@@ -120,10 +122,19 @@ def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
                     registered_at=SEEDED_AT,
                     last_registered_at=SEEDED_AT,
                     status_changed_at=SEEDED_AT,
-                ),
-                expected_owner=None,
+                )
             )
             population.devices[user_id].append((platform, token))
+        writes.append((person, owned))
+
+    def write(person: Person, owned: list[Device]) -> None:
+        people.save(person, previous=None)
+        for device in owned:
+            devices.save(device, expected_owner=None)
+
+    # Thousands of people: written in parallel, as a directory import would (boto3 clients are thread-safe).
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda pair: write(*pair), writes))
     return population
 
 
@@ -187,7 +198,7 @@ def test_a_send_reaches_every_valid_device_exactly_once_and_the_ledger_agrees(
 ) -> None:
     assert dev_stack.simulator is not None
     app = create_app(admin, org_id)
-    population = seed(dev_stack, app, 300)
+    population = seed(dev_stack, app, RECIPIENTS)
     message_id = create_active_message(admin, org_id)
     recipients = [{"UserId": user, "TriggerData": {"order": f"SO-{n}"}} for n, user in enumerate(population.users)]
     recipients.append({"UserId": "nobody-in-the-directory"})
@@ -198,7 +209,7 @@ def test_a_send_reaches_every_valid_device_exactly_once_and_the_ledger_agrees(
     )
     assert accepted.status_code == 202, accepted.text
     answer = accepted.json()
-    assert answer["Accepted"] == 300
+    assert answer["Accepted"] == RECIPIENTS
     assert answer["Rejected"] == [{"UserId": "nobody-in-the-directory", "Reason": "UnknownRecipient"}]
     send_id = answer["SendId"]
 
@@ -225,7 +236,7 @@ def test_a_send_reaches_every_valid_device_exactly_once_and_the_ledger_agrees(
         if token not in received:
             continue
         text = json.dumps(notification["payload"])
-        index = population.users.index(user_of[token])
+        index = int(user_of[token].rsplit("-", 1)[1])
         assert f"Hi Ana{index}" in text
         assert f"https://contoso.com/orders/SO-{index}" in text
         assert ("/l/" in text) is (user_of[token] in population.tracked)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pushgate.credentials import FcmServiceAccountMetadata
 from pushgate.errors import DependencyError
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_template import MessageStatus
@@ -19,15 +20,20 @@ from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushReque
 from pushgate.repositories.send_ports import ClaimState
 from pushgate.services.delivery import DeliveryPorts, DeliveryService
 from pushgate.services.provider_clients import ProviderNotConfiguredError
+from pushgate.services.provider_pacing import PacingPolicy, ProjectRateLimiter
+from tests.unit.test_provider_pacing import FakeClock
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 ORG, APP, SEND, MESSAGE = "org", "app", "send-1", "msg-1"
+PROJECT = "contoso-project"
 
 
 def _app(ios_check: CheckStatus = CheckStatus.VALID, *, android: bool = True) -> MobileApp:
     ios = IosPlatform.model_construct(metadata=None, secret_id="ios-secret", check=CredentialCheck(status=ios_check))
     droid = AndroidPlatform.model_construct(
-        metadata=None, secret_id="android-secret", check=CredentialCheck(status=CheckStatus.VALID)
+        metadata=FcmServiceAccountMetadata.model_construct(project_id=PROJECT),
+        secret_id="android-secret",
+        check=CredentialCheck(status=CheckStatus.VALID),
     )
     return MobileApp.model_construct(
         org_id=ORG,
@@ -244,6 +250,8 @@ class World:
     credentials: FakeCredentials = field(default_factory=FakeCredentials)
     counters: FakeCounters = field(default_factory=FakeCounters)
     providers: FakeProviders = field(default_factory=FakeProviders)
+    clock: FakeClock = field(default_factory=FakeClock)
+    pacing: PacingPolicy = field(default_factory=PacingPolicy)
 
     def service(self, max_attempts: int = 5) -> DeliveryService:
         ports = DeliveryPorts(
@@ -257,7 +265,8 @@ class World:
             counters=self.counters,  # type: ignore[arg-type]
             providers=self.providers,
         )
-        return DeliveryService(ports, max_attempts=max_attempts, now=lambda: NOW, jitter=lambda: 0.5)
+        pacer = ProjectRateLimiter(self.pacing, clock=self.clock.now, sleep=self.clock.sleep)
+        return DeliveryService(ports, max_attempts=max_attempts, now=lambda: NOW, jitter=lambda: 0.5, fcm_pacer=pacer)
 
 
 @pytest.fixture
@@ -396,3 +405,28 @@ def test_a_platform_the_app_no_longer_has_is_recorded_not_sent(world: World) -> 
     world.apps.app = _app(android=False)
     world.service().run(_job(_device("u1", "fcm-1", DevicePlatform.ANDROID)))
     assert world.sends.ledger["00000"][0].reason == "PlatformNotConfigured"
+
+
+def test_fcm_sends_are_paced_per_project_and_a_429_slows_the_project(world: World) -> None:
+    # Given a worker paced at 60 FCM messages per second with a one-second bucket
+    world.pacing = PacingPolicy(messages_per_minute=3600)
+    service = world.service()
+    android = [_device(f"u{n}", f"fcm-{n}", DevicePlatform.ANDROID) for n in range(90)]
+
+    # When one job of 90 Android devices runs
+    service.run(_job(*android))
+
+    # Then the bucket's 60 went at once and the other 30 waited half a second
+    assert world.clock.slept == [pytest.approx(0.5)]
+    assert len(world.providers.fcm.requests) == 90
+
+    # And a 429 halves the project's pace: the next 30 devices wait a full second
+    service.run(_job(_device("t", "throttle-1", DevicePlatform.ANDROID), job_id="00001"))
+    service.run(_job(*android[:30], job_id="00002"))
+    assert world.clock.slept[-1] == pytest.approx(1.0)
+
+
+def test_ios_sends_are_not_paced_by_the_fcm_bucket(world: World) -> None:
+    world.pacing = PacingPolicy(messages_per_minute=60)
+    world.service().run(_job(*(_device(f"u{n}", f"apns-{n}") for n in range(50))))
+    assert world.clock.slept == []

@@ -17,6 +17,7 @@ import boto3
 
 from pushgate.config import mobile_app_settings, table_settings
 from pushgate.services.interaction_settings import interaction_settings
+from pushgate.services.provider_pacing import fcm_pacing_policy
 from pushgate.services.registration_settings import registration_queue_settings, webhook_settings
 from pushgate.services.send_settings import delivery_queue_settings, tracked_link_base
 
@@ -44,7 +45,9 @@ if TYPE_CHECKING:
     from pushgate.services.interactions import InteractionStores
     from pushgate.services.message_ports import DeviceFinder, RecipientDirectory
     from pushgate.services.mobile_apps import MobileAppStores
+    from pushgate.services.parked_jobs import QueueParkedJobResumer
     from pushgate.services.provider_clients import ProviderClientFactory
+    from pushgate.services.provider_pacing import ProjectRateLimiter
     from pushgate.services.push_messages import MessageStores
     from pushgate.services.send_fanout import SendStores
     from pushgate.services.token_cleanup import TokenCleanup
@@ -340,8 +343,25 @@ def delivery_service() -> DeliveryService:
             credentials=RepositoryCredentialMarker(apps),
             counters=DynamoInsightCounters(main_table()),
             providers=provider_client_factory(),
-        )
+        ),
+        fcm_pacer=fcm_pacer(),
     )
+
+
+@cache
+def fcm_pacer() -> ProjectRateLimiter:
+    """Paces FCM sends per Firebase project in this execution environment (``FCM_MESSAGES_PER_MINUTE``)."""
+    from pushgate.services.provider_pacing import ProjectRateLimiter
+
+    return ProjectRateLimiter(fcm_pacing_policy())
+
+
+@cache
+def parked_job_resumer() -> QueueParkedJobResumer:
+    """Puts deliveries parked on failed credentials back in the delivery queue once the credentials change."""
+    from pushgate.services.parked_jobs import QueueParkedJobResumer
+
+    return QueueParkedJobResumer(parked_jobs(), delivery_queue())
 
 
 @cache
@@ -432,5 +452,8 @@ def reset() -> None:
         send_idempotency_store,
         delivery_service,
         delivery_queue_settings,
+        fcm_pacer,
+        parked_job_resumer,
+        fcm_pacing_policy,
     ):
         factory.cache_clear()

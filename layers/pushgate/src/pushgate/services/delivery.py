@@ -14,7 +14,10 @@ Verdicts: ``TOKEN_INVALID`` marks the device ``Invalid`` (unless it was register
 provider's timestamp); ``RETRY`` puts the devices back in the queue as a new job delayed by the
 provider's ``Retry-After`` (or exponential backoff with jitter), never by sleeping;
 ``CONFIGURATION_ERROR`` sets the app's credential check for the platform to ``Invalid`` and parks
-the devices until an operator resumes them; ``PAYLOAD_ERROR`` is recorded.
+the devices until the credentials change (new credentials saved, or a live check finds them valid)
+or an operator resumes them; ``PAYLOAD_ERROR`` is recorded.
+
+FCM sends are paced per project (``pushgate.services.provider_pacing``); a 429 slows the project down.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from pushgate.repositories.send_ports import (
 )
 from pushgate.services.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.services.provider_clients import ProviderNotConfiguredError
+from pushgate.services.provider_pacing import ProjectRateLimiter, fcm_pacing_policy
 from pushgate.services.token_metrics import count_tokens_marked_invalid
 
 #: Provider attempts per device before it is recorded ``RetriesExhausted``.
@@ -54,6 +58,8 @@ MAX_ATTEMPTS: Final = 5
 MAX_RETRY_DELAY_S: Final = 900
 #: First backoff step when the provider named no delay.
 BASE_BACKOFF_S: Final = 5
+#: The provider's answer that slows an FCM project's pacing down.
+HTTP_TOO_MANY_REQUESTS: Final = 429
 
 
 class BatchSender(Protocol):
@@ -159,6 +165,7 @@ class DeliveryService:
         max_attempts: Provider attempts per device.
         now: Clock.
         jitter: Returns a number in [0, 1) for backoff jitter.
+        fcm_pacer: Paces FCM sends per project (by default at ``FCM_MESSAGES_PER_MINUTE``).
     """
 
     def __init__(
@@ -168,11 +175,13 @@ class DeliveryService:
         max_attempts: int = MAX_ATTEMPTS,
         now: Callable[[], datetime] = _now,
         jitter: Callable[[], float] = random.random,
+        fcm_pacer: ProjectRateLimiter | None = None,
     ) -> None:
         self._ports = ports
         self._max_attempts = max_attempts
         self._now = now
         self._jitter = jitter
+        self._fcm_pacer = fcm_pacer if fcm_pacer is not None else ProjectRateLimiter(fcm_pacing_policy())
 
     def run(self, job: DeliveryJob) -> JobReport:
         """Sends one job and records every device's outcome.
@@ -284,7 +293,12 @@ class DeliveryService:
             )
             self._park(run, platform, devices, reason)
             return
+        project = app.android.metadata.project_id if platform is DevicePlatform.ANDROID and app.android else None
+        if project is not None:
+            self._fcm_pacer.acquire(project, len(devices))
         outcomes = client.send_batch([self._request(run.job, d) for d in devices])
+        if project is not None and any(outcome.status == HTTP_TOO_MANY_REQUESTS for outcome in outcomes):
+            self._fcm_pacer.throttled(project)
         configuration_failures: list[tuple[JobDevice, str]] = []
         for device, outcome in zip(devices, outcomes, strict=True):
             failure = self._apply(run, device, outcome)

@@ -22,9 +22,11 @@ from pushgate.credentials import (
     IosTokenCredentialsInput,
     validate_mobile_app_credentials,
 )
-from pushgate.errors import InvalidRequestError, NotFoundError
+from pushgate.errors import InvalidRequestError, NotFoundError, PushgateError
 from pushgate.ids import new_id, parse_uuid
+from pushgate.models.device import DevicePlatform
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
+from pushgate.observability import logger
 from pushgate.repositories.base import ApiTokenRepository, MobileAppRepository, OrgRepository, SecretStore
 from pushgate.services.orgs import get_org
 
@@ -55,6 +57,13 @@ class CredentialChecker(Protocol):
 
     def check(self, app: MobileApp) -> dict[str, CredentialCheck]:
         """Checks each platform the app has; keys are ``Ios`` and ``Android``."""
+
+
+class ParkedJobResumer(Protocol):
+    """Puts delivery jobs parked on an app platform's failed credentials back in the delivery queue."""
+
+    def resume(self, org_id: str, app_id: str, platform: DevicePlatform) -> int:
+        """Re-enqueues the app's jobs parked for ``platform``; returns how many devices went back."""
 
 
 IosInput = IosTokenCredentialsInput | IosCertificateCredentialsInput
@@ -166,11 +175,13 @@ def update_mobile_app(
     stores: MobileAppStores,
     user_resolve_enabled: bool | None = None,
     now: Callable[[], datetime] = _now,
+    resumer: ParkedJobResumer | None = None,
 ) -> MobileApp:
     """Changes what the request sent: name, description, or one platform's credentials.
 
     Sending a platform replaces its credentials (switching auth mode in place is the same
-    operation); sending it as ``null`` removes that platform.
+    operation); sending it as ``null`` removes that platform. Deliveries parked because the
+    replaced credentials failed go back to the delivery queue.
 
     Args:
         org_id: Owner org.
@@ -183,6 +194,7 @@ def update_mobile_app(
         stores: The ports.
         user_resolve_enabled: New setting of the public user-resolve route, when sent.
         now: Clock.
+        resumer: Resumes parked deliveries of the platforms whose credentials were replaced.
 
     Returns:
         The updated configuration.
@@ -235,6 +247,15 @@ def update_mobile_app(
     for previous, kept in ((current.ios, updated.ios), (current.android, updated.android)):
         if previous is not None and (kept is None or kept.secret_id != previous.secret_id):
             stores.secrets.delete(previous.secret_id)
+    replaced = [
+        platform
+        for platform, previous, kept in (
+            (DevicePlatform.IOS, current.ios, updated.ios),
+            (DevicePlatform.ANDROID, current.android, updated.android),
+        )
+        if kept is not None and (previous is None or kept.secret_id != previous.secret_id)
+    ]
+    _resume_parked(updated, replaced, resumer)
     return updated
 
 
@@ -255,8 +276,17 @@ def delete_mobile_app(org_id: str, app_id: str, *, stores: MobileAppStores) -> N
             stores.secrets.delete(platform.secret_id)
 
 
-def check_credentials(org_id: str, app_id: str, *, checker: CredentialChecker, stores: MobileAppStores) -> MobileApp:
+def check_credentials(
+    org_id: str,
+    app_id: str,
+    *,
+    checker: CredentialChecker,
+    stores: MobileAppStores,
+    resumer: ParkedJobResumer | None = None,
+) -> MobileApp:
     """Runs the live check against the providers and records what it found.
+
+    A platform found ``Valid`` gets its parked deliveries back in the delivery queue (``resumer``).
 
     Raises:
         NotFoundError: No such org or app.
@@ -271,4 +301,34 @@ def check_credentials(org_id: str, app_id: str, *, checker: CredentialChecker, s
         update["android"] = app.android.model_copy(update={"check": checks["Android"]})
     checked = app.model_copy(update=update)
     stores.apps.replace(checked, expected_revision=app.revision)
+    valid = [
+        platform
+        for platform, key in ((DevicePlatform.IOS, "Ios"), (DevicePlatform.ANDROID, "Android"))
+        if key in checks and checks[key].status is CheckStatus.VALID
+    ]
+    _resume_parked(checked, valid, resumer)
     return checked
+
+
+def _resume_parked(app: MobileApp, platforms: list[DevicePlatform], resumer: ParkedJobResumer | None) -> None:
+    """Resumes the platforms' parked deliveries after the configuration change is stored.
+
+    The change stands whatever happens here: a queue or table failure is logged and leaves the
+    jobs parked, for the next change, the next valid check or ``POST .../sends/parked/resume``.
+    """
+    if resumer is None:
+        return
+    for platform in platforms:
+        try:
+            resumed = resumer.resume(app.org_id, app.app_id, platform)
+        except PushgateError as error:
+            logger.warning(
+                "parked deliveries not resumed",
+                extra={"app_id": app.app_id, "platform": platform.value, "error_type": type(error).__name__},
+            )
+            continue
+        if resumed:
+            logger.info(
+                "parked deliveries resumed",
+                extra={"app_id": app.app_id, "platform": platform.value, "devices": resumed},
+            )

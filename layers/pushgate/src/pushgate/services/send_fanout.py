@@ -43,6 +43,7 @@ from pushgate.services.directory import PersonRepository
 from pushgate.services.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.services.message_rendering import CompiledMessage, Recipient
 from pushgate.services.orgs import get_org
+from pushgate.services.parked_jobs import requeue_parked_jobs
 from pushgate.services.person_attributes import canonical_client_id
 
 #: Devices per delivery job: one provider batch (about as many HTTP/2 streams in flight).
@@ -469,10 +470,4 @@ def resume_parked(org_id: str, app_id: str, *, stores: SendStores) -> int:
     """
     org = get_org(org_id, orgs=stores.orgs)
     app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
-    resumed = 0
-    for job in stores.parked.take(org.org_id, app.app_id):
-        fresh = job.model_copy(update={"job_id": f"{job.job_id}.p{new_id()[:8]}", "attempt": 0})
-        stores.queue.send([fresh])
-        stores.parked.remove(job)
-        resumed += len(job.devices)
-    return resumed
+    return requeue_parked_jobs(org.org_id, app.app_id, parked=stores.parked, queue=stores.queue)

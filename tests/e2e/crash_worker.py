@@ -1,0 +1,49 @@
+"""A deliver_push worker that is killed mid-job: run by ``test_delivery_crash.py`` in its own process.
+
+It reads ``{"environment", "event"}`` on stdin, then runs the real handler of ``functions/deliver_push``
+with that environment. Recording the job's outcomes is made to announce ``ACCEPTED`` on stdout and
+block, so the test can kill the process after the provider accepted and before anything is recorded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pushgate.repositories.dynamodb.sends import DynamoSendRepository
+from pushgate_local.invoker import LocalLambdaContext
+
+HANDLER_DIR = Path(__file__).resolve().parents[2] / "functions" / "deliver_push"
+
+
+def _announce_and_block(*_: Any, **__: Any) -> bool:
+    sys.stdout.write("ACCEPTED\n")
+    sys.stdout.flush()
+    sys.stdin.read()  # the test kills this process; stdin stays open until then
+    raise SystemExit("the test let the crashed worker go")
+
+
+def main() -> None:
+    request = json.loads(sys.stdin.readline())
+    os.environ.clear()
+    os.environ.update(request["environment"])
+    DynamoSendRepository.complete = _announce_and_block  # type: ignore[method-assign]
+    sys.path.insert(0, str(HANDLER_DIR))
+    handler = importlib.import_module("app").lambda_handler
+    context = LocalLambdaContext(
+        function_name="DeliverPushFunction",
+        memory_limit_in_mb=1024,
+        invoked_function_arn="arn:aws:lambda:us-east-1:000000000000:function:DeliverPushFunction",
+        aws_request_id="crash-test",
+        deadline_epoch_ms=int(time.time() * 1000) + 60_000,
+    )
+    handler(request["event"], context)
+
+
+if __name__ == "__main__":
+    main()
