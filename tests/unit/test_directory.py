@@ -28,7 +28,7 @@ class FakeOrgs:
         return Org(org_id=org_id, name="o", created_at=NOW) if org_id == ORG else None
 
     def create(self, org: Org) -> None:
-        raise NotImplementedError
+        raise AssertionError("directory use cases never create orgs")
 
 
 class FakePeople:
