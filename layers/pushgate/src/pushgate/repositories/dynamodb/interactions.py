@@ -11,9 +11,6 @@ because counters are hot items that concurrent transactions would keep cancellin
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -52,7 +49,7 @@ from pushgate.repositories.dynamodb.sends import (
     decode_entries,
     log_counter_failure,
 )
-from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.repositories.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token
 from pushgate.repositories.interaction_ports import DayCounts, InteractionPage
 from pushgate.repositories.send_ports import ClaimState
 
@@ -300,17 +297,13 @@ def _notification(send: SendRecord, entry: Any) -> TrackedNotification:
 
 
 def _encode_export_token(partition: str, after: str | None, resume: str | None, ledger: str | None) -> str:
-    plain = {"p": partition, "after": after, "resume": resume, "ledger": ledger}
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+    return encode_opaque_token({"p": partition, "after": after, "resume": resume, "ledger": ledger})
 
 
 def _decode_export_token(token: str | None, partition: str) -> tuple[str | None, str | None, str | None]:
     if not token:
         return None, None, None
-    try:
-        plain = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error):
-        raise InvalidRequestError.for_field("NextToken", "is not a token this API returned") from None
+    plain = decode_opaque_token(token)
     valid = isinstance(plain, dict) and plain.get("p") == partition
     after, resume, ledger = (plain.get(k) for k in ("after", "resume", "ledger")) if valid else (None, None, None)
     valid = valid and (after is None or (isinstance(after, str) and after.startswith(_RECORD_PREFIXES)))

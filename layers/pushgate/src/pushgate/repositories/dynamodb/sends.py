@@ -8,9 +8,6 @@ job twice and never miss one that is recorded.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import zlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -38,7 +35,7 @@ from pushgate.repositories.dynamodb.keys import (
     send_partition,
     send_reference_sort_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.repositories.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token
 from pushgate.repositories.send_ports import ClaimState, LedgerPage
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
@@ -153,15 +150,11 @@ def counter_dimensions(app_id: str, message_id: str, journey_id: str | None) -> 
 
 
 def _encode_token(sort_key: str, offset: int, outcome: Outcome | None) -> str:
-    plain = {"sk": sort_key, "offset": offset, "outcome": outcome.value if outcome else None}
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+    return encode_opaque_token({"sk": sort_key, "offset": offset, "outcome": outcome.value if outcome else None})
 
 
 def _decode_token(token: str, outcome: Outcome | None) -> tuple[str, int]:
-    try:
-        plain = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error):
-        raise InvalidRequestError.for_field("NextToken", "is not a token this API returned") from None
+    plain = decode_opaque_token(token)
     if (
         not isinstance(plain, dict)
         or not isinstance(plain.get("sk"), str)

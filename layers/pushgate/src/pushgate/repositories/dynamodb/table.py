@@ -40,12 +40,28 @@ def _from_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
+def encode_opaque_token(plain: Mapping[str, Any]) -> str:
+    """A ``NextToken`` clients pass back unchanged: the listing's position as base64url JSON."""
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def decode_opaque_token(token: str) -> Any:
+    """The position a ``NextToken`` holds; the caller still checks that it belongs to its listing.
+
+    Raises:
+        InvalidRequestError: The token is not base64url JSON.
+    """
+    try:
+        return json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, binascii.Error):
+        raise InvalidRequestError.for_field("NextToken", "is not a token this API returned") from None
+
+
 def encode_page_token(last_key: Mapping[str, Any] | None) -> str | None:
     """An opaque ``NextToken`` for a page's ``LastEvaluatedKey`` (``None`` on the last page)."""
     if not last_key:
         return None
-    plain = {name: _deserializer.deserialize(value) for name, value in last_key.items()}
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+    return encode_opaque_token({name: _deserializer.deserialize(value) for name, value in last_key.items()})
 
 
 def decode_page_token(token: str | None, expected_partition: str) -> dict[str, Any] | None:
@@ -56,10 +72,7 @@ def decode_page_token(token: str | None, expected_partition: str) -> dict[str, A
     """
     if not token:
         return None
-    try:
-        plain = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (ValueError, binascii.Error):
-        raise InvalidRequestError.for_field("NextToken", "is not a token this API returned") from None
+    plain = decode_opaque_token(token)
     if (
         not isinstance(plain, dict)
         or plain.get(PARTITION_KEY) != expected_partition
