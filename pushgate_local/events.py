@@ -64,6 +64,14 @@ class RouteTable:
         return iter((route, target) for route, target, _ in self._routes)
 
 
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def http_api_event(
     *,
     route: HttpRoute,
@@ -99,6 +107,8 @@ def http_api_event(
     for name, value in parse_qsl(raw_query, keep_blank_values=True):
         query[name] = f"{query[name]},{value}" if name in query else value
     is_text = _TEXT_CONTENT_TYPES.match(lowered.get("content-type", "application/json")) is not None
+    if is_text and not _is_utf8(body):
+        is_text = False  # a text body that is not UTF-8 reaches the function base64-encoded, bytes intact
     now = datetime.now(UTC)
     event: dict[str, Any] = {
         "version": "2.0",
@@ -135,7 +145,7 @@ def http_api_event(
     if authorizer is not None:
         event["requestContext"]["authorizer"] = authorizer
     if body:
-        event["body"] = body.decode("utf-8", errors="replace") if is_text else base64.b64encode(body).decode("ascii")
+        event["body"] = body.decode("utf-8") if is_text else base64.b64encode(body).decode("ascii")
     return event
 
 

@@ -35,8 +35,7 @@ PREVIEW_BUDGET_MS = 25_000
 @app.post("/admin/v1/orgs/<orgId>/cleanup/preview")
 @tracer.capture_method
 def preview_cleanup(orgId: str) -> CleanupReportResponse:
-    raw = app.current_event.decoded_body
-    request = parse_json_body(raw, CleanupPreviewRequest) if raw else CleanupPreviewRequest()
+    request = parse_json_body(app.current_event, CleanupPreviewRequest, default=CleanupPreviewRequest)
     org = get_org(orgId, orgs=deps.org_repository())
     context = app.lambda_context
     answer_by = time.monotonic() + PREVIEW_BUDGET_MS / 1000
@@ -60,7 +59,7 @@ def get_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
 @app.put("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
 @tracer.capture_method
 def put_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
-    request = parse_json_body(app.current_event.decoded_body, TokenPolicyRequest)
+    request = parse_json_body(app.current_event, TokenPolicyRequest)
     app_id, policy = set_token_policy(
         orgId,
         appId,

@@ -35,7 +35,7 @@ BASE = "/admin/v1/orgs/<orgId>/mobileapps"
 @app.post(BASE)
 @tracer.capture_method
 def create_mobile_app(orgId: str) -> tuple[MobileAppResponse, int]:
-    request = parse_json_body(app.current_event.decoded_body, CreateMobileAppRequest)
+    request = parse_json_body(app.current_event, CreateMobileAppRequest)
     created = mobile_apps.create_mobile_app(
         orgId,
         name=request.name,
@@ -71,7 +71,7 @@ def get_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 @app.patch(f"{BASE}/<appId>")
 @tracer.capture_method
 def update_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
-    request = parse_json_body(app.current_event.decoded_body, UpdateMobileAppRequest)
+    request = parse_json_body(app.current_event, UpdateMobileAppRequest)
     updated = mobile_apps.update_mobile_app(
         orgId,
         appId,
@@ -110,8 +110,7 @@ def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 @app.post(f"{BASE}/<appId>/tokens")
 @tracer.capture_method
 def issue_token(orgId: str, appId: str) -> tuple[IssuedTokenResponse, int]:
-    body = app.current_event.decoded_body
-    request = parse_json_body(body, IssueTokenRequest) if body else IssueTokenRequest()
+    request = parse_json_body(app.current_event, IssueTokenRequest, default=IssueTokenRequest)
     record, api_token = api_tokens.issue_api_token(orgId, appId, label=request.Label, stores=deps.mobile_app_stores())
     metrics.add_metric(name="ApiTokensIssued", unit="Count", value=1)
     return IssuedTokenResponse(

@@ -35,7 +35,7 @@ BASE = "/admin/v1/orgs/<orgId>/pushmessages"
 @app.post(BASE)
 @tracer.capture_method
 def create_push_message(orgId: str) -> tuple[PushMessageResponse, int]:
-    document = parse_json_body(app.current_event.decoded_body, MessageDocument)
+    document = parse_json_body(app.current_event, MessageDocument)
     created = push_messages.create_message(orgId, document.fields, stores=deps.message_stores())
     metrics.add_metric(name="PushMessagesCreated", unit="Count", value=1)
     return PushMessageResponse.from_message(created), 201
@@ -61,7 +61,7 @@ def get_push_message(orgId: str, messageId: str) -> PushMessageResponse:
 @app.patch(f"{BASE}/<messageId>")
 @tracer.capture_method
 def update_push_message(orgId: str, messageId: str) -> PushMessageResponse:
-    document = parse_json_body(app.current_event.decoded_body, MessageDocument)
+    document = parse_json_body(app.current_event, MessageDocument)
     updated = push_messages.update_message(orgId, messageId, document.fields, stores=deps.message_stores())
     return PushMessageResponse.from_message(updated)
 
@@ -106,8 +106,7 @@ def get_push_message_version(orgId: str, messageId: str, version: int) -> PushMe
 @app.post(f"{BASE}/<messageId>/preview")
 @tracer.capture_method
 def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
-    body = app.current_event.decoded_body
-    request = parse_json_body(body, PreviewRequestBody) if body else PreviewRequestBody()
+    request = parse_json_body(app.current_event, PreviewRequestBody, default=PreviewRequestBody)
     preview = message_previews.preview_message(
         orgId,
         messageId,
@@ -127,7 +126,7 @@ def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
 @app.post(f"{BASE}/<messageId>/testsend")
 @tracer.capture_method
 def test_send_push_message(orgId: str, messageId: str) -> dict[str, Any]:
-    request = parse_json_body(app.current_event.decoded_body, TestSendRequestBody)
+    request = parse_json_body(app.current_event, TestSendRequestBody)
     sent = message_previews.send_test_message(
         orgId,
         messageId,

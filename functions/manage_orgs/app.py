@@ -6,6 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
+from pushgate.api.bodies import parse_json_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.orgs import CreateOrgRequest, OrgResponse
 from pushgate.observability import logger, metrics, tracer
@@ -16,7 +17,8 @@ app = make_resolver()
 
 @app.post("/admin/v1/orgs")
 @tracer.capture_method
-def create_org(request: CreateOrgRequest) -> tuple[OrgResponse, int]:
+def create_org() -> tuple[OrgResponse, int]:
+    request = parse_json_body(app.current_event, CreateOrgRequest)
     org = orgs.create_org(request.Name, orgs=deps.org_repository())
     metrics.add_metric(name="OrgsCreated", unit="Count", value=1)
     return OrgResponse.from_org(org), 201

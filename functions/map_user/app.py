@@ -67,7 +67,7 @@ def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
 @tracer.capture_method
 def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
-    body = parse_json_body(app.current_event.decoded_body, JsonObject)
+    body = parse_json_body(app.current_event, JsonObject)
     person = directory.create_person(orgId, entity_type, body.root, stores=deps.directory_stores())
     metrics.add_metric(name="PeopleWritten", unit="Count", value=1)
     return directory.person_view(person), 201
@@ -77,7 +77,7 @@ def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
 @tracer.capture_method
 def import_people(orgId: str, entitySet: str) -> ImportResponse:
     entity_type = _entity_type(entitySet)
-    request = parse_json_body(app.current_event.decoded_body, ImportRequest, max_bytes=MAX_IMPORT_BODY_BYTES)
+    request = parse_json_body(app.current_event, ImportRequest, max_bytes=MAX_IMPORT_BODY_BYTES)
     results = directory.import_people(orgId, entity_type, request.Items, stores=deps.directory_stores())
     response = ImportResponse.from_results(results)
     metrics.add_metric(name="PeopleImported", unit="Count", value=len(results) - response.Counts["Failed"])
@@ -88,7 +88,7 @@ def import_people(orgId: str, entitySet: str) -> ImportResponse:
 @tracer.capture_method
 def upsert_person(orgId: str, entitySet: str, personId: str) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
-    body = parse_json_body(app.current_event.decoded_body, JsonObject)
+    body = parse_json_body(app.current_event, JsonObject)
     person, outcome = directory.upsert_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
     return directory.person_view(person), 201 if outcome is directory.WriteOutcome.CREATED else 200
 
@@ -104,7 +104,7 @@ def get_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
 @tracer.capture_method
 def patch_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
     entity_type = _entity_type(entitySet)
-    body = parse_json_body(app.current_event.decoded_body, JsonObject)
+    body = parse_json_body(app.current_event, JsonObject)
     person = directory.patch_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
     return directory.person_view(person)
 
@@ -134,7 +134,7 @@ def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
 @app.put(LINK)
 @tracer.capture_method
 def put_app_user_link(orgId: str, appId: str, appUserId: str) -> tuple[AppUserLinkResponse, int]:
-    request = parse_json_body(app.current_event.decoded_body, AppUserLinkRequest)
+    request = parse_json_body(app.current_event, AppUserLinkRequest)
     link, created = user_mapping.put_app_user_link(
         orgId,
         appId,
@@ -169,7 +169,7 @@ def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str
 @app.post("/api/v1.0/orgs/<orgId>/pushusermapping/resolve")
 @tracer.capture_method
 def resolve_user(orgId: str) -> ResolveResponse:
-    request = parse_json_body(app.current_event.decoded_body, ResolveRequest)
+    request = parse_json_body(app.current_event, ResolveRequest)
     resolved = user_mapping.resolve_user(
         orgId,
         app_id=request.MobileAppId,

@@ -49,7 +49,7 @@ def _empty(status: int) -> Response[str]:
 @app.post(V1)
 @tracer.capture_method
 def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
-    body = parse_object(app.current_event.decoded_body, LegacyRegisterDeviceBody)
+    body = parse_object(app.current_event, LegacyRegisterDeviceBody)
     item = legacy_registration_item(body, appId, userId)
     device_registration.register_now(
         orgId.lower(), item, authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
@@ -62,7 +62,7 @@ def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
 @tracer.capture_method
 def register(orgId: str) -> Response[str]:
     options = registration_options(app.current_event.headers)
-    item = registration_item(parse_object(app.current_event.decoded_body, RegisterDeviceBody))
+    item = registration_item(parse_object(app.current_event, RegisterDeviceBody))
     (request_id,) = device_registration.accept_registrations(
         orgId.lower(),
         [item],
@@ -80,7 +80,7 @@ def register(orgId: str) -> Response[str]:
 @tracer.capture_method
 def register_batch(orgId: str) -> Response[str]:
     options = registration_options(app.current_event.headers)
-    items = parse_array(app.current_event.decoded_body, RegisterDeviceBody, registration_item)
+    items = parse_array(app.current_event, RegisterDeviceBody, registration_item)
     request_ids = device_registration.accept_registrations(
         orgId.lower(),
         items,
@@ -97,7 +97,7 @@ def register_batch(orgId: str) -> Response[str]:
 @app.post(f"{V2}/status")
 @tracer.capture_method
 def registration_status(orgId: str) -> Response[str]:
-    body = parse_object(app.current_event.decoded_body, StatusBody)
+    body = parse_object(app.current_event, StatusBody)
     request_ids = status_request_ids(body)
     outcomes = device_registration.registration_statuses(
         orgId.lower(),
@@ -114,7 +114,7 @@ def registration_status(orgId: str) -> Response[str]:
 @app.post(f"{V2}/cleanup")
 @tracer.capture_method
 def cleanup(orgId: str) -> Response[str]:
-    item = cleanup_item(parse_object(app.current_event.decoded_body, CleanupBody))
+    item = cleanup_item(parse_object(app.current_event, CleanupBody))
     removed = device_registration.cleanup_devices(
         orgId.lower(), [item], authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
     )
@@ -125,7 +125,7 @@ def cleanup(orgId: str) -> Response[str]:
 @app.post(f"{V2}/cleanup/batch")
 @tracer.capture_method
 def cleanup_batch(orgId: str) -> Response[str]:
-    items = parse_array(app.current_event.decoded_body, CleanupBody, cleanup_item, accept_object=True)
+    items = parse_array(app.current_event, CleanupBody, cleanup_item, accept_object=True)
     removed = device_registration.cleanup_devices(
         orgId.lower(), items, authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
     )

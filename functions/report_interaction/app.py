@@ -43,7 +43,7 @@ def _count(recorded: list[Any]) -> None:
 @app.post(f"{ORG}/pushdatareceiver/events")
 @tracer.capture_method
 def report_event(orgId: str) -> Response[str]:
-    body = parse_json_body(app.current_event.decoded_body, EventBody, max_bytes=MAX_EVENT_BODY_BYTES)
+    body = parse_json_body(app.current_event, EventBody, max_bytes=MAX_EVENT_BODY_BYTES)
     recorded = interactions.report_event(
         orgId,
         tracking_id=body.TrackingId,
@@ -58,7 +58,7 @@ def report_event(orgId: str) -> Response[str]:
 @app.post(f"{ORG}/pushchannel/event/trackings/<trackingId>")
 @tracer.capture_method
 def report_event_v1(orgId: str, trackingId: str) -> Response[str]:
-    body = parse_json_body(app.current_event.decoded_body, LegacyEventBody, max_bytes=MAX_EVENT_BODY_BYTES)
+    body = parse_json_body(app.current_event, LegacyEventBody, max_bytes=MAX_EVENT_BODY_BYTES)
     recorded = interactions.report_event(
         orgId,
         tracking_id=trackingId,

@@ -99,7 +99,7 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 @app.post(BASE)
 @tracer.capture_method
 def create_send(orgId: str) -> tuple[CreateSendResponse, int]:
-    request = parse_json_body(app.current_event.decoded_body, CreateSendRequest, max_bytes=MAX_SEND_BODY_BYTES)
+    request = parse_json_body(app.current_event, CreateSendRequest, max_bytes=MAX_SEND_BODY_BYTES)
     answer = _accept(request, orgId) if request.IdempotencyKey is None else _accept_once(request, orgId)
     return CreateSendResponse.model_validate(answer), 202
 
@@ -130,7 +130,7 @@ def list_send_recipients(
 @app.post(f"{BASE}/parked/resume")
 @tracer.capture_method
 def resume_parked(orgId: str) -> ResumeParkedResponse:
-    request = parse_json_body(app.current_event.decoded_body, ResumeParkedRequest)
+    request = parse_json_body(app.current_event, ResumeParkedRequest)
     resumed = send_fanout.resume_parked(orgId, request.MobileAppId, stores=deps.send_stores())
     return ResumeParkedResponse(Resumed=resumed)
 

@@ -68,15 +68,15 @@ def test_get_org_returns_what_was_created(aws_env: ProvisionedResources, lambda_
 @pytest.mark.parametrize(
     ("body", "field", "problem_fragment"),
     [
-        (json.dumps({}), "Name", "Field required"),
-        (json.dumps({"Name": 42}), "Name", "valid string"),
-        (json.dumps({"Name": ["a"]}), "Name", "valid string"),
+        (json.dumps({}), "Name", "is required"),
+        (json.dumps({"Name": 42}), "Name", "must be a string"),
+        (json.dumps({"Name": ["a"]}), "Name", "must be a string"),
         (json.dumps({"Name": "   "}), "Name", "at least 1 character"),
         (json.dumps({"Name": "x" * 257}), "Name", "at most 256 characters"),
-        (json.dumps({"Name": "ok", "Plan": "gold"}), "Plan", "Extra inputs are not permitted"),
+        (json.dumps({"Name": "ok", "Plan": "gold"}), "Plan", "is not a recognised field"),
         ('{"Name": ', "body", "not valid JSON"),
-        (json.dumps(["Name"]), "body", "valid dictionary"),
-        (None, "body", "Field required"),
+        (json.dumps(["Name"]), "body", "must be a JSON object"),
+        (None, "body", "is required"),
     ],
 )
 def test_create_org_rejects_bad_input_naming_the_field(

@@ -91,6 +91,12 @@ class PayloadTooLargeError(PushgateError):
     code = "PayloadTooLarge"
 
 
+class UnsupportedMediaTypeError(InvalidRequestError):
+    """The request body is not of a media type the route reads (415; bodies are JSON)."""
+
+    code = "UnsupportedMediaType"
+
+
 class DependencyError(PushgateError):
     """A backing service (DynamoDB, SQS, Secrets Manager, a provider) failed; retryable (503)."""
 

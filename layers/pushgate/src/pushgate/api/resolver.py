@@ -6,9 +6,11 @@ Every HTTP function builds its resolver here, so every route answers errors the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -25,10 +27,16 @@ from pushgate.errors import (
     PayloadTooLargeError,
     PushgateError,
     UnauthorizedError,
+    UnsupportedMediaTypeError,
 )
 from pushgate.observability import logger
+from pushgate.text import text_problem
 
 ADMIN_PATH_PREFIX = "/admin/"
+#: No path parameter is longer (ids, user ids, names of collections); DynamoDB keys stay far below their limits.
+MAX_PATH_PARAMETER_CHARS = 256
+#: No query parameter value is longer (an OData ``$filter`` is the longest).
+MAX_QUERY_PARAMETER_CHARS = 4096
 
 STATUS_BY_ERROR: dict[type[PushgateError], HTTPStatus] = {
     InvalidRequestError: HTTPStatus.BAD_REQUEST,
@@ -37,6 +45,7 @@ STATUS_BY_ERROR: dict[type[PushgateError], HTTPStatus] = {
     NotFoundError: HTTPStatus.NOT_FOUND,
     ConflictError: HTTPStatus.CONFLICT,
     PayloadTooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    UnsupportedMediaTypeError: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     DependencyError: HTTPStatus.SERVICE_UNAVAILABLE,
 }
 
@@ -108,14 +117,55 @@ def _require_iam_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddle
     return next_middleware(app)
 
 
+class PushgateResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP API resolver, with path parameters percent-decoded once, before anything reads them.
+
+    API Gateway passes the path as sent (``jos%C3%A9%20x``); the route's parameters reach the handler
+    decoded (``josé x``), so a value is the same whichever route (path or body) carried it. Bytes
+    that are not UTF-8 stay visible as lone surrogates for :func:`_check_request_text` to refuse.
+    """
+
+    def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
+        return {name: unquote(value, errors="surrogateescape") for name, value in match.groupdict().items()}
+
+
+def _parameter_problems(values: dict[str, Any], prefix: str, max_chars: int) -> list[FieldProblem]:
+    problems = []
+    for name, value in values.items():
+        name_problem = text_problem(name, single_line=True)
+        if name_problem is not None:
+            problems.append(FieldProblem(prefix, f"has a parameter name that {name_problem}"))
+            continue
+        if not isinstance(value, str):
+            continue
+        problem = text_problem(value, single_line=True)
+        if problem is None and len(value) > max_chars:
+            problem = f"must be at most {max_chars} characters"
+        if problem is not None:
+            problems.append(FieldProblem(f"{prefix}.{name}", problem))
+    return problems
+
+
+def _check_request_text(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    # Path and query parameters are lines of text, checked once here for every route; bodies are
+    # checked by ``pushgate.api.bodies``.
+    problems = _parameter_problems(dict(app.context.get("_route_args") or {}), "path", MAX_PATH_PARAMETER_CHARS)
+    query = app.current_event.query_string_parameters or {}
+    problems += _parameter_problems(dict(query), "query", MAX_QUERY_PARAMETER_CHARS)
+    if problems:
+        raise InvalidRequestError(message="; ".join(f"{p.field}: {p.problem}" for p in problems), problems=problems)
+    return next_middleware(app)
+
+
 def make_resolver() -> APIGatewayHttpResolver:
     """Builds the resolver every HTTP function uses.
 
     Returns:
-        A resolver with request validation, the IAM guard on ``/admin`` routes and the error mapping.
+        A resolver with request validation, the IAM guard on ``/admin`` routes, the checks of path
+        and query parameters and the error mapping.
     """
-    app = APIGatewayHttpResolver(enable_validation=True)
-    app.use(middlewares=[_require_iam_caller])
+    app = PushgateResolver(enable_validation=True)
+    app.use(middlewares=[_require_iam_caller, _check_request_text])
 
     def _handle_pushgate_error(error: PushgateError) -> Response[str]:
         status = _status_for(error)

@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 from pushgate.locales import canonical_locale
 from pushgate.providers.models import InterruptionLevel
 from pushgate.templating import TemplateSyntaxError, compile_template
+from pushgate.text import SINGLE_LINE
 
 #: Most localized variants per message.
 MAX_LOCALIZATIONS: Final = 50
@@ -83,7 +84,12 @@ def _template(value: str) -> str:
 #: A text that may contain personalization (``{{contact.firstname}}``, ``{{#if}}`` blocks).
 TemplateText = Annotated[str, StringConstraints(max_length=4096), AfterValidator(_template)]
 RequiredTemplateText = Annotated[str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_template)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+#: The same, on one line (titles and subtitles: no tab, CR or LF; a Body may hold them).
+TemplateLine = Annotated[str, StringConstraints(max_length=4096), SINGLE_LINE, AfterValidator(_template)]
+RequiredTemplateLine = Annotated[
+    str, StringConstraints(min_length=1, max_length=4096), SINGLE_LINE, AfterValidator(_template)
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE]
 
 _MODEL_CONFIG = ConfigDict(
     alias_generator=to_pascal,
@@ -177,8 +183,8 @@ class LocalizedText(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    title: RequiredTemplateText
-    subtitle: TemplateText | None = None
+    title: RequiredTemplateLine
+    subtitle: TemplateLine | None = None
     body: RequiredTemplateText
 
 
@@ -187,9 +193,9 @@ class MessageContent(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
-    title: RequiredTemplateText
-    subtitle: TemplateText | None = None
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
+    title: RequiredTemplateLine
+    subtitle: TemplateLine | None = None
     body: RequiredTemplateText
     image_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_URL_CHARS)] | None = None
     on_click: OnClick = Field(default_factory=OnClick)

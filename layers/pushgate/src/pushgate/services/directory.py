@@ -8,6 +8,9 @@ writer got there first, so callers see either the old or the new person, never h
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -465,7 +468,7 @@ def query_people(
 
     Without ``$filter`` the people of the entity type are listed in id order; with it, each ``or``
     alternative is answered from one indexed lookup (id, email, mobile or business phone) and then
-    checked in full. ``$skiptoken`` is the last id of the previous page.
+    checked in full. ``$skiptoken`` is the opaque token of the previous page's ``@odata.nextLink``.
 
     Args:
         org_id: The org.
@@ -490,14 +493,13 @@ def query_people(
         )
     select = _parse_select(options.get("$select"), entity_type)
     top = _parse_top(options.get("$top"))
-    after_id = options.get("$skiptoken")
-    if after_id is not None:
-        after_id = canonical_client_id(after_id, "$skiptoken")
+    skiptoken = options.get("$skiptoken")
+    after_id = None if skiptoken is None else _read_skiptoken(skiptoken, entity_type)
 
     filter_text = options.get("$filter")
     if filter_text is None:
         people, more = stores.people.list_page(org.org_id, entity_type, limit=top, after_id=after_id)
-        return QueryPage(people, select, people[-1].person_id if more and people else None)
+        return QueryPage(people, select, _skiptoken(people[-1].person_id, entity_type) if more and people else None)
 
     alternatives = [
         [_normalised(c, entity_type) for c in alternative]
@@ -517,7 +519,26 @@ def query_people(
     if after_id is not None:
         matching = [person for person in matching if person.person_id > after_id]
     page = matching[:top]
-    return QueryPage(page, select, page[-1].person_id if len(matching) > top else None)
+    return QueryPage(page, select, _skiptoken(page[-1].person_id, entity_type) if len(matching) > top else None)
+
+
+def _skiptoken(last_id: str, entity_type: EntityType) -> str:
+    # Opaque, as in Dataverse: the collection and the last id of the page, base64url JSON.
+    plain = json.dumps({"Set": entity_type.value, "After": last_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
+
+
+def _read_skiptoken(token: str, entity_type: EntityType) -> str:
+    """The id a ``$skiptoken`` continues after; anything this API did not hand out is a 400."""
+    try:
+        plain = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, binascii.Error):
+        plain = None
+    if not isinstance(plain, dict) or plain.get("Set") != entity_type.value or not isinstance(plain.get("After"), str):
+        raise InvalidRequestError.for_field(
+            "$skiptoken", "is not a $skiptoken this API returned; pass the one from @odata.nextLink"
+        )
+    return canonical_client_id(plain["After"], "$skiptoken")
 
 
 def person_view(person: Person, select: Sequence[str] | None = None) -> dict[str, Any]:

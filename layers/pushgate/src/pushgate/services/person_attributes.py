@@ -14,11 +14,20 @@ from functools import cache
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.directory import EntityType, PersonAttributes
+from pushgate.text import SINGLE_LINE
 
 #: Ids chosen by clients (person ids, app-user ids) become key components: no ``#``, bounded.
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,127}$")
@@ -37,9 +46,12 @@ MAX_CUSTOM_ATTRIBUTES_BYTES = 8 * 1024
 #: Attributes a client may send back from a GET but never sets (Dataverse's read-only columns).
 READ_ONLY_ATTRIBUTES = frozenset({"createdon", "modifiedon"})
 
-ShortText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=256)]
-LongText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=512)]
-RawContactPoint = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=MAX_EMAIL_LENGTH)]
+# Names, contact points and the rest are single lines (custom attribute values are free text).
+ShortText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=256), SINGLE_LINE]
+LongText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=512), SINGLE_LINE]
+RawContactPoint = Annotated[
+    StrictStr, StringConstraints(strip_whitespace=True, max_length=MAX_EMAIL_LENGTH), SINGLE_LINE
+]
 CustomValue = StrictStr | StrictBool | StrictInt | StrictFloat | None
 
 

@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+from pydantic import BaseModel, ConfigDict, Field
 
-from pushgate.credentials import problems_from_validation_error
-from pushgate.errors import FieldProblem, InvalidRequestError, PayloadTooLargeError
+from pushgate.api.bodies import invalid, json_body, parse_json_body, validate_object
+from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.device import (
     Device,
     DevicePlatform,
@@ -32,6 +33,7 @@ from pushgate.services.device_registration import (
     RegistrationOptions,
 )
 from pushgate.services.webhooks import RESERVED_HEADERS
+from pushgate.text import text_problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 ItemT = TypeVar("ItemT")
@@ -152,54 +154,41 @@ class DeviceListResponse(BaseModel):
 # ---------------------------------------------------------------- parsing
 
 
-def _decode(raw: str | None, max_bytes: int) -> Any:
-    if not raw:
-        raise InvalidRequestError.for_field("body", "is required")
-    size = len(raw.encode("utf-8"))
-    if size > max_bytes:
-        raise PayloadTooLargeError(message=f"the body is {size} bytes; at most {max_bytes} are accepted")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise InvalidRequestError.for_field("body", "is not valid JSON") from None
-
-
 def _validate(model: type[ModelT], value: Any, prefix: str) -> tuple[ModelT | None, list[FieldProblem]]:
-    if not isinstance(value, dict):
-        return None, [FieldProblem(prefix.rstrip(".") or "body", "must be a JSON object")]
     try:
-        return model.model_validate(value), []
-    except ValidationError as error:
-        return None, problems_from_validation_error(error, prefix=prefix.rstrip("."))
+        return validate_object(model, value, prefix.rstrip(".")), []
+    except InvalidRequestError as error:
+        return None, error.problems
 
 
 def _raise(problems: list[FieldProblem]) -> None:
     if problems:
-        raise InvalidRequestError(message="; ".join(f"{p.field}: {p.problem}" for p in problems), problems=problems)
+        raise invalid(problems)
 
 
-def parse_object(raw: str | None, model: type[ModelT]) -> ModelT:
+def parse_object(event: BaseProxyEvent, model: type[ModelT]) -> ModelT:
     """A JSON object body, validated.
 
     Raises:
         InvalidRequestError: Missing, not JSON, not an object, or fields break the model.
         PayloadTooLargeError: Larger than the route accepts.
+        UnsupportedMediaTypeError: Not sent as JSON.
     """
-    parsed, problems = _validate(model, _decode(raw, MAX_BODY_BYTES), "")
-    _raise(problems)
-    if parsed is None:
-        raise InvalidRequestError.for_field("body", "must be a JSON object")
-    return parsed
+    return parse_json_body(event, model, max_bytes=MAX_BODY_BYTES)
 
 
 def parse_array(
-    raw: str | None, model: type[ModelT], convert: Callable[[ModelT, str], ItemT], *, accept_object: bool = False
+    event: BaseProxyEvent,
+    model: type[ModelT],
+    convert: Callable[[ModelT, str], ItemT],
+    *,
+    accept_object: bool = False,
 ) -> list[ItemT]:
     """A JSON array body of 1 to 100 objects, each validated and converted; every problem of every
     element is reported together, named ``[i].Field``.
 
     Args:
-        raw: The body.
+        event: The request.
         model: The model of one element.
         convert: Turns a validated element and its prefix (``[i].``) into the domain item; raises
             ``InvalidRequestError`` with prefixed problems.
@@ -209,7 +198,9 @@ def parse_array(
     Returns:
         The converted elements, in order.
     """
-    decoded = _decode(raw, MAX_BATCH_BODY_BYTES)
+    decoded = json_body(event, max_bytes=MAX_BATCH_BODY_BYTES)
+    if decoded is None:
+        raise InvalidRequestError.for_field("body", "is required: send a JSON array of objects")
     if accept_object and isinstance(decoded, dict):
         decoded = [decoded]
     if not isinstance(decoded, list):
@@ -233,8 +224,16 @@ def parse_array(
 
 
 def _user_id(value: str, field_path: str, problems: list[FieldProblem]) -> str:
-    if "#" in value:
-        problems.append(FieldProblem(field_path, "must not contain '#'"))
+    # The same rules whether the id came in the v2 body or the v1 path (decoded once by the resolver).
+    problem = text_problem(value, single_line=True)
+    if problem is None and not value:
+        problem = "is required"
+    if problem is None and len(value) > MAX_USER_ID_LENGTH:
+        problem = f"must be at most {MAX_USER_ID_LENGTH} characters"
+    if problem is None and "#" in value:
+        problem = "must not contain '#'"
+    if problem is not None:
+        problems.append(FieldProblem(field_path, problem))
         return value
     # Directory ids are GUIDs in any case or braces; other profile ids are kept as sent.
     try:

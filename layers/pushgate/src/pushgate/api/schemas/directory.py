@@ -10,17 +10,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict, StrictStr, StringConstraints
 
 from pushgate.models.directory import AppUserLink
 from pushgate.services.directory import ImportResult
 from pushgate.services.user_mapping import ErasureReport
+from pushgate.text import SINGLE_LINE
 
 #: An import of 1,000 people with custom attributes can exceed the default 256 KiB body limit;
 #: 5 MiB stays under Lambda's 6 MB synchronous payload limit.
 MAX_IMPORT_BODY_BYTES = 5 * 1024 * 1024
 
-IdText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+IdText = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=128), SINGLE_LINE]
 
 
 class JsonObject(RootModel[dict[str, Any]]):

@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pushgate.credentials import MobileAppCredentialsInput
 from pushgate.models.mobile_app import ApiToken, CredentialCheck, MobileApp
+from pushgate.text import SINGLE_LINE
 
-AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
 AppDescription = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-TokenLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=128)]
+TokenLabel = Annotated[str, StringConstraints(strip_whitespace=True, max_length=128), SINGLE_LINE]
 
 
 class CreateMobileAppRequest(MobileAppCredentialsInput):

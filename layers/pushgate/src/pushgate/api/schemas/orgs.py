@@ -8,8 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from pushgate.models.org import Org
+from pushgate.text import SINGLE_LINE
 
-OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+OrgName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
 
 
 class CreateOrgRequest(BaseModel):

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pushgate.models.send import MAX_RECIPIENTS, LedgerEntry, SendRecord
+from pushgate.text import SINGLE_LINE
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]
+Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
 #: Printable ASCII without spaces, as the keys journeys and schedulers make.
 IdempotencyKeyText = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
 _REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)

@@ -91,6 +91,7 @@ def translated_errors(operation: str) -> Iterator[None]:
 
     Raises:
         ConflictError: A condition on a write failed.
+        InvalidRequestError: DynamoDB refused the request as invalid (``ValidationException``).
         DependencyError: DynamoDB throttled, is missing the table, or failed otherwise.
     """
     try:
@@ -99,6 +100,11 @@ def translated_errors(operation: str) -> Iterator[None]:
         code = error.response.get("Error", {}).get("Code", "Unknown")
         if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
             raise ConflictError(message="the item already exists or was changed concurrently") from error
+        if code == "ValidationException":
+            # DynamoDB refused the request itself (a key or item over its limits): retrying cannot
+            # help, so this is never a 503. Input checks should have caught it first; say so loudly.
+            logger.error("dynamodb refused a request as invalid", extra={"operation": operation})
+            raise InvalidRequestError(message="a value in the request is too large or malformed to store") from error
         logger.exception("dynamodb operation failed", extra={"operation": operation, "error_code": code})
         raise DependencyError(message="the data store is unavailable; retry later") from error
     except BotoCoreError as error:
