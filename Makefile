@@ -41,8 +41,8 @@ node_modules/.synced: package.json package-lock.json
 
 bootstrap: $(VENV)/.synced node_modules/.synced ## Create the virtualenv and install the npm packages
 
-dev: bootstrap ## Run the local stack on loopback until Ctrl-C (endpoints in .pushgate/local.json)
-	$(PY) -m pushgate_local dev
+dev: bootstrap ## Run the local stack on loopback until Ctrl-C (endpoints in .pushgate/local.json; ARGS=--allow-loopback-webhooks)
+	$(PY) -m pushgate_local dev $(ARGS)
 
 demo: bootstrap ## Start the local stack, walk every capability end to end, print the report, stop
 	$(PY) -m pushgate_local demo

@@ -29,6 +29,10 @@ def _serve(runtime: LocalRuntime) -> int:
         print(f"  {key:14} {settings[key]}")
     print(f"  {'admin key':14} in {runtime.config.state_dir / 'local.json'}")
     print(f"  {'function logs':14} {settings['log_dir']}")
+    if settings["loopback_webhooks"]:
+        print(f"  {'webhooks':14} may call loopback addresses (--allow-loopback-webhooks)")
+    else:
+        print(f"  {'webhooks':14} loopback addresses refused; allow them with --allow-loopback-webhooks")
     stop.wait()
     print("\nstopping...")
     return 0
@@ -38,9 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="pushgate_local", description=__doc__)
     parser.add_argument("command", choices=["dev", "demo"])
+    parser.add_argument(
+        "--allow-loopback-webhooks",
+        action="store_true",
+        help="let registration webhooks (x-ms-callback-url) call receivers on this machine, over http too",
+    )
     args = parser.parse_args(argv)
     config = RuntimeConfig.from_environment(PROJECT_ROOT)
     config.access_log = args.command == "dev"
+    config.allow_loopback_webhooks = args.allow_loopback_webhooks
     with LocalRuntime(config) as runtime:
         if args.command == "dev":
             return _serve(runtime)

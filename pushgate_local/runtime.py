@@ -45,6 +45,9 @@ from pushgate_local.template import FunctionSpec, Resolver, SqsSource, StackSpec
 
 LOCAL_ROUTES_PREFIX = "/_local/"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+#: Connections the kernel queues before the server accepts them (socketserver's default is 5, which
+#: resets connections under a load test); the kernel caps it at net.core.somaxconn.
+LISTEN_BACKLOG = 1024
 
 
 @dataclass
@@ -63,6 +66,8 @@ class RuntimeConfig:
     prefix: str = "pushgate-local"
     poll_queues: bool = True
     access_log: bool = False
+    #: Let registration webhooks call loopback addresses (over http too); off unless asked for.
+    allow_loopback_webhooks: bool = False
     extra_environment: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -125,6 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _DevHttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], runtime: LocalRuntime) -> None:
         super().__init__(address, _Handler)
@@ -233,8 +239,9 @@ class LocalRuntime:
             variables = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
             # Locally the public endpoint is the dev server itself, whatever the template's default says.
             local_overrides = {"PUBLIC_ENDPOINT": self.api_url} if "PUBLIC_ENDPOINT" in variables else {}
-            # Registration webhooks may call receivers on this machine (tests and the demo run them here).
-            local_overrides["PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS"] = "true"
+            if self.config.allow_loopback_webhooks:
+                # Opt-in (`make dev ARGS=--allow-loopback-webhooks`): webhooks may call receivers on this machine.
+                local_overrides["PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS"] = "true"
             environment = {**base_environment, **variables, **local_overrides, **self.config.extra_environment}
             self._workers[spec.logical_id] = FunctionWorker(spec, environment, self.log_dir)
         self._spawn(self._http.serve_forever, "dev-http")
@@ -284,6 +291,7 @@ class LocalRuntime:
             "tables": self.resources.table_names,
             "queues": self.resources.queue_urls,
             "schedules_url": f"{self.api_url}{LOCAL_ROUTES_PREFIX}schedules/",
+            "loopback_webhooks": self.config.allow_loopback_webhooks,
             "log_dir": str(self.log_dir),
         }
 

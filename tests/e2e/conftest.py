@@ -22,6 +22,8 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalRuntime
         template_path=PROJECT_ROOT / "template.yaml",
         state_dir=tmp_path_factory.mktemp("dev-stack"),
         admin_key=ADMIN_KEY,
+        # Opted in on purpose: the registration-webhook tests run their receivers on this machine.
+        allow_loopback_webhooks=True,
     )
     with LocalRuntime(config) as started:
         yield started

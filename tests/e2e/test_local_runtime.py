@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +149,32 @@ def test_local_json_lists_the_endpoints(runtime: LocalRuntime) -> None:
     assert settings["aws_url"].startswith("http://127.0.0.1:")
     assert set(settings["queues"]) == {"JobsQueue", "JobsDLQ"}
     assert (runtime.config.state_dir / "local.json").stat().st_mode & 0o077 == 0
+
+
+def test_2000_requests_at_concurrency_100_each_on_a_new_connection_all_get_answered(runtime: LocalRuntime) -> None:
+    # Given 100 clients that each open a new connection per request, as a load test does
+    host, port = runtime.api_url.removeprefix("http://").split(":")
+
+    def one(number: int) -> int:
+        connection = http.client.HTTPConnection(host, int(port), timeout=60)
+        try:
+            connection.request("POST", f"/echo/load/{number}", body=b"{}", headers={"Connection": "close"})
+            return connection.getresponse().status
+        except OSError:
+            return 0  # reset or refused: the request was lost
+        finally:
+            connection.close()
+
+    # When 2,000 requests arrive at once
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(one, range(2000)))
+
+    # Then none was lost to the listen backlog
+    assert Counter(statuses) == {200: 2000}
+
+
+def test_loopback_webhooks_are_off_unless_asked_for(client: httpx.Client, runtime: LocalRuntime) -> None:
+    settings = json.loads((runtime.config.state_dir / "local.json").read_text())
+
+    assert client.post("/echo/env").json()["loopback_webhooks"] is None
+    assert settings["loopback_webhooks"] is False
