@@ -32,6 +32,7 @@ from pushgate_local.events import (
     sqs_event,
 )
 from pushgate_local.invoker import FunctionWorker, Invocation
+from pushgate_local.openapi import document_in_subprocess, swagger_asset, swagger_page
 from pushgate_local.processes import (
     LOOPBACK,
     ChildProcess,
@@ -44,6 +45,8 @@ from pushgate_local.simulator import RunningSimulator, start_simulator
 from pushgate_local.template import FunctionSpec, Resolver, SqsSource, StackSpec, read_stack
 
 LOCAL_ROUTES_PREFIX = "/_local/"
+OPENAPI_PATH = "/openapi.json"
+DOCS_PATH = "/docs"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 #: Connections the kernel queues before the server accepts them (socketserver's default is 5, which
 #: resets connections under a load test); the kernel caps it at net.core.somaxconn.
@@ -98,7 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY_BYTES:
-            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"message": "Request Entity Too Large"})
+            self._send_json(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                _error_body("PayloadTooLarge", f"the body is {length} bytes; at most {MAX_BODY_BYTES} are accepted"),
+            )
             return
         body = self.rfile.read(length) if length else b""
         status, headers, payload = self.server.runtime.handle_http(
@@ -184,6 +190,8 @@ class LocalRuntime:
         self.dynamodb_url = ""
         self.aws_url = ""
         self.api_url = ""
+        self._openapi: bytes | None = None
+        self._openapi_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalRuntime:
@@ -291,6 +299,8 @@ class LocalRuntime:
             "tables": self.resources.table_names,
             "queues": self.resources.queue_urls,
             "schedules_url": f"{self.api_url}{LOCAL_ROUTES_PREFIX}schedules/",
+            "openapi_url": f"{self.api_url}{OPENAPI_PATH}",
+            "docs_url": f"{self.api_url}{DOCS_PATH}",
             "loopback_webhooks": self.config.allow_loopback_webhooks,
             "log_dir": str(self.log_dir),
         }
@@ -407,9 +417,12 @@ class LocalRuntime:
         raw_path, _, raw_query = target.partition("?")
         if raw_path.startswith(LOCAL_ROUTES_PREFIX):
             return self._handle_local_route(method, raw_path, headers, body)
+        if method in {"GET", "HEAD"} and (raw_path == OPENAPI_PATH or raw_path.startswith(DOCS_PATH)):
+            return self._handle_docs(raw_path)
         matched = self.routes.match(method, raw_path)
         if matched is None:
-            return _json_response(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
+            # API Gateway answers {"message": "Not Found"} itself; locally the answer has the one error shape.
+            return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no route for {method} {raw_path}"))
         route, logical_id, path_parameters = matched
         allowed, authorizer = self._authorize(route.auth, headers)
         if not allowed:
@@ -433,6 +446,24 @@ class LocalRuntime:
             authorizer=authorizer,
         )
         return lambda_result_to_http(self.invoke(logical_id, event))
+
+    def openapi_document(self) -> bytes:
+        """The OpenAPI document of every route (built once, in a child process, on first use)."""
+        with self._openapi_lock:
+            if self._openapi is None:
+                environment = {"POWERTOOLS_TRACE_DISABLED": "true", "AWS_DEFAULT_REGION": self.config.region}
+                self._openapi = document_in_subprocess(self.config.template_path, environment)
+            return self._openapi
+
+    def _handle_docs(self, raw_path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        if raw_path == OPENAPI_PATH:
+            return HTTPStatus.OK, [("content-type", "application/json")], self.openapi_document()
+        if raw_path in {DOCS_PATH, f"{DOCS_PATH}/"}:
+            return HTTPStatus.OK, [("content-type", "text/html; charset=utf-8")], swagger_page(OPENAPI_PATH, DOCS_PATH)
+        asset = swagger_asset(raw_path.removeprefix(f"{DOCS_PATH}/"))
+        if asset is None:
+            return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no route for GET {raw_path}"))
+        return HTTPStatus.OK, [("content-type", asset[1]), ("cache-control", "max-age=3600")], asset[0]
 
     def _handle_local_route(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes

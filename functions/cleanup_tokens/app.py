@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.token_cleanup import (
     CleanupPreviewRequest,
@@ -33,6 +34,7 @@ PREVIEW_BUDGET_MS = 25_000
 
 
 @app.post("/admin/v1/orgs/<orgId>/cleanup/preview")
+@request_body(CleanupPreviewRequest, required=False)
 @tracer.capture_method
 def preview_cleanup(orgId: str) -> CleanupReportResponse:
     request = parse_json_body(app.current_event, CleanupPreviewRequest, default=CleanupPreviewRequest)
@@ -57,6 +59,7 @@ def get_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
 
 
 @app.put("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
+@request_body(TokenPolicyRequest)
 @tracer.capture_method
 def put_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
     request = parse_json_body(app.current_event, TokenPolicyRequest)

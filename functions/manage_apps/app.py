@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.mobile_apps import (
     CreateMobileAppRequest,
@@ -33,6 +34,7 @@ BASE = "/admin/v1/orgs/<orgId>/mobileapps"
 
 
 @app.post(BASE)
+@request_body(CreateMobileAppRequest)
 @tracer.capture_method
 def create_mobile_app(orgId: str) -> tuple[MobileAppResponse, int]:
     request = parse_json_body(app.current_event, CreateMobileAppRequest)
@@ -69,6 +71,7 @@ def get_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 
 
 @app.patch(f"{BASE}/<appId>")
+@request_body(UpdateMobileAppRequest)
 @tracer.capture_method
 def update_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
     request = parse_json_body(app.current_event, UpdateMobileAppRequest)
@@ -108,6 +111,7 @@ def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 
 
 @app.post(f"{BASE}/<appId>/tokens")
+@request_body(IssueTokenRequest, required=False)
 @tracer.capture_method
 def issue_token(orgId: str, appId: str) -> tuple[IssuedTokenResponse, int]:
     request = parse_json_body(app.current_event, IssueTokenRequest, default=IssueTokenRequest)

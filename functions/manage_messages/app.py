@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.push_messages import (
     MessageDocument,
@@ -25,6 +26,7 @@ from pushgate.api.schemas.push_messages import (
     body_of_test_send,
     preview_body,
 )
+from pushgate.models.message_template import MessageContent
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services import message_previews, push_messages
 
@@ -33,6 +35,7 @@ BASE = "/admin/v1/orgs/<orgId>/pushmessages"
 
 
 @app.post(BASE)
+@request_body(MessageContent, description="The message content (see docs/push-messages.md)")
 @tracer.capture_method
 def create_push_message(orgId: str) -> tuple[PushMessageResponse, int]:
     document = parse_json_body(app.current_event, MessageDocument)
@@ -59,6 +62,7 @@ def get_push_message(orgId: str, messageId: str) -> PushMessageResponse:
 
 
 @app.patch(f"{BASE}/<messageId>")
+@request_body(None, description="A JSON merge patch of the message content")
 @tracer.capture_method
 def update_push_message(orgId: str, messageId: str) -> PushMessageResponse:
     document = parse_json_body(app.current_event, MessageDocument)
@@ -104,6 +108,7 @@ def get_push_message_version(orgId: str, messageId: str, version: int) -> PushMe
 
 
 @app.post(f"{BASE}/<messageId>/preview")
+@request_body(PreviewRequestBody, required=False)
 @tracer.capture_method
 def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
     request = parse_json_body(app.current_event, PreviewRequestBody, default=PreviewRequestBody)
@@ -124,6 +129,7 @@ def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
 
 
 @app.post(f"{BASE}/<messageId>/testsend")
+@request_body(TestSendRequestBody)
 @tracer.capture_method
 def test_send_push_message(orgId: str, messageId: str) -> dict[str, Any]:
     request = parse_json_body(app.current_event, TestSendRequestBody)

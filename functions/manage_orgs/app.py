@@ -7,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.orgs import CreateOrgRequest, OrgResponse
 from pushgate.observability import logger, metrics, tracer
@@ -16,6 +17,7 @@ app = make_resolver()
 
 
 @app.post("/admin/v1/orgs")
+@request_body(CreateOrgRequest)
 @tracer.capture_method
 def create_org() -> tuple[OrgResponse, int]:
     request = parse_json_body(app.current_event, CreateOrgRequest)

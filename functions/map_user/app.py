@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import query_parameters, request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.directory import (
     MAX_IMPORT_BODY_BYTES,
@@ -51,6 +52,14 @@ def _query() -> dict[str, str]:
 
 
 @app.get(COLLECTION)
+@query_parameters(
+    **{
+        "$filter": {"type": "string", "maxLength": 4096},
+        "$select": {"type": "string", "maxLength": 1024},
+        "$top": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "$skiptoken": {"type": "string", "maxLength": 1024},
+    }
+)
 @tracer.capture_method
 def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
     options = _query()
@@ -64,6 +73,7 @@ def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
 
 
 @app.post(COLLECTION)
+@request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
 def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
@@ -74,6 +84,7 @@ def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
 
 
 @app.post(f"{COLLECTION}/import")
+@request_body(ImportRequest)
 @tracer.capture_method
 def import_people(orgId: str, entitySet: str) -> ImportResponse:
     entity_type = _entity_type(entitySet)
@@ -85,6 +96,7 @@ def import_people(orgId: str, entitySet: str) -> ImportResponse:
 
 
 @app.put(f"{COLLECTION}/<personId>")
+@request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
 def upsert_person(orgId: str, entitySet: str, personId: str) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
@@ -101,6 +113,7 @@ def get_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
 
 
 @app.patch(f"{COLLECTION}/<personId>")
+@request_body(None, description="The attributes to change (null clears one)")
 @tracer.capture_method
 def patch_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
     entity_type = _entity_type(entitySet)
@@ -110,6 +123,7 @@ def patch_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
 
 
 @app.delete(f"{COLLECTION}/<personId>")
+@query_parameters(erase={"type": "string", "enum": ["true", "false"]})
 @tracer.capture_method
 def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
     entity_type = _entity_type(entitySet)
@@ -132,6 +146,7 @@ def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
 
 
 @app.put(LINK)
+@request_body(AppUserLinkRequest)
 @tracer.capture_method
 def put_app_user_link(orgId: str, appId: str, appUserId: str) -> tuple[AppUserLinkResponse, int]:
     request = parse_json_body(app.current_event, AppUserLinkRequest)
@@ -167,6 +182,7 @@ def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str
 
 
 @app.post("/api/v1.0/orgs/<orgId>/pushusermapping/resolve")
+@request_body(ResolveRequest)
 @tracer.capture_method
 def resolve_user(orgId: str) -> ResolveResponse:
     request = parse_json_body(app.current_event, ResolveRequest)

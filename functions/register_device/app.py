@@ -12,6 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
+from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.devices import (
     CleanupBody,
@@ -32,6 +33,7 @@ from pushgate.api.schemas.devices import (
 )
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services import device_registration
+from pushgate.services.device_registration import MAX_BATCH_ITEMS
 
 app = make_resolver()
 V1 = "/api/v1.0/orgs/<orgId>/pushchannel/apps/<appId>/devices/<userId>"
@@ -47,6 +49,7 @@ def _empty(status: int) -> Response[str]:
 
 
 @app.post(V1)
+@request_body(LegacyRegisterDeviceBody)
 @tracer.capture_method
 def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
     body = parse_object(app.current_event, LegacyRegisterDeviceBody)
@@ -59,6 +62,7 @@ def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
 
 
 @app.post(V2)
+@request_body(RegisterDeviceBody)
 @tracer.capture_method
 def register(orgId: str) -> Response[str]:
     options = registration_options(app.current_event.headers)
@@ -77,6 +81,7 @@ def register(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/batch")
+@request_body(RegisterDeviceBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
 def register_batch(orgId: str) -> Response[str]:
     options = registration_options(app.current_event.headers)
@@ -95,6 +100,7 @@ def register_batch(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/status")
+@request_body(StatusBody)
 @tracer.capture_method
 def registration_status(orgId: str) -> Response[str]:
     body = parse_object(app.current_event, StatusBody)
@@ -112,6 +118,7 @@ def registration_status(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/cleanup")
+@request_body(CleanupBody)
 @tracer.capture_method
 def cleanup(orgId: str) -> Response[str]:
     item = cleanup_item(parse_object(app.current_event, CleanupBody))
@@ -123,6 +130,7 @@ def cleanup(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/cleanup/batch")
+@request_body(CleanupBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
 def cleanup_batch(orgId: str) -> Response[str]:
     items = parse_array(app.current_event, CleanupBody, cleanup_item, accept_object=True)

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.interactions import EventBody, LegacyEventBody
 from pushgate.errors import NotFoundError
@@ -41,6 +42,7 @@ def _count(recorded: list[Any]) -> None:
 
 
 @app.post(f"{ORG}/pushdatareceiver/events")
+@request_body(EventBody)
 @tracer.capture_method
 def report_event(orgId: str) -> Response[str]:
     body = parse_json_body(app.current_event, EventBody, max_bytes=MAX_EVENT_BODY_BYTES)
@@ -56,6 +58,7 @@ def report_event(orgId: str) -> Response[str]:
 
 
 @app.post(f"{ORG}/pushchannel/event/trackings/<trackingId>")
+@request_body(LegacyEventBody)
 @tracer.capture_method
 def report_event_v1(orgId: str, trackingId: str) -> Response[str]:
     body = parse_json_body(app.current_event, LegacyEventBody, max_bytes=MAX_EVENT_BODY_BYTES)
@@ -92,13 +95,23 @@ def _follow(tracking_id: str) -> Response[str]:
     return Response(status_code=302, headers=headers, body="")
 
 
-@app.get(LINK)
+#: The link is opened in a browser: its answers are a redirect or a page, not JSON.
+LINK_RESPONSES: dict[int, Any] = {
+    302: {"description": "Redirect to the URL the notification carried"},
+    404: {
+        "description": "Unknown tracking id: a page saying so",
+        "content": {"text/html": {"schema": {"type": "string"}}},
+    },
+}
+
+
+@app.get(LINK, responses=LINK_RESPONSES)
 @tracer.capture_method
 def follow_link(trackingId: str) -> Response[str]:
     return _follow(trackingId)
 
 
-@app.head(LINK)
+@app.head(LINK, responses=LINK_RESPONSES)
 @tracer.capture_method
 def follow_link_head(trackingId: str) -> Response[str]:
     return _follow(trackingId)

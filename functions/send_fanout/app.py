@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.sends import (
     CreateSendRequest,
@@ -97,6 +98,7 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 
 @app.post(BASE)
+@request_body(CreateSendRequest)
 @tracer.capture_method
 def create_send(orgId: str) -> tuple[CreateSendResponse, int]:
     request = parse_json_body(app.current_event, CreateSendRequest, max_bytes=MAX_SEND_BODY_BYTES)
@@ -128,6 +130,7 @@ def list_send_recipients(
 
 
 @app.post(f"{BASE}/parked/resume")
+@request_body(ResumeParkedRequest)
 @tracer.capture_method
 def resume_parked(orgId: str) -> ResumeParkedResponse:
     request = parse_json_body(app.current_event, ResumeParkedRequest)
