@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from pushgate.api.bodies import MAX_DEPTH, parse_json_body
+from pushgate.api.openapi import merge_documents, openapi_document, request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.errors import DependencyError, InvalidRequestError
 from pushgate.repositories.dynamodb.table import translated_errors
@@ -26,6 +27,7 @@ app = make_resolver()
 
 
 @app.post("/things/<thingId>")
+@request_body(_Thing)
 def _post_thing(thingId: str) -> dict[str, Any]:
     body = parse_json_body(app.current_event, _Thing)
     return {"thingId": thingId, "Name": body.Name, "Count": body.Count}
@@ -149,3 +151,16 @@ def test_dynamodb_validation_exceptions_are_never_retryable() -> None:
     with pytest.raises(DependencyError):
         refuse("ProvisionedThroughputExceededException")
     assert not isinstance(invalid.value, DependencyError)
+
+
+def test_the_openapi_document_shows_the_body_read_and_the_one_error_shape() -> None:
+    document = merge_documents([openapi_document(app)], title="t", version="1", description="d")
+
+    operation = document["paths"]["/things/{thingId}"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/_Thing"}
+    assert "422" not in operation["responses"]
+    assert operation["responses"]["415"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }
+    assert operation["parameters"][0]["schema"]["maxLength"] == 256
+    assert set(document["components"]["schemas"]) >= {"_Thing", "ErrorBody", "ErrorInfo", "ErrorDetail"}
