@@ -1,8 +1,10 @@
 """A deliver_push worker that is killed mid-job: run by ``test_delivery_crash.py`` in its own process.
 
-It reads ``{"environment", "event"}`` on stdin, then runs the real handler of ``functions/deliver_push``
-with that environment. Recording the job's outcomes is made to announce ``ACCEPTED`` on stdout and
-block, so the test can kill the process after the provider accepted and before anything is recorded.
+It reads ``{"environment", "event", "kill_at"}`` on stdin, then runs the real handler of
+``functions/deliver_push`` with that environment. The write named by ``kill_at`` (``"complete"``,
+or ``"checkpoint:<n>"`` for the n-th checkpoint) is made to announce ``ACCEPTED`` on stdout and
+block instead, so the test can kill the process after the provider accepted what was sent so far
+and before that write: the stored state is whatever the earlier writes left.
 """
 
 from __future__ import annotations
@@ -21,18 +23,41 @@ from pushgate_local.invoker import LocalLambdaContext
 HANDLER_DIR = Path(__file__).resolve().parents[2] / "functions" / "deliver_push"
 
 
-def _announce_and_block(*_: Any, **__: Any) -> bool:
+def _announce_and_block() -> None:
     sys.stdout.write("ACCEPTED\n")
     sys.stdout.flush()
     sys.stdin.read()  # the test kills this process; stdin stays open until then
     raise SystemExit("the test let the crashed worker go")
 
 
+def _kill_at(write: str) -> None:
+    if write == "complete":
+
+        def complete(*_: Any, **__: Any) -> bool:
+            _announce_and_block()
+            return False
+
+        DynamoSendRepository.complete = complete  # type: ignore[method-assign]
+        return
+    target = int(write.removeprefix("checkpoint:"))
+    checkpoint = DynamoSendRepository.checkpoint
+    calls = 0
+
+    def counted(self: DynamoSendRepository, *args: Any, **kwargs: Any) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == target:
+            _announce_and_block()
+        return checkpoint(self, *args, **kwargs)
+
+    DynamoSendRepository.checkpoint = counted  # type: ignore[method-assign]
+
+
 def main() -> None:
     request = json.loads(sys.stdin.readline())
     os.environ.clear()
     os.environ.update(request["environment"])
-    DynamoSendRepository.complete = _announce_and_block  # type: ignore[method-assign]
+    _kill_at(request["kill_at"])
     sys.path.insert(0, str(HANDLER_DIR))
     handler = importlib.import_module("app").lambda_handler
     context = LocalLambdaContext(

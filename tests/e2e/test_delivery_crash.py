@@ -1,9 +1,11 @@
-"""A deliver_push worker killed after the provider accepted and before recording sends nothing twice.
+"""A deliver_push worker killed mid-job: its successor sends what was never handed over, nothing twice.
 
-The job runs once in a worker process of its own (``crash_worker.py``: the real handler, the real
-adapters, the simulator) that is killed once the provider accepted the notifications. The same SQS
-message is then redelivered to the dev server's DeliverPushFunction, which finds the job's claim in
-flight: it sends nothing and records every device ``NotSent`` / ``DeliveryUncertain``.
+The job runs in a worker process of its own (``crash_worker.py``: the real handler, the real
+adapters, the simulator) that is killed at a chosen write. The same SQS message is then delivered
+again to the dev server's DeliverPushFunction, which finds the job's claim in flight, keeps the
+fates its checkpoint recorded, records ``NotSent`` / ``DeliveryUncertain`` only for the devices that
+were on the wire and unrecorded at the kill, and sends the rest. The provider simulator's record
+(``GET /sim/notifications``) shows every device received exactly once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import boto3
 import httpx
 import pytest
 
+from pushgate.models.delivery_progress import DELIVERY_WINDOW
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, JobDevice, SendRecord
 from pushgate.providers import PushMessage
@@ -32,17 +35,31 @@ from tests.e2e.test_sends import _table, _token, create_active_message, ledger, 
 pytestmark = pytest.mark.stack
 
 ROOT = Path(__file__).resolve().parents[2]
-DEVICES = 6
 
 
-def test_a_worker_killed_between_acceptance_and_recording_sends_nothing_twice(
-    dev_stack: LocalRuntime, admin: httpx.Client, org_id: str
-) -> None:
+def _received(dev_stack: LocalRuntime, tokens: list[str]) -> Counter[str]:
     assert dev_stack.simulator is not None
+    wanted = set(tokens)
+    return Counter(n["token"] for n in dev_stack.simulator.notifications() if n["token"] in wanted)
+
+
+@pytest.mark.parametrize(
+    ("devices", "kill_at"),
+    [
+        # 100 devices, 50 per platform, in windows of 25: killed at the second checkpoint, i.e. with
+        # two windows accepted by the provider and only the first one's answers recorded
+        (100, "checkpoint:2"),
+        # 6 devices in one window per platform: killed after the provider accepted all of them
+        (6, "complete"),
+    ],
+)
+def test_a_worker_killed_mid_job_leaves_only_its_unrecorded_requests_uncertain_and_sends_nothing_twice(
+    dev_stack: LocalRuntime, admin: httpx.Client, org_id: str, devices: int, kill_at: str
+) -> None:
     app = create_app(admin, org_id)
     message_id = create_active_message(admin, org_id)
     send_id = str(uuid.uuid4())
-    platforms = [DevicePlatform.IOS if n % 2 else DevicePlatform.ANDROID for n in range(DEVICES)]
+    platforms = [DevicePlatform.IOS if n % 2 else DevicePlatform.ANDROID for n in range(devices)]
     tokens = [_token(platform, "valid", app.app_id, n) for n, platform in enumerate(platforms)]
     job = DeliveryJob(
         job_id="00000",
@@ -64,7 +81,8 @@ def test_a_worker_killed_between_acceptance_and_recording_sends_nothing_twice(
             for n, (platform, token) in enumerate(zip(platforms, tokens, strict=True))
         ],
     )
-    DynamoSendRepository(_table(dev_stack)).create(
+    sends = DynamoSendRepository(_table(dev_stack))
+    sends.create(
         SendRecord(
             org_id=org_id,
             send_id=send_id,
@@ -72,20 +90,21 @@ def test_a_worker_killed_between_acceptance_and_recording_sends_nothing_twice(
             message_id=message_id,
             message_version=1,
             created_at=datetime.now(UTC),
-            recipients_accepted=DEVICES,
+            recipients_accepted=devices,
             recipients_rejected=0,
-            devices_targeted=DEVICES,
+            devices_targeted=devices,
             recipient_outcomes=0,
             jobs_total=1,
         ),
         [],
+        {},
     )
     body = job.model_dump_json(exclude_defaults=True)
     queue_arn = dev_stack.resources.queue_arns["DeliveryQueue"]
     message = {"MessageId": str(uuid.uuid4()), "ReceiptHandle": "crash", "Body": body}
     environment = dev_stack._workers["DeliverPushFunction"]._environment  # the function's own environment
 
-    # Given a worker that got the job and whose notifications the provider accepted
+    # Given a worker that got the job and handed some of it to the provider
     worker = subprocess.Popen(
         [sys.executable, "-m", "tests.e2e.crash_worker"],
         cwd=ROOT,
@@ -95,16 +114,24 @@ def test_a_worker_killed_between_acceptance_and_recording_sends_nothing_twice(
     )
     try:
         assert worker.stdin is not None and worker.stdout is not None
-        request = {"environment": environment, "event": sqs_event([message], queue_arn, dev_stack.config.region)}
-        worker.stdin.write(json.dumps(request) + "\n")
+        event = sqs_event([message], queue_arn, dev_stack.config.region)
+        worker.stdin.write(json.dumps({"environment": environment, "event": event, "kill_at": kill_at}) + "\n")
         worker.stdin.flush()
         assert worker.stdout.readline().strip() == "ACCEPTED"
-        accepted = Counter(n["token"] for n in dev_stack.simulator.notifications() if n["token"] in set(tokens))
-        assert accepted == dict.fromkeys(tokens, 1)
     finally:
-        # When it dies before recording anything
+        # When it dies before recording what it sent last
         worker.kill()
         worker.wait(10)
+    accepted = _received(dev_stack, tokens)
+    assert set(accepted.values()) == {1}
+    stored = sends.progress(job)
+    assert stored is not None
+    recorded = {tokens[index] for index in stored.fates}
+    in_flight_at_kill = set(accepted) - recorded
+    never_handed = set(tokens) - set(accepted)
+    assert in_flight_at_kill and len(in_flight_at_kill) <= DELIVERY_WINDOW  # one window is on the wire at a time
+    if kill_at != "complete":
+        assert never_handed, "the kill must come before the job was fully handed over"
 
     # And SQS delivers the message again, to the real handler behind the dev server
     sqs = boto3.client(
@@ -116,12 +143,18 @@ def test_a_worker_killed_between_acceptance_and_recording_sends_nothing_twice(
     )
     sqs.send_message(QueueUrl=dev_stack.resources.queue_urls["DeliveryQueue"], MessageBody=body)
 
-    # Then nothing is sent twice, and every device is recorded as uncertain
+    # Then every device was received exactly once: those never handed over were sent after the crash
     totals = wait_for_completion(admin, org_id, send_id)
-    received = Counter(n["token"] for n in dev_stack.simulator.notifications() if n["token"] in set(tokens))
-    assert received == dict.fromkeys(tokens, 1)
-    assert totals["Sent"] == 0
-    assert totals["NotSentReasons"] == {"DeliveryUncertain": DEVICES}
+    assert _received(dev_stack, tokens) == dict.fromkeys(tokens, 1)
+
+    # And only requests that were on the wire and unrecorded at the kill are uncertain
     entries = ledger(admin, org_id, send_id)
-    assert len(entries) == DEVICES
-    assert {entry["Reason"] for entry in entries} == {"DeliveryUncertain"}
+    assert len(entries) == devices
+    by_token = {tokens[int(entry["DeviceTokenSha256"], 16)]: entry for entry in entries}
+    uncertain = {token for token, entry in by_token.items() if entry.get("Reason") == "DeliveryUncertain"}
+    assert uncertain <= in_flight_at_kill
+    assert len(uncertain) <= len(in_flight_at_kill)
+    assert {token for token, entry in by_token.items() if entry["Outcome"] == "Sent"} == set(tokens) - uncertain
+    assert never_handed <= set(by_token) - uncertain
+    assert totals["Sent"] == devices - len(uncertain)
+    assert totals["NotSentReasons"] == ({"DeliveryUncertain": len(uncertain)} if uncertain else {})

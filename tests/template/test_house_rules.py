@@ -76,3 +76,12 @@ def test_every_function_is_a_thin_app_module_with_sample_events(function: Any) -
     assert "def lambda_handler(" in app.read_text()
     assert sorted(p.name for p in function.code_uri.glob("*.py")) == ["__init__.py", "app.py"]
     assert list((ROOT / "events" / function.code_uri.name).glob("*.json")), "add sample events under events/"
+
+
+def test_the_delivery_worker_takes_one_job_per_invocation_and_its_queue_outlasts_six_timeouts() -> None:
+    # A worker that dies holds back only the job it had (see docs/decisions.md, "Crash during delivery").
+    function = RESOURCES["DeliverPushFunction"]["Properties"]
+    (source,) = [e["Properties"] for e in function["Events"].values() if e["Type"] == "SQS"]
+    assert source["BatchSize"] == 1
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert RESOURCES["DeliveryQueue"]["Properties"]["VisibilityTimeout"] >= 6 * function["Timeout"]

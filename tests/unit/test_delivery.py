@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from pushgate.credentials import FcmServiceAccountMetadata
 from pushgate.errors import DependencyError
+from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_template import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
@@ -81,8 +83,12 @@ def _job(*devices: JobDevice, job_id: str = "00000", attempt: int = 0) -> Delive
 @dataclass
 class FakeSends:
     claims: dict[str, str] = field(default_factory=dict)
+    checkpoints: dict[str, JobProgress] = field(default_factory=dict)
     ledger: dict[str, list[LedgerEntry]] = field(default_factory=dict)
     fail_complete: bool = False
+    #: Raised by the n-th checkpoint write (1-based): the worker dies before that window is sent.
+    crash_at_checkpoint: int | None = None
+    checkpoint_writes: int = 0
 
     def create(self, send: object, fanout_entries: Sequence[LedgerEntry]) -> None:
         raise AssertionError("not used by the worker")
@@ -90,17 +96,44 @@ class FakeSends:
     def get(self, org_id: str, send_id: str) -> None:
         return None
 
-    def claim(self, job: DeliveryJob, *, at: datetime) -> ClaimState:
+    def claim(self, job: DeliveryJob, *, at: datetime, progress: JobProgress | None = None) -> ClaimState:
         found = self.claims.get(job.job_id)
         if found is None:
             self.claims[job.job_id] = ClaimState.IN_FLIGHT.value
+            if progress is not None:
+                self.checkpoints[job.job_id] = progress
             return ClaimState.CLAIMED
         return ClaimState(found)
 
-    def complete(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, parked: int, at: datetime) -> bool:
+    def progress(self, job: DeliveryJob) -> JobProgress | None:
+        if self.claims.get(job.job_id) != ClaimState.IN_FLIGHT.value:
+            return None
+        return self.checkpoints.get(job.job_id, JobProgress("", window=tuple(range(len(job.devices)))))
+
+    def checkpoint(self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str) -> bool:
+        self.checkpoint_writes += 1
+        if self.checkpoint_writes == self.crash_at_checkpoint:
+            raise WorkerKilled
+        held = self.checkpoints.get(job.job_id)
+        if self.claims.get(job.job_id) != ClaimState.IN_FLIGHT.value or (held.owner if held else "") != expected_owner:
+            return False
+        self.checkpoints[job.job_id] = replace(progress, fates=dict(progress.fates))  # as stored, not as mutated later
+        return True
+
+    def complete(
+        self,
+        job: DeliveryJob,
+        entries: Sequence[LedgerEntry],
+        *,
+        parked: int,
+        at: datetime,
+        owner: str | None = None,
+    ) -> bool:
         if self.fail_complete:
             raise DependencyError(message="the data store is unavailable; retry later")
         if self.claims.get(job.job_id) != ClaimState.IN_FLIGHT.value:
+            return False
+        if owner is not None and self.checkpoints[job.job_id].owner != owner:
             return False
         self.claims[job.job_id] = ClaimState.DONE.value
         self.ledger[job.job_id] = list(entries)
@@ -108,6 +141,10 @@ class FakeSends:
 
     def ledger_page(self, *args: object, **kwargs: object) -> None:
         raise AssertionError("not used by the worker")
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies here (not an Exception: nothing in the worker may catch it)."""
 
 
 @dataclass
@@ -214,9 +251,12 @@ def _answer(request: PushRequest, platform: Platform) -> DeliveryOutcome:
 class FakeClient:
     platform: Platform
     requests: list[PushRequest] = field(default_factory=list)
+    before_send: Callable[[Sequence[PushRequest]], None] | None = None
 
     def send_batch(self, requests: Sequence[PushRequest]) -> list[DeliveryOutcome]:
         self.requests.extend(requests)
+        if self.before_send is not None:
+            self.before_send(requests)
         return [_answer(request, self.platform) for request in requests]
 
 
@@ -291,7 +331,8 @@ def test_delivered_devices_are_sent_once_with_tracking_and_consent_driven_links(
     assert tracked.link == f"https://push.example.com/l/{tracked.tracking_id}"
     assert tracked.original_link == "https://example.com/x"
     untracked = by_token["aa03"].message
-    assert (untracked.link, untracked.original_link) == ("", "https://example.com/x")
+    # Without tracking consent the plain URL is the link: the sample apps open only ``link``.
+    assert (untracked.link, untracked.original_link) == ("https://example.com/x", "https://example.com/x")
     entries = world.sends.ledger["00000"]
     assert {e.outcome for e in entries} == {Outcome.SENT}
     assert {e.provider_message_id for e in entries} == {"id-aa01", "id-fcm-token-2", "id-aa03"}
@@ -416,17 +457,130 @@ def test_fcm_sends_are_paced_per_project_and_a_429_slows_the_project(world: Worl
     # When one job of 90 Android devices runs
     service.run(_job(*android))
 
-    # Then the bucket's 60 went at once and the other 30 waited half a second
-    assert world.clock.slept == [pytest.approx(0.5)]
+    # Then the bucket's 60 went at once and the other 30 waited half a second (window by window)
+    assert sum(world.clock.slept) == pytest.approx(0.5)
     assert len(world.providers.fcm.requests) == 90
 
     # And a 429 halves the project's pace: the next 30 devices wait a full second
     service.run(_job(_device("t", "throttle-1", DevicePlatform.ANDROID), job_id="00001"))
+    waited = len(world.clock.slept)
     service.run(_job(*android[:30], job_id="00002"))
-    assert world.clock.slept[-1] == pytest.approx(1.0)
+    assert sum(world.clock.slept[waited:]) == pytest.approx(1.0)
 
 
 def test_ios_sends_are_not_paced_by_the_fcm_bucket(world: World) -> None:
     world.pacing = PacingPolicy(messages_per_minute=60)
     world.service().run(_job(*(_device(f"u{n}", f"apns-{n}") for n in range(50))))
     assert world.clock.slept == []
+
+
+# ------------------------------------------------------------------ crashes mid-job: checkpoints and takeover
+
+
+def _mixed(count: int) -> list[JobDevice]:
+    return [
+        _device(f"u{n}", f"aa{n:03d}") if n % 2 else _device(f"u{n}", f"fcm-{n}", DevicePlatform.ANDROID)
+        for n in range(count)
+    ]
+
+
+def _sent_tokens(world: World) -> Counter[str]:
+    return Counter(request.device_token for request in world.providers.requests)
+
+
+def test_a_worker_killed_between_windows_leaves_only_the_window_on_the_wire_uncertain(world: World) -> None:
+    # Given a job of 100 devices (50 per platform: two windows each) whose worker dies at its second
+    # checkpoint, i.e. after two windows were sent and only the first one's answers were recorded
+    job = _job(*_mixed(100))
+    world.sends.crash_at_checkpoint = 2
+    with pytest.raises(WorkerKilled):
+        world.service().run(job)
+    on_the_wire = [request.device_token for request in world.providers.requests[25:]]
+    assert len(world.providers.requests) == 50 and len(on_the_wire) == 25
+
+    # When SQS delivers the job again
+    report = world.service().run(job)
+
+    # Then the devices never handed over are sent, each device went out once, and only the
+    # window that was on the wire at the crash is uncertain
+    assert report.claim is ClaimState.IN_FLIGHT
+    assert _sent_tokens(world) == Counter(device.token for device in job.devices)
+    uncertain = [e for e in world.sends.ledger["00000"] if e.reason == "DeliveryUncertain"]
+    assert report.uncertain == len(uncertain) == 25
+    assert {e.user_id for e in uncertain} == {d.user_id for d in job.devices if d.token in on_the_wire}
+    assert (report.sent, report.not_sent) == (75, 25)
+    assert len(world.sends.ledger["00000"]) == 100
+    assert world.counters.added == [(75, 25)]
+
+
+def test_checkpoints_are_one_write_per_window_after_the_first(world: World) -> None:
+    world.service().run(_job(*_mixed(100)))
+    assert world.sends.checkpoint_writes == 3  # four windows; the claim carries the first
+    world.service().run(_job(*(_device(f"u{n}", f"aa{n:03d}") for n in range(25)), job_id="00001"))
+    assert world.sends.checkpoint_writes == 3  # one window: the claim is the only write before sending
+
+
+def test_a_second_worker_that_takes_a_live_job_over_stops_the_first(world: World) -> None:
+    # Given a job being sent by a first worker, and a duplicate SQS delivery of it to a second one
+    # that arrives while the first worker's first window is on the wire
+    job = _job(*(_device(f"u{n}", f"aa{n:03d}") for n in range(60)))
+    first, second = world.service(), world.service()
+    reports = []
+
+    def duplicate_delivery(requests: Sequence[PushRequest]) -> None:
+        if not reports:
+            reports.append(None)
+            reports.append(second.run(job))
+
+    world.providers.apns.before_send = duplicate_delivery
+
+    # When both run it
+    report = first.run(job)
+
+    # Then the first stops at its next checkpoint and records nothing, the second sends what the
+    # first never handed over, and no device is sent twice
+    assert (report.sent, report.not_sent) == (0, 0)
+    assert _sent_tokens(world) == Counter(device.token for device in job.devices)
+    taker = reports[1]
+    assert taker is not None and (taker.sent, taker.uncertain) == (35, 25)
+    assert len(world.sends.ledger["00000"]) == 60
+
+
+def test_a_crash_after_the_final_checkpoint_parks_and_retries_the_same_devices_again(world: World) -> None:
+    # Given a job with a throttled device and a credential failure, whose worker dies completing it
+    job = _job(_device("u1", "throttle01"), _device("u2", "auth02"), _device("u3", "aa03"))
+    world.sends.fail_complete = True
+    with pytest.raises(DependencyError):
+        world.service().run(job)
+    world.sends.fail_complete = False
+
+    # When it is delivered again
+    report = world.service().run(job)
+
+    # Then nothing is sent again, and the retry job and the parked devices are the same as before
+    assert len(world.providers.requests) == 3
+    (first_retry, _), (second_retry, _) = world.queue.sent
+    assert first_retry == second_retry
+    assert [d.token for d in second_retry.devices] == ["throttle01"]
+    assert [[d.token for d in parked.devices] for parked, _, _ in world.parked.jobs] == [["auth02"], ["auth02"]]
+    assert (report.sent, report.uncertain) == (1, 0)
+
+
+def test_a_job_resumed_after_its_message_was_deactivated_sends_nothing_more(world: World) -> None:
+    job = _job(*(_device(f"u{n}", f"aa{n:03d}") for n in range(60)))
+    world.sends.crash_at_checkpoint = 1
+    with pytest.raises(WorkerKilled):
+        world.service().run(job)
+    world.messages.status = MessageStatus.INACTIVE
+    world.service().run(job)
+    assert len(world.providers.requests) == 25
+    reasons = Counter(e.reason for e in world.sends.ledger["00000"])
+    assert reasons == {"DeliveryUncertain": 25, "MessageDeactivated": 35}
+
+
+def test_a_configuration_error_parks_the_rest_of_the_platform_without_sending(world: World) -> None:
+    job = _job(*(_device(f"u{n}", f"auth{n:03d}") for n in range(60)))
+    report = world.service().run(job)
+    assert len(world.providers.requests) == 25  # the first window found the credentials failing
+    assert report.parked == 60
+    assert len(world.credentials.marked) == 1

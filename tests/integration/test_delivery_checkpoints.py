@@ -1,0 +1,246 @@
+"""Delivery-job checkpoints in DynamoDB Local: who may write them, what a takeover reads, what they cost.
+
+The delivery service runs with the real send repository and in-memory provider clients; every
+DynamoDB call reports its consumed capacity, so the write units a checkpoint adds are counted, not
+assumed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from pushgate.models.delivery_progress import DeviceFate, FateKind, JobProgress
+from pushgate.models.device import DevicePlatform
+from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord
+from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict, apns_id_for
+from pushgate.repositories.dynamodb.keys import delivery_job_key
+from pushgate.repositories.dynamodb.sends import DynamoSendRepository
+from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.repositories.send_ports import ClaimState
+from pushgate.services.delivery import DeliveryPorts, DeliveryService
+from pushgate_local.processes import local_aws_environment
+from pushgate_local.provision import ProvisionedResources
+from tests.unit.test_delivery import (
+    FakeApps,
+    FakeCounters,
+    FakeCredentials,
+    FakeDeviceVerdicts,
+    FakeMessages,
+    FakeParked,
+    FakeQueue,
+    _app,
+)
+
+NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
+ORG, APP = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+class Meter:
+    """Write units per DynamoDB write, from ``ReturnConsumedCapacity=TOTAL`` on every call."""
+
+    def __init__(self) -> None:
+        self.writes: list[tuple[str, str, float]] = []  # operation, sort key (single-item writes), units
+        self._sort_key = ""
+
+    def install(self, client: Any) -> None:
+        for operation in ("PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems"):
+            client.meta.events.register(f"provide-client-params.dynamodb.{operation}", self._ask)
+            client.meta.events.register(f"after-call.dynamodb.{operation}", self._count)
+
+    def _ask(self, params: dict[str, Any], **_: Any) -> None:
+        params.setdefault("ReturnConsumedCapacity", "TOTAL")
+        key = params.get("Key") or params.get("Item") or {}
+        self._sort_key = key.get("sk", {}).get("S", "")
+
+    def _count(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        consumed = parsed.get("ConsumedCapacity") or []
+        entries = consumed if isinstance(consumed, list) else [consumed]
+        self.writes.append((model.name, self._sort_key, sum(entry.get("CapacityUnits", 0.0) for entry in entries)))
+
+    def units(self, operation: str, sort_key_prefix: str = "") -> list[float]:
+        return [u for name, key, u in self.writes if name == operation and key.startswith(sort_key_prefix)]
+
+
+@pytest.fixture
+def metered(services: dict[str, str], stack_resources: ProvisionedResources) -> Iterator[tuple[MainTable, Meter]]:
+    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=services["dynamodb_url"],
+        region_name="us-east-1",
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+    )
+    meter = Meter()
+    meter.install(client)
+    yield MainTable(client, stack_resources.table_names["MainTable"]), meter
+
+
+class RealisticClient:
+    """Answers like APNs (the deterministic apns-id) and FCM (a message name per message)."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.requests: list[PushRequest] = []
+
+    def send_batch(self, requests: list[PushRequest]) -> list[DeliveryOutcome]:
+        self.requests.extend(requests)
+        if self.platform is Platform.APNS:
+            ids = [apns_id_for(r.send_id, r.device_token) for r in requests]
+        else:
+            ids = [f"projects/contoso/messages/0:{secrets.randbelow(10**16)}%{secrets.token_hex(8)}" for _ in requests]
+        return [DeliveryOutcome(Verdict.DELIVERED, self.platform, 200, provider_message_id=i) for i in ids]
+
+
+class Providers:
+    def __init__(self) -> None:
+        self.apns, self.fcm = RealisticClient(Platform.APNS), RealisticClient(Platform.FCM)
+
+    def apns_client(self, app: object) -> RealisticClient:
+        return self.apns
+
+    def fcm_client(self, app: object) -> RealisticClient:
+        return self.fcm
+
+
+def _job(send_id: str, platforms: list[DevicePlatform]) -> DeliveryJob:
+    devices = [
+        JobDevice(
+            user_id=str(uuid.uuid4()),
+            platform=platform,
+            token=secrets.token_hex(32) if platform is DevicePlatform.IOS else secrets.token_urlsafe(120),
+            token_sha256=secrets.token_hex(32),
+            tracking_id=str(uuid.uuid4()),
+            message=0,
+            tracked=True,
+            profile_type="contact",
+        )
+        for platform in platforms
+    ]
+    return DeliveryJob(
+        job_id="00000",
+        org_id=ORG,
+        app_id=APP,
+        send_id=send_id,
+        message_id=str(uuid.uuid4()),
+        message_version=1,
+        link_base="https://push.example.com/l/",
+        messages=[PushMessage(title="Spring sale", body="20% off today", original_link="https://contoso.com/sale")],
+        devices=devices,
+    )
+
+
+def _send(sends: DynamoSendRepository, job: DeliveryJob) -> None:
+    sends.create(
+        SendRecord(
+            org_id=ORG,
+            send_id=job.send_id,
+            app_id=APP,
+            message_id=job.message_id,
+            message_version=1,
+            created_at=NOW,
+            recipients_accepted=len(job.devices),
+            recipients_rejected=0,
+            devices_targeted=len(job.devices),
+            recipient_outcomes=0,
+            jobs_total=1,
+        ),
+        [],
+        {},
+    )
+
+
+def _run(table: MainTable, job: DeliveryJob, window: int) -> DynamoSendRepository:
+    sends = DynamoSendRepository(table)
+    _send(sends, job)
+    ports = DeliveryPorts(
+        sends=sends,
+        apps=FakeApps(_app()),
+        messages=FakeMessages(),  # type: ignore[arg-type]
+        queue=FakeQueue(),
+        parked=FakeParked(),
+        devices=FakeDeviceVerdicts(),
+        credentials=FakeCredentials(),
+        counters=FakeCounters(),  # type: ignore[arg-type]
+        providers=Providers(),
+    )
+    report = DeliveryService(ports, now=lambda: NOW, window=window).run(job)
+    assert report.sent == len(job.devices)
+    return sends
+
+
+@pytest.mark.parametrize("platforms", ["ios", "android", "mixed"])
+def test_a_checkpoint_of_a_100_device_job_costs_one_write_unit(
+    metered: tuple[MainTable, Meter], platforms: str
+) -> None:
+    # Given jobs of 100 devices, all iOS, all Android or half each
+    table, meter = metered
+    kinds = {
+        "ios": [DevicePlatform.IOS] * 100,
+        "android": [DevicePlatform.ANDROID] * 100,
+        "mixed": [DevicePlatform.IOS, DevicePlatform.ANDROID] * 50,
+    }[platforms]
+
+    # When one is sent in windows as large as a platform's devices and the same job again in windows of 25
+    _run(table, _job(str(uuid.uuid4()), kinds), window=100)
+    single = list(meter.writes)
+    meter.writes.clear()
+    _run(table, _job(str(uuid.uuid4()), kinds), window=25)
+
+    # Then the windows add three checkpoint writes of one unit each (the claim item stays under
+    # 1 KB), and nothing else changes: 0.03 write units per notification
+    assert meter.units("UpdateItem", "JOB#") == [1.0, 1.0, 1.0]
+
+    def others(writes: list[tuple[str, str, float]]) -> list[tuple[str, float]]:
+        return [(name, units) for name, key, units in writes if (name, key[:4]) != ("UpdateItem", "JOB#")]
+
+    assert others(meter.writes) == others(single)
+
+
+def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: tuple[MainTable, Meter]) -> None:
+    table, _ = metered
+    sends = DynamoSendRepository(table)
+    job = _job(str(uuid.uuid4()), [DevicePlatform.IOS] * 3)
+    _send(sends, job)
+    answered = DeviceFate(FateKind.ANSWERED, verdict=Verdict.DELIVERED)
+
+    # A fresh claim carries the first window
+    assert sends.claim(job, at=NOW, progress=JobProgress("run-a", window=(0,))) is ClaimState.CLAIMED
+    assert sends.claim(job, at=NOW, progress=JobProgress("run-b", window=(0,))) is ClaimState.IN_FLIGHT
+    assert sends.progress(job) == JobProgress("run-a", window=(0,))
+
+    # Its holder moves on; a takeover names the holder it read, and then the old holder is refused
+    assert sends.checkpoint(job, JobProgress("run-a", {0: answered}, (1,)), expected_owner="run-a")
+    found = sends.progress(job)
+    assert found == JobProgress("run-a", {0: answered}, (1,))
+    assert found.resumed() == {0: answered, 1: DeviceFate(FateKind.UNCERTAIN)}
+    assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), (2,)), expected_owner="run-a")
+    assert not sends.checkpoint(job, JobProgress("run-a", {0: answered}, (2,)), expected_owner="run-a")
+    entry = LedgerEntry(user_id="u", outcome=Outcome.SENT, at=NOW)
+    assert not sends.complete(job, [entry], parked=0, at=NOW, owner="run-a")
+
+    # The holder completes; the checkpoint goes, the job is done
+    assert sends.complete(job, [entry] * 3, parked=0, at=NOW, owner="run-b")
+    stored = table.get(delivery_job_key(ORG, job.send_id, job.job_id))
+    assert stored is not None and "progress" not in stored and stored["state"] == ClaimState.DONE.value
+    assert sends.progress(job) is None
+    assert not sends.checkpoint(job, JobProgress("run-b", {}, ()), expected_owner="run-b")
+
+
+def test_a_claim_from_before_checkpoints_leaves_every_device_uncertain(metered: tuple[MainTable, Meter]) -> None:
+    table, _ = metered
+    sends = DynamoSendRepository(table)
+    job = _job(str(uuid.uuid4()), [DevicePlatform.IOS, DevicePlatform.ANDROID])
+    _send(sends, job)
+    assert sends.claim(job, at=NOW) is ClaimState.CLAIMED  # no owner, no checkpoint (an older worker)
+    found = sends.progress(job)
+    assert found == JobProgress("", window=(0, 1))
+    assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), ()), expected_owner="")
+    assert sends.progress(job) == JobProgress("run-b", found.resumed(), ())
