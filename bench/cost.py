@@ -127,6 +127,8 @@ class DeliveryAssumptions:
         ledger_bytes_per_outcome: Bytes one (send, user, device) outcome adds to the ledger item written
             per SQS message.
         idempotency_writes_per_message: Writes of the idempotency record per SQS message (before and after).
+        checkpoint_writes_per_message: Checkpoint writes of a job's claim (one per window of 25 devices
+            after the first, 1 WRU each as measured by ``tests/integration/test_delivery_checkpoints.py``).
         counter_writes_per_invocation: Insight counter updates per sender invocation.
         invalid_token_rate: Share of tokens the provider reports gone (one conditional write each).
         egress_overhead_bytes: HTTP/2 frame, HPACK-compressed header and TLS bytes around each payload.
@@ -137,10 +139,11 @@ class DeliveryAssumptions:
     devices_per_user: float = 1.5
     query_read_units: float = 0.5
     devices_per_message: int = 100
-    messages_per_invocation: int = 10
+    messages_per_invocation: int = 1
     recipients_per_send: int = 1000
     ledger_bytes_per_outcome: int = 60
     idempotency_writes_per_message: int = 2
+    checkpoint_writes_per_message: int = 3
     counter_writes_per_invocation: int = 1
     invalid_token_rate: float = 0.02
     egress_overhead_bytes: int = 120
@@ -175,12 +178,13 @@ def delivery_inputs(
     per_invocation = assumptions.notifications_per_invocation
     ledger_item_wru = dynamodb_write_units(assumptions.ledger_bytes_per_outcome * assumptions.devices_per_message)
     writes = (
-        (ledger_item_wru + assumptions.idempotency_writes_per_message) / assumptions.devices_per_message
+        (ledger_item_wru + assumptions.idempotency_writes_per_message + assumptions.checkpoint_writes_per_message)
+        / assumptions.devices_per_message
         + assumptions.counter_writes_per_invocation / per_invocation
         + assumptions.invalid_token_rate
     )
     # Each SQS message (≤64 KB) is one billed chunk when sent and again when received, even in batches
-    # of ten (billing counts 64 KB chunks); deletes are batched by ten.
+    # of ten (billing counts 64 KB chunks); one delete per invocation (the sender takes one job at a time).
     sqs = (2 + 1 / assumptions.messages_per_invocation) / assumptions.devices_per_message
     fanout_invocations = 1 / (assumptions.recipients_per_send * assumptions.devices_per_user)
     invocations_per_m = 1e6 / per_invocation

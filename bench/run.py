@@ -199,10 +199,11 @@ def run_cost(w3: dict[str, Any], w4: dict[str, Any], w1: dict[str, Any] | None =
         f"DynamoDB: one Query per recipient ({assumptions.query_read_units} RRU) → {inputs.read_units:.3f} RRU per "
         f"notification; writes {inputs.write_units:.3f} WRU per notification = one ledger item per SQS message "
         f"({assumptions.ledger_bytes_per_outcome} B per outcome), {assumptions.idempotency_writes_per_message} "
-        f"idempotency writes per SQS message, {assumptions.counter_writes_per_invocation} counter update per "
+        f"idempotency writes and {assumptions.checkpoint_writes_per_message} checkpoint writes per SQS message, "
+        f"{assumptions.counter_writes_per_invocation} counter update per "
         f"invocation, {assumptions.invalid_token_rate:.0%} invalid tokens marked.",
         f"SQS: {inputs.sqs_requests:.3f} billed requests per notification (send and receive per 64 KB message, "
-        "deletes by ten); idle polling not included.",
+        "one delete per invocation); idle polling not included.",
         f"Egress: {payload_bytes} B payload + {assumptions.egress_overhead_bytes} B of HTTP/2 and TLS per "
         f"notification; logs: {assumptions.log_bytes_per_invocation} B per invocation, no per-notification lines.",
         f"INIT: {assumptions.cold_start_share:.0%} of sender invocations cold, {init_ms:.0f} ms each (W3, process "

@@ -1,8 +1,10 @@
 """The delivery worker: sends delivery jobs from the delivery queue through APNs and FCM.
 
-Each SQS record is one job of many devices. A job that cannot be run now (DynamoDB, SQS or
-Secrets Manager failing) is reported as a batch item failure so SQS redelivers only it; its claim
-decides on redelivery whether anything may still be sent (see ``pushgate.services.delivery``).
+Each SQS record is one job of many devices, and the event source hands over one record per
+invocation, so a worker that dies holds back only its own job. A job that cannot be run now
+(DynamoDB, SQS or Secrets Manager failing) is reported as a batch item failure so SQS redelivers
+it; its claim and checkpoints decide on redelivery what may still be sent (see
+``pushgate.services.delivery``).
 """
 
 from typing import Any
@@ -35,6 +37,8 @@ def deliver_record(record: SQSRecord) -> None:
         metrics.add_metric(name="NotificationsRetried", unit="Count", value=report.retried)
     if report.parked:
         metrics.add_metric(name="NotificationsParked", unit="Count", value=report.parked)
+    if report.uncertain:
+        metrics.add_metric(name="NotificationsUncertain", unit="Count", value=report.uncertain)
 
 
 @logger.inject_lambda_context

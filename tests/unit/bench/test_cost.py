@@ -70,6 +70,7 @@ def test_delivery_inputs_amortise_invocations_and_batch_writes() -> None:
         recipients_per_send=500,
         ledger_bytes_per_outcome=50,
         idempotency_writes_per_message=2,
+        checkpoint_writes_per_message=3,
         counter_writes_per_invocation=1,
         invalid_token_rate=0.01,
     )
@@ -85,8 +86,9 @@ def test_delivery_inputs_amortise_invocations_and_batch_writes() -> None:
 
     assert inputs.invocations == pytest.approx(1 / 1000 + 1 / 1000)
     assert inputs.read_units == pytest.approx(0.25)
-    # 5,000 B of ledger = 5 WRU plus 2 idempotency writes per 100 devices, one counter per 1,000, 1% invalid.
-    assert inputs.write_units == pytest.approx(7 / 100 + 1 / 1000 + 0.01)
+    # 5,000 B of ledger = 5 WRU plus 2 idempotency writes and 3 checkpoints per 100 devices, one counter
+    # per 1,000, 1% invalid.
+    assert inputs.write_units == pytest.approx(10 / 100 + 1 / 1000 + 0.01)
     assert inputs.sqs_requests == pytest.approx(2.1 / 100)
     assert inputs.billed_ms == pytest.approx(0.2)
     assert inputs.egress_bytes == 200 + assumptions.egress_overhead_bytes
