@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
+from pushgate.errors import ConflictError
 from pushgate.models.delivery_progress import DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord
@@ -244,3 +245,42 @@ def test_a_claim_from_before_checkpoints_leaves_every_device_uncertain(metered: 
     assert found == JobProgress("", window=(0, 1))
     assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), ()), expected_owner="")
     assert sends.progress(job) == JobProgress("run-b", found.resumed(), ())
+
+
+class ContendedTable(MainTable):
+    """DynamoDB Local, except that the first transactions are cancelled as a concurrent one would
+    cancel them (another job's completion updating the same send record): nothing is written."""
+
+    def __init__(self, table: MainTable, cancellations: int) -> None:
+        super().__init__(table._client, table.table_name)
+        self.cancellations = cancellations
+
+    def transact_write(self, actions: Any) -> None:
+        if self.cancellations:
+            self.cancellations -= 1
+            raise ConflictError(message="Transaction cancelled: TransactionConflict")
+        super().transact_write(actions)
+
+
+def test_a_completion_cancelled_by_a_concurrent_transaction_is_retried_not_lost(
+    metered: tuple[MainTable, Meter],
+) -> None:
+    table, _ = metered
+    job = _job(str(uuid.uuid4()), [DevicePlatform.IOS] * 3)
+    _send(DynamoSendRepository(table), job)
+    sends = DynamoSendRepository(ContendedTable(table, cancellations=2))
+    assert sends.claim(job, at=NOW, progress=JobProgress("run-a", window=(0, 1, 2))) is ClaimState.CLAIMED
+
+    # When the completion transaction is cancelled twice by another job's transaction on the send
+    entry = LedgerEntry(user_id="u", outcome=Outcome.SENT, at=NOW)
+    assert sends.complete(job, [entry] * 3, parked=0, at=NOW, owner="run-a")
+
+    # Then the outcomes are recorded once, with the send's totals
+    stored = table.get(delivery_job_key(ORG, job.send_id, job.job_id))
+    assert stored is not None and stored["state"] == ClaimState.DONE.value
+    send = DynamoSendRepository(table).get(ORG, job.send_id)
+    assert send is not None and (send.sent, send.jobs_done) == (3, 1)
+    # And a job another run completed meanwhile is not recorded again
+    assert not DynamoSendRepository(ContendedTable(table, cancellations=1)).complete(
+        job, [entry] * 3, parked=0, at=NOW, owner="run-a"
+    )

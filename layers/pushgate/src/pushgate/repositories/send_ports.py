@@ -10,6 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord
 
@@ -44,14 +45,34 @@ class SendRepository(Protocol):
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""
 
-    def claim(self, job: DeliveryJob, *, at: datetime) -> ClaimState:
-        """Claims a job before any provider call (a conditional put); says what was there before."""
+    def claim(self, job: DeliveryJob, *, at: datetime, progress: JobProgress | None = None) -> ClaimState:
+        """Claims a job before any provider call (a conditional put, holding the run's first
+        checkpoint); says what was there before."""
 
-    def complete(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, parked: int, at: datetime) -> bool:
+    def progress(self, job: DeliveryJob) -> JobProgress | None:
+        """The checkpoint of a claim in flight, or ``None`` when the claim is not in flight."""
+
+    def checkpoint(self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str) -> bool:
+        """Replaces the checkpoint while ``expected_owner`` holds the claim in flight.
+
+        Returns:
+            ``False`` when another run holds the claim now, or the job is complete.
+        """
+
+    def complete(
+        self,
+        job: DeliveryJob,
+        entries: Sequence[LedgerEntry],
+        *,
+        parked: int,
+        at: datetime,
+        owner: str | None = None,
+    ) -> bool:
         """Records a claimed job's outcomes and adds them to the send's totals, all or nothing.
 
         Returns:
-            ``False`` when the job was already complete (nothing was added twice).
+            ``False`` when the job was already complete or ``owner`` no longer holds it (nothing
+            was added twice).
         """
 
     def ledger_page(

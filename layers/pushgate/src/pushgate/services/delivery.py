@@ -1,10 +1,15 @@
 """The delivery worker's use case: send one delivery job, at most once per (send, device).
 
 A job is claimed (a conditional put) before any provider call and completed with all its outcomes
-after. A redelivered job finds its claim complete and is skipped; one whose claim was left in
-flight (the worker died between the provider call and the recording) is not sent again: its
-devices are recorded ``NotSent`` / ``DeliveryUncertain``. The deterministic ``apns-id`` and the
-collapse id make a duplicate recognisable should one ever slip through.
+after. In between its devices go to the provider in windows of ``DELIVERY_WINDOW``; before each
+window after the first, the claim gets a checkpoint of every device's fate so far and of the
+window about to be written (the claim itself carries the first window). A redelivered job finds its
+claim complete and is skipped; one whose claim was left in flight (its worker died) is taken over:
+the recorded fates stand, the devices of the window that was on the wire are recorded ``NotSent`` /
+``DeliveryUncertain`` (never sent again), and every device no worker handed over is sent. Each
+checkpoint, and the completion, is conditioned on the run that holds the claim, so two workers never
+send the same device. The deterministic ``apns-id`` and the collapse id make a duplicate
+recognisable should one ever slip through.
 
 Everything that can fail without consequence (the message status, the app, the provider client)
 is read before the claim, so a DynamoDB or Secrets Manager hiccup makes SQS redeliver the job
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import math
 import random
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,12 +37,13 @@ from datetime import UTC, datetime
 from typing import Final, Protocol
 
 from pushgate.errors import ConflictError, PushgateError
+from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_template import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
 from pushgate.observability import logger
-from pushgate.providers import DeliveryOutcome, PushRequest, Verdict
+from pushgate.providers import DeliveryOutcome, PushRequest, Verdict, apns_id_for
 from pushgate.repositories.base import MobileAppRepository
 from pushgate.repositories.send_ports import (
     AppCredentialMarker,
@@ -117,6 +124,8 @@ class JobReport:
         retried: Devices put back in the queue.
         parked: Devices parked.
         retry_delay_s: The retry job's delay.
+        uncertain: Devices a stopped worker had on the wire, recorded ``DeliveryUncertain`` by this
+            run (which took the job over).
     """
 
     claim: ClaimState
@@ -125,16 +134,28 @@ class JobReport:
     retried: int = 0
     parked: int = 0
     retry_delay_s: int = 0
+    uncertain: int = 0
 
 
 @dataclass
 class _Run:
     job: DeliveryJob
     at: datetime
+    owner: str
+    app: MobileApp | None
+    clients: dict[DevicePlatform, BatchSender | str]
+    blocked: NotSentReason | None = None
+    fates: dict[int, DeviceFate] = field(default_factory=dict)
+    windows: list[tuple[DevicePlatform, tuple[int, ...]]] = field(default_factory=list)
+    failed_platforms: dict[DevicePlatform, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Settled:
     entries: list[LedgerEntry] = field(default_factory=list)
     retry: list[JobDevice] = field(default_factory=list)
     retry_delay: float = 0.0
-    parked: int = 0
+    parked: dict[DevicePlatform, tuple[list[JobDevice], str]] = field(default_factory=dict)
 
 
 def _now() -> datetime:
@@ -166,6 +187,7 @@ class DeliveryService:
         now: Clock.
         jitter: Returns a number in [0, 1) for backoff jitter.
         fcm_pacer: Paces FCM sends per project (by default at ``FCM_MESSAGES_PER_MINUTE``).
+        window: Devices handed to the provider between two checkpoints, at most.
     """
 
     def __init__(
@@ -176,8 +198,10 @@ class DeliveryService:
         now: Callable[[], datetime] = _now,
         jitter: Callable[[], float] = random.random,
         fcm_pacer: ProjectRateLimiter | None = None,
+        window: int = DELIVERY_WINDOW,
     ) -> None:
         self._ports = ports
+        self._window = window
         self._max_attempts = max_attempts
         self._now = now
         self._jitter = jitter
@@ -194,44 +218,221 @@ class DeliveryService:
         app = ports.apps.get(job.org_id, job.app_id)
         clients = self._clients(app, job) if app is not None else {}
         at = self._now()
-        claim = ports.sends.claim(job, at=at)
+        run = _Run(job=job, at=at, owner=uuid.uuid4().hex, app=app, clients=clients)
+        run.blocked = self._blocked(run, state)
+        run.windows = self._windows(run)
+        first = run.windows[0][1] if run.windows else ()
+        claim = ports.sends.claim(job, at=at, progress=JobProgress(run.owner, window=first))
         report = JobReport(claim=claim)
         if claim is ClaimState.DONE:
             return report
-        run = _Run(job=job, at=at)
-        if claim is ClaimState.IN_FLIGHT:
-            logger.warning("delivery job found in flight; not resending", extra={"send_id": job.send_id})
-            self._all(run, NotSentReason.DELIVERY_UNCERTAIN)
-        elif state is None or state[0] is not MessageStatus.ACTIVE:
-            self._all(run, NotSentReason.MESSAGE_DEACTIVATED)
-        elif app is None:
-            self._all(run, NotSentReason.APP_DELETED)
-        elif job.expires_at is not None and job.expires_at <= at.timestamp():
-            self._all(run, NotSentReason.MESSAGE_EXPIRED)
-        else:
-            for platform in DevicePlatform:
-                devices = [d for d in job.devices if d.platform is platform]
-                if devices:
-                    self._deliver(run, app, platform, devices, clients.get(platform))
+        if claim is ClaimState.IN_FLIGHT and not self._take_over(run, report):
+            return report
+        if run.blocked is not None:
+            for index in range(len(job.devices)):
+                run.fates.setdefault(index, DeviceFate(FateKind.NOT_SENT, reason=run.blocked.value))
+        elif not self._deliver(run):
+            return report
         self._record(run, report)
         return report
 
+    def _blocked(self, run: _Run, state: tuple[MessageStatus, int] | None) -> NotSentReason | None:
+        """Why none of the job's devices may be sent any more, if so."""
+        job = run.job
+        if state is None or state[0] is not MessageStatus.ACTIVE:
+            return NotSentReason.MESSAGE_DEACTIVATED
+        if run.app is None:
+            return NotSentReason.APP_DELETED
+        if job.expires_at is not None and job.expires_at <= run.at.timestamp():
+            return NotSentReason.MESSAGE_EXPIRED
+        return None
+
+    def _take_over(self, run: _Run, report: JobReport) -> bool:
+        """Continues a job whose claim a stopped worker left in flight; ``False`` when another run holds it.
+
+        The recorded fates stand, the devices the stopped worker had on the wire become uncertain,
+        and the devices it never handed over are planned again. Taking the claim over is one
+        conditional write that also carries this run's first window.
+        """
+        job = run.job
+        found = self._ports.sends.progress(job)
+        if found is None:  # completed between the claim attempt and this read
+            report.claim = ClaimState.DONE
+            return False
+        run.fates = found.resumed()
+        run.windows = self._windows(run)
+        first = run.windows[0][1] if run.windows else ()
+        if not self._ports.sends.checkpoint(job, JobProgress(run.owner, run.fates, first), expected_owner=found.owner):
+            logger.warning("delivery job held by another worker; left to it", extra={"send_id": job.send_id})
+            return False
+        report.uncertain = sum(1 for fate in run.fates.values() if fate.kind is FateKind.UNCERTAIN)
+        logger.warning(
+            "delivery job found in flight; resuming",
+            extra={
+                "send_id": job.send_id,
+                "job_id": job.job_id,
+                "uncertain": report.uncertain,
+                "decided": len(found.fates),
+                "to_send": sum(len(window) for _, window in run.windows),
+            },
+        )
+        return True
+
+    def _windows(self, run: _Run) -> list[tuple[DevicePlatform, tuple[int, ...]]]:
+        """The undecided devices the run will hand to a provider, platform by platform, in windows."""
+        if run.blocked is not None or run.app is None:
+            return []
+        windows: list[tuple[DevicePlatform, tuple[int, ...]]] = []
+        for platform in DevicePlatform:
+            if self._sender(run.app, platform, run.clients) is None:
+                continue
+            indices = [i for i, d in enumerate(run.job.devices) if d.platform is platform and i not in run.fates]
+            windows.extend(
+                (platform, tuple(indices[start : start + self._window]))
+                for start in range(0, len(indices), self._window)
+            )
+        return windows
+
+    @staticmethod
+    def _sender(
+        app: MobileApp, platform: DevicePlatform, clients: dict[DevicePlatform, BatchSender | str]
+    ) -> BatchSender | None:
+        config = app.ios if platform is DevicePlatform.IOS else app.android
+        client = clients.get(platform)
+        if config is None or config.check.status is CheckStatus.INVALID or client is None or isinstance(client, str):
+            return None
+        return client
+
+    def _deliver(self, run: _Run) -> bool:
+        """Decides every undecided device; ``False`` when another run took the job over meanwhile.
+
+        Each window after the first is preceded by a checkpoint of everything decided so far, so a
+        worker that dies leaves at most one window uncertain.
+        """
+        app, job = run.app, run.job
+        assert app is not None  # noqa: S101 - not blocked means the app exists
+        for platform in DevicePlatform:
+            undecided = [i for i, d in enumerate(job.devices) if d.platform is platform and i not in run.fates]
+            if undecided and self._sender(app, platform, run.clients) is None:
+                self._decide_locally(run, app, platform, undecided)
+        for number, (platform, window) in enumerate(run.windows):
+            if platform in run.failed_platforms:
+                # The credentials failed in an earlier window: park the rest without calling the provider.
+                for index in window:
+                    run.fates[index] = DeviceFate(FateKind.PARKED, reason=run.failed_platforms[platform])
+                continue
+            if number and not self._checkpoint(run, window):
+                return False
+            client = self._sender(app, platform, run.clients)
+            assert client is not None  # noqa: S101 - windows are planned for platforms with a sender
+            self._hand(run, app, platform, client, window)
+        return True
+
+    def _checkpoint(self, run: _Run, window: tuple[int, ...]) -> bool:
+        if self._ports.sends.checkpoint(run.job, JobProgress(run.owner, run.fates, window), expected_owner=run.owner):
+            return True
+        logger.warning("delivery job taken over by another worker; stopping", extra={"send_id": run.job.send_id})
+        return False
+
+    def _decide_locally(self, run: _Run, app: MobileApp, platform: DevicePlatform, indices: list[int]) -> None:
+        """Devices of a platform that cannot be sent: not configured, or parked on failed credentials."""
+        config = app.ios if platform is DevicePlatform.IOS else app.android
+        if config is None:
+            fate = DeviceFate(FateKind.NOT_SENT, reason=NotSentReason.PLATFORM_NOT_CONFIGURED.value)
+        elif config.check.status is CheckStatus.INVALID:
+            fate = DeviceFate(FateKind.PARKED, reason=config.check.reason or "the credentials were found invalid")
+        else:
+            client = run.clients.get(platform)
+            reason = client if isinstance(client, str) else "no provider client"
+            self._ports.credentials.mark_invalid(
+                app.org_id, app.app_id, platform, secret_id=config.secret_id, reason=reason, at=run.at
+            )
+            fate = DeviceFate(FateKind.PARKED, reason=reason)
+        for index in indices:
+            run.fates[index] = fate
+
+    def _hand(
+        self, run: _Run, app: MobileApp, platform: DevicePlatform, client: BatchSender, window: tuple[int, ...]
+    ) -> None:
+        """Sends one window and records each answer's fate (marking invalid tokens and failed credentials)."""
+        devices = [run.job.devices[index] for index in window]
+        project = app.android.metadata.project_id if platform is DevicePlatform.ANDROID and app.android else None
+        if project is not None:
+            self._fcm_pacer.acquire(project, len(devices))
+        outcomes = client.send_batch([self._request(run.job, d) for d in devices])
+        if project is not None and any(outcome.status == HTTP_TOO_MANY_REQUESTS for outcome in outcomes):
+            self._fcm_pacer.throttled(project)
+        for index, device, outcome in zip(window, devices, outcomes, strict=True):
+            run.fates[index] = self._answered(run, device, outcome)
+        failure = next((run.fates[index].reason for index in window if run.fates[index].kind is FateKind.PARKED), None)
+        if failure is not None and platform not in run.failed_platforms:
+            config = app.ios if platform is DevicePlatform.IOS else app.android
+            assert config is not None  # noqa: S101 - a window is planned only for a configured platform
+            self._ports.credentials.mark_invalid(
+                app.org_id, app.app_id, platform, secret_id=config.secret_id, reason=failure, at=run.at
+            )
+            run.failed_platforms[platform] = failure
+
+    def _answered(self, run: _Run, device: JobDevice, outcome: DeliveryOutcome) -> DeviceFate:
+        """The fate of one provider answer; a token the provider says is gone is marked at once."""
+        verdict = outcome.verdict
+        code = outcome.reason or outcome.rule or verdict.value
+        if verdict is Verdict.CONFIGURATION_ERROR:
+            return DeviceFate(FateKind.PARKED, reason=f"{code}: {outcome.detail}" if outcome.detail else code)
+        if verdict is Verdict.TOKEN_INVALID:
+            marked = self._ports.devices.mark_invalid(
+                run.job.org_id,
+                run.job.app_id,
+                device.user_id,
+                device.platform,
+                device.token_sha256,
+                reason=code,
+                invalid_since=outcome.invalid_since or run.at,
+                send_id=run.job.send_id,
+                at=run.at,
+            )
+            if marked:
+                count_tokens_marked_invalid(run.job.app_id)
+        return DeviceFate(
+            FateKind.ANSWERED,
+            verdict=verdict,
+            reason=None if verdict is Verdict.DELIVERED else code,
+            provider_message_id=outcome.provider_message_id if verdict is Verdict.DELIVERED else None,
+            retry_after=outcome.retry_after if verdict is Verdict.RETRY else None,
+        )
+
     def _record(self, run: _Run, report: JobReport) -> None:
-        """Enqueues the retry job, then completes the claim and counts (the claim last: see the module doc)."""
+        """Turns the fates into ledger entries, parked jobs and a retry job, then completes the claim.
+
+        Parking and the retry job happen after a checkpoint holding every fate, so a worker taking
+        over after a crash here parks and enqueues exactly the same (the parked item and the retry
+        job's id are the same, and a retry job runs once by its claim); the claim is completed last.
+        """
         ports, job = self._ports, run.job
-        if run.retry:
-            delay = min(MAX_RETRY_DELAY_S, math.ceil(run.retry_delay))
+        settled = self._settle(run)
+        if (settled.parked or settled.retry) and not self._checkpoint(run, ()):
+            return
+        for platform, (devices, reason) in settled.parked.items():
+            self._ports.parked.park(job.model_copy(update={"devices": devices}), platform, reason=reason, at=run.at)
+        if settled.retry:
+            delay = min(MAX_RETRY_DELAY_S, math.ceil(settled.retry_delay))
             retry_job = job.model_copy(
-                update={"job_id": f"{job.job_id}.r{job.attempt + 1}", "attempt": job.attempt + 1, "devices": run.retry}
+                update={
+                    "job_id": f"{job.job_id}.r{job.attempt + 1}",
+                    "attempt": job.attempt + 1,
+                    "devices": settled.retry,
+                }
             )
             ports.queue.send([retry_job], delay_seconds=delay)
-            report.retried, report.retry_delay_s = len(run.retry), delay
-        completed = ports.sends.complete(job, run.entries, parked=run.parked, at=self._now())
-        report.sent = sum(1 for e in run.entries if e.outcome is Outcome.SENT)
-        report.not_sent = len(run.entries) - report.sent
-        reasons = Counter(entry.reason or "Unknown" for entry in run.entries if entry.outcome is Outcome.NOT_SENT)
-        report.parked = run.parked
-        if not completed or not run.entries:
+            report.retried, report.retry_delay_s = len(settled.retry), delay
+        parked = sum(len(devices) for devices, _ in settled.parked.values())
+        entries = settled.entries
+        completed = ports.sends.complete(job, entries, parked=parked, at=self._now(), owner=run.owner)
+        report.sent = sum(1 for e in entries if e.outcome is Outcome.SENT)
+        report.not_sent = len(entries) - report.sent
+        reasons = Counter(entry.reason or "Unknown" for entry in entries if entry.outcome is Outcome.NOT_SENT)
+        report.parked = parked
+        if not completed or not entries:
             return
         try:
             ports.counters.add(
@@ -250,6 +451,47 @@ class DeliveryService:
                 "insight counters not updated", extra={"send_id": job.send_id, "error_type": type(error).__name__}
             )
 
+    def _settle(self, run: _Run) -> _Settled:
+        """What the fates come to, device by device in job order."""
+        job, settled = run.job, _Settled()
+        attempts = job.attempt + 1
+        for index, device in enumerate(job.devices):
+            fate = run.fates.get(index, DeviceFate(FateKind.UNCERTAIN))
+            if fate.kind is FateKind.PARKED:
+                settled.parked.setdefault(device.platform, ([], fate.reason or "the credentials failed"))[0].append(
+                    device
+                )
+            elif fate.kind is FateKind.UNCERTAIN:
+                settled.entries.append(_entry(device, run.at, Outcome.NOT_SENT, NotSentReason.DELIVERY_UNCERTAIN.value))
+            elif fate.kind is FateKind.NOT_SENT:
+                settled.entries.append(_entry(device, run.at, Outcome.NOT_SENT, fate.reason))
+            elif fate.verdict is Verdict.RETRY and attempts < self._max_attempts:
+                settled.retry.append(device)
+                settled.retry_delay = max(settled.retry_delay, self._delay(fate.retry_after, job.attempt))
+            elif fate.verdict is Verdict.DELIVERED:
+                message_id = fate.provider_message_id
+                if message_id is None and device.platform is DevicePlatform.IOS:
+                    # A fate read back from a checkpoint keeps no message id; an apns-id is derived again.
+                    message_id = apns_id_for(job.send_id, device.token)
+                settled.entries.append(
+                    _entry(
+                        device,
+                        run.at,
+                        Outcome.SENT,
+                        verdict=Verdict.DELIVERED.value,
+                        provider_message_id=message_id,
+                        attempts=attempts,
+                        link=_tracked_target(job, device),
+                    )
+                )
+            else:
+                verdict = fate.verdict or Verdict.RETRY
+                reason = NotSentReason.RETRIES_EXHAUSTED.value if verdict is Verdict.RETRY else fate.reason
+                settled.entries.append(
+                    _entry(device, run.at, Outcome.NOT_SENT, reason, verdict=verdict.value, attempts=attempts)
+                )
+        return settled
+
     def _clients(self, app: MobileApp, job: DeliveryJob) -> dict[DevicePlatform, BatchSender | str]:
         """Each platform's client, or why there is none (a configuration problem to park on)."""
         clients: dict[DevicePlatform, BatchSender | str] = {}
@@ -266,101 +508,9 @@ class DeliveryService:
                 clients[platform] = error.message
         return clients
 
-    def _all(self, run: _Run, reason: NotSentReason) -> None:
-        run.entries.extend(_entry(d, run.at, Outcome.NOT_SENT, reason.value) for d in run.job.devices)
-
-    def _deliver(
-        self,
-        run: _Run,
-        app: MobileApp,
-        platform: DevicePlatform,
-        devices: list[JobDevice],
-        client: BatchSender | str | None,
-    ) -> None:
-        config = app.ios if platform is DevicePlatform.IOS else app.android
-        if config is None:
-            run.entries.extend(
-                _entry(d, run.at, Outcome.NOT_SENT, NotSentReason.PLATFORM_NOT_CONFIGURED.value) for d in devices
-            )
-            return
-        if config.check.status is CheckStatus.INVALID:
-            self._park(run, platform, devices, config.check.reason or "the credentials were found invalid")
-            return
-        if isinstance(client, str) or client is None:
-            reason = client or "no provider client"
-            self._ports.credentials.mark_invalid(
-                app.org_id, app.app_id, platform, secret_id=config.secret_id, reason=reason, at=run.at
-            )
-            self._park(run, platform, devices, reason)
-            return
-        project = app.android.metadata.project_id if platform is DevicePlatform.ANDROID and app.android else None
-        if project is not None:
-            self._fcm_pacer.acquire(project, len(devices))
-        outcomes = client.send_batch([self._request(run.job, d) for d in devices])
-        if project is not None and any(outcome.status == HTTP_TOO_MANY_REQUESTS for outcome in outcomes):
-            self._fcm_pacer.throttled(project)
-        configuration_failures: list[tuple[JobDevice, str]] = []
-        for device, outcome in zip(devices, outcomes, strict=True):
-            failure = self._apply(run, device, outcome)
-            if failure is not None:
-                configuration_failures.append((device, failure))
-        if configuration_failures:
-            reason = configuration_failures[0][1]
-            self._ports.credentials.mark_invalid(
-                app.org_id, app.app_id, platform, secret_id=config.secret_id, reason=reason, at=run.at
-            )
-            self._park(run, platform, [device for device, _ in configuration_failures], reason)
-
-    def _apply(self, run: _Run, device: JobDevice, outcome: DeliveryOutcome) -> str | None:
-        """Records one provider answer; returns the reason when it was a configuration error (to park)."""
-        verdict = outcome.verdict
-        code = outcome.reason or outcome.rule or verdict.value
-        attempts = run.job.attempt + 1
-        if verdict is Verdict.CONFIGURATION_ERROR:
-            return f"{code}: {outcome.detail}" if outcome.detail else code
-        if verdict is Verdict.RETRY and attempts < self._max_attempts:
-            run.retry.append(device)
-            run.retry_delay = max(run.retry_delay, self._delay(outcome, run.job.attempt))
-            return None
-        if verdict is Verdict.DELIVERED:
-            run.entries.append(
-                _entry(
-                    device,
-                    run.at,
-                    Outcome.SENT,
-                    verdict=verdict.value,
-                    provider_message_id=outcome.provider_message_id,
-                    attempts=attempts,
-                    link=_tracked_target(run.job, device),
-                )
-            )
-            return None
-        if verdict is Verdict.TOKEN_INVALID:
-            marked = self._ports.devices.mark_invalid(
-                run.job.org_id,
-                run.job.app_id,
-                device.user_id,
-                device.platform,
-                device.token_sha256,
-                reason=code,
-                invalid_since=outcome.invalid_since or run.at,
-                send_id=run.job.send_id,
-                at=run.at,
-            )
-            if marked:
-                count_tokens_marked_invalid(run.job.app_id)
-        reason = NotSentReason.RETRIES_EXHAUSTED.value if verdict is Verdict.RETRY else code
-        run.entries.append(_entry(device, run.at, Outcome.NOT_SENT, reason, verdict=verdict.value, attempts=attempts))
-        return None
-
-    def _park(self, run: _Run, platform: DevicePlatform, devices: list[JobDevice], reason: str) -> None:
-        subset = run.job.model_copy(update={"devices": devices})
-        self._ports.parked.park(subset, platform, reason=reason, at=run.at)
-        run.parked += len(devices)
-
-    def _delay(self, outcome: DeliveryOutcome, attempt: int) -> float:
-        if outcome.retry_after is not None:
-            return float(outcome.retry_after)
+    def _delay(self, retry_after: float | None, attempt: int) -> float:
+        if retry_after is not None:
+            return float(retry_after)
         # Exponential backoff (5, 10, 20 ... seconds), jittered over the upper half so retries spread out.
         ceiling = float(min(MAX_RETRY_DELAY_S, BASE_BACKOFF_S << attempt))
         return ceiling * (0.5 + self._jitter() / 2)
@@ -368,7 +518,8 @@ class DeliveryService:
     @staticmethod
     def _request(job: DeliveryJob, device: JobDevice) -> PushRequest:
         base = job.messages[device.message]
-        link = f"{job.link_base}{device.tracking_id}" if _tracked_target(job, device) else ""
+        # Without tracking consent the plain URL is the link: every sample app opens only ``link``.
+        link = f"{job.link_base}{device.tracking_id}" if _tracked_target(job, device) else base.original_link
         return PushRequest(
             device_token=device.token,
             send_id=job.send_id,

@@ -8,6 +8,7 @@ job twice and never miss one that is recorded.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -15,10 +16,12 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from pushgate.errors import ConflictError, InvalidRequestError, PushgateError
+from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
+from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord
 from pushgate.observability import logger
+from pushgate.repositories.dynamodb.delivery_progress import decode_fates, encode_fates
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
@@ -168,6 +171,11 @@ def _decode_token(token: str, outcome: Outcome | None) -> tuple[str, int]:
     return plain["sk"], plain["offset"]
 
 
+#: Attempts of a job's completion when concurrent jobs' transactions on the send record cancel it.
+_COMPLETE_ATTEMPTS: Final = 5
+_COMPLETE_BACKOFF_S: Final = 0.05
+
+
 class DynamoSendRepository:
     """The DynamoDB adapter of ``SendRepository``."""
 
@@ -249,9 +257,10 @@ class DynamoSendRepository:
         item = self._table.get(send_key(org_id, send_id))
         return None if item is None else _send_from_item(item)
 
-    def claim(self, job: DeliveryJob, *, at: datetime) -> ClaimState:
-        """Puts the claim if absent; otherwise reports the state found."""
+    def claim(self, job: DeliveryJob, *, at: datetime, progress: JobProgress | None = None) -> ClaimState:
+        """Puts the claim if absent (with the run's first checkpoint); otherwise reports the state found."""
         key = delivery_job_key(job.org_id, job.send_id, job.job_id)
+        checkpoint = {} if progress is None else {"owner": progress.owner, "progress": encode_fates(progress)}
         try:
             self._table.put_new(
                 key,
@@ -267,6 +276,7 @@ class DynamoSendRepository:
                     "message_id": job.message_id,
                     "message_version": job.message_version,
                     "journey_id": job.journey_id,
+                    **checkpoint,
                 },
             )
         except ConflictError:
@@ -276,47 +286,119 @@ class DynamoSendRepository:
             return ClaimState.IN_FLIGHT
         return ClaimState.CLAIMED
 
-    def complete(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, parked: int, at: datetime) -> bool:
-        """Turns the claim into the ledger item and adds to the totals (one transaction)."""
+    def progress(self, job: DeliveryJob) -> JobProgress | None:
+        """The checkpoint of a claim still in flight (strongly consistent), or ``None`` when it is not.
+
+        A claim written before checkpoints existed has none: every device may have been sent.
+        """
+        found = self._table.get_attributes(
+            delivery_job_key(job.org_id, job.send_id, job.job_id), ["state", "owner", "progress"]
+        )
+        if found is None or found.get("state") != ClaimState.IN_FLIGHT.value:
+            return None
+        owner = str(found.get("owner", ""))
+        if "progress" not in found:
+            return JobProgress(owner=owner, window=tuple(range(len(job.devices))))
+        return decode_fates(owner, found["progress"])
+
+    def checkpoint(self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str) -> bool:
+        """Replaces the claim's checkpoint while it is in flight and ``expected_owner`` holds it.
+
+        One ``UpdateItem``. ``progress.owner`` becomes the holder (a takeover when it differs from
+        ``expected_owner``); ``expected_owner`` ``""`` matches a claim without an owner.
+
+        Returns:
+            ``False`` when the job is complete or another run holds it now.
+        """
+        owned = "attribute_not_exists(#owner)" if not expected_owner else "#owner = :expected"
+        values: dict[str, Any] = {
+            ":owner": progress.owner,
+            ":progress": encode_fates(progress),
+            ":in_flight": ClaimState.IN_FLIGHT.value,
+        }
+        if expected_owner:
+            values[":expected"] = expected_owner
+        return self._table.update_expression(
+            delivery_job_key(job.org_id, job.send_id, job.job_id),
+            "SET #owner = :owner, #progress = :progress",
+            names={"#owner": "owner", "#progress": "progress", "#state": "state"},
+            values=values,
+            condition=f"#state = :in_flight AND {owned}",
+        )
+
+    def complete(
+        self,
+        job: DeliveryJob,
+        entries: Sequence[LedgerEntry],
+        *,
+        parked: int,
+        at: datetime,
+        owner: str | None = None,
+    ) -> bool:
+        """Turns the claim into the ledger item and adds to the totals (one transaction).
+
+        With ``owner``, only while that run holds the claim; the checkpoint is removed either way.
+        """
         sent, not_sent, reasons = _reason_counts(entries)
         job_key = delivery_job_key(job.org_id, job.send_id, job.job_id)
-        try:
-            self._table.transact_write(
-                [
-                    {
-                        "Update": {
-                            "Key": job_key.as_dict(),
-                            "UpdateExpression": "SET #state = :done, #entries = :entries, #count = :count, "
-                            "#completed = :at, #parked = :parked",
-                            "ConditionExpression": "#state = :in_flight",
-                            "ExpressionAttributeNames": {
-                                "#state": "state",
-                                "#entries": "entries",
-                                "#count": "entry_count",
-                                "#completed": "completed_at",
-                                "#parked": "parked",
-                            },
-                            "ExpressionAttributeValues": {
-                                ":done": ClaimState.DONE.value,
-                                ":in_flight": ClaimState.IN_FLIGHT.value,
-                                ":entries": encode_entries(entries),
-                                ":count": len(entries),
-                                ":at": at.isoformat(),
-                                ":parked": parked,
-                            },
-                        }
-                    },
-                    {
-                        "Update": {
-                            "Key": send_key(job.org_id, job.send_id).as_dict(),
-                            **_totals_update(sent, not_sent, reasons, parked),
-                        }
-                    },
-                ]
-            )
-        except ConflictError:
-            return False
-        return True
+        condition = "#state = :in_flight"
+        names = {
+            "#state": "state",
+            "#entries": "entries",
+            "#count": "entry_count",
+            "#completed": "completed_at",
+            "#parked": "parked",
+            "#progress": "progress",
+        }
+        values: dict[str, Any] = {
+            ":done": ClaimState.DONE.value,
+            ":in_flight": ClaimState.IN_FLIGHT.value,
+            ":entries": encode_entries(entries),
+            ":count": len(entries),
+            ":at": at.isoformat(),
+            ":parked": parked,
+        }
+        if owner is not None:
+            condition += " AND #owner = :owner"
+            names["#owner"] = "owner"
+            values[":owner"] = owner
+        actions = [
+            {
+                "Update": {
+                    "Key": job_key.as_dict(),
+                    "UpdateExpression": "SET #state = :done, #entries = :entries, #count = :count, "
+                    "#completed = :at, #parked = :parked REMOVE #progress",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+            {
+                "Update": {
+                    "Key": send_key(job.org_id, job.send_id).as_dict(),
+                    **_totals_update(sent, not_sent, reasons, parked),
+                }
+            },
+        ]
+        for attempt in range(_COMPLETE_ATTEMPTS):
+            try:
+                self._table.transact_write(actions)
+            except ConflictError:
+                # A cancelled transaction is either our condition failing (the job is done, or
+                # another run holds it) or a concurrent transaction on the shared send record; only
+                # the first means "not ours to record", so re-read before giving the outcomes up.
+                found = self._table.get_attributes(job_key, ["state", "owner"])
+                still_ours = (
+                    found is not None
+                    and found.get("state") == ClaimState.IN_FLIGHT.value
+                    and (owner is None or found.get("owner") == owner)
+                )
+                if not still_ours:
+                    return False
+                time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
+                continue
+            return True
+        raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
 
     def ledger_page(
         self, org_id: str, send_id: str, *, limit: int, next_token: str | None, outcome: Outcome | None
