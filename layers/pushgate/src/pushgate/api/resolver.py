@@ -125,8 +125,14 @@ class PushgateResolver(APIGatewayHttpResolver):
     that are not UTF-8 stay visible as lone surrogates for :func:`_check_request_text` to refuse.
     """
 
+    #: The matched route's path parameters (``_route_args`` also holds the query values validation adds).
+    path_parameters: dict[str, str] = {}  # noqa: RUF012 - replaced per request, never mutated
+
     def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
-        return {name: unquote(value, errors="surrogateescape") for name, value in match.groupdict().items()}
+        self.path_parameters = {
+            name: unquote(value, errors="surrogateescape") for name, value in match.groupdict().items()
+        }
+        return dict(self.path_parameters)
 
 
 def _parameter_problems(values: dict[str, Any], prefix: str, max_chars: int) -> list[FieldProblem]:
@@ -149,7 +155,8 @@ def _parameter_problems(values: dict[str, Any], prefix: str, max_chars: int) -> 
 def _check_request_text(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
     # Path and query parameters are lines of text, checked once here for every route; bodies are
     # checked by ``pushgate.api.bodies``.
-    problems = _parameter_problems(dict(app.context.get("_route_args") or {}), "path", MAX_PATH_PARAMETER_CHARS)
+    path = app.path_parameters if isinstance(app, PushgateResolver) else {}
+    problems = _parameter_problems(dict(path), "path", MAX_PATH_PARAMETER_CHARS)
     query = app.current_event.query_string_parameters or {}
     problems += _parameter_problems(dict(query), "query", MAX_QUERY_PARAMETER_CHARS)
     if problems:
