@@ -33,7 +33,7 @@ def sha(token: str) -> str:
 
 
 def new_token() -> str:
-    return uuid.uuid4().hex + uuid.uuid4().hex
+    return "0" + uuid.uuid4().hex[1:] + uuid.uuid4().hex  # never "bad...", the simulator's BadDeviceToken
 
 
 @pytest.fixture(scope="module")
