@@ -65,6 +65,19 @@ def test_apns_payload_omits_unset_options() -> None:
     assert payload["data"]["trackingId"] == ""
 
 
+def test_unset_keys_are_null_for_apns_and_absent_for_fcm_never_empty_strings() -> None:
+    # The Objective-C sample reports an open only when link is NSNull (JSON null); the Android
+    # sample opens any link that is not absent.
+    bare = PushMessage(body="there")
+    data = build_apns_payload(bare)["data"]
+    assert {key: data[key] for key in ("title", "imageUrl", "link", "originalLink")} == dict.fromkeys(
+        ("title", "imageUrl", "link", "originalLink")
+    )
+    assert b'"link":null' in encode_apns_payload(build_apns_payload(bare))
+    fcm_data = build_fcm_message(PushRequest(device_token="t", send_id="s", message=bare), now=0)["message"]["data"]
+    assert fcm_data == {"body": "there", "trackingId": ""}
+
+
 def test_silent_apns_payload_is_a_background_push() -> None:
     payload = build_apns_payload(FULL, silent=True)
     assert payload["aps"] == {"content-available": 1}

@@ -51,8 +51,9 @@ class PushMessage:
         body: Alert body.
         subtitle: iOS subtitle.
         image_url: Image shown by the notification (iOS needs a service extension: ``mutable-content``).
-        link: Tracked redirect URL (only with tracking consent); empty for none.
-        original_link: The link as authored.
+        link: The URL the app opens: the tracked redirect with tracking consent, the plain URL
+            without it; empty when the notification opens the app.
+        original_link: The link as authored (never tracked); empty when there is none.
         tracking_id: Id reported back on open; empty for test sends.
         sound: Sound name (``"default"`` for the system sound).
         badge: iOS badge count (0 clears it).

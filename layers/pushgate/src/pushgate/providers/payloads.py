@@ -1,8 +1,9 @@
 """Builds what goes to the device: the APNs JSON payload and the FCM v1 message.
 
 Both carry the same custom keys (``title``, ``body``, ``imageUrl``, ``link``, ``originalLink``,
-``trackingId``) so one app-side handler reads either platform. Both limits are checked on the
-encoded bytes before anything is sent.
+``trackingId``) so one app-side handler reads either platform; an unset key is ``null`` in the APNs
+``data`` object and absent from the FCM ``data`` map (see ``docs/client-integration.md``). Both
+limits are checked on the encoded bytes before anything is sent.
 """
 
 from __future__ import annotations
@@ -54,8 +55,18 @@ def apns_id_for(send_id: str, device_token: str) -> str:
     return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
 
 
-def custom_data(message: PushMessage) -> dict[str, str]:
-    """Returns the custom keys both platforms carry, all as strings (empty when unset).
+#: Standard keys that are left unset when the message has no such content (never sent as ``""``).
+OPTIONAL_DATA_KEYS: Final = ("title", "imageUrl", "link", "originalLink")
+
+
+def custom_data(message: PushMessage) -> dict[str, str | None]:
+    """Returns the custom keys both platforms carry, with ``None`` for the unset optional ones.
+
+    Microsoft's sample apps test presence, not emptiness: the Objective-C sample reports an open only
+    when ``link`` is JSON ``null`` and the Android sample opens any ``link`` that is not absent. So an
+    unset ``title``, ``imageUrl``, ``link`` or ``originalLink`` is ``None`` here; APNs sends it as
+    ``null`` and FCM leaves it out (:func:`fcm_data`). ``trackingId`` is always a string: empty for
+    test sends, as CI-J documents.
 
     Args:
         message: The notification content.
@@ -63,16 +74,21 @@ def custom_data(message: PushMessage) -> dict[str, str]:
     Returns:
         ``title``, ``body``, ``imageUrl``, ``link``, ``originalLink``, ``trackingId`` and any extra keys.
     """
-    data = {
-        "title": message.title,
+    data: dict[str, str | None] = {
+        "title": message.title or None,
         "body": message.body,
-        "imageUrl": message.image_url,
-        "link": message.link,
-        "originalLink": message.original_link,
+        "imageUrl": message.image_url or None,
+        "link": message.link or None,
+        "originalLink": message.original_link or None,
         "trackingId": message.tracking_id,
     }
     data.update(message.extra_data)
     return data
+
+
+def fcm_data(message: PushMessage) -> dict[str, str]:
+    """The FCM ``data`` map: the custom keys without the unset ones (FCM data values are strings)."""
+    return {key: value for key, value in custom_data(message).items() if value is not None}
 
 
 def build_apns_payload(message: PushMessage, *, silent: bool = False) -> dict[str, Any]:
@@ -143,7 +159,7 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
         android["ttl"] = f"{min(max(0, request.expires_at - int(now)), FCM_MAX_TTL_S)}s"
     if request.collapse_id:
         android["collapse_key"] = request.collapse_id
-    message: dict[str, Any] = {"token": request.device_token, "data": custom_data(message_content)}
+    message: dict[str, Any] = {"token": request.device_token, "data": fcm_data(message_content)}
     if message_content.android_notification and not request.silent:
         notification = {"title": message_content.title, "body": message_content.body}
         if message_content.image_url:

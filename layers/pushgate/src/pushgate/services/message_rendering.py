@@ -205,8 +205,8 @@ class CompiledMessage:
     def push_message(self, rendered: RenderedMessage, *, tracking_id: str) -> PushMessage:
         """The provider-neutral notification.
 
-        ``link`` carries the original URL too: tracked redirects (click tracking) are not built
-        yet, and the CI-J app samples only open ``link``.
+        ``link`` carries the plain URL too; a send's delivery worker swaps in the tracked redirect
+        for recipients with tracking consent (test sends and previews keep the plain URL).
 
         Args:
             rendered: From :meth:`render`.
