@@ -3,9 +3,11 @@ events and clicks through the real handlers, counters and exports read back."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +19,15 @@ from functions.report_interaction import app as report_interaction
 from pushgate import deps
 from pushgate.models.device import DevicePlatform
 from pushgate.models.org import Org
-from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord, new_tracking_id
+from pushgate.models.send import (
+    DeliveryJob,
+    JobDevice,
+    LedgerEntry,
+    Outcome,
+    SendRecord,
+    new_tracking_id,
+    new_tracking_key,
+)
 from pushgate.providers import PushMessage
 from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
 from tests.conftest import FakeLambdaContext, load_event
@@ -29,11 +39,18 @@ TOKEN = "ab" * 32
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile Safari"
 
 
-def _delivered(now: datetime) -> str:
+def _legacy_tracking_id() -> str:
+    """A 64-character id as Pushgate issued them before GUIDs (version 1, org, send, job 0, random)."""
+    raw = bytes([1]) + uuid.UUID(ORG).bytes + uuid.UUID(SEND).bytes + (0).to_bytes(3, "big") + b"k" * 12
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def _delivered(now: datetime, *, legacy: bool = False) -> str:
     """Records a one-device send as the fan-out and the delivery worker would; returns its tracking id."""
     sends = deps.send_repository()
     deps.org_repository().create(Org(org_id=ORG, name="Contoso", created_at=now))
-    tracking_id = new_tracking_id(ORG, SEND, 0)
+    tracking_key = new_tracking_key()
+    tracking_id = _legacy_tracking_id() if legacy else new_tracking_id(tracking_key)
     device = JobDevice(
         user_id="contact-1",
         platform=DevicePlatform.IOS,
@@ -70,7 +87,7 @@ def _delivered(now: datetime) -> str:
         recipient_outcomes=0,
         jobs_total=1,
     )
-    sends.create(record, [])
+    sends.create(record, [], {} if legacy else {tracking_key: "00000"})
     at = now - timedelta(minutes=1)
     sends.claim(job, at=at)
     entry = LedgerEntry(
@@ -140,9 +157,10 @@ def test_opens_and_clicks_are_recorded_once_per_notification_and_counted(lambda_
     assert click["statusCode"] == 302
     assert click["headers"]["Location"] == "https://contoso.com/sale"
 
+    # The three opens arrived within one tap: one open; the click is new to the tap and counts.
     for dimension, dimension_id in (("messages", MESSAGE), ("journeys", "welcome"), ("apps", APP)):
         overall = _insights(lambda_context, dimension, dimension_id)
-        assert (overall["Sent"], overall["Opened"], overall["UniqueOpens"]) == (1, 3, 1)
+        assert (overall["Sent"], overall["Opened"], overall["UniqueOpens"]) == (1, 1, 1)
         assert (overall["Clicks"], overall["UniqueClicks"], overall["BotClicks"]) == (1, 1, 0)
         assert (overall["Inflow"], overall["OpenRate"], overall["ClickToOpenRate"]) == (1, 1.0, 1.0)
 
@@ -156,11 +174,53 @@ def test_opens_and_clicks_are_recorded_once_per_notification_and_counted(lambda_
     lines = response["body"].splitlines()
     assert lines[0].startswith("InteractionId,InteractionType,Timestamp")
     kinds = sorted(line.split(",")[1] for line in lines[1:])
-    assert kinds == ["LinkClicked", "Opened", "Opened", "Opened", "Sent"]
+    assert kinds == ["LinkClicked", "Opened", "Sent"]
 
     table = boto3.client("dynamodb").scan(TableName=deps.main_table().table_name)["Items"]
     records = [i for i in table if i["type"]["S"] == "InteractionEvent"]
-    assert len(records) == 4
+    assert len(records) == 2
     assert all(int(i["expiration"]["N"]) > datetime.now(UTC).timestamp() + 89 * 86400 for i in records)
     markers = [i for i in table if i["type"]["S"] == "FirstEngagement"]
     assert len(markers) == 2
+    (tap,) = [i for i in table if i["type"]["S"] == "LastTap"]
+    assert sorted(v["S"] for v in tap["counted"]["L"]) == ["LinkClicked", "Opened"]
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_the_app_s_clicked_and_the_redirect_of_one_tap_count_one_click(lambda_context: FakeLambdaContext) -> None:
+    tracking_id = _delivered(datetime.now(UTC))
+    # Objective-C and Swift post Clicked (0) and open the tracked link at the same moment.
+    clicked = report_interaction.lambda_handler(
+        _event("report_event.json", tracking_id.upper(), PushNotificationStatus="0"), lambda_context
+    )
+    assert clicked["statusCode"] == 202, clicked["body"]
+    followed = report_interaction.lambda_handler(_event("follow_link.json", tracking_id), lambda_context)
+    assert followed["statusCode"] == 302
+    overall = _insights(lambda_context, "messages", MESSAGE)
+    assert (overall["Opened"], overall["UniqueOpens"], overall["Clicks"], overall["UniqueClicks"]) == (1, 1, 1, 1)
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_a_followed_link_counts_the_open_the_app_never_reported(lambda_context: FakeLambdaContext) -> None:
+    tracking_id = _delivered(datetime.now(UTC))
+    followed = report_interaction.lambda_handler(_event("follow_link.json", tracking_id), lambda_context)
+    assert followed["statusCode"] == 302
+    overall = _insights(lambda_context, "messages", MESSAGE)
+    assert (overall["Opened"], overall["UniqueOpens"], overall["Clicks"], overall["ClickToOpenRate"]) == (1, 1, 1, 1.0)
+
+
+@pytest.mark.usefixtures("aws_env")
+def test_legacy_ids_and_reports_without_a_device_token_are_believed(lambda_context: FakeLambdaContext) -> None:
+    tracking_id = _delivered(datetime.now(UTC), legacy=True)
+    event = _event("report_event_v1.json", tracking_id)
+    body = json.loads(event["body"])
+    del body["DeviceToken"]
+    event["body"] = json.dumps(body)
+    response = report_interaction.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 200, response["body"]
+    assert _insights(lambda_context, "messages", MESSAGE)["UniqueOpens"] == 1
+    unknown = report_interaction.lambda_handler(
+        _event("report_event.json", new_tracking_id(new_tracking_key())), lambda_context
+    )
+    assert unknown["statusCode"] == 400
+    assert json.loads(unknown["body"])["Error"]["Details"][0]["Field"] == "TrackingId"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -13,15 +16,28 @@ from pydantic import ValidationError
 from pushgate.api.schemas.interactions import EventBody, InsightResponse, export_row
 from pushgate.errors import DependencyError, InvalidRequestError, NotFoundError
 from pushgate.models.device import DevicePlatform
-from pushgate.models.interaction import Interaction, InteractionType, TrackedNotification, delivery_interaction
+from pushgate.models.interaction import (
+    TAP_WINDOW,
+    Interaction,
+    InteractionSource,
+    InteractionType,
+    LastTap,
+    TrackedNotification,
+    delivery_interaction,
+    engagement,
+    new_in_tap,
+)
 from pushgate.models.org import Org
 from pushgate.models.send import (
-    TRACKING_ID_LENGTH,
+    LEGACY_TRACKING_ID_LENGTH,
     LedgerEntry,
     Outcome,
     TrackingRef,
+    canonical_tracking_id,
     new_tracking_id,
-    parse_tracking_id,
+    new_tracking_key,
+    parse_legacy_tracking_id,
+    tracking_key_of,
 )
 from pushgate.repositories.dynamodb import keys
 from pushgate.repositories.interaction_ports import DayCounts
@@ -39,6 +55,9 @@ APP, MESSAGE = "7e8f9a0b-1c2d-4e3f-8a5b-6c7d8e9f0a1b", "8f9a0b1c-2d3e-4f5a-8b6c-
 DELIVERED_AT = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 APNS_TOKEN = "ab" * 32
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile Safari"
+#: The tracking key of job 00000 of SEND in the fakes (the fan-out draws one per job).
+JOB_KEYS = {job: new_tracking_key() for job in range(3)}
+GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 
 def _sha(token: str) -> str:
@@ -60,7 +79,7 @@ def _notification(
             outcome=outcome,
             platform=DevicePlatform.IOS,
             token_sha256=_sha(APNS_TOKEN),
-            tracking_id=new_tracking_id(ORG, SEND, job),
+            tracking_id=new_tracking_id(JOB_KEYS[job]),
             at=DELIVERED_AT,
             profile_type="contact",
             link=link,
@@ -72,6 +91,14 @@ def _notification(
 class FakeNotifications:
     known: list[TrackedNotification]
     asked: list[TrackingRef] = field(default_factory=list)
+    #: Tracking keys of other orgs' jobs.
+    foreign: dict[str, TrackingRef] = field(default_factory=dict)
+
+    def locate(self, tracking_key: str) -> TrackingRef | None:
+        if tracking_key in self.foreign:
+            return self.foreign[tracking_key]
+        job = next((job for job, key in JOB_KEYS.items() if key == tracking_key), None)
+        return None if job is None else TrackingRef(org_id=ORG, send_id=SEND, job_id=f"{job:05d}")
 
     def find(self, ref: TrackingRef, tracking_id: str) -> TrackedNotification | None:
         self.asked.append(ref)
@@ -80,25 +107,30 @@ class FakeNotifications:
 
 @dataclass
 class FakeRecorder:
+    """Records what the service asks for (the tap rule is the adapter's, tested on its own below)."""
+
     recorded: list[Interaction] = field(default_factory=list)
     broken: bool = False
 
-    def record(self, notification: TrackedNotification, found: Sequence[Interaction]) -> None:
+    def record(self, notification: TrackedNotification, found: Sequence[Interaction]) -> list[Interaction]:
         if self.broken:
             raise DependencyError(message="the data store is unavailable; retry later")
         self.recorded.extend(found)
+        return list(found)
 
 
 @dataclass
 class World:
     notification: TrackedNotification = field(default_factory=_notification)
     recorder: FakeRecorder = field(default_factory=FakeRecorder)
+    foreign: dict[str, TrackingRef] = field(default_factory=dict)
 
     @property
     def stores(self) -> InteractionStores:
-        return InteractionStores(notifications=FakeNotifications([self.notification]), recorder=self.recorder)
+        notifications = FakeNotifications([self.notification], foreign=self.foreign)
+        return InteractionStores(notifications=notifications, recorder=self.recorder)
 
-    def report(self, *, tracking_id: str | None = None, token: str = APNS_TOKEN, status: int | str = 1) -> None:
+    def report(self, *, tracking_id: str | None = None, token: str | None = APNS_TOKEN, status: int | str = 1) -> None:
         interactions.report_event(
             ORG.upper(),
             tracking_id=self.notification.tracking_id if tracking_id is None else tracking_id,
@@ -122,20 +154,64 @@ class World:
 # ---------------------------------------------------------------- tracking ids
 
 
-def test_a_tracking_id_names_its_org_send_and_job_and_is_unguessable() -> None:
-    first, second = new_tracking_id(ORG, SEND, 1234), new_tracking_id(ORG, SEND, 1234)
+def test_a_tracking_id_is_a_random_v4_guid_whose_first_half_is_its_job_s_key() -> None:
+    tracking_key = new_tracking_key()
+    first, second = new_tracking_id(tracking_key), new_tracking_id(tracking_key)
     assert first != second
-    assert len(first) == TRACKING_ID_LENGTH == 64
-    assert set(first) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-    assert parse_tracking_id(first) == TrackingRef(org_id=ORG, send_id=SEND, job_id="01234")
+    assert re.fullmatch(GUID, first)
+    assert str(uuid.UUID(first)) == first and uuid.UUID(first).version == 4
+    assert tracking_key_of(first) == tracking_key_of(second) == tracking_key
+    # Nothing in it comes from the org or send: two jobs of one send share nothing.
+    assert tracking_key_of(new_tracking_id(new_tracking_key())) != tracking_key
+
+
+def test_reported_guids_are_read_in_any_letter_case() -> None:
+    tracking_id = new_tracking_id(new_tracking_key())
+    assert canonical_tracking_id(f" {tracking_id.upper()} ") == tracking_id
+    assert tracking_key_of(canonical_tracking_id(tracking_id.upper())) is not None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "00000000-0000-0000-0000-000000000000",
+        "6f1f3c9e-1d0a-5b7e-9c55-0e2d8b5a7c31",  # version 5
+        "6f1f3c9e1d0a4b7e9c550e2d8b5a7c31",  # not canonical
+        "x" * 64,
+    ],
+)
+def test_other_strings_have_no_tracking_key(value: str) -> None:
+    assert tracking_key_of(canonical_tracking_id(value)) is None
+
+
+def _legacy_tracking_id(org_id: str, send_id: str, job_number: int) -> str:
+    raw = bytes([1]) + uuid.UUID(org_id).bytes + uuid.UUID(send_id).bytes + job_number.to_bytes(3, "big") + b"r" * 12
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def test_legacy_tracking_ids_still_name_their_org_send_and_job() -> None:
+    legacy = _legacy_tracking_id(ORG, SEND, 1234)
+    assert len(legacy) == LEGACY_TRACKING_ID_LENGTH == 64
+    assert parse_legacy_tracking_id(legacy) == TrackingRef(org_id=ORG, send_id=SEND, job_id="01234")
 
 
 @pytest.mark.parametrize(
     "value",
     ["", "00000000-0000-0000-0000-000000000000", "x" * 64, "A" * 63, "é" * 64, "AAAA" * 16, "a#b" + "A" * 61],
 )
-def test_anything_else_is_not_a_tracking_id(value: str) -> None:
-    assert parse_tracking_id(value) is None
+def test_anything_else_is_not_a_legacy_tracking_id(value: str) -> None:
+    assert parse_legacy_tracking_id(value) is None
+
+
+def test_a_legacy_tracking_id_of_a_delivered_notification_is_still_believed() -> None:
+    world = World()
+    legacy = _legacy_tracking_id(ORG, SEND, 0)
+    world.notification = world.notification.model_copy(
+        update={"entry": world.notification.entry.model_copy(update={"tracking_id": legacy})}
+    )
+    world.report(tracking_id=legacy)
+    assert [i.type for i in world.recorder.recorded] == [InteractionType.OPENED]
 
 
 # ---------------------------------------------------------------- events API
@@ -201,9 +277,11 @@ def test_forged_or_mismatched_events_are_refused_and_record_nothing(case: str, f
     elif case == "fcm-shaped token":
         token = "fcm:token-of-another-device"
     elif case == "other org":
-        tracking_id = new_tracking_id(OTHER_ORG, SEND, 0)
+        other_key = new_tracking_key()
+        world.foreign[other_key] = TrackingRef(org_id=OTHER_ORG, send_id=SEND, job_id="00000")
+        tracking_id = new_tracking_id(other_key)
     elif case == "forged id":
-        tracking_id = new_tracking_id(ORG, SEND, 0)  # right send and job, wrong random part
+        tracking_id = new_tracking_id(JOB_KEYS[0])  # right job, wrong random part
     elif case == "zero id":
         tracking_id = "00000000-0000-0000-0000-000000000000"
     else:
@@ -215,22 +293,99 @@ def test_forged_or_mismatched_events_are_refused_and_record_nothing(case: str, f
     assert world.recorder.recorded == []
 
 
+@pytest.mark.parametrize("token", [None, "", "  "])
+def test_an_event_without_a_device_token_is_believed_on_its_tracking_id_alone(token: str | None) -> None:
+    # Microsoft's Android sample builds its event without a DeviceToken.
+    world = World()
+    world.report(token=token, status="Opened")
+    assert [i.type for i in world.recorder.recorded] == [InteractionType.OPENED]
+
+
+def test_the_guid_may_be_reported_in_upper_case() -> None:
+    world = World()
+    world.report(tracking_id=world.notification.tracking_id.upper())
+    assert len(world.recorder.recorded) == 1
+
+
 def test_the_org_in_the_path_must_be_a_uuid() -> None:
     with pytest.raises(InvalidRequestError) as raised:
         interactions.report_event("not-an-org", tracking_id="x", device_token="y", status=1, stores=World().stores)
     assert raised.value.problems[0].field == "orgId"
 
 
+# ---------------------------------------------------------------- one tap, counted once
+
+
+def _reported(*kinds: tuple[InteractionType, InteractionSource], at: datetime) -> list[Interaction]:
+    notification = _notification()
+    return [
+        engagement(notification, kind, interaction_id=f"i{n}", at=at, source=source)
+        for n, (kind, source) in enumerate(kinds)
+    ]
+
+
+APP_CLICKED = ((InteractionType.OPENED, InteractionSource.APP), (InteractionType.LINK_CLICKED, InteractionSource.APP))
+LINK_FOLLOWED = (
+    (InteractionType.LINK_CLICKED, InteractionSource.LINK),
+    (InteractionType.OPENED, InteractionSource.LINK),
+)
+
+
+def test_the_app_s_clicked_and_the_redirect_of_the_same_tap_count_one_open_and_one_click() -> None:
+    first, tap = new_in_tap(_reported(*APP_CLICKED, at=DELIVERED_AT), last_tap=None, opened_before=False)
+    assert [i.type for i in first] == [InteractionType.OPENED, InteractionType.LINK_CLICKED]
+    assert tap == LastTap(DELIVERED_AT, frozenset({InteractionType.OPENED, InteractionType.LINK_CLICKED}))
+    later = DELIVERED_AT + timedelta(seconds=3)
+    second, unchanged = new_in_tap(_reported(*LINK_FOLLOWED, at=later), last_tap=tap, opened_before=True)
+    assert (second, unchanged) == ([], None)
+
+
+def test_the_redirect_first_then_the_app_s_report_still_count_once() -> None:
+    first, tap = new_in_tap(_reported(*LINK_FOLLOWED, at=DELIVERED_AT), last_tap=None, opened_before=False)
+    assert [i.type for i in first] == [InteractionType.LINK_CLICKED, InteractionType.OPENED]
+    second, _ = new_in_tap(
+        _reported(*APP_CLICKED, at=DELIVERED_AT + timedelta(seconds=1)), last_tap=tap, opened_before=True
+    )
+    assert second == []
+
+
+def test_an_open_then_a_click_within_the_tap_adds_only_the_click() -> None:
+    opened = _reported((InteractionType.OPENED, InteractionSource.APP), at=DELIVERED_AT)
+    _, tap = new_in_tap(opened, last_tap=None, opened_before=False)
+    clicked, tap = new_in_tap(
+        _reported(*LINK_FOLLOWED, at=DELIVERED_AT + timedelta(seconds=2)), last_tap=tap, opened_before=True
+    )
+    assert [i.type for i in clicked] == [InteractionType.LINK_CLICKED]
+    assert tap is not None and tap.at == DELIVERED_AT
+
+
+def test_a_later_tap_counts_again_but_a_link_implies_no_second_open() -> None:
+    _, tap = new_in_tap(_reported(*APP_CLICKED, at=DELIVERED_AT), last_tap=None, opened_before=False)
+    later = DELIVERED_AT + TAP_WINDOW
+    again, new_tap = new_in_tap(_reported(*LINK_FOLLOWED, at=later), last_tap=tap, opened_before=True)
+    assert [i.type for i in again] == [InteractionType.LINK_CLICKED]
+    assert new_tap == LastTap(later, frozenset({InteractionType.LINK_CLICKED}))
+
+
+def test_bot_clicks_are_never_part_of_a_tap() -> None:
+    _, tap = new_in_tap(_reported(*APP_CLICKED, at=DELIVERED_AT), last_tap=None, opened_before=False)
+    bot = _reported((InteractionType.BOT_LINK_CLICKED, InteractionSource.LINK), at=DELIVERED_AT)
+    kept, unchanged = new_in_tap(bot, last_tap=tap, opened_before=True)
+    assert ([i.type for i in kept], unchanged) == ([InteractionType.BOT_LINK_CLICKED], None)
+
+
 # ---------------------------------------------------------------- tracked links
 
 
-def test_a_person_s_click_is_recorded_and_redirected_to_the_message_s_url() -> None:
+def test_a_person_s_click_is_recorded_with_the_open_it_implies_and_redirected_to_the_message_s_url() -> None:
     world = World()
     assert world.click() == "https://contoso.com/sale"
-    (click,) = world.recorder.recorded
+    click, opened = world.recorder.recorded
     assert click.type is InteractionType.LINK_CLICKED
     assert click.target_url == "https://contoso.com/sale"
     assert (click.user_agent, click.ip_address) == (None, None)
+    # Android's sample opens the link without reporting the open: the tap still opened it.
+    assert (opened.type, opened.source) == (InteractionType.OPENED, InteractionSource.LINK)
 
 
 @pytest.mark.parametrize(
@@ -279,7 +434,7 @@ def test_an_unknown_tracking_id_is_not_found() -> None:
     world = World()
     with pytest.raises(NotFoundError):
         interactions.follow_link(
-            new_tracking_id(ORG, SEND, 0), method="GET", user_agent=BROWSER, source_ip="", stores=world.stores
+            new_tracking_id(JOB_KEYS[0]), method="GET", user_agent=BROWSER, source_ip="", stores=world.stores
         )
 
 
@@ -388,11 +543,17 @@ def test_interaction_key_layouts() -> None:
         keys.interaction_event_sort_key("2026-11-23T17:00:00.000000Z", "e1") == "EVENT#2026-11-23T17:00:00.000000Z#e1"
     )
     assert keys.send_reference_sort_key("2026-11-23T17:00:00.000000Z", SEND).startswith("DELIVERY#2026-11-23T17")
-    tracking_id = new_tracking_id(ORG, SEND, 0)
+    tracking_key = new_tracking_key()
+    tracking_id = new_tracking_id(tracking_key)
     assert keys.first_engagement_key(ORG, SEND, "OPENED", tracking_id).as_dict() == {
         "pk": f"SEND#{ORG}#{SEND}",
         "sk": f"FIRST#OPENED#{tracking_id}",
     }
+    assert keys.last_tap_key(ORG, SEND, tracking_id).as_dict() == {
+        "pk": f"SEND#{ORG}#{SEND}",
+        "sk": f"TAP#{tracking_id}",
+    }
+    assert keys.tracking_key_key(tracking_key).as_dict() == {"pk": f"TRACKING#{tracking_key}", "sk": "TRACKING"}
     # Sends' references sort before opens and clicks, so exports list the ledger first.
     assert keys.SEND_REFERENCE_PREFIX < keys.INTERACTION_EVENT_PREFIX
 

@@ -7,7 +7,9 @@ interaction names its platform, profile, message and version, journey and device
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -20,6 +22,10 @@ from pushgate.models.send import LedgerEntry, Outcome
 PROFILE_TYPE_NAMES: Final = {"contact": "Contact", "lead": "Lead", "profile": "CI Profile"}
 #: How a platform is spelled in interactions.
 PLATFORM_NAMES: Final = {DevicePlatform.IOS: "iOS", DevicePlatform.ANDROID: "Android"}
+#: Reports of one notification this close together are one tap: the Objective-C and Swift samples
+#: post ``Clicked`` and open the tracked link at the same moment, and the redirect arrives
+#: separately (seconds later on a slow network, or after the browser wakes up).
+TAP_WINDOW: Final = timedelta(minutes=5)
 
 
 class InteractionType(StrEnum):
@@ -172,3 +178,56 @@ def delivery_interaction(notification: TrackedNotification) -> Interaction:
         source=InteractionSource.DELIVERY,
         reason=None if sent else entry.reason,
     )
+
+
+@dataclass(frozen=True)
+class LastTap:
+    """What the latest tap on a notification already counted.
+
+    Attributes:
+        at: When the tap's first report arrived.
+        counted: The interaction types recorded for it.
+    """
+
+    at: datetime
+    counted: frozenset[InteractionType]
+
+
+def is_implied_open(interaction: Interaction) -> bool:
+    """Whether an ``Opened`` was inferred from a person following the tracked link (not reported)."""
+    return interaction.type is InteractionType.OPENED and interaction.source is InteractionSource.LINK
+
+
+def new_in_tap(
+    interactions: Sequence[Interaction],
+    *,
+    last_tap: LastTap | None,
+    opened_before: bool,
+    window: timedelta = TAP_WINDOW,
+) -> tuple[list[Interaction], LastTap | None]:
+    """Which interactions of one report are new, and the tap to remember.
+
+    A tap counts each type once, whichever way its reports arrive: the app's ``Clicked`` (an open
+    and a click) and the tracked-link redirect (a click, and an open implied when none is known yet)
+    within ``window`` of the tap's first report are one open and one click. Bot clicks are never
+    part of a tap. Reports outside the window start a new tap.
+
+    Args:
+        interactions: What the report would record, all at the same instant.
+        last_tap: The notification's latest tap, if any.
+        opened_before: Whether an open of the notification was ever recorded.
+        window: How long the reports of one tap may keep arriving.
+
+    Returns:
+        The interactions to record, and the tap to store (``None`` when nothing changes).
+    """
+    kept = [i for i in interactions if not (is_implied_open(i) and opened_before)]
+    tapped = [i for i in kept if i.type is not InteractionType.BOT_LINK_CLICKED]
+    if not tapped:
+        return kept, None
+    at = tapped[0].at
+    if last_tap is not None and abs(at - last_tap.at) < window:
+        fresh = [i for i in kept if i.type is InteractionType.BOT_LINK_CLICKED or i.type not in last_tap.counted]
+        added = frozenset(i.type for i in fresh if i.type is not InteractionType.BOT_LINK_CLICKED)
+        return fresh, (LastTap(last_tap.at, last_tap.counted | added) if added else None)
+    return kept, LastTap(at, frozenset(i.type for i in tapped))

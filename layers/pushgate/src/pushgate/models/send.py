@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -25,13 +26,16 @@ from pushgate.providers import PushMessage
 
 #: Most recipients one send request may name.
 MAX_RECIPIENTS: Final = 10_000
-#: First byte of a tracking id: its layout version.
-TRACKING_ID_VERSION: Final = 1
-#: Random bytes of a tracking id: what makes it unguessable even to someone who knows the send.
-TRACKING_ID_SECRET_BYTES: Final = 12
-_TRACKING_ID_BYTES: Final = 1 + 16 + 16 + 3 + TRACKING_ID_SECRET_BYTES
-#: Length of a tracking id as it travels (base64url of 48 bytes, no padding).
-TRACKING_ID_LENGTH: Final = _TRACKING_ID_BYTES * 4 // 3
+#: First byte of a legacy (64-character) tracking id: its layout version.
+LEGACY_TRACKING_ID_VERSION: Final = 1
+#: Random bytes of a legacy tracking id.
+LEGACY_TRACKING_ID_SECRET_BYTES: Final = 12
+_LEGACY_TRACKING_ID_BYTES: Final = 1 + 16 + 16 + 3 + LEGACY_TRACKING_ID_SECRET_BYTES
+#: Length of a legacy tracking id as it travels (base64url of 48 bytes, no padding).
+LEGACY_TRACKING_ID_LENGTH: Final = _LEGACY_TRACKING_ID_BYTES * 4 // 3
+#: Hex digits of a tracking key: the first half of a tracking id, shared by the devices of one job.
+TRACKING_KEY_LENGTH: Final = 16
+_GUID_SHAPE: Final = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 
 
 class Outcome(StrEnum):
@@ -241,50 +245,67 @@ class TrackingRef:
     job_id: str
 
 
-def new_tracking_id(org_id: str, send_id: str, job_number: int, secret: bytes | None = None) -> str:
-    """A tracking id: a 64-character base64url token that names its send and job and cannot be guessed.
+def new_tracking_key() -> str:
+    """A fresh tracking key: 64 random bits, of which 60 are free (the GUID's version nibble is fixed).
 
-    Layout (48 bytes): version ``1``, the org and send UUIDs (16 bytes each), the fan-out job number
-    (3 bytes, big-endian), then 12 random bytes. The ledger entry of the notification stores the
-    whole id, so a reported id is resolved with one read of its job's ledger and verified by
-    comparing it with the stored one; the random part means knowing a send's id is not enough to
-    forge another recipient's.
+    One is drawn per delivery job; the job's devices all get tracking ids that begin with it, and
+    one item maps it to the job (see :func:`new_tracking_id`).
+    """
+    raw = bytearray(secrets.token_bytes(8))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    return raw.hex()
+
+
+def new_tracking_id(tracking_key: str) -> str:
+    """A tracking id: a random version-4 GUID in lower-case canonical form, as CI-J's apps expect.
+
+    Nothing in it is derived from an org, send or device id. Its first half is the job's
+    :func:`new_tracking_key`; its second half is 62 fresh random bits per device, so knowing one
+    notification's id (or a send's id) does not let anyone report for another recipient. The ledger
+    entry stores the whole id and a reported one is compared with it in constant time.
 
     Args:
-        org_id: The org (a UUID).
-        send_id: The send (a UUID).
-        job_number: The fan-out job the device is packed into.
-        secret: The random part (tests pass fixed bytes); fresh random bytes when omitted.
+        tracking_key: The job's tracking key (16 hex digits with the version nibble ``4``).
 
     Raises:
-        ValueError: An id is not a UUID, the job number does not fit, or the secret has the wrong size.
+        ValueError: ``tracking_key`` is not one :func:`new_tracking_key` makes.
     """
-    random_part = secrets.token_bytes(TRACKING_ID_SECRET_BYTES) if secret is None else secret
-    if len(random_part) != TRACKING_ID_SECRET_BYTES or not 0 <= job_number < 1 << 24:
-        raise ValueError("invalid tracking id parts")
-    raw = (
-        bytes([TRACKING_ID_VERSION])
-        + uuid.UUID(org_id).bytes
-        + uuid.UUID(send_id).bytes
-        + job_number.to_bytes(3, "big")
-        + random_part
-    )
-    return base64.urlsafe_b64encode(raw).decode("ascii")
+    if len(tracking_key) != TRACKING_KEY_LENGTH or tracking_key[12] != "4":
+        raise ValueError("invalid tracking key")
+    tail = bytearray(secrets.token_bytes(8))
+    tail[0] = (tail[0] & 0x3F) | 0x80  # RFC 9562 variant
+    hex_digits = tracking_key + tail.hex()
+    return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
 
 
-def parse_tracking_id(value: str) -> TrackingRef | None:
-    """Reads where a tracking id's notification is recorded, or ``None`` when it is not one of ours.
+def canonical_tracking_id(value: str) -> str:
+    """A reported tracking id as stored: GUIDs in lower case (apps may upper-case them), others unchanged."""
+    lowered = value.strip().lower()
+    return lowered if _GUID_SHAPE.fullmatch(lowered) else value.strip()
 
-    Only the layout is checked here; whether the id was ever handed out is decided by comparing it
-    with the stored ledger entry (:func:`same_tracking_id`).
+
+def tracking_key_of(value: str) -> str | None:
+    """The tracking key of a GUID tracking id (in canonical form), or ``None`` when it is not one."""
+    if not _GUID_SHAPE.fullmatch(value):
+        return None
+    return value[:8] + value[9:13] + value[14:18]
+
+
+def parse_legacy_tracking_id(value: str) -> TrackingRef | None:
+    """Reads where a legacy tracking id's notification is recorded, or ``None`` when it is not one.
+
+    Legacy ids (64 base64url characters: version ``1``, the org and send UUIDs, the fan-out job
+    number, 12 random bytes) were issued before tracking ids became GUIDs; notifications already on
+    devices still carry them. Only the layout is checked here; whether the id was ever handed out
+    is decided by comparing it with the stored ledger entry (:func:`same_tracking_id`).
     """
-    if len(value) != TRACKING_ID_LENGTH:
+    if len(value) != LEGACY_TRACKING_ID_LENGTH:
         return None
     try:
         raw = base64.urlsafe_b64decode(value.encode("ascii"))
     except (ValueError, binascii.Error):
         return None
-    if len(raw) != _TRACKING_ID_BYTES or raw[0] != TRACKING_ID_VERSION:
+    if len(raw) != _LEGACY_TRACKING_ID_BYTES or raw[0] != LEGACY_TRACKING_ID_VERSION:
         return None
     if base64.urlsafe_b64encode(raw).decode("ascii") != value:
         return None  # a non-canonical spelling of the bytes is not an id we issued

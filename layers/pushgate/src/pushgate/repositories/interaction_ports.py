@@ -56,6 +56,9 @@ class InteractionPage:
 class TrackedNotifications(Protocol):
     """Finds the notification a tracking id was handed out for."""
 
+    def locate(self, tracking_key: str) -> TrackingRef | None:
+        """The delivery job a GUID tracking id's key was issued for, or ``None``."""
+
     def find(self, ref: TrackingRef, tracking_id: str) -> TrackedNotification | None:
         """The notification whose stored tracking id equals ``tracking_id``, or ``None``."""
 
@@ -63,9 +66,13 @@ class TrackedNotifications(Protocol):
 class EngagementRecorder(Protocol):
     """Records opens and clicks with their counters."""
 
-    def record(self, notification: TrackedNotification, interactions: Sequence[Interaction]) -> None:
+    def record(self, notification: TrackedNotification, interactions: Sequence[Interaction]) -> list[Interaction]:
         """Stores the records and adds them to the day's counters of the message, app and journey,
-        all or nothing; an open or click of a notification counts as unique only the first time.
+        all or nothing; an open or click of a notification counts as unique only the first time,
+        and the reports of one tap count each type once (:func:`~pushgate.models.interaction.new_in_tap`).
+
+        Returns:
+            The interactions recorded (none when the report repeats what its tap already counted).
 
         Raises:
             DependencyError: DynamoDB failed or stayed contended.

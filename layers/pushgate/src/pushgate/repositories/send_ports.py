@@ -39,8 +39,12 @@ class LedgerPage:
 class SendRepository(Protocol):
     """Stores sends, the claims of their delivery jobs and the ledger those claims become."""
 
-    def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry]) -> None:
-        """Stores a new send together with the outcomes decided at fan-out, all or nothing."""
+    def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry], tracking_keys: Mapping[str, str]) -> None:
+        """Stores a new send together with the outcomes decided at fan-out, all or nothing.
+
+        ``tracking_keys`` maps each delivery job's tracking key to its job id; they are stored
+        first, so every tracking id a device can receive resolves.
+        """
 
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""

@@ -31,7 +31,7 @@ from pushgate.models.interaction import (
     TrackedNotification,
     engagement,
 )
-from pushgate.models.send import parse_tracking_id
+from pushgate.models.send import canonical_tracking_id, parse_legacy_tracking_id, tracking_key_of
 from pushgate.observability import logger
 from pushgate.repositories.interaction_ports import EngagementRecorder, TrackedNotifications
 
@@ -87,10 +87,13 @@ def parse_status(value: int | str) -> InteractionType:
 
 
 def _resolve(org_id: str | None, tracking_id: str, stores: InteractionStores) -> TrackedNotification | None:
-    ref = parse_tracking_id(tracking_id)
+    canonical = canonical_tracking_id(tracking_id)
+    tracking_key = tracking_key_of(canonical)
+    # GUIDs resolve through their job's tracking key; 64-character ids issued earlier name their job.
+    ref = stores.notifications.locate(tracking_key) if tracking_key else parse_legacy_tracking_id(canonical)
     if ref is None or (org_id is not None and ref.org_id != org_id):
         return None
-    found = stores.notifications.find(ref, tracking_id)
+    found = stores.notifications.find(ref, canonical)
     return found if found is not None and found.was_sent else None
 
 
@@ -109,7 +112,7 @@ def report_event(
     org_id: str,
     *,
     tracking_id: str,
-    device_token: str,
+    device_token: str | None,
     status: int | str,
     stores: InteractionStores,
     now: Callable[[], datetime] = _now,
@@ -120,19 +123,22 @@ def report_event(
     ``Opened`` records an open. ``Clicked`` (the legacy samples send it instead of ``Opened`` when
     the notification has a link, i.e. for the tap on the notification) records an open and a link
     click, so the click-to-open rate stays meaningful; unique clicks count once per notification
-    whether the click came from the app or from the tracked link.
+    whether the click came from the app or from the tracked link, and the app's report and the
+    redirect of the same tap count one click.
 
     Args:
         org_id: The org in the path.
-        tracking_id: The payload's ``trackingId``.
-        device_token: The device's APNs or FCM token.
+        tracking_id: The payload's ``trackingId`` (a GUID; any letter case).
+        device_token: The device's APNs or FCM token; when present it must be the notification's
+            device. Microsoft's Android sample sends none: the unguessable tracking id is then
+            the whole proof, as it is for the tracked link.
         status: ``PushNotificationStatus`` as sent.
         stores: The ports.
         now: Clock.
         make_id: Interaction id factory.
 
     Returns:
-        The interactions recorded.
+        The interactions recorded (none when the report repeats what its tap already counted).
 
     Raises:
         InvalidRequestError: Malformed org id or status, a tracking id not issued in this org for a
@@ -148,15 +154,14 @@ def report_event(
     notification = _resolve(org, tracking_id, stores)
     if notification is None:
         raise InvalidRequestError.for_field("TrackingId", "does not name a notification sent in this org")
-    if not _same_device(notification, device_token):
+    if device_token is not None and device_token.strip() and not _same_device(notification, device_token):
         raise InvalidRequestError.for_field("DeviceToken", "is not the device this notification was sent to")
     at = now()
     kinds = [InteractionType.OPENED] if kind is InteractionType.OPENED else [InteractionType.OPENED, kind]
     interactions = [
         engagement(notification, each, interaction_id=make_id(), at=at, source=InteractionSource.APP) for each in kinds
     ]
-    stores.recorder.record(notification, interactions)
-    return interactions
+    return stores.recorder.record(notification, interactions)
 
 
 def bot_reason(
@@ -187,7 +192,8 @@ class LinkClick:
 
     Attributes:
         target_url: Where to redirect.
-        interaction: What was recorded (``None`` when recording failed; the person is redirected anyway).
+        interaction: The click recorded (``None`` when the same tap's click was already counted, or
+            recording failed; the person is redirected anyway).
     """
 
     target_url: str
@@ -229,10 +235,17 @@ def follow_link(
         user_agent=(user_agent[:512] or None) if reason else None,
         ip_address=(source_ip or None) if reason else None,
     )
+    reported = [interaction]
+    if reason is None:
+        # A person following the link tapped the notification: an open, unless one is known already.
+        implied_open = engagement(
+            notification, InteractionType.OPENED, interaction_id=make_id(), at=at, source=InteractionSource.LINK
+        )
+        reported.append(implied_open)
     try:
-        stores.recorder.record(notification, [interaction])
+        recorded = stores.recorder.record(notification, reported)
     except DependencyError:
         # The person still gets where they were going; only the count is lost.
         logger.warning("link click not recorded", extra={"send_id": notification.send_id})
         return LinkClick(target, None)
-    return LinkClick(target, interaction)
+    return LinkClick(target, next((i for i in recorded if i.type is interaction.type), None))

@@ -34,6 +34,7 @@ from pushgate.models.send import (
     SendRecord,
     fanout_job_id,
     new_tracking_id,
+    new_tracking_key,
 )
 from pushgate.providers import NotificationTooLargeError, PushMessage
 from pushgate.repositories.base import OrgRepository
@@ -114,6 +115,7 @@ class _Plan:
     entries: list[LedgerEntry] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     jobs: list[DeliveryJob] = field(default_factory=list)
+    tracking_keys: dict[str, str] = field(default_factory=dict)
     devices: int = 0
 
 
@@ -206,16 +208,19 @@ def _not_sent(user_id: str, reason: NotSentReason, at: datetime, person: Person 
 class _JobPacker:
     """Packs recipients (never split) into jobs under the device and byte limits.
 
-    Each device gets its tracking id here, because the id names the job the device is packed into.
+    Each device gets its tracking id here: the devices of one job share the job's tracking key.
     """
 
     def __init__(self, template: DeliveryJob) -> None:
         self._template = template
         self._overhead = len(template.model_dump_json(exclude_defaults=True))
         self.jobs: list[DeliveryJob] = []
+        #: Tracking key → the job whose devices' tracking ids begin with it.
+        self.tracking_keys: dict[str, str] = {}
         self._messages: list[PushMessage] = []
         self._devices: list[JobDevice] = []
         self._bytes = self._overhead
+        self._tracking_key = new_tracking_key()
 
     def add(self, message: PushMessage, devices: list[JobDevice], size: int) -> None:
         full = len(self._devices) + len(devices) > JOB_MAX_DEVICES or self._bytes + size > JOB_MAX_BYTES
@@ -223,12 +228,8 @@ class _JobPacker:
             self.flush()
         index = len(self._messages)
         self._messages.append(message)
-        job_number = len(self.jobs)
-        template = self._template
         self._devices.extend(
-            device.model_copy(
-                update={"message": index, "tracking_id": new_tracking_id(template.org_id, template.send_id, job_number)}
-            )
+            device.model_copy(update={"message": index, "tracking_id": new_tracking_id(self._tracking_key)})
             for device in devices
         )
         self._bytes += size
@@ -236,16 +237,19 @@ class _JobPacker:
     def flush(self) -> None:
         if not self._devices:
             return
+        job_id = fanout_job_id(len(self.jobs))
+        self.tracking_keys[self._tracking_key] = job_id
         self.jobs.append(
             self._template.model_copy(
                 update={
-                    "job_id": fanout_job_id(len(self.jobs)),
+                    "job_id": job_id,
                     "messages": self._messages,
                     "devices": self._devices,
                 }
             )
         )
         self._messages, self._devices, self._bytes = [], [], self._overhead
+        self._tracking_key = new_tracking_key()
 
 
 def accept_send(
@@ -336,7 +340,7 @@ def accept_send(
         recipient_outcomes=len(plan.entries),
         jobs_total=len(plan.jobs),
     )
-    stores.sends.create(record, plan.entries)
+    stores.sends.create(record, plan.entries, plan.tracking_keys)
     if plan.jobs:
         stores.queue.send(plan.jobs)
     return AcceptedSend(send_id, record.recipients_accepted, plan.rejected)
@@ -412,6 +416,7 @@ def _plan_deliveries(
         plan.devices += len(job_devices)
     packer.flush()
     plan.jobs = packer.jobs
+    plan.tracking_keys = packer.tracking_keys
 
 
 def _platform_configured(app: MobileApp, platform: DevicePlatform) -> bool:

@@ -12,6 +12,8 @@ from pushgate.services.insights import InsightReport, Metrics
 
 #: A tracking id or device token as sent (the service decides whether it is one of ours).
 EventText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+#: A device token as sent; blank or absent means "not sent" (Microsoft's Android sample sends none).
+OptionalDeviceToken = Annotated[str, StringConstraints(max_length=4096)] | None
 #: Extra fields are ignored, as CI-J's samples send what their SDKs happen to add.
 _EVENT_CONFIG = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
@@ -22,7 +24,8 @@ class EventBody(BaseModel):
     model_config = _EVENT_CONFIG
 
     TrackingId: EventText
-    DeviceToken: EventText
+    #: Checked against the notification's device when present.
+    DeviceToken: OptionalDeviceToken = None
     PushNotificationStatus: StrictInt | StrictStr
 
 
@@ -31,7 +34,7 @@ class LegacyEventBody(BaseModel):
 
     model_config = _EVENT_CONFIG
 
-    DeviceToken: EventText
+    DeviceToken: OptionalDeviceToken = None
     PushNotificationStatus: StrictInt | StrictStr
 
 

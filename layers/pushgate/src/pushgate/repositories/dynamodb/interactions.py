@@ -1,10 +1,14 @@
 """Interactions in the main table: tracking-id resolution, engagement records and counters, exports.
 
-A tracking id names its send and fan-out job, so resolving it is one ``Query`` of that job's ledger
-item (and of its retry or resume items, which share the sort-key prefix); the id is accepted only
-if a stored ledger entry holds exactly that id. An open or click is written in one transaction:
-its record (with a TTL) and the first-engagement marker of the notification when there is none
-yet (``attribute_not_exists``, which is what makes unique opens and clicks count once); then
+A tracking id is a random GUID whose first half (the tracking key) names its delivery job through
+one ``TRACKING#`` item written at fan-out (legacy 64-character ids name their send and job
+themselves); resolving it is one ``GetItem`` of that item and one ``Query`` of the job's ledger item
+(and of its retry or resume items, which share the sort-key prefix); the id is accepted only if a
+stored ledger entry holds exactly that id. An open or click is written in one transaction: its
+record (with a TTL), the first-engagement marker of the notification when there is none yet
+(``attribute_not_exists``, which is what makes unique opens and clicks count once) and the
+notification's latest tap (revision-guarded, which is what makes the app's ``Clicked`` and the
+redirect of the same tap count once); then
 ``ADD`` of the day's counters of the message, the app and the journey, as plain ``UpdateItem``s
 because counters are hot items that concurrent transactions would keep cancelling.
 """
@@ -20,8 +24,10 @@ from pushgate.errors import ConflictError, DependencyError, InvalidRequestError,
 from pushgate.models.interaction import (
     Interaction,
     InteractionType,
+    LastTap,
     TrackedNotification,
     delivery_interaction,
+    new_in_tap,
 )
 from pushgate.models.send import SendRecord, TrackingRef, same_tracking_id
 from pushgate.repositories.dynamodb.keys import (
@@ -33,12 +39,15 @@ from pushgate.repositories.dynamodb.keys import (
     SEND_REFERENCE_PREFIX,
     SORT_KEY,
     TTL_ATTRIBUTE,
+    ItemKey,
     first_engagement_key,
     insight_counter_key,
     interaction_event_sort_key,
     interaction_partition,
+    last_tap_key,
     send_key,
     send_partition,
+    tracking_key_key,
 )
 from pushgate.repositories.dynamodb.sends import (
     DEFAULT_INTERACTION_RETENTION,
@@ -79,6 +88,13 @@ class DynamoTrackedNotifications:
     def __init__(self, table: MainTable) -> None:
         """Binds the adapter to the main table."""
         self._table = table
+
+    def locate(self, tracking_key: str) -> TrackingRef | None:
+        """One ``GetItem`` of the tracking key's item."""
+        item = self._table.get(tracking_key_key(tracking_key))
+        if item is None:
+            return None
+        return TrackingRef(org_id=str(item["org_id"]), send_id=str(item["send_id"]), job_id=str(item["job_id"]))
 
     def find(self, ref: TrackingRef, tracking_id: str) -> TrackedNotification | None:
         """Reads the job's ledger items and returns the entry that stores exactly this tracking id."""
@@ -125,27 +141,57 @@ class DynamoEngagementRecorder:
         self._table = table
         self._retention = retention
 
-    def record(self, notification: TrackedNotification, interactions: Sequence[Interaction]) -> None:
-        """Writes the records, the markers and the counters in one transaction (retried on contention)."""
+    def record(self, notification: TrackedNotification, interactions: Sequence[Interaction]) -> list[Interaction]:
+        """Writes the new records, the markers, the tap and the counters in one transaction
+        (retried when a concurrent report of the same notification wins)."""
         if not interactions:
-            return
-        markers = {
-            _MARKER_OF[i.type]: first_engagement_key(
-                notification.org_id, notification.send_id, _MARKER_OF[i.type], notification.tracking_id
-            )
-            for i in interactions
-            if i.type in _MARKER_OF
-        }
+            return []
+        org_id, send_id, tracking_id = notification.org_id, notification.send_id, notification.tracking_id
+        markers = {kind: first_engagement_key(org_id, send_id, kind, tracking_id) for kind in _MARKER_OF.values()}
+        tap_key = last_tap_key(org_id, send_id, tracking_id)
         for _ in range(_RECORD_ATTEMPTS):
-            present = {(item[PARTITION_KEY], item[SORT_KEY]) for item in self._table.batch_get(list(markers.values()))}
-            counts: Counter[str] = Counter(_COUNTER_OF[i.type] for i in interactions)
+            found = {(i[PARTITION_KEY], i[SORT_KEY]): i for i in self._table.batch_get([*markers.values(), tap_key])}
+            tap_item = found.get((tap_key.pk, tap_key.sk))
+            opened = markers[_MARKER_OF[InteractionType.OPENED]]
+            selected, tap = new_in_tap(
+                interactions, last_tap=_tap_from_item(tap_item), opened_before=(opened.pk, opened.sk) in found
+            )
+            if not selected:
+                return []
+            used = {_MARKER_OF[i.type]: markers[_MARKER_OF[i.type]] for i in selected if i.type in _MARKER_OF}
+            counts: Counter[str] = Counter(_COUNTER_OF[i.type] for i in selected)
+            actions = self._actions(selected, used, set(found), counts)
+            if tap is not None:
+                actions.append(self._tap_action(tap_key, tap, tap_item))
             try:
-                self._table.transact_write(self._actions(interactions, markers, present, counts))
+                self._table.transact_write(actions)
             except ConflictError:
-                continue  # another report of this notification set a marker first: read again
-            self._count(notification, interactions[0].at, counts)
-            return
+                continue  # another report of this notification wrote first: read again
+            self._count(notification, selected[0].at, counts)
+            return selected
         raise DependencyError(message="the interaction could not be recorded; retry later")
+
+    def _tap_action(self, key: ItemKey, tap: LastTap, previous: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The put of the notification's latest tap, guarded by the revision read."""
+        revision = 0 if previous is None else int(previous.get("revision", 0))
+        item = {
+            **key.as_dict(),
+            "type": "LastTap",
+            "tap_at": fixed_utc(tap.at),
+            "counted": sorted(kind.value for kind in tap.counted),
+            "revision": revision + 1,
+            TTL_ATTRIBUTE: int((tap.at + self._retention).timestamp()),
+        }
+        if previous is None:
+            return {"Put": {"Item": item, "ConditionExpression": "attribute_not_exists(#pk)", **_PK_NAME}}
+        return {
+            "Put": {
+                "Item": item,
+                "ConditionExpression": "#revision = :revision",
+                "ExpressionAttributeNames": {"#revision": "revision"},
+                "ExpressionAttributeValues": {":revision": revision},
+            }
+        }
 
     def _actions(
         self,
@@ -180,6 +226,13 @@ class DynamoEngagementRecorder:
 
 
 _PK_NAME: Final = {"ExpressionAttributeNames": {"#pk": PARTITION_KEY}}
+
+
+def _tap_from_item(item: Mapping[str, Any] | None) -> LastTap | None:
+    if item is None:
+        return None
+    at = datetime.strptime(str(item["tap_at"]), "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return LastTap(at=at, counted=frozenset(InteractionType(kind) for kind in item.get("counted", [])))
 
 
 def _record_item(interaction: Interaction, expires: int) -> dict[str, Any]:

@@ -30,6 +30,8 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | InteractionEvent | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``EVENT#<at>#<eventId>`` |
 | SendReference | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``DELIVERY#<createdAt>#<sendId>`` |
 | FirstEngagement | ``SEND#<orgId>#<sendId>`` | ``FIRST#<kind>#<trackingId>`` |
+| LastTap | ``SEND#<orgId>#<sendId>`` | ``TAP#<trackingId>`` |
+| TrackingKey | ``TRACKING#<trackingKey>`` | ``TRACKING`` |
 """
 
 from __future__ import annotations
@@ -289,6 +291,8 @@ def token_policy_key(org_id: str, app_id: str) -> ItemKey:
 INTERACTION_EVENT_PREFIX = "EVENT#"
 SEND_REFERENCE_PREFIX = "DELIVERY#"
 FIRST_ENGAGEMENT_PREFIX = "FIRST#"
+LAST_TAP_PREFIX = "TAP#"
+TRACKING_KEY_SORT_KEY = "TRACKING"
 
 
 def interaction_partition(org_id: str, dimension: str, dimension_id: str) -> str:
@@ -322,3 +326,21 @@ def first_engagement_key(org_id: str, send_id: str, kind: str, tracking_id: str)
         send_partition(org_id, send_id),
         f"{FIRST_ENGAGEMENT_PREFIX}{_component(kind)}{_SEPARATOR}{_component(tracking_id)}",
     )
+
+
+def last_tap_key(org_id: str, send_id: str, tracking_id: str) -> ItemKey:
+    """The key of the item that remembers what the latest tap on a notification already counted.
+
+    An app-reported click and the tracked-link redirect of the same tap arrive separately; this
+    item, written conditionally with the interaction records, makes them count once.
+    """
+    return ItemKey(send_partition(org_id, send_id), f"{LAST_TAP_PREFIX}{_component(tracking_id)}")
+
+
+def tracking_key_key(tracking_key: str) -> ItemKey:
+    """The key of the item that names the delivery job a tracking id's first half was issued for.
+
+    Tracking ids are random GUIDs; the devices of one job share the first half (the tracking key),
+    so resolving a reported id is one ``GetItem`` here, then one read of that job's ledger.
+    """
+    return ItemKey(_part("TRACKING", tracking_key), TRACKING_KEY_SORT_KEY)

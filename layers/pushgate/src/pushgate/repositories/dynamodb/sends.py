@@ -37,6 +37,7 @@ from pushgate.repositories.dynamodb.keys import (
     send_key,
     send_partition,
     send_reference_sort_key,
+    tracking_key_key,
 )
 from pushgate.repositories.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token
 from pushgate.repositories.send_ports import ClaimState, LedgerPage
@@ -189,11 +190,29 @@ class DynamoSendRepository:
         self._table = table
         self._retention = retention
 
-    def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry]) -> None:
-        """Puts the send record, the fan-out ledger item and the send's export reference in one
-        transaction, then adds the fan-out's counts (inflow, outcomes decided without a device) to
-        the day's insight counters (plain ``UpdateItem``s: counters are hot items that transactions
-        would make conflict; a failure there is logged, the send stands)."""
+    def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry], tracking_keys: Mapping[str, str]) -> None:
+        """Puts the jobs' tracking keys (batch writes, one item per job), then the send record, the
+        fan-out ledger item and the send's export reference in one transaction, then adds the
+        fan-out's counts (inflow, outcomes decided without a device) to the day's insight counters
+        (plain ``UpdateItem``s: counters are hot items that transactions would make conflict; a
+        failure there is logged, the send stands). A tracking key left by a failed creation names a
+        job that never ran: it resolves to nothing and expires."""
+        expires = int((send.created_at + self._retention).timestamp())
+        self._table.put_many(
+            [
+                (
+                    tracking_key_key(tracking_key),
+                    {
+                        "type": "TrackingKey",
+                        "org_id": send.org_id,
+                        "send_id": send.send_id,
+                        "job_id": job_id,
+                        TTL_ATTRIBUTE: expires,
+                    },
+                )
+                for tracking_key, job_id in tracking_keys.items()
+            ]
+        )
         sent, not_sent, reasons = _reason_counts(fanout_entries)
         record = {
             **send_key(send.org_id, send.send_id).as_dict(),

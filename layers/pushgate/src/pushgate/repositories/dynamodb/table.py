@@ -180,12 +180,19 @@ class MainTable:
 
     def delete_many(self, keys: Sequence[ItemKey]) -> None:
         """Deletes items in batches of 25, retrying what DynamoDB leaves unprocessed."""
-        for start in range(0, len(keys), _BATCH_WRITE_LIMIT):
-            requests: list[Any] = [
-                {"DeleteRequest": {"Key": _to_dynamo(k.as_dict())}} for k in keys[start : start + _BATCH_WRITE_LIMIT]
-            ]
+        self._batch_write("delete_many", [{"DeleteRequest": {"Key": _to_dynamo(k.as_dict())}} for k in keys])
+
+    def put_many(self, items: Sequence[tuple[ItemKey, Mapping[str, Any]]]) -> None:
+        """Writes items (last writer wins) in batches of 25, retrying what DynamoDB leaves unprocessed."""
+        self._batch_write(
+            "put_many", [{"PutRequest": {"Item": _to_dynamo({**key.as_dict(), **values})}} for key, values in items]
+        )
+
+    def _batch_write(self, operation: str, all_requests: Sequence[Mapping[str, Any]]) -> None:
+        for start in range(0, len(all_requests), _BATCH_WRITE_LIMIT):
+            requests: list[Any] = list(all_requests[start : start + _BATCH_WRITE_LIMIT])
             while requests:
-                with translated_errors("delete_many"):
+                with translated_errors(operation):
                     response = self._client.batch_write_item(RequestItems={self.table_name: requests})
                 requests = list(response.get("UnprocessedItems", {}).get(self.table_name, []))
 
