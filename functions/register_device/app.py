@@ -22,6 +22,7 @@ from pushgate.api.schemas.devices import (
     RegisterDeviceBody,
     RegistrationAccepted,
     RegistrationStatusItem,
+    StatusBatchItemBody,
     StatusBody,
     cleanup_item,
     legacy_registration_item,
@@ -29,6 +30,7 @@ from pushgate.api.schemas.devices import (
     parse_object,
     registration_item,
     registration_options,
+    status_query,
     status_request_ids,
 )
 from pushgate.observability import logger, metrics, tracer
@@ -110,6 +112,22 @@ def registration_status(orgId: str) -> Response[str]:
         body.MobileAppId,
         body.ApiToken,
         request_ids,
+        authenticator=deps.api_token_authenticator(),
+        statuses=deps.registration_status_repository(),
+    )
+    items = [RegistrationStatusItem.from_outcome(o).model_dump(exclude_none=True) for o in outcomes]
+    return _json(200, items)
+
+
+@app.get(f"{V2}/status/batch")
+@app.post(f"{V2}/status/batch")
+@tracer.capture_method
+def registration_status_batch(orgId: str) -> Response[str]:
+    # The form CI-J documented for one day in 2024 (a GET with a body); answered as the status route.
+    queries = parse_array(app.current_event, StatusBatchItemBody, status_query, accept_object=True)
+    outcomes = device_registration.registration_statuses_by_token(
+        orgId.lower(),
+        [(q.request_id, q.api_token, q.app_id) for q in queries],
         authenticator=deps.api_token_authenticator(),
         statuses=deps.registration_status_repository(),
     )

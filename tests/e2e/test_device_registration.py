@@ -29,7 +29,8 @@ TRACK = {"x-ms-track-registration": "true"}
 
 
 def hex_token() -> str:
-    return uuid.uuid4().hex + uuid.uuid4().hex  # 64 hex digits, like a real APNs token
+    # 64 hex digits, like a real APNs token; never "bad...", which the simulator answers BadDeviceToken.
+    return "0" + uuid.uuid4().hex[1:] + uuid.uuid4().hex
 
 
 def fcm_token() -> str:
@@ -173,13 +174,31 @@ def test_a_token_the_provider_rejects_fails_the_dry_run_and_is_not_stored(
     assert table.devices(app, user_id) == []
 
 
+@pytest.mark.parametrize("token", ["ab" * 33, "a" * 65, "AB" * 32 + "C"], ids=["66-hex", "65-hex", "65-upper"])
 def test_an_apns_token_longer_than_64_hex_digits_fails_with_device_token_too_long(
-    public: httpx.Client, app: RegisteredApp, table: Table
+    public: httpx.Client, app: RegisteredApp, table: Table, token: str
 ) -> None:
     user_id = user()
-    request_id = public.post(app.v2, json=app.ios(user_id, "ab" * 33), headers=TRACK).json()["RegistrationRequestId"]
+    accepted = public.post(app.v2, json=app.ios(user_id, token), headers=TRACK)
+    assert accepted.status_code == 202, accepted.text
 
+    request_id = accepted.json()["RegistrationRequestId"]
     assert final_statuses(public, app, [request_id]) == [{"Status": "Failed", "FailureReason": "DeviceTokenTooLong"}]
+    assert table.devices(app, user_id) == []
+
+
+@pytest.mark.parametrize("token", ["ab" * 33, "a" * 65])
+def test_v1_refuses_an_apns_token_past_64_hex_digits_naming_it(
+    public: httpx.Client, app: RegisteredApp, table: Table, token: str
+) -> None:
+    user_id = user()
+    response = public.post(
+        app.v1(user_id), json={"ApnsDeviceContract": {"ApnsToken": token}, "ApiToken": app.api_token}
+    )
+
+    assert response.status_code == 400, response.text
+    assert any("ApnsToken" in field for field in fields(response)), response.text
+    assert "DeviceTokenTooLong" in response.text
     assert table.devices(app, user_id) == []
 
 
@@ -415,3 +434,42 @@ def test_cleanup_with_a_wrong_api_token_removes_nothing(public: httpx.Client, ap
 
     assert (response.status_code, fields(response)) == (400, {"[1].ApiToken"})
     assert len(table.devices(app, user_id)) == 1
+
+
+# ------------------------------------------------------------------ the 2024 status batch
+
+
+def test_the_2024_status_batch_get_answers_as_the_status_route(public: httpx.Client, app: RegisteredApp) -> None:
+    done = public.post(app.v2, json=app.ios(user(), hex_token()), headers=TRACK).json()["RegistrationRequestId"]
+    failed = public.post(app.v2, json=app.ios(user(), "ab" * 33), headers=TRACK).json()["RegistrationRequestId"]
+    final_statuses(public, app, [done, failed])
+    unknown = str(uuid.uuid4())
+    items = [{"RegistrationRequestId": rid, "ApiToken": app.api_token} for rid in (done, failed, unknown)]
+
+    # The form CI-J documented for a day: a GET with an array body, no MobileAppId.
+    response = public.request("GET", f"{app.v2}/status/batch", json=items)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == statuses(public, app, [done, failed, unknown])
+    assert response.json() == [
+        {"Status": "Success"},
+        {"Status": "Failed", "FailureReason": "DeviceTokenTooLong"},
+        {"Status": "Pending"},
+    ]
+    posted = public.post(f"{app.v2}/status/batch", json=[{**items[0], "MobileAppId": app.app_id}])
+    assert (posted.status_code, posted.json()) == (200, [{"Status": "Success"}])
+
+
+def test_the_status_batch_refuses_a_token_of_no_app_and_malformed_ids(public: httpx.Client, app: RegisteredApp) -> None:
+    rid = str(uuid.uuid4())
+    forged = app.api_token[:-4] + ("AAAA" if not app.api_token.endswith("AAAA") else "BBBB")
+    bad_token = public.request(
+        "GET", f"{app.v2}/status/batch", json=[{"RegistrationRequestId": rid, "ApiToken": forged}]
+    )
+    assert bad_token.status_code == 400
+    assert fields(bad_token) == {"[0].ApiToken"}
+    bad_id = public.request(
+        "GET", f"{app.v2}/status/batch", json=[{"RegistrationRequestId": "nope", "ApiToken": app.api_token}]
+    )
+    assert bad_id.status_code == 400
+    assert fields(bad_id) == {"[0].RegistrationRequestId"}

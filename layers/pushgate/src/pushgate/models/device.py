@@ -231,6 +231,9 @@ _FCM_SHAPE = re.compile(r"^[A-Za-z0-9_:.\-]+$")
 def token_shape_problem(platform: DevicePlatform, token: str) -> str | None:
     """Says what is wrong with the characters of a device token (not its length), or ``None``.
 
+    An APNs token longer than 64 hex digits is well-formed here whatever its parity: its length is
+    judged by :func:`token_is_too_long` (``DeviceTokenTooLong``).
+
     Args:
         platform: Which provider the token is for.
         token: The token as the client sent it (surrounding whitespace already stripped).
@@ -247,6 +250,9 @@ def token_shape_problem(platform: DevicePlatform, token: str) -> str | None:
         return None if fits else "must be an FCM registration token (letters, digits, '_', '-', ':' and '.')"
     if not _APNS_SHAPE.match(token):
         return "must be the APNs device token in hex (0-9, A-F); Firebase tokens are not APNs tokens"
+    if len(token) > APNS_TOKEN_MAX_LENGTH:
+        # CI-J judges any hex token past 64 digits, odd or even, as DeviceTokenTooLong.
+        return None
     return "must have an even number of hex digits (two per byte)" if len(token) % 2 else None
 
 

@@ -59,6 +59,9 @@ class ApiTokenRepository(Protocol):
     def get(self, org_id: str, app_id: str, token_id: str) -> ApiToken | None:
         """Finds a token by its id, or ``None`` (also when revoked)."""
 
+    def find_in_org(self, org_id: str, token_id: str) -> ApiToken | None:
+        """Finds a token by its id among every app of the org, or ``None``."""
+
     def list_for_app(self, org_id: str, app_id: str) -> list[ApiToken]:
         """Every live token of an app, oldest first."""
 

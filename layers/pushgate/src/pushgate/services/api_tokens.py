@@ -122,6 +122,18 @@ class ApiTokenAuthenticator:
         self._cache[cache_key] = (self._monotonic() + AUTH_CACHE_SECONDS, app)
         return app
 
+    def app_of(self, org_id: str, api_token: str) -> MobileApp:
+        """Returns the app the token opens, for the one route that names no app (the 2024 status batch).
+
+        Raises:
+            UnauthorizedError: The token opens no app of this org.
+        """
+        match = _TOKEN_SHAPE.match(api_token)
+        record = self._tokens.find_in_org(org_id.lower(), match.group("token_id")) if match else None
+        if record is None or not _is_uuid(org_id.lower()):
+            raise UnauthorizedError(message=INVALID_TOKEN_MESSAGE)
+        return self.authenticate(org_id, record.app_id, api_token)
+
     def _verify(self, org_id: str, app_id: str, api_token: str) -> MobileApp:
         match = _TOKEN_SHAPE.match(api_token)
         if match is None or not _is_uuid(org_id) or not _is_uuid(app_id):

@@ -315,6 +315,42 @@ def registration_statuses(
     return [found[rid.lower()].outcome if rid.lower() in found else None for rid in request_ids]
 
 
+def registration_statuses_by_token(
+    org_id: str,
+    queries: Sequence[tuple[str, str, str | None]],
+    *,
+    authenticator: ApiTokenAuthenticator,
+    statuses: RegistrationStatusRepository,
+) -> list[RegistrationOutcome | None]:
+    """The 2024 status batch: each (request id, ApiToken, app id or ``None``) answered in order.
+
+    That form named no app, so an element without one is looked up under the app its token opens.
+    Every token is checked before anything is read.
+
+    Raises:
+        InvalidRequestError: A token opens no app of the org (named ``[i].ApiToken``).
+    """
+    apps = []
+    for index, (_, api_token, app_id) in enumerate(queries):
+        prefix = f"[{index}]."
+        if app_id is not None:
+            apps.append(authenticate(authenticator, org_id, app_id, api_token, field_prefix=prefix))
+            continue
+        try:
+            apps.append(authenticator.app_of(org_id, api_token))
+        except UnauthorizedError:
+            raise InvalidRequestError.for_field(f"{prefix}ApiToken", INVALID_TOKEN_MESSAGE) from None
+    wanted: dict[tuple[str, str], list[str]] = {}
+    for app, (request_id, _, _) in zip(apps, queries, strict=True):
+        wanted.setdefault((app.org_id, app.app_id), []).append(request_id.lower())
+    found = {key: statuses.get_many(key[0], key[1], ids) for key, ids in wanted.items()}
+    answers: list[RegistrationOutcome | None] = []
+    for app, (request_id, _, _) in zip(apps, queries, strict=True):
+        status = found[(app.org_id, app.app_id)].get(request_id.lower())
+        answers.append(status.outcome if status is not None else None)
+    return answers
+
+
 def cleanup_devices(
     org_id: str, items: Sequence[CleanupItem], *, authenticator: ApiTokenAuthenticator, devices: DeviceRepository
 ) -> int:

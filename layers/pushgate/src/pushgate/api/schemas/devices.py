@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -97,6 +98,24 @@ class StatusBody(_Body):
     RegistrationRequestIds: list[str] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
     MobileAppId: str = Field(min_length=1, max_length=64)
     ApiToken: str = Field(min_length=1, max_length=512)
+
+
+class StatusBatchItemBody(_Body):
+    """One element of the 2024 status batch (``GET .../devices/status/batch``): no app named."""
+
+    RegistrationRequestId: str = Field(min_length=1, max_length=64)
+    ApiToken: str = Field(min_length=1, max_length=512)
+    MobileAppId: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+@dataclass(frozen=True)
+class StatusQuery:
+    """One registration request asked about, with the token (and app, when named) that may see it."""
+
+    request_id: str
+    api_token: str
+    app_id: str | None
+    field_prefix: str
 
 
 class RegistrationAccepted(BaseModel):
@@ -354,6 +373,23 @@ def status_request_ids(body: StatusBody) -> list[str]:
             )
     _raise(problems)
     return ids
+
+
+def status_query(body: StatusBatchItemBody, prefix: str) -> StatusQuery:
+    """One status-batch element as a query.
+
+    Raises:
+        InvalidRequestError: The request id (or the app id, when sent) is not a GUID.
+    """
+    problems: list[FieldProblem] = []
+    request_id = body.RegistrationRequestId.strip()
+    try:
+        request_id = str(uuid.UUID(request_id))
+    except ValueError:
+        problems.append(FieldProblem(f"{prefix}RegistrationRequestId", "must be a RegistrationRequestId (a GUID)"))
+    app_id = None if body.MobileAppId is None else _app_id(body.MobileAppId, f"{prefix}MobileAppId", problems)
+    _raise(problems)
+    return StatusQuery(request_id=request_id, api_token=body.ApiToken, app_id=app_id, field_prefix=prefix)
 
 
 def registration_options(headers: Mapping[str, str]) -> RegistrationOptions:

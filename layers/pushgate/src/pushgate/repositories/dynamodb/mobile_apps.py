@@ -8,6 +8,8 @@ from typing import Any
 from pushgate.models.mobile_app import ApiToken, MobileApp
 from pushgate.repositories.dynamodb.keys import (
     APP_PREFIX,
+    APP_TOKEN_PREFIX,
+    SORT_KEY,
     api_token_key,
     api_tokens_prefix,
     mobile_app_key,
@@ -97,6 +99,13 @@ class DynamoApiTokenRepository:
         """Finds a live token."""
         item = self._table.get(api_token_key(org_id, app_id, token_id))
         return None if item is None else _token_from_item(item)
+
+    def find_in_org(self, org_id: str, token_id: str) -> ApiToken | None:
+        """One ``Query`` of the org's token items (a handful per app), matched on the id."""
+        for item in self._table.query_all(org_partition(org_id), APP_TOKEN_PREFIX):
+            if str(item[SORT_KEY]).endswith(f"#{token_id}"):
+                return _token_from_item(item)
+        return None
 
     def list_for_app(self, org_id: str, app_id: str) -> list[ApiToken]:
         """Every live token of an app, oldest first."""
