@@ -640,6 +640,18 @@ def _simulator_notifications() -> list[dict[str, Any]]:
     return recorded
 
 
+def _received_summary(received: list[tuple[str, dict[str, Any]]]) -> str:
+    """What the devices' data carried, as an app developer reads it (see docs/client-integration.md)."""
+    tracked = sum("/l/" in (data.get("link") or "") for _, data in received)
+    example = received[0][1] if received else {}
+    absent = [key for key in ("imageUrl", "title") if example.get(key) is None]
+    return (
+        f"payload data: trackingId {example.get('trackingId', '?')} (a GUID); link = the tracked /l/ redirect "
+        f"for {tracked} consenting recipients, the plain URL for the other {len(received) - tracked}; "
+        f"originalLink = the plain URL; unset keys ({', '.join(absent) or 'none'}) null on iOS, absent on Android"
+    )
+
+
 def _insights_table(body: dict[str, Any]) -> str:
     counts = ("Inflow", "Sent", "NotSent", "Opened", "UniqueOpens", "Clicks", "UniqueClicks", "BotClicks")
     columns = (*counts, "OpenRate", "ClickThroughRate", "ClickToOpenRate")
@@ -681,6 +693,7 @@ def walk_interactions(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]
                 admin=False,
                 body=body,
             )
+            demo.report.steps[-1].summary = _received_summary(received)
         else:
             demo._client.post(events, json=body)
     for token, data in repeaters:
@@ -696,7 +709,7 @@ def walk_interactions(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]
         admin=False,
         body={"TrackingId": other, "DeviceToken": first_token, "PushNotificationStatus": "1"},
     )
-    tracked = [data for _, data in received if data.get("link")]
+    tracked = [data for _, data in received if "/l/" in (data.get("link") or "")]
     clickers, bots = tracked[: len(tracked) // 5], tracked[len(tracked) // 5 : len(tracked) // 5 + 10]
     for data in bots:
         demo._client.get(urlsplit(data["link"]).path, headers={"user-agent": "Slackbot-LinkExpanding 1.0"})
