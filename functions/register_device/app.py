@@ -121,6 +121,7 @@ def registration_status(orgId: str) -> Response[str]:
 
 @app.get(f"{V2}/status/batch")
 @app.post(f"{V2}/status/batch")
+@request_body(StatusBatchItemBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
 def registration_status_batch(orgId: str) -> Response[str]:
     # The form CI-J documented for one day in 2024 (a GET with a body); answered as the status route.
