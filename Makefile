@@ -22,11 +22,11 @@ SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON="$(CURDIR)/$(PY)"
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-$(VENV)/.synced: requirements-dev.txt layers/pushgate/requirements.txt layers/pushgate/pyproject.toml
+$(VENV)/.synced: requirements-dev.txt pyproject.toml layers/pushgate/requirements.txt layers/pushgate/pyproject.toml
 	@test -n "$(BOOTSTRAP_PYTHON)" || { echo "Python 3.13 not found: install it with 'pyenv install 3.13'"; exit 1; }
 	@test -x $(PY) || $(BOOTSTRAP_PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt -e layers/pushgate
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements-dev.txt -e layers/pushgate -e .
 	@touch $@
 
 $(SAM_VENV)/.synced: requirements-sam.txt
@@ -55,8 +55,8 @@ format: $(VENV)/.synced ## Apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-typecheck: $(VENV)/.synced ## mypy: strict on the layer package, checked on handlers and the local runtime
-	$(VENV)/bin/mypy layers/pushgate/src functions pushgate_local
+typecheck: $(VENV)/.synced ## mypy: strict on the layer package and the CLI, checked on handlers and the local runtime
+	$(VENV)/bin/mypy layers/pushgate/src functions pushgate_local pushgate_cli
 
 template-check: $(VENV)/.synced $(SAM_VENV)/.synced ## cfn-lint (with serverless rules) and sam validate --lint
 	$(VENV)/bin/cfn-lint -t template.yaml -a cfn_lint_serverless.rules

@@ -1,0 +1,1 @@
+"""One module per resource; each command is thin: read options, one client call, show the answer."""

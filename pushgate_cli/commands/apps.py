@@ -1,0 +1,156 @@
+"""`pushgate apps`: mobile app configurations (APNs and FCM credentials) and their live check."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pushgate_cli.client import admin_path
+from pushgate_cli.errors import usage_error
+from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.session import in_org
+
+app = typer.Typer(help="Mobile app configurations.", no_args_is_help=True)
+FIELDS = ("MobileAppId", "Name", "Description", "Ios", "Android", "CredentialValidation", "UserResolveEnabled")
+#: Apple names downloaded keys AuthKey_<KEY ID>.p8.
+P8_NAME = re.compile(r"AuthKey_([A-Z0-9]{10})\.p8$")
+
+AppId = Annotated[str, typer.Argument(help="The MobileAppId.")]
+
+
+def read_text(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise usage_error(f"cannot read {what} {path}: {error}") from None
+
+
+def ios_body(p8: Path, key_id: str | None, team_id: str | None, bundle_id: str | None, mode: str) -> dict[str, Any]:
+    """The token-auth ``Ios`` body; the key id defaults to the one in Apple's file name."""
+    if key_id is None and (match := P8_NAME.search(p8.name)):
+        key_id = match.group(1)
+    missing = [
+        name for name, value in (("--key-id", key_id), ("--team-id", team_id), ("--bundle-id", bundle_id)) if not value
+    ]
+    if missing:
+        raise usage_error(f"--ios-p8 needs {', '.join(missing)}")
+    return {
+        "AuthMode": "Token",
+        "AppMode": mode,
+        "BundleId": bundle_id,
+        "TeamId": team_id,
+        "KeyId": key_id,
+        "SigningKey": read_text(p8, "the .p8 key"),
+    }
+
+
+def android_body(service_account: Path) -> dict[str, Any]:
+    try:
+        account = json.loads(read_text(service_account, "the service account"))
+    except ValueError as error:
+        raise usage_error(f"{service_account} is not JSON: {error}") from None
+    return {"ServiceAccountJson": account}
+
+
+def show_validation(result: dict[str, Any]) -> None:
+    rows = [{"Platform": platform, **check} for platform, check in (result.get("CredentialValidation") or {}).items()]
+    show_rows("Credential validation", rows, ["Platform", "Status", "Reason", "CheckedAt"])
+
+
+@app.command("create")
+@reports_errors
+def create(
+    name: Annotated[str, typer.Argument(help="The app's name.")],
+    ios_p8: Annotated[Path | None, typer.Option("--ios-p8", help="APNs auth key (AuthKey_XXXXXXXXXX.p8).")] = None,
+    key_id: Annotated[str | None, typer.Option("--key-id", help="APNs Key ID (default: from the .p8 name).")] = None,
+    team_id: Annotated[str | None, typer.Option("--team-id", help="Apple Team ID.")] = None,
+    bundle_id: Annotated[str | None, typer.Option("--bundle-id", help="The iOS bundle id.")] = None,
+    app_mode: Annotated[str, typer.Option("--app-mode", help="Sandbox or Production.")] = "Sandbox",
+    android_service_account: Annotated[
+        Path | None, typer.Option("--android-service-account", help="FCM service-account key (JSON).")
+    ] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    user_resolve: Annotated[bool, typer.Option("--user-resolve", help="Allow the public user resolve.")] = False,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Create an app with its iOS and/or Android credentials (checked on save)."""
+    body: dict[str, Any] = {"Name": name}
+    if description is not None:
+        body["Description"] = description
+    if user_resolve:
+        body["UserResolveEnabled"] = True
+    if ios_p8 is not None:
+        body["Ios"] = ios_body(ios_p8, key_id, team_id, bundle_id, app_mode)
+    if android_service_account is not None:
+        body["Android"] = android_body(android_service_account)
+    with in_org(org) as (client, org_id):
+        created = client.call("POST", admin_path(org_id, "mobileapps"), body=body)
+    if json_output:
+        print_json(created)
+        return
+    show_record("Mobile app", created, FIELDS[:3])
+    show_validation(created)
+
+
+@app.command("list")
+@reports_errors
+def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """List the org's apps (every page)."""
+    apps: list[dict[str, Any]] = []
+    with in_org(org) as (client, org_id):
+        token: str | None = None
+        while True:
+            page = client.call("GET", admin_path(org_id, "mobileapps"), params={"NextToken": token})
+            apps.extend(page["MobileApps"])
+            token = page.get("NextToken")
+            if not token:
+                break
+    if json_output:
+        print_json({"MobileApps": apps})
+        return
+    rows = [
+        {**a, "Platforms": ", ".join(p for p in ("Ios", "Android") if a.get(p)), "Created": a.get("CreatedAt")}
+        for a in apps
+    ]
+    show_rows("Mobile apps", rows, ["MobileAppId", "Name", "Platforms", "Created"])
+
+
+@app.command("get")
+@reports_errors
+def get(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Show an app (credentials redacted)."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, "mobileapps", app_id))
+    if json_output:
+        print_json(found)
+        return
+    show_record("Mobile app", found, FIELDS)
+
+
+@app.command("validate")
+@reports_errors
+def validate(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Check the app's credentials live against APNs and FCM."""
+    with in_org(org) as (client, org_id):
+        result = client.call("POST", admin_path(org_id, "mobileapps", app_id, "validate"))
+    if json_output:
+        print_json(result)
+        return
+    show_validation(result)
+
+
+@app.command("delete")
+@reports_errors
+def delete(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Delete an app with its tokens and secrets."""
+    with in_org(org) as (client, org_id):
+        client.call("DELETE", admin_path(org_id, "mobileapps", app_id))
+    if json_output:
+        print_json({"Deleted": app_id})
+    else:
+        done(f"deleted app {app_id}")

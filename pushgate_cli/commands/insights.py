@@ -1,0 +1,130 @@
+"""`pushgate insights`: sent, not sent, opens, clicks and rates per message, journey or app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from pushgate_cli.chart import insights_svg
+from pushgate_cli.client import admin_path
+from pushgate_cli.errors import usage_error
+from pushgate_cli.output import JsonFlag, OrgOption, console, done, print_json, reports_errors, text
+from pushgate_cli.session import in_org
+
+app = typer.Typer(help="Insights per message, journey or app.", no_args_is_help=True)
+COUNTS = ("Inflow", "Sent", "NotSent", "Opened", "UniqueOpens", "Clicks", "UniqueClicks", "BotClicks")
+RATES = ("OpenRate", "ClickThroughRate", "ClickToOpenRate")
+
+FromOption = Annotated[str | None, typer.Option("--from", help="First UTC day (YYYY-MM-DD; default 30 days ago).")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last UTC day (default today).")]
+ChartOption = Annotated[Path | None, typer.Option("--chart", help="Also write a per-day bar chart (.svg).")]
+
+
+def _rate(value: Any) -> str:
+    return "-" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def show_insights(result: dict[str, Any]) -> None:
+    """One row per day with activity, then the overall row."""
+    table = Table(title=f"{result['Dimension']} {text(result['Id'])}: {result['From']} to {result['To']}")
+    table.add_column("Day")
+    for name in (*COUNTS, *RATES):
+        table.add_column(name, justify="right")
+    for day in result["Days"]:
+        if any(int(day.get(name) or 0) for name in COUNTS):
+            table.add_row(str(day["Day"]), *(str(day[n]) for n in COUNTS), *(_rate(day[n]) for n in RATES))
+    overall = result["Overall"]
+    table.add_section()
+    table.add_row("Overall", *(str(overall[n]) for n in COUNTS), *(_rate(overall[n]) for n in RATES), style="bold")
+    console.print(table)
+    if overall.get("NotSentReasons"):
+        console.print("Not sent: " + ", ".join(f"{k} {v}" for k, v in overall["NotSentReasons"].items()))
+
+
+def _insights(
+    *,
+    dimension: str,
+    entity_id: str,
+    since: str | None,
+    until: str | None,
+    chart: Path | None,
+    org: str | None,
+    json_output: bool,
+) -> None:
+    if chart is not None and chart.suffix.lower() != ".svg":
+        raise usage_error("--chart writes SVG: give a path ending in .svg")
+    with in_org(org) as (client, org_id):
+        result = client.call(
+            "GET", admin_path(org_id, "insights", dimension, entity_id), params={"From": since, "To": until}
+        )
+    if chart is not None:
+        chart.write_text(insights_svg(f"{result['Dimension']} {result['Id']}", result["Days"]), encoding="utf-8")
+    if json_output:
+        print_json(result)
+        return
+    show_insights(result)
+    if chart is not None:
+        done(f"chart written to {chart}")
+
+
+@app.command("message")
+@reports_errors
+def message(
+    message_id: Annotated[str, typer.Argument(help="The MessageId.")],
+    since: FromOption = None,
+    until: ToOption = None,
+    chart: ChartOption = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Insights of one message."""
+    _insights(
+        dimension="messages",
+        entity_id=message_id,
+        since=since,
+        until=until,
+        chart=chart,
+        org=org,
+        json_output=json_output,
+    )
+
+
+@app.command("journey")
+@reports_errors
+def journey(
+    journey_id: Annotated[str, typer.Argument(help="The JourneyId.")],
+    since: FromOption = None,
+    until: ToOption = None,
+    chart: ChartOption = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Insights of one journey."""
+    _insights(
+        dimension="journeys",
+        entity_id=journey_id,
+        since=since,
+        until=until,
+        chart=chart,
+        org=org,
+        json_output=json_output,
+    )
+
+
+@app.command("app")
+@reports_errors
+def mobile_app(
+    app_id: Annotated[str, typer.Argument(help="The MobileAppId.")],
+    since: FromOption = None,
+    until: ToOption = None,
+    chart: ChartOption = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Insights of one app."""
+    _insights(
+        dimension="apps", entity_id=app_id, since=since, until=until, chart=chart, org=org, json_output=json_output
+    )

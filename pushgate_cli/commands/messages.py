@@ -1,0 +1,182 @@
+"""`pushgate messages`: push message templates, their preview, activation and test send."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pushgate_cli.client import admin_path
+from pushgate_cli.errors import usage_error
+from pushgate_cli.files import json_object, parse_json, read_text
+from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, reports_errors, show_record, show_rows, text
+from pushgate_cli.session import in_org
+
+app = typer.Typer(help="Push messages.", no_args_is_help=True)
+FIELDS = ("MessageId", "Name", "Status", "Version", "Title", "Subtitle", "Body", "OnClick", "Data", "UpdatedAt")
+MessageId = Annotated[str, typer.Argument(help="The MessageId.")]
+ContactOption = Annotated[str | None, typer.Option("--contact", help="Sample contact attributes (JSON object).")]
+TriggerOption = Annotated[str | None, typer.Option("--trigger-data", help="Sample trigger data (JSON object).")]
+LocaleOption = Annotated[str | None, typer.Option("--locale", help="Render this localization.")]
+
+
+def _sample(contact: str | None, trigger_data: str | None, locale: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if (parsed := json_object(contact, "--contact")) is not None:
+        body["Contact"] = parsed
+    if (parsed := json_object(trigger_data, "--trigger-data")) is not None:
+        body["TriggerData"] = parsed
+    if locale is not None:
+        body["Locale"] = locale
+    return body
+
+
+@app.command("create")
+@reports_errors
+def create(
+    file: Annotated[Path | None, typer.Option("--file", help="The whole body as JSON (options override it).")] = None,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title template ({{contact.firstname}}...).")] = None,
+    body_text: Annotated[str | None, typer.Option("--body", help="Body template.")] = None,
+    subtitle: Annotated[str | None, typer.Option("--subtitle")] = None,
+    image_url: Annotated[str | None, typer.Option("--image-url")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="On click: open this URL (else the app opens).")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="Custom data keys (JSON object).")] = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Create a Draft message (a bad template is refused naming the field and character)."""
+    body: dict[str, Any] = {}
+    if file is not None:
+        loaded = parse_json(read_text(file), str(file))
+        if not isinstance(loaded, dict):
+            raise usage_error(f"{file} must hold a JSON object")
+        body.update(loaded)
+    options = {"Name": name, "Title": title, "Body": body_text, "Subtitle": subtitle, "ImageUrl": image_url}
+    body.update({key: value for key, value in options.items() if value is not None})
+    if url is not None:
+        body["OnClick"] = {"Behavior": "OpenUrl", "Url": url}
+    if (parsed := json_object(data, "--data")) is not None:
+        body["Data"] = parsed
+    with in_org(org) as (client, org_id):
+        created = client.call("POST", admin_path(org_id, "pushmessages"), body=body)
+    if json_output:
+        print_json(created)
+    else:
+        show_record("Push message", created, FIELDS)
+
+
+@app.command("list")
+@reports_errors
+def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """List the org's messages (every page)."""
+    messages: list[dict[str, Any]] = []
+    with in_org(org) as (client, org_id):
+        token: str | None = None
+        while True:
+            page = client.call("GET", admin_path(org_id, "pushmessages"), params={"NextToken": token})
+            messages.extend(page["PushMessages"])
+            if not (token := page.get("NextToken")):
+                break
+    if json_output:
+        print_json({"PushMessages": messages})
+    else:
+        show_rows("Push messages", messages, ["MessageId", "Name", "Status", "Version", "UpdatedAt"])
+
+
+@app.command("get")
+@reports_errors
+def get(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Show a message."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, "pushmessages", message_id))
+    if json_output:
+        print_json(found)
+    else:
+        show_record("Push message", found, FIELDS)
+
+
+@app.command("preview")
+@reports_errors
+def preview(
+    message_id: MessageId,
+    user: Annotated[str | None, typer.Option("--user", help="Render for this directory user.")] = None,
+    app_id: Annotated[str | None, typer.Option("--app", help="MobileAppId (its Ios/Android options apply).")] = None,
+    contact: ContactOption = None,
+    trigger_data: TriggerOption = None,
+    locale: LocaleOption = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """The exact APNs and FCM payloads, their sizes and warnings."""
+    body = _sample(contact, trigger_data, locale)
+    if user is not None:
+        body["UserId"] = user
+    if app_id is not None:
+        body["MobileAppId"] = app_id
+    with in_org(org) as (client, org_id):
+        result = client.call("POST", admin_path(org_id, "pushmessages", message_id, "preview"), body=body)
+    if json_output:
+        print_json(result)
+        return
+    show_record("Rendered", result["Rendered"])
+    console.print(f"[bold]APNs[/] ({result['Apns']['SizeBytes']} of {result['Apns']['LimitBytes']} bytes)")
+    console.print_json(data=result["Apns"]["Payload"])
+    console.print(f"[bold]FCM[/] ({result['Fcm']['MessageSizeBytes']} of {result['Fcm']['LimitBytes']} bytes)")
+    console.print_json(data=result["Fcm"]["Body"])
+    for warning in result.get("Warnings") or []:
+        console.print(f"[yellow]warning[/] {text(warning['Field'])}: {text(warning['Warning'])}")
+
+
+def _transition(action: str, message_id: str, org: str | None, json_output: bool) -> None:
+    with in_org(org) as (client, org_id):
+        result = client.call("POST", admin_path(org_id, "pushmessages", message_id, action))
+    if json_output:
+        print_json(result)
+    else:
+        show_record("Push message", result, ("MessageId", "Name", "Status", "Version", "StatusChangedAt"))
+
+
+@app.command("activate")
+@reports_errors
+def activate(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Draft/Inactive → Active (sends need an Active message)."""
+    _transition("activate", message_id, org, json_output)
+
+
+@app.command("deactivate")
+@reports_errors
+def deactivate(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Active → Inactive."""
+    _transition("deactivate", message_id, org, json_output)
+
+
+@app.command("testsend")
+@reports_errors
+def testsend(
+    message_id: MessageId,
+    app_id: Annotated[str, typer.Option("--app", help="MobileAppId whose credentials send.")],
+    device_token: Annotated[str | None, typer.Option("--device-token", help="One device (with --platform).")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="Ios or Android.")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="Every Active device of this user instead.")] = None,
+    contact: ContactOption = None,
+    trigger_data: TriggerOption = None,
+    locale: LocaleOption = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Send the message to one device (or a user's devices) now; one verdict per device."""
+    if (device_token is None) == (user is None):
+        raise usage_error("pass either --device-token (with --platform) or --user")
+    body = {"MobileAppId": app_id, **_sample(contact, trigger_data, locale)}
+    if device_token is not None:
+        body.update({"DeviceToken": device_token, "Platform": platform})
+    else:
+        body["UserId"] = user
+    with in_org(org) as (client, org_id):
+        result = client.call("POST", admin_path(org_id, "pushmessages", message_id, "testsend"), body=body)
+    if json_output:
+        print_json(result)
+    else:
+        show_rows("Test send", result["Results"], ["Platform", "DeviceToken", "Verdict", "Status", "Reason"])

@@ -1,0 +1,59 @@
+"""`pushgate orgs`: create and read orgs, and choose the default one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pushgate_cli.client import admin_path
+from pushgate_cli.config import load_target, resolve_org, save_target
+from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record
+from pushgate_cli.session import api
+
+app = typer.Typer(help="Orgs (the API has no list; 'get' reads one).", no_args_is_help=True)
+FIELDS = ("OrgId", "Name", "CreatedAt")
+
+
+@app.command("create")
+@reports_errors
+def create(
+    name: Annotated[str, typer.Argument(help="The org's name.")],
+    use: Annotated[bool, typer.Option("--use", help="Make it the default org of later commands.")] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Create an org."""
+    with api() as client:
+        org = client.call("POST", "/admin/v1/orgs", body={"Name": name})
+    if use:
+        save_target(load_target().with_org(org["OrgId"]))
+    if json_output:
+        print_json(org)
+        return
+    show_record("Org", org, FIELDS)
+    if use:
+        done(f"default org is now {org['OrgId']}")
+
+
+@app.command("get")
+@reports_errors
+def get(org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Show an org (default: the saved one)."""
+    org_id = resolve_org(load_target(), org)
+    with api() as client:
+        found = client.call("GET", admin_path(org_id))
+    if json_output:
+        print_json(found)
+    else:
+        show_record("Org", found, FIELDS)
+
+
+@app.command("use")
+@reports_errors
+def use(org_id: Annotated[str, typer.Argument(help="The org later commands work in.")]) -> None:
+    """Save the default org (checked first)."""
+    target = load_target()
+    with api() as client:
+        client.call("GET", admin_path(org_id))
+    save_target(target.with_org(org_id))
+    done(f"default org is now {org_id}")

@@ -1,0 +1,102 @@
+"""`pushgate send`: a message through an app to a recipients file, followed until it completes."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pushgate_cli.client import ApiClient, admin_path
+from pushgate_cli.errors import CliError
+from pushgate_cli.files import read_recipients
+from pushgate_cli.output import (
+    JsonFlag,
+    OrgOption,
+    console,
+    print_json,
+    progress_bar,
+    reports_errors,
+    show_record,
+    show_rows,
+)
+from pushgate_cli.session import in_org
+
+#: The sends route takes at most 10,000 recipients per request; a larger file becomes several sends.
+MAX_RECIPIENTS = 10_000
+POLL_INTERVAL_S = 1.0
+TOTALS = ("Expected", "Sent", "NotSent", "Pending", "Parked", "RecipientsAccepted", "RecipientsRejected")
+
+
+@reports_errors
+def send(
+    message: Annotated[str, typer.Option("--message", help="MessageId of an Active message.")],
+    app_id: Annotated[str, typer.Option("--app", help="MobileAppId to send through.")],
+    recipients: Annotated[
+        Path, typer.Option("--recipients", help="User ids: .txt (one a line), .csv (UserId column) or .json.")
+    ],
+    journey: Annotated[str | None, typer.Option("--journey", help="JourneyId the insights group by.")] = None,
+    idempotency_key: Annotated[
+        str | None, typer.Option("--idempotency-key", help="Repeat-safe key (suffixed per chunk of 10,000).")
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the send until Completed.")] = True,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for completion (then exit 3).")] = 600,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Send, show progress until every send is Completed, then the totals."""
+    people = read_recipients(recipients)
+    chunks = [people[start : start + MAX_RECIPIENTS] for start in range(0, len(people), MAX_RECIPIENTS)]
+    with in_org(org) as (client, org_id):
+        created: list[dict[str, Any]] = []
+        for number, chunk in enumerate(chunks):
+            body: dict[str, Any] = {"MobileAppId": app_id, "MessageId": message, "Recipients": chunk}
+            if journey is not None:
+                body["JourneyId"] = journey
+            if idempotency_key is not None:
+                body["IdempotencyKey"] = idempotency_key if len(chunks) == 1 else f"{idempotency_key}-{number}"
+            created.append(client.call("POST", admin_path(org_id, "sends"), body=body))
+        statuses = _follow(client, org_id, [c["SendId"] for c in created], timeout, quiet=json_output) if wait else []
+    rejected = [r for c in created for r in c["Rejected"]]
+    totals = _totals(statuses)
+    if json_output:
+        print_json({"Sends": created, "Statuses": statuses, "Totals": totals, "Rejected": rejected})
+        return
+    console.print(f"Sends: {', '.join(c['SendId'] for c in created)}")
+    if statuses:
+        show_record("Totals", totals)
+    else:
+        console.print(f"accepted {sum(c['Accepted'] for c in created)}; follow with 'pushgate sends get SEND_ID'")
+    reasons = Counter(r["Reason"] for r in rejected)
+    show_rows("Rejected recipients", [{"Reason": k, "Count": v} for k, v in reasons.items()], ["Reason", "Count"])
+
+
+def _follow(
+    client: ApiClient, org_id: str, send_ids: list[str], timeout: float, *, quiet: bool
+) -> list[dict[str, Any]]:
+    """Polls every send until all are Completed, with a bar of devices done out of expected."""
+    deadline = time.monotonic() + timeout
+    with progress_bar(quiet=quiet) as progress:
+        task = progress.add_task("Sending", total=None)
+        while True:
+            statuses = [client.call("GET", admin_path(org_id, "sends", send_id)) for send_id in send_ids]
+            expected = sum(int(s["Expected"]) for s in statuses)
+            finished = sum(int(s["Sent"]) + int(s["NotSent"]) for s in statuses)
+            progress.update(task, total=expected or None, completed=finished)
+            if all(s["Status"] == "Completed" for s in statuses):
+                return statuses
+            if time.monotonic() > deadline:
+                raise CliError(f"the send did not complete within {timeout:g} s ({finished} of {expected} done)")
+            time.sleep(POLL_INTERVAL_S)
+
+
+def _totals(statuses: list[dict[str, Any]]) -> dict[str, Any]:
+    totals: dict[str, Any] = {name: sum(int(s.get(name, 0)) for s in statuses) for name in TOTALS}
+    reasons: Counter[str] = Counter()
+    for status in statuses:
+        reasons.update({reason: int(count) for reason, count in (status.get("NotSentReasons") or {}).items()})
+    totals["NotSentReasons"] = dict(reasons)
+    totals["Status"] = "Completed" if statuses and all(s["Status"] == "Completed" for s in statuses) else "InProgress"
+    return totals

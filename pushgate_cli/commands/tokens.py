@@ -1,0 +1,61 @@
+"""`pushgate tokens`: the ApiTokens apps send."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pushgate_cli.client import admin_path
+from pushgate_cli.output import JsonFlag, OrgOption, console, done, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.session import in_org
+
+app = typer.Typer(help="ApiTokens of an app.", no_args_is_help=True)
+AppId = Annotated[str, typer.Argument(help="The MobileAppId.")]
+
+
+@app.command("create")
+@reports_errors
+def create(
+    app_id: AppId,
+    label: Annotated[str, typer.Option("--label", help="A name to recognise the token by.")] = "",
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Issue a token (shown this once)."""
+    with in_org(org) as (client, org_id):
+        issued = client.call("POST", admin_path(org_id, "mobileapps", app_id, "tokens"), body={"Label": label})
+    if json_output:
+        print_json(issued)
+        return
+    show_record("ApiToken", issued, ("TokenId", "Label", "CreatedAt", "ApiToken"))
+    console.print("[yellow]The ApiToken is shown only now: store it in the app's configuration.[/]")
+
+
+@app.command("list")
+@reports_errors
+def list_tokens(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """List the app's tokens (never the token itself)."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, "mobileapps", app_id, "tokens"))
+    if json_output:
+        print_json(found)
+        return
+    show_rows("Tokens", found["Tokens"], ["TokenId", "Label", "CreatedAt", "LastUsedAt"])
+
+
+@app.command("revoke")
+@reports_errors
+def revoke(
+    app_id: AppId,
+    token_id: Annotated[str, typer.Argument(help="The TokenId.")],
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Revoke a token (effective within 30 s)."""
+    with in_org(org) as (client, org_id):
+        client.call("DELETE", admin_path(org_id, "mobileapps", app_id, "tokens", token_id))
+    if json_output:
+        print_json({"Revoked": token_id})
+    else:
+        done(f"revoked token {token_id}")

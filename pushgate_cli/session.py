@@ -1,0 +1,25 @@
+"""What a command opens: the saved target's client, and the org it works in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pushgate_cli.client import ApiClient
+from pushgate_cli.config import load_target, resolve_org
+
+
+@contextmanager
+def api() -> Iterator[ApiClient]:
+    """The client of the target `pushgate login` saved."""
+    with ApiClient.for_target(load_target()) as client:
+        yield client
+
+
+@contextmanager
+def in_org(org: str | None) -> Iterator[tuple[ApiClient, str]]:
+    """The client and the org (``--org``, ``$PUSHGATE_ORG`` or the saved default)."""
+    target = load_target()
+    org_id = resolve_org(target, org)
+    with ApiClient.for_target(target) as client:
+        yield client, org_id
