@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -33,7 +33,6 @@ from pushgate.api.schemas.sends import (
 from pushgate.errors import ConflictError, FieldProblem
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
-from pushgate.repositories.dynamodb.keys import SEND_IDEMPOTENCY_KEY_PREFIX
 from pushgate.services import send_fanout
 from pushgate.services.send_fanout import SendRecipient
 
@@ -74,13 +73,7 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
     def accept(idempotency: dict[str, Any]) -> dict[str, Any]:
         return _accept(request, org_id)
 
-    guarded = idempotent_function(
-        accept,
-        data_keyword_argument="idempotency",
-        persistence_store=deps.send_idempotency_store(),
-        config=IDEMPOTENCY_CONFIG,
-        key_prefix=SEND_IDEMPOTENCY_KEY_PREFIX,
-    )
+    guarded = deps.send_once(accept, IDEMPOTENCY_CONFIG)
     identity = {"org_id": org_id, "key": request.IdempotencyKey, "body": request.model_dump(mode="json")}
     try:
         result: dict[str, Any] = guarded(idempotency=identity)

@@ -22,7 +22,10 @@ from pushgate.services.registration_settings import registration_queue_settings,
 from pushgate.services.send_settings import delivery_queue_settings, tracked_link_base
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+    from collections.abc import Callable
+    from typing import Any
+
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
     from mypy_boto3_sqs.client import SQSClient
@@ -210,8 +213,8 @@ def provider_client_factory() -> ProviderClientFactory:
 def device_verifier() -> DeviceVerifier:
     """The registration worker's use case with its adapters."""
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.repositories.webhooks import WebhookCaller
     from pushgate.services.device_verification import DeviceVerifier
-    from pushgate.services.webhooks import WebhookCaller
 
     settings = webhook_settings()
     return DeviceVerifier(
@@ -320,6 +323,26 @@ def send_idempotency_store() -> DynamoDBPersistenceLayer:
         expiry_attr=TTL_ATTRIBUTE,
         boto3_client=dynamodb_client(),
     )
+
+
+def send_once(accept: Callable[..., dict[str, Any]], config: IdempotencyConfig) -> Callable[..., dict[str, Any]]:
+    """``accept`` answered once per identity from the send idempotency records.
+
+    The guarded function is called as ``guarded(idempotency=identity)``; ``config`` says which part
+    of the identity is the key and which part must match for a repeat to get the first answer.
+    """
+    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+
+    from pushgate.repositories.dynamodb.keys import SEND_IDEMPOTENCY_KEY_PREFIX
+
+    guarded: Callable[..., dict[str, Any]] = idempotent_function(
+        accept,
+        data_keyword_argument="idempotency",
+        persistence_store=send_idempotency_store(),
+        config=config,
+        key_prefix=SEND_IDEMPOTENCY_KEY_PREFIX,
+    )
+    return guarded
 
 
 @cache

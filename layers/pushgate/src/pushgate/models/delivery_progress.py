@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final
 
-from pushgate.providers import Verdict
+from pushgate.models.push import Verdict
 
 #: Devices handed to the provider connection between two checkpoints, at most: what a worker that
 #: dies mid-job can leave uncertain. A job of 100 devices takes four windows and three checkpoints.

@@ -28,7 +28,7 @@ from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError
 
 from pushgate.locales import canonical_locale
-from pushgate.providers.models import InterruptionLevel
+from pushgate.models.push import InterruptionLevel
 from pushgate.templating import TemplateSyntaxError, compile_template
 from pushgate.text import SINGLE_LINE
 

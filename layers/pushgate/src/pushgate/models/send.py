@@ -22,7 +22,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field
 
 from pushgate.models.device import DevicePlatform
-from pushgate.providers import PushMessage
+from pushgate.models.push import PushMessage
 
 #: Most recipients one send request may name.
 MAX_RECIPIENTS: Final = 10_000

@@ -5,6 +5,14 @@ invocations, and calls ``send_batch``; every request gets a :class:`DeliveryOutc
 :class:`Verdict` comes from the one table in :mod:`pushgate.providers.verdicts`.
 """
 
+from pushgate.models.push import (
+    DeliveryOutcome,
+    InterruptionLevel,
+    Platform,
+    PushMessage,
+    PushRequest,
+    Verdict,
+)
 from pushgate.providers.apns import (
     ApnsCertificateCredentials,
     ApnsClient,
@@ -14,14 +22,6 @@ from pushgate.providers.apns import (
 )
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
 from pushgate.providers.fcm import FcmClient, FcmServiceAccount, OAuthError, OAuthTokenSource
-from pushgate.providers.models import (
-    DeliveryOutcome,
-    InterruptionLevel,
-    Platform,
-    PushMessage,
-    PushRequest,
-    Verdict,
-)
 from pushgate.providers.payloads import (
     apns_id_for,
     build_apns_payload,

@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from pushgate.models.push import DeliveryOutcome, Platform, PushRequest, Verdict
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
-from pushgate.providers.models import DeliveryOutcome, Platform, PushRequest, Verdict
 from pushgate.providers.payloads import APNS_MAX_COLLAPSE_ID_BYTES, apns_id_for, build_apns_payload, encode_apns_payload
 from pushgate.providers.settings import ProviderSettings
 from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse

@@ -1,6 +1,6 @@
 """Errors the provider clients raise before anything is sent.
 
-Delivery results are never exceptions: they come back as :class:`~pushgate.providers.models.DeliveryOutcome`.
+Delivery results are never exceptions: they come back as :class:`~pushgate.models.push.DeliveryOutcome`.
 These errors are for input that cannot be sent at all. Messages name the problem and never contain
 key material.
 """

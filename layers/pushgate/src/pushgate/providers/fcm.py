@@ -22,9 +22,9 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
-from pushgate.providers.models import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers.payloads import build_fcm_message, encode_fcm_message
 from pushgate.providers.settings import ProviderSettings
 from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse

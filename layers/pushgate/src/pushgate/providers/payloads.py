@@ -13,8 +13,8 @@ import json
 import uuid
 from typing import Any, Final
 
+from pushgate.models.push import PushMessage, PushRequest
 from pushgate.providers.errors import NotificationTooLargeError
-from pushgate.providers.models import PushMessage, PushRequest
 
 #: Apple: regular notifications may carry at most 4096 bytes.
 #: https://developer.apple.com/documentation/usernotifications/generating-a-remote-notification

@@ -1,6 +1,6 @@
 """The one verdict table for APNs and FCM answers.
 
-Every APNs ``reason`` and FCM ``errorCode`` maps to one :class:`~pushgate.providers.models.Verdict`
+Every APNs ``reason`` and FCM ``errorCode`` maps to one :class:`~pushgate.models.push.Verdict`
 with the reason for the choice and the provider page that documents the code. Codes the table does
 not know fall back to their HTTP status (``HTTP 400``, ``HTTP 5xx``...), and answers that never came
 (timeouts, dead connections) and checks made before sending have entries too, so every outcome
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from pushgate.providers.models import DeliveryOutcome, Platform, Verdict
+from pushgate.models.push import DeliveryOutcome, Platform, Verdict
 
 APNS_RESPONSES_DOC: Final = (
     "https://developer.apple.com/documentation/usernotifications/handling-notification-responses-from-apns"

@@ -30,13 +30,13 @@ from pushgate.models.device import (
     token_is_too_long,
 )
 from pushgate.models.mobile_app import MobileApp
+from pushgate.models.webhook import WebhookResult, webhook_body
 from pushgate.observability import logger
 from pushgate.providers import DeliveryOutcome, PushRequest, Verdict
 from pushgate.repositories.base import MobileAppRepository
 from pushgate.repositories.device_ports import DeviceRepository, RegistrationStatusRepository
 from pushgate.services.device_registration import store_device, token_sha256
 from pushgate.services.provider_clients import ProviderNotConfiguredError
-from pushgate.services.webhooks import WebhookResult, webhook_body
 
 #: The registration queue's ``maxReceiveCount`` in template.yaml: the last delivery before the DLQ.
 MAX_RECEIVE_COUNT = 5

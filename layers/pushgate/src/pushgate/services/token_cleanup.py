@@ -20,12 +20,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from pushgate.models.device import DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy, due_at, next_step
 from pushgate.observability import logger
-from pushgate.repositories.dynamodb.token_cleanup import DueDevice
+from pushgate.repositories.cleanup_ports import CleanupStore, DueDevice, PolicySource
 from pushgate.services.mobile_apps import MobileAppStores, find_mobile_app
 
 #: The phases of a run, in order: which status's due devices each one reads.
@@ -40,49 +40,6 @@ LEASE_MARGIN = timedelta(minutes=1)
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class CleanupStore(Protocol):
-    """What the cleanup reads and writes (``DynamoTokenCleanupStore``)."""
-
-    shards: int
-
-    def due_page(
-        self,
-        status: DeviceStatus,
-        shard: int,
-        as_of: datetime,
-        *,
-        start_key: dict[str, str] | None,
-        limit: int,
-        only: Mapping[str, str] | None = None,
-    ) -> tuple[list[DueDevice], dict[str, str] | None]:
-        """One page of due devices of a status and shard (``only``: attribute filters)."""
-
-    def mark_stale(self, due: DueDevice, *, at: datetime, policy: TokenPolicy) -> bool:
-        """``Active`` → ``Stale`` if unchanged since read."""
-
-    def reindex(self, due: DueDevice, policy: TokenPolicy) -> bool:
-        """Moves the device's index entry to its current due time if unchanged since read."""
-
-    def purge(self, due: DueDevice) -> bool:
-        """Deletes the device and its token ownership if unchanged since read."""
-
-    def acquire_lease(self, owner: str, *, now: datetime, hold: timedelta) -> dict[str, Any] | None:
-        """The state item when the lease was taken, ``None`` when another run holds it."""
-
-    def save_cursor(self, owner: str, cursor: str) -> bool:
-        """Stores progress; ``False`` when the lease was lost."""
-
-    def release(self, owner: str, *, cursor: str | None, last_run: str | None) -> bool:
-        """Gives the lease back."""
-
-
-class PolicySource(Protocol):
-    """Where apps' token policies come from."""
-
-    def policy_for(self, org_id: str, app_id: str) -> TokenPolicy:
-        """The app's policy (the defaults when none was set)."""
 
 
 @dataclass

@@ -27,13 +27,13 @@ from pushgate.models.device import (
     normalize_token,
     token_shape_problem,
 )
+from pushgate.models.webhook import RESERVED_HEADERS
 from pushgate.services.device_registration import (
     MAX_BATCH_ITEMS,
     CleanupItem,
     RegistrationItem,
     RegistrationOptions,
 )
-from pushgate.services.webhooks import RESERVED_HEADERS
 from pushgate.text import text_problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)

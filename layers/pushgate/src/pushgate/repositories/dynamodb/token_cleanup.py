@@ -9,13 +9,13 @@ lagging the table (it is eventually consistent) can never make the cleanup act o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pushgate.errors import ConflictError
 from pushgate.models.device import Device, DeviceStatus, DeviceTransition, bounded_history
 from pushgate.models.token_lifecycle import CleanupReason, TokenPolicy, index_time
+from pushgate.repositories.cleanup_ports import DueDevice
 from pushgate.repositories.dynamodb.keys import (
     CLEANUP_STATE_KEY,
     DEVICE_STATE_SHARDS,
@@ -32,23 +32,6 @@ from pushgate.repositories.dynamodb.token_policies import device_index_attribute
 
 _DEVICE_FIELDS = tuple(Device.model_fields)
 _SEEN = ("status", "last_registered_at", "status_changed_at")
-
-
-@dataclass(frozen=True)
-class DueDevice:
-    """A device the index says is due, with what the compare-and-set writes check.
-
-    Attributes:
-        device: The device as the index returned it.
-        key: Its primary key.
-        seen: ``status``, ``last_registered_at`` and ``status_changed_at`` exactly as stored.
-        position: Its index key (``pk``, ``sk``, ``gsi1pk``, ``gsi1sk``), to resume a page after it.
-    """
-
-    device: Device
-    key: ItemKey
-    seen: dict[str, str]
-    position: dict[str, str]
 
 
 def _due_device(item: dict[str, Any]) -> DueDevice:
@@ -114,7 +97,7 @@ class DynamoTokenCleanupStore:
             }
         )
         return self._table.update_if(
-            due.key,
+            ItemKey(*due.key),
             {
                 "status": DeviceStatus.STALE.value,
                 "status_changed_at": at.isoformat(),
@@ -128,7 +111,7 @@ class DynamoTokenCleanupStore:
     def reindex(self, due: DueDevice, policy: TokenPolicy) -> bool:
         """Moves the device's index entry to the due time its app's current policy gives it."""
         return self._table.update_if(
-            due.key,
+            ItemKey(*due.key),
             device_index_attributes(due.device, policy),
             condition=("#cstatus = :status AND #clast_registered_at = :registered AND #cstatus_changed_at = :changed"),
             condition_values={
@@ -147,7 +130,7 @@ class DynamoTokenCleanupStore:
                 [
                     {
                         "Delete": {
-                            "Key": due.key.as_dict(),
+                            "Key": ItemKey(*due.key).as_dict(),
                             "ConditionExpression": "#s = :status AND #r = :registered AND #c = :changed",
                             "ExpressionAttributeNames": {
                                 "#s": "status",

@@ -1,4 +1,8 @@
-"""What the delivery worker hands to a provider client, and what it gets back."""
+"""A notification as the delivery use case hands it to a provider client, and the outcome it gets back.
+
+Plain values with no provider code: the domain models (sends, templates, delivery progress) use
+them, and :mod:`pushgate.providers` re-exports them beside the clients.
+"""
 
 from __future__ import annotations
 

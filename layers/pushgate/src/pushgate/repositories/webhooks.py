@@ -1,9 +1,7 @@
-"""The registration-status webhook: a signed POST to a URL the app chose, that cannot reach inside.
+"""The registration-status webhook call: a signed POST to a URL the app chose, that cannot reach inside.
 
-CI-J calls ``x-ms-callback-url`` once when a registration ends, with ``{Status, Signature,
-FailureReason}``; ``Signature`` is the HMAC-SHA256 of the callback URL keyed with the ApiToken.
-Pushgate signs the URL exactly as the client sent it (UTF-8), keyed with the ApiToken's UTF-8
-bytes, and sends the digest in standard base64 (with padding).
+The body and its signature are CI-J's contract (:mod:`pushgate.models.webhook`); this adapter
+makes the call.
 
 A URL chosen by a client must not become a way into the network Pushgate runs in, so the call
 goes out only over https, only to addresses that are public after DNS resolution (no private,
@@ -14,9 +12,6 @@ runtime may allow loopback targets (over http too) for its tests.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
 import json
 import socket
@@ -26,36 +21,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from pushgate.models.device import RegistrationOutcome
-
-#: Headers a client may not set through ``x-ms-callback-url-headers``: they belong to the transport.
-RESERVED_HEADERS = frozenset(
-    {"host", "content-length", "content-type", "transfer-encoding", "connection", "upgrade", "te", "trailer", "expect"}
-)
+from pushgate.models.webhook import RESERVED_HEADERS, WebhookResult
 
 Resolve = Callable[[str, int], list[str]]
-
-
-def signature(callback_url: str, api_token: str) -> str:
-    """The ``Signature`` of a webhook: base64(HMAC-SHA256(key=ApiToken, message=callback URL)).
-
-    Args:
-        callback_url: The URL exactly as sent in ``x-ms-callback-url``.
-        api_token: The ApiToken of the registration.
-
-    Returns:
-        The signature in standard base64.
-    """
-    digest = hmac.new(api_token.encode("utf-8"), callback_url.encode("utf-8"), hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
-def webhook_body(outcome: RegistrationOutcome, callback_url: str, api_token: str) -> dict[str, str]:
-    """The webhook body; ``FailureReason`` only on failure (strict enum deserialisers reject ``null``)."""
-    body = {"Status": outcome.state.value, "Signature": signature(callback_url, api_token)}
-    if outcome.reason is not None:
-        body["FailureReason"] = outcome.reason.value
-    return body
 
 
 class WebhookRefusedError(Exception):
@@ -163,19 +131,6 @@ def check_target(url: str, *, allow_loopback: bool, resolve: Resolve = resolve_w
         if not (allow_loopback and loopback_only):
             raise WebhookRefusedError("only https URLs are called")
     return WebhookTarget(scheme=scheme, host=host, port=port, address=addresses[0], path=path)
-
-
-@dataclass(frozen=True)
-class WebhookResult:
-    """What became of one webhook call.
-
-    Attributes:
-        delivered: The receiver answered 2xx.
-        summary: Short words for operators (``delivered 202``, ``refused: ...``, ``failed: HTTP 500``).
-    """
-
-    delivered: bool
-    summary: str
 
 
 class WebhookCaller:
