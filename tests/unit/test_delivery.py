@@ -19,9 +19,9 @@ from pushgate.models.message_template import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
+from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.repositories.send_ports import ClaimState
 from pushgate.services.delivery import DeliveryPorts, DeliveryService
-from pushgate.services.provider_clients import ProviderNotConfiguredError
 from pushgate.services.provider_pacing import PacingPolicy, ProjectRateLimiter
 from tests.unit.test_provider_pacing import FakeClock
 

@@ -27,12 +27,12 @@ from pushgate.models.device import (
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.webhook import WebhookResult, signature, webhook_body
 from pushgate.providers import DeliveryOutcome, Platform, PushRequest, Verdict
+from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.repositories.dynamodb import keys
 from pushgate.repositories.dynamodb.devices import REGISTRATION_STATUS_RETENTION
 from pushgate.repositories.webhooks import WebhookRefusedError, address_refusal, check_target
 from pushgate.services import device_registration
 from pushgate.services.device_verification import MAX_RECEIVE_COUNT, DeviceVerifier, RetryLaterError
-from pushgate.services.provider_clients import ProviderNotConfiguredError
 from pushgate_local.template import read_stack
 
 ROOT = Path(__file__).resolve().parents[2]

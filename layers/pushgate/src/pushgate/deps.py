@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
     from mypy_boto3_sqs.client import SQSClient
 
+    from pushgate.providers.app_sender import AppPushSender
+    from pushgate.providers.clients import ProviderClientFactory
     from pushgate.repositories.delivery_queue import SqsDeliveryQueue
     from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
     from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
     from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
     from pushgate.repositories.registration_queue import SqsRegistrationQueue
     from pushgate.services.api_tokens import ApiTokenAuthenticator
-    from pushgate.services.app_push_sender import AppPushSender
     from pushgate.services.credential_checks import ProviderCredentialChecker
     from pushgate.services.delivery import DeliveryService
     from pushgate.services.device_verification import DeviceVerifier
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
     from pushgate.services.message_ports import DeviceFinder, RecipientDirectory
     from pushgate.services.mobile_apps import MobileAppStores
     from pushgate.services.parked_jobs import QueueParkedJobResumer
-    from pushgate.services.provider_clients import ProviderClientFactory
     from pushgate.services.provider_pacing import ProjectRateLimiter
     from pushgate.services.push_messages import MessageStores
     from pushgate.services.send_fanout import SendStores
@@ -123,7 +123,7 @@ def credential_checker() -> ProviderCredentialChecker:
 @cache
 def interactive_provider_clients() -> ProviderClientFactory:
     """Provider clients for operator actions (credential checks, test sends): few streams, short timeouts."""
-    from pushgate.services.provider_clients import ProviderClientFactory
+    from pushgate.providers.clients import ProviderClientFactory
 
     options = {"max_in_flight": 10, "connect_timeout_s": 10.0, "request_timeout_s": 10.0}
     return ProviderClientFactory(secrets=mobile_app_stores().secrets, apns_options=options, fcm_options=options)
@@ -199,7 +199,7 @@ def registration_queue() -> SqsRegistrationQueue:
 @cache
 def provider_client_factory() -> ProviderClientFactory:
     """APNs and FCM clients per app, kept for the execution environment (registration and delivery)."""
-    from pushgate.services.provider_clients import ProviderClientFactory
+    from pushgate.providers.clients import ProviderClientFactory
 
     return ProviderClientFactory(
         secrets=mobile_app_stores().secrets,
@@ -259,7 +259,7 @@ def device_finder() -> DeviceFinder:
 @cache
 def push_sender() -> AppPushSender:
     """Sends test notifications with an app's own credentials (endpoints from ``ProviderSettings``)."""
-    from pushgate.services.app_push_sender import AppPushSender
+    from pushgate.providers.app_sender import AppPushSender
 
     return AppPushSender(interactive_provider_clients())
 

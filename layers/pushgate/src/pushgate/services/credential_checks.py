@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
 from pushgate.providers import DeliveryOutcome, OAuthError, PushRequest, Verdict
-from pushgate.services.provider_clients import ProviderClientFactory, ProviderNotConfiguredError
+from pushgate.providers.clients import ProviderClientFactory, ProviderNotConfiguredError
 
 #: A well-formed APNs device token no device has (APNs checks the provider token before the device token).
 APNS_PROBE_TOKEN = "0" * 64

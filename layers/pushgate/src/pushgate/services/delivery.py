@@ -31,10 +31,10 @@ import math
 import random
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Final, Protocol
+from typing import Final
 
 from pushgate.errors import ConflictError, PushgateError
 from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
@@ -44,6 +44,8 @@ from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
 from pushgate.observability import logger
 from pushgate.providers import DeliveryOutcome, PushRequest, Verdict, apns_id_for
+from pushgate.providers.clients import ProviderNotConfiguredError
+from pushgate.providers.ports import ProviderClient, ProviderClients
 from pushgate.repositories.base import MobileAppRepository
 from pushgate.repositories.send_ports import (
     AppCredentialMarker,
@@ -55,7 +57,6 @@ from pushgate.repositories.send_ports import (
     SendRepository,
 )
 from pushgate.services.message_ports import AppFinder, MessageTemplateRepository
-from pushgate.services.provider_clients import ProviderNotConfiguredError
 from pushgate.services.provider_pacing import ProjectRateLimiter, fcm_pacing_policy
 from pushgate.services.token_metrics import count_tokens_marked_invalid
 
@@ -67,23 +68,6 @@ MAX_RETRY_DELAY_S: Final = 900
 BASE_BACKOFF_S: Final = 5
 #: The provider's answer that slows an FCM project's pacing down.
 HTTP_TOO_MANY_REQUESTS: Final = 429
-
-
-class BatchSender(Protocol):
-    """A provider client (``ApnsClient`` / ``FcmClient``)."""
-
-    def send_batch(self, requests: Sequence[PushRequest]) -> list[DeliveryOutcome]:
-        """One outcome per request, in order."""
-
-
-class ProviderClients(Protocol):
-    """Provider clients per app (``ProviderClientFactory``)."""
-
-    def apns_client(self, app: MobileApp) -> BatchSender:
-        """The app's APNs client."""
-
-    def fcm_client(self, app: MobileApp) -> BatchSender:
-        """The app's FCM client."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +127,7 @@ class _Run:
     at: datetime
     owner: str
     app: MobileApp | None
-    clients: dict[DevicePlatform, BatchSender | str]
+    clients: dict[DevicePlatform, ProviderClient | str]
     blocked: NotSentReason | None = None
     fates: dict[int, DeviceFate] = field(default_factory=dict)
     windows: list[tuple[DevicePlatform, tuple[int, ...]]] = field(default_factory=list)
@@ -295,8 +279,8 @@ class DeliveryService:
 
     @staticmethod
     def _sender(
-        app: MobileApp, platform: DevicePlatform, clients: dict[DevicePlatform, BatchSender | str]
-    ) -> BatchSender | None:
+        app: MobileApp, platform: DevicePlatform, clients: dict[DevicePlatform, ProviderClient | str]
+    ) -> ProviderClient | None:
         config = app.ios if platform is DevicePlatform.IOS else app.android
         client = clients.get(platform)
         if config is None or config.check.status is CheckStatus.INVALID or client is None or isinstance(client, str):
@@ -352,7 +336,7 @@ class DeliveryService:
             run.fates[index] = fate
 
     def _hand(
-        self, run: _Run, app: MobileApp, platform: DevicePlatform, client: BatchSender, window: tuple[int, ...]
+        self, run: _Run, app: MobileApp, platform: DevicePlatform, client: ProviderClient, window: tuple[int, ...]
     ) -> None:
         """Sends one window and records each answer's fate (marking invalid tokens and failed credentials)."""
         devices = [run.job.devices[index] for index in window]
@@ -492,9 +476,9 @@ class DeliveryService:
                 )
         return settled
 
-    def _clients(self, app: MobileApp, job: DeliveryJob) -> dict[DevicePlatform, BatchSender | str]:
+    def _clients(self, app: MobileApp, job: DeliveryJob) -> dict[DevicePlatform, ProviderClient | str]:
         """Each platform's client, or why there is none (a configuration problem to park on)."""
-        clients: dict[DevicePlatform, BatchSender | str] = {}
+        clients: dict[DevicePlatform, ProviderClient | str] = {}
         for platform in {d.platform for d in job.devices}:
             config = app.ios if platform is DevicePlatform.IOS else app.android
             if config is None or config.check.status is CheckStatus.INVALID:

@@ -32,11 +32,12 @@ from pushgate.models.device import (
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.webhook import WebhookResult, webhook_body
 from pushgate.observability import logger
-from pushgate.providers import DeliveryOutcome, PushRequest, Verdict
+from pushgate.providers import PushRequest, Verdict
+from pushgate.providers.clients import ProviderNotConfiguredError
+from pushgate.providers.ports import ProviderClients
 from pushgate.repositories.base import MobileAppRepository
 from pushgate.repositories.device_ports import DeviceRepository, RegistrationStatusRepository
 from pushgate.services.device_registration import store_device, token_sha256
-from pushgate.services.provider_clients import ProviderNotConfiguredError
 
 #: The registration queue's ``maxReceiveCount`` in template.yaml: the last delivery before the DLQ.
 MAX_RECEIVE_COUNT = 5
@@ -48,20 +49,6 @@ def _now() -> datetime:
 
 class RetryLaterError(Exception):
     """The job could not be decided now (provider unanswered, DynamoDB failing); SQS should redeliver it."""
-
-
-class _Sender(Protocol):
-    def send(self, request: PushRequest) -> DeliveryOutcome: ...
-
-
-class ProviderClients(Protocol):
-    """What the worker needs of ``ProviderClientFactory``."""
-
-    def apns_client(self, app: MobileApp) -> _Sender:
-        """The app's APNs client."""
-
-    def fcm_client(self, app: MobileApp) -> _Sender:
-        """The app's FCM client."""
 
 
 class WebhookSender(Protocol):

@@ -7,23 +7,15 @@ use (short timeouts, few streams), the same factory the live credential check us
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from pushgate.errors import ConflictError, FieldProblem
 from pushgate.models.mobile_app import MobileApp
-from pushgate.providers import DeliveryOutcome, Platform, PushRequest
-from pushgate.services.provider_clients import ProviderClientFactory, ProviderNotConfiguredError
-
-
-class PushSender(Protocol):
-    """Hands notifications to a provider with an app's credentials."""
-
-    def send(self, app: MobileApp, platform: Platform, requests: Sequence[PushRequest]) -> list[DeliveryOutcome]:
-        """Sends and returns one outcome per request, in order."""
+from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
+from pushgate.providers.clients import ProviderClientFactory, ProviderNotConfiguredError
 
 
 class AppPushSender:
-    """The :class:`PushSender` over the app's cached provider clients (or the simulator, per ``ProviderSettings``)."""
+    """The ``PushSender`` port over the app's cached provider clients (or the simulator, per ``ProviderSettings``)."""
 
     def __init__(self, clients: ProviderClientFactory) -> None:
         """Builds the sender over a client factory (built for interactive use: short timeouts)."""
