@@ -6,11 +6,8 @@ counts and rates overall and per day. ``GET .../insights/{messages|journeys}/{id
 next page's token is in the ``X-Next-Token`` header (absent on the last page).
 """
 
-import csv
-import io
-import json
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -19,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.resolver import make_resolver
-from pushgate.api.schemas.interactions import EXPORT_COLUMNS, InsightResponse, export_row
+from pushgate.api.schemas.interactions import ExportFormat, InsightResponse, export_row, render_export
 from pushgate.errors import NotFoundError
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services import insights
@@ -65,7 +62,7 @@ def export_interactions(
     dimension: str,
     dimensionId: str,
     *,
-    output: Annotated[Literal["ndjson", "csv"], Query(alias="Format")] = "ndjson",
+    output: Annotated[ExportFormat, Query(alias="Format")] = "ndjson",
     limit: Annotated[int, Query(alias="Limit", ge=1, le=1000)] = 500,
     next_token: Annotated[str | None, Query(alias="NextToken", max_length=4096)] = None,
 ) -> Response[str]:
@@ -79,15 +76,7 @@ def export_interactions(
         export=deps.interaction_export(),
     )
     rows = [export_row(interaction) for interaction in page.interactions]
-    if output == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        body, content_type = buffer.getvalue(), "text/csv; charset=utf-8"
-    else:
-        body = "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows)
-        content_type = "application/x-ndjson"
+    body, content_type = render_export(rows, output)
     headers = {NEXT_TOKEN_HEADER: page.next_token} if page.next_token else {}
     metrics.add_metric(name="InteractionsExported", unit="Count", value=len(rows))
     return Response(status_code=200, content_type=content_type, headers=headers, body=body)

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from pushgate.api.schemas.interactions import EventBody, InsightResponse, export_row
+from pushgate.api.schemas.interactions import EXPORT_COLUMNS, EventBody, InsightResponse, export_row, render_export
 from pushgate.errors import DependencyError, InvalidRequestError, NotFoundError
 from pushgate.models.device import DevicePlatform
 from pushgate.models.interaction import (
@@ -532,6 +532,28 @@ def test_a_ledger_entry_exports_as_sent_or_not_sent() -> None:
     failed = failed.model_copy(update={"entry": failed.entry.model_copy(update={"reason": "Unregistered"})})
     row = export_row(delivery_interaction(failed))
     assert (row["InteractionType"], row["Reason"]) == ("NotSent", "Unregistered")
+
+
+def test_an_export_page_renders_as_ndjson_or_csv() -> None:
+    # Given two exported records
+    rows = [export_row(delivery_interaction(_notification())), export_row(delivery_interaction(_notification()))]
+
+    # When the page is rendered in each format
+    ndjson, ndjson_type = render_export(rows, "ndjson")
+    csv_body, csv_type = render_export(rows, "csv")
+
+    # Then NDJSON is one compact object per line, CSV a header row and CRLF lines
+    assert ndjson_type == "application/x-ndjson"
+    assert ndjson.endswith("\n")
+    assert ndjson.count("\n") == 2
+    assert '"InteractionType":"Sent"' in ndjson.splitlines()[0]
+    assert csv_type == "text/csv; charset=utf-8"
+    lines = csv_body.split("\r\n")
+    assert lines[0] == ",".join(EXPORT_COLUMNS)
+    assert len(lines) == 4
+    assert lines[-1] == ""
+    assert render_export([], "csv") == (",".join(EXPORT_COLUMNS) + "\r\n", "text/csv; charset=utf-8")
+    assert render_export([], "ndjson") == ("", "application/x-ndjson")
 
 
 # ---------------------------------------------------------------- keys and the delivery worker's part

@@ -7,7 +7,7 @@ Every HTTP function builds its resolver here, so every route answers errors the 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -31,6 +31,7 @@ from pushgate.errors import (
 )
 from pushgate.observability import logger
 from pushgate.text import text_problem
+from pushgate.validation import field_problems, location_of
 
 ADMIN_PATH_PREFIX = "/admin/"
 #: No path parameter is longer (ids, user ids, names of collections); DynamoDB keys stay far below their limits.
@@ -79,15 +80,6 @@ def _status_for(error: PushgateError) -> HTTPStatus:
     return HTTPStatus.INTERNAL_SERVER_ERROR
 
 
-def _field_path(location: Sequence[Any]) -> str:
-    # Powertools reports locations as ("body", "Ios", "KeyId") or ("path", "orgId"); the client
-    # thinks in field names, so the source prefix is dropped for the body and kept for the rest.
-    parts = [str(part) for part in location]
-    if parts and parts[0] == "body":
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
 def problems_from_validation(errors: Sequence[Any]) -> list[FieldProblem]:
     """Turns pydantic/Powertools validation errors into field problems.
 
@@ -97,13 +89,18 @@ def problems_from_validation(errors: Sequence[Any]) -> list[FieldProblem]:
     Returns:
         One problem per error, naming the field as the client sent it.
     """
-    problems = []
-    for error in errors:
-        if error.get("type") == "json_invalid":
-            problems.append(FieldProblem("body", "is not valid JSON"))
-            continue
-        problems.append(FieldProblem(_field_path(error.get("loc", ())), str(error.get("msg", "is invalid"))))
-    return problems
+    return field_problems(errors, describe=_describe_request_error)
+
+
+def _describe_request_error(detail: Mapping[str, Any]) -> tuple[list[str], str]:
+    if detail.get("type") == "json_invalid":
+        return [], "is not valid JSON"
+    # Powertools reports locations as ("body", "Ios", "KeyId") or ("path", "orgId"); the client
+    # thinks in field names, so the source prefix is dropped for the body and kept for the rest.
+    location = location_of(detail)
+    if location[:1] == ["body"]:
+        location = location[1:]
+    return location, str(detail.get("msg", "is invalid"))
 
 
 def _require_iam_caller(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:

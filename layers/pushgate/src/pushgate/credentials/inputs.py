@@ -8,6 +8,7 @@ mean (does the .p8 hold a P-256 key, does the password open the .p12) is checked
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -31,6 +32,7 @@ from pushgate.credentials._problems import invalid_request
 from pushgate.credentials._service_account import decode_service_account_text
 from pushgate.credentials.secret_models import FcmServiceAccountSecret, IosCertificateSecret, IosTokenSecret
 from pushgate.errors import FieldProblem, InvalidRequestError
+from pushgate.validation import field_problems, location_of
 
 #: Largest accepted size of any one credential field, in UTF-8 bytes. Real .p8 files are about
 #: 250 bytes, base64 .p12 files a few KB and service-account files about 2.4 KB.
@@ -266,14 +268,14 @@ def problems_from_validation_error(error: ValidationError, *, prefix: str = "") 
     Returns:
         One problem per pydantic error, in pydantic's order.
     """
-    problems = []
-    for detail in error.errors(include_url=False, include_input=False, include_context=True):
-        segments = [str(part) for part in detail["loc"] if part not in INTERNAL_LOCATION_SEGMENTS]
-        if detail["type"] == "ios_auth_mode":
-            segments.append("AuthMode")
-        path = ".".join(part for part in (prefix, *segments) if part)
-        problems.append(FieldProblem(path or "(body)", _pydantic_problem_sentence(detail["type"], detail["msg"])))
-    return problems
+    return field_problems(error, prefix=prefix, describe=_describe, fallback="(body)")
+
+
+def _describe(detail: Mapping[str, Any]) -> tuple[list[str], str]:
+    segments = [part for part in location_of(detail) if part not in INTERNAL_LOCATION_SEGMENTS]
+    if detail["type"] == "ios_auth_mode":
+        segments.append("AuthMode")
+    return segments, _pydantic_problem_sentence(detail["type"], detail["msg"])
 
 
 def _pydantic_problem_sentence(error_type: str, message: str) -> str:

@@ -28,6 +28,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.directory import EntityType, PersonAttributes
 from pushgate.text import SINGLE_LINE
+from pushgate.validation import field_problems, location_of
 
 #: Ids chosen by clients (person ids, app-user ids) become key components: no ``#``, bounded.
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,127}$")
@@ -96,24 +97,19 @@ def problems_from_pydantic(error: PydanticValidationError, prefix: str = "") -> 
     Returns:
         One problem per error; input values are never copied into them.
     """
-    problems = []
-    for detail in error.errors(include_url=False, include_input=False, include_context=True):
-        location = [str(part) for part in detail["loc"]]
-        problem = _PROBLEM_WORDING.get(detail["type"])
-        if location[:1] == ["customattributes"] and len(location) > 1:
-            # A value of a union type fails once per alternative, with the alternative in the path.
-            location = location[:2]
-            problem = "must be a string, number, boolean or null (no nested objects or lists)"
-        if problem is None and detail["type"] == "string_too_long":
-            problem = f"must be at most {detail.get('ctx', {}).get('max_length')} characters"
-        path = ".".join(location)
-        problems.append(FieldProblem(_join(prefix, path) or "body", problem or str(detail["msg"])))
-    return _deduplicated(problems)
+    return field_problems(error, prefix=prefix, describe=_describe, deduplicate=True)
 
 
-def _deduplicated(problems: list[FieldProblem]) -> list[FieldProblem]:
-    # A union-typed value reports one error per alternative; the client needs to hear it once.
-    return list(dict.fromkeys(problems))
+def _describe(detail: Mapping[str, Any]) -> tuple[list[str], str | None]:
+    location = location_of(detail)
+    problem = _PROBLEM_WORDING.get(detail["type"])
+    if location[:1] == ["customattributes"] and len(location) > 1:
+        # A value of a union type fails once per alternative, with the alternative in the path.
+        location = location[:2]
+        problem = "must be a string, number, boolean or null (no nested objects or lists)"
+    if problem is None and detail["type"] == "string_too_long":
+        problem = f"must be at most {detail.get('ctx', {}).get('max_length')} characters"
+    return location, problem
 
 
 def _join(prefix: str, path: str) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
 
@@ -154,3 +158,26 @@ def export_row(interaction: Interaction) -> dict[str, str | int | None]:
         interaction.ip_address,
     )
     return dict(zip(EXPORT_COLUMNS, values, strict=True))
+
+
+#: An export page's formats: NDJSON (one record per line) or CSV with a header row.
+ExportFormat = Literal["ndjson", "csv"]
+
+
+def render_export(rows: Sequence[dict[str, str | int | None]], output: ExportFormat) -> tuple[str, str]:
+    """An export page as its body and ``Content-Type``.
+
+    Args:
+        rows: The page's records (:func:`export_row`).
+        output: ``ndjson`` (compact JSON, one record per line) or ``csv`` (header row, CRLF lines).
+
+    Returns:
+        The body and its content type.
+    """
+    if output == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return buffer.getvalue(), "text/csv; charset=utf-8"
+    return "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows), "application/x-ndjson"
