@@ -1,4 +1,4 @@
-"""Token lifecycle timing: due times, next steps, the fixed-width index time, bounded history."""
+"""Token lifecycle rules: due times, next steps, verdicts and transitions, the index time, bounded history."""
 
 from __future__ import annotations
 
@@ -14,7 +14,19 @@ from pushgate.models.device import (
     DeviceTransition,
     bounded_history,
 )
-from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy, due_at, index_time, next_step
+from pushgate.models.token_lifecycle import (
+    CleanupAction,
+    CleanupReason,
+    TokenPolicy,
+    due_at,
+    index_time,
+    invalid_purge_at,
+    invalidated_history,
+    marked_stale,
+    next_step,
+    stale_at,
+    verdict_applies,
+)
 from pushgate.repositories.dynamodb import keys
 from pushgate.repositories.dynamodb.token_policies import CachedTokenPolicies, device_index_attributes
 
@@ -118,3 +130,61 @@ def test_policies_are_read_once_per_cache_period() -> None:
     cached = CachedTokenPolicies(Counting(), ttl_s=300, clock=lambda: next(ticks))
     assert [cached.policy_for("o", "a").stale_after_days for _ in range(3)] == [90, 90, 90]
     assert Counting.reads == 2
+
+
+# ---------------------------------------------------------------- verdicts and transitions, no DynamoDB
+
+
+def test_a_verdict_applies_only_to_an_active_device_not_registered_since() -> None:
+    since = T0 + timedelta(hours=1)
+    # Registered before the provider's timestamp: the token is dead
+    assert verdict_applies("Active", T0.isoformat(), since)
+    # Registered at or after it, in either UTC spelling: the token works
+    assert not verdict_applies("Active", since.isoformat(), since)
+    assert not verdict_applies("Active", "2026-03-01T09:30:00.5Z", since)
+    # Not Active, gone, or an unreadable registration time: nothing to mark
+    assert not verdict_applies("Stale", T0.isoformat(), since)
+    assert not verdict_applies(None, T0.isoformat(), since)
+    assert not verdict_applies("Active", "", since)
+
+
+def test_an_invalidation_records_the_providers_evidence_in_the_bounded_history() -> None:
+    # Given a device whose history is full
+    full = [
+        DeviceTransition(to_status=DeviceStatus.ACTIVE, at=T0 + timedelta(minutes=i), reason="RegisteredAgain")
+        for i in range(DEVICE_HISTORY_LIMIT)
+    ]
+    at, since = T0 + timedelta(days=1), T0 + timedelta(hours=2)
+
+    # When a verdict marks it Invalid
+    history = invalidated_history(full, code="Unregistered", invalid_since=since, send_id="send-1", at=at)
+
+    # Then the newest entry is the transition with its evidence, and the oldest one went
+    assert len(history) == DEVICE_HISTORY_LIMIT
+    assert history[0] == full[1]
+    last = history[-1]
+    assert (last.from_status, last.to_status, last.at) == (DeviceStatus.ACTIVE, DeviceStatus.INVALID, at)
+    assert (last.reason, last.code, last.provider_timestamp, last.send_id) == (
+        CleanupReason.PROVIDER_VERDICT.value,
+        "Unregistered",
+        since,
+        "send-1",
+    )
+
+
+def test_marking_stale_changes_status_time_and_history_only() -> None:
+    at = T0 + timedelta(days=270)
+    before = device()
+
+    stale = marked_stale(before, at)
+
+    assert (stale.status, stale.status_changed_at, stale.last_registered_at) == (DeviceStatus.STALE, at, T0)
+    assert stale.history[-1].reason == CleanupReason.NOT_REGISTERED_WITHIN_WINDOW.value
+    assert (stale.history[-1].from_status, stale.history[-1].to_status) == (DeviceStatus.ACTIVE, DeviceStatus.STALE)
+    assert before.status is DeviceStatus.ACTIVE
+
+
+def test_due_times_follow_the_policy_windows() -> None:
+    policy = TokenPolicy(stale_after_days=30, invalid_grace_days=3)
+    assert stale_at(T0, policy) == T0 + timedelta(days=30) == due_at(device(), policy)
+    assert invalid_purge_at(T0, policy) == T0 + timedelta(days=3) == due_at(device(DeviceStatus.INVALID), policy)

@@ -1,11 +1,12 @@
 """Provider verdicts applied to stored devices: a dead token becomes ``Invalid`` with its evidence.
 
 APNs says a token is unregistered *since* a timestamp; a device that registered the token again
-after that moment has a working token and must stay ``Active``. Device items carry
-``last_registered_at`` in more than one ISO 8601 spelling (``Z`` and ``+00:00``, with and without
-fractions), which DynamoDB would compare as strings, so the comparison is made here on parsed
-times and the write is a compare-and-set: the ``UpdateItem`` applies only if ``last_registered_at``
-and ``status`` are still what was read. A registration racing in between makes it a no-op.
+after that moment has a working token and must stay ``Active``. That rule, and the transition with
+its evidence, are ``verdict_applies`` and ``invalidated_history`` in
+:mod:`pushgate.models.token_lifecycle` (device items carry ``last_registered_at`` in more than one
+ISO 8601 spelling, which DynamoDB would compare as strings, so it compares parsed times). The write
+is a compare-and-set: the ``UpdateItem`` applies only if ``last_registered_at`` and ``status`` are
+still what was read. A registration racing in between makes it a no-op.
 
 The same write moves the device's ``GSI1`` entry to ``DEVSTATE#Invalid#<shard>``, due when the
 app's grace period has passed, and appends the transition, with its evidence, to the history.
@@ -13,10 +14,10 @@ app's grace period has passed, and appends the transition, with its evidence, to
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from pushgate.models.device import DevicePlatform, DeviceStatus, DeviceTransition, bounded_history
-from pushgate.models.token_lifecycle import CleanupReason, index_time
+from pushgate.models.device import DevicePlatform, DeviceStatus, DeviceTransition
+from pushgate.models.token_lifecycle import index_time, invalid_purge_at, invalidated_history, verdict_applies
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
@@ -62,28 +63,19 @@ class DynamoDeviceVerdicts:
         """
         key = device_key(org_id, app_id, user_id, platform.value, token_sha256)
         found = self._table.get_attributes(key, ["status", "last_registered_at", "history"])
-        if found is None or found.get("status") != DeviceStatus.ACTIVE.value:
+        if found is None:
             return False
         seen = str(found.get("last_registered_at", ""))
-        try:
-            registered = datetime.fromisoformat(seen)
-        except ValueError:
+        if not verdict_applies(found.get("status"), seen, invalid_since):
             return False
-        if registered >= invalid_since:
-            return False
-        transition = DeviceTransition(
-            from_status=DeviceStatus.ACTIVE,
-            to_status=DeviceStatus.INVALID,
-            at=at,
-            reason=CleanupReason.PROVIDER_VERDICT.value,
+        history = invalidated_history(
+            [DeviceTransition.model_validate(entry) for entry in found.get("history") or []],
             code=reason,
-            provider_timestamp=invalid_since,
+            invalid_since=invalid_since,
             send_id=send_id,
+            at=at,
         )
-        history = bounded_history(
-            [DeviceTransition.model_validate(entry) for entry in found.get("history") or []], transition
-        )
-        grace = timedelta(days=self._policies.policy_for(org_id, app_id).invalid_grace_days)
+        purge_at = invalid_purge_at(at, self._policies.policy_for(org_id, app_id))
         shard = device_state_shard(token_sha256)
         return self._table.update_if(
             key,
@@ -95,7 +87,7 @@ class DynamoDeviceVerdicts:
                 "invalid_send_id": send_id,
                 "history": [entry.model_dump(mode="json") for entry in history],
                 GSI1_PARTITION_KEY: device_state_partition(DeviceStatus.INVALID.value, shard),
-                GSI1_SORT_KEY: device_state_sort_key(index_time(at + grace), platform.value, token_sha256),
+                GSI1_SORT_KEY: device_state_sort_key(index_time(purge_at), platform.value, token_sha256),
             },
             condition="#cstatus = :active AND #clast_registered_at = :seen",
             condition_values={":active": DeviceStatus.ACTIVE.value, ":seen": seen},

@@ -23,7 +23,7 @@ from pushgate.models.device import (
     RegistrationOutcome,
     RegistrationStatus,
 )
-from pushgate.models.token_lifecycle import index_time
+from pushgate.models.token_lifecycle import index_time, stale_at
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
@@ -125,8 +125,9 @@ class DynamoDeviceRepository:
         request_id: str,
     ) -> bool:
         """Moves ``last_registered_at`` of an ``Active`` device, and its stale due time (one ``UpdateItem``)."""
-        window = timedelta(days=self._policies.policy_for(org_id, app_id).stale_after_days)
-        due = device_state_sort_key(index_time(at + window), platform.value, token_sha256)
+        due = device_state_sort_key(
+            index_time(stale_at(at, self._policies.policy_for(org_id, app_id))), platform.value, token_sha256
+        )
         return self._table.update_if(
             device_key(org_id, app_id, user_id, platform.value, token_sha256),
             {

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pushgate.errors import ConflictError
-from pushgate.models.device import Device, DeviceStatus, DeviceTransition, bounded_history
-from pushgate.models.token_lifecycle import CleanupReason, TokenPolicy, index_time
+from pushgate.models.device import Device, DeviceStatus
+from pushgate.models.token_lifecycle import TokenPolicy, index_time, marked_stale
 from pushgate.repositories.cleanup_ports import DueDevice
 from pushgate.repositories.dynamodb.keys import (
     CLEANUP_STATE_KEY,
@@ -82,20 +82,7 @@ class DynamoTokenCleanupStore:
 
     def mark_stale(self, due: DueDevice, *, at: datetime, policy: TokenPolicy) -> bool:
         """``Active`` → ``Stale`` unless the device was registered again since it was read."""
-        device = due.device
-        transition = DeviceTransition(
-            from_status=DeviceStatus.ACTIVE,
-            to_status=DeviceStatus.STALE,
-            at=at,
-            reason=CleanupReason.NOT_REGISTERED_WITHIN_WINDOW.value,
-        )
-        stale = device.model_copy(
-            update={
-                "status": DeviceStatus.STALE,
-                "status_changed_at": at,
-                "history": bounded_history(device.history, transition),
-            }
-        )
+        stale = marked_stale(due.device, at)
         return self._table.update_if(
             ItemKey(*due.key),
             {
