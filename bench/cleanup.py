@@ -32,7 +32,7 @@ from pushgate.repositories.dynamodb.keys import device_key, device_token_owner_k
 from pushgate.repositories.dynamodb.table import MainTable
 from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
 from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository, device_index_attributes
-from pushgate.services.token_cleanup import TokenCleanup
+from pushgate.services.lifecycle.token_cleanup import TokenCleanup
 from pushgate_local.processes import start_dynamodb_local
 from pushgate_local.template import read_stack
 

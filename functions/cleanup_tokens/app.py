@@ -25,8 +25,8 @@ from pushgate.api.schemas.token_cleanup import (
 )
 from pushgate.models.token_lifecycle import TokenPolicy
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.orgs import get_org
-from pushgate.services.token_cleanup import CleanupReport, read_token_policy, set_token_policy
+from pushgate.services.apps.orgs import get_org
+from pushgate.services.lifecycle.token_cleanup import CleanupReport, read_token_policy, set_token_policy
 
 app = make_resolver()
 #: A preview answers within API Gateway's 30-second integration timeout, complete or not.

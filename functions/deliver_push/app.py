@@ -4,7 +4,7 @@ Each SQS record is one job of many devices, and the event source hands over one 
 invocation, so a worker that dies holds back only its own job. A job that cannot be run now
 (DynamoDB, SQS or Secrets Manager failing) is reported as a batch item failure so SQS redelivers
 it; its claim and checkpoints decide on redelivery what may still be sent (see
-``pushgate.services.delivery``).
+``pushgate.services.sends.delivery``).
 """
 
 from typing import Any

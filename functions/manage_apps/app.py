@@ -27,7 +27,7 @@ from pushgate.api.schemas.mobile_apps import (
 )
 from pushgate.config import mobile_app_settings
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import api_tokens, mobile_apps
+from pushgate.services.apps import api_tokens, mobile_apps
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/mobileapps"

@@ -28,7 +28,7 @@ from pushgate.api.schemas.push_messages import (
 )
 from pushgate.models.message_template import MessageContent
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import message_previews, push_messages
+from pushgate.services.messages import message_previews, push_messages
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/pushmessages"

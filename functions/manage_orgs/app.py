@@ -11,7 +11,7 @@ from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.orgs import CreateOrgRequest, OrgResponse
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import orgs
+from pushgate.services.apps import orgs
 
 app = make_resolver()
 

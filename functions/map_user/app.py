@@ -30,7 +30,7 @@ from pushgate.api.schemas.directory import (
 from pushgate.errors import InvalidRequestError, NotFoundError
 from pushgate.models.directory import EntityType
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import directory, user_mapping
+from pushgate.services.directory import directory, user_mapping
 
 app = make_resolver()
 COLLECTION = "/admin/v1/orgs/<orgId>/<entitySet>"

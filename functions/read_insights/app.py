@@ -19,8 +19,8 @@ from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.interactions import ExportFormat, InsightResponse, export_row, render_export
 from pushgate.errors import NotFoundError
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import insights
-from pushgate.services.insights import InsightDimension
+from pushgate.services.interactions import insights
+from pushgate.services.interactions.insights import InsightDimension
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/insights/<dimension>/<dimensionId>"

@@ -34,8 +34,8 @@ from pushgate.api.schemas.devices import (
     status_request_ids,
 )
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import device_registration
-from pushgate.services.device_registration import MAX_BATCH_ITEMS
+from pushgate.services.devices import device_registration
+from pushgate.services.devices.device_registration import MAX_BATCH_ITEMS
 
 app = make_resolver()
 V1 = "/api/v1.0/orgs/<orgId>/pushchannel/apps/<appId>/devices/<userId>"

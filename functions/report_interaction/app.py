@@ -19,11 +19,11 @@ from pushgate.api.bodies import parse_json_body
 from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.interactions import EventBody, LegacyEventBody
+from pushgate.config import interaction_settings
 from pushgate.errors import NotFoundError
 from pushgate.models.interaction import InteractionType
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import interactions
-from pushgate.services.interaction_settings import interaction_settings
+from pushgate.services.interactions import interactions
 
 app = make_resolver()
 ORG = "/api/v1.0/orgs/<orgId>"

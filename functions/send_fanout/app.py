@@ -33,8 +33,8 @@ from pushgate.api.schemas.sends import (
 from pushgate.errors import ConflictError, FieldProblem
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services import send_fanout
-from pushgate.services.send_fanout import SendRecipient
+from pushgate.services.sends import send_fanout
+from pushgate.services.sends.send_fanout import SendRecipient
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/sends"

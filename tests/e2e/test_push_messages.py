@@ -13,8 +13,8 @@ from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
 from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
 from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
 from pushgate.repositories.dynamodb.table import MainTable
-from pushgate.services import push_messages
-from pushgate.services.push_messages import MessageStores
+from pushgate.services.messages import push_messages
+from pushgate.services.messages.push_messages import MessageStores
 from pushgate_local.credentials import (
     ApnsAuthKey,
     FcmServiceAccount,

@@ -25,7 +25,7 @@ from pushgate.repositories.dynamodb.keys import delivery_job_key
 from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 from pushgate.repositories.dynamodb.table import MainTable
 from pushgate.repositories.send_ports import ClaimState
-from pushgate.services.delivery import DeliveryPorts, DeliveryService
+from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_delivery import (

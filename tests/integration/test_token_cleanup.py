@@ -23,8 +23,8 @@ from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
 from pushgate.repositories.dynamodb.keys import DEVICE_STATE_SHARDS, device_state_partition
 from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
 from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
-from pushgate.services.device_registration import store_device
-from pushgate.services.token_cleanup import TokenCleanup
+from pushgate.services.devices.device_registration import store_device
+from pushgate.services.lifecycle.token_cleanup import TokenCleanup
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_device_registration import APP, ORG, mobile_app
 

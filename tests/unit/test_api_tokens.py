@@ -11,9 +11,9 @@ import pytest
 from pushgate.errors import NotFoundError, UnauthorizedError
 from pushgate.models.mobile_app import ApiToken, MobileApp
 from pushgate.models.org import Org
-from pushgate.services import api_tokens
-from pushgate.services.api_tokens import AUTH_CACHE_SECONDS, INVALID_TOKEN_MESSAGE, ApiTokenAuthenticator
-from pushgate.services.mobile_apps import MobileAppStores
+from pushgate.services.apps import api_tokens
+from pushgate.services.apps.api_tokens import AUTH_CACHE_SECONDS, INVALID_TOKEN_MESSAGE, ApiTokenAuthenticator
+from pushgate.services.apps.mobile_apps import MobileAppStores
 
 ORG = str(uuid.uuid4())
 OTHER_ORG = str(uuid.uuid4())

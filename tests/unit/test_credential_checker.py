@@ -13,7 +13,7 @@ from pushgate.credentials import (
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.providers import ProviderSettings
 from pushgate.providers.clients import ProviderClientFactory
-from pushgate.services.credential_checks import ProviderCredentialChecker
+from pushgate.services.apps.credential_checks import ProviderCredentialChecker
 from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account
 from pushgate_local.processes import free_port
 

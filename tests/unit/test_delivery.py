@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pushgate.config import PacingPolicy
 from pushgate.credentials import FcmServiceAccountMetadata
 from pushgate.errors import DependencyError
 from pushgate.models.delivery_progress import JobProgress
@@ -20,9 +21,9 @@ from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialC
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.providers.clients import ProviderNotConfiguredError
+from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.repositories.send_ports import ClaimState
-from pushgate.services.delivery import DeliveryPorts, DeliveryService
-from pushgate.services.provider_pacing import PacingPolicy, ProjectRateLimiter
+from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
 from tests.unit.test_provider_pacing import FakeClock
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)

@@ -31,8 +31,8 @@ from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.repositories.dynamodb import keys
 from pushgate.repositories.dynamodb.devices import REGISTRATION_STATUS_RETENTION
 from pushgate.repositories.webhooks import WebhookRefusedError, address_refusal, check_target
-from pushgate.services import device_registration
-from pushgate.services.device_verification import MAX_RECEIVE_COUNT, DeviceVerifier, RetryLaterError
+from pushgate.services.devices import device_registration
+from pushgate.services.devices.device_verification import MAX_RECEIVE_COUNT, DeviceVerifier, RetryLaterError
 from pushgate_local.template import read_stack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,10 +13,10 @@ from pushgate.errors import ConflictError, ForbiddenError, InvalidRequestError, 
 from pushgate.models.directory import AppUserLink, EntityType, Person, lookup_digest, lookup_values
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
+from pushgate.odata_filter import AttributeKind, Comparison, parse_filter
 from pushgate.repositories.dynamodb import keys
-from pushgate.services import directory, user_mapping
-from pushgate.services.odata_filter import AttributeKind, Comparison, parse_filter
-from pushgate.services.person_attributes import canonical_client_id, parse_attributes
+from pushgate.services.directory import directory, user_mapping
+from pushgate.services.directory.person_attributes import canonical_client_id, parse_attributes
 
 ORG = str(uuid.uuid4())
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -41,9 +41,9 @@ from pushgate.models.send import (
 )
 from pushgate.repositories.dynamodb import keys
 from pushgate.repositories.interaction_ports import DayCounts
-from pushgate.services import insights, interactions
-from pushgate.services.insights import InsightDimension
-from pushgate.services.interactions import InteractionStores, bot_reason, parse_status
+from pushgate.services.interactions import insights, interactions
+from pushgate.services.interactions.insights import InsightDimension
+from pushgate.services.interactions.interactions import InteractionStores, bot_reason, parse_status
 from tests.unit.test_delivery import World as DeliveryWorld
 from tests.unit.test_delivery import _device as delivery_device
 from tests.unit.test_delivery import _job as delivery_job

@@ -6,12 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from pushgate.services.provider_pacing import (
-    FCM_MESSAGES_PER_MINUTE,
-    PacingPolicy,
-    ProjectRateLimiter,
-    fcm_pacing_policy,
-)
+from pushgate.config import FCM_MESSAGES_PER_MINUTE, PacingPolicy, fcm_pacing_policy
+from pushgate.providers.pacing import ProjectRateLimiter
 
 
 @dataclass

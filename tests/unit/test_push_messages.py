@@ -15,11 +15,11 @@ from pushgate.models.message_template import MessageStatus, MessageTemplate, Mes
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.providers import DeliveryOutcome, NotificationTooLargeError, Platform, PushRequest, Verdict
-from pushgate.services import message_previews, push_messages
-from pushgate.services.message_ports import DeviceTarget, PersonData
-from pushgate.services.message_previews import PreviewRequest, TestSendRequest
-from pushgate.services.message_rendering import CompiledMessage, Recipient
-from pushgate.services.push_messages import MessageStores
+from pushgate.repositories.message_ports import DeviceTarget, PersonData
+from pushgate.services.messages import message_previews, push_messages
+from pushgate.services.messages.message_previews import PreviewRequest, TestSendRequest
+from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.messages.push_messages import MessageStores
 
 ORG_ID = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
 APP_ID = "5d0a3f57-8f0e-4c5e-b1f4-6b1f1c2e9a77"

@@ -8,7 +8,7 @@ import pytest
 
 from pushgate.errors import InvalidRequestError, NotFoundError
 from pushgate.models.org import Org
-from pushgate.services import orgs
+from pushgate.services.apps import orgs
 
 
 class InMemoryOrgs:

@@ -1,4 +1,4 @@
-"""Typed settings read from the environment, validated once per execution environment.
+"""Typed settings read from the environment, validated once per execution environment (all of them).
 
 Environment variables carry names and addresses only, never secrets. A missing required value
 fails fast with a message naming the variable, instead of a silent default.
@@ -7,7 +7,9 @@ fails fast with a message naming the variable, instead of a silent default.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from functools import cache
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,3 +58,148 @@ class MobileAppSettings(BaseModel):
 def mobile_app_settings() -> MobileAppSettings:
     """Reads and validates the mobile app settings once per execution environment."""
     return MobileAppSettings.model_validate(dict(os.environ))
+
+
+# -------------------------------- Device registration: the registration queue and webhook calls.
+
+
+class RegistrationQueueSettings(BaseModel):
+    """Where accepted registrations go.
+
+    Attributes:
+        queue_url: URL of the registration queue (``REGISTRATION_QUEUE_URL``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    queue_url: str = Field(min_length=1, validation_alias="REGISTRATION_QUEUE_URL")
+
+
+@cache
+def registration_queue_settings() -> RegistrationQueueSettings:
+    """Reads and validates the queue settings once per execution environment."""
+    return RegistrationQueueSettings.model_validate(dict(os.environ))
+
+
+class WebhookSettings(BaseModel):
+    """How registration webhooks are called.
+
+    Attributes:
+        allow_loopback: Also call loopback addresses, over http or https
+            (``PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS=true``; the local runtime only, never in AWS).
+        timeout_s: Limit of the one attempt, connect and answer together (``WEBHOOK_TIMEOUT_SECONDS``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    allow_loopback: bool = Field(default=False, validation_alias="PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS")
+    timeout_s: float = Field(default=5.0, gt=0, le=30, validation_alias="WEBHOOK_TIMEOUT_SECONDS")
+
+
+@cache
+def webhook_settings() -> WebhookSettings:
+    """Reads and validates the webhook settings once per execution environment."""
+    return WebhookSettings.model_validate(dict(os.environ))
+
+
+# -------------------------------- Sends and delivery: the delivery queue and tracked links.
+
+
+class DeliveryQueueSettings(BaseModel):
+    """Where delivery jobs go.
+
+    Attributes:
+        queue_url: URL of the delivery queue (``DELIVERY_QUEUE_URL``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
+
+
+@cache
+def delivery_queue_settings() -> DeliveryQueueSettings:
+    """Reads and validates the queue settings once per execution environment."""
+    return DeliveryQueueSettings.model_validate(dict(os.environ))
+
+
+def tracked_link_base(public_endpoint: str) -> str:
+    """The prefix of tracked links, ``<PUBLIC_ENDPOINT>/l/`` (empty without a public endpoint)."""
+    endpoint = public_endpoint.rstrip("/")
+    return f"{endpoint}/l/" if endpoint else ""
+
+
+# -------------------------------- Interactions: retention and the bot-click threshold.
+
+
+class InteractionSettings(BaseModel):
+    """How long interaction records live and what counts as a bot click.
+
+    Attributes:
+        retention_days: Days opens and clicks are kept before DynamoDB's TTL removes them
+            (``INTERACTION_RETENTION_DAYS``, default 90); the daily counters stay.
+        human_click_seconds: A tracked-link click sooner than this after delivery is recorded as a
+            bot click (``HUMAN_CLICK_SECONDS``, default 2).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    retention_days: int = Field(default=90, ge=1, le=3650, validation_alias="INTERACTION_RETENTION_DAYS")
+    human_click_seconds: float = Field(default=2.0, ge=0, le=60, validation_alias="HUMAN_CLICK_SECONDS")
+
+    @property
+    def retention(self) -> timedelta:
+        """The retention as a duration."""
+        return timedelta(days=self.retention_days)
+
+    @property
+    def human_click_delay(self) -> timedelta:
+        """The bot-click threshold as a duration."""
+        return timedelta(seconds=self.human_click_seconds)
+
+
+@cache
+def interaction_settings() -> InteractionSettings:
+    """Reads and validates the interaction settings once per execution environment."""
+    return InteractionSettings.model_validate(dict(os.environ))
+
+
+# -------------------------------- Delivery: FCM pacing per project.
+
+
+#: FCM HTTP v1's default quota per project.
+FCM_MESSAGES_PER_MINUTE: Final = 600_000
+
+
+class PacingPolicy(BaseModel):
+    """How one FCM project's sends are paced (``pushgate.providers.pacing`` applies it).
+
+    Attributes:
+        messages_per_minute: The full rate (``FCM_MESSAGES_PER_MINUTE``).
+        burst_seconds: The bucket holds this many seconds of the full rate.
+        floor_fraction: The rate never drops below this fraction of the full rate.
+        hold_seconds: How long a halved rate holds before it starts recovering.
+        recovery_seconds: How long the climb from the halved rate back to the full rate takes.
+        halving_interval_seconds: 429s closer together than this halve the rate only once
+            (one batch often meets several).
+    """
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    messages_per_minute: int = Field(default=FCM_MESSAGES_PER_MINUTE, gt=0, validation_alias="FCM_MESSAGES_PER_MINUTE")
+    burst_seconds: float = Field(default=1.0, gt=0)
+    floor_fraction: float = Field(default=1 / 16, gt=0, le=1)
+    hold_seconds: float = Field(default=10.0, ge=0)
+    recovery_seconds: float = Field(default=60.0, gt=0)
+    halving_interval_seconds: float = Field(default=1.0, ge=0)
+
+    @property
+    def full_rate(self) -> float:
+        """Messages per second at the full rate."""
+        return self.messages_per_minute / 60
+
+
+@cache
+def fcm_pacing_policy() -> PacingPolicy:
+    """The FCM pacing policy from the environment, read once per execution environment."""
+    return PacingPolicy.model_validate(dict(os.environ))

@@ -15,11 +15,16 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from pushgate.config import mobile_app_settings, table_settings
-from pushgate.services.interaction_settings import interaction_settings
-from pushgate.services.provider_pacing import fcm_pacing_policy
-from pushgate.services.registration_settings import registration_queue_settings, webhook_settings
-from pushgate.services.send_settings import delivery_queue_settings, tracked_link_base
+from pushgate.config import (
+    delivery_queue_settings,
+    fcm_pacing_policy,
+    interaction_settings,
+    mobile_app_settings,
+    registration_queue_settings,
+    table_settings,
+    tracked_link_base,
+    webhook_settings,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
 
     from pushgate.providers.app_sender import AppPushSender
     from pushgate.providers.clients import ProviderClientFactory
+    from pushgate.providers.pacing import ProjectRateLimiter
     from pushgate.repositories.delivery_queue import SqsDeliveryQueue
     from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
     from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
@@ -40,21 +46,20 @@ if TYPE_CHECKING:
     from pushgate.repositories.dynamodb.sends import DynamoParkedJobs, DynamoSendRepository
     from pushgate.repositories.dynamodb.table import MainTable
     from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
+    from pushgate.repositories.message_ports import DeviceFinder, RecipientDirectory
     from pushgate.repositories.registration_queue import SqsRegistrationQueue
-    from pushgate.services.api_tokens import ApiTokenAuthenticator
-    from pushgate.services.credential_checks import ProviderCredentialChecker
-    from pushgate.services.delivery import DeliveryService
-    from pushgate.services.device_verification import DeviceVerifier
-    from pushgate.services.directory import DirectoryStores
-    from pushgate.services.interactions import InteractionStores
-    from pushgate.services.message_ports import DeviceFinder, RecipientDirectory
-    from pushgate.services.mobile_apps import MobileAppStores
-    from pushgate.services.parked_jobs import QueueParkedJobResumer
-    from pushgate.services.provider_pacing import ProjectRateLimiter
-    from pushgate.services.push_messages import MessageStores
-    from pushgate.services.send_fanout import SendStores
-    from pushgate.services.token_cleanup import TokenCleanup
-    from pushgate.services.user_mapping import PersonEraser
+    from pushgate.services.apps.api_tokens import ApiTokenAuthenticator
+    from pushgate.services.apps.credential_checks import ProviderCredentialChecker
+    from pushgate.services.apps.mobile_apps import MobileAppStores
+    from pushgate.services.devices.device_verification import DeviceVerifier
+    from pushgate.services.directory.directory import DirectoryStores
+    from pushgate.services.directory.user_mapping import PersonEraser
+    from pushgate.services.interactions.interactions import InteractionStores
+    from pushgate.services.lifecycle.token_cleanup import TokenCleanup
+    from pushgate.services.messages.push_messages import MessageStores
+    from pushgate.services.sends.delivery import DeliveryService
+    from pushgate.services.sends.parked_jobs import QueueParkedJobResumer
+    from pushgate.services.sends.send_fanout import SendStores
 
 
 @cache
@@ -90,7 +95,7 @@ def mobile_app_stores() -> MobileAppStores:
     """Everything the mobile app use cases need."""
     from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
     from pushgate.repositories.secrets_manager import SecretsManagerStore
-    from pushgate.services.mobile_apps import MobileAppStores
+    from pushgate.services.apps.mobile_apps import MobileAppStores
 
     return MobileAppStores(
         orgs=org_repository(),
@@ -105,7 +110,7 @@ def mobile_app_stores() -> MobileAppStores:
 def api_token_authenticator() -> ApiTokenAuthenticator:
     """The access-token check of the public routes, with its per-environment cache."""
     from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
-    from pushgate.services.api_tokens import ApiTokenAuthenticator
+    from pushgate.services.apps.api_tokens import ApiTokenAuthenticator
 
     return ApiTokenAuthenticator(
         tokens=DynamoApiTokenRepository(main_table()), apps=DynamoMobileAppRepository(main_table())
@@ -115,7 +120,7 @@ def api_token_authenticator() -> ApiTokenAuthenticator:
 @cache
 def credential_checker() -> ProviderCredentialChecker:
     """The live check of app credentials against APNs and FCM (endpoints from ``ProviderSettings``)."""
-    from pushgate.services.credential_checks import ProviderCredentialChecker
+    from pushgate.services.apps.credential_checks import ProviderCredentialChecker
 
     return ProviderCredentialChecker(clients=interactive_provider_clients())
 
@@ -140,7 +145,7 @@ def person_repository() -> DynamoPersonRepository:
 @cache
 def directory_stores() -> DirectoryStores:
     """Everything the directory use cases need."""
-    from pushgate.services.directory import DirectoryStores
+    from pushgate.services.directory.directory import DirectoryStores
 
     return DirectoryStores(orgs=org_repository(), people=person_repository())
 
@@ -156,8 +161,8 @@ def app_user_link_repository() -> DynamoAppUserLinkRepository:
 @cache
 def person_erasers() -> tuple[PersonEraser, ...]:
     """What erasing a person removes, in order (the record first, so nothing new can link to it)."""
-    from pushgate.services.device_erasure import DeviceEraser
-    from pushgate.services.user_mapping import AppUserLinkEraser, DirectoryRecordEraser
+    from pushgate.services.devices.device_erasure import DeviceEraser
+    from pushgate.services.directory.user_mapping import AppUserLinkEraser, DirectoryRecordEraser
 
     return (
         DirectoryRecordEraser(person_repository()),
@@ -214,7 +219,7 @@ def device_verifier() -> DeviceVerifier:
     """The registration worker's use case with its adapters."""
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.repositories.webhooks import WebhookCaller
-    from pushgate.services.device_verification import DeviceVerifier
+    from pushgate.services.devices.device_verification import DeviceVerifier
 
     settings = webhook_settings()
     return DeviceVerifier(
@@ -231,7 +236,7 @@ def message_stores() -> MessageStores:
     """Everything the push message use cases need."""
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
-    from pushgate.services.push_messages import MessageStores
+    from pushgate.services.messages.push_messages import MessageStores
 
     return MessageStores(
         orgs=org_repository(),
@@ -243,7 +248,7 @@ def message_stores() -> MessageStores:
 @cache
 def recipient_directory() -> RecipientDirectory:
     """Where previews, test sends and sends find a recipient's attributes and locale by ``UserId``."""
-    from pushgate.services.recipient_directory import DirectoryRecipients
+    from pushgate.services.messages.recipient_directory import DirectoryRecipients
 
     return DirectoryRecipients(person_repository())
 
@@ -251,7 +256,7 @@ def recipient_directory() -> RecipientDirectory:
 @cache
 def device_finder() -> DeviceFinder:
     """Where test sends by ``UserId`` find the user's Active devices for an app."""
-    from pushgate.services.device_targets import RegisteredDevices
+    from pushgate.services.devices.device_targets import RegisteredDevices
 
     return RegisteredDevices(device_repository())
 
@@ -293,7 +298,7 @@ def send_stores() -> SendStores:
     """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
-    from pushgate.services.send_fanout import SendStores
+    from pushgate.services.sends.send_fanout import SendStores
 
     return SendStores(
         orgs=org_repository(),
@@ -352,7 +357,7 @@ def delivery_service() -> DeliveryService:
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
     from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
-    from pushgate.services.delivery import DeliveryPorts, DeliveryService, RepositoryCredentialMarker
+    from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService, RepositoryCredentialMarker
 
     apps = DynamoMobileAppRepository(main_table())
     return DeliveryService(
@@ -374,7 +379,7 @@ def delivery_service() -> DeliveryService:
 @cache
 def fcm_pacer() -> ProjectRateLimiter:
     """Paces FCM sends per Firebase project in this execution environment (``FCM_MESSAGES_PER_MINUTE``)."""
-    from pushgate.services.provider_pacing import ProjectRateLimiter
+    from pushgate.providers.pacing import ProjectRateLimiter
 
     return ProjectRateLimiter(fcm_pacing_policy())
 
@@ -382,7 +387,7 @@ def fcm_pacer() -> ProjectRateLimiter:
 @cache
 def parked_job_resumer() -> QueueParkedJobResumer:
     """Puts deliveries parked on failed credentials back in the delivery queue once the credentials change."""
-    from pushgate.services.parked_jobs import QueueParkedJobResumer
+    from pushgate.services.sends.parked_jobs import QueueParkedJobResumer
 
     return QueueParkedJobResumer(parked_jobs(), delivery_queue())
 
@@ -399,7 +404,7 @@ def token_policy_repository() -> DynamoTokenPolicyRepository:
 def token_cleanup() -> TokenCleanup:
     """The scheduled token cleanup and its dry run."""
     from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
-    from pushgate.services.token_cleanup import TokenCleanup
+    from pushgate.services.lifecycle.token_cleanup import TokenCleanup
 
     return TokenCleanup(store=DynamoTokenCleanupStore(main_table()), policies=token_policy_repository())
 
@@ -408,7 +413,7 @@ def token_cleanup() -> TokenCleanup:
 def interaction_stores() -> InteractionStores:
     """Tracking-id resolution and engagement recording (retention from ``INTERACTION_RETENTION_DAYS``)."""
     from pushgate.repositories.dynamodb.interactions import DynamoEngagementRecorder, DynamoTrackedNotifications
-    from pushgate.services.interactions import InteractionStores
+    from pushgate.services.interactions.interactions import InteractionStores
 
     return InteractionStores(
         notifications=DynamoTrackedNotifications(main_table()),

@@ -28,7 +28,7 @@ from pushgate.models.device import (
     token_shape_problem,
 )
 from pushgate.models.webhook import RESERVED_HEADERS
-from pushgate.services.device_registration import (
+from pushgate.services.devices.device_registration import (
     MAX_BATCH_ITEMS,
     CleanupItem,
     RegistrationItem,

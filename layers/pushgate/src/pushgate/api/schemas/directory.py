@@ -1,7 +1,7 @@
 """Bodies of the directory, app-user link and user-resolve routes.
 
 People use Dataverse-style lowercase attribute names (``emailaddress1``) and are validated by the
-service (``pushgate.services.person_attributes``), so their bodies arrive here as plain JSON objects.
+service (``pushgate.services.directory.person_attributes``), so their bodies arrive here as plain JSON objects.
 Pushgate's own envelopes (imports, links, resolve) use PascalCase like the rest of the API.
 """
 
@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict, StrictStr, StringConstraints
 
 from pushgate.models.directory import AppUserLink
-from pushgate.services.directory import ImportResult
-from pushgate.services.user_mapping import ErasureReport
+from pushgate.services.directory.directory import ImportResult
+from pushgate.services.directory.user_mapping import ErasureReport
 from pushgate.text import SINGLE_LINE
 
 #: An import of 1,000 people with custom attributes can exceed the default 256 KiB body limit;

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
 
 from pushgate.models.interaction import Interaction
-from pushgate.services.insights import InsightReport, Metrics
+from pushgate.services.interactions.insights import InsightReport, Metrics
 
 #: A tracking id or device token as sent (the service decides whether it is one of ours).
 EventText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pushgate.models.message_template import MessageTemplate, MessageVersion
 from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES
-from pushgate.services.message_previews import PLATFORM_NAMES, Preview, TestSend
+from pushgate.services.messages.message_previews import PLATFORM_NAMES, Preview, TestSend
 from pushgate.text import SINGLE_LINE
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]

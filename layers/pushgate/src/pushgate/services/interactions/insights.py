@@ -23,8 +23,8 @@ from pushgate.repositories.interaction_ports import (
     InteractionExport,
     InteractionPage,
 )
-from pushgate.services.orgs import get_org
-from pushgate.services.person_attributes import canonical_client_id
+from pushgate.services.apps.orgs import get_org
+from pushgate.services.directory.person_attributes import canonical_client_id
 
 #: Days an insight report covers when ``From`` is not given (ending ``To``, today by default).
 DEFAULT_DAYS: Final = 30

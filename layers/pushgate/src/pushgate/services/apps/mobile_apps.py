@@ -28,7 +28,7 @@ from pushgate.models.device import DevicePlatform
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.observability import logger
 from pushgate.repositories.base import ApiTokenRepository, MobileAppRepository, OrgRepository, SecretStore
-from pushgate.services.orgs import get_org
+from pushgate.services.apps.orgs import get_org
 
 UNCHECKED = CredentialCheck(status=CheckStatus.UNCHECKED, reason="saved; not yet confirmed with the provider")
 

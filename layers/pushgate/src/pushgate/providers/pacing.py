@@ -12,51 +12,11 @@ workers, set it to the project's quota divided by their maximum concurrency.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field
-
-#: FCM HTTP v1's default quota per project.
-FCM_MESSAGES_PER_MINUTE: Final = 600_000
-
-
-class PacingPolicy(BaseModel):
-    """How one project's sends are paced.
-
-    Attributes:
-        messages_per_minute: The full rate (``FCM_MESSAGES_PER_MINUTE``).
-        burst_seconds: The bucket holds this many seconds of the full rate.
-        floor_fraction: The rate never drops below this fraction of the full rate.
-        hold_seconds: How long a halved rate holds before it starts recovering.
-        recovery_seconds: How long the climb from the halved rate back to the full rate takes.
-        halving_interval_seconds: 429s closer together than this halve the rate only once
-            (one batch often meets several).
-    """
-
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
-
-    messages_per_minute: int = Field(default=FCM_MESSAGES_PER_MINUTE, gt=0, validation_alias="FCM_MESSAGES_PER_MINUTE")
-    burst_seconds: float = Field(default=1.0, gt=0)
-    floor_fraction: float = Field(default=1 / 16, gt=0, le=1)
-    hold_seconds: float = Field(default=10.0, ge=0)
-    recovery_seconds: float = Field(default=60.0, gt=0)
-    halving_interval_seconds: float = Field(default=1.0, ge=0)
-
-    @property
-    def full_rate(self) -> float:
-        """Messages per second at the full rate."""
-        return self.messages_per_minute / 60
-
-
-@cache
-def fcm_pacing_policy() -> PacingPolicy:
-    """The FCM pacing policy from the environment, read once per execution environment."""
-    return PacingPolicy.model_validate(dict(os.environ))
+from pushgate.config import PacingPolicy
 
 
 @dataclass

@@ -39,13 +39,13 @@ from pushgate.models.send import (
 from pushgate.providers import NotificationTooLargeError, PushMessage
 from pushgate.repositories.base import OrgRepository
 from pushgate.repositories.device_ports import DeviceRepository
+from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.repositories.send_ports import DeliveryQueue, LedgerPage, ParkedJobs, SendRepository
-from pushgate.services.directory import PersonRepository
-from pushgate.services.message_ports import AppFinder, MessageTemplateRepository
-from pushgate.services.message_rendering import CompiledMessage, Recipient
-from pushgate.services.orgs import get_org
-from pushgate.services.parked_jobs import requeue_parked_jobs
-from pushgate.services.person_attributes import canonical_client_id
+from pushgate.services.apps.orgs import get_org
+from pushgate.services.directory.directory import PersonRepository
+from pushgate.services.directory.person_attributes import canonical_client_id
+from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.sends.parked_jobs import requeue_parked_jobs
 
 #: Devices per delivery job: one provider batch (about as many HTTP/2 streams in flight).
 JOB_MAX_DEVICES: Final = 100

@@ -1,7 +1,7 @@
 """Puts delivery jobs parked on an app's failed credentials back in the delivery queue.
 
 A job is parked per app and platform when the provider rejects the app's credentials (see
-``pushgate.services.delivery``). It goes back under a new job id, so its claim is fresh, and it
+``pushgate.services.sends.delivery``). It goes back under a new job id, so its claim is fresh, and it
 leaves the parking only once it is enqueued: a failure half way leaves the rest parked, never lost.
 """
 

@@ -23,10 +23,10 @@ from pushgate.models.directory import (
     EntityType,
 )
 from pushgate.models.mobile_app import MobileApp
-from pushgate.services.directory import DirectoryStores, PersonRepository, person_path_id
-from pushgate.services.mobile_apps import MobileAppStores, find_mobile_app
-from pushgate.services.orgs import get_org
-from pushgate.services.person_attributes import canonical_client_id, normalise_email, normalise_phone
+from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
+from pushgate.services.apps.orgs import get_org
+from pushgate.services.directory.directory import DirectoryStores, PersonRepository, person_path_id
+from pushgate.services.directory.person_attributes import canonical_client_id, normalise_email, normalise_phone
 
 #: How many times an eraser re-reads a person that changed while it was being erased.
 ERASE_ATTEMPTS = 3

@@ -28,10 +28,10 @@ from pushgate.models.directory import (
     Person,
     PersonAttributes,
 )
+from pushgate.odata_filter import AttributeKind, Comparison, filter_error, parse_filter
 from pushgate.repositories.base import OrgRepository
-from pushgate.services.odata_filter import AttributeKind, Comparison, filter_error, parse_filter
-from pushgate.services.orgs import get_org
-from pushgate.services.person_attributes import (
+from pushgate.services.apps.orgs import get_org
+from pushgate.services.directory.person_attributes import (
     PERSON_ATTRIBUTES,
     canonical_client_id,
     email_problem,

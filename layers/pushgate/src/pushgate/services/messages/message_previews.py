@@ -25,8 +25,8 @@ from pushgate.providers import DeliveryOutcome, Platform
 from pushgate.providers.app_sender import apns_topic
 from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES
 from pushgate.providers.ports import PushSender
-from pushgate.services.message_ports import AppFinder, DeviceFinder, DeviceTarget, RecipientDirectory
-from pushgate.services.message_rendering import (
+from pushgate.repositories.message_ports import AppFinder, DeviceFinder, DeviceTarget, RecipientDirectory
+from pushgate.services.messages.message_rendering import (
     FCM_TOKEN_ALLOWANCE_BYTES,
     PREVIEW_TRACKING_ID,
     BuiltPayloads,
@@ -35,7 +35,7 @@ from pushgate.services.message_rendering import (
     RenderedMessage,
     apns_headers,
 )
-from pushgate.services.push_messages import MessageStores, find_message
+from pushgate.services.messages.push_messages import MessageStores, find_message
 
 #: Most devices one test send reaches.
 MAX_TEST_SEND_DEVICES: Final = 20

@@ -1,9 +1,9 @@
 """Ports of the push message use cases.
 
 ``RecipientDirectory`` gives the attributes ``{{contact.*}}`` placeholders read and the person's
-locale (adapter: ``pushgate.services.recipient_directory``); ``DeviceFinder`` gives the Active
+locale (adapter: ``pushgate.services.messages.recipient_directory``); ``DeviceFinder`` gives the Active
 devices of a user for an app, for test sends by ``UserId`` (adapter:
-``pushgate.services.device_targets``).
+``pushgate.services.devices.device_targets``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ provider's ``Retry-After`` (or exponential backoff with jitter), never by sleepi
 the devices until the credentials change (new credentials saved, or a live check finds them valid)
 or an operator resumes them; ``PAYLOAD_ERROR`` is recorded.
 
-FCM sends are paced per project (``pushgate.services.provider_pacing``); a 429 slows the project down.
+FCM sends are paced per project (``pushgate.providers.pacing``); a 429 slows the project down.
 """
 
 from __future__ import annotations
@@ -36,17 +36,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
 
+from pushgate.config import fcm_pacing_policy
 from pushgate.errors import ConflictError, PushgateError
 from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_template import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
-from pushgate.observability import logger
+from pushgate.observability import count_tokens_marked_invalid, logger
 from pushgate.providers import DeliveryOutcome, PushRequest, Verdict, apns_id_for
 from pushgate.providers.clients import ProviderNotConfiguredError
+from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.providers.ports import ProviderClient, ProviderClients
 from pushgate.repositories.base import MobileAppRepository
+from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.repositories.send_ports import (
     AppCredentialMarker,
     ClaimState,
@@ -56,9 +59,6 @@ from pushgate.repositories.send_ports import (
     ParkedJobs,
     SendRepository,
 )
-from pushgate.services.message_ports import AppFinder, MessageTemplateRepository
-from pushgate.services.provider_pacing import ProjectRateLimiter, fcm_pacing_policy
-from pushgate.services.token_metrics import count_tokens_marked_invalid
 
 #: Provider attempts per device before it is recorded ``RetriesExhausted``.
 MAX_ATTEMPTS: Final = 5

@@ -1,0 +1,1 @@
+"""Orgs, mobile app configurations, their access tokens and the live credential check."""

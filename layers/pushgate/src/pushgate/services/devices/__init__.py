@@ -1,0 +1,1 @@
+"""Device registration (accept, store, verify, report), erasure, and the devices a send targets."""

@@ -1,0 +1,1 @@
+"""Interaction reporting (opens, tracked-link clicks) and insights."""

@@ -1,0 +1,1 @@
+"""Keeping tokens healthy: the scheduled token cleanup."""

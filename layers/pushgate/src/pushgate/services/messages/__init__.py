@@ -1,0 +1,1 @@
+"""Push messages: authoring, versions, rendering, preview and test send."""

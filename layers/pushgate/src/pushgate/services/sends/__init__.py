@@ -1,0 +1,1 @@
+"""Sends: fan-out to delivery jobs, the delivery worker, parked jobs."""
