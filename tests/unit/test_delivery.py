@@ -24,7 +24,8 @@ from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.repositories.send_ports import ClaimState
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
-from tests.unit.test_provider_pacing import FakeClock
+from tests.fakes.clocks import FakeClock
+from tests.fakes.stores import FakeApps
 
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 ORG, APP, SEND, MESSAGE = "org", "app", "send-1", "msg-1"
@@ -146,14 +147,6 @@ class FakeSends:
 
 class WorkerKilled(BaseException):
     """The worker process dies here (not an Exception: nothing in the worker may catch it)."""
-
-
-@dataclass
-class FakeApps:
-    app: MobileApp | None
-
-    def get(self, org_id: str, app_id: str) -> MobileApp | None:
-        return self.app
 
 
 @dataclass

@@ -34,6 +34,7 @@ from pushgate.repositories.webhooks import WebhookRefusedError, address_refusal,
 from pushgate.services.devices import device_registration
 from pushgate.services.devices.device_verification import MAX_RECEIVE_COUNT, DeviceVerifier, RetryLaterError
 from pushgate_local.template import read_stack
+from tests.fakes.stores import FakeApps
 
 ROOT = Path(__file__).resolve().parents[2]
 ORG, APP = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10", "5d0a3f57-8f0e-4c5e-b1f4-6b1f1c2e9a77"
@@ -64,14 +65,6 @@ def mobile_app(*, ios: bool = True) -> MobileApp:
             "check": {"status": "Valid"},
         }
     return MobileApp.model_validate(payload)
-
-
-class FakeApps:
-    def __init__(self, app: MobileApp | None) -> None:
-        self.app = app
-
-    def get(self, org_id: str, app_id: str) -> MobileApp | None:
-        return self.app
 
 
 class FakeDevices:

@@ -12,23 +12,15 @@ import pytest
 from pushgate.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, UnauthorizedError
 from pushgate.models.directory import AppUserLink, EntityType, Person, lookup_digest, lookup_values
 from pushgate.models.mobile_app import MobileApp
-from pushgate.models.org import Org
 from pushgate.odata_filter import AttributeKind, Comparison, parse_filter
 from pushgate.repositories.dynamodb import keys
 from pushgate.services.directory import directory, user_mapping
 from pushgate.services.directory.person_attributes import canonical_client_id, parse_attributes
+from tests.fakes.stores import FakeOrgs
 
 ORG = str(uuid.uuid4())
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CONTACT = EntityType.CONTACT
-
-
-class FakeOrgs:
-    def get(self, org_id: str) -> Org | None:
-        return Org(org_id=org_id, name="o", created_at=NOW) if org_id == ORG else None
-
-    def create(self, org: Org) -> None:
-        raise AssertionError("directory use cases never create orgs")
 
 
 class FakePeople:
@@ -126,7 +118,7 @@ def people() -> FakePeople:
 
 @pytest.fixture
 def stores(people: FakePeople) -> directory.DirectoryStores:
-    return directory.DirectoryStores(orgs=FakeOrgs(), people=people)
+    return directory.DirectoryStores(orgs=FakeOrgs(ORG, created_at=NOW), people=people)
 
 
 def _app(*, resolve: bool = True) -> MobileApp:

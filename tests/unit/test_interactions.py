@@ -27,7 +27,6 @@ from pushgate.models.interaction import (
     engagement,
     new_in_tap,
 )
-from pushgate.models.org import Org
 from pushgate.models.send import (
     LEGACY_TRACKING_ID_LENGTH,
     LedgerEntry,
@@ -44,6 +43,7 @@ from pushgate.repositories.interaction_ports import DayCounts
 from pushgate.services.interactions import insights, interactions
 from pushgate.services.interactions.insights import InsightDimension
 from pushgate.services.interactions.interactions import InteractionStores, bot_reason, parse_status
+from tests.fakes.stores import FakeOrgs
 from tests.unit.test_delivery import World as DeliveryWorld
 from tests.unit.test_delivery import _device as delivery_device
 from tests.unit.test_delivery import _job as delivery_job
@@ -447,15 +447,6 @@ def test_a_click_is_redirected_even_when_it_cannot_be_recorded() -> None:
 
 
 @dataclass
-class FakeOrgs:
-    def get(self, org_id: str) -> Org | None:
-        return Org(org_id=org_id, name="o", created_at=DELIVERED_AT) if org_id == ORG else None
-
-    def create(self, org: Org) -> None:
-        raise AssertionError("not used")
-
-
-@dataclass
 class FakeCounters:
     stored: dict[str, DayCounts]
     asked: list[tuple[str, str, str, str]] = field(default_factory=list)
@@ -478,7 +469,7 @@ def test_insights_sum_the_days_and_derive_the_rates() -> None:
         MESSAGE.upper(),
         first_day=date(2026, 11, 21),
         last_day=None,
-        orgs=FakeOrgs(),
+        orgs=FakeOrgs(ORG, created_at=DELIVERED_AT),
         counters=counters,
         today=lambda: date(2026, 11, 23),
     )
@@ -506,7 +497,7 @@ def test_bad_periods_are_refused(first: date, last: date, field_name: str) -> No
             APP,
             first_day=first,
             last_day=last,
-            orgs=FakeOrgs(),
+            orgs=FakeOrgs(ORG, created_at=DELIVERED_AT),
             counters=FakeCounters({}),
         )
     assert raised.value.problems[0].field == field_name
@@ -520,7 +511,7 @@ def test_insights_of_an_unknown_org_are_not_found() -> None:
             "spring",
             first_day=None,
             last_day=None,
-            orgs=FakeOrgs(),
+            orgs=FakeOrgs(ORG, created_at=DELIVERED_AT),
             counters=FakeCounters({}),
         )
 

@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
 from pushgate.config import FCM_MESSAGES_PER_MINUTE, PacingPolicy, fcm_pacing_policy
 from pushgate.providers.pacing import ProjectRateLimiter
-
-
-@dataclass
-class FakeClock:
-    """Monotonic time that moves only when someone sleeps or the test advances it."""
-
-    at: float = 1000.0
-    slept: list[float] = field(default_factory=list)
-
-    def now(self) -> float:
-        return self.at
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.at += seconds
-
-    def advance(self, seconds: float) -> None:
-        self.at += seconds
+from tests.fakes.clocks import FakeClock
 
 
 def _limiter(clock: FakeClock, **policy: float) -> ProjectRateLimiter:

@@ -7,15 +7,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pushgate.providers import ApnsTokenCredentials, ApnsTokenSigner, ProviderCredentialsError
+from tests.fakes.clocks import FixedClock
 from tests.provider_keys import BUNDLE_ID, KEY_ID, TEAM_ID, private_pem
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def decode(header_line: str, key: ec.EllipticCurvePrivateKey) -> tuple[dict[str, object], dict[str, object]]:
@@ -29,7 +22,7 @@ def decode(header_line: str, key: ec.EllipticCurvePrivateKey) -> tuple[dict[str,
 def test_token_has_the_header_and_claims_apple_requires(
     apns_credentials: ApnsTokenCredentials, apns_key: ec.EllipticCurvePrivateKey
 ) -> None:
-    signer = ApnsTokenSigner(apns_credentials, clock=FakeClock(1_700_000_000.7))
+    signer = ApnsTokenSigner(apns_credentials, clock=FixedClock(1_700_000_000.7))
     header, claims = decode(signer.authorization_header(), apns_key)
     assert header["alg"] == "ES256"
     assert header["kid"] == KEY_ID
@@ -37,7 +30,7 @@ def test_token_has_the_header_and_claims_apple_requires(
 
 
 def test_one_token_is_reused_until_its_lifetime_then_replaced(apns_credentials: ApnsTokenCredentials) -> None:
-    clock = FakeClock(1_700_000_000)
+    clock = FixedClock(1_700_000_000)
     signer = ApnsTokenSigner(apns_credentials, lifetime_s=30 * 60, clock=clock)
     first = signer.authorization_header()
     clock.now += 29 * 60
@@ -51,7 +44,7 @@ def test_one_token_is_reused_until_its_lifetime_then_replaced(apns_credentials: 
 
 
 def test_nothing_is_signed_before_first_use(apns_credentials: ApnsTokenCredentials) -> None:
-    signer = ApnsTokenSigner(apns_credentials, clock=FakeClock(1_700_000_000))
+    signer = ApnsTokenSigner(apns_credentials, clock=FixedClock(1_700_000_000))
     assert signer.issued_at == 0
     assert not signer.is_due()
 

@@ -13,14 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pushgate.providers import FcmServiceAccount, OAuthError, OAuthTokenSource, ProviderCredentialsError
 from pushgate.providers.fcm import FCM_SCOPE, JWT_BEARER_GRANT
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes.clocks import FixedClock
 
 
 class TokenEndpoint:
@@ -45,7 +38,7 @@ class TokenEndpoint:
 
 
 def source_for(
-    account: FcmServiceAccount, endpoint: TokenEndpoint, clock: FakeClock, token_url: str | None = None
+    account: FcmServiceAccount, endpoint: TokenEndpoint, clock: FixedClock, token_url: str | None = None
 ) -> OAuthTokenSource:
     client = httpx.Client(transport=httpx.MockTransport(endpoint))
     return OAuthTokenSource(account, token_url=token_url, clock=clock, http_client=client)
@@ -85,7 +78,7 @@ def test_audience_defaults_to_the_accounts_token_uri(service_account: FcmService
 
 def test_access_token_is_cached_until_the_refresh_margin(service_account: FcmServiceAccount) -> None:
     endpoint = TokenEndpoint(expires_in=3600)
-    clock = FakeClock(1_700_000_000)
+    clock = FixedClock(1_700_000_000)
     source = source_for(service_account, endpoint, clock)
     assert source.access_token() == "token-1"
     clock.now += 3600 - 301
@@ -95,7 +88,7 @@ def test_access_token_is_cached_until_the_refresh_margin(service_account: FcmSer
 
 def test_refresh_inside_the_margin_runs_in_the_background(service_account: FcmServiceAccount) -> None:
     endpoint = TokenEndpoint(expires_in=3600)
-    clock = FakeClock(1_700_000_000)
+    clock = FixedClock(1_700_000_000)
     source = source_for(service_account, endpoint, clock)
     source.access_token()
     endpoint.release.clear()
@@ -111,7 +104,7 @@ def test_refresh_inside_the_margin_runs_in_the_background(service_account: FcmSe
 
 def test_expired_token_is_fetched_in_line(service_account: FcmServiceAccount) -> None:
     endpoint = TokenEndpoint(expires_in=3600)
-    clock = FakeClock(1_700_000_000)
+    clock = FixedClock(1_700_000_000)
     source = source_for(service_account, endpoint, clock)
     source.access_token()
     clock.now += 3600
@@ -120,7 +113,7 @@ def test_expired_token_is_fetched_in_line(service_account: FcmServiceAccount) ->
 
 def test_invalidate_forces_a_new_token(service_account: FcmServiceAccount) -> None:
     endpoint = TokenEndpoint()
-    source = source_for(service_account, endpoint, FakeClock(1_700_000_000))
+    source = source_for(service_account, endpoint, FixedClock(1_700_000_000))
     source.invalidate(source.access_token())
     assert source.access_token() == "token-2"
     source.invalidate("some-other-token")
@@ -131,7 +124,7 @@ def test_invalidate_forces_a_new_token(service_account: FcmServiceAccount) -> No
 def test_endpoint_failures_say_whether_the_credentials_are_at_fault(
     service_account: FcmServiceAccount, status: int, rejected: bool
 ) -> None:
-    source = source_for(service_account, TokenEndpoint(status=status), FakeClock(1_700_000_000))
+    source = source_for(service_account, TokenEndpoint(status=status), FixedClock(1_700_000_000))
     with pytest.raises(OAuthError) as raised:
         source.access_token()
     assert raised.value.rejected is rejected
