@@ -83,3 +83,10 @@ class SecretStore(Protocol):
 
     def delete(self, secret_id: str) -> None:
         """Deletes a secret (missing is fine)."""
+
+
+class Pingable(Protocol):
+    """A dependency that can be asked whether it answers."""
+
+    def ping(self) -> None:
+        """Returns when the dependency answers; raises ``DependencyError`` otherwise."""

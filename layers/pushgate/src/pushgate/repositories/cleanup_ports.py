@@ -69,3 +69,13 @@ class PolicySource(Protocol):
 
     def policy_for(self, org_id: str, app_id: str) -> TokenPolicy:
         """The app's policy (the defaults when none was set)."""
+
+
+class TokenPolicyStore(Protocol):
+    """Where operators' token policies are kept (``DynamoTokenPolicyRepository``)."""
+
+    def get(self, org_id: str, app_id: str) -> TokenPolicy | None:
+        """The app's policy, or ``None`` for the defaults."""
+
+    def put(self, org_id: str, app_id: str, policy: TokenPolicy) -> None:
+        """Stores the app's policy."""

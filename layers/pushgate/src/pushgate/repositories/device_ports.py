@@ -1,13 +1,14 @@
 """Ports of the device-registration use cases; adapters live in ``pushgate.repositories.dynamodb.devices``
-and ``pushgate.repositories.registration_queue``."""
+``pushgate.repositories.registration_queue`` and ``pushgate.repositories.webhooks``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from pushgate.models.device import Device, DevicePlatform, RegistrationJob, RegistrationStatus
+from pushgate.models.webhook import WebhookResult
 
 
 class DeviceRepository(Protocol):
@@ -71,3 +72,10 @@ class RegistrationQueue(Protocol):
         Raises:
             DependencyError: Some could not be enqueued.
         """
+
+
+class WebhookSender(Protocol):
+    """What the worker needs of ``WebhookCaller``."""
+
+    def call(self, url: str, headers: Mapping[str, str], body: Mapping[str, str]) -> WebhookResult:
+        """POSTs once; never raises for the receiver's behaviour."""

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
 from pushgate import __version__
 from pushgate.errors import DependencyError
-
-
-class Pingable(Protocol):
-    """A dependency that can be asked whether it answers."""
-
-    def ping(self) -> None:
-        """Returns when the dependency answers; raises ``DependencyError`` otherwise."""
+from pushgate.repositories.base import Pingable
 
 
 @dataclass(frozen=True)

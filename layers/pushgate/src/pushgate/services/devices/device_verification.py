@@ -14,9 +14,8 @@ staying ``Pending`` forever. A redelivered job that already stored its device is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Protocol
 
 from pushgate.errors import ConflictError, DependencyError
 from pushgate.models.device import (
@@ -30,13 +29,13 @@ from pushgate.models.device import (
     token_is_too_long,
 )
 from pushgate.models.mobile_app import MobileApp
-from pushgate.models.webhook import WebhookResult, webhook_body
+from pushgate.models.webhook import webhook_body
 from pushgate.observability import logger
 from pushgate.providers import PushRequest, Verdict
 from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.ports import ProviderClients
 from pushgate.repositories.base import MobileAppRepository
-from pushgate.repositories.device_ports import DeviceRepository, RegistrationStatusRepository
+from pushgate.repositories.device_ports import DeviceRepository, RegistrationStatusRepository, WebhookSender
 from pushgate.services.devices.device_registration import store_device, token_sha256
 
 #: The registration queue's ``maxReceiveCount`` in template.yaml: the last delivery before the DLQ.
@@ -49,13 +48,6 @@ def _now() -> datetime:
 
 class RetryLaterError(Exception):
     """The job could not be decided now (provider unanswered, DynamoDB failing); SQS should redeliver it."""
-
-
-class WebhookSender(Protocol):
-    """What the worker needs of ``WebhookCaller``."""
-
-    def call(self, url: str, headers: Mapping[str, str], body: Mapping[str, str]) -> WebhookResult:
-        """POSTs once; never raises for the receiver's behaviour."""
 
 
 class DeviceVerifier:

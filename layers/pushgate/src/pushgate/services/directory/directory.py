@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError, PushgateError
 from pushgate.ids import new_id
@@ -30,6 +30,7 @@ from pushgate.models.directory import (
 )
 from pushgate.odata_filter import AttributeKind, Comparison, filter_error, parse_filter
 from pushgate.repositories.base import OrgRepository
+from pushgate.repositories.directory_ports import PersonRepository
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.directory.person_attributes import (
     PERSON_ATTRIBUTES,
@@ -54,32 +55,6 @@ _INDEXED_BY_ATTRIBUTE = {
     "telephone1": LOOKUP_TELEPHONE1,
 }
 _BOOLEAN_ATTRIBUTES = frozenset({"trackingconsent", "pushconsent"})
-
-
-class PersonRepository(Protocol):
-    """Stores people and their lookup items."""
-
-    def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
-        """One person, or ``None``."""
-
-    def get_many(self, org_id: str, refs: Sequence[tuple[EntityType, str]]) -> list[Person]:
-        """The people that exist among ``refs``."""
-
-    def list_page(
-        self, org_id: str, entity_type: EntityType, *, limit: int, after_id: str | None
-    ) -> tuple[list[Person], bool]:
-        """A page in id order after ``after_id``, and whether more follow."""
-
-    def find_by_lookup(
-        self, org_id: str, field: str, normalised_value: str, entity_type: EntityType | None
-    ) -> list[tuple[EntityType, str]]:
-        """The people whose indexed ``field`` has this normalised value."""
-
-    def save(self, person: Person, *, previous: Person | None) -> None:
-        """Writes a person and its lookups, if it is still as ``previous`` (ConflictError otherwise)."""
-
-    def delete(self, person: Person) -> int:
-        """Deletes a person still at its revision, with its lookups; returns the number of lookups."""
 
 
 @dataclass(frozen=True)

@@ -23,29 +23,14 @@ from pushgate.models.directory import (
     EntityType,
 )
 from pushgate.models.mobile_app import MobileApp
+from pushgate.repositories.directory_ports import AppUserLinkRepository, PersonRepository
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
 from pushgate.services.apps.orgs import get_org
-from pushgate.services.directory.directory import DirectoryStores, PersonRepository, person_path_id
+from pushgate.services.directory.directory import DirectoryStores, person_path_id
 from pushgate.services.directory.person_attributes import canonical_client_id, normalise_email, normalise_phone
 
 #: How many times an eraser re-reads a person that changed while it was being erased.
 ERASE_ATTEMPTS = 3
-
-
-class AppUserLinkRepository(Protocol):
-    """Stores app-user links and their reverse items under the linked person."""
-
-    def get(self, org_id: str, app_id: str, app_user_id: str) -> AppUserLink | None:
-        """One link, or ``None``."""
-
-    def save(self, link: AppUserLink, *, previous: AppUserLink | None) -> None:
-        """Writes a link if the person exists and the link is still as ``previous`` (ConflictError otherwise)."""
-
-    def delete(self, link: AppUserLink) -> None:
-        """Deletes a link."""
-
-    def delete_for_person(self, org_id: str, entity_type: EntityType, person_id: str) -> int:
-        """Deletes every link pointing at a person; returns how many."""
 
 
 class Authenticator(Protocol):

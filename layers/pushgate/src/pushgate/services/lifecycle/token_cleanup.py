@@ -20,12 +20,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from pushgate.models.device import DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy, due_at, next_step
 from pushgate.observability import logger
-from pushgate.repositories.cleanup_ports import CleanupStore, DueDevice, PolicySource
+from pushgate.repositories.cleanup_ports import CleanupStore, DueDevice, PolicySource, TokenPolicyStore
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
 
 #: The phases of a run, in order: which status's due devices each one reads.
@@ -362,16 +361,6 @@ class TokenCleanup:
             report.marked_stale += 1
         else:
             report.purged += 1
-
-
-class TokenPolicyStore(Protocol):
-    """Where operators' token policies are kept (``DynamoTokenPolicyRepository``)."""
-
-    def get(self, org_id: str, app_id: str) -> TokenPolicy | None:
-        """The app's policy, or ``None`` for the defaults."""
-
-    def put(self, org_id: str, app_id: str, policy: TokenPolicy) -> None:
-        """Stores the app's policy."""
 
 
 def read_token_policy(

@@ -39,10 +39,10 @@ from pushgate.models.send import (
 from pushgate.providers import NotificationTooLargeError, PushMessage
 from pushgate.repositories.base import OrgRepository
 from pushgate.repositories.device_ports import DeviceRepository
+from pushgate.repositories.directory_ports import PersonRepository
 from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.repositories.send_ports import DeliveryQueue, LedgerPage, ParkedJobs, SendRepository
 from pushgate.services.apps.orgs import get_org
-from pushgate.services.directory.directory import PersonRepository
 from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
 from pushgate.services.sends.parked_jobs import requeue_parked_jobs
