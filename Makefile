@@ -47,7 +47,7 @@ dev: bootstrap ## Run the local stack on loopback until Ctrl-C (endpoints in .pu
 demo: bootstrap ## Start the local stack, walk every capability end to end, print the report, stop
 	$(PY) -m pushgate_local demo
 
-lint: $(VENV)/.synced ## ruff lint and format check
+lint: $(VENV)/.synced ## ruff lint (with the layer import rules of the ruff.toml files) and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
