@@ -20,12 +20,12 @@ from typing import Any
 import httpx
 
 from bench.common import APNS_BODY, BUNDLE_ID, KEY_ID, MESSAGE, TEAM_ID, Cell, Stopwatch, device_token
+from pushgate.config import provider_settings
 from pushgate.providers import (
     ApnsClient,
     ApnsTokenCredentials,
     FcmClient,
     FcmServiceAccount,
-    ProviderSettings,
     PushRequest,
     Verdict,
 )
@@ -54,7 +54,7 @@ def run_pushgate_apns(
         count: Notifications per repetition.
         repetitions: Measured repetitions after one warm-up send.
     """
-    settings = ProviderSettings.from_environ(provider_environment)
+    settings = provider_settings(provider_environment)
     credentials = ApnsTokenCredentials(
         key_id=KEY_ID, team_id=TEAM_ID, signing_key_pem=signing_key_pem, bundle_id=BUNDLE_ID
     )
@@ -89,7 +89,7 @@ def run_pushgate_fcm(
         count: Notifications per repetition.
         repetitions: Measured repetitions after one warm-up send (which also fetches the OAuth token).
     """
-    settings = ProviderSettings.from_environ(provider_environment)
+    settings = provider_settings(provider_environment)
     account = FcmServiceAccount.from_json(dict(service_account))
     client = FcmClient(account, settings=settings, max_in_flight=in_flight, max_streams_per_connection=in_flight)
     cell = Cell()

@@ -18,10 +18,10 @@ def main(argv: list[str]) -> int:
     config = json.loads(argv[0])
     started = time.perf_counter()
     from bench.common import BUNDLE_ID, KEY_ID, MESSAGE, TEAM_ID, device_token  # noqa: PLC0415 - timed
+    from pushgate.config import provider_settings  # noqa: PLC0415 - timed with the clients
     from pushgate.providers import (  # noqa: PLC0415 - the import is part of what is timed
         ApnsClient,
         ApnsTokenCredentials,
-        ProviderSettings,
         PushRequest,
         Verdict,
     )
@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
     credentials = ApnsTokenCredentials(
         key_id=KEY_ID, team_id=TEAM_ID, signing_key_pem=config["apns_key_pem"], bundle_id=BUNDLE_ID
     )
-    client = ApnsClient(credentials, settings=ProviderSettings.from_environ(config["provider_environment"]))
+    client = ApnsClient(credentials, settings=provider_settings(config["provider_environment"]))
     outcome = client.send(PushRequest(device_token=device_token(7), send_id="cold-start", message=MESSAGE))
     accepted_at = time.time()
     sent = time.perf_counter()

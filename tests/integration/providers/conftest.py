@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pushgate.providers import ProviderSettings
+from pushgate.config import ProviderSettings, provider_settings
 from pushgate_local.simulator import RunningSimulator, start_simulator
 from tests.provider_keys import (  # noqa: F401 - fixtures are registered by being imported here
     apns_credentials,
@@ -34,4 +34,4 @@ def fresh_simulator(simulator: RunningSimulator) -> RunningSimulator:
 
 @pytest.fixture(scope="session")
 def settings(simulator: RunningSimulator) -> ProviderSettings:
-    return ProviderSettings.from_environ(simulator.provider_environment())
+    return provider_settings(simulator.provider_environment())

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pushgate.providers import ProviderSettings
+from pushgate.config import provider_settings
 
 
 def test_defaults_are_the_real_providers() -> None:
-    settings = ProviderSettings.from_environ({})
+    settings = provider_settings({})
     assert settings.apns_production_url == "https://api.push.apple.com"
     assert settings.apns_sandbox_url == "https://api.sandbox.push.apple.com"
     assert settings.fcm_api_url == "https://fcm.googleapis.com"
@@ -15,7 +15,7 @@ def test_defaults_are_the_real_providers() -> None:
 
 
 def test_environment_variables_override_every_endpoint() -> None:
-    settings = ProviderSettings.from_environ(
+    settings = provider_settings(
         {
             "APNS_PRODUCTION_URL": "https://127.0.0.1:8443/",
             "APNS_SANDBOX_URL": "https://127.0.0.1:8443/sandbox",
@@ -32,4 +32,4 @@ def test_environment_variables_override_every_endpoint() -> None:
 
 
 def test_empty_variables_keep_the_defaults() -> None:
-    assert ProviderSettings.from_environ({"FCM_TOKEN_URL": ""}).fcm_token_url is None
+    assert provider_settings({"FCM_TOKEN_URL": ""}).fcm_token_url is None

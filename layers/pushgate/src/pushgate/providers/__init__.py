@@ -5,6 +5,7 @@ invocations, and calls ``send_batch``; every request gets a :class:`DeliveryOutc
 :class:`Verdict` comes from the one table in :mod:`pushgate.providers.verdicts`.
 """
 
+from pushgate.config import ProviderSettings
 from pushgate.models.push import (
     DeliveryOutcome,
     InterruptionLevel,
@@ -29,7 +30,6 @@ from pushgate.providers.payloads import (
     encode_apns_payload,
     encode_fcm_message,
 )
-from pushgate.providers.settings import ProviderSettings
 from pushgate.providers.verdicts import VERDICT_TABLE, VerdictRule
 
 __all__ = [

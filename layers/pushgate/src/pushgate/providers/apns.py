@@ -21,11 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from pushgate.config import ProviderSettings, provider_settings
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest, Verdict
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
 from pushgate.providers.payloads import APNS_MAX_COLLAPSE_ID_BYTES, apns_id_for, build_apns_payload, encode_apns_payload
-from pushgate.providers.settings import ProviderSettings
 from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse
 
 #: Apple: refresh the provider token no more than once every 20 minutes and no less than once an hour.
@@ -236,7 +236,7 @@ class ApnsClient:
         token_lifetime_s: int = DEFAULT_TOKEN_LIFETIME_S,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        settings = settings or ProviderSettings.from_environ()
+        settings = settings or provider_settings()
         base_url = (
             settings.apns_production_url if environment is ApnsEnvironment.PRODUCTION else settings.apns_sandbox_url
         )

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from pushgate.config import provider_settings
 from pushgate.credentials import (
     AppMode,
     FcmServiceAccountSecret,
@@ -79,7 +80,7 @@ class ProviderClientFactory:
 
     def _provider_settings(self) -> ProviderSettings:
         if self._settings is None:
-            self._settings = ProviderSettings.from_environ()
+            self._settings = provider_settings()
         return self._settings
 
     def apns_client(self, app: MobileApp) -> ApnsClient:

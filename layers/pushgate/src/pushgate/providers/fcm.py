@@ -22,11 +22,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from pushgate.config import ProviderSettings, provider_settings
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
 from pushgate.providers.payloads import build_fcm_message, encode_fcm_message
-from pushgate.providers.settings import ProviderSettings
 from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse
 
 FCM_SCOPE: Final = "https://www.googleapis.com/auth/firebase.messaging"
@@ -336,7 +336,7 @@ class FcmClient:
         clock: Callable[[], float] = time.time,
         token_source: OAuthTokenSource | None = None,
     ) -> None:
-        settings = settings or ProviderSettings.from_environ()
+        settings = settings or provider_settings()
         self._clock = clock
         self._url = (
             f"{settings.fcm_api_url.rstrip('/')}/v1/projects/"
