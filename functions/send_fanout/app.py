@@ -9,11 +9,6 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
@@ -30,7 +25,6 @@ from pushgate.api.schemas.sends import (
     ResumeParkedResponse,
     SendResponse,
 )
-from pushgate.errors import ConflictError, FieldProblem
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.sends import send_fanout
@@ -38,15 +32,6 @@ from pushgate.services.sends.send_fanout import SendRecipient
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/sends"
-#: A repeated IdempotencyKey returns the first answer for this long.
-IDEMPOTENCY_WINDOW_S = 24 * 3600
-#: The whole body, not only the key, must match for a repeat to be answered from the record.
-IDEMPOTENCY_CONFIG = IdempotencyConfig(
-    event_key_jmespath="[org_id, key]",
-    payload_validation_jmespath="body",
-    expires_after_seconds=IDEMPOTENCY_WINDOW_S,
-    raise_on_no_idempotency_key=True,
-)
 #: Bodies of up to 10,000 recipients with trigger data.
 MAX_SEND_BODY_BYTES = 4 * 1024 * 1024
 
@@ -70,24 +55,8 @@ def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 
 def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
-    def accept(idempotency: dict[str, Any]) -> dict[str, Any]:
-        return _accept(request, org_id)
-
-    guarded = deps.send_once(accept, IDEMPOTENCY_CONFIG)
     identity = {"org_id": org_id, "key": request.IdempotencyKey, "body": request.model_dump(mode="json")}
-    try:
-        result: dict[str, Any] = guarded(idempotency=identity)
-    except IdempotencyValidationError:
-        problem = "was used within 24 hours for a different send; use a new key"
-        raise ConflictError(
-            message=f"IdempotencyKey: {problem}", problems=[FieldProblem("IdempotencyKey", problem)]
-        ) from None
-    except IdempotencyAlreadyInProgressError:
-        problem = "names a send that is still being accepted; retry in a few seconds"
-        raise ConflictError(
-            message=f"IdempotencyKey: {problem}", problems=[FieldProblem("IdempotencyKey", problem)]
-        ) from None
-    return result
+    return deps.send_once(lambda: _accept(request, org_id))(identity)
 
 
 @app.post(BASE)
@@ -135,5 +104,5 @@ def resume_parked(orgId: str) -> ResumeParkedResponse:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    IDEMPOTENCY_CONFIG.register_lambda_context(context)
+    deps.send_idempotency_config().register_lambda_context(context)
     return app.resolve(event, context)

@@ -330,24 +330,18 @@ def send_idempotency_store() -> DynamoDBPersistenceLayer:
     )
 
 
-def send_once(accept: Callable[..., dict[str, Any]], config: IdempotencyConfig) -> Callable[..., dict[str, Any]]:
-    """``accept`` answered once per identity from the send idempotency records.
+def send_once(accept: Callable[[], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``accept`` answered once per org and ``IdempotencyKey`` (see ``repositories.send_idempotency``)."""
+    from pushgate.repositories.send_idempotency import answered_once
 
-    The guarded function is called as ``guarded(idempotency=identity)``; ``config`` says which part
-    of the identity is the key and which part must match for a repeat to get the first answer.
-    """
-    from aws_lambda_powertools.utilities.idempotency import idempotent_function
+    return answered_once(accept, send_idempotency_store())
 
-    from pushgate.repositories.dynamodb.keys import SEND_IDEMPOTENCY_KEY_PREFIX
 
-    guarded: Callable[..., dict[str, Any]] = idempotent_function(
-        accept,
-        data_keyword_argument="idempotency",
-        persistence_store=send_idempotency_store(),
-        config=config,
-        key_prefix=SEND_IDEMPOTENCY_KEY_PREFIX,
-    )
-    return guarded
+def send_idempotency_config() -> IdempotencyConfig:
+    """The send idempotency settings (the handler registers each invocation's context with them)."""
+    from pushgate.repositories.send_idempotency import SEND_IDEMPOTENCY_CONFIG
+
+    return SEND_IDEMPOTENCY_CONFIG
 
 
 @cache
