@@ -308,8 +308,11 @@ class LocalRuntime:
     def write_local_json(self) -> Path:
         """Writes the settings where tools and people find them (readable by the owner only)."""
         path = self.config.state_dir / "local.json"
-        path.write_text(json.dumps(self.local_settings(), indent=2) + "\n", encoding="utf-8")
-        path.chmod(0o600)
+        # Written beside and renamed into place: a reader never sees the file empty or half written.
+        staged = path.with_name(f".{path.name}.{os.getpid()}")
+        staged.write_text(json.dumps(self.local_settings(), indent=2) + "\n", encoding="utf-8")
+        staged.chmod(0o600)
+        staged.replace(path)
         return path
 
     # ------------------------------------------------------------------ invocation
