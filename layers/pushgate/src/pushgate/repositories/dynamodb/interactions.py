@@ -58,7 +58,7 @@ from pushgate.repositories.dynamodb.sends import (
     decode_entries,
     log_counter_failure,
 )
-from pushgate.repositories.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token
+from pushgate.repositories.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token, revision_put
 from pushgate.repositories.interaction_ports import DayCounts, InteractionPage
 from pushgate.repositories.send_ports import ClaimState
 
@@ -173,25 +173,15 @@ class DynamoEngagementRecorder:
 
     def _tap_action(self, key: ItemKey, tap: LastTap, previous: Mapping[str, Any] | None) -> dict[str, Any]:
         """The put of the notification's latest tap, guarded by the revision read."""
-        revision = 0 if previous is None else int(previous.get("revision", 0))
-        item = {
-            **key.as_dict(),
+        revision = None if previous is None else int(previous.get("revision", 0))
+        attributes = {
             "type": "LastTap",
             "tap_at": fixed_utc(tap.at),
             "counted": sorted(kind.value for kind in tap.counted),
-            "revision": revision + 1,
+            "revision": (revision or 0) + 1,
             TTL_ATTRIBUTE: int((tap.at + self._retention).timestamp()),
         }
-        if previous is None:
-            return {"Put": {"Item": item, "ConditionExpression": "attribute_not_exists(#pk)", **_PK_NAME}}
-        return {
-            "Put": {
-                "Item": item,
-                "ConditionExpression": "#revision = :revision",
-                "ExpressionAttributeNames": {"#revision": "revision"},
-                "ExpressionAttributeValues": {":revision": revision},
-            }
-        }
+        return revision_put(key, attributes, revision)
 
     def _actions(
         self,

@@ -40,6 +40,26 @@ def _from_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _deserializer.deserialize(value) for name, value in item.items()}
 
 
+def revision_put(key: ItemKey, attributes: Mapping[str, Any], expected_revision: int | None) -> dict[str, Any]:
+    """A :meth:`MainTable.transact_write` ``Put`` guarded by the revision the caller read.
+
+    Args:
+        key: The item.
+        attributes: What it holds (its new ``revision`` included).
+        expected_revision: ``None``: the item must not exist yet; a number: the stored item still
+            has that ``revision``.
+    """
+    put: dict[str, Any] = {"Item": {**key.as_dict(), **attributes}}
+    if expected_revision is None:
+        put["ConditionExpression"] = "attribute_not_exists(#pk)"
+        put["ExpressionAttributeNames"] = {"#pk": PARTITION_KEY}
+    else:
+        put["ConditionExpression"] = "#revision = :expected"
+        put["ExpressionAttributeNames"] = {"#revision": "revision"}
+        put["ExpressionAttributeValues"] = {":expected": expected_revision}
+    return {"Put": put}
+
+
 def encode_opaque_token(plain: Mapping[str, Any]) -> str:
     """A ``NextToken`` clients pass back unchanged: the listing's position as base64url JSON."""
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
@@ -375,22 +395,7 @@ class MainTable:
         Raises:
             ConflictError: A guard failed; nothing was written.
         """
-        actions: list[Any] = []
-        for key, attributes, expected_revision in writes:
-            put: dict[str, Any] = {
-                "TableName": self.table_name,
-                "Item": _to_dynamo({**key.as_dict(), **attributes}),
-            }
-            if expected_revision is None:
-                put["ConditionExpression"] = "attribute_not_exists(#pk)"
-                put["ExpressionAttributeNames"] = {"#pk": PARTITION_KEY}
-            else:
-                put["ConditionExpression"] = "#revision = :expected"
-                put["ExpressionAttributeNames"] = {"#revision": "revision"}
-                put["ExpressionAttributeValues"] = {":expected": _serializer.serialize(expected_revision)}
-            actions.append({"Put": put})
-        with translated_errors("put_items_at_revisions"):
-            self._client.transact_write_items(TransactItems=actions)
+        self.transact_write([revision_put(key, attributes, expected) for key, attributes, expected in writes])
 
     def delete_at_revision(self, key: ItemKey, expected_revision: int) -> None:
         """Deletes an item only if it still has the revision the caller read.

@@ -2,7 +2,8 @@
 
 The events API carries no ApiToken (as in CI-J), so an event is believed only when its
 ``TrackingId`` is one Pushgate handed out in that org, for a notification the provider accepted,
-and the ``DeviceToken`` is the device it went to. Anything else is refused with nothing recorded.
+and its ``DeviceToken``, when sent, is the device it went to. Anything else is refused with
+nothing recorded. The reports of one tap count once (``models.interaction.new_in_tap``).
 
 A tracked link redirects only to the URL its own notification carried (stored in the ledger entry
 at delivery), never to anything the request names. Requests that look automated are recorded as
