@@ -111,14 +111,18 @@ class CleanupItem:
 
 
 def authenticate(
-    authenticator: ApiTokenAuthenticator, org_id: str, app_id: str, api_token: str, *, field_prefix: str = ""
+    authenticator: ApiTokenAuthenticator, org_id: str, app_id: str | None, api_token: str, *, field_prefix: str = ""
 ) -> MobileApp:
     """The public routes' check, answered as CI-J does: a 400 naming ``ApiToken`` (never which part was wrong).
+
+    ``app_id`` ``None`` (the 2024 status batch names no app) means the app the token opens.
 
     Raises:
         InvalidRequestError: The token does not open this app of this org.
     """
     try:
+        if app_id is None:
+            return authenticator.app_of(org_id, api_token)
         return authenticator.authenticate(org_id, app_id, api_token)
     except UnauthorizedError:
         raise InvalidRequestError.for_field(f"{field_prefix}ApiToken", INVALID_TOKEN_MESSAGE) from None
@@ -330,16 +334,10 @@ def registration_statuses_by_token(
     Raises:
         InvalidRequestError: A token opens no app of the org (named ``[i].ApiToken``).
     """
-    apps = []
-    for index, (_, api_token, app_id) in enumerate(queries):
-        prefix = f"[{index}]."
-        if app_id is not None:
-            apps.append(authenticate(authenticator, org_id, app_id, api_token, field_prefix=prefix))
-            continue
-        try:
-            apps.append(authenticator.app_of(org_id, api_token))
-        except UnauthorizedError:
-            raise InvalidRequestError.for_field(f"{prefix}ApiToken", INVALID_TOKEN_MESSAGE) from None
+    apps = [
+        authenticate(authenticator, org_id, app_id, api_token, field_prefix=f"[{index}].")
+        for index, (_, api_token, app_id) in enumerate(queries)
+    ]
     wanted: dict[tuple[str, str], list[str]] = {}
     for app, (request_id, _, _) in zip(apps, queries, strict=True):
         wanted.setdefault((app.org_id, app.app_id), []).append(request_id.lower())
