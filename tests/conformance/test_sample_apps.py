@@ -25,6 +25,7 @@ import pytest
 from pushgate_local.runtime import LocalRuntime
 from tests.conformance.sample_apps import AndroidJavaSample, Handled, ObjectiveCSample, SwiftSample
 from tests.e2e.registration_support import RegisteredApp, create_app, final_statuses
+from tests.e2e.test_interactions import _export, _metrics
 from tests.e2e.test_sends import ledger, wait_for_completion
 
 #: Clicks sooner than this after delivery are taken for link scanners (the server's bot rule).
@@ -185,27 +186,6 @@ def _follow(public: httpx.Client, url: str, delivered_at: datetime) -> str:
     return response.headers["location"]
 
 
-def _engagements(admin: httpx.Client, org_id: str, message_id: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    token = None
-    while True:
-        params = {"Format": "ndjson", "Limit": "1000", **({"NextToken": token} if token else {})}
-        page = admin.get(f"/admin/v1/orgs/{org_id}/insights/messages/{message_id}/interactions", params=params)
-        assert page.status_code == 200, page.text
-        rows.extend(json.loads(line) for line in page.text.splitlines() if line)
-        token = page.headers.get("x-next-token")
-        if token is None:
-            return [r for r in rows if r["InteractionType"] in {"Opened", "LinkClicked", "BotLinkClicked"}]
-
-
-def _overall(admin: httpx.Client, org_id: str, message_id: str) -> dict[str, Any]:
-    today = datetime.now(UTC).date().isoformat()
-    response = admin.get(f"/admin/v1/orgs/{org_id}/insights/messages/{message_id}", params={"From": today, "To": today})
-    assert response.status_code == 200, response.text
-    overall: dict[str, Any] = response.json()["Overall"]
-    return overall
-
-
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_the_sample_apps_show_open_and_report_as_documented(
     dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client, org_id: str, scenario: Scenario
@@ -244,9 +224,11 @@ def test_the_sample_apps_show_open_and_report_as_documented(
             else:
                 assert response.status_code in {200, 202}, (report, response.text)
 
-    engagements = _engagements(admin, org_id, message_id)
+    engagement_types = {"Opened", "LinkClicked", "BotLinkClicked"}
+    exported = _export(admin, org_id, "messages", message_id, "ndjson")
+    engagements = [row for row in exported if row["InteractionType"] in engagement_types]
     by_user = Counter((row["ProfileId"], row["InteractionType"]) for row in engagements)
-    overall = _overall(admin, org_id, message_id)
+    overall = _metrics(admin, org_id, "messages", message_id)
     if scenario.test_send:
         assert engagements == []
         assert (overall["Sent"], overall["Opened"], overall["Clicks"]) == (0, 0, 0)
