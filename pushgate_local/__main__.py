@@ -25,7 +25,17 @@ def _serve(runtime: LocalRuntime) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     settings = runtime.local_settings()
     print("Pushgate local runtime is up (Ctrl-C stops everything):")
-    for key in ("api_url", "docs_url", "openapi_url", "dynamodb_url", "aws_url", "simulator_url", "schedules_url"):
+    shown = (
+        "console_url",
+        "api_url",
+        "docs_url",
+        "openapi_url",
+        "dynamodb_url",
+        "aws_url",
+        "simulator_url",
+        "schedules_url",
+    )
+    for key in shown:
         print(f"  {key:14} {settings[key]}")
     print(f"  {'admin key':14} in {runtime.config.state_dir / 'local.json'}")
     print(f"  {'function logs':14} {settings['log_dir']}")

@@ -24,10 +24,12 @@ from typing import Any
 
 import boto3
 
+from pushgate_local.console import console_response
 from pushgate_local.events import (
     RouteTable,
     http_api_event,
     iam_authorizer_context,
+    jwt_authorizer_context,
     scheduled_event,
     sqs_event,
 )
@@ -46,6 +48,7 @@ from pushgate_local.template import FunctionSpec, Resolver, SqsSource, StackSpec
 
 LOCAL_ROUTES_PREFIX = "/_local/"
 OPENAPI_PATH = "/openapi.json"
+CONSOLE_PATH = "/console/"
 DOCS_PATH = "/docs"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 #: Connections the kernel queues before the server accepts them (socketserver's default is 5, which
@@ -301,9 +304,14 @@ class LocalRuntime:
             "schedules_url": f"{self.api_url}{LOCAL_ROUTES_PREFIX}schedules/",
             "openapi_url": f"{self.api_url}{OPENAPI_PATH}",
             "docs_url": f"{self.api_url}{DOCS_PATH}",
+            "console_url": f"{self.api_url}{CONSOLE_PATH}",
             "loopback_webhooks": self.config.allow_loopback_webhooks,
             "log_dir": str(self.log_dir),
         }
+
+    def console_settings(self) -> dict[str, Any]:
+        """The console's ``config.json`` here: same-origin API, signed in with the admin key."""
+        return {"ApiUrl": "", "ApiPrefix": "/console-api", "SignIn": "AdminKey", "Environment": "local"}
 
     def write_local_json(self) -> Path:
         """Writes the settings where tools and people find them (readable by the owner only)."""
@@ -401,7 +409,8 @@ class LocalRuntime:
         """Whether the request may reach the route, and the authorizer context to pass on."""
         if auth == "NONE":
             return True, None
-        # Locally, the admin key stands in for SigV4: the dev server plays API Gateway's IAM authorizer.
+        # Locally, the admin key stands in for SigV4 and for a console user's Cognito JWT: the dev
+        # server plays API Gateway's IAM authorizer and the template's JWT authorizer alike.
         supplied = ""
         for name, value in headers.items():
             if name.lower() == "authorization":
@@ -411,7 +420,9 @@ class LocalRuntime:
             token.strip().encode(), self.config.admin_key.encode()
         ):
             return False, None
-        return True, iam_authorizer_context("local-admin")
+        if auth == "AWS_IAM":
+            return True, iam_authorizer_context("local-admin")
+        return True, jwt_authorizer_context("local-admin", f"{self.api_url}/local-issuer")
 
     def handle_http(
         self, *, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str, host: str
@@ -422,6 +433,8 @@ class LocalRuntime:
             return self._handle_local_route(method, raw_path, headers, body)
         if method in {"GET", "HEAD"} and (raw_path == OPENAPI_PATH or raw_path.startswith(DOCS_PATH)):
             return self._handle_docs(raw_path)
+        if method in {"GET", "HEAD"} and (raw_path == CONSOLE_PATH.rstrip("/") or raw_path.startswith(CONSOLE_PATH)):
+            return console_response(self.config.project_root / "console", raw_path, self.console_settings())
         matched = self.routes.match(method, raw_path)
         if matched is None:
             # API Gateway answers {"message": "Not Found"} itself; locally the answer has the one error shape.

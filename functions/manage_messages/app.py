@@ -1,7 +1,7 @@
 """Operator routes for push messages: authoring, versions, lifecycle, preview and test send.
 
 ``/admin/v1/orgs/{orgId}/pushmessages`` (+ ``/{messageId}``, ``/activate``, ``/deactivate``,
-``/preview``, ``/testsend``, ``/versions``).
+``/preview``, ``/testsend``, ``/versions``), and ``/pushmessages/preview`` for content not saved yet.
 """
 
 from typing import Annotated, Any
@@ -23,6 +23,7 @@ from pushgate.api.schemas.push_messages import (
     PushMessageVersionListResponse,
     PushMessageVersionResponse,
     TestSendRequestBody,
+    UnsavedPreviewRequestBody,
     body_of_test_send,
     preview_body,
 )
@@ -105,6 +106,28 @@ def list_push_message_versions(orgId: str, messageId: str) -> PushMessageVersion
 def get_push_message_version(orgId: str, messageId: str, version: int) -> PushMessageVersionResponse:
     found = push_messages.get_version(orgId, messageId, version, stores=deps.message_stores())
     return PushMessageVersionResponse.from_version(found)
+
+
+@app.post(f"{BASE}/preview")
+@request_body(UnsavedPreviewRequestBody)
+@tracer.capture_method
+def preview_unsaved_push_message(orgId: str) -> dict[str, Any]:
+    # The console's editor previews at every keystroke; saving each one would make a version each.
+    request = parse_json_body(app.current_event, UnsavedPreviewRequestBody)
+    preview = message_previews.preview_content(
+        orgId,
+        request.Message,
+        message_previews.PreviewRequest(
+            user_id=request.UserId,
+            contact=request.Contact,
+            trigger=request.TriggerData,
+            locale=request.Locale,
+            app_id=request.MobileAppId,
+        ),
+        stores=deps.message_stores(),
+        directory=deps.recipient_directory(),
+    )
+    return preview_body(preview)
 
 
 @app.post(f"{BASE}/<messageId>/preview")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from pushgate.api.resolver import CONSOLE_PATH_PREFIX
 from pushgate_local.template import load_template, read_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,6 +15,7 @@ TEMPLATE = load_template(ROOT / "template.yaml")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 STACK = read_stack(ROOT / "template.yaml")
 FUNCTIONS = [name for name, r in RESOURCES.items() if r["Type"] == "AWS::Serverless::Function"]
+CONSOLE_AUTHORIZER = "ConsoleJwt"
 
 
 def test_one_runtime_and_architecture_for_every_function() -> None:
@@ -62,7 +64,10 @@ def test_every_work_queue_has_a_dead_letter_queue() -> None:
 def test_operator_routes_use_iam_and_public_routes_opt_out_explicitly() -> None:
     for function in STACK.functions:
         for route in function.routes:
-            expected = "AWS_IAM" if route.path.startswith("/admin/") else "NONE"
+            if route.path.startswith(CONSOLE_PATH_PREFIX + "/"):
+                expected = CONSOLE_AUTHORIZER
+            else:
+                expected = "AWS_IAM" if route.path.startswith("/admin/") else "NONE"
             assert route.auth == expected, route.route_key
     for name in FUNCTIONS:
         for event in (RESOURCES[name]["Properties"].get("Events") or {}).values():
@@ -85,3 +90,55 @@ def test_the_delivery_worker_takes_one_job_per_invocation_and_its_queue_outlasts
     assert source["BatchSize"] == 1
     assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert RESOURCES["DeliveryQueue"]["Properties"]["VisibilityTimeout"] >= 6 * function["Timeout"]
+
+
+def test_every_operator_route_has_one_console_twin_on_the_same_function() -> None:
+    # An HTTP API route takes one authorizer: SigV4 callers use /admin/..., the console's Cognito
+    # users the same path under /console-api (docs/decisions.md, "Console sign-in").
+    for function in STACK.functions:
+        operator = sorted((r.method, r.path) for r in function.routes if r.path.startswith("/admin/"))
+        console = sorted(
+            (r.method, r.path.removeprefix(CONSOLE_PATH_PREFIX))
+            for r in function.routes
+            if r.path.startswith(CONSOLE_PATH_PREFIX + "/")
+        )
+        assert console == operator, function.logical_id
+
+
+def test_the_console_authorizer_accepts_only_tokens_of_the_console_user_pool_client() -> None:
+    auth = RESOURCES["HttpApi"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "AWS_IAM"
+    jwt = auth["Authorizers"][CONSOLE_AUTHORIZER]
+    assert jwt["IdentitySource"] == "$request.header.Authorization"
+    assert "${ConsoleUserPool}" in jwt["JwtConfiguration"]["issuer"]["Fn::Sub"]
+    assert jwt["JwtConfiguration"]["audience"] == [{"Ref": "ConsoleUserPoolClient"}]
+    cors = RESOURCES["HttpApi"]["Properties"]["CorsConfiguration"]
+    assert cors["AllowOrigins"] == [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}]
+
+
+def test_console_users_are_invited_and_sign_in_with_the_code_flow_and_no_client_secret() -> None:
+    pool = RESOURCES["ConsoleUserPool"]["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    client = RESOURCES["ConsoleUserPoolClient"]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert client["AllowedOAuthFlows"] == ["code"]
+    assert client["CallbackURLs"] == [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}/console/"}]
+    assert client["UserPoolId"] == {"Ref": "ConsoleUserPool"}
+
+
+def test_the_console_files_are_private_and_read_only_by_the_distribution() -> None:
+    bucket = RESOURCES["ConsoleBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    (allow, deny) = RESOURCES["ConsoleBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert "${ConsoleDistribution}" in allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+    distribution = RESOURCES["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = distribution["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["ConsoleOriginAccessControl", "Id"]}
+    assert distribution["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert distribution["DefaultRootObject"] == "console/index.html"
+    outputs = TEMPLATE["Outputs"]
+    assert {"ConsoleUrl", "ConsoleBucketName", "ConsoleUserPoolClientId", "ConsoleSignInDomain"} <= outputs.keys()

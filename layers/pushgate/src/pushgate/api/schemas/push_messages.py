@@ -43,6 +43,12 @@ class PreviewRequestBody(BaseModel):
     MobileAppId: Identifier | None = None
 
 
+class UnsavedPreviewRequestBody(PreviewRequestBody):
+    """``POST .../pushmessages/preview``: content not saved yet (``Message``, as a create takes it) and whom for."""
+
+    Message: dict[str, Any]
+
+
 class TestSendRequestBody(BaseModel):
     """``POST .../testsend``: ``{"MobileAppId", "UserId"}`` or ``{"MobileAppId", "DeviceToken", "Platform"}``."""
 
@@ -127,14 +133,15 @@ def preview_body(preview: Preview) -> dict[str, Any]:
         preview: From the service.
 
     Returns:
-        ``{"MessageId", "Version", "Status", "Locale", "Rendered", "Apns", "Fcm", "Warnings"}``.
+        ``{"MessageId", "Version", "Status", "Locale", "Rendered", "Apns", "Fcm", "Warnings"}`` (the
+        first three ``null`` for unsaved content).
     """
     rendered = preview.rendered
     payloads = preview.payloads
     return {
-        "MessageId": preview.message.message_id,
-        "Version": preview.message.version,
-        "Status": preview.message.status.value,
+        "MessageId": preview.message.message_id if preview.saved else None,
+        "Version": preview.message.version if preview.saved else None,
+        "Status": preview.message.status.value if preview.saved else None,
         "Locale": rendered.locale,
         "Rendered": {
             "Title": rendered.title,

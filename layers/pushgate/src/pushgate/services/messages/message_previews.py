@@ -26,6 +26,7 @@ from pushgate.providers.app_sender import apns_topic
 from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES
 from pushgate.providers.ports import PushSender
 from pushgate.repositories.message_ports import AppFinder, DeviceFinder, DeviceTarget, RecipientDirectory
+from pushgate.services.apps.orgs import get_org
 from pushgate.services.messages.message_rendering import (
     FCM_TOKEN_ALLOWANCE_BYTES,
     PREVIEW_TRACKING_ID,
@@ -35,13 +36,15 @@ from pushgate.services.messages.message_rendering import (
     RenderedMessage,
     apns_headers,
 )
-from pushgate.services.messages.push_messages import MessageStores, find_message
+from pushgate.services.messages.push_messages import MessageStores, find_message, validate_content
 
 #: Most devices one test send reaches.
 MAX_TEST_SEND_DEVICES: Final = 20
 _APNS_TOKEN: Final = re.compile(r"^[0-9A-Fa-f]{1,64}$")
 _PLATFORMS: Final = {"ios": Platform.APNS, "apns": Platform.APNS, "android": Platform.FCM, "fcm": Platform.FCM}
 PLATFORM_NAMES: Final = {Platform.APNS: "Ios", Platform.FCM: "Android"}
+#: The id an unsaved message carries in its preview (it is in no payload).
+UNSAVED_MESSAGE_ID: Final = "00000000-0000-0000-0000-000000000000"
 
 
 def _now() -> datetime:
@@ -77,6 +80,7 @@ class Preview:
         payloads: The encoded APNs and FCM payloads.
         apns_headers: The APNs headers (``apns-id`` is per device and left out).
         warnings: Things to look at; not errors.
+        saved: False for content previewed before it is saved (its id and version are placeholders).
     """
 
     message: MessageTemplate
@@ -84,6 +88,7 @@ class Preview:
     payloads: BuiltPayloads
     apns_headers: dict[str, str | None]
     warnings: list[FieldProblem]
+    saved: bool = True
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,7 @@ def _recipient(
     return Recipient(attributes=attributes, locale=chosen_locale, trigger=dict(trigger or {}))
 
 
-def _content_warnings(message: MessageTemplate, now: datetime) -> list[FieldProblem]:
+def _content_warnings(message: MessageTemplate, now: datetime, *, saved: bool) -> list[FieldProblem]:
     content = message.content
     warnings = []
     if content.image_url:
@@ -190,7 +195,7 @@ def _content_warnings(message: MessageTemplate, now: datetime) -> list[FieldProb
         warnings.append(FieldProblem("Ios.Category", "is saved but not yet written to aps.category"))
     if content.expires_at is not None and content.expires_at <= now:
         warnings.append(FieldProblem("ExpiresAt", "has passed; sends of this message are skipped as expired"))
-    if message.status is not MessageStatus.ACTIVE:
+    if saved and message.status is not MessageStatus.ACTIVE:
         warnings.append(FieldProblem("Status", f"is {message.status.value}; journeys send only Active messages"))
     return warnings
 
@@ -223,6 +228,64 @@ def preview_message(
         NotFoundError: No such org, message or app.
     """
     message = find_message(org_id, message_id, stores=stores)
+    return _preview(message, request, stores=stores, directory=directory, now=now, saved=True)
+
+
+#: The name an unsaved message previews under when the editor has none yet (names are never sent).
+UNSAVED_MESSAGE_NAME: Final = "Unsaved message"
+
+
+def preview_content(
+    org_id: str,
+    document: Mapping[str, Any],
+    request: PreviewRequest,
+    *,
+    stores: MessageStores,
+    directory: RecipientDirectory,
+    now: Callable[[], datetime] = _now,
+) -> Preview:
+    """Renders content that is not saved (an editor's current fields) exactly as a saved message would be.
+
+    The document is validated as a create would validate it (a missing ``Name`` excepted) and nothing
+    is written, so an editor can preview at every keystroke without making versions.
+
+    Raises:
+        InvalidRequestError: Content problems, by field (under ``Message.``), bad ids or locale.
+        NotificationTooLargeError: A payload exceeds 4096 bytes.
+        NotFoundError: No such org or app.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    try:
+        content = validate_content({"Name": UNSAVED_MESSAGE_NAME, **document})
+    except InvalidRequestError as error:
+        problems = [FieldProblem(f"Message.{p.field}", p.problem) for p in error.problems]
+        raise InvalidRequestError(
+            message="; ".join(f"{p.field}: {p.problem}" for p in problems), problems=problems
+        ) from None
+    at = now()
+    unsaved = MessageTemplate(
+        org_id=org.org_id,
+        message_id=UNSAVED_MESSAGE_ID,
+        status=MessageStatus.DRAFT,
+        version=0,
+        revision=0,
+        content=content,
+        created_at=at,
+        updated_at=at,
+        status_changed_at=at,
+    )
+    return _preview(unsaved, request, stores=stores, directory=directory, now=now, saved=False)
+
+
+def _preview(
+    message: MessageTemplate,
+    request: PreviewRequest,
+    *,
+    stores: MessageStores,
+    directory: RecipientDirectory,
+    now: Callable[[], datetime],
+    saved: bool,
+) -> Preview:
     app = _find_app(message.org_id, request.app_id, stores.apps) if request.app_id else None
     sent_at = now()
     warnings: list[FieldProblem] = []
@@ -251,8 +314,8 @@ def preview_message(
         )
     if len(payloads.apns_bytes) > APNS_MAX_PAYLOAD_BYTES - 100:
         warnings.append(FieldProblem("Payload", "the APNs payload is within 100 bytes of the 4096-byte limit"))
-    warnings.extend(_content_warnings(message, sent_at))
-    return Preview(message, rendered, payloads, apns_headers(payloads.apns_request, topic), warnings)
+    warnings.extend(_content_warnings(message, sent_at, saved=saved))
+    return Preview(message, rendered, payloads, apns_headers(payloads.apns_request, topic), warnings, saved)
 
 
 def _token_target(device_token: str | None, platform: str | None) -> DeviceTarget:
