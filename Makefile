@@ -17,7 +17,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer Makefile with this PATH: pip and python3.13 come from the project venv.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON="$(CURDIR)/$(PY)"
 
-.PHONY: help bootstrap dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy clean bench
+.PHONY: help bootstrap chromium dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy console-publish screenshots clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -40,6 +40,15 @@ node_modules/.synced: package.json package-lock.json
 	@touch $@
 
 bootstrap: $(VENV)/.synced node_modules/.synced ## Create the virtualenv and install the npm packages
+
+# The console's browser tests drive Debian's Chromium through Playwright's Python driver; Playwright
+# never downloads a browser. A fresh machine gets the apt package here (CI runs as root).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y --no-install-recommends chromium; \
+	else echo "$(CHROMIUM) is missing: run 'apt-get install -y --no-install-recommends chromium' as root"; exit 1; fi
+
+chromium: $(CHROMIUM) ## Install Debian's chromium for the browser tests, when it is missing
 
 dev: bootstrap ## Run the local stack on loopback until Ctrl-C (endpoints in .pushgate/local.json; ARGS=--allow-loopback-webhooks)
 	$(PY) -m pushgate_local dev $(ARGS)
@@ -68,7 +77,7 @@ build: $(VENV)/.synced $(SAM_VENV)/.synced ## sam build (the layer for arm64)
 build-check: build ## Check the built layer: pinned deps, the package, arm64; and that the recipe imports
 	$(PY) -m pushgate_local.layer_check
 
-pytest: bootstrap ## All tests, with the branch-coverage floor on the layer package
+pytest: bootstrap $(CHROMIUM) ## All tests (the console's in headless Chromium), with the branch-coverage floor on the layer package
 	$(PY) -m pytest --cov --cov-report=term
 
 unit: $(VENV)/.synced ## Unit tests only (no services)
@@ -84,8 +93,14 @@ lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
 	$(VENV)/bin/uv pip compile requirements-dev.in --python-version 3.13 -o requirements-dev.txt
 	$(VENV)/bin/uv pip compile requirements-sam.in --python-version 3.13 -o requirements-sam.txt
 
-deploy: build ## sam deploy --guided (first time), then sam deploy
+deploy: build ## sam deploy --guided (first time), then sam deploy; then make console-publish
 	$(SAM) deploy --guided
+
+console-publish: $(VENV)/.synced ## Upload console/ and its config.json to the stack's bucket (STACK=name, default from samconfig.toml)
+	$(PY) -m pushgate_local.console_publish $(if $(STACK),--stack $(STACK))
+
+screenshots: bootstrap $(CHROMIUM) ## Re-take docs/screenshots/*.png: the console's browser tests, saving each page
+	PUSHGATE_CONSOLE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/e2e/browser -q -p no:cacheprovider
 
 clean: ## Remove build output and local state (not the virtualenvs)
 	rm -rf .aws-sam .pushgate .pytest_cache .mypy_cache .ruff_cache .coverage
