@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import ssl
 import time
 import uuid
@@ -63,7 +64,89 @@ class DemoReport:
                 lines.append(f"         {step.summary}")
         passed = sum(step.passed for step in self.steps)
         lines += ["=" * 72, f"{passed} of {len(self.steps)} steps answered as expected", ""]
+        lines += [
+            "The same steps with the CLI (`source .venv/bin/activate`, `make dev` running, then",
+            "`pushgate login --local`):",
+        ]
+        for number, step in enumerate(self.steps, 1):
+            lines.append(f"  {number:2}. {cli_equivalent(step.method, step.path)}")
+        lines += [
+            "",
+            "Web console: `make dev`, open the console_url it prints (also in .pushgate/local.json,",
+            "http://127.0.0.1:<port>/console/) and sign in with the admin_key of .pushgate/local.json.",
+            "",
+        ]
         return "\n".join(lines)
+
+
+_ID = r"[^/?]+"
+_ORG = rf"^/admin/v1/orgs/(?P<org>{_ID})"
+#: The ``pushgate`` command (or the console page) that does what each step's route does, most
+#: specific first; ``{name}`` is the path's value. Public device routes are the apps' part.
+CLI_EQUIVALENTS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (method, re.compile(pattern), command)
+    for method, pattern, command in (
+        ("GET", r"^/health$", 'curl "$API/health"  (no login needed)'),
+        ("POST", r"^/admin/v1/orgs$", 'pushgate orgs create "Contoso Mobile" --use'),
+        ("GET", rf"{_ORG}$", "pushgate orgs get {org}"),
+        (
+            "POST",
+            rf"{_ORG}/mobileapps$",
+            'pushgate apps create "Contoso app" --ios-p8 AuthKey_KEYID.p8 --team-id TEAMID '
+            "--bundle-id com.contoso.app --android-service-account sa.json",
+        ),
+        ("POST", rf"{_ORG}/mobileapps/(?P<app>{_ID})/validate$", "pushgate apps validate {app}"),
+        ("POST", rf"{_ORG}/mobileapps/(?P<app>{_ID})/tokens$", "pushgate tokens create {app} --label ios"),
+        (
+            "GET",
+            rf"{_ORG}/mobileapps/(?P<app>{_ID})/developer-info$",
+            "pushgate tokens list {app}  (console: the app page)",
+        ),
+        ("GET", rf"{_ORG}/mobileapps/{_ID}/devices/", "(no CLI command)"),
+        ("PUT", rf"{_ORG}/mobileapps/{_ID}/users/", "(no CLI command)"),
+        ("POST", rf"{_ORG}/pushmessages$", "pushgate messages create --name NAME --title TITLE --body BODY"),
+        ("POST", rf"{_ORG}/pushmessages/(?P<message>{_ID})/activate$", "pushgate messages activate {message}"),
+        (
+            "POST",
+            rf"{_ORG}/pushmessages/(?P<message>{_ID})/preview$",
+            """pushgate messages preview {message} --contact '{{"firstname": "Ana"}}'""",
+        ),
+        (
+            "POST",
+            rf"{_ORG}/pushmessages/(?P<message>{_ID})/testsend$",
+            "pushgate messages testsend {message} --app APP_ID --user USER_ID  (or --device-token T --platform P)",
+        ),
+        (
+            "POST",
+            rf"{_ORG}/(?P<kind>contacts|leads|profiles)/import$",
+            "pushgate contacts import people.csv --kind {kind}",
+        ),
+        ("GET", rf"{_ORG}/(contacts|leads|profiles)\?", "(no CLI command: the console's People page searches)"),
+        ("POST", rf"{_ORG}/sends$", "pushgate send --message MESSAGE_ID --app APP_ID --recipients users.txt"),
+        ("GET", rf"{_ORG}/sends/(?P<send>{_ID})$", "pushgate sends get {send}"),
+        ("GET", rf"{_ORG}/sends/{_ID}/recipients", "(no CLI command: the console's send page shows the ledger)"),
+        ("GET", rf"{_ORG}/insights/messages/(?P<id>{_ID})$", "pushgate insights message {id} --chart insights.svg"),
+        (
+            "GET",
+            rf"{_ORG}/insights/(?P<dimension>messages|journeys)/(?P<id>{_ID})/interactions",
+            "pushgate export {dimension} {id} -o interactions.csv",
+        ),
+        ("*", r"^/api/v1\.0/", "(device API: the app calls it)"),
+        ("*", r"^/l/", "(a device opens the tracked link)"),
+    )
+)
+
+
+def cli_equivalent(method: str, path: str) -> str:
+    """The command an operator would type for this request (see ``CLI_EQUIVALENTS``)."""
+    for wanted, pattern, command in CLI_EQUIVALENTS:
+        found = pattern.search(path)
+        if found and wanted in {method, "*"}:
+            values = found.groupdict()
+            if "dimension" in values:
+                values["dimension"] = values["dimension"].removesuffix("s")  # the CLI's singular
+            return command.format(**values)
+    return "(no CLI command)"
 
 
 class DemoWalk:

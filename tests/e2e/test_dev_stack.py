@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -70,6 +71,18 @@ def test_demo_walk_passes(dev_stack: LocalRuntime) -> None:
 
     assert report.passed, report.render()
     assert len(report.steps) >= 8
+    rendered = report.render()
+    cli_part = rendered[rendered.index("The same steps with the CLI") :]
+    numbered = [found.groups() for found in re.finditer(r"^ +(\d+)\. (.+)$", cli_part, re.M)]
+    assert [int(number) for number, _ in numbered] == list(range(1, len(report.steps) + 1))  # one per step
+    commands = [command for _, command in numbered]
+    assert 'pushgate orgs create "Contoso Mobile" --use' in commands
+    assert sum(command.startswith("pushgate send ") for command in commands) == sum(
+        step.method == "POST" and step.path.endswith("/sends") for step in report.steps
+    )
+    assert all(c.startswith(("pushgate ", "curl ", "(")) for c in commands)
+    assert rendered.rstrip().endswith("sign in with the admin_key of .pushgate/local.json.")
+    assert "/console/" in cli_part
 
 
 def _port_open(url: str) -> bool:
