@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from pushgate_cli.chart import insights_svg
+from pushgate_cli.chart import FORMATS, write_chart
 from pushgate_cli.client import admin_path
 from pushgate_cli.errors import usage_error
 from pushgate_cli.output import JsonFlag, OrgOption, console, done, print_json, reports_errors, text
@@ -20,7 +20,7 @@ RATES = ("OpenRate", "ClickThroughRate", "ClickToOpenRate")
 
 FromOption = Annotated[str | None, typer.Option("--from", help="First UTC day (YYYY-MM-DD; default 30 days ago).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="Last UTC day (default today).")]
-ChartOption = Annotated[Path | None, typer.Option("--chart", help="Also write a per-day bar chart (.svg).")]
+ChartOption = Annotated[Path | None, typer.Option("--chart", help="Also write a per-day bar chart (.svg or .png).")]
 
 
 def _rate(value: Any) -> str:
@@ -54,14 +54,14 @@ def _insights(
     org: str | None,
     json_output: bool,
 ) -> None:
-    if chart is not None and chart.suffix.lower() != ".svg":
-        raise usage_error("--chart writes SVG: give a path ending in .svg")
+    if chart is not None and chart.suffix.lower() not in FORMATS:
+        raise usage_error("--chart writes SVG or PNG: give a path ending in .svg or .png")
     with in_org(org) as (client, org_id):
         result = client.call(
             "GET", admin_path(org_id, "insights", dimension, entity_id), params={"From": since, "To": until}
         )
     if chart is not None:
-        chart.write_text(insights_svg(f"{result['Dimension']} {result['Id']}", result["Days"]), encoding="utf-8")
+        write_chart(chart, f"{result['Dimension']} {result['Id']}", result["Days"])
     if json_output:
         print_json(result)
         return

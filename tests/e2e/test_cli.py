@@ -245,7 +245,8 @@ def test_send_until_completed_then_insights_and_export(
 
     sent = run("send", "--message", message_id, "--app", workspace.app_id, "--recipients", str(recipients))
     insights = as_json(run("insights", "message", message_id, "--json", "--chart", str(tmp_path / "chart.svg")))
-    table = run("insights", "message", message_id)
+    table = run("insights", "message", message_id, "--chart", str(tmp_path / "chart.png"))
+    refused = run("insights", "message", message_id, "--chart", str(tmp_path / "chart.jpg"), expect=2)
     exported = run("export", "message", message_id, "-o", str(tmp_path / "records.ndjson"))
     csv_export = as_json(run("export", "message", message_id, "-o", str(tmp_path / "records.csv"), "--json"))
 
@@ -257,6 +258,9 @@ def test_send_until_completed_then_insights_and_export(
     assert "Overall" in table.stdout
     assert "10" in table.stdout
     assert (tmp_path / "chart.svg").read_text(encoding="utf-8").startswith("<svg")
+    assert (tmp_path / "chart.png").read_bytes().startswith(b"\x89PNG")
+    assert f"chart written to {tmp_path / 'chart.png'}" in " ".join(table.stdout.split())
+    assert ".svg or .png" in refused.output and not (tmp_path / "chart.jpg").exists()
     records = [json.loads(line) for line in (tmp_path / "records.ndjson").read_text(encoding="utf-8").splitlines()]
     # the ten deliveries, and the unknown recipient's NotSent from the ledger
     assert Counter(r["InteractionType"] for r in records) == {"Sent": 10, "NotSent": 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -11,8 +12,9 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 from botocore.credentials import Credentials
+from PIL import Image
 
-from pushgate_cli.chart import insights_svg
+from pushgate_cli.chart import insights_png, insights_svg
 from pushgate_cli.client import ApiClient, BearerAuth, SigV4, admin_path, query_string
 from pushgate_cli.errors import EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_USAGE, CliError, error_from_response
 from pushgate_cli.files import chunks_by_size, read_people, read_recipients
@@ -227,3 +229,21 @@ def test_chart_has_one_bar_per_day_and_series() -> None:
     assert svg.count("<rect x=") == 6 + 3  # 2 days x 3 series, plus the legend
     assert "messages &lt;m1&gt;" in svg
     assert "2026-12-01 Sent: 10" in svg
+
+
+def test_png_chart_draws_the_same_bars() -> None:
+    days = [{"Day": f"2026-12-{d:02}", "Sent": 10 * (d % 2), "UniqueOpens": 4, "UniqueClicks": 0} for d in range(1, 15)]
+
+    png = insights_png("messages m1", days)
+
+    image = Image.open(io.BytesIO(png))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert image.size == (900, 420)
+    colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=100_000)}
+    sent, opens, clicks = (0x4C, 0x78, 0xA8), (0xF5, 0x85, 0x18), (0x54, 0xA2, 0x4B)
+    assert sent in colours and opens in colours and clicks in colours  # the clicks colour only in the legend
+    # The tallest bars (Sent = 10 on odd days) reach the axis top; a day with Sent = 0 draws none.
+    pixels = image.convert("RGB").load()
+    first_day_sent_x = int(60 + (900 - 60 - 20) / 14 * 0.1) + 2
+    assert pixels[first_day_sent_x, 52] == sent
+    assert pixels[first_day_sent_x + int((900 - 80) / 14), 300] != sent
