@@ -105,7 +105,15 @@ async function boot() {
     session.set("credential", null);
     showSignIn();
   });
-  if (await completeSignIn()) start();
+  let signedInAlready = false;
+  try {
+    signedInAlready = await completeSignIn();
+  } catch (error) {
+    showSignIn();
+    main.prepend(errorBox({ message: `Sign-in did not complete: ${error.message}` }));
+    return;
+  }
+  if (signedInAlready) start();
   else showSignIn();
 }
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from pushgate.api.resolver import CONSOLE_PATH_PREFIX
+from pushgate_local.console import CONTENT_SECURITY_POLICY
 from pushgate_local.template import load_template, read_stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,3 +143,22 @@ def test_the_console_files_are_private_and_read_only_by_the_distribution() -> No
     assert distribution["DefaultRootObject"] == "console/index.html"
     outputs = TEMPLATE["Outputs"]
     assert {"ConsoleUrl", "ConsoleBucketName", "ConsoleUserPoolClientId", "ConsoleSignInDomain"} <= outputs.keys()
+
+
+def _directives(policy: str) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+
+
+def test_the_deployed_console_has_the_dev_servers_content_security_policy() -> None:
+    config = RESOURCES["ConsoleResponseHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    deployed = _directives(config["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]["Fn::Sub"])
+    local = _directives(CONTENT_SECURITY_POLICY)
+    assert {k: v for k, v in deployed.items() if k != "connect-src"} == {
+        k: v for k, v in local.items() if k != "connect-src"
+    }
+    # ...and may call only the API and the Cognito sign-in domain besides itself.
+    assert deployed["connect-src"].split() == [
+        "'self'",
+        "https://*.execute-api.${AWS::Region}.${AWS::URLSuffix}",
+        "https://${ConsoleAuthDomainPrefix}.auth.${AWS::Region}.amazoncognito.com",
+    ]

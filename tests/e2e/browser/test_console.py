@@ -8,15 +8,17 @@ as apps would.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account
 from pushgate_local.runtime import LocalRuntime
@@ -292,3 +294,69 @@ def test_every_page_is_reachable_from_the_keyboard_with_a_visible_focus(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#/insights$"))
     expect(page.get_by_role("heading", name="Insights", level=1)).to_be_visible()
+
+
+def test_in_aws_the_console_signs_in_through_cognito_with_pkce_and_calls_the_api_with_the_id_token(
+    browser: Browser, tour: Tour
+) -> None:
+    # The managed login and token endpoint are played by the test (the browser's requests to them
+    # are intercepted); the dev server accepts the admin key where the JWT authorizer would accept
+    # the ID token, so the token handed back here is the admin key.
+    cognito = "https://auth.example.test"
+    seen: dict[str, dict[str, str]] = {}
+    context = browser.new_context()
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+
+    def deployed_page(route: Route) -> None:
+        response = route.fetch()
+        headers = {**response.headers, "content-security-policy": f"default-src 'self'; connect-src 'self' {cognito}"}
+        route.fulfill(response=response, headers=headers)
+
+    def config(route: Route) -> None:
+        settings = {"ApiUrl": "", "ApiPrefix": "/console-api", "SignIn": "Cognito", "CognitoDomain": cognito}
+        route.fulfill(json={**settings, "CognitoClientId": "console-client"})
+
+    def authorize(route: Route) -> None:
+        seen["authorize"] = dict(parse_qsl(urlsplit(route.request.url).query))
+        route.fulfill(content_type="text/html", body="<title>Sign in</title><p>The managed login page</p>")
+
+    def token(route: Route) -> None:
+        seen["token"] = dict(parse_qsl(route.request.post_data or ""))
+        route.fulfill(
+            json={"id_token": ADMIN_KEY, "access_token": "a", "expires_in": 3600, "token_type": "Bearer"},
+            headers={"access-control-allow-origin": urlsplit(tour.console_url)._replace(path="").geturl()},
+        )
+
+    page.route(re.compile(re.escape(tour.console_url) + r"(\?.*)?$"), deployed_page)
+    page.route("**/console/config.json", config)
+    page.route(f"{cognito}/oauth2/authorize?*", authorize)
+    page.route(f"{cognito}/oauth2/token", token)
+    api_calls: list[str | None] = []
+    page.on("request", lambda r: api_calls.append(r.headers.get("authorization")) if "/console-api/" in r.url else None)
+
+    page.goto(tour.console_url)
+    page.get_by_role("button", name="Sign in with Cognito").click()
+    # The managed login signs the user in and sends the browser back with a code (and the state).
+    page.wait_for_url(f"{cognito}/**")
+    page.goto(f"{tour.console_url}?code=the-code&state={seen['authorize']['state']}#/orgs")
+    expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
+    page.get_by_label("Org id").fill(tour.org_id)
+    page.get_by_role("button", name="Open org").click()
+    expect(page.get_by_role("heading", name="Current org: Contoso")).to_be_visible()
+
+    asked = seen["authorize"]
+    assert (asked["response_type"], asked["client_id"], asked["code_challenge_method"]) == (
+        "code",
+        "console-client",
+        "S256",
+    )
+    verifier = seen["token"]["code_verifier"]
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert asked["code_challenge"] == challenge  # PKCE: the verifier the token request proves
+    assert (seen["token"]["grant_type"], seen["token"]["code"]) == ("authorization_code", "the-code")
+    assert seen["token"]["redirect_uri"] == asked["redirect_uri"] == tour.console_url
+    assert "code=" not in page.url  # the code leaves the address bar
+    assert api_calls and set(api_calls) == {f"Bearer {ADMIN_KEY}"}
+    assert page.evaluate("() => JSON.stringify({...localStorage})") == "{}"
+    context.close()
