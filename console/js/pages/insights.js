@@ -66,7 +66,7 @@ export async function insightsPage({ org }) {
         dailyChart(insights.Days, `Sent, unique opens and unique clicks per day, ${insights.From} to ${insights.To}`),
         h("details", {}, h("summary", {}, "The numbers per day"), table(["Day", { label: "Sent", num: true }, { label: "Unique opens", num: true }, { label: "Unique clicks", num: true }, { label: "Open rate", num: true }], insights.Days.map((d) => h("tr", {}, h("td", {}, d.Day), h("td", { class: "num" }, d.Sent), h("td", { class: "num" }, d.UniqueOpens), h("td", { class: "num" }, d.UniqueClicks), h("td", { class: "num" }, percent(d.OpenRate)))), "Per day")),
       ),
-      dimension.value === "apps" ? null : h("section", { class: "card", "aria-labelledby": "export" }, h("h2", { id: "export" }, "Export interactions"), h("div", { class: "actions" }, exportButton("ndjson"), exportButton("csv")), exportSlot),
+      dimension.value === "apps" ? "" : h("section", { class: "card", "aria-labelledby": "export" }, h("h2", { id: "export" }, "Export interactions"), h("div", { class: "actions" }, exportButton("ndjson"), exportButton("csv")), exportSlot),
     );
     announce("Insights loaded");
   }

@@ -85,7 +85,7 @@ export async function sendPage({ org, params: [sendId] }) {
     rows.push(...page.Recipients.map((r) => h("tr", {}, h("td", {}, r.UserId), h("td", {}, badge(r.Outcome, r.Outcome === "Sent" ? "ok" : "bad")), h("td", {}, r.Reason || "—"), h("td", {}, r.Platform || "—"), h("td", {}, r.Verdict || "—"), h("td", { class: "num" }, r.Attempts), h("td", { class: "mono" }, r.TrackingId || "—"), h("td", {}, formatDate(r.At)))));
     ledgerBody.replaceChildren(
       table(["User", "Outcome", "Reason", "Platform", "Verdict", { label: "Attempts", num: true }, "Tracking id", "At"], rows, "Send ledger"),
-      next ? h("button", { type: "button", class: "secondary", onclick: () => guarded(ledgerSlot, () => loadLedger(false)) }, "More") : null,
+      next ? h("button", { type: "button", class: "secondary", onclick: () => guarded(ledgerSlot, () => loadLedger(false)) }, "More") : "",
     );
   }
   await loadLedger(true);

@@ -45,7 +45,10 @@ def tour(dev_stack: LocalRuntime) -> Tour:
     return Tour(console_url=f"{dev_stack.api_url}/console/")
 
 
-def every_control_is_labelled(page: Page) -> None:
+def check_page(page: Page) -> None:
+    """Every visible control has a label, and no value shows as null or undefined."""
+    words = set(re.findall(r"\w+", page.locator("main").inner_text()))
+    assert not words & {"null", "undefined", "NaN"}
     unlabelled = page.evaluate(
         """() => [...document.querySelectorAll("main input, main select, main textarea")]
             .filter((el) => !el.closest("[hidden]"))
@@ -68,7 +71,7 @@ def test_sign_in_with_the_admin_key_kept_in_session_storage_only(
     page: Page, tour: Tour, screenshot: Screenshots
 ) -> None:
     page.goto(tour.console_url)
-    every_control_is_labelled(page)
+    check_page(page)
     screenshot(page, "sign-in")
     page.get_by_label("Admin key").fill("not-the-key")
     page.keyboard.press("Enter")  # the form submits from the keyboard
@@ -105,7 +108,7 @@ def test_create_an_org_and_an_app_from_uploaded_credential_files(
     page.get_by_label("Team ID").fill(key.team_id)
     page.get_by_label("Bundle ID").fill("com.contoso.shop")
     page.get_by_label("Service account JSON").set_input_files(service_account)
-    every_control_is_labelled(page)
+    check_page(page)
     screenshot(page, "apps")
     page.get_by_role("button", name="Create app").click()
 
@@ -119,7 +122,7 @@ def test_create_an_org_and_an_app_from_uploaded_credential_files(
     checklist = page.get_by_role("list", name="Setup checklist")
     expect(checklist.get_by_role("listitem").nth(0)).to_contain_text("Credentials valid — done")
     expect(checklist.get_by_role("listitem").nth(1)).to_contain_text("Access token issued — not yet")
-    every_control_is_labelled(page)
+    check_page(page)
 
 
 def test_a_token_is_shown_once_and_the_checklist_follows_the_first_device(
@@ -190,7 +193,7 @@ def test_the_previews_follow_the_typing_then_the_message_is_saved_and_test_sent(
     page.get_by_label("Preview locale").fill("pt-BR")
     expect(ios_title).to_have_text("Seu pedido, Ana")
     expect(page.get_by_test_id("android-body")).to_have_text("Saiu hoje do armazém.")
-    every_control_is_labelled(page)
+    check_page(page)
     screenshot(page, "message-editor")
 
     page.get_by_label("Localized body").fill("{{#if contact.firstname}}unclosed")
@@ -223,7 +226,7 @@ def test_people_are_found_by_email_or_phone(page: Page, tour: Tour, screenshot: 
     results = page.get_by_role("table", name="Search results")
     expect(results.get_by_role("row")).to_have_count(2)  # the header and shopper-2
     expect(results).to_contain_text("shopper-2")
-    every_control_is_labelled(page)
+    check_page(page)
     screenshot(page, "people")
 
 
@@ -232,7 +235,7 @@ def test_a_send_to_a_few_contacts_shows_progress_ledger_and_the_chart(
 ) -> None:
     page.get_by_role("link", name="Sends").click()
     page.get_by_label("Recipients").fill("\n".join([*tour.users, "nobody-here"]))
-    every_control_is_labelled(page)
+    check_page(page)
     page.get_by_role("button", name="Send", exact=True).click()
 
     expect(page.get_by_role("heading", name="Send", level=1)).to_be_visible()
@@ -243,6 +246,7 @@ def test_a_send_to_a_few_contacts_shows_progress_ledger_and_the_chart(
     ledger = page.get_by_role("table", name="Send ledger")
     expect(ledger.get_by_role("row", name=re.compile("shopper-0 Sent"))).to_have_count(2)
     expect(page.get_by_role("table", name="Rejected recipients")).to_contain_text("UnknownRecipient")
+    check_page(page)
     screenshot(page, "send")
 
     # Two of the devices report an open, one of them a click too, as the apps would.
@@ -266,7 +270,7 @@ def test_a_send_to_a_few_contacts_shows_progress_ledger_and_the_chart(
     assert sum(opens) == 2 and max(opens) == 2
     page.get_by_role("button", name="Export CSV").click()
     expect(page.get_by_role("link", name=re.compile(r"Download messages-.*\.csv"))).to_be_visible()
-    every_control_is_labelled(page)
+    check_page(page)
     screenshot(page, "insights")
 
     page.goto(f"{tour.console_url}#/apps/{tour.app_id}")
