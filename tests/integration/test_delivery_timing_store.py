@@ -13,6 +13,9 @@ import boto3
 import pytest
 
 from bench.cap_cost import measure_with
+from functions.manage_apps import app as manage_apps
+from functions.release_scheduled import app as release_scheduled
+from pushgate import deps
 from pushgate.models.delivery_timing import CapRule
 from pushgate.models.device import DevicePlatform
 from pushgate.models.org import Org
@@ -25,6 +28,7 @@ from pushgate.services.sends.scheduled import cancel_send, release_due_jobs
 from pushgate.services.sends.send_fanout import SendStores
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
+from tests.conftest import load_event
 
 AT = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 DAY = 24 * 3600
@@ -174,3 +178,18 @@ def test_the_bench_measures_the_cap_check_units(client: Any, stack_resources: Pr
     assert figures["capped"]["write_units_per_notification"] == 0.0
     assert figures["capped"]["read_units_per_notification"] >= 0.5
     assert figures["contended"]["admitted_per_person"] == 1.0
+
+
+def test_the_release_function_and_the_delivery_policy_route_through_their_handlers(
+    aws_env: ProvisionedResources, lambda_context: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", aws_env.queue_urls["DeliveryQueue"])
+    monkeypatch.setenv("SECRETS_PREFIX", "pushgate-test/")
+    deps.reset()
+    assert release_scheduled.lambda_handler(load_event("release_scheduled/every_minute.json"), lambda_context) == {
+        "ReleasedJobs": 0,
+        "ReleasedDevices": 0,
+    }
+    # The sample names an org and app that do not exist here: the policy route answers 404, not 500.
+    response = manage_apps.lambda_handler(load_event("manage_apps/put_delivery_policy.json"), lambda_context)
+    assert response["statusCode"] == 404
