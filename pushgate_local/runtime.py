@@ -595,7 +595,7 @@ class LocalRuntime:
             try:
                 request = json.loads(body) if body else {}
                 if not isinstance(request, dict) or not request.keys() <= {"AdvanceSeconds", "Now"}:
-                    raise ValueError("body: send {\"AdvanceSeconds\": n} or {\"Now\": \"<ISO 8601 instant>\"}")
+                    raise ValueError('body: send {"AdvanceSeconds": n} or {"Now": "<ISO 8601 instant>"}')
                 target = datetime.fromisoformat(request["Now"]) if "Now" in request else None
                 if target is not None and target.tzinfo is None:
                     raise ValueError("Now: needs a UTC offset")

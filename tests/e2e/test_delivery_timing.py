@@ -343,3 +343,14 @@ def test_bad_timing_input_is_a_400_naming_the_field_and_writes_nothing(
 
     unknown_zone = admin.put(f"/admin/v1/orgs/{app.org_id}/contacts/tz-bad", json={"timezone": "Mars/Olympus"})
     assert unknown_zone.status_code == 400 and "timezone" in fields(unknown_zone)
+
+
+def test_the_local_clock_only_moves_forward_and_refuses_bad_bodies(admin: httpx.Client, clock: Any) -> None:
+    shown = admin.get("/_local/clock").json()
+    assert abs(datetime.fromisoformat(shown["Now"]) - datetime.now(UTC)) < timedelta(minutes=1)
+    for body in ({"AdvanceSeconds": -5}, {"Now": "2030-01-01T09:00"}, {"Later": 1}, [1]):
+        response = admin.post("/_local/clock", json=body)
+        assert response.status_code == 400, (body, response.text)
+    moved = clock(AdvanceSeconds=7200)
+    assert moved["OffsetSeconds"] >= 7200
+    assert httpx.post(f"{admin.base_url}/_local/clock", json={"AdvanceSeconds": 1}).status_code == 401
