@@ -309,6 +309,14 @@ def _w5_section(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _cap_check_section(results: Mapping[str, Any]) -> list[str]:
+    if not results.get("cap_check"):
+        return []
+    from bench.cap_cost import report_lines  # noqa: PLC0415 - only when the run measured it
+
+    return report_lines(dict(results["cap_check"]))
+
+
 def render_markdown(results: Mapping[str, Any]) -> str:
     """The whole report."""
     lines = [
@@ -333,6 +341,7 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         *_w3_section(results),
         *_w4_section(results),
         *_w5_section(results),
+        *_cap_check_section(results),
         f"Chart: [{results['chart']}]({results['chart']})" if results.get("chart") else "",
         "",
     ]

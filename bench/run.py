@@ -257,6 +257,18 @@ def run_cost(w3: dict[str, Any], w4: dict[str, Any], w1: dict[str, Any] | None =
     }
 
 
+def run_cap_check(console: Any) -> dict[str, Any] | None:
+    """The DynamoDB units of a frequency-cap check per notification (``bench.cap_cost``)."""
+    from bench import cap_cost  # noqa: PLC0415 - starts its own DynamoDB Local only when run
+
+    console.print("measuring the cap check's DynamoDB units…")
+    try:
+        return cap_cost.measure()
+    except Exception as error:
+        console.print(f"cap check not measured: {type(error).__name__}: {error}")
+        return None
+
+
 def _cells_to_json(cells: dict[int, Any]) -> dict[str, Any]:
     return {str(level): vars(cell) for level, cell in cells.items()}
 
@@ -372,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     results |= measure(args, console)
     results["w5"] = run_cost(results["w3"], results["w4"], results["w1"])
+    results["cap_check"] = run_cap_check(console)
     results |= {
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "duration_s": time.time() - started,

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -125,6 +126,13 @@ CLI_EQUIVALENTS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("POST", rf"{_ORG}/sends$", "pushgate send --message MESSAGE_ID --app APP_ID --recipients users.txt"),
         ("GET", rf"{_ORG}/sends/(?P<send>{_ID})$", "pushgate sends get {send}"),
         ("GET", rf"{_ORG}/sends/{_ID}/recipients", "(no CLI command: the console's send page shows the ledger)"),
+        (
+            "*",
+            rf"{_ORG}/mobileapps/{_ID}/delivery-policy$",
+            "(no CLI command: curl with the body of docs/timing-and-fatigue.md)",
+        ),
+        ("POST", rf"{_ORG}/sends/{_ID}/cancel$", "(no CLI command: curl -X POST .../sends/SEND_ID/cancel)"),
+        ("POST", r"^/_local/clock$", "(local runtime only: it moves the dev stack's clock)"),
         ("GET", rf"{_ORG}/insights/messages/(?P<id>{_ID})$", "pushgate insights message {id} --chart insights.svg"),
         (
             "GET",
@@ -832,6 +840,116 @@ def walk_interactions(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]
     return {}
 
 
+def _wait_for_jobs(demo: DemoWalk, path: str, jobs: int, deadline_s: float = 60) -> dict[str, Any]:
+    """Polls a send (quietly) until ``jobs`` of its jobs are done or it completed."""
+    end = time.monotonic() + deadline_s
+    body: dict[str, Any] = {}
+    while time.monotonic() < end:
+        polled = demo._client.get(path, headers=demo._admin)
+        body = polled.json() if polled.status_code == 200 else {}
+        if body.get("Status") == "Completed" or body.get("JobsDone", 0) >= jobs:
+            break
+        time.sleep(0.3)
+    return body
+
+
+def _landed_locally(entries: list[dict[str, Any]], zones: dict[str, str]) -> str:
+    landed = []
+    for entry in entries:
+        zone = zones.get(entry["UserId"], "UTC")
+        local = datetime.fromisoformat(entry["At"]).astimezone(ZoneInfo(zone))
+        landed.append(f"{zone} {local:%H:%M} local ({entry['Outcome']})")
+    return "; ".join(sorted(landed))
+
+
+def walk_timing(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """A morning briefing at 09:00 in each recipient's zone, on the local clock; then a frequency cap at work."""
+    org_id, app_id, api_token = context["org_id"], context["app_id"], context.get("api_token") or ""
+    demo.request(
+        "The app gets a delivery policy: quiet hours 21:00-08:00 recipient-local, 1 notification a day",
+        "PUT",
+        f"/admin/v1/orgs/{org_id}/mobileapps/{app_id}/delivery-policy",
+        200,
+        body={
+            "DefaultTimeZone": "W. Europe Standard Time",
+            "QuietHours": {"Start": "21:00", "End": "08:00"},
+            "FrequencyCap": {"MaxNotifications": 1, "PeriodHours": 24},
+        },
+        summarize=lambda b: f"default zone {b['DefaultTimeZone']} = {b['DefaultTimeZoneResolved']}",
+    )
+    # One contact in Tokyo (an IANA name), one in Berlin as CI-J stores it (Dataverse timezonecode 110).
+    zones: dict[str, str] = {}
+    users = []
+    for name, timezone, iana in (("Haruto", "Asia/Tokyo", "Asia/Tokyo"), ("Lena", 110, "Europe/Berlin")):
+        created = demo._client.post(
+            f"/admin/v1/orgs/{org_id}/contacts", json={"firstname": name, "timezone": timezone}, headers=demo._admin
+        ).json()
+        user_id = created.get("contactid", "")
+        zones[user_id] = iana
+        users.append(user_id)
+        token = f"fcm-morning-{uuid.uuid4().hex}"
+        demo._client.post(
+            f"/api/v1.0/orgs/{org_id}/pushchannel/apps/{app_id}/devices/{user_id}",
+            json={"FcmDeviceContract": {"FcmToken": token}, "ApiToken": api_token},
+        )
+    message = demo._client.post(
+        f"/admin/v1/orgs/{org_id}/pushmessages",
+        json={"Name": "Morning briefing", "Title": "Good morning {{contact.firstname}}", "Body": "Today's picks"},
+        headers=demo._admin,
+    ).json()
+    message_id = message.get("MessageId", "")
+    demo._client.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate", headers=demo._admin)
+    base = f"/admin/v1/orgs/{org_id}/sends"
+    accepted = demo.request(
+        "A send at 09:00 in each recipient's zone (Tokyo, and Berlin from its Dataverse code 110)",
+        "POST",
+        base,
+        202,
+        body={
+            "MobileAppId": app_id,
+            "MessageId": message_id,
+            "Recipients": [{"UserId": u} for u in users],
+            "SendAtLocalTime": "09:00",
+        },
+        summarize=lambda b: f"SendId {b['SendId']}, Accepted {b['Accepted']}",
+    )
+    send_id = accepted.get("SendId", "") if isinstance(accepted, dict) else ""
+    scheduled = demo.request(
+        "...it waits, bucketed by the UTC hour each recipient's 09:00 falls in",
+        "GET",
+        f"{base}/{send_id}",
+        200,
+        summarize=lambda b: f"{b['Status']}: " + ", ".join(f"{h['Hour']}: {h['Recipients']}" for h in b["Scheduled"]),
+    )
+    hours = [h["Hour"] for h in scheduled.get("Scheduled", [])] if isinstance(scheduled, dict) else []
+    for done, hour in enumerate(hours, 1):
+        title = f"The local clock moves to {hour}: the release schedule hands that hour's job over"
+        demo.request(title, "POST", "/_local/clock", 200, body={"Now": hour.replace("Z", "+00:00")})
+        _wait_for_jobs(demo, f"{base}/{send_id}", done)
+    demo.request(
+        "...each recipient got it at 09:00 their time (the ledger's At, in their zone)",
+        "GET",
+        f"{base}/{send_id}/recipients",
+        200,
+        summarize=lambda b: _landed_locally(b["Recipients"], zones),
+    )
+    again = demo._client.post(
+        base,
+        json={"MobileAppId": app_id, "MessageId": message_id, "Recipients": [{"UserId": users[1]}]},
+        headers=demo._admin,
+    ).json()
+    capped_send = again.get("SendId", "") if isinstance(again, dict) else ""
+    _wait_for_jobs(demo, f"{base}/{capped_send}", 1)
+    demo.request(
+        "A second notification to Lena the same day: the cap of 1 a day holds it back",
+        "GET",
+        f"{base}/{capped_send}",
+        200,
+        summarize=lambda b: f"{b['Status']}: {b['Sent']} sent, not sent {b['NotSentReasons']}",
+    )
+    return {}
+
+
 WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_foundation,
     walk_mobile_apps,
@@ -840,6 +958,7 @@ WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_device_registration,
     walk_sends,
     walk_interactions,
+    walk_timing,
 ]
 
 

@@ -4,6 +4,11 @@ The dev server serves every HTTP API route by invoking the function's real handl
 Gateway v2 event, polls each SQS event source into its function with SQS-shaped batches (deleting
 only what the function did not report in ``batchItemFailures``), and fires scheduled functions on
 demand at ``POST /_local/schedules/<FunctionLogicalId>``.
+
+Schedules with a ``rate(...)`` expression also fire by themselves, on the local clock: the clock
+that scheduled sends, quiet hours and frequency caps read (``PUSHGATE_LOCAL_CLOCK_FILE``). Tests and
+the demo move it with ``POST /_local/clock`` (``{"AdvanceSeconds": 3600}`` or ``{"Now": "..."}``),
+which then fires every rate schedule that came due, before answering. Cron schedules fire on demand only.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import base64
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,7 +51,7 @@ from pushgate_local.processes import (
 )
 from pushgate_local.provision import ProvisionedResources, provision
 from pushgate_local.simulator import RunningSimulator, start_simulator
-from pushgate_local.template import FunctionSpec, Resolver, SqsSource, StackSpec, read_stack
+from pushgate_local.template import FunctionSpec, Resolver, Schedule, SqsSource, StackSpec, read_stack
 
 LOCAL_ROUTES_PREFIX = "/_local/"
 OPENAPI_PATH = "/openapi.json"
@@ -54,6 +61,52 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 #: Connections the kernel queues before the server accepts them (socketserver's default is 5, which
 #: resets connections under a load test); the kernel caps it at net.core.somaxconn.
 LISTEN_BACKLOG = 1024
+#: How often the local scheduler looks for rate schedules that came due.
+SCHEDULER_TICK_S = 1.0
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def rate_seconds(expression: str) -> int | None:
+    """The period of a ``rate(N unit)`` schedule expression, or ``None`` for any other expression."""
+    match = _RATE.fullmatch(expression.strip())
+    return int(match.group(1)) * _RATE_UNITS[match.group(2)] if match else None
+
+
+class LocalClock:
+    """The local runtime's movable clock: the real time plus an offset the functions read from a file."""
+
+    def __init__(self, path: Path) -> None:
+        """Starts at the real time and writes the file the functions read."""
+        self.path = path
+        self.offset_seconds = 0.0
+        self._write()
+
+    def _write(self) -> None:
+        staged = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        staged.write_text(json.dumps({"offset_seconds": self.offset_seconds}), encoding="utf-8")
+        staged.replace(self.path)
+
+    def now(self) -> datetime:
+        """The local time, in UTC."""
+        return datetime.now(UTC) + timedelta(seconds=self.offset_seconds)
+
+    def advance(self, seconds: float) -> datetime:
+        """Moves the clock forward (never back: schedules already fired stay fired)."""
+        if seconds < 0:
+            raise ValueError("AdvanceSeconds must not be negative")
+        self.offset_seconds += seconds
+        self._write()
+        return self.now()
+
+    def set_to(self, instant: datetime) -> datetime:
+        """Moves the clock to an instant (later than the local now)."""
+        return self.advance(max(0.0, (instant - self.now()).total_seconds()))
+
+    def reset(self) -> None:
+        """Back to the real time (tests that moved it put it back)."""
+        self.offset_seconds = 0.0
+        self._write()
 
 
 @dataclass
@@ -71,6 +124,8 @@ class RuntimeConfig:
     region: str = "us-east-1"
     prefix: str = "pushgate-local"
     poll_queues: bool = True
+    #: Fire ``rate(...)`` schedules by themselves on the local clock (cron ones fire on demand only).
+    run_schedules: bool = True
     access_log: bool = False
     #: Let registration webhooks call loopback addresses (over http too); off unless asked for.
     allow_loopback_webhooks: bool = False
@@ -195,6 +250,10 @@ class LocalRuntime:
         self.api_url = ""
         self._openapi: bytes | None = None
         self._openapi_lock = threading.Lock()
+        self.clock: LocalClock | None = None
+        # Re-entrant: moving the clock and firing what came due happen under one hold of it.
+        self._schedule_lock = threading.RLock()
+        self._next_fire: dict[tuple[str, str], datetime] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalRuntime:
@@ -234,6 +293,7 @@ class LocalRuntime:
             aws_url=self.aws_url,
             region=self.config.region,
         )
+        self.clock = LocalClock(self.config.state_dir / "clock.json")
         self._http = _DevHttpServer((LOOPBACK, self.config.api_port), self)
         self.api_url = f"http://{LOOPBACK}:{self._http.server_address[1]}"
         aws_environment = local_aws_environment(self.dynamodb_url, self.aws_url, self.config.region)
@@ -245,6 +305,8 @@ class LocalRuntime:
             **aws_environment,
             # The provider clients talk to the simulator (and trust its test CA) instead of Apple and Google.
             **self.simulator.provider_environment(),
+            # Delivery timing reads the local clock, which tests and the demo can move.
+            "PUSHGATE_LOCAL_CLOCK_FILE": str(self.clock.path),
         }
         for spec in self.stack.functions:
             variables = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
@@ -260,6 +322,11 @@ class LocalRuntime:
             for spec in self.stack.functions:
                 for source in spec.sqs_sources:
                     self._spawn(lambda spec=spec, source=source: self._poll(spec, source), f"poll-{spec.logical_id}")
+        started = self.clock.now()
+        for spec, schedule, period in self._rate_schedules():
+            self._next_fire[(spec.logical_id, schedule.name)] = started + timedelta(seconds=period)
+        if self.config.run_schedules and self._next_fire:
+            self._spawn(self._run_scheduler, "local-scheduler")
         self.write_local_json()
 
     def _spawn(self, target: Any, name: str) -> None:
@@ -302,6 +369,7 @@ class LocalRuntime:
             "tables": self.resources.table_names,
             "queues": self.resources.queue_urls,
             "schedules_url": f"{self.api_url}{LOCAL_ROUTES_PREFIX}schedules/",
+            "clock_url": f"{self.api_url}{LOCAL_ROUTES_PREFIX}clock",
             "openapi_url": f"{self.api_url}{OPENAPI_PATH}",
             "docs_url": f"{self.api_url}{DOCS_PATH}",
             "console_url": f"{self.api_url}{CONSOLE_PATH}",
@@ -358,6 +426,57 @@ class LocalRuntime:
         else:
             event = scheduled_event(self.function_arn(spec), schedule.name, self.config.region)
         return self.invoke(logical_id, event)
+
+    def _rate_schedules(self) -> list[tuple[FunctionSpec, Schedule, int]]:
+        found = []
+        for spec in self.stack.functions:
+            for schedule in spec.schedules:
+                period = rate_seconds(schedule.expression)
+                if period is not None:
+                    found.append((spec, schedule, period))
+        return found
+
+    def run_due_schedules(self) -> list[dict[str, Any]]:
+        """Fires every rate schedule whose time came on the local clock (once, however late); says which."""
+        assert self.clock is not None  # noqa: S101 - started
+        fired: list[dict[str, Any]] = []
+        with self._schedule_lock:
+            for spec, schedule, period in self._rate_schedules():
+                key = (spec.logical_id, schedule.name)
+                now = self.clock.now()
+                if now < self._next_fire.get(key, now):
+                    continue
+                invocation = self.fire_schedule(spec.logical_id, schedule.name)
+                self._next_fire[key] = now + timedelta(seconds=period)
+                fired.append({"function": spec.logical_id, "schedule": schedule.name, "ok": invocation.ok})
+        return fired
+
+    def advance_clock(self, *, seconds: float | None = None, to: datetime | None = None) -> list[dict[str, Any]]:
+        """Moves the local clock forward, then fires what came due (see :meth:`run_due_schedules`)."""
+        assert self.clock is not None  # noqa: S101 - started
+        with self._schedule_lock:  # the scheduler thread must not fire in between: the caller sees what fired
+            if to is not None:
+                self.clock.set_to(to)
+            if seconds:
+                self.clock.advance(seconds)
+            return self.run_due_schedules()
+
+    def reset_clock(self) -> None:
+        """Puts the local clock back to the real time, and every rate schedule one period after it."""
+        assert self.clock is not None  # noqa: S101 - started
+        with self._schedule_lock:
+            self.clock.reset()
+            now = self.clock.now()
+            for spec, schedule, period in self._rate_schedules():
+                self._next_fire[(spec.logical_id, schedule.name)] = now + timedelta(seconds=period)
+
+    def _run_scheduler(self) -> None:
+        while not self._stop.wait(SCHEDULER_TICK_S):
+            try:
+                self.run_due_schedules()
+            except Exception:
+                if self._stop.is_set():
+                    return
 
     def _poll(self, spec: FunctionSpec, source: SqsSource) -> None:
         sqs = boto3.client(
@@ -481,6 +600,30 @@ class LocalRuntime:
             return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no route for GET {raw_path}"))
         return HTTPStatus.OK, [("content-type", asset[1]), ("cache-control", "max-age=3600")], asset[0]
 
+    def _handle_clock(self, method: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """``GET /_local/clock``: the local time; ``POST``: move it (``AdvanceSeconds``, ``Now``), fire what is due."""
+        assert self.clock is not None  # noqa: S101 - started
+        fired: list[dict[str, Any]] = []
+        if method == "POST":
+            try:
+                request = json.loads(body) if body else {}
+                if not isinstance(request, dict) or not request.keys() <= {"AdvanceSeconds", "Now"}:
+                    raise ValueError('body: send {"AdvanceSeconds": n} or {"Now": "<ISO 8601 instant>"}')
+                target = datetime.fromisoformat(request["Now"]) if "Now" in request else None
+                if target is not None and target.tzinfo is None:
+                    raise ValueError("Now: needs a UTC offset")
+                seconds = float(request.get("AdvanceSeconds", 0))
+                if seconds < 0:
+                    raise ValueError("AdvanceSeconds: must not be negative")
+            except (ValueError, TypeError) as error:
+                return _json_response(HTTPStatus.BAD_REQUEST, _error_body("InvalidRequest", str(error)))
+            fired = self.advance_clock(seconds=seconds, to=target)
+        now = self.clock.now()
+        return _json_response(
+            HTTPStatus.OK,
+            {"Now": now.isoformat(), "OffsetSeconds": round(self.clock.offset_seconds, 3), "Fired": fired},
+        )
+
     def _handle_local_route(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -489,6 +632,8 @@ class LocalRuntime:
                 HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", "local routes need the admin key")
             )
         parts = raw_path[len(LOCAL_ROUTES_PREFIX) :].strip("/").split("/")
+        if parts == ["clock"] and method in {"GET", "POST"}:
+            return self._handle_clock(method, body)
         if method == "POST" and parts[0] == "schedules" and len(parts) in {2, 3}:
             try:
                 payload = json.loads(body) if body else None

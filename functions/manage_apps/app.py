@@ -1,6 +1,7 @@
 """Operator routes for mobile app configurations and their access tokens.
 
-``/admin/v1/orgs/{orgId}/mobileapps`` (+ ``/{appId}``, ``/validate``, ``/tokens``, ``/developer-info``).
+``/admin/v1/orgs/{orgId}/mobileapps`` (+ ``/{appId}``, ``/validate``, ``/tokens``, ``/developer-info``,
+``/delivery-policy``).
 """
 
 from typing import Annotated, Any
@@ -14,6 +15,7 @@ from pushgate import deps
 from pushgate.api.bodies import parse_json_body
 from pushgate.api.openapi import request_body
 from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.delivery_policy import DeliveryPolicyRequest, DeliveryPolicyResponse
 from pushgate.api.schemas.mobile_apps import (
     CreateMobileAppRequest,
     DeveloperInfoResponse,
@@ -27,7 +29,7 @@ from pushgate.api.schemas.mobile_apps import (
 )
 from pushgate.config import mobile_app_settings
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.apps import api_tokens, mobile_apps
+from pushgate.services.apps import api_tokens, delivery_policy, mobile_apps
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/mobileapps"
@@ -134,6 +136,26 @@ def list_tokens(orgId: str, appId: str) -> TokenListResponse:
 def revoke_token(orgId: str, appId: str, tokenId: str) -> Response[str]:
     api_tokens.revoke_api_token(orgId, appId, tokenId, stores=deps.mobile_app_stores())
     return Response(status_code=204, body="")
+
+
+@app.get(f"{BASE}/<appId>/delivery-policy")
+@tracer.capture_method
+def get_delivery_policy(orgId: str, appId: str) -> DeliveryPolicyResponse:
+    app_id, policy = delivery_policy.read_delivery_policy(
+        orgId, appId, stores=deps.mobile_app_stores(), policies=deps.delivery_policies()
+    )
+    return DeliveryPolicyResponse.from_policy(app_id, policy, delivery_policy.resolved_default_zone(policy))
+
+
+@app.put(f"{BASE}/<appId>/delivery-policy")
+@request_body(DeliveryPolicyRequest)
+@tracer.capture_method
+def put_delivery_policy(orgId: str, appId: str) -> DeliveryPolicyResponse:
+    request = parse_json_body(app.current_event, DeliveryPolicyRequest)
+    app_id, policy = delivery_policy.set_delivery_policy(
+        orgId, appId, request.to_policy(), stores=deps.mobile_app_stores(), policies=deps.delivery_policies()
+    )
+    return DeliveryPolicyResponse.from_policy(app_id, policy, delivery_policy.resolved_default_zone(policy))
 
 
 @app.get(f"{BASE}/<appId>/developer-info")

@@ -1,6 +1,7 @@
 """Operator routes for sends: accept and fan out a send, read its totals and its per-recipient ledger.
 
-``/admin/v1/orgs/{orgId}/sends`` (+ ``/{sendId}``, ``/{sendId}/recipients``, ``/parked/resume``).
+``/admin/v1/orgs/{orgId}/sends`` (+ ``/{sendId}``, ``/{sendId}/recipients``, ``/{sendId}/cancel``,
+``/parked/resume``). ``SendAt`` / ``SendAtLocalTime`` schedule a send (see ``docs/timing-and-fatigue.md``).
 A send with an ``IdempotencyKey`` is answered once per org and key for 24 hours (Powertools
 idempotency in the main table); repeating it returns the first answer and enqueues nothing.
 """
@@ -27,8 +28,8 @@ from pushgate.api.schemas.sends import (
 )
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.sends import send_fanout
-from pushgate.services.sends.send_fanout import SendRecipient
+from pushgate.services.sends import scheduled, send_fanout
+from pushgate.services.sends.send_fanout import SendRecipient, SendTiming
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/sends"
@@ -44,6 +45,8 @@ def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
         recipients=[SendRecipient(r.UserId, r.TriggerData or {}) for r in request.Recipients],
         journey_id=request.JourneyId,
         stores=deps.send_stores(),
+        timing=SendTiming(send_at=request.SendAt, local_time=request.SendAtLocalTime),
+        now=deps.clock(),
     )
     metrics.add_metric(name="SendsAccepted", unit="Count", value=1)
     metrics.add_metric(name="SendRecipientsAccepted", unit="Count", value=accepted.accepted)
@@ -72,6 +75,14 @@ def create_send(orgId: str) -> tuple[CreateSendResponse, int]:
 @tracer.capture_method
 def get_send(orgId: str, sendId: str) -> SendResponse:
     return SendResponse.from_send(send_fanout.get_send(orgId, sendId, stores=deps.send_stores()))
+
+
+@app.post(f"{BASE}/<sendId>/cancel")
+@tracer.capture_method
+def cancel_send(orgId: str, sendId: str) -> SendResponse:
+    canceled = scheduled.cancel_send(orgId, sendId, stores=deps.send_stores(), now=deps.clock())
+    metrics.add_metric(name="SendsCanceled", unit="Count", value=1)
+    return SendResponse.from_send(canceled)
 
 
 @app.get(f"{BASE}/<sendId>/recipients")

@@ -67,7 +67,10 @@ def test_operator_routes_refuse_without_the_admin_key(dev_stack: LocalRuntime, h
 
 
 def test_demo_walk_passes(dev_stack: LocalRuntime) -> None:
-    report = run_demo(dev_stack.api_url, ADMIN_KEY)
+    try:
+        report = run_demo(dev_stack.api_url, ADMIN_KEY)
+    finally:
+        dev_stack.reset_clock()  # the timing walk moves the local clock forward
 
     assert report.passed, report.render()
     assert len(report.steps) >= 8
@@ -83,6 +86,11 @@ def test_demo_walk_passes(dev_stack: LocalRuntime) -> None:
     assert all(c.startswith(("pushgate ", "curl ", "(")) for c in commands)
     assert rendered.rstrip().endswith("sign in with the admin_key of .pushgate/local.json.")
     assert "/console/" in cli_part
+    summaries = {step.title: step.summary for step in report.steps}
+    landed = summaries["...each recipient got it at 09:00 their time (the ledger's At, in their zone)"]
+    assert landed.count("09:00 local (Sent)") == 2, landed
+    capped = summaries["A second notification to Lena the same day: the cap of 1 a day holds it back"]
+    assert "{'CappedFrequency': 1}" in capped, capped
 
 
 def _port_open(url: str) -> bool:

@@ -183,6 +183,9 @@ def test_opens_and_clicks_are_counted_exactly_and_forgeries_count_nothing(
         "Sent": totals["Sent"],
         "NotSent": totals["NotSent"],
         "NotSentReasons": totals["NotSentReasons"],
+        "Deferred": 0,
+        "Canceled": 0,
+        "CappedFrequency": 0,
         # a (two reports of one tap), b, c (its Clicked report is the tap), d (a person followed its link)
         "Opened": 4,
         "UniqueOpens": 4,

@@ -113,3 +113,18 @@ def test_report_shows_measured_registration_figures() -> None:
     assert "100 new users with one device each per repetition" in text
     assert "| CPU ms per registration | 7.2 (7.0–7.5) |" in text
     assert "| DynamoDB write units per registration | 2.0 (2.0–2.0) |" in text
+
+
+def test_report_shows_the_cap_check_cost_when_measured() -> None:
+    row = {
+        "notifications": 10,
+        "read_units_per_notification": 1.0,
+        "write_units_per_notification": 1.0,
+        "gets_per_notification": 1.0,
+        "puts_per_notification": 1.0,
+    }
+    measured = results(cap_check={"first": row, "capped": {**row, "write_units_per_notification": 0.0}})
+    text = report.render_markdown(measured)
+    assert "## Cap check cost (DynamoDB units per notification)" in text
+    assert "| cap reached (not sent) | 1.0 | 0.0 | 1.0 | 1.0 |" in text
+    assert "Cap check cost" not in report.render_markdown(results())

@@ -258,3 +258,26 @@ def provider_settings(environ: Mapping[str, str] | None = None) -> ProviderSetti
     if "ca_bundle" in values:
         values["ca_bundle"] = env["PROVIDER_CA_BUNDLE"]
     return ProviderSettings(**values)
+
+
+# -------------------------------- Delivery timing: the clock scheduled sends, quiet hours and caps use.
+
+
+class DeliveryClockSettings(BaseModel):
+    """Which clock delivery timing reads.
+
+    Attributes:
+        local_clock_file: Only the local runtime sets it (``PUSHGATE_LOCAL_CLOCK_FILE``): a JSON file
+            holding an offset from the real time, so tests and the demo can advance the clock that
+            schedules, quiet hours and frequency caps see. Empty (always, in AWS) means the real time.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    local_clock_file: str = Field(default="", validation_alias="PUSHGATE_LOCAL_CLOCK_FILE")
+
+
+@cache
+def delivery_clock_settings() -> DeliveryClockSettings:
+    """Reads the clock settings once per execution environment."""
+    return DeliveryClockSettings.model_validate(dict(os.environ))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 from pushgate.config import (
+    delivery_clock_settings,
     delivery_queue_settings,
     fcm_pacing_policy,
     interaction_settings,
@@ -28,6 +29,7 @@ from pushgate.config import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
     from typing import Any
 
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
@@ -39,6 +41,11 @@ if TYPE_CHECKING:
     from pushgate.providers.clients import ProviderClientFactory
     from pushgate.providers.pacing import ProjectRateLimiter
     from pushgate.repositories.delivery_queue import SqsDeliveryQueue
+    from pushgate.repositories.dynamodb.delivery_timing import (
+        DynamoDeliveryPolicies,
+        DynamoFrequencyCaps,
+        DynamoHeldJobs,
+    )
     from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
     from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
     from pushgate.repositories.dynamodb.interactions import DynamoInsightCounterReader, DynamoInteractionExport
@@ -298,6 +305,7 @@ def send_stores() -> SendStores:
     """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
     from pushgate.services.sends.send_fanout import SendStores
 
     return SendStores(
@@ -310,6 +318,9 @@ def send_stores() -> SendStores:
         queue=delivery_queue(),
         parked=parked_jobs(),
         link_base=tracked_link_base(mobile_app_settings().public_endpoint),
+        held=held_jobs(),
+        policies=delivery_policies(),
+        counters=DynamoInsightCounters(main_table()),
     )
 
 
@@ -365,8 +376,11 @@ def delivery_service() -> DeliveryService:
             credentials=RepositoryCredentialMarker(apps),
             counters=DynamoInsightCounters(main_table()),
             providers=provider_client_factory(),
+            caps=frequency_caps(),
+            cancellations=send_repository(),
         ),
         fcm_pacer=fcm_pacer(),
+        now=clock(),
     )
 
 
@@ -431,6 +445,38 @@ def interaction_export() -> DynamoInteractionExport:
     return DynamoInteractionExport(main_table(), send_repository())
 
 
+@cache
+def clock() -> Callable[[], datetime]:
+    """The clock of scheduled sends, quiet hours and caps (the local runtime can move it; AWS cannot)."""
+    from pushgate.clock import delivery_clock
+
+    return delivery_clock(delivery_clock_settings().local_clock_file)
+
+
+@cache
+def delivery_policies() -> DynamoDeliveryPolicies:
+    """Apps' delivery policies (quiet hours, frequency caps, default time zone)."""
+    from pushgate.repositories.dynamodb.delivery_timing import DynamoDeliveryPolicies
+
+    return DynamoDeliveryPolicies(main_table())
+
+
+@cache
+def held_jobs() -> DynamoHeldJobs:
+    """Delivery jobs held until they are due (scheduled sends, quiet hours)."""
+    from pushgate.repositories.dynamodb.delivery_timing import DynamoHeldJobs
+
+    return DynamoHeldJobs(main_table())
+
+
+@cache
+def frequency_caps() -> DynamoFrequencyCaps:
+    """People's frequency-cap histories."""
+    from pushgate.repositories.dynamodb.delivery_timing import DynamoFrequencyCaps
+
+    return DynamoFrequencyCaps(main_table())
+
+
 def reset() -> None:
     """Forgets every cached adapter and setting (tests change the environment between cases)."""
 
@@ -477,5 +523,10 @@ def reset() -> None:
         fcm_pacer,
         parked_job_resumer,
         fcm_pacing_policy,
+        clock,
+        delivery_policies,
+        held_jobs,
+        frequency_caps,
+        delivery_clock_settings,
     ):
         factory.cache_clear()

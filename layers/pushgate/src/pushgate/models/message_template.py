@@ -206,6 +206,12 @@ class MessageContent(BaseModel):
     expires_at: datetime | None = Field(default=None, validate_default=True)
     collapse_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")] | None = None
     localizations: dict[str, LocalizedText] | None = None
+    #: The fatigue category the app's per-category frequency caps count (not ``Ios.Category``).
+    category: ShortText | None = None
+    #: ``True``: quiet hours do not hold it back; ``False``: it waits, and is dropped past its TTL.
+    time_sensitive: bool | None = None
+    #: ``True``: exempt from frequency caps (receipts, security codes) and not counted against them.
+    transactional: bool | None = None
 
     @field_validator("image_url")
     @classmethod

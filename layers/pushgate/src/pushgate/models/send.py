@@ -21,6 +21,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pushgate.models.delivery_timing import CapRule
 from pushgate.models.device import DevicePlatform
 from pushgate.models.push import PushMessage
 
@@ -62,6 +63,13 @@ class NotSentReason(StrEnum):
     RETRIES_EXHAUSTED = "RetriesExhausted"
     PLATFORM_NOT_CONFIGURED = "PlatformNotConfigured"
     APP_DELETED = "AppDeleted"
+    CANCELED = "Canceled"
+    CAPPED_FREQUENCY = "CappedFrequency"
+    EXPIRED_IN_QUIET_HOURS = "ExpiredInQuietHours"
+
+
+#: The reason a ``Sent`` entry carries when quiet hours held the notification back until they ended.
+DEFERRED_QUIET_HOURS: Final = "DeferredQuietHours"
 
 
 class SendRecord(BaseModel):
@@ -86,6 +94,14 @@ class SendRecord(BaseModel):
         not_sent_reasons: ``not_sent`` by reason.
         jobs_done: Jobs whose outcomes are recorded (retry and resumed jobs included).
         parked: Devices parked because the app's credentials failed (they wait for a resume).
+        send_at: The requested ``SendAt``, if any.
+        send_at_local_time: The requested ``SendAtLocalTime``, if any.
+        scheduled: Devices held back at fan-out (scheduled, or deferred by quiet hours) by the UTC
+            hour they are due (``2026-12-24T08:00:00Z``).
+        scheduled_recipients: Recipients held back, by the same hours.
+        released: Held devices handed to the delivery queue, by hour.
+        deferred: Recipients whose notification quiet hours deferred.
+        canceled_at: When the send was canceled, if it was.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -107,6 +123,13 @@ class SendRecord(BaseModel):
     not_sent_reasons: dict[str, int] = Field(default_factory=dict)
     jobs_done: int = 0
     parked: int = 0
+    send_at: datetime | None = None
+    send_at_local_time: str | None = None
+    scheduled: dict[str, int] = Field(default_factory=dict)
+    scheduled_recipients: dict[str, int] = Field(default_factory=dict)
+    released: dict[str, int] = Field(default_factory=dict)
+    deferred: int = 0
+    canceled_at: datetime | None = None
 
     @property
     def expected(self) -> int:
@@ -163,6 +186,9 @@ class DeliveryJob(BaseModel):
         android_high_priority: FCM ``android.priority`` HIGH rather than NORMAL.
         messages: Rendered notifications (one per recipient), without tracking id and link.
         devices: The devices to send to.
+        due_at: When a held job is due (epoch seconds); ``None`` for a job enqueued at once.
+        deferred: Quiet hours deferred these notifications (their ``Sent`` entries say so).
+        caps: The frequency caps each recipient is checked against (none for exempt messages).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -181,6 +207,9 @@ class DeliveryJob(BaseModel):
     android_high_priority: bool = True
     messages: list[PushMessage]
     devices: list[JobDevice]
+    due_at: int | None = None
+    deferred: bool = False
+    caps: list[CapRule] = Field(default_factory=list)
 
     def __repr__(self) -> str:
         # Jobs carry device tokens and personal data; a log line names the job only.

@@ -26,6 +26,7 @@ class DayCounts:
         clicks: ``LinkClicked`` interactions (bots excluded).
         unique_clicks: Notifications clicked for the first time that day.
         bot_clicks: ``BotLinkClicked`` interactions.
+        deferred: Recipients whose notification quiet hours deferred (counted when the send was accepted).
     """
 
     day: str
@@ -38,6 +39,7 @@ class DayCounts:
     clicks: int = 0
     unique_clicks: int = 0
     bot_clicks: int = 0
+    deferred: int = 0
 
 
 @dataclass(frozen=True)

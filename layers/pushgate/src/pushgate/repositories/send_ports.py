@@ -84,6 +84,12 @@ class SendRepository(Protocol):
     ) -> LedgerPage:
         """One page of the send's ledger entries (``outcome`` filters them)."""
 
+    def mark_canceled(self, org_id: str, send_id: str, *, at: datetime) -> bool:
+        """Records that the send was canceled; ``False`` when it was canceled before."""
+
+    def add_released(self, org_id: str, send_id: str, hour: str, devices: int) -> None:
+        """Adds held devices handed to the delivery queue to the send's count of their due hour."""
+
 
 class InsightCounters(Protocol):
     """Per-day delivery counters of messages, journeys and apps."""

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
 
 from pushgate.models.interaction import Interaction
+from pushgate.models.send import NotSentReason
 from pushgate.services.interactions.insights import InsightReport, Metrics
 
 #: A tracking id or device token as sent (the service decides whether it is one of ours).
@@ -49,6 +50,9 @@ class MetricsView(BaseModel):
     Sent: int
     NotSent: int
     NotSentReasons: dict[str, int]
+    Deferred: int
+    Canceled: int
+    CappedFrequency: int
     Opened: int
     UniqueOpens: int
     Clicks: int
@@ -67,6 +71,9 @@ class MetricsView(BaseModel):
             Sent=counts.sent,
             NotSent=counts.not_sent,
             NotSentReasons=dict(counts.not_sent_reasons),
+            Deferred=counts.deferred,
+            Canceled=counts.not_sent_reasons.get(NotSentReason.CANCELED.value, 0),
+            CappedFrequency=counts.not_sent_reasons.get(NotSentReason.CAPPED_FREQUENCY.value, 0),
             Opened=counts.opened,
             UniqueOpens=counts.unique_opens,
             Clicks=counts.clicks,

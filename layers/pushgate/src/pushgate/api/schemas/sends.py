@@ -35,6 +35,10 @@ class CreateSendRequest(BaseModel):
     Recipients: Annotated[list[SendRecipientBody], Field(min_length=1, max_length=MAX_RECIPIENTS)]
     JourneyId: Identifier | None = None
     IdempotencyKey: IdempotencyKeyText | None = None
+    #: Deliver at this UTC instant (up to 30 days ahead).
+    SendAt: datetime | None = None
+    #: Deliver at this wall-clock time in each recipient's zone: ``09:00`` (next occurrence) or ``2026-12-24T09:00``.
+    SendAtLocalTime: Annotated[str, StringConstraints(min_length=1, max_length=32), SINGLE_LINE] | None = None
 
 
 class RejectedRecipient(BaseModel):
@@ -50,6 +54,49 @@ class CreateSendResponse(BaseModel):
     SendId: str
     Accepted: int
     Rejected: list[RejectedRecipient]
+
+
+class ScheduledHour(BaseModel):
+    """Held notifications of one UTC hour: scheduled, or deferred by quiet hours."""
+
+    Hour: str
+    Recipients: int
+    Devices: int
+    Released: int
+    State: str
+
+
+def _scheduled_hours(send: SendRecord) -> list[ScheduledHour]:
+    hours = []
+    for hour in sorted(send.scheduled):
+        devices, released = send.scheduled[hour], send.released.get(hour, 0)
+        if released >= devices:
+            state = "Released"
+        elif send.canceled_at is not None:
+            state = "Canceled"
+        else:
+            state = "Pending"
+        hours.append(
+            ScheduledHour(
+                Hour=hour,
+                Recipients=send.scheduled_recipients.get(hour, 0),
+                Devices=devices,
+                Released=released,
+                State=state,
+            )
+        )
+    return hours
+
+
+def _status(send: SendRecord) -> str:
+    if send.completed:
+        return "Canceled" if send.canceled_at is not None else "Completed"
+    if send.canceled_at is not None:
+        return "Canceling"
+    held = sum(send.scheduled.values()) - sum(send.released.values())
+    if held > 0 and send.sent + send.not_sent + held >= send.expected:
+        return "Scheduled"
+    return "InProgress"
 
 
 class SendResponse(BaseModel):
@@ -73,6 +120,11 @@ class SendResponse(BaseModel):
     NotSentReasons: dict[str, int]
     JobsTotal: int
     JobsDone: int
+    SendAt: datetime | None = None
+    SendAtLocalTime: str | None = None
+    Deferred: int = 0
+    CanceledAt: datetime | None = None
+    Scheduled: list[ScheduledHour] = []
 
     @classmethod
     def from_send(cls, send: SendRecord) -> SendResponse:
@@ -84,7 +136,7 @@ class SendResponse(BaseModel):
             MessageVersion=send.message_version,
             JourneyId=send.journey_id,
             CreatedAt=send.created_at,
-            Status="Completed" if send.completed else "InProgress",
+            Status=_status(send),
             RecipientsAccepted=send.recipients_accepted,
             RecipientsRejected=send.recipients_rejected,
             DevicesTargeted=send.devices_targeted,
@@ -96,6 +148,11 @@ class SendResponse(BaseModel):
             NotSentReasons=dict(send.not_sent_reasons),
             JobsTotal=send.jobs_total,
             JobsDone=send.jobs_done,
+            SendAt=send.send_at,
+            SendAtLocalTime=send.send_at_local_time,
+            Deferred=send.deferred,
+            CanceledAt=send.canceled_at,
+            Scheduled=_scheduled_hours(send),
         )
 
 

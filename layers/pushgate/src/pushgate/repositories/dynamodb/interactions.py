@@ -266,7 +266,7 @@ class DynamoInsightCounterReader:
                 for name, value in item.items()
                 if name.startswith(NOT_SENT_REASON_ATTRIBUTE_PREFIX)
             }
-            counts = {name: int(item.get(name, 0)) for name in (*_DAY_COUNT_FIELDS, "bot_clicks")}
+            counts = {name: int(item.get(name, 0)) for name in (*_DAY_COUNT_FIELDS, "bot_clicks", "deferred")}
             found.append(DayCounts(day=str(item[SORT_KEY]).removeprefix("DAY#"), not_sent_reasons=reasons, **counts))
         return found
 

@@ -32,6 +32,10 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | FirstEngagement | ``SEND#<orgId>#<sendId>`` | ``FIRST#<kind>#<trackingId>`` |
 | LastTap | ``SEND#<orgId>#<sendId>`` | ``TAP#<trackingId>`` |
 | TrackingKey | ``TRACKING#<trackingKey>`` | ``TRACKING`` |
+| DeliveryPolicy | ``ORG#<orgId>`` | ``DELIVERYPOLICY#<appId>`` |
+| HeldDeliveryJob | ``SEND#<orgId>#<sendId>`` | ``HELD#<jobId>`` |
+| HeldDeliveryJob (GSI1 entry) | ``DUE#<shard:02d>`` | ``<dueAt>#<orgId>#<sendId>#<jobId>`` |
+| FrequencyCapHistory | ``CAP#<orgId>#<appId>#<userId>`` | ``CAP`` |
 """
 
 from __future__ import annotations
@@ -344,3 +348,45 @@ def tracking_key_key(tracking_key: str) -> ItemKey:
     so resolving a reported id is one ``GetItem`` here, then one read of that job's ledger.
     """
     return ItemKey(_part("TRACKING", tracking_key), TRACKING_KEY_SORT_KEY)
+
+
+# ---------------------------------------------------------------- delivery timing and fatigue
+DELIVERY_POLICY_PREFIX = "DELIVERYPOLICY#"
+HELD_JOB_PREFIX = "HELD#"
+#: Held jobs spread their due-index entries over this many ``GSI1`` partitions.
+DUE_SHARDS = 8
+DUE_PREFIX = "DUE#"
+FREQUENCY_CAP_SORT_KEY = "CAP"
+
+
+def delivery_policy_key(org_id: str, app_id: str) -> ItemKey:
+    """The key of an app's delivery policy (quiet hours, caps, default zone); absent means none."""
+    return ItemKey(org_partition(org_id), f"{DELIVERY_POLICY_PREFIX}{_component(app_id)}")
+
+
+def held_job_key(org_id: str, send_id: str, job_id: str) -> ItemKey:
+    """The key of a delivery job held until it is due (in its send's partition, so a cancel finds it)."""
+    return ItemKey(send_partition(org_id, send_id), f"{HELD_JOB_PREFIX}{_component(job_id)}")
+
+
+def due_shard(send_id: str, job_id: str) -> int:
+    """The due-index shard of a held job: spread by job, stable for it."""
+    return sum((send_id + job_id).encode()) % DUE_SHARDS
+
+
+def due_partition(shard: int) -> str:
+    """The ``gsi1pk`` of one due-index shard (``DUE#03``)."""
+    if not 0 <= shard < DUE_SHARDS:
+        raise ValueError(f"invalid due shard: {shard!r}")
+    return f"{DUE_PREFIX}{shard:02d}"
+
+
+def due_sort_key(due_at: str, org_id: str, send_id: str, job_id: str) -> str:
+    """The ``gsi1sk`` of a held job: when it is due (fixed-width UTC), then which job."""
+    return _SEPARATOR.join((_component(due_at), _component(org_id), _component(send_id), _component(job_id)))
+
+
+def frequency_cap_key(org_id: str, app_id: str, user_id: str) -> ItemKey:
+    """The key of a person's frequency-cap history with one app."""
+    partition = _SEPARATOR.join(("CAP", _component(org_id), _component(app_id), _component(user_id)))
+    return ItemKey(partition, FREQUENCY_CAP_SORT_KEY)

@@ -67,7 +67,8 @@ def decode_entries(value: Any) -> list[LedgerEntry]:
 
 def _send_from_item(item: Mapping[str, Any]) -> SendRecord:
     values = {name: item[name] for name in _SEND_FIELDS if name in item}
-    values["not_sent_reasons"] = {name: int(count) for name, count in item.get("not_sent_reasons", {}).items()}
+    for counted in ("not_sent_reasons", "scheduled", "scheduled_recipients", "released"):
+        values[counted] = {name: int(count) for name, count in item.get(counted, {}).items()}
     return SendRecord.model_validate(values)
 
 
@@ -243,7 +244,7 @@ class DynamoSendRepository:
             actions.append({"Put": {"Item": ledger}})
         actions.append({"Put": {"Item": self._reference(send)}})
         self._table.transact_write(actions)
-        counts = {"inflow": send.recipients_accepted + send.recipients_rejected}
+        counts = {"inflow": send.recipients_accepted + send.recipients_rejected, "deferred": send.deferred}
         counts.update(delivery_counts(sent, not_sent, reasons))
         try:
             add_counts(
@@ -275,6 +276,30 @@ class DynamoSendRepository:
         """A send with its totals, or ``None``."""
         item = self._table.get(send_key(org_id, send_id))
         return None if item is None else _send_from_item(item)
+
+    def is_canceled(self, org_id: str, send_id: str) -> bool:
+        """Whether the send record carries a ``canceled_at`` (one strongly consistent projected read)."""
+        found = self._table.get_attributes(send_key(org_id, send_id), ["canceled_at"])
+        return found is not None and "canceled_at" in found
+
+    def mark_canceled(self, org_id: str, send_id: str, *, at: datetime) -> bool:
+        """Sets ``canceled_at`` once; ``False`` when the send was canceled before (or does not exist)."""
+        return self._table.update_expression(
+            send_key(org_id, send_id),
+            "SET #canceled = :at",
+            names={"#canceled": "canceled_at", "#pk": PARTITION_KEY},
+            values={":at": at.isoformat()},
+            condition="attribute_exists(#pk) AND attribute_not_exists(#canceled)",
+        )
+
+    def add_released(self, org_id: str, send_id: str, hour: str, devices: int) -> None:
+        """Adds devices handed to the delivery queue to the send's ``released`` count of their hour."""
+        self._table.update_expression(
+            send_key(org_id, send_id),
+            "SET #released.#hour = if_not_exists(#released.#hour, :zero) + :n",
+            names={"#released": "released", "#hour": hour},
+            values={":zero": 0, ":n": devices},
+        )
 
     def claim(self, job: DeliveryJob, *, at: datetime, progress: JobProgress | None = None) -> ClaimState:
         """Puts the claim if absent (with the run's first checkpoint); otherwise reports the state found."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from functools import cache
 from typing import Annotated, Any
-from zoneinfo import available_timezones
 
 from pydantic import (
     BaseModel,
@@ -28,6 +26,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.directory import EntityType, PersonAttributes
 from pushgate.text import SINGLE_LINE
+from pushgate.time_zones import iana_name
 from pushgate.validation import field_problems, location_of
 
 #: Ids chosen by clients (person ids, app-user ids) become key components: no ``#``, bounded.
@@ -69,7 +68,8 @@ class _PersonInput(BaseModel):
     telephone1: RawContactPoint | None = None
     address1_city: ShortText | None = None
     locale: Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=35)] | None = None
-    timezone: Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    # An IANA name, a Windows time zone id, or a Dataverse timezonecode (as CI-J contacts carry it).
+    timezone: Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=64)] | StrictInt | None = None
     trackingconsent: StrictBool | None = None
     pushconsent: StrictBool | None = None
     customattributes: dict[str, CustomValue] | None = None
@@ -205,11 +205,6 @@ def normalise_phone(value: str, field_path: str) -> str:
     return e164
 
 
-@cache
-def _time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
 def _locale_problem_and_value(value: str) -> tuple[str | None, str]:
     match = _LOCALE.match(value.replace("_", "-"))
     if match is None:
@@ -248,6 +243,22 @@ def _fullname(firstname: str | None, lastname: str | None) -> str | None:
     return joined or None
 
 
+def _time_zone_problems(given: dict[str, Any], prefix: str) -> list[FieldProblem]:
+    """A Dataverse code sent as a number is stored as its text (``110``), like every other spelling."""
+    if given.get("timezone") is None:
+        return []
+    given["timezone"] = str(given["timezone"])
+    if iana_name(given["timezone"]) is not None:
+        return []
+    return [
+        FieldProblem(
+            _join(prefix, "timezone"),
+            "must be an IANA time zone name (Europe/Paris), a Windows time zone id "
+            "(W. Europe Standard Time) or a Dataverse timezonecode (110)",
+        )
+    ]
+
+
 def _normalise_values(given: dict[str, Any], prefix: str) -> list[FieldProblem]:
     """Checks the values whose shape pydantic cannot judge, normalising them in place."""
     problems: list[FieldProblem] = []
@@ -264,8 +275,7 @@ def _normalise_values(given: dict[str, Any], prefix: str) -> list[FieldProblem]:
         problem, given["locale"] = _locale_problem_and_value(given["locale"])
         if problem is not None:
             problems.append(FieldProblem(_join(prefix, "locale"), problem))
-    if given.get("timezone") is not None and given["timezone"] not in _time_zones():
-        problems.append(FieldProblem(_join(prefix, "timezone"), "must be an IANA time zone name such as Europe/Paris"))
+    problems += _time_zone_problems(given, prefix)
     if given.get("customattributes") is not None:
         problems += _custom_attribute_problems(given["customattributes"], _join(prefix, "customattributes"))
     return problems

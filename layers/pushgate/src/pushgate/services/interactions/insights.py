@@ -138,6 +138,7 @@ def summed(day: str, counts: Sequence[DayCounts]) -> DayCounts:
         clicks=sum(c.clicks for c in counts),
         unique_clicks=sum(c.unique_clicks for c in counts),
         bot_clicks=sum(c.bot_clicks for c in counts),
+        deferred=sum(c.deferred for c in counts),
     )
 
 

@@ -32,6 +32,7 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
@@ -42,7 +43,7 @@ from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateK
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_template import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
-from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
+from pushgate.models.send import DEFERRED_QUIET_HOURS, DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
 from pushgate.observability import count_tokens_marked_invalid, logger
 from pushgate.providers import DeliveryOutcome, PushRequest, Verdict, apns_id_for
 from pushgate.providers.clients import ProviderNotConfiguredError
@@ -59,6 +60,7 @@ from pushgate.repositories.send_ports import (
     ParkedJobs,
     SendRepository,
 )
+from pushgate.repositories.timing_ports import FrequencyCaps, SendCancellations
 
 #: Provider attempts per device before it is recorded ``RetriesExhausted``.
 MAX_ATTEMPTS: Final = 5
@@ -66,6 +68,8 @@ MAX_ATTEMPTS: Final = 5
 MAX_RETRY_DELAY_S: Final = 900
 #: First backoff step when the provider named no delay.
 BASE_BACKOFF_S: Final = 5
+#: Recipients whose frequency caps are checked at once (one read and one conditional write each).
+CAP_CHECK_PARALLELISM: Final = 8
 #: The provider's answer that slows an FCM project's pacing down.
 HTTP_TOO_MANY_REQUESTS: Final = 429
 
@@ -84,6 +88,8 @@ class DeliveryPorts:
         credentials: App credential status.
         counters: Insight counters.
         providers: Provider clients.
+        caps: People's frequency-cap histories (a job's ``caps`` are checked against them).
+        cancellations: Whether a job's send was canceled.
     """
 
     sends: SendRepository
@@ -95,6 +101,8 @@ class DeliveryPorts:
     credentials: AppCredentialMarker
     counters: InsightCounters
     providers: ProviderClients
+    caps: FrequencyCaps | None = None
+    cancellations: SendCancellations | None = None
 
 
 @dataclass
@@ -129,6 +137,7 @@ class _Run:
     app: MobileApp | None
     clients: dict[DevicePlatform, ProviderClient | str]
     blocked: NotSentReason | None = None
+    capped: frozenset[str] = frozenset()
     fates: dict[int, DeviceFate] = field(default_factory=dict)
     windows: list[tuple[DevicePlatform, tuple[int, ...]]] = field(default_factory=list)
     failed_platforms: dict[DevicePlatform, str] = field(default_factory=dict)
@@ -203,7 +212,11 @@ class DeliveryService:
         clients = self._clients(app, job) if app is not None else {}
         at = self._now()
         run = _Run(job=job, at=at, owner=uuid.uuid4().hex, app=app, clients=clients)
-        run.blocked = self._blocked(run, state)
+        canceled = ports.cancellations is not None and ports.cancellations.is_canceled(job.org_id, job.send_id)
+        run.blocked = NotSentReason.CANCELED if canceled else self._blocked(run, state)
+        if run.blocked is None:
+            run.capped = self._capped(run)
+            self._decide_capped(run)
         run.windows = self._windows(run)
         first = run.windows[0][1] if run.windows else ()
         claim = ports.sends.claim(job, at=at, progress=JobProgress(run.owner, window=first))
@@ -231,6 +244,30 @@ class DeliveryService:
             return NotSentReason.MESSAGE_EXPIRED
         return None
 
+    def _capped(self, run: _Run) -> frozenset[str]:
+        """The job's recipients a frequency cap holds back (each admitted one is counted, once per send).
+
+        Checked before the claim, like everything else that can fail without consequence: a
+        redelivered job finds its recipients already counted for this send and admitted again.
+        """
+        job, caps = run.job, self._ports.caps
+        if caps is None or not job.caps:
+            return frozenset()
+        users = list(dict.fromkeys(device.user_id for device in job.devices))
+
+        def admit(user_id: str) -> bool:
+            return caps.admit(job.org_id, job.app_id, user_id, send_id=job.send_id, at=run.at, rules=job.caps)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(CAP_CHECK_PARALLELISM, len(users)))) as pool:
+            verdicts = list(pool.map(admit, users))
+        return frozenset(user for user, allowed in zip(users, verdicts, strict=True) if not allowed)
+
+    @staticmethod
+    def _decide_capped(run: _Run) -> None:
+        for index, device in enumerate(run.job.devices):
+            if device.user_id in run.capped and index not in run.fates:
+                run.fates[index] = DeviceFate(FateKind.NOT_SENT, reason=NotSentReason.CAPPED_FREQUENCY.value)
+
     def _take_over(self, run: _Run, report: JobReport) -> bool:
         """Continues a job whose claim a stopped worker left in flight; ``False`` when another run holds it.
 
@@ -244,6 +281,7 @@ class DeliveryService:
             report.claim = ClaimState.DONE
             return False
         run.fates = found.resumed()
+        self._decide_capped(run)
         run.windows = self._windows(run)
         first = run.windows[0][1] if run.windows else ()
         if not self._ports.sends.checkpoint(job, JobProgress(run.owner, run.fates, first), expected_owner=found.owner):
@@ -462,6 +500,7 @@ class DeliveryService:
                         device,
                         run.at,
                         Outcome.SENT,
+                        DEFERRED_QUIET_HOURS if job.deferred else None,
                         verdict=Verdict.DELIVERED.value,
                         provider_message_id=message_id,
                         attempts=attempts,

@@ -11,8 +11,9 @@ enqueued (a worker may finish a job before this function returns).
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,6 +21,13 @@ from typing import Any, Final
 
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import new_id, parse_uuid
+from pushgate.models.delivery_timing import (
+    DEFAULT_DELIVERY_POLICY,
+    DeliveryPolicy,
+    LocalSendTime,
+    check_send_at,
+    hour_bucket,
+)
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
 from pushgate.models.message_template import AndroidPriority, MessageStatus, MessageTemplate
@@ -41,11 +49,13 @@ from pushgate.repositories.base import OrgRepository
 from pushgate.repositories.device_ports import DeviceRepository
 from pushgate.repositories.directory_ports import PersonRepository
 from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
-from pushgate.repositories.send_ports import DeliveryQueue, LedgerPage, ParkedJobs, SendRepository
+from pushgate.repositories.send_ports import DeliveryQueue, InsightCounters, LedgerPage, ParkedJobs, SendRepository
+from pushgate.repositories.timing_ports import DeliveryPolicies, HeldJobs
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
 from pushgate.services.sends.parked_jobs import requeue_parked_jobs
+from pushgate.time_zones import resolve_zone
 
 #: Devices per delivery job: one provider batch (about as many HTTP/2 streams in flight).
 JOB_MAX_DEVICES: Final = 100
@@ -69,6 +79,9 @@ class SendStores:
         queue: The delivery queue.
         parked: Jobs parked after a credential failure.
         link_base: Base URL of tracked links (``<PUBLIC_ENDPOINT>/l/``); empty means no tracked links.
+        held: Jobs held until they are due (scheduled sends, quiet hours).
+        policies: Apps' delivery policies (quiet hours, caps, default zone).
+        counters: Insight counters (the outcomes a cancel records).
     """
 
     orgs: OrgRepository
@@ -80,6 +93,37 @@ class SendStores:
     queue: DeliveryQueue
     parked: ParkedJobs
     link_base: str = ""
+    held: HeldJobs | None = None
+    policies: DeliveryPolicies | None = None
+    counters: InsightCounters | None = None
+
+
+@dataclass(frozen=True)
+class SendTiming:
+    """When a send should land: ``SendAt`` (one instant) or ``SendAtLocalTime`` (each recipient's wall clock).
+
+    Attributes:
+        send_at: The UTC instant.
+        local_time: The text of ``SendAtLocalTime`` (``09:00`` or ``2026-12-24T09:00``).
+    """
+
+    send_at: datetime | None = None
+    local_time: str | None = None
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """The validated timing of a send."""
+
+    send_at: datetime | None = None
+    local: LocalSendTime | None = None
+
+    def intended(self, zone: Any, now: datetime) -> datetime:
+        if self.send_at is not None:
+            return self.send_at
+        if self.local is not None:
+            return self.local.instant_in(zone, now=now)
+        return now
 
 
 @dataclass(frozen=True)
@@ -115,8 +159,12 @@ class _Plan:
     entries: list[LedgerEntry] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     jobs: list[DeliveryJob] = field(default_factory=list)
+    held: list[DeliveryJob] = field(default_factory=list)
     tracking_keys: dict[str, str] = field(default_factory=dict)
     devices: int = 0
+    scheduled: dict[str, int] = field(default_factory=dict)
+    scheduled_recipients: dict[str, int] = field(default_factory=dict)
+    deferred: int = 0
 
 
 def _now() -> datetime:
@@ -211,8 +259,10 @@ class _JobPacker:
     Each device gets its tracking id here: the devices of one job share the job's tracking key.
     """
 
-    def __init__(self, template: DeliveryJob) -> None:
+    def __init__(self, template: DeliveryJob, numbers: Iterator[int] | None = None) -> None:
         self._template = template
+        # Packers of one send (one per due time) share the numbering, so job ids stay unique.
+        self._numbers = numbers if numbers is not None else itertools.count()
         self._overhead = len(template.model_dump_json(exclude_defaults=True))
         self.jobs: list[DeliveryJob] = []
         #: Tracking key → the job whose devices' tracking ids begin with it.
@@ -237,7 +287,7 @@ class _JobPacker:
     def flush(self) -> None:
         if not self._devices:
             return
-        job_id = fanout_job_id(len(self.jobs))
+        job_id = fanout_job_id(next(self._numbers))
         self.tracking_keys[self._tracking_key] = job_id
         self.jobs.append(
             self._template.model_copy(
@@ -252,6 +302,38 @@ class _JobPacker:
         self._tracking_key = new_tracking_key()
 
 
+def _schedule(timing: SendTiming | None, now: datetime) -> _Schedule:
+    """The validated timing of a send (``SendAt`` or ``SendAtLocalTime``, never both).
+
+    Raises:
+        InvalidRequestError: Both given, a malformed local time (``25:00``), or a time in the past or
+            more than 30 days ahead (names the field).
+    """
+    if timing is None or (timing.send_at is None and timing.local_time is None):
+        return _Schedule()
+    if timing.send_at is not None and timing.local_time is not None:
+        raise InvalidRequestError.for_field("SendAtLocalTime", "send SendAt or SendAtLocalTime, not both")
+    if timing.send_at is not None:
+        problem = check_send_at(timing.send_at, now)
+        if problem:
+            raise InvalidRequestError.for_field("SendAt", problem)
+        return _Schedule(send_at=timing.send_at.astimezone(UTC))
+    assert timing.local_time is not None  # noqa: S101 - one of the two is set
+    try:
+        local = LocalSendTime.parse(timing.local_time)
+    except ValueError as error:
+        raise InvalidRequestError.for_field("SendAtLocalTime", str(error)) from None
+    problem = local.check_range(now)
+    if problem:
+        raise InvalidRequestError.for_field("SendAtLocalTime", problem)
+    return _Schedule(local=local)
+
+
+def _policy(org_id: str, app_id: str, stores: SendStores) -> DeliveryPolicy:
+    found = stores.policies.get(org_id, app_id) if stores.policies is not None else None
+    return found or DEFAULT_DELIVERY_POLICY
+
+
 def accept_send(
     org_id: str,
     *,
@@ -260,10 +342,16 @@ def accept_send(
     recipients: Sequence[SendRecipient],
     journey_id: str | None,
     stores: SendStores,
+    timing: SendTiming | None = None,
     now: Callable[[], datetime] = _now,
     make_id: Callable[[], str] = new_id,
 ) -> AcceptedSend:
-    """Validates a send, resolves and renders per recipient, records it and enqueues its jobs.
+    """Validates a send, resolves and renders per recipient, records it and enqueues (or holds) its jobs.
+
+    Each recipient's notification is due at the send's time (``SendAt``, their local
+    ``SendAtLocalTime``, or now); when that falls in the app's quiet hours (in their zone) it is
+    deferred to the end of them, or dropped ``ExpiredInQuietHours`` when its TTL ends first. Jobs
+    due now go to the delivery queue; later ones are held until the release function hands them over.
 
     Args:
         org_id: The org.
@@ -272,6 +360,7 @@ def accept_send(
         recipients: 1 to 10,000 recipients with distinct ``UserId`` values.
         journey_id: The journey asking, if any (insights count per journey).
         stores: The ports.
+        timing: ``SendAt`` / ``SendAtLocalTime``, if the send is scheduled.
         now: Clock.
         make_id: Id factory.
 
@@ -279,7 +368,7 @@ def accept_send(
         The send id, how many recipients were taken on, and the refused ones with their reason.
 
     Raises:
-        InvalidRequestError: Malformed ids, too many or repeated recipients (nothing is written).
+        InvalidRequestError: Malformed ids or timing, too many or repeated recipients (nothing is written).
         NotFoundError: No such org, app or message.
         ConflictError: The message is not ``Active``.
         DependencyError: DynamoDB or SQS failed.
@@ -290,12 +379,14 @@ def accept_send(
     if journey_id is not None:
         journey_id = canonical_client_id(journey_id, "JourneyId")
     user_ids = _recipient_ids(recipients)
-    triggers = {user_id: recipient.trigger for user_id, recipient in zip(user_ids, recipients, strict=True)}
     started = now()
+    schedule = _schedule(timing, started)
+    triggers = {user_id: recipient.trigger for user_id, recipient in zip(user_ids, recipients, strict=True)}
     send_id = make_id()
     content = message.content
     android = content.android
     compiled = CompiledMessage(content)
+    policy = _policy(org.org_id, app.app_id, stores)
     template = DeliveryJob(
         job_id="template",
         org_id=org.org_id,
@@ -310,6 +401,7 @@ def accept_send(
         android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
         messages=[],
         devices=[],
+        caps=[] if content.transactional else policy.cap_rules(content.category),
     )
     plan = _Plan()
     if content.expires_at is not None and content.expires_at <= started:
@@ -325,6 +417,7 @@ def accept_send(
             stores=stores,
             plan=plan,
             at=started,
+            timing=_Timing(schedule, policy, quiet_exempt=content.time_sensitive is True),
         )
     record = SendRecord(
         org_id=org.org_id,
@@ -338,27 +431,58 @@ def accept_send(
         recipients_rejected=len(plan.rejected),
         devices_targeted=plan.devices,
         recipient_outcomes=len(plan.entries),
-        jobs_total=len(plan.jobs),
+        jobs_total=len(plan.jobs) + len(plan.held),
+        send_at=schedule.send_at,
+        send_at_local_time=timing.local_time.strip() if timing and timing.local_time else None,
+        scheduled=plan.scheduled,
+        scheduled_recipients=plan.scheduled_recipients,
+        deferred=plan.deferred,
     )
+    if plan.held and stores.held is None:
+        raise InvalidRequestError.for_field("SendAt", "scheduled delivery is not configured in this deployment")
     stores.sends.create(record, plan.entries, plan.tracking_keys)
     if plan.jobs:
         stores.queue.send(plan.jobs)
+    if plan.held and stores.held is not None:
+        stores.held.hold(plan.held)
     return AcceptedSend(send_id, record.recipients_accepted, plan.rejected)
 
 
-def _plan_deliveries(
-    org_id: str,
-    app: MobileApp,
-    *,
-    user_ids: list[str],
-    triggers: Mapping[str, Mapping[str, Any]],
-    compiled: CompiledMessage,
-    template: DeliveryJob,
-    stores: SendStores,
-    plan: _Plan,
-    at: datetime,
-) -> None:
-    people = _people(org_id, user_ids, stores.people)
+@dataclass(frozen=True)
+class _Timing:
+    schedule: _Schedule
+    policy: DeliveryPolicy
+    quiet_exempt: bool
+
+
+@dataclass(frozen=True)
+class _Landing:
+    """When one recipient's notification goes out, and on what terms."""
+
+    due: datetime
+    expires_at: int | None
+    deferred: bool
+
+
+def _landing(person: Person, timing: _Timing, compiled: CompiledMessage, at: datetime) -> _Landing | NotSentReason:
+    """Where a recipient's notification lands in time, or why it will not go out."""
+    zone = resolve_zone(person.attributes.timezone, timing.policy.default_time_zone)
+    intended = timing.schedule.intended(zone, at)
+    # A TTL counts from when the notification was meant to land, not from when the send was accepted.
+    expires_at = compiled.expires_at(intended)
+    if expires_at is not None and expires_at <= intended.timestamp():
+        return NotSentReason.MESSAGE_EXPIRED
+    quiet = timing.policy.quiet_hours
+    release = None if quiet is None or timing.quiet_exempt else quiet.release_after(intended, zone)
+    if release is None:
+        return _Landing(intended, expires_at, deferred=False)
+    if expires_at is not None and expires_at <= release.timestamp():
+        return NotSentReason.EXPIRED_IN_QUIET_HOURS
+    return _Landing(release, expires_at, deferred=True)
+
+
+def _reachable(user_ids: list[str], people: Mapping[str, Person], plan: _Plan, at: datetime) -> list[str]:
+    """The recipients that exist and consented; the others are refused (and recorded) at once."""
     reachable: list[str] = []
     for user_id in user_ids:
         person = people.get(user_id)
@@ -372,6 +496,66 @@ def _plan_deliveries(
             plan.entries.append(_not_sent(user_id, reason, at, person))
         else:
             reachable.append(user_id)
+    return reachable
+
+
+class _Packing:
+    """Packs each recipient into the jobs of their due time: now (the queue) or later (held)."""
+
+    def __init__(self, template: DeliveryJob, plan: _Plan, at: datetime) -> None:
+        self._template = template
+        self._plan = plan
+        self._at = at
+        self._numbers = itertools.count()
+        self._immediate = _JobPacker(template, self._numbers)
+        self._held: dict[tuple[int, int | None, bool], _JobPacker] = {}
+
+    def add(self, landing: _Landing, message: PushMessage, devices: list[JobDevice], size: int) -> None:
+        plan = self._plan
+        plan.devices += len(devices)
+        plan.deferred += int(landing.deferred)
+        if landing.due <= self._at:
+            self._immediate.add(message, devices, size)
+            return
+        due = math.ceil(landing.due.timestamp())
+        group = (due, landing.expires_at, landing.deferred)
+        packer = self._held.get(group)
+        if packer is None:
+            held_template = self._template.model_copy(
+                update={"due_at": due, "expires_at": landing.expires_at, "deferred": landing.deferred}
+            )
+            packer = self._held[group] = _JobPacker(held_template, self._numbers)
+        packer.add(message, devices, size)
+        hour = hour_bucket(landing.due)
+        plan.scheduled[hour] = plan.scheduled.get(hour, 0) + len(devices)
+        plan.scheduled_recipients[hour] = plan.scheduled_recipients.get(hour, 0) + 1
+
+    def finish(self) -> None:
+        plan = self._plan
+        self._immediate.flush()
+        plan.jobs = self._immediate.jobs
+        plan.tracking_keys = dict(self._immediate.tracking_keys)
+        for packer in self._held.values():
+            packer.flush()
+            plan.held.extend(packer.jobs)
+            plan.tracking_keys.update(packer.tracking_keys)
+
+
+def _plan_deliveries(
+    org_id: str,
+    app: MobileApp,
+    *,
+    user_ids: list[str],
+    triggers: Mapping[str, Mapping[str, Any]],
+    compiled: CompiledMessage,
+    template: DeliveryJob,
+    stores: SendStores,
+    plan: _Plan,
+    at: datetime,
+    timing: _Timing,
+) -> None:
+    people = _people(org_id, user_ids, stores.people)
+    reachable = _reachable(user_ids, people, plan, at)
 
     def active_devices(user_id: str) -> list[Any]:
         return [d for d in stores.devices.list_for_user(org_id, app.app_id, user_id) if d.status is DeviceStatus.ACTIVE]
@@ -380,12 +564,16 @@ def _plan_deliveries(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
         devices_by_user = dict(zip(reachable, pool.map(active_devices, reachable), strict=True))
 
-    packer = _JobPacker(template)
+    packing = _Packing(template, plan, at)
     for user_id in reachable:
         devices = [d for d in devices_by_user[user_id] if _platform_configured(app, d.platform)]
         person = people[user_id]
         if not devices:
             plan.entries.append(_not_sent(user_id, NotSentReason.NO_VALID_DEVICE, at, person))
+            continue
+        landing = _landing(person, timing, compiled, at)
+        if isinstance(landing, NotSentReason):
+            plan.entries.append(_not_sent(user_id, landing, at, person))
             continue
         recipient = Recipient(
             attributes=_attributes(person), locale=person.attributes.locale, trigger=triggers.get(user_id, {})
@@ -411,12 +599,8 @@ def _plan_deliveries(
             )
             for device in devices
         ]
-        size = _estimated_bytes(message, job_devices)
-        packer.add(message, job_devices, size)
-        plan.devices += len(job_devices)
-    packer.flush()
-    plan.jobs = packer.jobs
-    plan.tracking_keys = packer.tracking_keys
+        packing.add(landing, message, job_devices, _estimated_bytes(message, job_devices))
+    packing.finish()
 
 
 def _platform_configured(app: MobileApp, platform: DevicePlatform) -> bool:
