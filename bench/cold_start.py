@@ -183,13 +183,14 @@ def measure_functions(
     failures: dict[str, str] = {}
     for name, handler_dir in tree.functions.items():
         config = {"handler_dir": str(handler_dir), "layer_dir": str(tree.layer)}
-        figures: dict[str, Any] = {"import_ms": [], "first_invoke_ms": [], "process_ms": []}
+        figures: dict[str, Any] = {"import_ms": [], "import_cpu_ms": [], "first_invoke_ms": [], "process_ms": []}
         try:
             for _ in range(processes):
                 started = time.perf_counter()
                 result, _ = _run_driver("cold_function.py", config, FUNCTION_ENVIRONMENT, cpu=cpu)
                 figures["process_ms"].append((time.perf_counter() - started) * 1000)
                 figures["import_ms"].append(result["import_ms"])
+                figures["import_cpu_ms"].append(result["import_cpu_ms"])
                 if result["first_invoke_ms"] is not None:
                     figures["first_invoke_ms"].append(result["first_invoke_ms"])
             figures["watched_modules"] = [m for m in WATCHED_MODULES if m in result["modules"]]
@@ -343,6 +344,7 @@ def measure_first_notifications(
             for tree in trees:
                 figures: dict[str, list[float]] = {
                     "process_to_accepted_ms": [], "process_to_handled_ms": [], "import_ms": [], "first_record_ms": [],
+                    "process_cpu_ms": [],
                 }  # fmt: skip
                 try:
                     for event in _delivery_events(setup, admin, processes[tree.label]):
@@ -359,7 +361,7 @@ def measure_first_notifications(
                             raise RuntimeError(f"the simulator received {len(received) - before} notifications, not 1")
                         accepted = _accepted_at(received[-1]["received_at"])
                         figures["process_to_accepted_ms"].append((accepted - driver_config["spawned_at"]) * 1000)
-                        for name in ("process_to_handled_ms", "import_ms", "first_record_ms"):
+                        for name in ("process_to_handled_ms", "import_ms", "first_record_ms", "process_cpu_ms"):
                             figures[name].append(result[name])
                     results[tree.label] = figures
                 except (RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError) as error:

@@ -55,6 +55,8 @@ def main(argv: list[str]) -> int:
         "import_ms": (imported - started) * 1000,
         "first_record_ms": (handled - imported) * 1000,
         "process_to_handled_ms": (handled_at - config["spawned_at"]) * 1000,
+        # The process's CPU time from its start (interpreter included) to the handler's return.
+        "process_cpu_ms": time.process_time() * 1000,
     }
     print(json.dumps(result), flush=True)
     return 0
