@@ -175,35 +175,74 @@ def _run_driver(
     return parsed, result.stderr
 
 
-def measure_functions(
-    tree: BuiltTree, processes: int, profiles: int, advance: Callable[[str], None], cpu: int | None
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """Every function of ``tree`` imported (and invoked, for HTTP functions) in fresh processes."""
-    functions: dict[str, Any] = {}
-    failures: dict[str, str] = {}
-    for name, handler_dir in tree.functions.items():
-        config = {"handler_dir": str(handler_dir), "layer_dir": str(tree.layer)}
-        figures: dict[str, Any] = {"import_ms": [], "import_cpu_ms": [], "first_invoke_ms": [], "process_ms": []}
+def _measure_once(tree: BuiltTree, name: str, cpu: int | None) -> dict[str, Any]:
+    config = {"handler_dir": str(tree.functions[name]), "layer_dir": str(tree.layer)}
+    started = time.perf_counter()
+    result, _ = _run_driver("cold_function.py", config, FUNCTION_ENVIRONMENT, cpu=cpu)
+    return result | {"process_ms": (time.perf_counter() - started) * 1000}
+
+
+def _profile(tree: BuiltTree, name: str, runs: int, cpu: int | None) -> dict[str, dict[str, float]]:
+    config = {"handler_dir": str(tree.functions[name]), "layer_dir": str(tree.layer)}
+    reports = [
+        _run_driver("cold_function.py", config, FUNCTION_ENVIRONMENT, importtime=True, cpu=cpu) for _ in range(runs)
+    ]
+    return summarize([stderr for _, stderr in reports])
+
+
+def _measure_function(
+    trees: list[BuiltTree], name: str, runs: dict[str, int], profiles: dict[str, int], cpu: int | None
+) -> dict[str, dict[str, Any] | str]:
+    """One function of every tree, the trees taking turns; each tree's figures, or why they are missing."""
+    figures: dict[str, dict[str, Any]] = {
+        tree.label: {"import_ms": [], "import_cpu_ms": [], "first_invoke_ms": [], "process_ms": []} for tree in trees
+    }
+    outcome: dict[str, dict[str, Any] | str] = {}
+    last: dict[str, dict[str, Any]] = {}
+    for turn in range(max(runs.values())):
+        for tree in (tree for tree in trees if turn < runs[tree.label] and tree.label not in outcome):
+            try:
+                last[tree.label] = result = _measure_once(tree, name, cpu)
+            except (RuntimeError, subprocess.TimeoutExpired) as error:
+                outcome[tree.label] = str(error)[:300]
+                continue
+            for figure in ("import_ms", "import_cpu_ms", "process_ms"):
+                figures[tree.label][figure].append(result[figure])
+            if result["first_invoke_ms"] is not None:
+                figures[tree.label]["first_invoke_ms"].append(result["first_invoke_ms"])
+    for tree in (tree for tree in trees if tree.label not in outcome):
+        figures[tree.label]["watched_modules"] = [m for m in WATCHED_MODULES if m in last[tree.label]["modules"]]
         try:
-            for _ in range(processes):
-                started = time.perf_counter()
-                result, _ = _run_driver("cold_function.py", config, FUNCTION_ENVIRONMENT, cpu=cpu)
-                figures["process_ms"].append((time.perf_counter() - started) * 1000)
-                figures["import_ms"].append(result["import_ms"])
-                figures["import_cpu_ms"].append(result["import_cpu_ms"])
-                if result["first_invoke_ms"] is not None:
-                    figures["first_invoke_ms"].append(result["first_invoke_ms"])
-            figures["watched_modules"] = [m for m in WATCHED_MODULES if m in result["modules"]]
-            reports = [
-                _run_driver("cold_function.py", config, FUNCTION_ENVIRONMENT, importtime=True, cpu=cpu)[1]
-                for _ in range(profiles)
-            ]
-            figures["profile"] = summarize(reports)
-            functions[name] = figures
+            figures[tree.label]["profile"] = _profile(tree, name, profiles[tree.label], cpu)
         except (RuntimeError, subprocess.TimeoutExpired) as error:
-            failures[name] = str(error)[:300]
-        advance(f"W3 {tree.label} functions/{name}")
-    return functions, failures
+            outcome[tree.label] = str(error)[:300]
+            continue
+        outcome[tree.label] = figures[tree.label]
+    return outcome
+
+
+def measure_functions(
+    trees: list[BuiltTree],
+    runs: dict[str, int],
+    profiles: dict[str, int],
+    advance: Callable[[str], None],
+    cpu: int | None = None,
+) -> dict[str, tuple[dict[str, Any], dict[str, str]]]:
+    """Every function of every tree imported (and invoked, for HTTP functions) in fresh processes.
+
+    The trees take turns, one process each, so a change in the machine's load affects them alike.
+    Returns each tree's figures and failures by function.
+    """
+    measured: dict[str, tuple[dict[str, Any], dict[str, str]]] = {tree.label: ({}, {}) for tree in trees}
+    for name in trees[0].functions:
+        present = [tree for tree in trees if name in tree.functions]
+        for label, outcome in _measure_function(present, name, runs, profiles, cpu).items():
+            if isinstance(outcome, str):
+                measured[label][1][name] = outcome
+            else:
+                measured[label][0][name] = outcome
+        advance(f"W3 functions/{name}")
+    return measured
 
 
 @dataclass(frozen=True)
@@ -315,6 +354,28 @@ def _accepted_at(received_at: str) -> float:
     return datetime.datetime.fromisoformat(received_at.replace("Z", "+00:00")).timestamp()
 
 
+def _first_notification(
+    setup: _DeliverySetup, tree: BuiltTree, event: dict[str, Any], environment: dict[str, str], cpu: int | None
+) -> tuple[dict[str, Any], float]:
+    """One fresh ``deliver_push`` process and its job; its figures and ms from spawn to the simulator's accept."""
+    simulator = setup.runtime.simulator
+    if simulator is None:
+        raise RuntimeError("the local runtime started without the provider simulator")
+    before = len(simulator.notifications(token=setup.token))
+    driver_config = {
+        "handler_dir": str(tree.functions["deliver_push"]),
+        "layer_dir": str(tree.layer),
+        "event": event,
+        "spawned_at": time.time(),
+    }
+    result, _ = _run_driver("first_notification.py", driver_config, environment, cpu=cpu)
+    received = simulator.notifications(token=setup.token)
+    if len(received) != before + 1:
+        raise RuntimeError(f"the simulator received {len(received) - before} notifications, not 1")
+    accepted = _accepted_at(received[-1]["received_at"])
+    return result, (accepted - driver_config["spawned_at"]) * 1000
+
+
 def measure_first_notifications(
     trees: list[BuiltTree],
     processes: dict[str, int],
@@ -341,38 +402,37 @@ def measure_first_notifications(
         environment.pop("PYTHONWARNINGS", None)
         with httpx.Client(base_url=runtime.api_url, headers=headers, timeout=60) as admin:
             setup = _set_up_delivery(runtime, admin)
-            for tree in trees:
-                figures: dict[str, list[float]] = {
+
+            events = {tree.label: _delivery_events(setup, admin, processes[tree.label]) for tree in trees}
+            figures = {
+                tree.label: {
                     "process_to_accepted_ms": [], "process_to_handled_ms": [], "import_ms": [], "first_record_ms": [],
                     "process_cpu_ms": [],
-                }  # fmt: skip
-                try:
-                    for event in _delivery_events(setup, admin, processes[tree.label]):
-                        before = len(simulator.notifications(token=setup.token))
-                        driver_config = {
-                            "handler_dir": str(tree.functions["deliver_push"]),
-                            "layer_dir": str(tree.layer),
-                            "event": event,
-                            "spawned_at": time.time(),
-                        }
-                        result, _ = _run_driver("first_notification.py", driver_config, environment, cpu=cpu)
-                        received = simulator.notifications(token=setup.token)
-                        if len(received) != before + 1:
-                            raise RuntimeError(f"the simulator received {len(received) - before} notifications, not 1")
-                        accepted = _accepted_at(received[-1]["received_at"])
-                        figures["process_to_accepted_ms"].append((accepted - driver_config["spawned_at"]) * 1000)
-                        for name in ("process_to_handled_ms", "import_ms", "first_record_ms", "process_cpu_ms"):
-                            figures[name].append(result[name])
-                    results[tree.label] = figures
-                except (RuntimeError, subprocess.TimeoutExpired, httpx.HTTPError) as error:
-                    failures[tree.label] = str(error)[:300]
-                advance(f"W3 {tree.label} first notification")
+                }
+                for tree in trees
+            }  # fmt: skip
+            for turn in range(max(processes.values())):
+                for tree in trees:
+                    if turn >= processes[tree.label] or tree.label in failures:
+                        continue
+                    try:
+                        result, accepted_ms = _first_notification(
+                            setup, tree, events[tree.label][turn], environment, cpu
+                        )
+                    except (RuntimeError, subprocess.TimeoutExpired) as error:
+                        failures[tree.label] = str(error)[:300]
+                        continue
+                    figures[tree.label]["process_to_accepted_ms"].append(accepted_ms)
+                    for name in ("process_to_handled_ms", "import_ms", "first_record_ms", "process_cpu_ms"):
+                        figures[tree.label][name].append(result[name])
+            results = {label: values for label, values in figures.items() if label not in failures}
+            advance("W3 first notification")
     return results, failures
 
 
 def cold_start_steps(functions: int, *, baseline: bool) -> int:
-    """How many times :func:`run_cold_starts` advances the progress bar."""
-    return 1 + (2 if baseline else 1) * (functions + 1)
+    """How many times :func:`run_cold_starts` advances the progress bar (``baseline`` costs no step)."""
+    return functions + 2
 
 
 def run_cold_starts(
@@ -391,7 +451,7 @@ def run_cold_starts(
         advance: Moves the progress bar.
         baseline: The commit measured as "before", or ``None``.
         profiles: ``-X importtime`` runs per function, summarised by their medians.
-        cpu: The core every measured process is pinned to (the local services keep the others).
+        cpu: A core to pin every measured process to; by default they run where the scheduler puts them.
     """
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-cold-start-"))
     try:
@@ -401,30 +461,30 @@ def run_cold_starts(
             trees.append(build_tree(workdir / "baseline", source=source, label=baseline))
         advance("W3 layer built")
         runs = {tree.label: processes if tree.label == "current" else max(3, processes // 4) for tree in trees}
-        measured = {}
-        for tree in trees:
-            tree_profiles = profiles if tree.label == "current" else 3
-            functions, failures = measure_functions(tree, runs[tree.label], tree_profiles, advance, cpu)
-            measured[tree.label] = {"functions": functions, "failures": failures}
+        tree_profiles = {tree.label: profiles if tree.label == "current" else 3 for tree in trees}
+        load_before = os.getloadavg()
+        measured = measure_functions(trees, runs, tree_profiles, advance, cpu)
         first, first_failures = measure_first_notifications(trees, runs, workdir, advance, cpu)
+        load_after = os.getloadavg()
     finally:
         make_writable(workdir)
         shutil.rmtree(workdir, ignore_errors=True)
-    current = measured["current"]
+    current_functions, current_failures = measured["current"]
     return {
         "processes": processes,
+        "load_average": {"before": load_before[0], "after": load_after[0], "cores": os.cpu_count()},
         "architecture": host_architecture(),
         "python": sys.version.split()[0],
-        "functions": current["functions"],
-        "failures": current["failures"] | {f"first notification ({k})": v for k, v in first_failures.items()},
+        "functions": current_functions,
+        "failures": current_failures | {f"first notification ({k})": v for k, v in first_failures.items()},
         "first_notification": first.get("current"),
         "first_notification_latency_ms": 0,
         "baseline": (
             {
                 "commit": baseline,
                 "processes": runs[baseline],
-                "functions": measured[baseline]["functions"],
-                "failures": measured[baseline]["failures"],
+                "functions": measured[baseline][0],
+                "failures": measured[baseline][1],
                 "first_notification": first.get(baseline),
             }
             if baseline

@@ -272,9 +272,8 @@ def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
             w4 = run_memory(setup, args.memory_runs, advance)
             stats = simulator.stats()
             # W1's and W3's services (DynamoDB Local, moto, the dev server) need cores of their own: unpin.
-            # W3 pins its function processes to the client core itself.
             os.sched_setaffinity(0, all_cpus)
-            w3 = run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline, cpu=client_cpu)
+            w3 = run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline)
             w1 = measure_registration(workdir / "registration", args.repetitions)
             advance("W1 registration")
     finally:
@@ -307,7 +306,6 @@ def measure_cold_starts_only(args: argparse.Namespace, console: Any) -> dict[str
 
     functions = list((environments.PROJECT_ROOT / "functions").glob("*/app.py"))
     steps = cold_start_steps(len(functions), baseline=args.cold_start_baseline is not None)
-    _, client_cpu = pin_cores()
     with Progress(
         TextColumn("{task.description:<34}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=console,
@@ -317,7 +315,7 @@ def measure_cold_starts_only(args: argparse.Namespace, console: Any) -> dict[str
         def advance(label: str) -> None:
             progress.update(task, advance=1, description=label)
 
-        return {"w3": run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline, cpu=client_cpu)}
+        return {"w3": run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline)}
 
 
 def main(argv: list[str] | None = None) -> int:

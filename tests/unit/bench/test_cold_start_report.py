@@ -76,7 +76,7 @@ def test_cold_start_section_shows_before_and_after_and_the_profile() -> None:
         "baseline": {"commit": "abc1234", "processes": 3, "functions": _w3([500.0], [600.0])["functions"]},
     }
     section = report.render_cold_start({"w3": w3})
-    assert "| `functions/health` | 500 | 220 (210–230) |" in section
+    assert "| `functions/health` | 500 | – | 220 (210–230) |" in section
     assert "botocore 5" in section
     assert "| every function's import and init ≤ 300 ms (built layer) | slowest health: 220 ms | met |" in section
     assert "first accepted notification ≤ 250 ms from process start | 240 ms (deliver_push) | met |" in section
