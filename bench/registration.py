@@ -25,8 +25,9 @@ FUNCTION = "RegisterDeviceFunction"
 V1_PATH = "/api/v1.0/orgs/{orgId}/pushchannel/apps/{appId}/devices/{userId}"
 
 
-def _function_environment(runtime: LocalRuntime) -> dict[str, str]:
-    spec = runtime.stack.function(FUNCTION)
+def function_environment(runtime: LocalRuntime, logical_id: str = FUNCTION) -> dict[str, str]:
+    """A function's environment as the template declares it, pointed at the local runtime's services."""
+    spec = runtime.stack.function(logical_id)
     config = runtime.config
     resolver = Resolver(
         parameters=dict(runtime.stack.parameters),
@@ -97,7 +98,7 @@ def run_registration(state_dir: pathlib.Path, count: int, repetitions: int) -> d
         result = subprocess.run(  # noqa: S603 - this package's driver
             [sys.executable, "-m", "bench.drivers.registration", json.dumps(driver_config)],
             capture_output=True, text=True, check=False, timeout=600,
-            env=_function_environment(runtime), cwd=environments.PROJECT_ROOT,
+            env=function_environment(runtime), cwd=environments.PROJECT_ROOT,
         )  # fmt: skip
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:

@@ -17,7 +17,6 @@ import pathlib
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,13 +24,14 @@ from typing import Any
 
 from bench import cost, environments
 from bench.clients import H2LOAD_HELP
+from bench.cold_start import BASELINE_COMMIT, cold_start_steps, run_cold_starts
 from bench.common import FCM_PROJECT_ID, IN_FLIGHT_LEVELS, LATENCY_MS, MESSAGE, make_apns_key, pin_cores
 from bench.delivery import CLIENTS, DeliverySetup, run_client, run_delivery
 from bench.machine import describe_machine
 from bench.registration import run_registration
 from pushgate.providers import build_apns_payload, encode_apns_payload
 from pushgate_local.credentials import generate_fcm_service_account
-from pushgate_local.simulator import RunningSimulator, start_simulator
+from pushgate_local.simulator import start_simulator
 from pushgate_local.template import load_template
 
 RESULTS_DIR = environments.BENCH_DIR / "results"
@@ -39,75 +39,6 @@ W1_REGISTRATIONS = 100
 W4_BATCH = 1000
 W4_BATCHES = 10
 W4_IN_FLIGHT = 1000
-FUNCTION_ENVIRONMENT = {
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_SERVICE_NAME": "pushgate",
-    "POWERTOOLS_METRICS_NAMESPACE": "Pushgate",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-    "TABLE_NAME": "pushgate-bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "PYTHONWARNINGS": "ignore",
-}
-
-
-def _child(command: list[str], environment: dict[str, str] | None = None) -> dict[str, Any]:
-    result = subprocess.run(  # noqa: S603 - this package's drivers
-        command, capture_output=True, text=True, check=False, timeout=300, env=environment,
-        cwd=environments.PROJECT_ROOT,
-    )  # fmt: skip
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise RuntimeError((result.stderr.strip().splitlines() or ["no output"])[-1])
-    parsed: dict[str, Any] = json.loads(lines[-1])
-    return parsed
-
-
-def run_cold_starts(
-    simulator: RunningSimulator, key_pem: str, processes: int, advance: Callable[[str], None]
-) -> dict[str, Any]:
-    """W3: every ``functions/*/app.py`` imported and invoked in fresh processes; first notification."""
-    environment = dict(os.environ) | FUNCTION_ENVIRONMENT
-    functions: dict[str, dict[str, list[float]]] = {}
-    failures: dict[str, str] = {}
-    for app in sorted((environments.PROJECT_ROOT / "functions").glob("*/app.py")):
-        name = app.parent.name
-        figures: dict[str, list[float]] = {"import_ms": [], "first_invoke_ms": [], "process_ms": []}
-        try:
-            for _ in range(processes):
-                started = time.perf_counter()
-                result = _child([sys.executable, "-m", "bench.drivers.cold_function", str(app.parent)], environment)
-                figures["process_ms"].append((time.perf_counter() - started) * 1000)
-                figures["import_ms"].append(result["import_ms"])
-                if result["first_invoke_ms"] is not None:
-                    figures["first_invoke_ms"].append(result["first_invoke_ms"])
-            functions[name] = figures
-        except (RuntimeError, subprocess.TimeoutExpired) as error:
-            failures[name] = str(error)[:300]
-        advance(f"W3 functions/{name}")
-    # The client's own cost: the simulator answers at once here, unlike W2's 20 ms.
-    simulator.configure(latency_ms=0)
-    first: dict[str, list[float]] = {"process_to_accepted_ms": [], "import_ms": [], "init_and_send_ms": []}
-    for _ in range(processes):
-        config = {
-            "provider_environment": simulator.provider_environment(),
-            "apns_key_pem": key_pem,
-            "spawned_at": time.time(),
-        }
-        result = _child([sys.executable, "-m", "bench.drivers.first_notification", json.dumps(config)])
-        for figure, values in first.items():
-            values.append(result[figure])
-    simulator.configure(latency_ms=LATENCY_MS)
-    advance("W3 first notification")
-    return {
-        "processes": processes,
-        "functions": functions,
-        "failures": failures,
-        "first_notification": first,
-        "first_notification_latency_ms": 0,
-    }
 
 
 def run_memory(setup: DeliverySetup, processes: int, advance: Callable[[str], None]) -> dict[str, Any]:
@@ -279,12 +210,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=1.0, help="target duration of one W2 repetition")
     parser.add_argument("--cold-starts", type=int, default=20, help="fresh processes per W3 measurement")
+    parser.add_argument(
+        "--cold-start-baseline",
+        default=BASELINE_COMMIT,
+        help="commit whose layer and functions W3 also measures, as 'before' ('none' to skip)",
+    )
+    parser.add_argument(
+        "--cold-start-only",
+        action="store_true",
+        help="run W3 alone and write cold-start.json and cold-start.md (not latest.md)",
+    )
     parser.add_argument("--memory-runs", type=int, default=5, help="fresh processes for W4")
     parser.add_argument("--levels", type=int, nargs="+", default=list(IN_FLIGHT_LEVELS))
     parser.add_argument("--clients", nargs="+", default=list(CLIENTS), choices=list(CLIENTS))
     parser.add_argument("--quick", action="store_true", help="short settings for trying the harness")
     parser.add_argument("--output", type=pathlib.Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
+    if args.cold_start_baseline.lower() == "none":
+        args.cold_start_baseline = None
     if args.quick:
         args.repetitions, args.seconds, args.cold_starts, args.memory_runs = 2, 0.3, 3, 1
     return args
@@ -305,7 +248,12 @@ def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-bench-"))
     simulator = start_simulator(workdir / "simulator", latency_ms=LATENCY_MS, cpu=simulator_cpu)
     functions = list((environments.PROJECT_ROOT / "functions").glob("*/app.py"))
-    steps = len(args.levels) * (1 + len(args.clients)) + args.memory_runs + len(functions) + 2
+    steps = (
+        len(args.levels) * (1 + len(args.clients))
+        + args.memory_runs
+        + cold_start_steps(len(functions), baseline=args.cold_start_baseline is not None)
+        + 1
+    )
     try:
         simulator.configure(record=False)
         if client_cpu is not None:
@@ -334,10 +282,10 @@ def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
                 advance=advance,
             )
             w4 = run_memory(setup, args.memory_runs, advance)
-            w3 = run_cold_starts(simulator, apns_key.private_key_pem, args.cold_starts, advance)
             stats = simulator.stats()
-            # W1's services (DynamoDB Local, moto, the dev server) need cores of their own: unpin.
+            # W1's and W3's services (DynamoDB Local, moto, the dev server) need cores of their own: unpin.
             os.sched_setaffinity(0, all_cpus)
+            w3 = run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline)
             w1 = measure_registration(workdir / "registration", args.repetitions)
             advance("W1 registration")
     finally:
@@ -364,6 +312,24 @@ def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
     }
 
 
+def measure_cold_starts_only(args: argparse.Namespace, console: Any) -> dict[str, Any]:
+    """W3 alone (``--cold-start-only``), with the same progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415 - bench/.venv-tools
+
+    functions = list((environments.PROJECT_ROOT / "functions").glob("*/app.py"))
+    steps = cold_start_steps(len(functions), baseline=args.cold_start_baseline is not None)
+    with Progress(
+        TextColumn("{task.description:<34}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=console,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("building the layer", total=steps)
+
+        def advance(label: str) -> None:
+            progress.update(task, advance=1, description=label)
+
+        return {"w3": run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs every workload and writes the results, the report and the chart."""
     args = parse_args(argv)
@@ -371,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console  # noqa: PLC0415 - from bench/.venv-tools, on the path only now
 
     from bench.chart import render_chart  # noqa: PLC0415
-    from bench.report import render_markdown  # noqa: PLC0415
+    from bench.report import render_cold_start, render_markdown  # noqa: PLC0415
 
     console = Console(stderr=True)
     started = time.time()
@@ -382,6 +348,16 @@ def main(argv: list[str] | None = None) -> int:
         "command": "make bench" + (" (python -m bench --quick)" if args.quick else ""),
         "machine": describe_machine(),
     }
+    args.output.mkdir(parents=True, exist_ok=True)
+    if args.cold_start_only:
+        results |= measure_cold_starts_only(args, console)
+        results["duration_s"] = time.time() - started
+        (args.output / "cold-start.json").write_text(json.dumps(results, indent=2) + "\n")
+        section = render_cold_start(results)
+        (args.output / "cold-start.md").write_text(section)
+        console.print(f"wrote {args.output / 'cold-start.json'}, {args.output / 'cold-start.md'}")
+        print(section)
+        return 0
     results |= measure(args, console)
     results["w5"] = run_cost(results["w3"], results["w4"], results["w1"])
     results["cap_check"] = run_cap_check(console)

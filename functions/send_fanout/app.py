@@ -58,6 +58,9 @@ def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 
 def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
+    # Registered here, not per invocation: Powertools idempotency imports boto3 and s3transfer, which
+    # only sends with an IdempotencyKey should pay for.
+    deps.send_idempotency_config().register_lambda_context(app.lambda_context)
     identity = {"org_id": org_id, "key": request.IdempotencyKey, "body": request.model_dump(mode="json")}
     return deps.send_once(lambda: _accept(request, org_id))(identity)
 
@@ -115,5 +118,4 @@ def resume_parked(orgId: str) -> ResumeParkedResponse:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    deps.send_idempotency_config().register_lambda_context(context)
     return app.resolve(event, context)

@@ -2,6 +2,9 @@
 
 Environment variables carry names and addresses only, never secrets. A missing required value
 fails fast with a message naming the variable, instead of a silent default.
+
+Every settings model is built on first use (``defer_build``): each function reads a few of them,
+and building the others' validators would only lengthen every cold start.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ class TableSettings(BaseModel):
         table_name: Name of the single main table (``TABLE_NAME``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     table_name: str = Field(min_length=3, validation_alias="TABLE_NAME")
 
@@ -49,7 +52,7 @@ class MobileAppSettings(BaseModel):
         public_endpoint: Base URL apps call (``PUBLIC_ENDPOINT``); empty means the API's own domain.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     secrets_prefix: str = Field(min_length=1, validation_alias="SECRETS_PREFIX")
     public_endpoint: str = Field(default="", validation_alias="PUBLIC_ENDPOINT")
@@ -71,7 +74,7 @@ class RegistrationQueueSettings(BaseModel):
         queue_url: URL of the registration queue (``REGISTRATION_QUEUE_URL``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     queue_url: str = Field(min_length=1, validation_alias="REGISTRATION_QUEUE_URL")
 
@@ -91,7 +94,7 @@ class WebhookSettings(BaseModel):
         timeout_s: Limit of the one attempt, connect and answer together (``WEBHOOK_TIMEOUT_SECONDS``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     allow_loopback: bool = Field(default=False, validation_alias="PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS")
     timeout_s: float = Field(default=5.0, gt=0, le=30, validation_alias="WEBHOOK_TIMEOUT_SECONDS")
@@ -113,7 +116,7 @@ class DeliveryQueueSettings(BaseModel):
         queue_url: URL of the delivery queue (``DELIVERY_QUEUE_URL``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
 
@@ -143,7 +146,7 @@ class InteractionSettings(BaseModel):
             bot click (``HUMAN_CLICK_SECONDS``, default 2).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     retention_days: int = Field(default=90, ge=1, le=3650, validation_alias="INTERACTION_RETENTION_DAYS")
     human_click_seconds: float = Field(default=2.0, ge=0, le=60, validation_alias="HUMAN_CLICK_SECONDS")
@@ -185,7 +188,7 @@ class PacingPolicy(BaseModel):
             (one batch often meets several).
     """
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
 
     messages_per_minute: int = Field(default=FCM_MESSAGES_PER_MINUTE, gt=0, validation_alias="FCM_MESSAGES_PER_MINUTE")
     burst_seconds: float = Field(default=1.0, gt=0)
@@ -225,7 +228,7 @@ class ProviderSettings(BaseModel):
         ca_bundle: Path of an extra PEM CA to trust besides the public roots (``PROVIDER_CA_BUNDLE``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     apns_production_url: str = APNS_PRODUCTION_URL
     apns_sandbox_url: str = APNS_SANDBOX_URL
@@ -281,3 +284,23 @@ class DeliveryClockSettings(BaseModel):
 def delivery_clock_settings() -> DeliveryClockSettings:
     """Reads the clock settings once per execution environment."""
     return DeliveryClockSettings.model_validate(dict(os.environ))
+
+
+# ---------------------------------------------------------------- tracing
+_TRUE_WORDS = frozenset({"1", "y", "yes", "t", "true", "on"})
+
+
+def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether X-Ray tracing runs, by Powertools' own rule for ``Tracer``.
+
+    Off when ``POWERTOOLS_TRACE_DISABLED`` is true, outside Lambda (no ``LAMBDA_TASK_ROOT``) and
+    under SAM local or Chalice (``AWS_SAM_LOCAL``, ``AWS_CHALICE_CLI_MODE``); on otherwise (the
+    template turns on active tracing).
+
+    Args:
+        environ: The variables to read; ``os.environ`` when omitted.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in _TRUE_WORDS:
+        return False
+    return bool(env.get("LAMBDA_TASK_ROOT")) and not env.get("AWS_SAM_LOCAL") and not env.get("AWS_CHALICE_CLI_MODE")

@@ -11,10 +11,11 @@ import hashlib
 import re
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+# cryptography is imported where a key is read: the input models use only the text repairs.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 _BEGIN_LINE = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
 _PEM_LINE_WIDTH = 64
@@ -118,6 +119,8 @@ def public_key_sha256(public_key: PublicKeyTypes) -> str:
         Lower-case hex SHA-256 of the DER ``SubjectPublicKeyInfo``
         (the same as ``openssl pkey -pubin -outform DER | sha256sum``).
     """
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - see the module imports
+
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()
 
@@ -131,6 +134,8 @@ def describe_key_type(key: PrivateKeyTypes) -> str:
     Returns:
         For example ``an RSA private key (2048 bits)`` or ``an EC private key on curve secp384r1``.
     """
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa  # noqa: PLC0415 - see the imports
+
     if isinstance(key, rsa.RSAPrivateKey):
         return f"an RSA private key ({key.key_size} bits)"
     if isinstance(key, ec.EllipticCurvePrivateKey):
@@ -179,6 +184,8 @@ def _load_block(normalised: str, purpose: KeyPurpose, label: str) -> LoadedPriva
         "could not be read: the text between the BEGIN and END lines is damaged or incomplete. "
         f"Paste {purpose.description} again, unchanged."
     )
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - see the module imports
+
     try:
         key = serialization.load_pem_private_key(normalised.encode("utf-8"), password=None)
     except (TypeError, ValueError):

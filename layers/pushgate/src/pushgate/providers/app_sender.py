@@ -34,10 +34,3 @@ class AppPushSender:
                 message=f"Platform: {error.message}", problems=[FieldProblem("Platform", error.message)]
             ) from None
         return client.send_batch(list(requests))
-
-
-def apns_topic(app: MobileApp | None) -> str | None:
-    """The ``apns-topic`` the app's notifications carry (its bundle id), when it has iOS."""
-    if app is None or app.ios is None:
-        return None
-    return app.ios.metadata.bundle_id

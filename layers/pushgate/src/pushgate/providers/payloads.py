@@ -11,10 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pushgate.models.push import PushMessage, PushRequest
 from pushgate.providers.errors import NotificationTooLargeError
+
+if TYPE_CHECKING:
+    from pushgate.models.mobile_app import MobileApp
 
 #: Apple: regular notifications may carry at most 4096 bytes.
 #: https://developer.apple.com/documentation/usernotifications/generating-a-remote-notification
@@ -199,3 +202,10 @@ def encode_fcm_message(body: dict[str, Any]) -> bytes:
     if message_size > FCM_MAX_MESSAGE_BYTES:
         raise NotificationTooLargeError.for_size("FCM", message_size, FCM_MAX_MESSAGE_BYTES)
     return encoded
+
+
+def apns_topic(app: MobileApp | None) -> str | None:
+    """The ``apns-topic`` the app's notifications carry (its bundle id), when it has iOS."""
+    if app is None or app.ios is None:
+        return None
+    return app.ios.metadata.bundle_id

@@ -12,9 +12,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
-
 from pushgate.models.directory import AppUserLink, EntityType, Person, PersonAttributes, lookup_digest, lookup_values
+from pushgate.repositories.dynamodb.attribute_values import serialize
 from pushgate.repositories.dynamodb.keys import (
     PARTITION_KEY,
     PERSON_PREFIX,
@@ -30,8 +29,6 @@ from pushgate.repositories.dynamodb.keys import (
     person_prefix,
 )
 from pushgate.repositories.dynamodb.table import MainTable
-
-_serializer = TypeSerializer()
 
 
 def _person_item(person: Person) -> dict[str, Any]:
@@ -112,7 +109,7 @@ class DynamoPersonRepository:
         start_key = None
         if after_id is not None:
             start = person_key(org_id, entity_type, after_id)
-            start_key = {PARTITION_KEY: _serializer.serialize(start.pk), SORT_KEY: _serializer.serialize(start.sk)}
+            start_key = {PARTITION_KEY: serialize(start.pk), SORT_KEY: serialize(start.sk)}
         # One extra item tells whether a next page exists, so the last page carries no next link.
         items, _ = self._table.query_prefix(partition, person_prefix(entity_type), limit=limit + 1, start_key=start_key)
         return [_person_from_item(item) for item in items[:limit]], len(items) > limit

@@ -10,11 +10,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError
 from pushgate.observability import logger
+from pushgate.repositories.dynamodb.attribute_values import deserialize, serialize
 from pushgate.repositories.dynamodb.keys import (
     GSI1_NAME,
     GSI1_PARTITION_KEY,
@@ -27,17 +27,15 @@ from pushgate.repositories.dynamodb.keys import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 _BATCH_WRITE_LIMIT = 25
 
 
 def _to_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+    return {name: serialize(value) for name, value in item.items() if value is not None}
 
 
 def _from_dynamo(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return {name: deserialize(value) for name, value in item.items()}
 
 
 def revision_put(key: ItemKey, attributes: Mapping[str, Any], expected_revision: int | None) -> dict[str, Any]:
@@ -81,7 +79,7 @@ def encode_page_token(last_key: Mapping[str, Any] | None) -> str | None:
     """An opaque ``NextToken`` for a page's ``LastEvaluatedKey`` (``None`` on the last page)."""
     if not last_key:
         return None
-    return encode_opaque_token({name: _deserializer.deserialize(value) for name, value in last_key.items()})
+    return encode_opaque_token({name: deserialize(value) for name, value in last_key.items()})
 
 
 def decode_page_token(token: str | None, expected_partition: str) -> dict[str, Any] | None:
@@ -173,7 +171,7 @@ class MainTable:
                 Item=_to_dynamo(item),
                 ConditionExpression="#revision = :expected",
                 ExpressionAttributeNames={"#revision": "revision"},
-                ExpressionAttributeValues={":expected": _serializer.serialize(expected_revision)},
+                ExpressionAttributeValues={":expected": serialize(expected_revision)},
             )
 
     def set_attributes(self, key: ItemKey, values: Mapping[str, Any]) -> None:
@@ -187,7 +185,7 @@ class MainTable:
                 UpdateExpression=f"SET {assignments}",
                 ConditionExpression="attribute_exists(#pk)",
                 ExpressionAttributeNames={**names, "#pk": PARTITION_KEY},
-                ExpressionAttributeValues={f":v{i}": _serializer.serialize(v) for i, v in enumerate(values.values())},
+                ExpressionAttributeValues={f":v{i}": serialize(v) for i, v in enumerate(values.values())},
             )
 
     def delete(self, key: ItemKey) -> bool:
@@ -351,8 +349,8 @@ class MainTable:
         if "#pk" in condition:
             names["#pk"] = PARTITION_KEY
         assignments = ", ".join(f"#a{index} = :v{index}" for index in range(len(values)))
-        expression_values = {f":v{i}": _serializer.serialize(v) for i, v in enumerate(values.values())}
-        expression_values.update({name: _serializer.serialize(value) for name, value in condition_values.items()})
+        expression_values = {f":v{i}": serialize(v) for i, v in enumerate(values.values())}
+        expression_values.update({name: serialize(value) for name, value in condition_values.items()})
         try:
             with translated_errors("update_if"):
                 self._client.update_item(
@@ -374,7 +372,7 @@ class MainTable:
             "Key": _to_dynamo(key.as_dict()),
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {f"#c{name}": name for name in _condition_attribute_names(condition)},
-            "ExpressionAttributeValues": {name: _serializer.serialize(v) for name, v in condition_values.items()},
+            "ExpressionAttributeValues": {name: serialize(v) for name, v in condition_values.items()},
         }
         if not request["ExpressionAttributeNames"]:
             del request["ExpressionAttributeNames"]
@@ -409,7 +407,7 @@ class MainTable:
                 Key=_to_dynamo(key.as_dict()),
                 ConditionExpression="#revision = :expected",
                 ExpressionAttributeNames={"#revision": "revision"},
-                ExpressionAttributeValues={":expected": _serializer.serialize(expected_revision)},
+                ExpressionAttributeValues={":expected": serialize(expected_revision)},
             )
 
     def get_attributes(self, key: ItemKey, names: Sequence[str]) -> dict[str, Any] | None:
@@ -467,7 +465,7 @@ class MainTable:
         if names:
             request["ExpressionAttributeNames"] = dict(names)
         if values:
-            request["ExpressionAttributeValues"] = {name: _serializer.serialize(v) for name, v in values.items()}
+            request["ExpressionAttributeValues"] = {name: serialize(v) for name, v in values.items()}
         if condition is not None:
             request["ConditionExpression"] = condition
         try:

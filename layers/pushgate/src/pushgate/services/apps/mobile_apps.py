@@ -20,7 +20,6 @@ from pushgate.credentials import (
     FcmServiceAccountMetadata,
     IosCertificateCredentialsInput,
     IosTokenCredentialsInput,
-    validate_mobile_app_credentials,
 )
 from pushgate.errors import InvalidRequestError, NotFoundError, PushgateError
 from pushgate.ids import new_id, parse_uuid
@@ -141,6 +140,9 @@ def create_mobile_app(
     if ios is None and android is None:
         raise InvalidRequestError.for_field("Ios", "at least one platform is required: send Ios, Android or both")
     created_at = now()
+    # The checks read keys and certificates with cryptography: imported by the routes that save them only.
+    from pushgate.credentials.validation import validate_mobile_app_credentials  # noqa: PLC0415
+
     metadata = validate_mobile_app_credentials(ios, android, now=created_at)
     app_id = make_id()
     writes = _SecretWrites(stores, org.org_id, app_id)
@@ -216,6 +218,9 @@ def update_mobile_app(
     updated_at = now()
     new_ios = ios if "ios" in changes else None
     new_android = android if "android" in changes else None
+    # The checks read keys and certificates with cryptography: imported by the routes that save them only.
+    from pushgate.credentials.validation import validate_mobile_app_credentials  # noqa: PLC0415
+
     metadata = validate_mobile_app_credentials(new_ios, new_android, now=updated_at)
     ios_platform = None if "ios" in changes else current.ios
     android_platform = None if "android" in changes else current.android

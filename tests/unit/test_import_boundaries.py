@@ -1,0 +1,96 @@
+"""What a function's cold start loads: importing ``app.py`` and a first request stay clear of the heavy modules.
+
+Each function is imported in one fresh interpreter (with tracing off, as outside Lambda) and, for an
+HTTP function, handed a request no route serves; the modules each one brought in are then read from
+``sys.modules``. Nothing here is timed (``make bench`` measures the cold starts): the test guards
+what is imported, which is what the timings depend on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = sorted(path.parent.name for path in (PROJECT_ROOT / "functions").glob("*/app.py"))
+#: Never loaded by a function's import or its first request: X-Ray's SDK (tracing is off), boto3 and
+#: s3transfer (clients come from botocore), and the provider clients with what only they need
+#: (loaded where a delivery, a verification, a credential check or a test send happens).
+FORBIDDEN = (
+    "aws_xray_sdk",
+    "boto3",
+    "s3transfer",
+    "pushgate.providers.apns",
+    "pushgate.providers.fcm",
+    "pushgate.providers.transport",
+    "pushgate.providers.clients",
+    "pushgate.credentials.validation",
+    "pycurl",
+    "httpx",
+    "jwt",
+    "cryptography",
+)
+
+_PROBE = """
+import importlib, io, json, sys
+from contextlib import redirect_stdout
+from bench.drivers.cold_function import LambdaContext, probe_event
+
+forbidden, found = json.loads(sys.argv[1]), {}
+for name, folder in json.loads(sys.argv[2]).items():
+    sys.path.insert(0, folder)
+    module = importlib.import_module("app")
+    if hasattr(getattr(module, "app", None), "resolve"):
+        with redirect_stdout(io.StringIO()):
+            module.lambda_handler(probe_event(), LambdaContext())
+    found[name] = [m for m in forbidden if m in sys.modules]
+    sys.path.remove(folder)
+    del sys.modules["app"]
+print(json.dumps(found))
+"""
+
+
+@pytest.fixture(scope="module")
+def loaded_by_function() -> dict[str, Any]:
+    """Forbidden modules present after each function (in turn, in one interpreter) was imported."""
+    folders = {name: str(PROJECT_ROOT / "functions" / name) for name in FUNCTIONS}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("AWS_LAMBDA", "LAMBDA_TASK_ROOT"))
+    }
+    environment |= {"POWERTOOLS_TRACE_DISABLED": "true", "TABLE_NAME": "boundaries", "POWERTOOLS_LOG_LEVEL": "ERROR"}
+    result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-W", "ignore", "-c", _PROBE, json.dumps(FORBIDDEN), json.dumps(folders)],
+        capture_output=True, text=True, check=True, env=environment, cwd=PROJECT_ROOT, timeout=120,
+    )  # fmt: skip
+    found: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_a_cold_start_loads_none_of_the_heavy_modules(function: str, loaded_by_function: dict[str, Any]) -> None:
+    # A module a function loads stays loaded for the next ones: the first function to load it is named.
+    assert loaded_by_function[function] == []
+
+
+def test_with_tracing_on_in_lambda_the_tracer_uses_the_x_ray_sdk() -> None:
+    script = (
+        "import json, sys\n"
+        "from pushgate.observability import tracer\n"
+        "print(json.dumps([type(tracer.provider).__module__, tracer.disabled, 'aws_xray_sdk.core' in sys.modules]))"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "POWERTOOLS_TRACE_DISABLED"}
+    environment |= {"LAMBDA_TASK_ROOT": str(PROJECT_ROOT / "functions" / "health"), "AWS_XRAY_SDK_ENABLED": "false"}
+    result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-W", "ignore", "-c", script],
+        capture_output=True, text=True, check=True, env=environment, cwd=PROJECT_ROOT, timeout=60,
+    )  # fmt: skip
+    provider_module, disabled, xray_loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert provider_module.startswith("aws_xray_sdk")
+    assert disabled is False
+    assert xray_loaded is True
