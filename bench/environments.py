@@ -43,7 +43,9 @@ class Preparation:
 
     Attributes:
         what: The tool or environment and its version, e.g. ``h2load nghttp2/1.52.0``.
-        source: Where it comes from, e.g. ``Debian's nghttp2-client 1.52.0-1+deb12u3 (apt-get)``.
+        source: Where it comes from, read after ``what``: ``from Debian's nghttp2-client
+            1.52.0-1+deb12u3 (apt-get install)``, ``in bench/.venv-peers (uv pip install from
+            requirements-peers.txt)``.
         installed: The bench installed it during this run (rather than finding it in place).
     """
 
@@ -113,8 +115,8 @@ def python_environment(
     if log is not None:
         names = _direct_requirements(requirements.with_suffix(".in"))
         where = venv.relative_to(PROJECT_ROOT) if venv.is_relative_to(PROJECT_ROOT) else venv
-        how = "uv pip install" if fresh else "in place from an earlier run"
-        log.append(Preparation(_pinned(requirements, names), f"{where} ({how}, {requirements.name})", fresh))
+        how = "uv pip install" if fresh else "built by an earlier run"
+        log.append(Preparation(_pinned(requirements, names), f"in {where} ({how} from {requirements.name})", fresh))
     return python
 
 
@@ -149,8 +151,8 @@ def node_peers(log: list[Preparation] | None = None) -> pathlib.Path:
         packages = json.loads((NODE_PEERS / "package-lock.json").read_text()).get("packages", {})
         names = json.loads((NODE_PEERS / "package.json").read_text()).get("dependencies", {})
         what = ", ".join(f"{name} {packages.get(f'node_modules/{name}', {}).get('version', '?')}" for name in names)
-        how = "npm ci" if fresh else "in place from an earlier run"
-        log.append(Preparation(what, f"bench/peers-node/node_modules ({how}, package-lock.json)", fresh))
+        how = "npm ci" if fresh else "installed by an earlier run"
+        log.append(Preparation(what, f"in bench/peers-node/node_modules ({how} from package-lock.json)", fresh))
     return NODE_PEERS / "node_apn_driver.mjs"
 
 
@@ -189,11 +191,12 @@ def h2load(log: list[Preparation] | None = None) -> str | None:
         installed = found is not None
     if log is not None and found:
         package = _debian_package_version(H2LOAD_PACKAGE)
+        debian = f"from Debian's {H2LOAD_PACKAGE} {package or ''}".rstrip()
         if installed:
-            source = f"installed by the bench from Debian's {H2LOAD_PACKAGE} {package or ''}".rstrip() + " (apt-get)"
+            source = f"{debian} (apt-get install)"
         elif package:
-            source = f"already installed (Debian's {H2LOAD_PACKAGE} {package})"
+            source = debian
         else:
-            source = f"already installed ({found})"
+            source = f"at {found}"
         log.append(Preparation(h2load_version() or "h2load", source, installed))
     return found

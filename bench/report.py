@@ -158,8 +158,8 @@ def preparation_lines(results: Mapping[str, Any]) -> list[str]:
     preparations = results.get("preparations")
     if preparations is None:
         return []
-    installed = [f"{step['what']} ({step['source']})" for step in preparations if step["installed"]]
-    present = [f"{step['what']} ({step['source']})" for step in preparations if not step["installed"]]
+    installed = [f"{step['what']} {step['source']}" for step in preparations if step["installed"]]
+    present = [f"{step['what']} {step['source']}" for step in preparations if not step["installed"]]
     return [
         f"- Installed by the bench during this run: {'; '.join(installed) if installed else 'nothing'}.",
         f"- Already in place: {'; '.join(present) if present else 'nothing'}.",
@@ -172,7 +172,7 @@ def _h2load_text(results: Mapping[str, Any]) -> str:
         return "h2load not installed"
     for step in results.get("preparations") or []:
         if step["what"] == version and step["installed"]:
-            return f"{version} (installed by the bench)"
+            return f"{version}, installed by the bench {step['source']}"
     return str(version)
 
 

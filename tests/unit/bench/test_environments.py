@@ -54,7 +54,7 @@ def test_h2load_installed_by_the_bench_is_recorded_with_its_package(system: Fake
     assert log == [
         environments.Preparation(
             "h2load nghttp2/1.52.0",
-            "installed by the bench from Debian's nghttp2-client 1.52.0-1+deb12u3 (apt-get)",
+            "from Debian's nghttp2-client 1.52.0-1+deb12u3 (apt-get install)",
             installed=True,
         )
     ]
@@ -69,7 +69,7 @@ def test_h2load_already_installed_is_recorded_as_found(system: FakeSystem) -> No
     assert not any("apt-get" in command[0] for command in system.commands)
     assert log == [
         environments.Preparation(
-            "h2load nghttp2/1.52.0", "already installed (Debian's nghttp2-client 1.52.0-1+deb12u3)", installed=False
+            "h2load nghttp2/1.52.0", "from Debian's nghttp2-client 1.52.0-1+deb12u3", installed=False
         )
     ]
 
@@ -89,7 +89,7 @@ def test_python_environment_in_place_is_recorded_with_its_direct_pins(tmp_path: 
     assert log == [
         environments.Preparation(
             "aioapns 4.0, firebase-admin 7.7.0",
-            f"{venv} (in place from an earlier run, requirements-peers.txt)",
+            f"in {venv} (built by an earlier run from requirements-peers.txt)",
             installed=False,
         )
     ]

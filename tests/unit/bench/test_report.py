@@ -90,20 +90,34 @@ def test_report_says_what_the_bench_installed_and_what_was_in_place() -> None:
     preparations = [
         {
             "what": "h2load nghttp2/1.52.0",
-            "source": "installed by the bench from Debian's nghttp2-client 1.52.0-1+deb12u3 (apt-get)",
+            "source": "from Debian's nghttp2-client 1.52.0-1+deb12u3 (apt-get install)",
             "installed": True,
         },
-        {"what": "@parse/node-apn 8.1.0", "source": "bench/peers-node/node_modules (npm ci)", "installed": True},
-        {"what": "aioapns 4.0", "source": "bench/.venv-peers (in place from an earlier run)", "installed": False},
+        {
+            "what": "@parse/node-apn 8.1.0",
+            "source": "in bench/peers-node/node_modules (npm ci from package-lock.json)",
+            "installed": True,
+        },
+        {
+            "what": "aioapns 4.0",
+            "source": "in bench/.venv-peers (built by an earlier run from requirements-peers.txt)",
+            "installed": False,
+        },
     ]
     text = report.render_markdown(results(preparations=preparations))
 
-    assert "Node v20.20.2, h2load nghttp2/1.52.0 (installed by the bench);" in text
     assert (
-        "- Installed by the bench during this run: h2load nghttp2/1.52.0 (installed by the bench from Debian's "
-        "nghttp2-client 1.52.0-1+deb12u3 (apt-get)); @parse/node-apn 8.1.0 (bench/peers-node/node_modules (npm ci))."
+        "Node v20.20.2, h2load nghttp2/1.52.0, installed by the bench from Debian's nghttp2-client "
+        "1.52.0-1+deb12u3 (apt-get install);"
     ) in text
-    assert "- Already in place: aioapns 4.0 (bench/.venv-peers (in place from an earlier run))." in text
+    assert (
+        "- Installed by the bench during this run: h2load nghttp2/1.52.0 from Debian's nghttp2-client "
+        "1.52.0-1+deb12u3 (apt-get install); @parse/node-apn 8.1.0 in bench/peers-node/node_modules "
+        "(npm ci from package-lock.json)."
+    ) in text
+    assert (
+        "- Already in place: aioapns 4.0 in bench/.venv-peers (built by an earlier run from requirements-peers.txt)."
+    ) in text
 
 
 def test_report_of_a_run_without_h2load_says_so() -> None:
