@@ -59,6 +59,7 @@ def describe_machine() -> dict[str, object]:
         "architecture": platform.machine(),
         "python": platform.python_version(),
         "node": _version(["node", "--version"]),
+        # Read again once the bench has prepared its tools (it installs h2load when missing).
         "h2load": _version(["h2load", "--version"]),
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
     }

@@ -171,6 +171,29 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     ]
 
 
+def preparation_lines(results: Mapping[str, Any]) -> list[str]:
+    """What the bench installed during the run and what it found in place (runs that recorded it)."""
+    preparations = results.get("preparations")
+    if preparations is None:
+        return []
+    installed = [f"{step['what']} {step['source']}" for step in preparations if step["installed"]]
+    present = [f"{step['what']} {step['source']}" for step in preparations if not step["installed"]]
+    return [
+        f"- Installed by the bench during this run: {'; '.join(installed) if installed else 'nothing'}.",
+        f"- Already in place: {'; '.join(present) if present else 'nothing'}.",
+    ]
+
+
+def _h2load_text(results: Mapping[str, Any]) -> str:
+    version = results["machine"].get("h2load")
+    if not version:
+        return "h2load not installed"
+    for step in results.get("preparations") or []:
+        if step["what"] == version and step["installed"]:
+            return f"{version}, installed by the bench {step['source']}"
+    return str(version)
+
+
 def _machine_section(results: Mapping[str, Any]) -> list[str]:
     machine = results["machine"]
     settings = results["settings"]
@@ -179,8 +202,9 @@ def _machine_section(results: Mapping[str, Any]) -> list[str]:
         "",
         f"- CPU: {machine['cpu_model']}, {machine['cores']} cores ({machine['architecture']}); "
         f"memory {machine['memory_gib']} GiB; {machine['os']}",
-        f"- Python {machine['python']}, Node {machine['node']}, {machine['h2load'] or 'h2load not installed'}; "
+        f"- Python {machine['python']}, Node {machine['node']}, {_h2load_text(results)}; "
         f"load average at start {', '.join(str(v) for v in machine['load_average_at_start'])}",
+        *preparation_lines(results),
         f"- Provider simulator (Node `http2`) pinned to CPU {settings['simulator_cpu']}, "
         f"{settings['latency_ms']} ms latency per answer; each client in its own process pinned to CPU "
         f"{settings['client_cpu']}; one HTTP/2 connection; clients run one after another.",

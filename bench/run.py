@@ -35,6 +35,8 @@ from pushgate_local.simulator import start_simulator
 from pushgate_local.template import load_template
 
 RESULTS_DIR = environments.BENCH_DIR / "results"
+#: Workload groups ``--workloads`` selects: W0 + W2, W4, W3, W1.
+WORKLOADS = ("delivery", "memory", "cold-start", "registration")
 W1_REGISTRATIONS = 100
 W4_BATCH = 1000
 W4_BATCHES = 10
@@ -224,6 +226,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--levels", type=int, nargs="+", default=list(IN_FLIGHT_LEVELS))
     parser.add_argument("--clients", nargs="+", default=list(CLIENTS), choices=list(CLIENTS))
     parser.add_argument("--quick", action="store_true", help="short settings for trying the harness")
+    parser.add_argument(
+        "--workloads",
+        nargs="+",
+        default=list(WORKLOADS),
+        choices=list(WORKLOADS),
+        help="which workloads to run (default all); W5 needs W3 and W4. "
+        "`--workloads delivery --levels 100 1000` measures W0 + W2 alone",
+    )
     parser.add_argument("--output", type=pathlib.Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
     if args.cold_start_baseline.lower() == "none":
@@ -233,14 +243,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
-    """Prepares the environments, starts the simulator and runs W0, W2, W4 and W3 with a progress bar."""
+def measure(args: argparse.Namespace, console: Any, preparations: list[environments.Preparation]) -> dict[str, Any]:
+    """Prepares the environments, starts the simulator and runs the chosen workloads with a progress bar.
+
+    Args:
+        args: The command-line settings.
+        console: Where progress goes.
+        preparations: Receives what the preparation found or installed.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415 - bench/.venv-tools
 
-    console.print("preparing the peers' environments (bench/.venv-peers, bench/peers-node)…")
-    peers_python = environments.peers_python()
-    node_driver = environments.node_peers()
-    h2load = environments.h2load()
+    console.print("preparing the peers' environments (bench/.venv-peers, bench/peers-node) and h2load…")
+    peers_python = environments.peers_python(preparations)
+    node_driver = environments.node_peers(preparations)
+    h2load = environments.h2load(preparations)
     if not h2load:
         console.print(H2LOAD_HELP)
     simulator_cpu, client_cpu = pin_cores()
@@ -248,11 +264,16 @@ def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-bench-"))
     simulator = start_simulator(workdir / "simulator", latency_ms=LATENCY_MS, cpu=simulator_cpu)
     functions = list((environments.PROJECT_ROOT / "functions").glob("*/app.py"))
+    chosen = set(args.workloads)
     steps = (
-        len(args.levels) * (1 + len(args.clients))
-        + args.memory_runs
-        + cold_start_steps(len(functions), baseline=args.cold_start_baseline is not None)
-        + 1
+        (len(args.levels) * (1 + len(args.clients)) if "delivery" in chosen else 0)
+        + (args.memory_runs if "memory" in chosen else 0)
+        + (
+            cold_start_steps(len(functions), baseline=args.cold_start_baseline is not None)
+            if "cold-start" in chosen
+            else 0
+        )
+        + (1 if "registration" in chosen else 0)
     )
     try:
         simulator.configure(record=False)
@@ -272,22 +293,30 @@ def measure(args: argparse.Namespace, console: Any) -> dict[str, Any]:
                 progress.update(task, advance=1, description=label)
                 progress.refresh()
 
-            ceiling, cells, failures = run_delivery(
-                setup,
-                clients=args.clients,
-                levels=args.levels,
-                repetitions=args.repetitions,
-                seconds=args.seconds,
-                with_h2load=h2load is not None,
-                advance=advance,
-            )
-            w4 = run_memory(setup, args.memory_runs, advance)
+            ceiling: dict[int, Any] = {}
+            cells: dict[str, dict[int, Any]] = {}
+            failures: dict[str, str] = {}
+            w4 = w3 = w1 = None
+            if "delivery" in chosen:
+                ceiling, cells, failures = run_delivery(
+                    setup,
+                    clients=args.clients,
+                    levels=args.levels,
+                    repetitions=args.repetitions,
+                    seconds=args.seconds,
+                    with_h2load=h2load is not None,
+                    advance=advance,
+                )
+            if "memory" in chosen:
+                w4 = run_memory(setup, args.memory_runs, advance)
             stats = simulator.stats()
             # W1's and W3's services (DynamoDB Local, moto, the dev server) need cores of their own: unpin.
             os.sched_setaffinity(0, all_cpus)
-            w3 = run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline)
-            w1 = measure_registration(workdir / "registration", args.repetitions)
-            advance("W1 registration")
+            if "cold-start" in chosen:
+                w3 = run_cold_starts(args.cold_starts, advance, baseline=args.cold_start_baseline)
+            if "registration" in chosen:
+                w1 = measure_registration(workdir / "registration", args.repetitions)
+                advance("W1 registration")
     finally:
         simulator.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -333,7 +362,8 @@ def measure_cold_starts_only(args: argparse.Namespace, console: Any) -> dict[str
 def main(argv: list[str] | None = None) -> int:
     """Runs every workload and writes the results, the report and the chart."""
     args = parse_args(argv)
-    environments.add_tools_to_path()
+    preparations: list[environments.Preparation] = []
+    environments.add_tools_to_path(preparations)
     from rich.console import Console  # noqa: PLC0415 - from bench/.venv-tools, on the path only now
 
     from bench.chart import render_chart  # noqa: PLC0415
@@ -358,8 +388,11 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"wrote {args.output / 'cold-start.json'}, {args.output / 'cold-start.md'}")
         print(section)
         return 0
-    results |= measure(args, console)
-    results["w5"] = run_cost(results["w3"], results["w4"], results["w1"])
+    results |= measure(args, console, preparations)
+    results["machine"]["h2load"] = environments.h2load_version()
+    results["preparations"] = [vars(step) for step in preparations]
+    if results["w3"] and results["w4"]:
+        results["w5"] = run_cost(results["w3"], results["w4"], results["w1"])
     results["cap_check"] = run_cap_check(console)
     results |= {
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),

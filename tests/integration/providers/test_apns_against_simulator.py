@@ -346,3 +346,32 @@ def test_a_wrong_p12_password_is_a_credentials_error(simulator: RunningSimulator
         ApnsCertificateCredentials(p12=_p12(simulator, b"secret"), password="wrong")
     assert raised.value.problems[0].field == "Certificate"
     assert "wrong" not in str(raised.value)
+
+
+def test_a_batch_of_several_messages_gives_each_device_its_own(
+    make_client: Callable[..., ApnsClient], simulator: RunningSimulator
+) -> None:
+    other = PushMessage(title="Other", body="Message", tracking_id="trk-2")
+    big = PushMessage(body="x" * 5000)
+    messages = [MESSAGE, MESSAGE, other, big, MESSAGE, other, big, MESSAGE]
+    requests = [
+        PushRequest(device_token=token(100 + n), send_id="s", message=message, silent=n == 4, high_priority=n != 7)
+        for n, message in enumerate(messages)
+    ]
+    outcomes = make_client(max_in_flight=2).send_batch(requests)
+    assert [outcome.verdict for outcome in outcomes] == [
+        Verdict.PAYLOAD_ERROR if message is big else Verdict.DELIVERED for message in messages
+    ]
+    for request, outcome in zip(requests, outcomes, strict=True):
+        assert outcome.provider_message_id == apns_id_for("s", request.device_token)
+        if request.message is big:
+            assert simulator.notifications(token=request.device_token) == []
+            continue
+        [delivered] = simulator.notifications(token=request.device_token)
+        assert delivered["headers"]["apns-id"] == outcome.provider_message_id
+        assert delivered["headers"]["apns-priority"] == ("5" if request.silent or not request.high_priority else "10")
+        if request.silent:
+            assert delivered["payload"]["aps"] == {"content-available": 1}
+        else:
+            assert delivered["payload"]["aps"]["alert"]["title"] == request.message.title
+            assert delivered["payload"]["data"]["trackingId"] == request.message.tracking_id

@@ -191,3 +191,22 @@ def test_oversized_message_is_refused_before_sending(
     )
     assert (outcome.verdict, outcome.rule) == (Verdict.PAYLOAD_ERROR, verdicts.LOCAL_PAYLOAD_TOO_LARGE)
     assert simulator.stats()["fcm_requests"] == 0
+
+
+def test_a_batch_of_several_messages_gives_each_device_its_own(
+    make_client: Callable[..., FcmClient], simulator: RunningSimulator
+) -> None:
+    other = PushMessage(title="Other", body="Message", tracking_id="trk-2")
+    requests = [
+        PushRequest(device_token=f"t{n}", send_id="s", message=MESSAGE if n % 3 else other, silent=n == 4)
+        for n in range(8)
+    ]
+    outcomes = make_client(max_in_flight=3).send_batch(requests)
+    assert [outcome.verdict for outcome in outcomes] == [Verdict.DELIVERED] * 8
+    assert len({outcome.provider_message_id for outcome in outcomes}) == 8
+    for request in requests:
+        [delivered] = simulator.notifications(token=request.device_token)
+        message = delivered["payload"]
+        assert message["token"] == request.device_token
+        assert message["data"]["trackingId"] == request.message.tracking_id
+        assert ("notification" in message) is (request.message.android_notification and not request.silent)

@@ -86,6 +86,48 @@ def test_report_names_the_machine_the_method_and_the_unmeasured_workload() -> No
     assert "- not measured: registration not built yet" in text
 
 
+def test_report_says_what_the_bench_installed_and_what_was_in_place() -> None:
+    preparations = [
+        {
+            "what": "h2load nghttp2/1.52.0",
+            "source": "from Debian's nghttp2-client 1.52.0-1+deb12u3 (apt-get install)",
+            "installed": True,
+        },
+        {
+            "what": "@parse/node-apn 8.1.0",
+            "source": "in bench/peers-node/node_modules (npm ci from package-lock.json)",
+            "installed": True,
+        },
+        {
+            "what": "aioapns 4.0",
+            "source": "in bench/.venv-peers (built by an earlier run from requirements-peers.txt)",
+            "installed": False,
+        },
+    ]
+    text = report.render_markdown(results(preparations=preparations))
+
+    assert (
+        "Node v20.20.2, h2load nghttp2/1.52.0, installed by the bench from Debian's nghttp2-client "
+        "1.52.0-1+deb12u3 (apt-get install);"
+    ) in text
+    assert (
+        "- Installed by the bench during this run: h2load nghttp2/1.52.0 from Debian's nghttp2-client "
+        "1.52.0-1+deb12u3 (apt-get install); @parse/node-apn 8.1.0 in bench/peers-node/node_modules "
+        "(npm ci from package-lock.json)."
+    ) in text
+    assert (
+        "- Already in place: aioapns 4.0 in bench/.venv-peers (built by an earlier run from requirements-peers.txt)."
+    ) in text
+
+
+def test_report_of_a_run_without_h2load_says_so() -> None:
+    machine = results()["machine"] | {"h2load": None}
+    text = report.render_markdown(results(machine=machine, preparations=[]))
+
+    assert "h2load not installed" in text
+    assert "- Installed by the bench during this run: nothing." in text
+
+
 def test_report_shows_a_failed_client_with_its_last_error_line() -> None:
     text = report.render_markdown(results(w2_failures={"node-apn": "Traceback\nError: connection refused"}))
 

@@ -18,7 +18,7 @@ from pushgate.providers import (
     encode_apns_payload,
     encode_fcm_message,
 )
-from pushgate.providers.payloads import APNS_ID_NAMESPACE
+from pushgate.providers.payloads import APNS_ID_NAMESPACE, FcmBodyEncoder
 
 FULL = PushMessage(
     title="Sale",
@@ -166,3 +166,31 @@ def test_apns_id_is_a_deterministic_uuid5_per_send_and_device() -> None:
     parsed = uuid.UUID(first)
     assert parsed.version == 5 and str(parsed) == first
     assert first == str(uuid.uuid5(APNS_ID_NAMESPACE, "send-1\n" + "ab" * 32))
+
+
+def test_fcm_bodies_of_a_batch_are_the_bytes_of_one_encoding_each() -> None:
+    other = PushMessage(title="Ünïcode \u2028", body='quote " and \\ backslash', android_notification=True)
+    requests = [
+        PushRequest(device_token="tok-1", send_id="s", message=FULL),
+        PushRequest(device_token="tok:2_-", send_id="s", message=FULL),
+        PushRequest(device_token='odd "token"\\\n', send_id="s", message=FULL),
+        PushRequest(device_token="tök-3", send_id="s", message=FULL, expires_at=1_000_600, collapse_id="c"),
+        PushRequest(device_token="tok-4", send_id="s", message=other, silent=True),
+        PushRequest(device_token="tok-5", send_id="s", message=other, dry_run=True),
+        PushRequest(device_token="tok-6", send_id="s", message=other, high_priority=False),
+        PushRequest(device_token="tok-7", send_id="s", message=FULL),
+    ]
+    encoder = FcmBodyEncoder(now=1_000_000)
+
+    for request in requests:
+        assert encoder.encode(request) == encode_fcm_message(build_fcm_message(request, now=1_000_000))
+
+
+def test_fcm_body_limit_counts_the_token_of_each_request() -> None:
+    message = PushMessage(body="x" * 3900)
+    encoder = FcmBodyEncoder(now=0)
+    fits = PushRequest(device_token="t", send_id="s", message=message)
+    assert encoder.encode(fits) == encode_fcm_message(build_fcm_message(fits, now=0))
+
+    with pytest.raises(NotificationTooLargeError, match="FCM"):
+        encoder.encode(PushRequest(device_token="t" * 200, send_id="s", message=message))

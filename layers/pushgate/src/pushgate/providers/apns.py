@@ -12,7 +12,7 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
 import jwt
@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from pushgate.config import ProviderSettings, provider_settings
-from pushgate.models.push import DeliveryOutcome, Platform, PushRequest, Verdict
+from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
 from pushgate.providers.payloads import APNS_MAX_COLLAPSE_ID_BYTES, apns_id_for, build_apns_payload, encode_apns_payload
@@ -35,6 +35,41 @@ MAX_TOKEN_LIFETIME_S: Final = 60 * 60
 DEFAULT_TOKEN_LIFETIME_S: Final = 50 * 60
 
 _APPLE_ID = re.compile(r"^[A-Z0-9]{10}$")
+
+
+#: Header lines every request carries, built once.
+_ALERT: Final = "apns-push-type: alert"
+_BACKGROUND: Final = "apns-push-type: background"
+_PRIORITY_10: Final = "apns-priority: 10"
+_PRIORITY_5: Final = "apns-priority: 5"
+_JSON: Final = "content-type: application/json"
+#: An empty value makes libcurl leave out its default ``Accept: */*``.
+_NO_ACCEPT: Final = "accept:"
+
+
+class _BodyMemo:
+    """The encoded payload of the last (message, silent) pair of a batch.
+
+    A batch usually sends one message to many devices, and the APNs payload does not name the
+    device: it is built and encoded once for all of them.
+    """
+
+    __slots__ = ("_body", "_message", "_silent")
+
+    def __init__(self) -> None:
+        self._message: PushMessage | None = None
+        self._silent = False
+        self._body: bytes | NotificationTooLargeError = b""
+
+    def body(self, message: PushMessage, silent: bool) -> bytes | NotificationTooLargeError:
+        """The payload bytes, or why the payload cannot be sent."""
+        if message is not self._message or silent != self._silent:
+            try:
+                self._body = encode_apns_payload(build_apns_payload(message, silent=silent))
+            except NotificationTooLargeError as error:
+                self._body = error
+            self._message, self._silent = message, silent
+        return self._body
 
 
 class ApnsEnvironment(enum.StrEnum):
@@ -318,53 +353,58 @@ class ApnsClient:
         authorization = self._signer.authorization_header() if self._signer is not None else None
         sent: list[int] = []
         apns_ids: list[str] = []
-        http_requests: list[HttpRequest] = []
-        for index in indices:
-            request = requests[index]
-            apns_id = apns_id_for(request.send_id, request.device_token)
-            built = self._build(request, apns_id, authorization)
-            if isinstance(built, DeliveryOutcome):
-                outcomes[index] = built
-                continue
-            sent.append(index)
-            apns_ids.append(apns_id)
-            http_requests.append(built)
-        responses = self._transport.execute(http_requests)
-        for index, apns_id, response in zip(sent, apns_ids, responses, strict=True):
-            outcomes[index] = self._interpret(response, apns_id)
+        bodies = _BodyMemo()
+
+        # A generator: the transport builds each request when a stream is free for it, so building
+        # overlaps with the answers in flight instead of delaying the first request.
+        def build_requests() -> Iterator[HttpRequest]:
+            for index in indices:
+                request = requests[index]
+                apns_id = apns_id_for(request.send_id, request.device_token)
+                built = self._build(request, apns_id, authorization, bodies)
+                if isinstance(built, DeliveryOutcome):
+                    outcomes[index] = built
+                    continue
+                sent.append(index)
+                apns_ids.append(apns_id)
+                yield built
+
+        def read_answer(position: int, response: HttpResponse) -> None:
+            outcomes[sent[position]] = self._interpret(response, apns_ids[position])
+
+        self._transport.execute(build_requests(), on_answer=read_answer)
         return sent
 
-    def _build(self, request: PushRequest, apns_id: str, authorization: str | None) -> HttpRequest | DeliveryOutcome:
-        if not request.device_token:
+    def _build(
+        self, request: PushRequest, apns_id: str, authorization: str | None, bodies: _BodyMemo
+    ) -> HttpRequest | DeliveryOutcome:
+        token = request.device_token
+        if not token:
             return verdicts.decide(Platform.APNS, None, "MissingDeviceToken", provider_message_id=apns_id)
         if request.collapse_id and len(request.collapse_id.encode()) > APNS_MAX_COLLAPSE_ID_BYTES:
             return verdicts.decide(Platform.APNS, None, verdicts.LOCAL_BAD_COLLAPSE_ID, provider_message_id=apns_id)
         # APNs has no dry run: a silent push checks the token without showing anything.
         silent = request.silent or request.dry_run
-        try:
-            body = encode_apns_payload(build_apns_payload(request.message, silent=silent))
-        except NotificationTooLargeError as error:
+        body = bodies.body(request.message, silent)
+        if isinstance(body, NotificationTooLargeError):
             return verdicts.decide(
-                Platform.APNS, None, verdicts.LOCAL_PAYLOAD_TOO_LARGE, provider_message_id=apns_id, detail=error.message
+                Platform.APNS, None, verdicts.LOCAL_PAYLOAD_TOO_LARGE, provider_message_id=apns_id, detail=body.message
             )
         # Apple: background pushes must use priority 5.
-        priority = 5 if silent or not request.high_priority else 10
-        headers = [
-            f"apns-push-type: {'background' if silent else 'alert'}",
-            self._topic_header,
-            f"apns-priority: {priority}",
-            f"apns-id: {apns_id}",
-            "content-type: application/json",
-            "accept:",
-        ]
+        if silent:
+            push_type, priority = _BACKGROUND, _PRIORITY_5
+        else:
+            push_type, priority = _ALERT, _PRIORITY_10 if request.high_priority else _PRIORITY_5
+        headers = [push_type, self._topic_header, priority, "apns-id: " + apns_id, _JSON, _NO_ACCEPT]
         if request.expires_at is not None:
             headers.append(f"apns-expiration: {request.expires_at}")
         if request.collapse_id:
             headers.append(f"apns-collapse-id: {request.collapse_id}")
         if authorization is not None:
             headers.append(authorization)
-        url = self._path_prefix + urllib.parse.quote(request.device_token, safe="")
-        return HttpRequest(url=url, headers=headers, body=body)
+        # Hex tokens need no quoting; quote() costs more than the rest of the URL.
+        path = token if token.isascii() and token.isalnum() else urllib.parse.quote(token, safe="")
+        return HttpRequest(url=self._path_prefix + path, headers=headers, body=body)
 
     def _interpret(self, response: HttpResponse, apns_id: str) -> DeliveryOutcome:
         if response.status is None:

@@ -12,7 +12,7 @@ import ssl
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -26,7 +26,7 @@ from pushgate.config import ProviderSettings, provider_settings
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
-from pushgate.providers.payloads import build_fcm_message, encode_fcm_message
+from pushgate.providers.payloads import FcmBodyEncoder
 from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse
 
 FCM_SCOPE: Final = "https://www.googleapis.com/auth/firebase.messaging"
@@ -417,25 +417,34 @@ class FcmClient:
         access_token: str,
     ) -> list[int]:
         headers = [f"authorization: Bearer {access_token}", "content-type: application/json; charset=utf-8", "accept:"]
-        now = self._clock()
+        url = self._url
+        bodies = FcmBodyEncoder(now=self._clock())
         sent: list[int] = []
-        http_requests: list[HttpRequest] = []
-        for index in indices:
-            request = requests[index]
-            if not request.device_token:
-                outcomes[index] = verdicts.decide(Platform.FCM, None, verdicts.FCM_INVALID_TOKEN, detail="empty token")
-                continue
-            try:
-                body = encode_fcm_message(build_fcm_message(request, now=now))
-            except NotificationTooLargeError as error:
-                outcomes[index] = verdicts.decide(
-                    Platform.FCM, None, verdicts.LOCAL_PAYLOAD_TOO_LARGE, detail=error.message
-                )
-                continue
-            sent.append(index)
-            http_requests.append(HttpRequest(url=self._url, headers=headers, body=body))
-        for index, response in zip(sent, self._transport.execute(http_requests), strict=True):
-            outcomes[index] = self._interpret(response)
+
+        # A generator: the transport builds each request when a stream is free for it, so building
+        # overlaps with the answers in flight instead of delaying the first request.
+        def build_requests() -> Iterator[HttpRequest]:
+            for index in indices:
+                request = requests[index]
+                if not request.device_token:
+                    outcomes[index] = verdicts.decide(
+                        Platform.FCM, None, verdicts.FCM_INVALID_TOKEN, detail="empty token"
+                    )
+                    continue
+                try:
+                    body = bodies.encode(request)
+                except NotificationTooLargeError as error:
+                    outcomes[index] = verdicts.decide(
+                        Platform.FCM, None, verdicts.LOCAL_PAYLOAD_TOO_LARGE, detail=error.message
+                    )
+                    continue
+                sent.append(index)
+                yield HttpRequest(url=url, headers=headers, body=body)
+
+        def read_answer(position: int, response: HttpResponse) -> None:
+            outcomes[sent[position]] = self._interpret(response)
+
+        self._transport.execute(build_requests(), on_answer=read_answer)
         return sent
 
     def _interpret(self, response: HttpResponse) -> DeliveryOutcome:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from pushgate.models.push import PushMessage, PushRequest
@@ -182,6 +183,11 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
     return body
 
 
+def _fcm_message_size(encoded: bytes, *, validate_only: bool) -> int:
+    # The wrapper ({"message":...,"validate_only":true}) is not part of the message Google measures.
+    return len(encoded) - len(b'{"message":}') - (len(b',"validate_only":true') if validate_only else 0)
+
+
 def encode_fcm_message(body: dict[str, Any]) -> bytes:
     """Encodes an FCM request body and enforces the 4096-byte message limit.
 
@@ -194,11 +200,8 @@ def encode_fcm_message(body: dict[str, Any]) -> bytes:
     Raises:
         NotificationTooLargeError: The encoded message exceeds 4096 bytes.
     """
-    encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    # The wrapper ({"message":...,"validate_only":true}) is not part of the message Google measures.
-    message_size = (
-        len(encoded) - len(b'{"message":}') - (len(b',"validate_only":true') if "validate_only" in body else 0)
-    )
+    encoded = encode_fcm_message_unchecked(body)
+    message_size = _fcm_message_size(encoded, validate_only="validate_only" in body)
     if message_size > FCM_MAX_MESSAGE_BYTES:
         raise NotificationTooLargeError.for_size("FCM", message_size, FCM_MAX_MESSAGE_BYTES)
     return encoded
@@ -209,3 +212,57 @@ def apns_topic(app: MobileApp | None) -> str | None:
     if app is None or app.ios is None:
         return None
     return app.ios.metadata.bundle_id
+
+
+def json_string(value: str) -> bytes:
+    """``value`` as a JSON string, the bytes ``json.dumps(value, ensure_ascii=False)`` gives."""
+    # Printable ASCII without a quote or backslash needs no escape (every real token is such).
+    if value.isascii() and value.isprintable() and '"' not in value and "\\" not in value:
+        return b'"' + value.encode() + b'"'
+    return json.dumps(value, ensure_ascii=False).encode()
+
+
+#: How every FCM body starts: the message's first key is the token (see :func:`build_fcm_message`).
+_FCM_TOKEN_PREFIX: Final = b'{"message":{"token":'
+
+
+class FcmBodyEncoder:
+    """Encodes FCM request bodies for a batch: one JSON encoding per distinct message and options.
+
+    A batch sends one message to many devices, and only the token differs between their bodies:
+    the rest is encoded once and each token is spliced in. The bytes and the size check are those
+    of :func:`encode_fcm_message` of :func:`build_fcm_message`.
+
+    Args:
+        now: Current epoch seconds (``android.ttl`` from ``expires_at``), fixed for the batch.
+    """
+
+    __slots__ = ("_message", "_now", "_options", "_tail")
+
+    def __init__(self, *, now: float) -> None:
+        self._now = now
+        self._message: PushMessage | None = None
+        self._options: tuple[object, ...] = ()
+        self._tail = b""
+
+    def encode(self, request: PushRequest) -> bytes:
+        """Returns the body for ``request``.
+
+        Raises:
+            NotificationTooLargeError: The encoded message exceeds 4096 bytes.
+        """
+        options = (request.expires_at, request.collapse_id, request.high_priority, request.silent, request.dry_run)
+        if request.message is not self._message or options != self._options:
+            template = encode_fcm_message_unchecked(build_fcm_message(replace(request, device_token=""), now=self._now))
+            self._tail = template[len(_FCM_TOKEN_PREFIX) + len(b'""') :]
+            self._message, self._options = request.message, options
+        body = _FCM_TOKEN_PREFIX + json_string(request.device_token) + self._tail
+        message_size = _fcm_message_size(body, validate_only=request.dry_run)
+        if message_size > FCM_MAX_MESSAGE_BYTES:
+            raise NotificationTooLargeError.for_size("FCM", message_size, FCM_MAX_MESSAGE_BYTES)
+        return body
+
+
+def encode_fcm_message_unchecked(body: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON of an FCM request body, without the size check."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

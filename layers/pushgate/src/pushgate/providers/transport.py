@@ -13,13 +13,14 @@ above the ``last_stream_id`` of a ``GOAWAY``) are resent by libcurl on a new con
 
 from __future__ import annotations
 
-import collections
+import contextlib
 import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Final
 
 import certifi
 import pycurl
@@ -44,7 +45,7 @@ _RESENDABLE_ERRORS = frozenset(
 
 @dataclass(slots=True)
 class HttpRequest:
-    """One POST request.
+    """One POST request; not changed once handed to the transport.
 
     Attributes:
         url: Absolute ``https`` URL.
@@ -144,6 +145,16 @@ class _Slot:
     header_lines: list[bytes] = field(default_factory=list)
     body_chunks: list[bytes] = field(default_factory=list)
     index: int = -1
+    # What the handle was last set to: libcurl keeps options between transfers, so an option
+    # that did not change (one URL for every FCM request, one body for every APNs request of a
+    # batch) is not set again. Compared by identity: the objects are the caller's, kept alive here.
+    url: str | None = None
+    headers: list[str] | None = None
+    body: bytes | None = None
+
+
+#: Placeholder until a request is answered; never returned.
+_NO_ANSWER: Final = HttpResponse(status=None)
 
 
 class CurlHttp2Transport:
@@ -235,24 +246,38 @@ class CurlHttp2Transport:
         self._slots[easy] = slot
         return easy
 
-    def execute(self, requests: Sequence[HttpRequest]) -> list[HttpResponse]:
+    def execute(
+        self, requests: Iterable[HttpRequest], on_answer: Callable[[int, HttpResponse], object] | None = None
+    ) -> list[HttpResponse]:
         """Sends every request and returns the answers in the same order.
 
-        Requests that failed without any answer byte on a connection that could not be set up or
-        died are resent once on a new connection; timeouts and answered requests never are.
+        ``requests`` is read as streams become free, so a generator that builds each request does
+        so while earlier ones are in flight. Requests that failed without any answer byte on a
+        connection that could not be set up or died are resent once on a new connection; timeouts
+        and answered requests never are.
 
         Args:
             requests: The requests; any number, at most ``max_in_flight`` are in flight at once.
+            on_answer: Called with (position in ``requests``, final response) as each answer
+                arrives, so the caller can read it while later requests are in flight.
 
         Returns:
             One response per request.
         """
         with self._lock:
-            results: list[HttpResponse] = [HttpResponse(status=None)] * len(requests)
-            unanswered = self._run(range(len(requests)), requests, results)
+            taken: list[HttpRequest] = []
+            results: list[HttpResponse] = []
+
+            def first_attempts() -> Iterator[tuple[int, HttpRequest]]:
+                for index, request in enumerate(requests):
+                    taken.append(request)
+                    results.append(_NO_ANSWER)
+                    yield index, request
+
+            unanswered = self._run(first_attempts(), results, on_answer, last_attempt=False)
             if unanswered:
                 self._replace_multi()
-                self._run(unanswered, requests, results)
+                self._run(((index, taken[index]) for index in unanswered), results, on_answer, last_attempt=True)
             return results
 
     def reset_connections(self) -> None:
@@ -273,50 +298,112 @@ class CurlHttp2Transport:
         self._multi.close()
         self._multi = self._new_multi()
 
-    def _run(self, indices: Sequence[int], requests: Sequence[HttpRequest], results: list[HttpResponse]) -> list[int]:
+    def _run(
+        self,
+        pending: Iterator[tuple[int, HttpRequest]],
+        results: list[HttpResponse],
+        on_answer: Callable[[int, HttpResponse], object] | None,
+        *,
+        last_attempt: bool,
+    ) -> list[int]:
+        """Sends ``pending`` (read as streams free up); returns the positions to resend, if any."""
         multi = self._multi
-        queue = collections.deque(indices)
         active = 0
+        more = True
         resend: list[int] = []
-        while queue or active:
-            while queue and active < self._max_in_flight:
-                index = queue.popleft()
-                request = requests[index]
-                easy = self._idle.pop() if self._idle else self._new_handle()
-                self._slots[easy].index = index
-                easy.setopt(pycurl.URL, request.url)
-                easy.setopt(pycurl.HTTPHEADER, request.headers)
-                easy.setopt(pycurl.POSTFIELDS, request.body)
-                multi.add_handle(easy)
-                active += 1
-            status = pycurl.E_CALL_MULTI_PERFORM
-            while status == pycurl.E_CALL_MULTI_PERFORM:
-                status, _ = multi.perform()
-            finished = 0
-            while True:
-                queued, succeeded, failed = multi.info_read()
-                for easy in succeeded:
-                    results[self._slots[easy].index] = self._answer(easy)
-                    self._recycle(multi, easy)
-                for easy, errno, message in failed:
-                    index = self._slots[easy].index
-                    results[index], resendable = self._failure(easy, errno, message)
-                    if resendable:
-                        resend.append(index)
-                    self._recycle(multi, easy)
-                finished += len(succeeded) + len(failed)
-                if not queued:
+        try:
+            while more or active:
+                active, more = self._fill(multi, pending, active)
+                if not active:
                     break
-            active -= finished
-            if active and not finished:
-                timeout_ms = multi.timeout()
-                multi.select(1.0 if timeout_ms < 0 else min(timeout_ms, 1000) / 1000)
+                status = pycurl.E_CALL_MULTI_PERFORM
+                while status == pycurl.E_CALL_MULTI_PERFORM:
+                    status, _ = multi.perform()
+                finished = self._collect(multi, results, on_answer, resend if not last_attempt else None)
+                active -= finished
+                if active and not finished:
+                    timeout_ms = multi.timeout()
+                    multi.select(1.0 if timeout_ms < 0 else min(timeout_ms, 1000) / 1000)
+        except BaseException:
+            # Building or reading a request failed: take back the handles in flight so the next
+            # call starts clean.
+            for easy, slot in self._slots.items():
+                if slot.index != -1:
+                    with contextlib.suppress(pycurl.error):
+                        multi.remove_handle(easy)
+                    self._reset(easy)
+            raise
         return resend
 
-    def _answer(self, easy: pycurl.Curl) -> HttpResponse:
-        slot = self._slots[easy]
-        body = b"".join(slot.body_chunks) if slot.body_chunks else b""
-        return HttpResponse(easy.getinfo(pycurl.RESPONSE_CODE), slot.header_lines.copy(), body)
+    def _fill(
+        self, multi: pycurl.CurlMulti, pending: Iterator[tuple[int, HttpRequest]], active: int
+    ) -> tuple[int, bool]:
+        """Adds requests until ``max_in_flight`` are active; returns (active, whether more may come)."""
+        slots = self._slots
+        idle = self._idle
+        while active < self._max_in_flight:
+            item = next(pending, None)
+            if item is None:
+                return active, False
+            index, request = item
+            easy = idle.pop() if idle else self._new_handle()
+            slot = slots[easy]
+            slot.index = index
+            if request.url is not slot.url:
+                easy.setopt(pycurl.URL, request.url)
+                slot.url = request.url
+            if request.headers is not slot.headers:
+                easy.setopt(pycurl.HTTPHEADER, request.headers)
+                slot.headers = request.headers
+            if request.body is not slot.body:
+                easy.setopt(pycurl.POSTFIELDS, request.body)
+                slot.body = request.body
+            multi.add_handle(easy)
+            active += 1
+        return active, True
+
+    def _collect(
+        self,
+        multi: pycurl.CurlMulti,
+        results: list[HttpResponse],
+        on_answer: Callable[[int, HttpResponse], object] | None,
+        resend: list[int] | None,
+    ) -> int:
+        """Reads the finished transfers; returns how many. Resendable failures go to ``resend``."""
+        slots = self._slots
+        idle = self._idle
+        response_code = pycurl.RESPONSE_CODE
+        finished = 0
+        while True:
+            queued, succeeded, failed = multi.info_read()
+            # The success path in line (no method calls): it runs once per notification.
+            for easy in succeeded:
+                slot = slots[easy]
+                index = slot.index
+                lines, chunks = slot.header_lines, slot.body_chunks
+                response = results[index] = HttpResponse(
+                    easy.getinfo(response_code), lines.copy(), b"".join(chunks) if chunks else b""
+                )
+                multi.remove_handle(easy)
+                lines.clear()
+                if chunks:
+                    chunks.clear()
+                slot.index = -1
+                idle.append(easy)
+                if on_answer is not None:
+                    on_answer(index, response)
+            for easy, errno, message in failed:
+                index = slots[easy].index
+                response, resendable = self._failure(easy, errno, message)
+                results[index] = response
+                self._recycle(multi, easy)
+                if resendable and resend is not None:
+                    resend.append(index)
+                elif on_answer is not None:
+                    on_answer(index, response)
+            finished += len(succeeded) + len(failed)
+            if not queued:
+                return finished
 
     def _failure(self, easy: pycurl.Curl, errno: int, message: str) -> tuple[HttpResponse, bool]:
         slot = self._slots[easy]
@@ -329,6 +416,9 @@ class CurlHttp2Transport:
 
     def _recycle(self, multi: pycurl.CurlMulti, easy: pycurl.Curl) -> None:
         multi.remove_handle(easy)
+        self._reset(easy)
+
+    def _reset(self, easy: pycurl.Curl) -> None:
         slot = self._slots[easy]
         slot.header_lines.clear()
         if slot.body_chunks:
