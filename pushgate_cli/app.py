@@ -2,7 +2,8 @@
 
 Exit codes (also in README): 0 done; 1 the API refused the request (4xx: the error's field and
 problem are shown), or an import had failed items; 2 usage error; 3 the API cannot be reached,
-answered a 5xx, a send did not complete in time, or no target is set (`pushgate login`).
+answered a 5xx, a send did not settle in time (Completed, Canceled or Scheduled), or no target
+is set (`pushgate login`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""`pushgate send`: a message through an app to a recipients file, followed until it completes."""
+"""`pushgate send`: a message through an app to a recipients file, followed until nothing is left to do now.
+
+A send ends its wait when every part is ``Completed`` or ``Canceled``, or ``Scheduled``: everything
+left waits for its time (``--at``, ``--local-time`` or the app's quiet hours), which may be hours or
+days away, so the command shows the held notifications per UTC hour and exits 0 instead.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from pushgate_cli.client import ApiClient, admin_path
+from pushgate_cli.commands.sends import HOUR_COLUMNS
 from pushgate_cli.errors import CliError
 from pushgate_cli.files import read_recipients
 from pushgate_cli.output import (
@@ -27,6 +33,8 @@ from pushgate_cli.session import in_org
 #: The sends route takes at most 10,000 recipients per request; a larger file becomes several sends.
 MAX_RECIPIENTS = 10_000
 POLL_INTERVAL_S = 1.0
+#: Statuses after which polling learns nothing more soon (``Scheduled``: all that is left waits).
+SETTLED = frozenset({"Completed", "Canceled", "Scheduled"})
 TOTALS = ("Expected", "Sent", "NotSent", "Pending", "Parked", "RecipientsAccepted", "RecipientsRejected")
 
 
@@ -41,12 +49,26 @@ def send(
     idempotency_key: Annotated[
         str | None, typer.Option("--idempotency-key", help="Repeat-safe key (suffixed per chunk of 10,000).")
     ] = None,
-    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the send until Completed.")] = True,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for completion (then exit 3).")] = 600,
+    send_at: Annotated[
+        str | None, typer.Option("--at", help="Deliver at this UTC instant, with an offset (2026-12-24T08:00Z).")
+    ] = None,
+    local_time: Annotated[
+        str | None,
+        typer.Option("--local-time", help="Deliver at this time in each recipient's zone (09:00 or 2026-12-24T09:00)."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Follow the send until Completed, Canceled or Scheduled.")
+    ] = True,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Seconds to wait for the sends to settle (exit 3).")
+    ] = 600,
     org: OrgOption = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Send, show progress until every send is Completed, then the totals."""
+    """Send, show progress until every send is Completed (or Canceled, or Scheduled for later), then the totals.
+
+    ``--at`` and ``--local-time`` exclude each other; the API checks both (a 400 naming the field).
+    """
     people = read_recipients(recipients)
     chunks = [people[start : start + MAX_RECIPIENTS] for start in range(0, len(people), MAX_RECIPIENTS)]
     with in_org(org) as (client, org_id):
@@ -57,6 +79,10 @@ def send(
                 body["JourneyId"] = journey
             if idempotency_key is not None:
                 body["IdempotencyKey"] = idempotency_key if len(chunks) == 1 else f"{idempotency_key}-{number}"
+            if send_at is not None:
+                body["SendAt"] = send_at
+            if local_time is not None:
+                body["SendAtLocalTime"] = local_time
             created.append(client.call("POST", admin_path(org_id, "sends"), body=body))
         statuses = _follow(client, org_id, [c["SendId"] for c in created], timeout, quiet=json_output) if wait else []
     rejected = [r for c in created for r in c["Rejected"]]
@@ -67,6 +93,9 @@ def send(
     console.print(f"Sends: {', '.join(c['SendId'] for c in created)}")
     if statuses:
         show_record("Totals", totals)
+        hours = [{"SendId": s["SendId"], **hour} for s in statuses for hour in s.get("Scheduled") or []]
+        if hours:
+            show_rows("Scheduled (per UTC hour)", hours, ["SendId", *HOUR_COLUMNS])
     else:
         console.print(f"accepted {sum(c['Accepted'] for c in created)}; follow with 'pushgate sends get SEND_ID'")
     reasons = Counter(r["Reason"] for r in rejected)
@@ -76,7 +105,7 @@ def send(
 def _follow(
     client: ApiClient, org_id: str, send_ids: list[str], timeout: float, *, quiet: bool
 ) -> list[dict[str, Any]]:
-    """Polls every send until all are Completed, with a bar of devices done out of expected."""
+    """Polls every send until all are settled (see `SETTLED`), with a bar of devices done out of expected."""
     deadline = time.monotonic() + timeout
     with progress_bar(quiet=quiet) as progress:
         task = progress.add_task("Sending", total=None)
@@ -85,10 +114,10 @@ def _follow(
             expected = sum(int(s["Expected"]) for s in statuses)
             finished = sum(int(s["Sent"]) + int(s["NotSent"]) for s in statuses)
             progress.update(task, total=expected or None, completed=finished)
-            if all(s["Status"] == "Completed" for s in statuses):
+            if all(s["Status"] in SETTLED for s in statuses):
                 return statuses
             if time.monotonic() > deadline:
-                raise CliError(f"the send did not complete within {timeout:g} s ({finished} of {expected} done)")
+                raise CliError(f"the send did not settle within {timeout:g} s ({finished} of {expected} done)")
             time.sleep(POLL_INTERVAL_S)
 
 
@@ -98,5 +127,20 @@ def _totals(statuses: list[dict[str, Any]]) -> dict[str, Any]:
     for status in statuses:
         reasons.update({reason: int(count) for reason, count in (status.get("NotSentReasons") or {}).items()})
     totals["NotSentReasons"] = dict(reasons)
-    totals["Status"] = "Completed" if statuses and all(s["Status"] == "Completed" for s in statuses) else "InProgress"
+    totals["Status"] = overall_status([str(s["Status"]) for s in statuses])
     return totals
+
+
+def overall_status(statuses: list[str]) -> str:
+    """One status for several sends: theirs when they agree, else ``Scheduled`` if any part waits.
+
+    Parts that all ended, some canceled, are ``Canceled``; anything else is ``InProgress``.
+    """
+    found = set(statuses)
+    if len(found) == 1:
+        return found.pop()
+    if "Scheduled" in found:
+        return "Scheduled"
+    if found == {"Completed", "Canceled"}:
+        return "Canceled"
+    return "InProgress"
