@@ -1,9 +1,10 @@
-"""`pushgate apps`: mobile app configurations (APNs and FCM credentials) and their live check."""
+"""`pushgate apps`: mobile app configurations (APNs and FCM credentials), their live check, their delivery policy."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -154,3 +155,128 @@ def delete(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) 
         print_json({"Deleted": app_id})
     else:
         done(f"deleted app {app_id}")
+
+
+#: The parts of a policy the ``PUT`` takes (its answer adds ``MobileAppId``, ``IsDefault``...).
+POLICY_PARTS = ("DefaultTimeZone", "QuietHours", "FrequencyCap", "CategoryCaps")
+OFF = "off"
+
+
+def parse_quiet_hours(value: str) -> dict[str, str] | None:
+    """``21:00-08:00`` as the API's ``{"Start", "End"}`` (the API checks the times); ``off``: none."""
+    if value.strip().lower() == OFF:
+        return None
+    start, dash, end = value.partition("-")
+    if not dash or not start.strip() or not end.strip():
+        raise usage_error(f"--quiet-hours {value!r}: expected START-END (21:00-08:00) or {OFF}")
+    return {"Start": start.strip(), "End": end.strip()}
+
+
+def parse_cap(value: str, option: str = "--cap") -> dict[str, int] | None:
+    """``3/24`` (3 notifications per 24 hours) as the API's cap; ``off``: none."""
+    if value.strip().lower() == OFF:
+        return None
+    count, slash, hours = value.partition("/")
+    try:
+        if not slash:
+            raise ValueError(value)
+        return {"MaxNotifications": int(count), "PeriodHours": int(hours)}
+    except ValueError:
+        raise usage_error(f"{option} {value!r}: expected MAX/HOURS (3/24) or {OFF}") from None
+
+
+def parse_category_cap(value: str) -> tuple[str, dict[str, int] | None]:
+    """``promotions=1/24`` as (category, cap); ``promotions=off`` removes that category's cap."""
+    name, equals, cap = value.partition("=")
+    if not equals or not name.strip():
+        raise usage_error(f"--category-cap {value!r}: expected CATEGORY=MAX/HOURS (promotions=1/24) or CATEGORY={OFF}")
+    return name.strip(), parse_cap(cap, "--category-cap")
+
+
+@dataclass(frozen=True)
+class PolicyChanges:
+    """What the command line changes: whole parts (``None``: off) and single category caps."""
+
+    parts: dict[str, Any] = field(default_factory=dict)
+    category_caps: dict[str, dict[str, int] | None] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls, *, zone: str | None, quiet_hours: str | None, cap: str | None, category_caps: list[str]
+    ) -> PolicyChanges:
+        """The options, checked before any request (exit 2 for a malformed one)."""
+        parts: dict[str, Any] = {}
+        if zone is not None:
+            parts["DefaultTimeZone"] = zone
+        if quiet_hours is not None:
+            parts["QuietHours"] = parse_quiet_hours(quiet_hours)
+        if cap is not None:
+            parts["FrequencyCap"] = parse_cap(cap)
+        return cls(parts, dict(parse_category_cap(option) for option in category_caps))
+
+    def __bool__(self) -> bool:
+        return bool(self.parts or self.category_caps)
+
+    def applied_to(self, current: dict[str, Any]) -> dict[str, Any]:
+        """The whole ``PUT`` body: ``current`` (the policy just read) with these changes.
+
+        The API's ``PUT`` replaces the policy (a part left out is off), so every part not given on
+        the command line is copied from the current one.
+        """
+        body: dict[str, Any] = {part: current.get(part) for part in POLICY_PARTS} | self.parts
+        caps = dict(body["CategoryCaps"] or {})
+        for name, limit in self.category_caps.items():
+            if limit is None:
+                caps.pop(name, None)
+            else:
+                caps[name] = limit
+        body["CategoryCaps"] = caps
+        return {part: value for part, value in body.items() if value is not None}
+
+
+def show_policy(policy: dict[str, Any]) -> None:
+    quiet = policy.get("QuietHours")
+    cap = policy.get("FrequencyCap")
+    shown = {
+        **policy,
+        "QuietHours": f"{quiet['Start']}-{quiet['End']} (recipient-local)" if quiet else OFF,
+        "FrequencyCap": f"{cap['MaxNotifications']} per {cap['PeriodHours']} h" if cap else OFF,
+    }
+    fields = ("MobileAppId", "DefaultTimeZone", "DefaultTimeZoneResolved", "QuietHours", "FrequencyCap")
+    show_record("Delivery policy", shown, (*fields, "IsDefault", "UpdatedAt"))
+    rows = [
+        {"Category": name, "MaxNotifications": c["MaxNotifications"], "PeriodHours": c["PeriodHours"]}
+        for name, c in (policy.get("CategoryCaps") or {}).items()
+    ]
+    show_rows("Category caps", rows, ["Category", "MaxNotifications", "PeriodHours"])
+
+
+@app.command("delivery-policy")
+@reports_errors
+def delivery_policy(
+    app_id: AppId,
+    zone: Annotated[
+        str | None, typer.Option("--zone", help="DefaultTimeZone: IANA, Windows id or Dataverse code.")
+    ] = None,
+    quiet_hours: Annotated[
+        str | None, typer.Option("--quiet-hours", help="Recipient-local START-END (21:00-08:00), or off.")
+    ] = None,
+    cap: Annotated[str | None, typer.Option("--cap", help="MAX/HOURS over all messages (3/24), or off.")] = None,
+    category_caps: Annotated[
+        list[str] | None,
+        typer.Option("--category-cap", help="CATEGORY=MAX/HOURS (promotions=1/24) or CATEGORY=off; repeatable."),
+    ] = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Show the app's delivery policy, or change the parts given (the others stay as they are)."""
+    changes = PolicyChanges.parse(zone=zone, quiet_hours=quiet_hours, cap=cap, category_caps=category_caps or [])
+    with in_org(org) as (client, org_id):
+        path = admin_path(org_id, "mobileapps", app_id, "delivery-policy")
+        policy = client.call("GET", path)
+        if changes:
+            policy = client.call("PUT", path, body=changes.applied_to(policy))
+    if json_output:
+        print_json(policy)
+    else:
+        show_policy(policy)
