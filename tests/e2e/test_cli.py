@@ -13,6 +13,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -339,3 +340,107 @@ def test_usage_and_unavailable_exit_codes(workspace: Workspace, run: Run, tmp_pa
 
     assert "make dev" in stopped.stderr
     assert "not logged in" in not_logged_in.stderr
+
+
+@pytest.fixture(scope="module")
+def timing_app(workspace: Workspace, run: Run, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """An Android app of its own: its delivery policy must not hold back the other tests' sends."""
+    account_file = tmp_path_factory.mktemp("timing") / "sa.json"
+    account_file.write_text(json.dumps(generate_fcm_service_account("cli-timing").info), encoding="utf-8")
+    created = as_json(run("apps", "create", "CLI timing app", "--android-service-account", str(account_file), "--json"))
+    issued = as_json(run("tokens", "create", created["MobileAppId"], "--label", "timing", "--json"))
+    return Workspace(workspace.org_id, created["MobileAppId"], issued["ApiToken"], issued["TokenId"], "")
+
+
+def test_delivery_policy_set_changes_only_the_parts_given(timing_app: Workspace, run: Run) -> None:
+    app_id = timing_app.app_id
+    default = as_json(run("apps", "delivery-policy", app_id, "--json"))
+    set_all = as_json(
+        run(
+            "apps", "delivery-policy", app_id, "--zone", "Europe/Berlin", "--quiet-hours", "21:00-08:00",
+            "--cap", "3/24", "--category-cap", "promo=1/24", "--category-cap", "news=2/12", "--json",
+        )
+    )  # fmt: skip
+    changed = as_json(run("apps", "delivery-policy", app_id, "--cap", "5/48", "--category-cap", "news=off", "--json"))
+    shown = run("apps", "delivery-policy", app_id)
+    empty = run("apps", "delivery-policy", app_id, "--quiet-hours", "09:00-09:00", expect=1)
+    malformed = run("apps", "delivery-policy", app_id, "--cap", "three", expect=2)
+
+    assert default["IsDefault"] is True
+    assert set_all["DefaultTimeZoneResolved"] == "Europe/Berlin"
+    assert set_all["CategoryCaps"] == {
+        "promo": {"MaxNotifications": 1, "PeriodHours": 24},
+        "news": {"MaxNotifications": 2, "PeriodHours": 12},
+    }
+    assert changed["FrequencyCap"] == {"MaxNotifications": 5, "PeriodHours": 48}
+    assert changed["QuietHours"] == {"Start": "21:00", "End": "08:00"}  # kept: the PUT got the whole policy
+    assert changed["DefaultTimeZone"] == "Europe/Berlin"
+    assert changed["CategoryCaps"] == {"promo": {"MaxNotifications": 1, "PeriodHours": 24}}
+    assert "21:00-08:00" in shown.stdout
+    assert "5 per 48 h" in shown.stdout
+    assert "promo" in shown.stdout
+    assert "Error (400" in empty.stderr
+    assert "QuietHours" in empty.stderr
+    assert "MAX/HOURS" in malformed.output
+    assert as_json(run("apps", "delivery-policy", app_id, "--json"))["FrequencyCap"]["MaxNotifications"] == 5
+
+
+def test_local_time_send_is_scheduled_then_canceled(
+    timing_app: Workspace, run: Run, public: httpx.Client, tmp_path: Path
+) -> None:
+    people = _people("timing", 2)
+    (tmp_path / "people.json").write_text(json.dumps(people), encoding="utf-8")
+    run("contacts", "import", str(tmp_path / "people.json"))
+    for person in people:  # FCM only: the app has no iOS credentials
+        base = f"/api/v1.0/orgs/{timing_app.org_id}/pushchannel/apps/{timing_app.app_id}/devices/{person['contactid']}"
+        contract = {"FcmDeviceContract": {"FcmToken": f"fcm-timing-{person['contactid']}"}}
+        registered = public.post(base, json={**contract, "ApiToken": timing_app.api_token})
+        assert registered.status_code == 200, registered.text
+    recipients = tmp_path / "recipients.txt"
+    recipients.write_text("\n".join(p["contactid"] for p in people) + "\n", encoding="utf-8")
+    message_id = _create_message(run)
+    run("messages", "activate", message_id)
+    send = ("send", "--message", message_id, "--app", timing_app.app_id, "--recipients", str(recipients))
+
+    scheduled = run(*send, "--local-time", "09:00")  # returns once everything waits, without moving the clock
+    send_id = scheduled.stdout.split("Sends:", 1)[1].split()[0]
+    found = as_json(run("sends", "get", send_id, "--json"))
+    table = run("sends", "get", send_id)
+    canceled = run("sends", "cancel", send_id)
+    after = as_json(run("sends", "get", send_id, "--json"))
+    again = as_json(run("sends", "cancel", send_id, "--json"))  # harmless
+    at = (datetime.now(UTC) + timedelta(days=2)).replace(minute=30, second=0, microsecond=0)
+    at_send = as_json(run(*send, "--at", at.strftime("%Y-%m-%dT%H:%MZ"), "--json"))
+    at_canceled = as_json(run("sends", "cancel", at_send["Sends"][0]["SendId"], "--json"))
+
+    assert "Scheduled" in scheduled.stdout
+    assert found["Status"] == "Scheduled"
+    assert found["SendAtLocalTime"] == "09:00"
+    assert sum(hour["Recipients"] for hour in found["Scheduled"]) == 2
+    assert {hour["State"] for hour in found["Scheduled"]} == {"Pending"}
+    assert found["Scheduled"][0]["Hour"] in scheduled.stdout
+    assert found["Scheduled"][0]["Hour"] in table.stdout
+    assert "Canceled" in canceled.stdout
+    assert after["Status"] == again["Status"] == "Canceled"
+    assert after["NotSentReasons"] == {"Canceled": 2}
+    assert {hour["State"] for hour in after["Scheduled"]} == {"Canceled"}
+    assert at_send["Totals"]["Status"] == "Scheduled"
+    assert [hour["Hour"] for hour in at_send["Statuses"][0]["Scheduled"]] == [f"{at:%Y-%m-%dT%H}:00:00Z"]
+    assert at_canceled["Status"] == "Canceled"
+
+
+def test_schedule_refusals_show_the_field(timing_app: Workspace, run: Run, tmp_path: Path) -> None:
+    recipients = tmp_path / "recipients.txt"
+    recipients.write_text("someone\n", encoding="utf-8")
+    message_id = _create_message(run)
+    run("messages", "activate", message_id)
+    send = ("send", "--message", message_id, "--app", timing_app.app_id, "--recipients", str(recipients))
+
+    bad_time = run(*send, "--local-time", "25:00", expect=1)
+    both = run(*send, "--local-time", "09:00", "--at", "2030-01-01T08:00Z", "--json", expect=1)
+
+    assert "Error (400" in bad_time.stderr
+    assert "SendAtLocalTime" in bad_time.stderr
+    error = json.loads(both.stderr)["Error"]
+    assert error["Status"] == 400
+    assert {"SendAt", "SendAtLocalTime"} & {d["Field"] for d in error["Details"]}
