@@ -127,11 +127,12 @@ CLI_EQUIVALENTS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
         ("GET", rf"{_ORG}/sends/(?P<send>{_ID})$", "pushgate sends get {send}"),
         ("GET", rf"{_ORG}/sends/{_ID}/recipients", "(no CLI command: the console's send page shows the ledger)"),
         (
-            "*",
-            rf"{_ORG}/mobileapps/{_ID}/delivery-policy$",
-            "(no CLI command: curl with the body of docs/timing-and-fatigue.md)",
+            "PUT",
+            rf"{_ORG}/mobileapps/(?P<app>{_ID})/delivery-policy$",
+            'pushgate apps delivery-policy {app} --zone "W. Europe Standard Time" --quiet-hours 21:00-08:00 --cap 1/24',
         ),
-        ("POST", rf"{_ORG}/sends/{_ID}/cancel$", "(no CLI command: curl -X POST .../sends/SEND_ID/cancel)"),
+        ("GET", rf"{_ORG}/mobileapps/(?P<app>{_ID})/delivery-policy$", "pushgate apps delivery-policy {app}"),
+        ("POST", rf"{_ORG}/sends/(?P<send>{_ID})/cancel$", "pushgate sends cancel {send}"),
         ("POST", r"^/_local/clock$", "(local runtime only: it moves the dev stack's clock)"),
         ("GET", rf"{_ORG}/insights/messages/(?P<id>{_ID})$", "pushgate insights message {id} --chart insights.svg"),
         (
