@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 from pushgate.config import (
+    audience_queue_settings,
     delivery_queue_settings,
     fcm_pacing_policy,
     interaction_settings,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from pushgate.providers.app_sender import AppPushSender
     from pushgate.providers.clients import ProviderClientFactory
     from pushgate.providers.pacing import ProjectRateLimiter
-    from pushgate.repositories.delivery_queue import SqsDeliveryQueue
+    from pushgate.repositories.delivery_queue import SqsAudienceQueue, SqsDeliveryQueue
     from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
     from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
     from pushgate.repositories.dynamodb.interactions import DynamoInsightCounterReader, DynamoInteractionExport
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from pushgate.services.interactions.interactions import InteractionStores
     from pushgate.services.lifecycle.token_cleanup import TokenCleanup
     from pushgate.services.messages.push_messages import MessageStores
+    from pushgate.services.sends.audience import AudiencePorts
     from pushgate.services.sends.delivery import DeliveryService
     from pushgate.services.sends.parked_jobs import QueueParkedJobResumer
     from pushgate.services.sends.send_fanout import SendStores
@@ -275,6 +277,31 @@ def delivery_queue() -> SqsDeliveryQueue:
     from pushgate.repositories.delivery_queue import SqsDeliveryQueue
 
     return SqsDeliveryQueue(sqs_client(), delivery_queue_settings().queue_url)
+
+
+@cache
+def audience_queue() -> SqsAudienceQueue:
+    """The queue of broadcast audience pages (``AUDIENCE_QUEUE_URL``)."""
+    from pushgate.repositories.delivery_queue import SqsAudienceQueue
+
+    return SqsAudienceQueue(sqs_client(), audience_queue_settings().queue_url)
+
+
+def audience_shards() -> int:
+    """Shards of an app's device index: a broadcast reads them as that many page chains."""
+    from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
+
+    return APP_DEVICE_SHARDS
+
+
+@cache
+def audience_ports() -> AudiencePorts:
+    """What the audience worker reads and writes."""
+    from pushgate.services.sends.audience import AudiencePorts
+
+    return AudiencePorts(
+        reader=device_repository(), progress=send_repository(), pages=audience_queue(), jobs=delivery_queue()
+    )
 
 
 @cache

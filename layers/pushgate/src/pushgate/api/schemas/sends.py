@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pushgate.models.send import MAX_RECIPIENTS, LedgerEntry, SendRecord
+from pushgate.models.send import Audience as BroadcastAudience
 from pushgate.text import SINGLE_LINE
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
@@ -32,7 +33,9 @@ class CreateSendRequest(BaseModel):
 
     MobileAppId: Identifier
     MessageId: Identifier
-    Recipients: Annotated[list[SendRecipientBody], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+    Recipients: Annotated[list[SendRecipientBody], Field(min_length=1, max_length=MAX_RECIPIENTS)] | None = None
+    #: A broadcast instead of named recipients: ``AllActiveDevices`` (every Active device of the app).
+    Audience: BroadcastAudience | None = None
     JourneyId: Identifier | None = None
     IdempotencyKey: IdempotencyKeyText | None = None
 
@@ -73,6 +76,7 @@ class SendResponse(BaseModel):
     NotSentReasons: dict[str, int]
     JobsTotal: int
     JobsDone: int
+    Audience: str | None = None
 
     @classmethod
     def from_send(cls, send: SendRecord) -> SendResponse:
@@ -96,6 +100,7 @@ class SendResponse(BaseModel):
             NotSentReasons=dict(send.not_sent_reasons),
             JobsTotal=send.jobs_total,
             JobsDone=send.jobs_done,
+            Audience=send.audience.value if send.audience else None,
         )
 
 

@@ -12,7 +12,7 @@ rewrites it and a refresh moves its due time, so the cleanup's index never lags 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,11 +23,16 @@ from pushgate.models.device import (
     RegistrationOutcome,
     RegistrationStatus,
 )
+from pushgate.models.send import AudienceMember
 from pushgate.models.token_lifecycle import index_time, stale_at
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
+    GSI2_NAME,
+    GSI2_PARTITION_KEY,
+    GSI2_SORT_KEY,
     TTL_ATTRIBUTE,
+    app_device_partition,
     device_key,
     device_partition,
     device_state_partition,
@@ -81,6 +86,35 @@ class DynamoDeviceRepository:
         """Every device of a user for an app: one ``Query`` on the user's device partition."""
         items = self._table.query_partition(device_partition(org_id, app_id, user_id))
         return [_device_from_item(item) for item in items]
+
+    def audience_page(
+        self, org_id: str, app_id: str, shard: int, *, limit: int, start_key: Mapping[str, Any] | None
+    ) -> tuple[list[AudienceMember], dict[str, Any] | None]:
+        """One page of one shard of the app's ``Active`` devices (a ``Query`` on ``GSI2``).
+
+        Returns:
+            The devices, and where the next page starts (``None`` after the shard's last page).
+        """
+        items, next_key = self._table.query_index_page(
+            GSI2_NAME,
+            GSI2_PARTITION_KEY,
+            app_device_partition(org_id, app_id, shard),
+            limit=limit,
+            start_key=start_key,
+            equals={"status": DeviceStatus.ACTIVE.value},
+        )
+        members = []
+        for item in items:
+            platform, token_sha256, _ = str(item[GSI2_SORT_KEY]).split("#", 2)
+            members.append(
+                AudienceMember(
+                    user_id=str(item["user_id"]),
+                    platform=DevicePlatform(platform),
+                    token=str(item["token"]),
+                    token_sha256=token_sha256,
+                )
+            )
+        return members, next_key
 
     def save(self, device: Device, *, expected_owner: str | None) -> None:
         """Writes the device and its ownership in one transaction (see ``DeviceRepository.save``)."""

@@ -29,6 +29,7 @@ from pushgate.repositories.dynamodb.keys import (
     PARTITION_KEY,
     SORT_KEY,
     TTL_ATTRIBUTE,
+    audience_page_key,
     delivery_job_key,
     insight_counter_key,
     interaction_partition,
@@ -270,6 +271,95 @@ class DynamoSendRepository:
             item[GSI1_PARTITION_KEY] = interaction_partition(send.org_id, "JOURNEY", send.journey_id)
             item[GSI1_SORT_KEY] = sort_key
         return item
+
+    def count_audience_page(
+        self,
+        send: DeliveryJob,
+        *,
+        shard: int,
+        page: int,
+        devices: int,
+        jobs: int,
+        last: bool,
+        tracking_keys: Mapping[str, str],
+        at: datetime,
+    ) -> bool:
+        """Records one expanded page of a broadcast: its jobs' tracking keys, then (one transaction)
+        the page's marker and its devices and jobs added to the send's totals (and, for a shard's
+        last page, the shard counted done).
+
+        Args:
+            send: Any job of the send (its keys are read).
+            shard: The index shard.
+            page: The page number within the shard.
+            devices: Devices put into jobs.
+            jobs: Jobs enqueued.
+            last: Whether the shard has no page after this one.
+            tracking_keys: Tracking key → job id, for the page's jobs.
+            at: When the page was read.
+
+        Returns:
+            ``False`` when the page was counted before (a redelivered page message): nothing is added.
+        """
+        expires = int((at + self._retention).timestamp())
+        self._table.put_many(
+            [
+                (
+                    tracking_key_key(tracking_key),
+                    {
+                        "type": "TrackingKey",
+                        "org_id": send.org_id,
+                        "send_id": send.send_id,
+                        "job_id": job_id,
+                        TTL_ATTRIBUTE: expires,
+                    },
+                )
+                for tracking_key, job_id in tracking_keys.items()
+            ]
+        )
+        update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
+        values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
+        names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
+        if last:
+            values[":minus_one"] = -1
+            names["#pending"] = "audience_shards_pending"
+        marker = audience_page_key(send.org_id, send.send_id, shard, page)
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": {
+                        **marker.as_dict(),
+                        "type": "AudiencePage",
+                        "devices": devices,
+                        "jobs": jobs,
+                        "last": last,
+                        "read_at": at.isoformat(),
+                        TTL_ATTRIBUTE: expires,
+                    },
+                    "ConditionExpression": "attribute_not_exists(#pk)",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                }
+            },
+            {
+                "Update": {
+                    "Key": send_key(send.org_id, send.send_id).as_dict(),
+                    "UpdateExpression": update,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+        ]
+        for attempt in range(_COMPLETE_ATTEMPTS):
+            try:
+                self._table.transact_write(actions)
+            except ConflictError:
+                # Counted before, or a job's completion touched the send record at the same time.
+                if self._table.get_attributes(marker, ["type"]) is not None:
+                    return False
+                time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
+                continue
+            return True
+        raise DependencyError(message="the audience page could not be counted; it will be read again")
 
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""

@@ -609,6 +609,54 @@ class MainTable:
             response = self._client.query(**request)
         return [_from_dynamo(item) for item in response.get("Items", [])], bool(response.get("LastEvaluatedKey"))
 
+    # ---------------------------------------------------------------- added for broadcasts
+    def query_index_page(
+        self,
+        index_name: str,
+        partition_attribute: str,
+        partition: str,
+        *,
+        limit: int,
+        start_key: Mapping[str, Any] | None,
+        equals: Mapping[str, str] | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of an index partition (eventually consistent, as every GSI read is).
+
+        Args:
+            index_name: The index.
+            partition_attribute: Its partition key attribute.
+            partition: The partition.
+            limit: Items DynamoDB reads for the page (before ``equals`` filters them).
+            start_key: The ``LastEvaluatedKey`` of the page before, in DynamoDB's attribute format.
+            equals: Attribute → value the returned items must have (a filter: read units count
+                every item read).
+
+        Returns:
+            The items, and the key to continue from (``None`` after the last page).
+        """
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": index_name,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": partition_attribute},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "Limit": limit,
+        }
+        if equals:
+            clauses = []
+            for index, (name, value) in enumerate(sorted(equals.items())):
+                request["ExpressionAttributeNames"][f"#f{index}"] = name
+                request["ExpressionAttributeValues"][f":f{index}"] = {"S": value}
+                clauses.append(f"#f{index} = :f{index}")
+            request["FilterExpression"] = " AND ".join(clauses)
+        if start_key:
+            request["ExclusiveStartKey"] = dict(start_key)
+        with translated_errors("query_index_page"):
+            response = self._client.query(**request)
+        items = [_from_dynamo(item) for item in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return items, (dict(last) if last else None)
+
 
 _CONDITION_NAME = re.compile(r"#c([A-Za-z_][A-Za-z0-9_]*)")
 
