@@ -323,6 +323,8 @@ def parked_jobs() -> DynamoParkedJobs:
 @cache
 def send_stores() -> SendStores:
     """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
+    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
     from pushgate.services.sends.send_fanout import SendStores
@@ -331,8 +333,10 @@ def send_stores() -> SendStores:
         orgs=org_repository(),
         apps=DynamoMobileAppRepository(main_table()),
         messages=DynamoMessageTemplateRepository(main_table()),
-        people=person_repository(),
-        devices=device_repository(),
+        # Eventually consistent (half the read units): a device or consent changed within the last
+        # second before a send may be seen as it was.
+        people=DynamoPersonRepository(main_table(), consistent_batch_reads=False),
+        devices=DynamoDeviceRepository(main_table(), consistent_lists=False),
         sends=send_repository(),
         queue=delivery_queue(),
         parked=parked_jobs(),

@@ -67,10 +67,20 @@ def _device_from_item(item: dict[str, Any]) -> Device:
 class DynamoDeviceRepository:
     """The DynamoDB adapter of ``DeviceRepository``."""
 
-    def __init__(self, table: MainTable, *, policies: TokenPolicies | None = None) -> None:
-        """Binds the repository to the main table (policies: where apps' stale windows come from)."""
+    def __init__(
+        self, table: MainTable, *, policies: TokenPolicies | None = None, consistent_lists: bool = True
+    ) -> None:
+        """Binds the repository to the main table.
+
+        Args:
+            table: The main table.
+            policies: Where apps' stale windows come from.
+            consistent_lists: Whether ``list_for_user`` reads strongly consistently; a send's fan-out
+                reads eventually consistently, at half the read units.
+        """
         self._table = table
         self._policies = policies or CachedTokenPolicies(DynamoTokenPolicyRepository(table))
+        self._consistent_lists = consistent_lists
 
     def get(self, org_id: str, app_id: str, user_id: str, platform: DevicePlatform, token_sha256: str) -> Device | None:
         """One device of a user, or ``None``."""
@@ -84,7 +94,8 @@ class DynamoDeviceRepository:
 
     def list_for_user(self, org_id: str, app_id: str, user_id: str) -> list[Device]:
         """Every device of a user for an app: one ``Query`` on the user's device partition."""
-        items = self._table.query_partition(device_partition(org_id, app_id, user_id))
+        partition = device_partition(org_id, app_id, user_id)
+        items = self._table.query_partition(partition, consistent=self._consistent_lists)
         return [_device_from_item(item) for item in items]
 
     def audience_page(

@@ -303,8 +303,9 @@ class MainTable:
         with translated_errors("transact_write"):
             self._client.transact_write_items(TransactItems=transact_items)
 
-    def batch_get(self, keys: Sequence[ItemKey]) -> list[dict[str, Any]]:
-        """Reads items strongly consistently, 100 keys per request, retrying unprocessed keys.
+    def batch_get(self, keys: Sequence[ItemKey], *, consistent: bool = True) -> list[dict[str, Any]]:
+        """Reads items (strongly consistently unless told otherwise), 100 keys per request, retrying
+        unprocessed keys. An eventually consistent read costs half the read units.
 
         Returns:
             The items that exist, in no particular order.
@@ -316,7 +317,7 @@ class MainTable:
             while pending:
                 with translated_errors("batch_get"):
                     response = self._client.batch_get_item(
-                        RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}}
+                        RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": consistent}}
                     )
                 found.extend(_from_dynamo(item) for item in response.get("Responses", {}).get(self.table_name, []))
                 unprocessed = response.get("UnprocessedKeys", {}).get(self.table_name)
@@ -425,13 +426,16 @@ class MainTable:
         item = response.get("Item")
         return None if item is None else _from_dynamo(item)
 
-    def query_partition(self, partition: str) -> list[dict[str, Any]]:
-        """Every item of a partition, across pages (one ``Query`` while it fits in a page)."""
+    def query_partition(self, partition: str, *, consistent: bool = True) -> list[dict[str, Any]]:
+        """Every item of a partition, across pages (one ``Query`` while it fits in a page); strongly
+        consistent unless told otherwise (an eventually consistent read costs half the read units)."""
         items: list[dict[str, Any]] = []
         start_key: Mapping[str, Any] | None = None
         while True:
+            request = _partition_query(self.table_name, partition, start_key)
+            request["ConsistentRead"] = consistent
             with translated_errors("query_partition"):
-                response = self._client.query(**_partition_query(self.table_name, partition, start_key))
+                response = self._client.query(**request)
             items.extend(_from_dynamo(item) for item in response.get("Items", []))
             start_key = response.get("LastEvaluatedKey")
             if not start_key:
