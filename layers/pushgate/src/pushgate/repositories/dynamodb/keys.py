@@ -22,6 +22,7 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | PushMessageVersion | ``ORG#<orgId>`` | ``MSGVER#<messageId>#<version:06d>`` |
 | Send | ``SEND#<orgId>#<sendId>`` | ``SEND`` |
 | DeliveryJobLedger | ``SEND#<orgId>#<sendId>`` | ``JOB#<jobId>`` |
+| DeliveryJobOutcomes | ``SEND#<orgId>#<sendId>`` | ``JOB#<jobId>#E`` |
 | ParkedDeliveryJob | ``PARKED#<orgId>#<appId>`` | ``<platform>#<jobId>`` |
 | InsightCounter | ``INSIGHT#<orgId>#<dimension>#<id>`` | ``DAY#<yyyy-mm-dd>`` |
 | SendIdempotency | ``IDEMPOTENCY#sends`` | ``SENDIDEM#<md5 of orgId and IdempotencyKey>`` |
@@ -237,6 +238,16 @@ def send_key(org_id: str, send_id: str) -> ItemKey:
 def delivery_job_key(org_id: str, send_id: str, job_id: str) -> ItemKey:
     """The key of one delivery job's claim, which becomes its ledger item when the job completes."""
     return ItemKey(send_partition(org_id, send_id), f"{JOB_PREFIX}{_component(job_id)}")
+
+
+#: Suffix of the sort key of a job's outcomes item, beside its claim (``JOB#<jobId>#E``).
+JOB_OUTCOMES_SUFFIX = "#E"
+
+
+def job_outcomes_key(org_id: str, send_id: str, job_id: str) -> ItemKey:
+    """The key of the item holding a job's outcomes, written once beside its (small) claim item."""
+    claim = delivery_job_key(org_id, send_id, job_id)
+    return ItemKey(claim.pk, claim.sk + JOB_OUTCOMES_SUFFIX)
 
 
 def parked_jobs_partition(org_id: str, app_id: str) -> str:

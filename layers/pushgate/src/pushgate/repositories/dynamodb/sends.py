@@ -25,14 +25,17 @@ from pushgate.repositories.dynamodb.delivery_progress import decode_fates, encod
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
+    JOB_OUTCOMES_SUFFIX,
     JOB_PREFIX,
     PARTITION_KEY,
     SORT_KEY,
     TTL_ATTRIBUTE,
+    ItemKey,
     audience_page_key,
     delivery_job_key,
     insight_counter_key,
     interaction_partition,
+    job_outcomes_key,
     parked_job_key,
     parked_jobs_partition,
     send_key,
@@ -444,16 +447,41 @@ class DynamoSendRepository:
         at: datetime,
         owner: str | None = None,
     ) -> bool:
-        """Turns the claim into the ledger item and adds to the totals (one transaction).
+        """Records the job's outcomes, then completes the claim and adds them to the totals.
+
+        The outcomes (the big part: about 90 bytes a device) go in their own item, written once
+        with a plain ``PutItem`` while no other run's outcomes are there; then one transaction of
+        two small updates turns the claim ``Done`` and adds the counts to the send. Written in the
+        transaction, the outcomes would cost twice their size. A run that finds another run's
+        outcomes already recorded (that run decided every device, then lost the claim or stopped)
+        completes the claim with those: they are the truth of what was sent.
 
         With ``owner``, only while that run holds the claim; the checkpoint is removed either way.
         """
-        sent, not_sent, reasons = _reason_counts(entries)
         job_key = delivery_job_key(job.org_id, job.send_id, job.job_id)
+        outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
+        recorded = self._table.put_if(
+            outcomes_key,
+            {
+                "type": "DeliveryJobOutcomes",
+                "owner": owner or "",
+                "entries": encode_entries(entries),
+                "entry_count": len(entries),
+                "completed_at": at.isoformat(),
+            },
+            condition="attribute_not_exists(#pk) OR #owner = :owner",
+            names={"#pk": PARTITION_KEY, "#owner": "owner"},
+            values={":owner": owner or ""},
+        )
+        if not recorded:
+            found = self._table.get_attributes(outcomes_key, ["entries"])
+            if found is None or "entries" not in found:
+                raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
+            entries = decode_entries(found["entries"])
+        sent, not_sent, reasons = _reason_counts(entries)
         condition = "#state = :in_flight"
         names = {
             "#state": "state",
-            "#entries": "entries",
             "#count": "entry_count",
             "#completed": "completed_at",
             "#parked": "parked",
@@ -462,7 +490,6 @@ class DynamoSendRepository:
         values: dict[str, Any] = {
             ":done": ClaimState.DONE.value,
             ":in_flight": ClaimState.IN_FLIGHT.value,
-            ":entries": encode_entries(entries),
             ":count": len(entries),
             ":at": at.isoformat(),
             ":parked": parked,
@@ -475,8 +502,8 @@ class DynamoSendRepository:
             {
                 "Update": {
                     "Key": job_key.as_dict(),
-                    "UpdateExpression": "SET #state = :done, #entries = :entries, #count = :count, "
-                    "#completed = :at, #parked = :parked REMOVE #progress",
+                    "UpdateExpression": "SET #state = :done, #count = :count, #completed = :at, #parked = :parked "
+                    "REMOVE #progress",
                     "ConditionExpression": condition,
                     "ExpressionAttributeNames": names,
                     "ExpressionAttributeValues": values,
@@ -509,6 +536,27 @@ class DynamoSendRepository:
             return True
         raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
 
+    def _completed_entries(
+        self, partition: str, item: Mapping[str, Any], done_claims: dict[str, bool]
+    ) -> list[LedgerEntry] | None:
+        """The outcomes an item of a send's job range holds, if its job is done (else ``None``).
+
+        Outcomes are beside their claim (``<claim>#E``, which sorts just after it) or, for the
+        fan-out's item and older jobs, in the claim itself.
+        """
+        sort_key = str(item[SORT_KEY])
+        if sort_key.endswith(JOB_OUTCOMES_SUFFIX):
+            claim = sort_key.removesuffix(JOB_OUTCOMES_SUFFIX)
+            if claim not in done_claims:
+                found = self._table.get_attributes(ItemKey(partition, claim), ["state"])
+                done_claims[claim] = found is not None and found.get("state") == ClaimState.DONE.value
+            done = done_claims[claim]
+        else:
+            done = done_claims[sort_key] = item.get("state") == ClaimState.DONE.value
+        if not done or "entries" not in item:
+            return None
+        return decode_entries(item["entries"])
+
     def ledger_page(
         self, org_id: str, send_id: str, *, limit: int, next_token: str | None, outcome: Outcome | None
     ) -> LedgerPage:
@@ -516,14 +564,15 @@ class DynamoSendRepository:
         partition = send_partition(org_id, send_id)
         from_key, offset = _decode_token(next_token, outcome) if next_token else (None, 0)
         collected: list[LedgerEntry] = []
+        done_claims: dict[str, bool] = {}
         while True:
             items, more = self._table.query_from(partition, JOB_PREFIX, from_key, limit=_JOBS_PER_QUERY)
             for item in items:
                 sort_key = str(item["sk"])
                 start = offset if sort_key == from_key else 0
-                if item.get("state") != ClaimState.DONE.value or "entries" not in item:
+                entries = self._completed_entries(partition, item, done_claims)
+                if entries is None:
                     continue
-                entries = decode_entries(item["entries"])
                 for index in range(start, len(entries)):
                     entry = entries[index]
                     if outcome is not None and entry.outcome is not outcome:

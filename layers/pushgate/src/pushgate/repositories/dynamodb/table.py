@@ -613,6 +613,24 @@ class MainTable:
             response = self._client.query(**request)
         return [_from_dynamo(item) for item in response.get("Items", [])], bool(response.get("LastEvaluatedKey"))
 
+    def put_if(
+        self, key: ItemKey, attributes: Mapping[str, Any], *, condition: str, names: Mapping[str, str],
+        values: Mapping[str, Any],
+    ) -> bool:  # fmt: skip
+        """Writes an item if a condition on the stored one holds; returns whether it did."""
+        try:
+            with translated_errors("put_if"):
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item=_to_dynamo({**key.as_dict(), **attributes}),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=dict(names),
+                    ExpressionAttributeValues=_to_dynamo(values),
+                )
+        except ConflictError:
+            return False
+        return True
+
     # ---------------------------------------------------------------- added for broadcasts
     def query_index_page(
         self,
