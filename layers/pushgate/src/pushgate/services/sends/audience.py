@@ -44,13 +44,14 @@ from pushgate.services.sends.send_fanout import (
     find_sendable_message,
 )
 
-#: Devices read per page of a shard: one ``Query`` of well under 1 MB, a few jobs' worth.
-AUDIENCE_PAGE_DEVICES: Final = 1000
-#: Devices per broadcast delivery job: the notification is shared, so a job is about 270 bytes a
-#: device (about 135 KB, three of SQS's 64 KiB billing chunks, under its 256 KiB limit); big jobs
+#: Devices read per page of a shard: one ``Query`` of well under 1 MB (about 450 bytes an entry),
+#: two jobs' worth.
+AUDIENCE_PAGE_DEVICES: Final = 1600
+#: Devices per broadcast delivery job: the notification is shared, so a job is about 250 bytes a
+#: device (about 200 KB, four of SQS's 64 KiB billing chunks, under its 256 KiB limit); big jobs
 #: spread each job's fixed writes (claim, checkpoints, completion, counters), its SQS requests and
 #: its provider round trips (at most four windows a job) over more notifications.
-BROADCAST_JOB_MAX_DEVICES: Final = 500
+BROADCAST_JOB_MAX_DEVICES: Final = 800
 
 
 @dataclass(frozen=True)
