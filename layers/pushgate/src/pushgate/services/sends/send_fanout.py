@@ -186,13 +186,17 @@ def _recipient_ids(recipients: Sequence[SendRecipient]) -> list[str]:
 
 
 def _people(org_id: str, user_ids: Sequence[str], people: PersonRepository) -> dict[str, Person]:
-    refs = [(entity_type, user_id) for user_id in user_ids for entity_type in ENTITY_TYPE_PRECEDENCE]
+    # Entity type by entity type in order of precedence, asking only for the ids not found yet: a
+    # contact wins over a lead or profile of the same id anyway, so most recipients cost one read
+    # instead of three (every key asked for is billed, found or not).
     found: dict[str, Person] = {}
-    rank = {entity_type: index for index, entity_type in enumerate(ENTITY_TYPE_PRECEDENCE)}
-    for person in people.get_many(org_id, refs):
-        current = found.get(person.person_id)
-        if current is None or rank[person.entity_type] < rank[current.entity_type]:
-            found[person.person_id] = person
+    missing = list(user_ids)
+    for entity_type in ENTITY_TYPE_PRECEDENCE:
+        if not missing:
+            break
+        for person in people.get_many(org_id, [(entity_type, user_id) for user_id in missing]):
+            found.setdefault(person.person_id, person)
+        missing = [user_id for user_id in missing if user_id not in found]
     return found
 
 
