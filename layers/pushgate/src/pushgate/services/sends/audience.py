@@ -44,9 +44,11 @@ from pushgate.services.sends.send_fanout import (
     find_sendable_message,
 )
 
-#: Devices read per page of a shard: one ``Query`` of well under 1 MB (about 450 bytes an entry),
-#: two jobs' worth.
-AUDIENCE_PAGE_DEVICES: Final = 1600
+#: Devices read per page of a shard: one delivery job's worth. A page must stay under a Query's
+#: 1 MB (index entries are about 520 bytes; DynamoDB Local counts whole device items, about 1 KB),
+#: and a page of exactly one full job leaves no small remainder jobs, each of which would cost a
+#: whole job's fixed writes.
+AUDIENCE_PAGE_DEVICES: Final = 800
 #: Devices per broadcast delivery job: the notification is shared, so a job is about 250 bytes a
 #: device (about 200 KB, four of SQS's 64 KiB billing chunks, under its 256 KiB limit); big jobs
 #: spread each job's fixed writes (claim, checkpoints, completion, counters), its SQS requests and
