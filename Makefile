@@ -17,7 +17,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer Makefile with this PATH: pip and python3.13 come from the project venv.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON="$(CURDIR)/$(PY)"
 
-.PHONY: help bootstrap chromium dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy console-publish screenshots clean bench
+.PHONY: help bootstrap chromium dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy console-publish screenshots clean bench bench-w6 bench-large
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -85,8 +85,14 @@ unit: $(VENV)/.synced ## Unit tests only (no services)
 
 test: lint typecheck template-check build-check pytest ## Everything CI runs
 
-bench: bootstrap ## The performance report: delivery vs peers and h2load, registration, cold start, memory, cost
+bench: bootstrap ## The performance report: delivery vs peers and h2load, registration, cold start, memory, W6 (100k-device send), cost
 	$(PY) -m bench
+
+bench-w6: bootstrap ## W6 alone: a 100,000-device send through the real handlers, and its measured cost (bench/results/w6.md)
+	$(PY) -m bench --w6-only
+
+bench-large: bootstrap ## Opt-in W6 with 1,000,000 devices (about half an hour on 2 cores; bench/results/w6-1000000.md)
+	$(PY) -m bench --w6-only --w6-devices 1000000 --w6-recipients 10000
 
 lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
 	cd layers/pushgate && ../../$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.13 --python-platform aarch64-manylinux_2_28 -o requirements.txt

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 #: Lambda duration, $ per GB-second (first tier).
 ARM64_GB_S = 0.0000133334
@@ -227,3 +228,128 @@ def registration_inputs(
         read_units=read_units or 0.0,
         log_bytes=log_bytes,
     )
+
+
+#: Bytes around each APNs payload, an estimate: the HEADERS frame (9 B) with HPACK's Huffman-coded
+#: ``:path`` (the 64-digit token, never in the header table: about 55 B) and ``apns-id`` (about 27 B)
+#: and the indexed rest (about 8 B), the DATA frame header (9 B), a TLS record's header and tag
+#: (21 B) and a share of TCP/IP headers (about 10 B, several requests a segment).
+EGRESS_OVERHEAD_BYTES = 140
+#: Lambda's own START / END / REPORT lines (JSON log format) per invocation.
+PLATFORM_LOG_BYTES_PER_INVOCATION = 350
+#: Functions whose local log files are their CloudWatch log groups (the rest are local services).
+LOGGED_FUNCTIONS = ("SendFanoutFunction", "ExpandAudienceFunction", "DeliverPushFunction")
+
+
+def _per_million(amount: float, notifications: int) -> float:
+    return amount / notifications * 1e6 if notifications else 0.0
+
+
+def measured_delivery_cost(
+    phase: dict[str, Any],
+    memory_mb: dict[str, int],
+    *,
+    payload_bytes: int,
+    logical_ids: dict[str, str],
+) -> dict[str, Any]:
+    """Dollars per million notifications from a metered W6 phase (every input measured, but egress).
+
+    Args:
+        phase: A W6 phase (``bench.w6.Phase.as_json``): meters, invocations, log bytes, notifications.
+        memory_mb: Memory of each function by code directory (template.yaml).
+        payload_bytes: The APNs payload of the notification sent.
+        logical_ids: Function logical id → code directory.
+
+    Returns:
+        ``lines`` ($/M by term), ``total``, ``dynamodb`` (units and $/M per notification by function
+        and operation), ``sqs`` (billed requests per notification by queue and operation) and the
+        idle polling seen (empty receives, not charged to notifications).
+    """
+    notifications = int(phase["notifications"])
+    lambda_duration = 0.0
+    cpu_bound_duration = 0.0
+    lambda_requests = 0
+    for logical, figures in phase["invocations"].items():
+        memory = memory_mb[logical_ids.get(logical, logical)]
+        gb = memory / 1024
+        lambda_duration += figures["billed_ms"] / 1000 * gb * ARM64_GB_S
+        # What the work would bill if every service answered at once: its CPU time, stretched by
+        # the share of a vCPU the memory size buys (a lower bound; the measured one is the upper).
+        cpu_bound_duration += figures["cpu_ms"] / min(1.0, memory / FULL_VCPU_MB) / 1000 * gb * ARM64_GB_S
+        lambda_requests += figures["invocations"]
+    dynamodb: list[dict[str, Any]] = []
+    reads = writes = 0.0
+    for logical, meter in phase["meter_by_function"].items():
+        for table_operations in meter["dynamodb"].values():
+            for operation, figures in table_operations.items():
+                read, write = figures["read_units"], figures["write_units"]
+                reads += read
+                writes += write
+                dynamodb.append(
+                    {
+                        "function": logical_ids.get(logical, logical),
+                        "operation": operation,
+                        "calls_per_1k": figures["calls"] / notifications * 1000,
+                        "rru": read / notifications,
+                        "wru": write / notifications,
+                        "usd_per_m": _per_million(
+                            (read * DYNAMODB_RRU_PER_M + write * DYNAMODB_WRU_PER_M) / 1e6, notifications
+                        ),
+                    }
+                )
+    sqs_rows: list[dict[str, Any]] = []
+    sqs_billed = 0.0
+    idle = 0.0
+    for queue, operations in phase["meter"]["sqs"].items():
+        for operation, figures in operations.items():
+            empty = figures.get("empty_receives", 0)
+            billed = figures["billed_requests"] - empty
+            idle += empty
+            sqs_billed += billed
+            if billed:
+                sqs_rows.append(
+                    {"queue": queue.rsplit("-", 1)[-1], "operation": operation, "requests": billed / notifications}
+                )
+    log_bytes = sum(
+        size for name, size in phase["log_bytes"].items() if name.split(".")[0].split("-")[0] in LOGGED_FUNCTIONS
+    )
+    log_bytes += PLATFORM_LOG_BYTES_PER_INVOCATION * lambda_requests
+    api_requests = int(phase.get("sends", 0))
+    lines = {
+        "Lambda duration": _per_million(lambda_duration, notifications),
+        "Lambda requests": _per_million(lambda_requests * LAMBDA_REQUESTS_PER_M / 1e6, notifications),
+        "API Gateway (HTTP API)": _per_million(api_requests * HTTP_API_REQUESTS_PER_M / 1e6, notifications),
+        "DynamoDB writes": _per_million(writes * DYNAMODB_WRU_PER_M / 1e6, notifications),
+        "DynamoDB reads": _per_million(reads * DYNAMODB_RRU_PER_M / 1e6, notifications),
+        "SQS": _per_million(sqs_billed * SQS_REQUESTS_PER_M / 1e6, notifications),
+        "Egress": (payload_bytes + EGRESS_OVERHEAD_BYTES) * EGRESS_PER_GB / 1e9 * 1e6,
+        "Logs": _per_million(log_bytes * LOG_INGESTION_PER_GB / 1e9, notifications),
+    }
+    return {
+        "lines": lines,
+        "total": sum(lines.values()),
+        "per_notification": {
+            "rru": reads / notifications,
+            "wru": writes / notifications,
+            "sqs_requests": sqs_billed / notifications,
+            "lambda_invocations": lambda_requests / notifications,
+            "lambda_billed_ms": sum(f["billed_ms"] for f in phase["invocations"].values()) / notifications,
+            "egress_bytes": payload_bytes + EGRESS_OVERHEAD_BYTES,
+            "log_bytes": log_bytes / notifications,
+        },
+        "lambda_duration_cpu_bound": _per_million(cpu_bound_duration, notifications),
+        "dynamodb": sorted(dynamodb, key=lambda row: -row["usd_per_m"]),
+        "sqs": sqs_rows,
+        "idle_receives": idle,
+    }
+
+
+def per_recipient_floor(devices_per_recipient: float, payload_bytes: int) -> dict[str, float]:
+    """The floor of a per-recipient send: egress, and one eventually consistent device ``Query``
+    (≤ 4 KB: 0.5 RRU) per recipient, shared by the recipient's devices."""
+    reads = 0.5 / devices_per_recipient
+    lines = {
+        "Egress": (payload_bytes + EGRESS_OVERHEAD_BYTES) * EGRESS_PER_GB / 1e9 * 1e6,
+        "DynamoDB reads (one device Query per recipient)": reads * DYNAMODB_RRU_PER_M,
+    }
+    return lines | {"total": sum(lines.values())}

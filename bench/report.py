@@ -14,6 +14,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bench import cost
+
 #: The issue's targets.
 CEILING_SHARE_TARGET = 0.60
 PEER_FACTOR_TARGETS = {"aioapns": 3.0, "firebase-admin": 5.0}
@@ -417,7 +419,10 @@ def _w5_section(results: Mapping[str, Any]) -> list[str]:
     delivery, registration = w5["delivery"], w5["registration"]
     references = w5["references"]
     lines = [
-        "## W5 — cost per million (AWS list prices, us-east-1, arm64)",
+        "## W5 context — cost per million from stated assumptions (AWS list prices, us-east-1, arm64)",
+        "",
+        "The model the measured figures above replace, kept for comparison: W3/W4 figures and the "
+        "batching assumptions below.",
         "",
         "| term | per million notifications | per million registrations |",
         "| --- | ---: | ---: |",
@@ -446,6 +451,170 @@ def _cap_check_section(results: Mapping[str, Any]) -> list[str]:
     return report_lines(dict(results["cap_check"]))
 
 
+def _w6_section(results: Mapping[str, Any]) -> list[str]:
+    w6 = results.get("w6")
+    if not w6:
+        return []
+    lines = [
+        f"## W6 — a {w6['devices']:,}-device send through the real handlers",
+        "",
+        "The local runtime on the real `template.yaml`: `POST /admin/v1/orgs/{orgId}/sends` over HTTP to "
+        "`send_fanout`, SQS (moto server) to `expand_audience` and `deliver_push` "
+        f"({w6['queue_workers']} execution environments per queue, polled as Lambda's event source "
+        f"mappings would), the provider simulator answering after {w6['latency_ms']} ms. Seeding "
+        f"({w6['devices']:,} iOS devices of {w6['users']:,} people, 1 or 2 each) is `BatchWriteItem` "
+        f"straight into DynamoDB Local ({w6['seed_s']:.0f} s), not part of the measurement.",
+        "",
+    ]
+    rows = []
+    for name, label in (("broadcast", "broadcast (`Audience: AllActiveDevices`)"), ("per_recipient", "per-recipient")):
+        phase = w6.get(name)
+        if not phase:
+            continue
+        check = phase["check"]
+        rows.append(
+            [
+                label,
+                f"{phase['sends']}",
+                f"{phase['notifications']:,}",
+                f"{phase['wall_s']:.1f} s",
+                f"**{phase['notifications_per_s']:,.0f}/s**",
+                f"{check['lost']} / {check['duplicated']}",
+                f"{check['simulator_received']:,} received, {check['simulator_lost']} lost, "
+                f"{check['simulator_duplicated']} twice; ledger {check['ledger_entries']:,} entries "
+                f"({', '.join(f'{k} {v:,}' for k, v in check['ledger_outcomes'].items())})",
+            ]
+        )
+    lines += _table(["phase", "sends", "notifications", "wall", "end to end", "lost / dup", "checked"], rows)
+    lines += [
+        "",
+        "Wall time runs from the first `POST` to the moment every send's totals are complete (the bench "
+        "reads the send record directly, outside the meters). Lost and duplicated are counted against "
+        "the simulator's record of every token it answered and against every page of the send's ledger "
+        "(`GET .../recipients`); both must be 0 / 0.",
+        "",
+    ]
+    if w6.get("unmetered_calls"):
+        lines += [f"{w6['unmetered_calls']} DynamoDB calls came back without `ConsumedCapacity`.", ""]
+    return lines
+
+
+def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
+    measured = (results.get("w5") or {}).get("measured")
+    if not measured:
+        return []
+    phases, floor = measured["phases"], measured["floor"]
+    targets = measured["targets"]
+    lines = [
+        "## W5 — cost per million notifications, measured from the W6 run (us-east-1 list prices, arm64)",
+        "",
+        "| term | broadcast | per-recipient | per-recipient floor |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    terms = list(phases["broadcast"]["lines"])
+    floor_terms = {
+        "Egress": floor["Egress"],
+        "DynamoDB reads": floor["DynamoDB reads (one device Query per recipient)"],
+    }
+    for term in terms:
+        lines.append(
+            f"| {term} | ${phases['broadcast']['lines'][term]:.4f} | ${phases['per_recipient']['lines'][term]:.4f} "
+            f"| {'$' + format(floor_terms[term], '.4f') if term in floor_terms else '–'} |"
+        )
+    lines += [
+        f"| **total** | **${phases['broadcast']['total']:.3f}** (target ≤ ${targets['broadcast']:.2f}) "
+        f"| **${phases['per_recipient']['total']:.3f}** (target ≤ ${targets['per_recipient']:.2f}) "
+        f"| ${floor['total']:.3f} |",
+        "",
+        f"Lambda duration is billed at the local wall time; at CPU time alone (÷ the vCPU share of the "
+        f"memory size, as if DynamoDB, SQS and the provider answered at once) it would be "
+        f"${phases['broadcast']['lambda_duration_cpu_bound']:.4f} (broadcast) and "
+        f"${phases['per_recipient']['lambda_duration_cpu_bound']:.4f} (per-recipient) per million.",
+        "",
+        "Per notification:",
+        "",
+    ]
+    rows = []
+    for name in ("broadcast", "per_recipient"):
+        figures = phases[name]["per_notification"]
+        rows.append(
+            [
+                name.replace("_", "-"),
+                f"{figures['rru']:.4f}",
+                f"{figures['wru']:.4f}",
+                f"{figures['sqs_requests']:.4f}",
+                f"{figures['lambda_invocations']:.4f}",
+                f"{figures['lambda_billed_ms']:.3f}",
+                f"{figures['log_bytes']:.1f}",
+                f"{figures['egress_bytes']}",
+            ]
+        )
+    lines += _table(
+        ["phase", "RRU", "WRU", "SQS requests", "invocations", "billed ms", "log bytes", "egress bytes"], rows
+    )
+    for name in ("broadcast", "per_recipient"):
+        lines += [
+            "",
+            f"DynamoDB by function and operation, {name.replace('_', '-')} (units per notification, $ per million):",
+            "",
+        ]
+        lines += _table(
+            ["function", "operation", "calls per 1k", "RRU", "WRU", "$/M"],
+            [
+                [
+                    f"`{row['function']}`",
+                    row["operation"],
+                    f"{row['calls_per_1k']:.1f}",
+                    f"{row['rru']:.4f}",
+                    f"{row['wru']:.4f}",
+                    f"{row['usd_per_m']:.4f}",
+                ]
+                for row in phases[name]["dynamodb"]
+            ],
+        )
+        lines += [
+            "",
+            "SQS billed requests per notification: "
+            + ", ".join(f"{row['queue']} {row['operation']} {row['requests']:.4f}" for row in phases[name]["sqs"])
+            + f" (idle polling, {phases[name]['idle_receives']:.0f} empty receives, left out).",
+        ]
+    memory = ", ".join(f"{name} {size} MB" for name, size in measured["memory_mb"].items())
+    lines += [
+        "",
+        "How it is measured: every DynamoDB call of every function worker asks for `ReturnConsumedCapacity="
+        "TOTAL` (a botocore `before-parameter-build` hook installed by the bench, not by Pushgate) and "
+        "DynamoDB Local's answer is summed by an `after-call` hook; SQS requests are counted the same way, "
+        "one per started 64 KiB of payload; Lambda is billed per invocation at the measured duration "
+        f"rounded up to 1 ms, at the template's memory ({memory}), arm64. The local durations include "
+        "DynamoDB Local and moto, slower than the services, so Lambda duration is pessimistic. Egress is "
+        f"the APNs payload ({measured['payload_bytes']} B) plus {cost.EGRESS_OVERHEAD_BYTES} B of HTTP/2 "
+        "headers and TLS (an estimate); logs are the functions' measured log bytes plus 350 B of Lambda's "
+        "own lines per "
+        f"invocation. The floor of a per-recipient send ({measured['devices_per_recipient']:.2f} devices a "
+        "recipient here): egress and one eventually consistent device `Query` (0.5 RRU) per recipient.",
+        "",
+    ]
+    return lines
+
+
+def render_w6_markdown(results: Mapping[str, Any]) -> str:
+    """The report of a ``--w6-only`` run: W6 and the measured W5."""
+    lines = [
+        f"# Pushgate W6 / W5 — {results['date']}",
+        "",
+        f"Generated by `{results['command']}`. Loopback only; the provider latency is injected.",
+        "",
+        f"Machine: {results['machine']['cpu_model']}, {results['machine']['cores']} cores; Python "
+        f"{results['machine']['python']}; load average at start "
+        f"{', '.join(str(v) for v in results['machine']['load_average_at_start'])}; the run took "
+        f"{results['duration_s'] / 60:.1f} min.",
+        "",
+        *_w6_section(results),
+        *_measured_cost_section(results),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def render_markdown(results: Mapping[str, Any]) -> str:
     """The whole report."""
     lines = [
@@ -469,6 +638,8 @@ def render_markdown(results: Mapping[str, Any]) -> str:
         *_w1_section(results),
         *_w3_section(results),
         *_w4_section(results),
+        *_w6_section(results),
+        *_measured_cost_section(results),
         *_w5_section(results),
         *_cap_check_section(results),
         f"Chart: [{results['chart']}]({results['chart']})" if results.get("chart") else "",
@@ -478,9 +649,9 @@ def render_markdown(results: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """Re-renders a stored run's report to stdout."""
+    """Re-renders a stored run's report to stdout (a ``--w6-only`` run's as such)."""
     results = json.loads(pathlib.Path(argv[0]).read_text())
-    sys.stdout.write(render_markdown(results))
+    sys.stdout.write(render_markdown(results) if "settings" in results else render_w6_markdown(results))
     return 0
 
 

@@ -2,9 +2,10 @@
 """`make bench`: one run of every workload, the JSON, the Markdown report and the chart.
 
 Workloads (see ``shared/reference/performance-anchors.md`` section 6 and ``bench/README`` in the
-report): W0 h2load ceiling, W2 delivery per client and in-flight limit, W3 cold start, W4 sender
-memory, W5 cost; W1 (registration) is reported as not measured until it is wired in.
-Run ``python -m bench --help`` for the settings; ``--quick`` is for trying the harness.
+report): W0 h2load ceiling, W1 registration, W2 delivery per client and in-flight limit, W3 cold
+start, W4 sender memory, W6 a 100,000-device send through the real handlers (``bench.w6``) and W5
+its cost, measured from W6's meters. Run ``python -m bench --help`` for the settings; ``--quick`` is
+for trying the harness; ``--w6-only`` runs W6 and W5 alone (``make bench-large``: a million devices).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import statistics
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from bench import cost, environments
+from bench import cost, environments, w6
 from bench.clients import H2LOAD_HELP
 from bench.cold_start import BASELINE_COMMIT, cold_start_steps, run_cold_starts
 from bench.common import FCM_PROJECT_ID, IN_FLIGHT_LEVELS, LATENCY_MS, MESSAGE, make_apns_key, pin_cores
@@ -36,7 +39,7 @@ from pushgate_local.template import load_template
 
 RESULTS_DIR = environments.BENCH_DIR / "results"
 #: Workload groups ``--workloads`` selects: W0 + W2, W4, W3, W1.
-WORKLOADS = ("delivery", "memory", "cold-start", "registration")
+WORKLOADS = ("delivery", "memory", "cold-start", "registration", "w6")
 W1_REGISTRATIONS = 100
 W4_BATCH = 1000
 W4_BATCHES = 10
@@ -202,6 +205,38 @@ def run_cap_check(console: Any) -> dict[str, Any] | None:
         return None
 
 
+def measure_w6(args: argparse.Namespace, console: Any) -> dict[str, Any]:
+    """W6 on a local runtime of its own (its services need both cores: nothing is pinned)."""
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-w6-"))
+    try:
+        return w6.run_w6(args.w6_devices, args.w6_recipients, workdir, console)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
+    """W5 from W6's meters: the broadcast and the per-recipient phases, priced at list prices."""
+    # W6's notification as it leaves: its text and a tracking id (a GUID) per device.
+    sent = replace(MESSAGE, title=w6.TITLE, body=w6.BODY, tracking_id=str(uuid.uuid4()))
+    payload_bytes = len(encode_apns_payload(build_apns_payload(sent)))
+    memory = w6_results["memory_mb"]
+    phases = {
+        name: cost.measured_delivery_cost(
+            w6_results[name], memory, payload_bytes=payload_bytes, logical_ids=w6.FUNCTION_NAMES
+        )
+        for name in ("broadcast", "per_recipient")
+    }
+    devices_per_recipient = w6_results["per_recipient"]["notifications"] / w6_results["per_recipient"]["recipients"]
+    return {
+        "phases": phases,
+        "floor": cost.per_recipient_floor(devices_per_recipient, payload_bytes),
+        "devices_per_recipient": devices_per_recipient,
+        "payload_bytes": payload_bytes,
+        "memory_mb": memory,
+        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+    }
+
+
 def _cells_to_json(cells: dict[int, Any]) -> dict[str, Any]:
     return {str(level): vars(cell) for level, cell in cells.items()}
 
@@ -235,11 +270,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "`--workloads delivery --levels 100 1000` measures W0 + W2 alone",
     )
     parser.add_argument("--output", type=pathlib.Path, default=RESULTS_DIR)
+    parser.add_argument("--w6-devices", type=int, default=100_000, help="devices of W6's broadcast")
+    parser.add_argument("--w6-recipients", type=int, default=10_000, help="people of W6's per-recipient sends")
+    parser.add_argument("--w6-only", action="store_true", help="W6 and W5 only (writes <date>-w6.json and w6.md)")
+    parser.add_argument("--no-w6", action="store_true", help="leave W6 (and the measured W5) out")
     args = parser.parse_args(argv)
     if args.cold_start_baseline.lower() == "none":
         args.cold_start_baseline = None
     if args.quick:
         args.repetitions, args.seconds, args.cold_starts, args.memory_runs = 2, 0.3, 3, 1
+        args.w6_devices, args.w6_recipients = min(args.w6_devices, 5000), min(args.w6_recipients, 1000)
     return args
 
 
@@ -372,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True)
     started = time.time()
     date = datetime.date.today().isoformat()
+    if args.w6_only:
+        return _main_w6_only(args, console, date, started)
     chart_name = f"{date}-delivery.png"
     results: dict[str, Any] = {
         "date": date,
@@ -394,6 +436,9 @@ def main(argv: list[str] | None = None) -> int:
     if results["w3"] and results["w4"]:
         results["w5"] = run_cost(results["w3"], results["w4"], results["w1"])
     results["cap_check"] = run_cap_check(console)
+    if "w6" in args.workloads and not args.no_w6:
+        results["w6"] = measure_w6(args, console)
+        results.setdefault("w5", {})["measured"] = run_measured_cost(results["w6"])
     results |= {
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "duration_s": time.time() - started,
@@ -405,5 +450,30 @@ def main(argv: list[str] | None = None) -> int:
     report = render_markdown(results)
     (args.output / "latest.md").write_text(report)
     console.print(f"wrote {args.output / (date + '.json')}, {args.output / 'latest.md'}, {args.output / chart_name}")
+    print(report)
+    return 0
+
+
+def _main_w6_only(args: argparse.Namespace, console: Any, date: str, started: float) -> int:
+    """``--w6-only``: W6 and the measured W5, in files of their own (``latest.md`` is left alone)."""
+    from bench.report import render_w6_markdown  # noqa: PLC0415
+
+    results: dict[str, Any] = {
+        "date": date,
+        "command": f"python -m bench --w6-only --w6-devices {args.w6_devices}",
+        "machine": describe_machine(),
+    }
+    results["w6"] = measure_w6(args, console)
+    results["w5"] = {"measured": run_measured_cost(results["w6"])}
+    results |= {
+        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "duration_s": time.time() - started,
+    }
+    args.output.mkdir(parents=True, exist_ok=True)
+    suffix = "w6" if args.w6_devices == 100_000 else f"w6-{args.w6_devices}"
+    (args.output / f"{date}-{suffix}.json").write_text(json.dumps(results, indent=2) + "\n")
+    report = render_w6_markdown(results)
+    (args.output / f"{suffix}.md").write_text(report)
+    console.print(f"wrote {args.output / (date + '-' + suffix + '.json')}, {args.output / (suffix + '.md')}")
     print(report)
     return 0

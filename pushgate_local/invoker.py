@@ -43,7 +43,13 @@ class LocalLambdaContext:
         return max(0, self.deadline_epoch_ms - int(time.time() * 1000))
 
 
-def _worker_main(connection: Connection, spec: FunctionSpec, environment: dict[str, str], log_path: str) -> None:
+def _worker_main(
+    connection: Connection,
+    spec: FunctionSpec,
+    environment: dict[str, str],
+    log_path: str,
+    preload: tuple[str, ...] = (),
+) -> None:
     # The parent owns Ctrl-C; the worker ends when the parent closes the pipe or terminates it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - lives as long as the process
@@ -54,6 +60,9 @@ def _worker_main(connection: Connection, spec: FunctionSpec, environment: dict[s
     os.environ.clear()
     os.environ.update(environment)
     sys.path.insert(0, str(spec.code_uri))
+    # Modules a tool asks for before the handler loads (the benchmark's meters); none by default.
+    for name in preload:
+        importlib.import_module(name)
     module_name, function_name = spec.handler.rsplit(".", 1)
     started = time.perf_counter()
     handler = getattr(importlib.import_module(module_name), function_name)
@@ -72,11 +81,15 @@ def _worker_main(connection: Connection, spec: FunctionSpec, environment: dict[s
             aws_request_id=request_id,
             deadline_epoch_ms=int(time.time() * 1000) + spec.timeout * 1000,
         )
+        cpu_started = time.process_time()
         try:
-            connection.send(("ok", handler(event, context)))
+            result = handler(event, context)
         except Exception as error:
             traceback.print_exc()
-            connection.send(("error", {"errorType": type(error).__name__, "errorMessage": str(error)}))
+            cpu_ms = (time.process_time() - cpu_started) * 1000
+            connection.send(("error", {"errorType": type(error).__name__, "errorMessage": str(error)}, cpu_ms))
+        else:
+            connection.send(("ok", result, (time.process_time() - cpu_started) * 1000))
 
 
 @dataclass(frozen=True)
@@ -87,19 +100,32 @@ class Invocation:
     payload: Any
     duration_ms: float
     cold_start_ms: float | None
+    #: CPU time the worker process spent in the handler (``None`` when it never answered).
+    cpu_ms: float | None = None
 
 
 class FunctionWorker:
     """The execution environment of one function."""
 
-    def __init__(self, spec: FunctionSpec, environment: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        environment: dict[str, str],
+        log_dir: Path,
+        *,
+        preload: tuple[str, ...] = (),
+        name_suffix: str = "",
+    ) -> None:
         """Prepares (does not start) the worker.
 
         Args:
             spec: The function.
             environment: Its full environment (template variables resolved, local endpoints).
-            log_dir: Where its stdout and stderr go (``<LogicalId>.log``).
+            log_dir: Where its stdout and stderr go (``<LogicalId><name_suffix>.log``).
+            preload: Modules imported in the worker before the handler (tools' instrumentation).
+            name_suffix: Tells apart the log files of several workers of one function.
         """
+        self._preload = preload
         self.spec = spec
         self._environment = {
             **environment,
@@ -109,7 +135,7 @@ class FunctionWorker:
             "LAMBDA_TASK_ROOT": str(spec.code_uri),
             "_HANDLER": spec.handler,
         }
-        self.log_path = log_dir / f"{spec.logical_id}.log"
+        self.log_path = log_dir / f"{spec.logical_id}{name_suffix}.log"
         self._lock = threading.Lock()
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Connection | None = None
@@ -119,7 +145,7 @@ class FunctionWorker:
         parent_end, child_end = context.Pipe()
         process = context.Process(
             target=_worker_main,
-            args=(child_end, self.spec, self._environment, str(self.log_path)),
+            args=(child_end, self.spec, self._environment, str(self.log_path), self._preload),
             name=f"lambda-{self.spec.logical_id}",
             daemon=True,
         )
@@ -170,14 +196,15 @@ class FunctionWorker:
                 return Invocation(
                     False, {"errorType": "Timeout", "errorMessage": message}, self.spec.timeout * 1000.0, cold_start_ms
                 )
+            cpu_ms: float | None = None
             try:
-                status, payload = self._connection.recv()
+                status, payload, cpu_ms = self._connection.recv()
             except EOFError:
                 self._discard()
                 payload = {"errorType": "Runtime.ExitError", "errorMessage": f"worker exited; see {self.log_path}"}
                 status = "error"
             duration_ms = (time.perf_counter() - started) * 1000
-            return Invocation(status == "ok", payload, duration_ms, cold_start_ms)
+            return Invocation(status == "ok", payload, duration_ms, cold_start_ms, cpu_ms)
 
     def stop(self) -> None:
         """Ends the worker process, letting it exit on its own first (so it can flush what it holds)."""

@@ -21,7 +21,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -130,6 +130,13 @@ class RuntimeConfig:
     #: Let registration webhooks call loopback addresses (over http too); off unless asked for.
     allow_loopback_webhooks: bool = False
     extra_environment: dict[str, str] = field(default_factory=dict)
+    #: Workers (execution environments) per SQS event source, each with its own poller; Lambda
+    #: scales these out, so a load run may ask for several. HTTP routes always use the first.
+    queue_workers: int = 1
+    #: Modules every worker imports before its handler (a benchmark's meters).
+    worker_preload: tuple[str, ...] = ()
+    #: Called after every invocation with the function's logical id (a benchmark's billing record).
+    on_invocation: Callable[[str, Invocation], None] | None = None
 
     @classmethod
     def from_environment(cls, project_root: Path) -> RuntimeConfig:
@@ -240,6 +247,8 @@ class LocalRuntime:
         self.resources = ProvisionedResources()
         self._children: list[ChildProcess] = []
         self._workers: dict[str, FunctionWorker] = {}
+        #: Further workers of functions with SQS event sources (``queue_workers`` > 1).
+        self._queue_workers: dict[str, list[FunctionWorker]] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._http: _DevHttpServer | None = None
@@ -316,12 +325,23 @@ class LocalRuntime:
                 # Opt-in (`make dev ARGS=--allow-loopback-webhooks`): webhooks may call receivers on this machine.
                 local_overrides["PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS"] = "true"
             environment = {**base_environment, **variables, **local_overrides, **self.config.extra_environment}
-            self._workers[spec.logical_id] = FunctionWorker(spec, environment, self.log_dir)
+            preload = self.config.worker_preload
+            first = FunctionWorker(spec, environment, self.log_dir, preload=preload)
+            self._workers[spec.logical_id] = first
+            if spec.sqs_sources:
+                self._queue_workers[spec.logical_id] = [first] + [
+                    FunctionWorker(spec, environment, self.log_dir, preload=preload, name_suffix=f"-{number}")
+                    for number in range(1, max(1, self.config.queue_workers))
+                ]
         self._spawn(self._http.serve_forever, "dev-http")
         if self.config.poll_queues:
             for spec in self.stack.functions:
                 for source in spec.sqs_sources:
-                    self._spawn(lambda spec=spec, source=source: self._poll(spec, source), f"poll-{spec.logical_id}")
+                    for worker in self._queue_workers[spec.logical_id]:
+                        self._spawn(
+                            lambda spec=spec, source=source, worker=worker: self._poll(spec, source, worker),
+                            f"poll-{spec.logical_id}",
+                        )
         started = self.clock.now()
         for spec, schedule, period in self._rate_schedules():
             self._next_fire[(spec.logical_id, schedule.name)] = started + timedelta(seconds=period)
@@ -344,6 +364,9 @@ class LocalRuntime:
             thread.join(timeout=5)
         for worker in self._workers.values():
             worker.stop()
+        for workers in self._queue_workers.values():
+            for worker in workers[1:]:
+                worker.stop()
         if self.simulator is not None:
             self.simulator.stop()
         for child in reversed(self._children):
@@ -393,8 +416,14 @@ class LocalRuntime:
 
     # ------------------------------------------------------------------ invocation
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Invocation:
-        """Invokes a function's handler in its worker."""
-        return self._workers[logical_id].invoke(event)
+        """Invokes a function's handler in its (first) worker."""
+        return self._invoke_in(self._workers[logical_id], event)
+
+    def _invoke_in(self, worker: FunctionWorker, event: dict[str, Any]) -> Invocation:
+        invocation = worker.invoke(event)
+        if self.config.on_invocation is not None:
+            self.config.on_invocation(worker.spec.logical_id, invocation)
+        return invocation
 
     def function_arn(self, spec: FunctionSpec) -> str:
         """The local ARN of a function."""
@@ -478,7 +507,7 @@ class LocalRuntime:
                 if self._stop.is_set():
                     return
 
-    def _poll(self, spec: FunctionSpec, source: SqsSource) -> None:
+    def _poll(self, spec: FunctionSpec, source: SqsSource, worker: FunctionWorker) -> None:
         sqs = boto3.client(
             "sqs",
             endpoint_url=self.aws_url,
@@ -503,14 +532,14 @@ class LocalRuntime:
                 continue
             messages = received.get("Messages") or []
             if messages:
-                self._deliver_batch(sqs, spec, source, messages)
+                self._deliver_batch(sqs, worker, source, messages)
 
     def _deliver_batch(
-        self, sqs: Any, spec: FunctionSpec, source: SqsSource, messages: Sequence[Mapping[str, Any]]
+        self, sqs: Any, worker: FunctionWorker, source: SqsSource, messages: Sequence[Mapping[str, Any]]
     ) -> None:
         queue_url = self.resources.queue_urls[source.queue_logical_id]
         queue_arn = self.resources.queue_arns[source.queue_logical_id]
-        invocation = self.invoke(spec.logical_id, sqs_event(messages, queue_arn, self.config.region))
+        invocation = self._invoke_in(worker, sqs_event(messages, queue_arn, self.config.region))
         if not invocation.ok:
             return  # the whole batch becomes visible again after the visibility timeout, as in AWS
         failed: set[str] = set()

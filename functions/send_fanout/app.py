@@ -1,7 +1,9 @@
 """Operator routes for sends: accept and fan out a send, read its totals and its per-recipient ledger.
 
 ``/admin/v1/orgs/{orgId}/sends`` (+ ``/{sendId}``, ``/{sendId}/recipients``, ``/{sendId}/cancel``,
-``/parked/resume``). ``SendAt`` / ``SendAtLocalTime`` schedule a send (see ``docs/timing-and-fatigue.md``).
+``/parked/resume``). A send names its ``Recipients`` (resolved here, per recipient) or a broadcast
+``Audience`` (the app's devices, read in bulk by the audience worker). ``SendAt`` /
+``SendAtLocalTime`` schedule a recipients' send (see ``docs/timing-and-fatigue.md``).
 A send with an ``IdempotencyKey`` is answered once per org and key for 24 hours (Powertools
 idempotency in the main table); repeating it returns the first answer and enqueues nothing.
 """
@@ -26,9 +28,10 @@ from pushgate.api.schemas.sends import (
     ResumeParkedResponse,
     SendResponse,
 )
+from pushgate.errors import InvalidRequestError
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.sends import scheduled, send_fanout
+from pushgate.services.sends import audience, scheduled, send_fanout
 from pushgate.services.sends.send_fanout import SendRecipient, SendTiming
 
 app = make_resolver()
@@ -38,16 +41,37 @@ MAX_SEND_BODY_BYTES = 4 * 1024 * 1024
 
 
 def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
-    accepted = send_fanout.accept_send(
-        org_id,
-        app_id=request.MobileAppId,
-        message_id=request.MessageId,
-        recipients=[SendRecipient(r.UserId, r.TriggerData or {}) for r in request.Recipients],
-        journey_id=request.JourneyId,
-        stores=deps.send_stores(),
-        timing=SendTiming(send_at=request.SendAt, local_time=request.SendAtLocalTime),
-        now=deps.clock(),
-    )
+    if request.Audience is not None:
+        if request.Recipients is not None:
+            raise InvalidRequestError.for_field("Audience", "cannot be combined with Recipients; give one of them")
+        for field, value in (("SendAt", request.SendAt), ("SendAtLocalTime", request.SendAtLocalTime)):
+            if value is not None:
+                raise InvalidRequestError.for_field(
+                    field, "cannot be combined with Audience: a broadcast goes out at once"
+                )
+        accepted = audience.accept_broadcast(
+            org_id,
+            app_id=request.MobileAppId,
+            message_id=request.MessageId,
+            audience=request.Audience,
+            journey_id=request.JourneyId,
+            stores=deps.send_stores(),
+            pages=deps.audience_queue(),
+            shards=deps.audience_shards(),
+        )
+    elif request.Recipients is None:
+        raise InvalidRequestError.for_field("Recipients", "is required unless Audience names a broadcast audience")
+    else:
+        accepted = send_fanout.accept_send(
+            org_id,
+            app_id=request.MobileAppId,
+            message_id=request.MessageId,
+            recipients=[SendRecipient(r.UserId, r.TriggerData or {}) for r in request.Recipients],
+            journey_id=request.JourneyId,
+            stores=deps.send_stores(),
+            timing=SendTiming(send_at=request.SendAt, local_time=request.SendAtLocalTime),
+            now=deps.clock(),
+        )
     metrics.add_metric(name="SendsAccepted", unit="Count", value=1)
     metrics.add_metric(name="SendRecipientsAccepted", unit="Count", value=accepted.accepted)
     return CreateSendResponse(

@@ -104,6 +104,11 @@ class RunningSimulator:
         result: list[dict[str, Any]] = self._call("GET", "/sim/notifications", params=params)
         return result
 
+    def token_counts(self) -> dict[str, int]:
+        """How many notifications each token received (of those recorded)."""
+        counts: dict[str, int] = self._call("GET", "/sim/tokens")
+        return counts
+
     def stats(self) -> dict[str, Any]:
         """Returns the counters (requests, connections, max concurrent streams, faults...)."""
         result: dict[str, Any] = self._call("GET", "/sim/stats")

@@ -51,6 +51,8 @@ function defaultConfig() {
     token_rotation_s: 1200,
     record: true,
     max_recorded: 200000,
+    // false keeps only token and platform of each notification (a million-device load run).
+    record_payloads: true,
   };
 }
 
@@ -152,6 +154,10 @@ function record(token, platform, environment, headers, payload) {
   if (!config.record) return;
   if (notifications.length >= config.max_recorded) {
     stats.dropped_records += 1;
+    return;
+  }
+  if (!config.record_payloads) {
+    notifications.push({ token, platform, environment, headers: {}, payload: null, received_at: "" });
     return;
   }
   notifications.push({
@@ -515,6 +521,12 @@ function handleAdmin(stream, headers, body, url) {
       const platform = url.searchParams.get("platform");
       const selected = notifications.filter((n) => (!token || n.token === token) && (!platform || n.platform === platform));
       return sendJson(stream, 200, selected.map(renderNotification));
+    }
+    case "GET /sim/tokens": {
+      // How many notifications each token received (a load run checks for lost and duplicated ones).
+      const counts = {};
+      for (const n of notifications) counts[n.token] = (counts[n.token] || 0) + 1;
+      return sendJson(stream, 200, counts);
     }
     case "GET /sim/stats":
       return sendJson(stream, 200, { ...stats, recorded: notifications.length, streams_in_flight: streamsInFlight });

@@ -225,7 +225,7 @@ def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: t
     assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), (2,)), expected_owner="run-a")
     assert not sends.checkpoint(job, JobProgress("run-a", {0: answered}, (2,)), expected_owner="run-a")
     entry = LedgerEntry(user_id="u", outcome=Outcome.SENT, at=NOW)
-    assert not sends.complete(job, [entry], parked=0, at=NOW, owner="run-a")
+    assert not sends.complete(job, [entry] * 3, parked=0, at=NOW, owner="run-a")
 
     # The holder completes; the checkpoint goes, the job is done
     assert sends.complete(job, [entry] * 3, parked=0, at=NOW, owner="run-b")
@@ -284,3 +284,51 @@ def test_a_completion_cancelled_by_a_concurrent_transaction_is_retried_not_lost(
     assert not DynamoSendRepository(ContendedTable(table, cancellations=1)).complete(
         job, [entry] * 3, parked=0, at=NOW, owner="run-a"
     )
+
+
+def test_outcomes_are_written_once_outside_the_transaction_and_another_runs_record_is_kept(
+    metered: tuple[MainTable, Meter],
+) -> None:
+    table, meter = metered
+    sends = DynamoSendRepository(table)
+    job = _job(str(uuid.uuid4()), [DevicePlatform.IOS] * 100)
+    _send(sends, job)
+    assert sends.claim(job, at=NOW, progress=JobProgress("run-a", window=tuple(range(100)))) is ClaimState.CLAIMED
+    sent = [
+        LedgerEntry(
+            user_id=device.user_id,
+            outcome=Outcome.SENT,
+            platform=device.platform,
+            token_sha256=device.token_sha256,
+            tracking_id=device.tracking_id,
+            verdict="delivered",
+            provider_message_id=apns_id_for(job.send_id, device.token),
+            attempts=1,
+            at=NOW,
+        )
+        for device in job.devices
+    ]
+    # Run a decided every device, recorded them, then lost the claim before completing it
+    assert sends.checkpoint(job, JobProgress("run-b", {}, ()), expected_owner="run-a")
+    meter.writes.clear()
+    assert not sends.complete(job, sent, parked=0, at=NOW, owner="run-a")
+    (outcomes_units,) = meter.units("PutItem", "JOB#")
+    # The outcomes (about 90 bytes a device) cost their size once; the transaction stays small
+    assert 6 <= outcomes_units <= 12
+    assert all(units <= 6 for units in meter.units("TransactWriteItems"))
+    # The ledger shows nothing until the claim is done
+    assert sends.ledger_page(ORG, job.send_id, limit=1000, next_token=None, outcome=None).entries == []
+
+    # Run b, which took over, completes the claim with run a's record, not its own
+    uncertain = [
+        entry.model_copy(update={"outcome": Outcome.NOT_SENT, "reason": "DeliveryUncertain"}) for entry in sent
+    ]
+    assert sends.complete(job, uncertain, parked=0, at=NOW, owner="run-b")
+    page = sends.ledger_page(ORG, job.send_id, limit=1000, next_token=None, outcome=None)
+    assert page.entries == sent
+    stored = sends.get(ORG, job.send_id)
+    assert stored is not None and (stored.sent, stored.not_sent, stored.jobs_done) == (100, 0, 1)
+    # Paging through the outcomes item gives every entry once
+    first = sends.ledger_page(ORG, job.send_id, limit=60, next_token=None, outcome=None)
+    rest = sends.ledger_page(ORG, job.send_id, limit=60, next_token=first.next_token, outcome=None)
+    assert first.entries + rest.entries == sent and rest.next_token is None

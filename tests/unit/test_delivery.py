@@ -514,6 +514,12 @@ def test_checkpoints_are_one_write_per_window_after_the_first(world: World) -> N
     assert world.sends.checkpoint_writes == 3  # one window: the claim is the only write before sending
 
 
+def test_a_big_job_is_handed_over_in_four_windows_whatever_its_size(world: World) -> None:
+    world.service().run(_job(*(_device(f"u{n}", f"ab{n:04d}") for n in range(800)), job_id="00002"))
+    assert world.sends.checkpoint_writes == 3  # four windows of 200: three checkpoints
+    assert len(world.sends.ledger["00002"]) == 800
+
+
 def test_a_second_worker_that_takes_a_live_job_over_stops_the_first(world: World) -> None:
     # Given a job being sent by a first worker, and a duplicate SQS delivery of it to a second one
     # that arrives while the first worker's first window is on the wire

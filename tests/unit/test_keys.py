@@ -31,7 +31,10 @@ def test_table_attribute_names_match_the_template() -> None:
     properties = table.properties
     assert [k["AttributeName"] for k in properties["KeySchema"]] == [keys.PARTITION_KEY, keys.SORT_KEY]
     gsi = {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]] for g in properties["GlobalSecondaryIndexes"]}
-    assert gsi == {keys.GSI1_NAME: [keys.GSI1_PARTITION_KEY, keys.GSI1_SORT_KEY]}
+    assert gsi == {
+        keys.GSI1_NAME: [keys.GSI1_PARTITION_KEY, keys.GSI1_SORT_KEY],
+        keys.GSI2_NAME: [keys.GSI2_PARTITION_KEY, keys.GSI2_SORT_KEY],
+    }
     assert properties["TimeToLiveSpecification"]["AttributeName"] == keys.TTL_ATTRIBUTE
 
 

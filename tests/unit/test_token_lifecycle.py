@@ -99,7 +99,17 @@ def test_index_attributes_name_status_shard_and_due_time() -> None:
     assert attributes == {
         "gsi1pk": f"DEVSTATE#Active#{0xA7 % keys.DEVICE_STATE_SHARDS:02d}",
         "gsi1sk": "2026-03-11T08:30:00.000000Z#android#a7" + "0" * 62,
+        # The app's device index (broadcasts): shard from the first four hex digits of the hash.
+        "gsi2pk": f"APPDEVICES#org#app#{0xA700 % keys.APP_DEVICE_SHARDS:02d}",
+        "gsi2sk": "android#a7" + "0" * 62 + "#user",
     }
+
+
+def test_app_device_shards_spread_tokens_over_every_partition() -> None:
+    shards = {keys.app_device_shard(f"{n:04x}" + "0" * 60) for n in range(4096)}
+    assert shards == set(range(keys.APP_DEVICE_SHARDS))
+    with pytest.raises(ValueError, match="shard"):
+        keys.app_device_partition("org", "app", keys.APP_DEVICE_SHARDS)
 
 
 def test_shards_spread_tokens_over_every_partition() -> None:

@@ -170,3 +170,73 @@ def test_report_shows_the_cap_check_cost_when_measured() -> None:
     assert "## Cap check cost (DynamoDB units per notification)" in text
     assert "| cap reached (not sent) | 1.0 | 0.0 | 1.0 | 1.0 |" in text
     assert "Cap check cost" not in report.render_markdown(results())
+
+
+def _w6_phase(notifications: int) -> dict[str, Any]:
+    return {
+        "name": "broadcast",
+        "notifications": notifications,
+        "sends": 1,
+        "wall_s": 100.0,
+        "notifications_per_s": notifications / 100.0,
+        "meter": {"sqs": {}},
+        "meter_by_function": {},
+        "invocations": {},
+        "log_bytes": {},
+        "check": {
+            "devices": notifications,
+            "simulator_received": notifications,
+            "simulator_lost": 0,
+            "simulator_duplicated": 0,
+            "simulator_unexpected": 0,
+            "ledger_entries": notifications,
+            "ledger_outcomes": {"Sent": notifications},
+            "ledger_lost": 0,
+            "ledger_duplicated": 0,
+            "lost": 0,
+            "duplicated": 0,
+        },
+    }
+
+
+def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> None:
+    from bench import cost  # noqa: PLC0415
+
+    w6 = {
+        "devices": 100_000,
+        "users": 66_667,
+        "queue_workers": 3,
+        "latency_ms": 20,
+        "seed_s": 90.0,
+        "broadcast": _w6_phase(100_000),
+        "per_recipient": _w6_phase(15_000) | {"recipients": 10_000},
+        "memory_mb": {"deliver_push": 1024},
+        "unmetered_calls": 0,
+    }
+    priced = {
+        name: cost.measured_delivery_cost(w6[name], {}, payload_bytes=130, logical_ids={})
+        for name in ("broadcast", "per_recipient")
+    }
+    measured = {
+        "phases": priced,
+        "floor": cost.per_recipient_floor(1.5, 130),
+        "devices_per_recipient": 1.5,
+        "payload_bytes": 130,
+        "memory_mb": {"deliver_push": 1024},
+        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+    }
+    rendered = report.render_w6_markdown(
+        {
+            "date": "2026-12-03",
+            "command": "python -m bench --w6-only",
+            "duration_s": 300.0,
+            "machine": results()["machine"],
+            "w6": w6,
+            "w5": {"measured": measured},
+        }
+    )
+    assert "a 100,000-device send through the real handlers" in rendered
+    assert "**1,000/s**" in rendered
+    assert "| 0 / 0 |" in rendered
+    assert "target ≤ $0.05" in rendered
+    assert "per-recipient floor" in rendered

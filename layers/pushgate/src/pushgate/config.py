@@ -127,6 +127,24 @@ def delivery_queue_settings() -> DeliveryQueueSettings:
     return DeliveryQueueSettings.model_validate(dict(os.environ))
 
 
+class AudienceQueueSettings(BaseModel):
+    """Where pages of broadcast audiences go.
+
+    Attributes:
+        queue_url: URL of the audience queue (``AUDIENCE_QUEUE_URL``).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    queue_url: str = Field(min_length=1, validation_alias="AUDIENCE_QUEUE_URL")
+
+
+@cache
+def audience_queue_settings() -> AudienceQueueSettings:
+    """Reads and validates the audience queue settings once per execution environment."""
+    return AudienceQueueSettings.model_validate(dict(os.environ))
+
+
 def tracked_link_base(public_endpoint: str) -> str:
     """The prefix of tracked links, ``<PUBLIC_ENDPOINT>/l/`` (empty without a public endpoint)."""
     endpoint = public_endpoint.rstrip("/")

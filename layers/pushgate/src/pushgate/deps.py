@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, cast
 import botocore.session
 
 from pushgate.config import (
+    audience_queue_settings,
     delivery_clock_settings,
     delivery_queue_settings,
     fcm_pacing_policy,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from pushgate.providers.app_sender import AppPushSender
     from pushgate.providers.clients import ProviderClientFactory
     from pushgate.providers.pacing import ProjectRateLimiter
-    from pushgate.repositories.delivery_queue import SqsDeliveryQueue
+    from pushgate.repositories.delivery_queue import SqsAudienceQueue, SqsDeliveryQueue
     from pushgate.repositories.dynamodb.delivery_timing import (
         DynamoDeliveryPolicies,
         DynamoFrequencyCaps,
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
     from pushgate.services.interactions.interactions import InteractionStores
     from pushgate.services.lifecycle.token_cleanup import TokenCleanup
     from pushgate.services.messages.push_messages import MessageStores
+    from pushgate.services.sends.audience import AudiencePorts
     from pushgate.services.sends.delivery import DeliveryService
     from pushgate.services.sends.parked_jobs import QueueParkedJobResumer
     from pushgate.services.sends.send_fanout import SendStores
@@ -296,6 +298,31 @@ def delivery_queue() -> SqsDeliveryQueue:
 
 
 @cache
+def audience_queue() -> SqsAudienceQueue:
+    """The queue of broadcast audience pages (``AUDIENCE_QUEUE_URL``)."""
+    from pushgate.repositories.delivery_queue import SqsAudienceQueue
+
+    return SqsAudienceQueue(sqs_client(), audience_queue_settings().queue_url)
+
+
+def audience_shards() -> int:
+    """Shards of an app's device index: a broadcast reads them as that many page chains."""
+    from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
+
+    return APP_DEVICE_SHARDS
+
+
+@cache
+def audience_ports() -> AudiencePorts:
+    """What the audience worker reads and writes."""
+    from pushgate.services.sends.audience import AudiencePorts
+
+    return AudiencePorts(
+        reader=device_repository(), progress=send_repository(), pages=audience_queue(), jobs=delivery_queue()
+    )
+
+
+@cache
 def send_repository() -> DynamoSendRepository:
     """Sends, delivery-job claims and the ledger (send references expire with the interactions)."""
     from pushgate.repositories.dynamodb.sends import DynamoSendRepository
@@ -314,6 +341,8 @@ def parked_jobs() -> DynamoParkedJobs:
 @cache
 def send_stores() -> SendStores:
     """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
+    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
     from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
@@ -323,8 +352,10 @@ def send_stores() -> SendStores:
         orgs=org_repository(),
         apps=DynamoMobileAppRepository(main_table()),
         messages=DynamoMessageTemplateRepository(main_table()),
-        people=person_repository(),
-        devices=device_repository(),
+        # Eventually consistent (half the read units): a device or consent changed within the last
+        # second before a send may be seen as it was.
+        people=DynamoPersonRepository(main_table(), consistent_batch_reads=False),
+        devices=DynamoDeviceRepository(main_table(), consistent_lists=False),
         sends=send_repository(),
         queue=delivery_queue(),
         parked=parked_jobs(),

@@ -17,7 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,6 +72,13 @@ class NotSentReason(StrEnum):
 DEFERRED_QUIET_HOURS: Final = "DeferredQuietHours"
 
 
+class Audience(StrEnum):
+    """Who a send goes to when it names no recipients (a broadcast)."""
+
+    #: Every ``Active`` device of the app, read in bulk from the app's device index.
+    ALL_ACTIVE_DEVICES = "AllActiveDevices"
+
+
 class SendRecord(BaseModel):
     """A send as accepted by the API, with the totals the delivery worker adds to.
 
@@ -102,6 +109,9 @@ class SendRecord(BaseModel):
         released: Held devices handed to the delivery queue, by hour.
         deferred: Recipients whose notification quiet hours deferred.
         canceled_at: When the send was canceled, if it was.
+        audience: The broadcast audience, when the send named no recipients.
+        audience_shards_pending: Shards of a broadcast's audience not yet read to the end; the
+            send cannot be complete before they are.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -130,6 +140,8 @@ class SendRecord(BaseModel):
     released: dict[str, int] = Field(default_factory=dict)
     deferred: int = 0
     canceled_at: datetime | None = None
+    audience: Audience | None = None
+    audience_shards_pending: int = 0
 
     @property
     def expected(self) -> int:
@@ -138,8 +150,8 @@ class SendRecord(BaseModel):
 
     @property
     def completed(self) -> bool:
-        """Whether every expected outcome is recorded."""
-        return self.sent + self.not_sent >= self.expected
+        """Whether every expected outcome is recorded (and, for a broadcast, every device found)."""
+        return self.audience_shards_pending <= 0 and self.sent + self.not_sent >= self.expected
 
 
 class JobDevice(BaseModel):
@@ -214,6 +226,47 @@ class DeliveryJob(BaseModel):
     def __repr__(self) -> str:
         # Jobs carry device tokens and personal data; a log line names the job only.
         return f"DeliveryJob(send_id={self.send_id!r}, job_id={self.job_id!r}, devices={len(self.devices)})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class AudienceMember:
+    """One device of a broadcast's audience, as the app's device index holds it.
+
+    Attributes:
+        user_id: The user the device is registered under.
+        platform: ``ios`` or ``android``.
+        token: The device token.
+        token_sha256: Its hash.
+    """
+
+    user_id: str
+    platform: DevicePlatform
+    token: str
+    token_sha256: str
+
+
+class AudiencePage(BaseModel):
+    """One page of a broadcast's audience still to be read, as it travels through the audience queue.
+
+    Attributes:
+        template: The delivery job every job of the page copies (send, app, message, the one
+            rendered notification in ``messages``); its ``devices`` are empty.
+        shard: The shard of the app's device index.
+        page: The page's number within the shard (0 for the first).
+        start_key: Where the page starts (DynamoDB's ``LastEvaluatedKey`` of the previous page).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    template: DeliveryJob
+    shard: int
+    page: int = 0
+    start_key: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"AudiencePage(send_id={self.template.send_id!r}, shard={self.shard}, page={self.page})"
 
     __str__ = __repr__
 

@@ -1,11 +1,12 @@
-"""The delivery queue (SQS): delivery jobs wait here for the delivery worker (one job, one message)."""
+"""The delivery queue (SQS): delivery jobs wait here for the delivery worker (one job, one message);
+and the audience queue, where pages of broadcast audiences wait for the audience worker."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pushgate.models.send import DeliveryJob
+from pushgate.models.send import AudiencePage, DeliveryJob
 from pushgate.repositories.sqs import SqsBatchSender
 
 if TYPE_CHECKING:
@@ -30,3 +31,19 @@ class SqsDeliveryQueue:
             DependencyError: Some jobs could not be enqueued.
         """
         self._sender.send([job.model_dump_json(exclude_defaults=True) for job in jobs], delay_seconds=delay_seconds)
+
+
+class SqsAudienceQueue:
+    """The SQS adapter of ``AudienceQueue``."""
+
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        """Wraps a client for one queue."""
+        self._sender = SqsBatchSender(client, queue_url, queue_name="audience")
+
+    def send(self, pages: Sequence[AudiencePage]) -> None:
+        """Enqueues every page.
+
+        Raises:
+            DependencyError: Some pages could not be enqueued.
+        """
+        self._sender.send([page.model_dump_json(exclude_defaults=True) for page in pages])

@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
-from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord
+from pushgate.models.send import AudienceMember, AudiencePage, DeliveryJob, LedgerEntry, Outcome, SendRecord
 
 
 class ClaimState(StrEnum):
@@ -131,6 +131,44 @@ class DeliveryQueue(Protocol):
         Raises:
             DependencyError: Some could not be enqueued.
         """
+
+
+class AudienceQueue(Protocol):
+    """Hands pages of broadcast audiences to the audience worker."""
+
+    def send(self, pages: Sequence[AudiencePage]) -> None:
+        """Enqueues pages.
+
+        Raises:
+            DependencyError: Some could not be enqueued.
+        """
+
+
+class AudienceReader(Protocol):
+    """Reads an app's ``Active`` devices in bulk, shard by shard."""
+
+    def audience_page(
+        self, org_id: str, app_id: str, shard: int, *, limit: int, start_key: Mapping[str, Any] | None
+    ) -> tuple[list[AudienceMember], dict[str, Any] | None]:
+        """One page of a shard, and where the next one starts (``None`` after the last)."""
+
+
+class AudienceProgress(Protocol):
+    """Counts a broadcast's expanded pages into its send."""
+
+    def count_audience_page(
+        self,
+        send: DeliveryJob,
+        *,
+        shard: int,
+        page: int,
+        devices: int,
+        jobs: int,
+        last: bool,
+        tracking_keys: Mapping[str, str],
+        at: datetime,
+    ) -> bool:
+        """Counts a page once; ``False`` when it was counted before."""
 
 
 class DeviceVerdicts(Protocol):

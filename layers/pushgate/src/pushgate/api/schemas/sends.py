@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pushgate.models.send import MAX_RECIPIENTS, LedgerEntry, SendRecord
+from pushgate.models.send import Audience as BroadcastAudience
 from pushgate.text import SINGLE_LINE
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
@@ -32,7 +33,9 @@ class CreateSendRequest(BaseModel):
 
     MobileAppId: Identifier
     MessageId: Identifier
-    Recipients: Annotated[list[SendRecipientBody], Field(min_length=1, max_length=MAX_RECIPIENTS)]
+    Recipients: Annotated[list[SendRecipientBody], Field(min_length=1, max_length=MAX_RECIPIENTS)] | None = None
+    #: A broadcast instead of named recipients: ``AllActiveDevices`` (every Active device of the app).
+    Audience: BroadcastAudience | None = None
     JourneyId: Identifier | None = None
     IdempotencyKey: IdempotencyKeyText | None = None
     #: Deliver at this UTC instant (up to 30 days ahead).
@@ -125,6 +128,7 @@ class SendResponse(BaseModel):
     Deferred: int = 0
     CanceledAt: datetime | None = None
     Scheduled: list[ScheduledHour] = []
+    Audience: str | None = None
 
     @classmethod
     def from_send(cls, send: SendRecord) -> SendResponse:
@@ -153,6 +157,7 @@ class SendResponse(BaseModel):
             Deferred=send.deferred,
             CanceledAt=send.canceled_at,
             Scheduled=_scheduled_hours(send),
+            Audience=send.audience.value if send.audience else None,
         )
 
 

@@ -12,7 +12,7 @@ rewrites it and a refresh moves its due time, so the cleanup's index never lags 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,11 +23,16 @@ from pushgate.models.device import (
     RegistrationOutcome,
     RegistrationStatus,
 )
+from pushgate.models.send import AudienceMember
 from pushgate.models.token_lifecycle import index_time, stale_at
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
+    GSI2_NAME,
+    GSI2_PARTITION_KEY,
+    GSI2_SORT_KEY,
     TTL_ATTRIBUTE,
+    app_device_partition,
     device_key,
     device_partition,
     device_state_partition,
@@ -62,10 +67,20 @@ def _device_from_item(item: dict[str, Any]) -> Device:
 class DynamoDeviceRepository:
     """The DynamoDB adapter of ``DeviceRepository``."""
 
-    def __init__(self, table: MainTable, *, policies: TokenPolicies | None = None) -> None:
-        """Binds the repository to the main table (policies: where apps' stale windows come from)."""
+    def __init__(
+        self, table: MainTable, *, policies: TokenPolicies | None = None, consistent_lists: bool = True
+    ) -> None:
+        """Binds the repository to the main table.
+
+        Args:
+            table: The main table.
+            policies: Where apps' stale windows come from.
+            consistent_lists: Whether ``list_for_user`` reads strongly consistently; a send's fan-out
+                reads eventually consistently, at half the read units.
+        """
         self._table = table
         self._policies = policies or CachedTokenPolicies(DynamoTokenPolicyRepository(table))
+        self._consistent_lists = consistent_lists
 
     def get(self, org_id: str, app_id: str, user_id: str, platform: DevicePlatform, token_sha256: str) -> Device | None:
         """One device of a user, or ``None``."""
@@ -79,8 +94,38 @@ class DynamoDeviceRepository:
 
     def list_for_user(self, org_id: str, app_id: str, user_id: str) -> list[Device]:
         """Every device of a user for an app: one ``Query`` on the user's device partition."""
-        items = self._table.query_partition(device_partition(org_id, app_id, user_id))
+        partition = device_partition(org_id, app_id, user_id)
+        items = self._table.query_partition(partition, consistent=self._consistent_lists)
         return [_device_from_item(item) for item in items]
+
+    def audience_page(
+        self, org_id: str, app_id: str, shard: int, *, limit: int, start_key: Mapping[str, Any] | None
+    ) -> tuple[list[AudienceMember], dict[str, Any] | None]:
+        """One page of one shard of the app's ``Active`` devices (a ``Query`` on ``GSI2``).
+
+        Returns:
+            The devices, and where the next page starts (``None`` after the shard's last page).
+        """
+        items, next_key = self._table.query_index_page(
+            GSI2_NAME,
+            GSI2_PARTITION_KEY,
+            app_device_partition(org_id, app_id, shard),
+            limit=limit,
+            start_key=start_key,
+            equals={"status": DeviceStatus.ACTIVE.value},
+        )
+        members = []
+        for item in items:
+            platform, token_sha256, _ = str(item[GSI2_SORT_KEY]).split("#", 2)
+            members.append(
+                AudienceMember(
+                    user_id=str(item["user_id"]),
+                    platform=DevicePlatform(platform),
+                    token=str(item["token"]),
+                    token_sha256=token_sha256,
+                )
+            )
+        return members, next_key
 
     def save(self, device: Device, *, expected_owner: str | None) -> None:
         """Writes the device and its ownership in one transaction (see ``DeviceRepository.save``)."""

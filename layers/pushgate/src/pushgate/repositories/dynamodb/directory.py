@@ -87,9 +87,16 @@ def _revision_condition(previous: Person | None) -> dict[str, Any]:
 class DynamoPersonRepository:
     """People of an org's directory, with their email and phone lookups."""
 
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
+    def __init__(self, table: MainTable, *, consistent_batch_reads: bool = True) -> None:
+        """Binds the repository to the main table.
+
+        Args:
+            table: The main table.
+            consistent_batch_reads: Whether ``get_many`` reads strongly consistently; a send's
+                fan-out reads eventually consistently, at half the read units.
+        """
         self._table = table
+        self._consistent_batch_reads = consistent_batch_reads
 
     def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
         """One person, or ``None``."""
@@ -98,7 +105,10 @@ class DynamoPersonRepository:
 
     def get_many(self, org_id: str, refs: Sequence[tuple[EntityType, str]]) -> list[Person]:
         """The people that exist among ``refs`` (any order)."""
-        items = self._table.batch_get([person_key(org_id, entity_type, person_id) for entity_type, person_id in refs])
+        items = self._table.batch_get(
+            [person_key(org_id, entity_type, person_id) for entity_type, person_id in refs],
+            consistent=self._consistent_batch_reads,
+        )
         return [_person_from_item(item) for item in items]
 
     def list_page(

@@ -34,6 +34,7 @@ from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
     INTERACTION_EVENT_PREFIX,
+    JOB_OUTCOMES_SUFFIX,
     JOB_PREFIX,
     PARTITION_KEY,
     SEND_REFERENCE_PREFIX,
@@ -101,13 +102,20 @@ class DynamoTrackedNotifications:
         job_sort_key = f"{JOB_PREFIX}{ref.job_id}"
         items, _ = self._table.query_prefix(send_partition(ref.org_id, ref.send_id), job_sort_key)
         # The prefix also matches jobs 000001.. of huge sends; only the job and its retries count.
-        family = [i for i in items if i[SORT_KEY] == job_sort_key or str(i[SORT_KEY]).startswith(f"{job_sort_key}.")]
-        for item in family:
-            if item.get("state") != ClaimState.DONE.value or "entries" not in item:
+        family = {
+            str(i[SORT_KEY]): i
+            for i in items
+            if str(i[SORT_KEY]).removesuffix(JOB_OUTCOMES_SUFFIX) == job_sort_key
+            or str(i[SORT_KEY]).startswith(f"{job_sort_key}.")
+        }
+        for sort_key, item in family.items():
+            # Outcomes are in the claim (older jobs) or beside it (``<claim>#E``); the claim says done.
+            claim = family.get(sort_key.removesuffix(JOB_OUTCOMES_SUFFIX), {})
+            if claim.get("state") != ClaimState.DONE.value or "entries" not in item:
                 continue
             for entry in decode_entries(item["entries"]):
                 if same_tracking_id(tracking_id, entry.tracking_id):
-                    context = self._context(ref, item)
+                    context = self._context(ref, claim)
                     return None if context is None else TrackedNotification(**context, entry=entry)
         return None
 

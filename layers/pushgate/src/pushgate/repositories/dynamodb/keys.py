@@ -1,7 +1,8 @@
 """Key builders: the one place that knows how items are laid out in the main table.
 
-The main table has a generic primary key (``pk``, ``sk``), one generic index ``GSI1``
-(``gsi1pk``, ``gsi1sk``) and the TTL attribute ``expiration`` (epoch seconds; also the attribute
+The main table has a generic primary key (``pk``, ``sk``), a generic index ``GSI1``
+(``gsi1pk``, ``gsi1sk``), the index of an app's devices ``GSI2`` (``gsi2pk``, ``gsi2sk``) and
+the TTL attribute ``expiration`` (epoch seconds; also the attribute
 Powertools idempotency writes). ``docs/data-model.md`` lists every item collection and access
 pattern; it and this module must agree, and the unit tests hold them to it.
 
@@ -21,12 +22,15 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | PushMessageVersion | ``ORG#<orgId>`` | ``MSGVER#<messageId>#<version:06d>`` |
 | Send | ``SEND#<orgId>#<sendId>`` | ``SEND`` |
 | DeliveryJobLedger | ``SEND#<orgId>#<sendId>`` | ``JOB#<jobId>`` |
+| DeliveryJobOutcomes | ``SEND#<orgId>#<sendId>`` | ``JOB#<jobId>#E`` |
 | ParkedDeliveryJob | ``PARKED#<orgId>#<appId>`` | ``<platform>#<jobId>`` |
 | InsightCounter | ``INSIGHT#<orgId>#<dimension>#<id>`` | ``DAY#<yyyy-mm-dd>`` |
 | SendIdempotency | ``IDEMPOTENCY#sends`` | ``SENDIDEM#<md5 of orgId and IdempotencyKey>`` |
 | TokenPolicy | ``ORG#<orgId>`` | ``TOKENPOLICY#<appId>`` |
 | TokenCleanupState | ``CLEANUP#tokens`` | ``STATE`` |
 | Device (GSI1 entry) | ``DEVSTATE#<status>#<shard:02d>`` | ``<dueAt>#<platform>#<sha256(token)>`` |
+| Device (GSI2 entry) | ``APPDEVICES#<orgId>#<appId>#<shard:02d>`` | ``<platform>#<sha256(token)>#<userId>`` |
+| AudiencePage | ``SEND#<orgId>#<sendId>`` | ``AUDIENCE#<shard:02d>#<page:06d>`` |
 | InteractionEvent | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``EVENT#<at>#<eventId>`` |
 | SendReference | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``DELIVERY#<createdAt>#<sendId>`` |
 | FirstEngagement | ``SEND#<orgId>#<sendId>`` | ``FIRST#<kind>#<trackingId>`` |
@@ -47,6 +51,9 @@ SORT_KEY = "sk"
 GSI1_NAME = "GSI1"
 GSI1_PARTITION_KEY = "gsi1pk"
 GSI1_SORT_KEY = "gsi1sk"
+GSI2_NAME = "GSI2"
+GSI2_PARTITION_KEY = "gsi2pk"
+GSI2_SORT_KEY = "gsi2sk"
 TTL_ATTRIBUTE = "expiration"
 
 _SEPARATOR = "#"
@@ -237,6 +244,16 @@ def delivery_job_key(org_id: str, send_id: str, job_id: str) -> ItemKey:
     return ItemKey(send_partition(org_id, send_id), f"{JOB_PREFIX}{_component(job_id)}")
 
 
+#: Suffix of the sort key of a job's outcomes item, beside its claim (``JOB#<jobId>#E``).
+JOB_OUTCOMES_SUFFIX = "#E"
+
+
+def job_outcomes_key(org_id: str, send_id: str, job_id: str) -> ItemKey:
+    """The key of the item holding a job's outcomes, written once beside its (small) claim item."""
+    claim = delivery_job_key(org_id, send_id, job_id)
+    return ItemKey(claim.pk, claim.sk + JOB_OUTCOMES_SUFFIX)
+
+
 def parked_jobs_partition(org_id: str, app_id: str) -> str:
     """The partition of an app's parked delivery jobs (its credentials failed)."""
     return _SEPARATOR.join(("PARKED", _component(org_id), _component(app_id)))
@@ -284,6 +301,35 @@ def device_state_partition(status: str, shard: int) -> str:
 def device_state_sort_key(due_at: str, platform: str, token_sha256: str) -> str:
     """The ``gsi1sk`` of a device: when its next cleanup step is due (fixed-width UTC), then the token."""
     return _SEPARATOR.join((_component(due_at), _component(platform), _component(token_sha256)))
+
+
+# ---------------------------------------------------------------- audiences (broadcast sends)
+#: An app's devices spread their ``GSI2`` entries over this many partitions: a broadcast reads
+#: them as that many parallel page chains, and registrations never write one hot index partition.
+APP_DEVICE_SHARDS = 16
+AUDIENCE_PAGE_PREFIX = "AUDIENCE#"
+
+
+def app_device_shard(token_sha256: str) -> int:
+    """The ``GSI2`` shard of a device: stable for the token, spread evenly."""
+    return int(_component(token_sha256)[:4], 16) % APP_DEVICE_SHARDS
+
+
+def app_device_partition(org_id: str, app_id: str, shard: int) -> str:
+    """The ``gsi2pk`` of one shard of an app's devices (``APPDEVICES#<org>#<app>#07``)."""
+    if not 0 <= shard < APP_DEVICE_SHARDS:
+        raise ValueError(f"invalid app device shard: {shard!r}")
+    return _SEPARATOR.join(("APPDEVICES", _component(org_id), _component(app_id), f"{shard:02d}"))
+
+
+def app_device_sort_key(platform: str, token_sha256: str, user_id: str) -> str:
+    """The ``gsi2sk`` of a device: platform, token hash and user (unique within the app)."""
+    return _SEPARATOR.join((_component(platform), _component(token_sha256), _component(user_id)))
+
+
+def audience_page_key(org_id: str, send_id: str, shard: int, page: int) -> ItemKey:
+    """The marker of one expanded page of a broadcast's audience (its devices are counted once)."""
+    return ItemKey(send_partition(org_id, send_id), f"{AUDIENCE_PAGE_PREFIX}{shard:02d}{_SEPARATOR}{page:06d}")
 
 
 def token_policy_key(org_id: str, app_id: str) -> ItemKey:

@@ -25,13 +25,17 @@ from pushgate.repositories.dynamodb.delivery_progress import decode_fates, encod
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
+    JOB_OUTCOMES_SUFFIX,
     JOB_PREFIX,
     PARTITION_KEY,
     SORT_KEY,
     TTL_ATTRIBUTE,
+    ItemKey,
+    audience_page_key,
     delivery_job_key,
     insight_counter_key,
     interaction_partition,
+    job_outcomes_key,
     parked_job_key,
     parked_jobs_partition,
     send_key,
@@ -272,6 +276,95 @@ class DynamoSendRepository:
             item[GSI1_SORT_KEY] = sort_key
         return item
 
+    def count_audience_page(
+        self,
+        send: DeliveryJob,
+        *,
+        shard: int,
+        page: int,
+        devices: int,
+        jobs: int,
+        last: bool,
+        tracking_keys: Mapping[str, str],
+        at: datetime,
+    ) -> bool:
+        """Records one expanded page of a broadcast: its jobs' tracking keys, then (one transaction)
+        the page's marker and its devices and jobs added to the send's totals (and, for a shard's
+        last page, the shard counted done).
+
+        Args:
+            send: Any job of the send (its keys are read).
+            shard: The index shard.
+            page: The page number within the shard.
+            devices: Devices put into jobs.
+            jobs: Jobs enqueued.
+            last: Whether the shard has no page after this one.
+            tracking_keys: Tracking key → job id, for the page's jobs.
+            at: When the page was read.
+
+        Returns:
+            ``False`` when the page was counted before (a redelivered page message): nothing is added.
+        """
+        expires = int((at + self._retention).timestamp())
+        self._table.put_many(
+            [
+                (
+                    tracking_key_key(tracking_key),
+                    {
+                        "type": "TrackingKey",
+                        "org_id": send.org_id,
+                        "send_id": send.send_id,
+                        "job_id": job_id,
+                        TTL_ATTRIBUTE: expires,
+                    },
+                )
+                for tracking_key, job_id in tracking_keys.items()
+            ]
+        )
+        update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
+        values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
+        names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
+        if last:
+            values[":minus_one"] = -1
+            names["#pending"] = "audience_shards_pending"
+        marker = audience_page_key(send.org_id, send.send_id, shard, page)
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": {
+                        **marker.as_dict(),
+                        "type": "AudiencePage",
+                        "devices": devices,
+                        "jobs": jobs,
+                        "last": last,
+                        "read_at": at.isoformat(),
+                        TTL_ATTRIBUTE: expires,
+                    },
+                    "ConditionExpression": "attribute_not_exists(#pk)",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                }
+            },
+            {
+                "Update": {
+                    "Key": send_key(send.org_id, send.send_id).as_dict(),
+                    "UpdateExpression": update,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+        ]
+        for attempt in range(_COMPLETE_ATTEMPTS):
+            try:
+                self._table.transact_write(actions)
+            except ConflictError:
+                # Counted before, or a job's completion touched the send record at the same time.
+                if self._table.get_attributes(marker, ["type"]) is not None:
+                    return False
+                time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
+                continue
+            return True
+        raise DependencyError(message="the audience page could not be counted; it will be read again")
+
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""
         item = self._table.get(send_key(org_id, send_id))
@@ -379,16 +472,41 @@ class DynamoSendRepository:
         at: datetime,
         owner: str | None = None,
     ) -> bool:
-        """Turns the claim into the ledger item and adds to the totals (one transaction).
+        """Records the job's outcomes, then completes the claim and adds them to the totals.
+
+        The outcomes (the big part: about 90 bytes a device) go in their own item, written once
+        with a plain ``PutItem`` while no other run's outcomes are there; then one transaction of
+        two small updates turns the claim ``Done`` and adds the counts to the send. Written in the
+        transaction, the outcomes would cost twice their size. A run that finds another run's
+        outcomes already recorded (that run decided every device, then lost the claim or stopped)
+        completes the claim with those: they are the truth of what was sent.
 
         With ``owner``, only while that run holds the claim; the checkpoint is removed either way.
         """
-        sent, not_sent, reasons = _reason_counts(entries)
         job_key = delivery_job_key(job.org_id, job.send_id, job.job_id)
+        outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
+        recorded = self._table.put_if(
+            outcomes_key,
+            {
+                "type": "DeliveryJobOutcomes",
+                "owner": owner or "",
+                "entries": encode_entries(entries),
+                "entry_count": len(entries),
+                "completed_at": at.isoformat(),
+            },
+            condition="attribute_not_exists(#pk) OR #owner = :owner",
+            names={"#pk": PARTITION_KEY, "#owner": "owner"},
+            values={":owner": owner or ""},
+        )
+        if not recorded:
+            found = self._table.get_attributes(outcomes_key, ["entries"])
+            if found is None or "entries" not in found:
+                raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
+            entries = decode_entries(found["entries"])
+        sent, not_sent, reasons = _reason_counts(entries)
         condition = "#state = :in_flight"
         names = {
             "#state": "state",
-            "#entries": "entries",
             "#count": "entry_count",
             "#completed": "completed_at",
             "#parked": "parked",
@@ -397,7 +515,6 @@ class DynamoSendRepository:
         values: dict[str, Any] = {
             ":done": ClaimState.DONE.value,
             ":in_flight": ClaimState.IN_FLIGHT.value,
-            ":entries": encode_entries(entries),
             ":count": len(entries),
             ":at": at.isoformat(),
             ":parked": parked,
@@ -410,8 +527,8 @@ class DynamoSendRepository:
             {
                 "Update": {
                     "Key": job_key.as_dict(),
-                    "UpdateExpression": "SET #state = :done, #entries = :entries, #count = :count, "
-                    "#completed = :at, #parked = :parked REMOVE #progress",
+                    "UpdateExpression": "SET #state = :done, #count = :count, #completed = :at, #parked = :parked "
+                    "REMOVE #progress",
                     "ConditionExpression": condition,
                     "ExpressionAttributeNames": names,
                     "ExpressionAttributeValues": values,
@@ -444,6 +561,27 @@ class DynamoSendRepository:
             return True
         raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
 
+    def _completed_entries(
+        self, partition: str, item: Mapping[str, Any], done_claims: dict[str, bool]
+    ) -> list[LedgerEntry] | None:
+        """The outcomes an item of a send's job range holds, if its job is done (else ``None``).
+
+        Outcomes are beside their claim (``<claim>#E``, which sorts just after it) or, for the
+        fan-out's item and older jobs, in the claim itself.
+        """
+        sort_key = str(item[SORT_KEY])
+        if sort_key.endswith(JOB_OUTCOMES_SUFFIX):
+            claim = sort_key.removesuffix(JOB_OUTCOMES_SUFFIX)
+            if claim not in done_claims:
+                found = self._table.get_attributes(ItemKey(partition, claim), ["state"])
+                done_claims[claim] = found is not None and found.get("state") == ClaimState.DONE.value
+            done = done_claims[claim]
+        else:
+            done = done_claims[sort_key] = item.get("state") == ClaimState.DONE.value
+        if not done or "entries" not in item:
+            return None
+        return decode_entries(item["entries"])
+
     def ledger_page(
         self, org_id: str, send_id: str, *, limit: int, next_token: str | None, outcome: Outcome | None
     ) -> LedgerPage:
@@ -451,14 +589,15 @@ class DynamoSendRepository:
         partition = send_partition(org_id, send_id)
         from_key, offset = _decode_token(next_token, outcome) if next_token else (None, 0)
         collected: list[LedgerEntry] = []
+        done_claims: dict[str, bool] = {}
         while True:
             items, more = self._table.query_from(partition, JOB_PREFIX, from_key, limit=_JOBS_PER_QUERY)
             for item in items:
                 sort_key = str(item["sk"])
                 start = offset if sort_key == from_key else 0
-                if item.get("state") != ClaimState.DONE.value or "entries" not in item:
+                entries = self._completed_entries(partition, item, done_claims)
+                if entries is None:
                     continue
-                entries = decode_entries(item["entries"])
                 for index in range(start, len(entries)):
                     entry = entries[index]
                     if outcome is not None and entry.outcome is not outcome:

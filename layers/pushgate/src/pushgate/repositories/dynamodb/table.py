@@ -301,8 +301,9 @@ class MainTable:
         with translated_errors("transact_write"):
             self._client.transact_write_items(TransactItems=transact_items)
 
-    def batch_get(self, keys: Sequence[ItemKey]) -> list[dict[str, Any]]:
-        """Reads items strongly consistently, 100 keys per request, retrying unprocessed keys.
+    def batch_get(self, keys: Sequence[ItemKey], *, consistent: bool = True) -> list[dict[str, Any]]:
+        """Reads items (strongly consistently unless told otherwise), 100 keys per request, retrying
+        unprocessed keys. An eventually consistent read costs half the read units.
 
         Returns:
             The items that exist, in no particular order.
@@ -314,7 +315,7 @@ class MainTable:
             while pending:
                 with translated_errors("batch_get"):
                     response = self._client.batch_get_item(
-                        RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}}
+                        RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": consistent}}
                     )
                 found.extend(_from_dynamo(item) for item in response.get("Responses", {}).get(self.table_name, []))
                 unprocessed = response.get("UnprocessedKeys", {}).get(self.table_name)
@@ -423,13 +424,16 @@ class MainTable:
         item = response.get("Item")
         return None if item is None else _from_dynamo(item)
 
-    def query_partition(self, partition: str) -> list[dict[str, Any]]:
-        """Every item of a partition, across pages (one ``Query`` while it fits in a page)."""
+    def query_partition(self, partition: str, *, consistent: bool = True) -> list[dict[str, Any]]:
+        """Every item of a partition, across pages (one ``Query`` while it fits in a page); strongly
+        consistent unless told otherwise (an eventually consistent read costs half the read units)."""
         items: list[dict[str, Any]] = []
         start_key: Mapping[str, Any] | None = None
         while True:
+            request = _partition_query(self.table_name, partition, start_key)
+            request["ConsistentRead"] = consistent
             with translated_errors("query_partition"):
-                response = self._client.query(**_partition_query(self.table_name, partition, start_key))
+                response = self._client.query(**request)
             items.extend(_from_dynamo(item) for item in response.get("Items", []))
             start_key = response.get("LastEvaluatedKey")
             if not start_key:
@@ -606,6 +610,72 @@ class MainTable:
         with translated_errors("query_after"):
             response = self._client.query(**request)
         return [_from_dynamo(item) for item in response.get("Items", [])], bool(response.get("LastEvaluatedKey"))
+
+    def put_if(
+        self, key: ItemKey, attributes: Mapping[str, Any], *, condition: str, names: Mapping[str, str],
+        values: Mapping[str, Any],
+    ) -> bool:  # fmt: skip
+        """Writes an item if a condition on the stored one holds; returns whether it did."""
+        try:
+            with translated_errors("put_if"):
+                self._client.put_item(
+                    TableName=self.table_name,
+                    Item=_to_dynamo({**key.as_dict(), **attributes}),
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames=dict(names),
+                    ExpressionAttributeValues=_to_dynamo(values),
+                )
+        except ConflictError:
+            return False
+        return True
+
+    # ---------------------------------------------------------------- added for broadcasts
+    def query_index_page(
+        self,
+        index_name: str,
+        partition_attribute: str,
+        partition: str,
+        *,
+        limit: int,
+        start_key: Mapping[str, Any] | None,
+        equals: Mapping[str, str] | None = None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of an index partition (eventually consistent, as every GSI read is).
+
+        Args:
+            index_name: The index.
+            partition_attribute: Its partition key attribute.
+            partition: The partition.
+            limit: Items DynamoDB reads for the page (before ``equals`` filters them).
+            start_key: The ``LastEvaluatedKey`` of the page before, in DynamoDB's attribute format.
+            equals: Attribute → value the returned items must have (a filter: read units count
+                every item read).
+
+        Returns:
+            The items, and the key to continue from (``None`` after the last page).
+        """
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": index_name,
+            "KeyConditionExpression": "#pk = :pk",
+            "ExpressionAttributeNames": {"#pk": partition_attribute},
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "Limit": limit,
+        }
+        if equals:
+            clauses = []
+            for index, (name, value) in enumerate(sorted(equals.items())):
+                request["ExpressionAttributeNames"][f"#f{index}"] = name
+                request["ExpressionAttributeValues"][f":f{index}"] = {"S": value}
+                clauses.append(f"#f{index} = :f{index}")
+            request["FilterExpression"] = " AND ".join(clauses)
+        if start_key:
+            request["ExclusiveStartKey"] = dict(start_key)
+        with translated_errors("query_index_page"):
+            response = self._client.query(**request)
+        items = [_from_dynamo(item) for item in response.get("Items", [])]
+        last = response.get("LastEvaluatedKey")
+        return items, (dict(last) if last else None)
 
 
 _CONDITION_NAME = re.compile(r"#c([A-Za-z_][A-Za-z0-9_]*)")

@@ -1,4 +1,4 @@
-"""Apps' token policies, and the ``GSI1`` attributes they give device items.
+"""Apps' token policies, and the index attributes (``GSI1``, ``GSI2``) of device items.
 
 Device writers (registration, verdicts, the cleanup) all build a device's index attributes here,
 so the index always says the same thing about a device whoever wrote it last.
@@ -16,6 +16,11 @@ from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY, TokenPolicy, d
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
+    GSI2_PARTITION_KEY,
+    GSI2_SORT_KEY,
+    app_device_partition,
+    app_device_shard,
+    app_device_sort_key,
     device_state_partition,
     device_state_shard,
     device_state_sort_key,
@@ -36,8 +41,11 @@ class TokenPolicies(Protocol):
 
 
 def device_index_attributes(device: Device, policy: TokenPolicy) -> dict[str, str]:
-    """``gsi1pk``/``gsi1sk`` of a device: its status and shard, and when its next step is due."""
+    """The index entries of a device: ``gsi1pk``/``gsi1sk`` (its status and shard, and when its next
+    step is due) and ``gsi2pk``/``gsi2sk`` (its place among the app's devices, for broadcasts)."""
     return {
+        GSI2_PARTITION_KEY: app_device_partition(device.org_id, device.app_id, app_device_shard(device.token_sha256)),
+        GSI2_SORT_KEY: app_device_sort_key(device.platform.value, device.token_sha256, device.user_id),
         GSI1_PARTITION_KEY: device_state_partition(device.status.value, device_state_shard(device.token_sha256)),
         GSI1_SORT_KEY: device_state_sort_key(
             index_time(due_at(device, policy)), device.platform.value, device.token_sha256

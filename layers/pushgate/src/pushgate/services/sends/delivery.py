@@ -70,6 +70,10 @@ MAX_RETRY_DELAY_S: Final = 900
 BASE_BACKOFF_S: Final = 5
 #: Recipients whose frequency caps are checked at once (one read and one conditional write each).
 CAP_CHECK_PARALLELISM: Final = 8
+
+#: A job is handed over in at most this many windows: those of a job bigger than this many times
+#: ``DELIVERY_WINDOW`` (a broadcast's) grow beyond ``DELIVERY_WINDOW``.
+MAX_WINDOWS_PER_JOB: Final = 4
 #: The provider's answer that slows an FCM project's pacing down.
 HTTP_TOO_MANY_REQUESTS: Final = 429
 
@@ -305,14 +309,14 @@ class DeliveryService:
         if run.blocked is not None or run.app is None:
             return []
         windows: list[tuple[DevicePlatform, tuple[int, ...]]] = []
+        # Big (broadcast) jobs take bigger windows: at most MAX_WINDOWS_PER_JOB checkpoints and
+        # provider round trips per job, whatever its size.
+        size = max(self._window, math.ceil(len(run.job.devices) / MAX_WINDOWS_PER_JOB))
         for platform in DevicePlatform:
             if self._sender(run.app, platform, run.clients) is None:
                 continue
             indices = [i for i, d in enumerate(run.job.devices) if d.platform is platform and i not in run.fates]
-            windows.extend(
-                (platform, tuple(indices[start : start + self._window]))
-                for start in range(0, len(indices), self._window)
-            )
+            windows.extend((platform, tuple(indices[start : start + size])) for start in range(0, len(indices), size))
         return windows
 
     @staticmethod

@@ -1,0 +1,132 @@
+"""A broadcast's audience read page by page from GSI2 of DynamoDB Local: every Active device of the
+app lands in exactly one delivery job, other apps' and invalid devices in none, and a page read
+twice (a redelivered SQS message) counts once."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+
+from pushgate.models.device import Device, DevicePlatform, DeviceStatus
+from pushgate.models.send import Audience, AudiencePage, DeliveryJob, SendRecord
+from pushgate.providers import PushMessage
+from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
+from pushgate.repositories.dynamodb.sends import DynamoSendRepository
+from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.services.sends.audience import AudiencePorts, expand_page
+from pushgate_local.processes import local_aws_environment
+from pushgate_local.provision import ProvisionedResources
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+class ListQueue:
+    """A queue that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.items: list[object] = []
+
+    def send(self, items: Sequence[object], *, delay_seconds: int = 0) -> None:
+        self.items.extend(items)
+
+
+@pytest.fixture
+def table(services: dict[str, str], stack_resources: ProvisionedResources) -> MainTable:
+    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=services["dynamodb_url"],
+        region_name="us-east-1",
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+    )
+    return MainTable(client, stack_resources.table_names["MainTable"])
+
+
+def _device(org_id: str, app_id: str, number: int, status: DeviceStatus = DeviceStatus.ACTIVE) -> Device:
+    token = hashlib.sha256(f"{app_id}-{number}".encode()).hexdigest()
+    return Device(
+        org_id=org_id,
+        app_id=app_id,
+        user_id=f"user-{number // 2}",
+        platform=DevicePlatform.IOS if number % 3 else DevicePlatform.ANDROID,
+        token=token,
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        status=status,
+        registered_at=NOW,
+        last_registered_at=NOW,
+        status_changed_at=NOW,
+    )
+
+
+def test_every_active_device_of_the_app_is_in_one_job_and_a_page_read_twice_counts_once(table: MainTable) -> None:
+    org_id, app_id, other_app = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    devices = DynamoDeviceRepository(table)
+    active = [_device(org_id, app_id, n) for n in range(60)]
+    for device in [*active, *(_device(org_id, app_id, n, DeviceStatus.INVALID) for n in range(60, 70))]:
+        devices.save(device, expected_owner=None)
+    for n in range(5):
+        devices.save(_device(org_id, other_app, n), expected_owner=None)
+    sends = DynamoSendRepository(table)
+    send_id = str(uuid.uuid4())
+    record = SendRecord(
+        org_id=org_id,
+        send_id=send_id,
+        app_id=app_id,
+        message_id=str(uuid.uuid4()),
+        message_version=1,
+        created_at=NOW,
+        recipients_accepted=0,
+        recipients_rejected=0,
+        devices_targeted=0,
+        recipient_outcomes=0,
+        jobs_total=0,
+        audience=Audience.ALL_ACTIVE_DEVICES,
+        audience_shards_pending=APP_DEVICE_SHARDS,
+    )
+    sends.create(record, [], {})
+    template = DeliveryJob(
+        job_id="template",
+        org_id=org_id,
+        app_id=app_id,
+        send_id=send_id,
+        message_id=record.message_id,
+        message_version=1,
+        messages=[PushMessage(title="Flash sale", body="20% off")],
+        devices=[],
+    )
+    pages, jobs = ListQueue(), ListQueue()
+    ports = AudiencePorts(reader=devices, progress=sends, pages=pages, jobs=jobs)  # type: ignore[arg-type]
+    pages.items = [AudiencePage(template=template, shard=shard) for shard in range(APP_DEVICE_SHARDS)]
+
+    expanded: list[tuple[AudiencePage, int]] = []
+    while pages.items:
+        page = pages.items.pop(0)
+        assert isinstance(page, AudiencePage)
+        expanded.append((page, expand_page(page, ports, now=lambda: NOW, page_size=2, job_size=1)))
+    # A page (one that found devices) delivered again: the same jobs again (claims send them once),
+    # counted nothing more.
+    repeated = next(page for page, devices in expanded if page.page >= 1 and devices)
+    before = len(jobs.items)
+    assert expand_page(repeated, ports, now=lambda: NOW, page_size=2, job_size=1) == 0
+
+    first_pass = [job for job in jobs.items[:before] if isinstance(job, DeliveryJob)]
+    tokens = Counter(device.token for job in first_pass for device in job.devices)
+    assert tokens == Counter(device.token for device in active)
+    assert len({job.job_id for job in first_pass}) == len(first_pass)
+    again = {job.job_id for job in jobs.items[before:] if isinstance(job, DeliveryJob)}
+    assert again and again <= {job.job_id for job in first_pass}
+    assert any(page.page > 1 for page, _ in expanded), "small pages make chains of several pages per shard"
+    stored = sends.get(org_id, send_id)
+    assert stored is not None
+    assert stored.devices_targeted == len(active)
+    assert stored.jobs_total == len(first_pass)
+    assert stored.audience_shards_pending == 0
+    assert stored.completed is False  # nothing delivered yet
