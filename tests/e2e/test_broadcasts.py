@@ -84,6 +84,41 @@ def test_a_broadcast_reaches_every_active_device_of_the_app_once_and_skips_inval
     assert set(_received(dev_stack, set(valid)).values()) == {2}
 
 
+def test_a_broadcast_respects_the_apps_frequency_cap(dev_stack: LocalRuntime, admin: httpx.Client, org_id: str) -> None:
+    app = create_app(admin, org_id)
+    population = seed(dev_stack, app, 12)
+    capped = admin.put(
+        f"/admin/v1/orgs/{org_id}/mobileapps/{app.app_id}/delivery-policy",
+        json={"FrequencyCap": {"MaxNotifications": 1, "PeriodHours": 24}},
+    )
+    assert capped.status_code == 200, capped.text
+    message_id = create_active_message(admin, org_id)
+    # People whose devices all answer (none is made Invalid by the campaign, none retried).
+    valid = set(population.tokens("valid"))
+    first_four = [u for u in population.users if all(t in valid for _, t in population.devices[u])][:4]
+    campaign = admin.post(
+        f"/admin/v1/orgs/{org_id}/sends",
+        json={"MobileAppId": app.app_id, "MessageId": message_id, "Recipients": [{"UserId": u} for u in first_four]},
+    )
+    assert campaign.status_code == 202, campaign.text
+    wait_for_completion(admin, org_id, campaign.json()["SendId"])
+
+    everyone = {"MobileAppId": app.app_id, "MessageId": message_id, "Audience": "AllActiveDevices"}
+    accepted = admin.post(f"/admin/v1/orgs/{org_id}/sends", json=everyone)
+    assert accepted.status_code == 202, accepted.text
+    totals = wait_for_completion(admin, org_id, accepted.json()["SendId"])
+
+    # The four people the campaign reached have had their one notification today: the broadcast
+    # holds back every device of theirs, and reaches the others' valid devices.
+    entries = ledger(admin, org_id, accepted.json()["SendId"])
+    capped = [entry for entry in entries if entry.get("Reason") == "CappedFrequency"]
+    assert {entry["UserId"] for entry in capped} == set(first_four)
+    assert len(capped) == sum(len(population.devices[user]) for user in first_four)
+    assert totals["NotSentReasons"].get("CappedFrequency") == len(capped)
+    others = {t for u in population.users if u not in first_four for _, t in population.devices[u] if t in valid}
+    assert set(_received(dev_stack, others).values()) == {1}
+
+
 def test_bad_broadcasts_name_the_field_and_send_nothing(admin: httpx.Client, org_id: str) -> None:
     app = create_app(admin, org_id)
     message_id = create_active_message(admin, org_id)
@@ -98,6 +133,8 @@ def test_bad_broadcasts_name_the_field_and_send_nothing(admin: httpx.Client, org
     assert problem_of({**good, "Recipients": [{"UserId": "someone"}]}, 400) == "Audience"
     assert problem_of({"MobileAppId": app.app_id, "MessageId": message_id}, 400) == "Recipients"
     assert problem_of({**good, "Audience": "Everyone"}, 400) == "Audience"
+    assert problem_of({**good, "SendAt": "2030-01-01T09:00:00Z"}, 400) == "SendAt"
+    assert problem_of({**good, "SendAtLocalTime": "09:00"}, 400) == "SendAtLocalTime"
     assert problem_of({**good, "MobileAppId": "9d3b1c1e-0000-4000-8000-000000000001"}, 404) == "MobileAppId"
     assert problem_of({**good, "MessageId": "not-a-uuid"}, 400) == "MessageId"
     deactivated = admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/deactivate")

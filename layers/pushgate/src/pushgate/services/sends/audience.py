@@ -40,6 +40,7 @@ from pushgate.services.messages.message_rendering import CompiledMessage, Recipi
 from pushgate.services.sends.send_fanout import (
     AcceptedSend,
     SendStores,
+    app_delivery_policy,
     find_sendable_app,
     find_sendable_message,
 )
@@ -134,6 +135,10 @@ def accept_broadcast(
         android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
         messages=[notification],
         devices=[],
+        # The app's caps hold for an announcement as for a campaign (the worker admits each person).
+        caps=[]
+        if content.transactional
+        else app_delivery_policy(org.org_id, app.app_id, stores).cap_rules(content.category),
     )
     record = SendRecord(
         org_id=org.org_id,

@@ -337,7 +337,8 @@ def _schedule(timing: SendTiming | None, now: datetime) -> _Schedule:
     return _Schedule(local=local)
 
 
-def _policy(org_id: str, app_id: str, stores: SendStores) -> DeliveryPolicy:
+def app_delivery_policy(org_id: str, app_id: str, stores: SendStores) -> DeliveryPolicy:
+    """The app's delivery policy (quiet hours, caps, default zone), or the default when it set none."""
     found = stores.policies.get(org_id, app_id) if stores.policies is not None else None
     return found or DEFAULT_DELIVERY_POLICY
 
@@ -394,7 +395,7 @@ def accept_send(
     content = message.content
     android = content.android
     compiled = CompiledMessage(content)
-    policy = _policy(org.org_id, app.app_id, stores)
+    policy = app_delivery_policy(org.org_id, app.app_id, stores)
     template = DeliveryJob(
         job_id="template",
         org_id=org.org_id,
