@@ -108,6 +108,17 @@ def get_push_message_version(orgId: str, messageId: str, version: int) -> PushMe
     return PushMessageVersionResponse.from_version(found)
 
 
+def _whom(request: PreviewRequestBody) -> message_previews.PreviewRequest:
+    """Whom a preview renders for, as the request names them."""
+    return message_previews.PreviewRequest(
+        user_id=request.UserId,
+        contact=request.Contact,
+        trigger=request.TriggerData,
+        locale=request.Locale,
+        app_id=request.MobileAppId,
+    )
+
+
 @app.post(f"{BASE}/preview")
 @request_body(UnsavedPreviewRequestBody)
 @tracer.capture_method
@@ -117,13 +128,7 @@ def preview_unsaved_push_message(orgId: str) -> dict[str, Any]:
     preview = message_previews.preview_content(
         orgId,
         request.Message,
-        message_previews.PreviewRequest(
-            user_id=request.UserId,
-            contact=request.Contact,
-            trigger=request.TriggerData,
-            locale=request.Locale,
-            app_id=request.MobileAppId,
-        ),
+        _whom(request),
         stores=deps.message_stores(),
         directory=deps.recipient_directory(),
     )
@@ -138,13 +143,7 @@ def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
     preview = message_previews.preview_message(
         orgId,
         messageId,
-        message_previews.PreviewRequest(
-            user_id=request.UserId,
-            contact=request.Contact,
-            trigger=request.TriggerData,
-            locale=request.Locale,
-            app_id=request.MobileAppId,
-        ),
+        _whom(request),
         stores=deps.message_stores(),
         directory=deps.recipient_directory(),
     )

@@ -34,15 +34,12 @@ from pushgate.models.send import (
 )
 from pushgate.providers import NotificationTooLargeError
 from pushgate.repositories.send_ports import AudienceProgress, AudienceQueue, AudienceReader, DeliveryQueue
-from pushgate.services.apps.orgs import get_org
-from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
 from pushgate.services.sends.send_fanout import (
     AcceptedSend,
     SendStores,
     app_delivery_policy,
-    find_sendable_app,
-    find_sendable_message,
+    find_send_parts,
 )
 
 #: Devices read per page of a shard: one delivery job's worth. A page must stay under a Query's
@@ -103,11 +100,7 @@ def accept_broadcast(
         ConflictError: The message is not ``Active``.
         DependencyError: DynamoDB or SQS failed.
     """
-    org = get_org(org_id, orgs=stores.orgs)
-    app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
-    message = find_sendable_message(org.org_id, message_id, messages=stores.messages)
-    if journey_id is not None:
-        journey_id = canonical_client_id(journey_id, "JourneyId")
+    org, app, message, journey_id = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
     started = now()
     content = message.content
     compiled = CompiledMessage(content)

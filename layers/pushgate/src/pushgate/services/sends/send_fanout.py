@@ -32,6 +32,7 @@ from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
 from pushgate.models.message_template import AndroidPriority, MessageStatus, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
+from pushgate.models.org import Org
 from pushgate.models.send import (
     MAX_RECIPIENTS,
     DeliveryJob,
@@ -173,6 +174,23 @@ class _Plan:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def find_send_parts(
+    org_id: str, app_id: str, message_id: str, journey_id: str | None, *, stores: SendStores
+) -> tuple[Org, MobileApp, MessageTemplate, str | None]:
+    """What every send names, checked: the org, its app and ``Active`` message, the canonical journey id.
+
+    Raises:
+        InvalidRequestError: A malformed id (names the field).
+        NotFoundError: No such org, app or message.
+        ConflictError: The message is not ``Active``.
+    """
+    org = get_org(org_id, orgs=stores.orgs)
+    app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
+    message = find_sendable_message(org.org_id, message_id, messages=stores.messages)
+    journey = canonical_client_id(journey_id, "JourneyId") if journey_id is not None else None
+    return org, app, message, journey
 
 
 def find_sendable_app(org_id: str, app_id: str, *, apps: AppFinder) -> MobileApp:
@@ -382,11 +400,7 @@ def accept_send(
         ConflictError: The message is not ``Active``.
         DependencyError: DynamoDB or SQS failed.
     """
-    org = get_org(org_id, orgs=stores.orgs)
-    app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
-    message = find_sendable_message(org.org_id, message_id, messages=stores.messages)
-    if journey_id is not None:
-        journey_id = canonical_client_id(journey_id, "JourneyId")
+    org, app, message, journey_id = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
     user_ids = _recipient_ids(recipients)
     started = now()
     schedule = _schedule(timing, started)
