@@ -145,8 +145,8 @@ class Meter:
 
     def dump(self) -> None:
         """Writes the totals beside and renames them into place (a reader never sees half a file)."""
-        if self.directory is None:
-            return
+        if self.directory is None or not self.directory.is_dir():
+            return  # not metering, or the run that read the meters has already removed them
         self._dirty = False
         # Named by function (Lambda's variable, set in every local worker) so units can be told apart.
         function = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "bench")

@@ -19,8 +19,6 @@ import uuid
 from contextlib import redirect_stdout
 from typing import Any
 
-import boto3
-
 from bench.common import Stopwatch, device_token
 from pushgate_local.events import http_api_event
 from pushgate_local.invoker import LocalLambdaContext
@@ -39,9 +37,10 @@ class CapacityMeter:
         self.calls = 0
 
     def install(self) -> None:
-        """Hooks the default boto3 session (the one ``pushgate.deps`` creates its clients from)."""
-        boto3.setup_default_session()
-        events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
+        """Hooks the botocore session ``pushgate.deps`` creates its clients from (before any is made)."""
+        from pushgate import deps  # noqa: PLC0415 - the layer is on the path only in this driver's process
+
+        events = deps.aws_session().get_component("event_emitter")
         for operation in READ_OPERATIONS | WRITE_OPERATIONS:
             events.register(f"provide-client-params.dynamodb.{operation}", self._ask)
             events.register(f"after-call.dynamodb.{operation}", self._count)
@@ -109,7 +108,7 @@ def main(argv: list[str]) -> int:
 
     log_bytes: list[int] = []
     config["run"] = 0
-    invoke(0)  # warm-up: the first call builds the boto3 clients and caches the app
+    invoke(0)  # warm-up: the first call builds the AWS clients and caches the app
     result: dict[str, list[float]] = {
         "per_second": [],
         "cpu_ms": [],

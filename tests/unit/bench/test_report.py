@@ -240,3 +240,26 @@ def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> Non
     assert "| 0 / 0 |" in rendered
     assert "target ≤ $0.05" in rendered
     assert "per-recipient floor" in rendered
+
+
+def test_targets_show_the_node_apn_ratio_at_the_top_limit_and_the_measured_costs() -> None:
+    w2 = results()["w2"] | {
+        "node-apn": {
+            "1": {"rates": [44.0], "cpu_rates": [], "run_queue_shares": []},
+            "1000": {"rates": [8000.0], "cpu_rates": [], "run_queue_shares": []},
+        }
+    }
+    measured = {
+        "phases": {"per_recipient": {"total": 0.251}, "broadcast": {"total": 0.04}},
+        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+    }
+    rows = report.target_rows(results(w2=w2, w5={"measured": measured, "delivery": {"total": 0.184}}))
+
+    assert ("pushgate-apns ≥ 1.3× node-apn at in flight 1000", "1.50×", "met") in rows
+    assert (
+        "≤ $0.08 per million notifications, per-recipient sends (W5 measured from W6)",
+        "$0.251",
+        "**not met**",
+    ) in rows
+    assert ("≤ $0.05 per million notifications, a broadcast (W5 measured from W6)", "$0.040", "met") in rows
+    assert not any("from assumptions" in target for target, _, _ in rows)  # the measured figures replace them
