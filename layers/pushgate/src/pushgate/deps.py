@@ -78,8 +78,16 @@ if TYPE_CHECKING:
 
 @cache
 def aws_session() -> botocore.session.Session:
-    """The one botocore session the AWS clients of an execution environment are created from."""
-    return botocore.session.get_session()
+    """The one botocore session the AWS clients of an execution environment are created from.
+
+    Its data loader knows only the services Pushgate builds clients of, so loading a model skips
+    botocore's scan of every service folder (``repositories.service_models``).
+    """
+    from pushgate.repositories.service_models import pushgate_services_loader
+
+    session = botocore.session.get_session()
+    session.register_component("data_loader", pushgate_services_loader(session.get_config_variable("data_path")))
+    return session
 
 
 @cache

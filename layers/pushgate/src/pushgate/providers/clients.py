@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pushgate.config import provider_settings
 from pushgate.credentials import (
@@ -24,17 +24,13 @@ from pushgate.credentials import (
 )
 from pushgate.errors import PushgateError
 from pushgate.models.mobile_app import MobileApp
-from pushgate.providers import (
-    ApnsCertificateCredentials,
-    ApnsClient,
-    ApnsEnvironment,
-    ApnsTokenCredentials,
-    FcmClient,
-    FcmServiceAccount,
-    ProviderCredentialsError,
-    ProviderSettings,
-)
+from pushgate.providers.errors import ProviderCredentialsError
 from pushgate.repositories.base import SecretStore
+
+if TYPE_CHECKING:
+    from pushgate.config import ProviderSettings
+    from pushgate.providers.apns import ApnsCertificateCredentials, ApnsClient, ApnsTokenCredentials
+    from pushgate.providers.fcm import FcmClient
 
 #: Secrets are re-read at most this often (a new credential arrives under a new secret id anyway).
 SECRET_MAX_AGE_SECONDS = 300
@@ -54,8 +50,11 @@ class ProviderClientFactory:
         settings: Provider endpoints; from the environment when omitted.
         apns_options: Extra keyword arguments for every ``ApnsClient`` (timeouts, in-flight limits).
         fcm_options: Extra keyword arguments for every ``FcmClient``.
-        apns_factory: Builds an APNs client (tests pass fakes).
-        fcm_factory: Builds an FCM client (tests pass fakes).
+        apns_factory: Builds an APNs client (tests pass fakes); ``ApnsClient`` when omitted.
+        fcm_factory: Builds an FCM client (tests pass fakes); ``FcmClient`` when omitted.
+
+    Each platform's client module is imported with its first client: an APNs-only delivery does not
+    load httpx and the FCM OAuth code, an FCM-only one not the APNs certificate handling.
     """
 
     def __init__(
@@ -65,8 +64,8 @@ class ProviderClientFactory:
         settings: ProviderSettings | None = None,
         apns_options: dict[str, Any] | None = None,
         fcm_options: dict[str, Any] | None = None,
-        apns_factory: Callable[..., ApnsClient] = ApnsClient,
-        fcm_factory: Callable[..., FcmClient] = FcmClient,
+        apns_factory: Callable[..., ApnsClient] | None = None,
+        fcm_factory: Callable[..., FcmClient] | None = None,
     ) -> None:
         self._secrets = secrets
         self._settings = settings
@@ -120,6 +119,8 @@ class ProviderClientFactory:
             cached = self._fcm.get(app_key)
             if cached is not None and cached[0] == android.secret_id:
                 return cached[1]
+            from pushgate.providers.fcm import FcmClient, FcmServiceAccount  # noqa: PLC0415 - on first use, see above
+
             secret = FcmServiceAccountSecret.from_secret_string(
                 self._secrets.read(android.secret_id, max_age_seconds=SECRET_MAX_AGE_SECONDS)
             )
@@ -129,13 +130,21 @@ class ProviderClientFactory:
                 raise ProviderNotConfiguredError(
                     message=f"the stored service account cannot be used: {error.message}"
                 ) from None
-            client = self._fcm_factory(account, settings=self._provider_settings(), **self._fcm_options)
+            factory = self._fcm_factory or FcmClient
+            client = factory(account, settings=self._provider_settings(), **self._fcm_options)
             self._fcm[app_key] = (android.secret_id, client)
         if cached is not None:
             cached[1].close()
         return client
 
     def _build_apns(self, app: MobileApp) -> ApnsClient:
+        from pushgate.providers.apns import (  # noqa: PLC0415 - on first use, see the class
+            ApnsCertificateCredentials,
+            ApnsClient,
+            ApnsEnvironment,
+            ApnsTokenCredentials,
+        )
+
         ios = app.ios
         if ios is None:
             raise ProviderNotConfiguredError(message=f"mobile app {app.app_id} has no iOS (APNs) configuration")
@@ -163,9 +172,8 @@ class ProviderClientFactory:
                 message=f"the stored iOS credentials cannot be used: {error.message}"
             ) from None
         environment = ApnsEnvironment.SANDBOX if metadata.app_mode is AppMode.SANDBOX else ApnsEnvironment.PRODUCTION
-        return self._apns_factory(
-            credentials, environment=environment, settings=self._provider_settings(), **self._apns_options
-        )
+        factory = self._apns_factory or ApnsClient
+        return factory(credentials, environment=environment, settings=self._provider_settings(), **self._apns_options)
 
     def close(self) -> None:
         """Closes every cached client."""

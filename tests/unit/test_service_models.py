@@ -1,0 +1,79 @@
+"""The AWS session's data loader gives its clients botocore's own models, without scanning every service."""
+
+from __future__ import annotations
+
+import botocore.session
+import pytest
+from botocore.exceptions import UnknownServiceError
+from botocore.loaders import Loader, create_loader
+
+from pushgate import deps
+from pushgate.repositories.service_models import PUSHGATE_SERVICES, PushgateServicesLoader, pushgate_services_loader
+
+MODEL_TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
+
+
+@pytest.fixture
+def fresh_session(monkeypatch: pytest.MonkeyPatch) -> botocore.session.Session:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:4566")
+    monkeypatch.setenv("AWS_RETRY_MODE", "adaptive")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "7")
+    deps.reset()
+    yield deps.aws_session()
+    deps.reset()
+
+
+@pytest.mark.parametrize("service", PUSHGATE_SERVICES)
+def test_models_are_the_ones_botocore_loads(service: str) -> None:
+    ours, botocores = pushgate_services_loader(None), Loader()
+    for type_name in MODEL_TYPES:
+        if service in botocores.list_available_services(type_name):
+            assert ours.load_service_model(service, type_name) == botocores.load_service_model(service, type_name)
+        else:  # secretsmanager has no waiters
+            assert service not in ours.list_available_services(type_name)
+
+
+def test_known_services_are_pushgates_only() -> None:
+    loader = pushgate_services_loader(None)
+
+    assert loader.list_available_services("service-2") == sorted(PUSHGATE_SERVICES)
+    with pytest.raises(UnknownServiceError):
+        loader.load_service_model("s3", "service-2")
+
+
+def test_data_path_gives_the_search_paths_botocore_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUSHGATE_MODELS", "/opt/models")
+    data_path = "~/models:$PUSHGATE_MODELS"
+
+    assert pushgate_services_loader(data_path).search_paths == create_loader(data_path).search_paths
+
+
+def test_session_clients_keep_region_endpoint_and_retries(fresh_session: botocore.session.Session) -> None:
+    assert isinstance(fresh_session.get_component("data_loader"), PushgateServicesLoader)
+    reference = botocore.session.get_session()
+
+    for service in PUSHGATE_SERVICES:
+        ours, botocores = fresh_session.create_client(service), reference.create_client(service)
+        assert ours.meta.region_name == botocores.meta.region_name == "eu-west-1"
+        assert ours.meta.endpoint_url == botocores.meta.endpoint_url
+        assert ours.meta.config.retries == botocores.meta.config.retries
+        assert ours.meta.service_model.signature_version == botocores.meta.service_model.signature_version
+    assert fresh_session.create_client("sqs").meta.endpoint_url == "http://127.0.0.1:4566"
+
+
+def test_loading_a_model_lists_only_the_services_own_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    import botocore.loaders  # noqa: PLC0415 - the module whose listdir is watched
+
+    listed: list[str] = []
+    real_listdir = botocore.loaders.os.listdir
+
+    def listdir(path: str) -> list[str]:
+        listed.append(path)
+        return real_listdir(path)
+
+    monkeypatch.setattr(botocore.loaders.os, "listdir", listdir)
+    pushgate_services_loader(None).load_service_model("dynamodb", "service-2")
+
+    assert Loader.BUILTIN_DATA_PATH not in listed
+    assert all(path.rstrip("/").rsplit("/", 2)[-1] in PUSHGATE_SERVICES for path in listed)
