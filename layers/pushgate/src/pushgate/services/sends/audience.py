@@ -21,7 +21,6 @@ from typing import Final
 
 from pushgate.errors import InvalidRequestError
 from pushgate.ids import new_id
-from pushgate.models.message_template import AndroidPriority
 from pushgate.models.send import (
     Audience,
     AudienceMember,
@@ -40,6 +39,7 @@ from pushgate.services.sends.send_fanout import (
     SendStores,
     app_delivery_policy,
     find_send_parts,
+    job_template,
 )
 
 #: Devices read per page of a shard: one delivery job's worth. A page must stay under a Query's
@@ -112,26 +112,18 @@ def accept_broadcast(
         raise InvalidRequestError.for_field("MessageId", f"the notification is too large: {error}") from error
     notification = replace(compiled.push_message(rendered, tracking_id=""), link="")
     send_id = make_id()
-    android = content.android
-    template = DeliveryJob(
-        job_id="template",
-        org_id=org.org_id,
-        app_id=app.app_id,
+    # Without a directory record there is no tracking consent: links stay untracked. The app's caps
+    # hold for an announcement as for a campaign (the worker admits each person).
+    template = job_template(
+        message,
+        compiled,
         send_id=send_id,
-        message_id=message.message_id,
-        message_version=message.version,
+        app_id=app.app_id,
         journey_id=journey_id,
-        # Without a directory record there is no tracking consent: links stay untracked.
         link_base="",
-        expires_at=compiled.expires_at(started),
-        collapse_id=content.collapse_id,
-        android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
+        policy=app_delivery_policy(org.org_id, app.app_id, stores),
+        started=started,
         messages=[notification],
-        devices=[],
-        # The app's caps hold for an announcement as for a campaign (the worker admits each person).
-        caps=[]
-        if content.transactional
-        else app_delivery_policy(org.org_id, app.app_id, stores).cap_rules(content.category),
     )
     record = SendRecord(
         org_id=org.org_id,

@@ -361,6 +361,45 @@ def app_delivery_policy(org_id: str, app_id: str, stores: SendStores) -> Deliver
     return found or DEFAULT_DELIVERY_POLICY
 
 
+def job_template(
+    message: MessageTemplate,
+    compiled: CompiledMessage,
+    *,
+    send_id: str,
+    app_id: str,
+    journey_id: str | None,
+    link_base: str,
+    policy: DeliveryPolicy,
+    started: datetime,
+    messages: Sequence[PushMessage] = (),
+) -> DeliveryJob:
+    """What every delivery job of a send shares; each job adds its id and devices.
+
+    Args:
+        messages: Notifications rendered once for every device (a broadcast's); a recipients'
+            send renders per person and adds them job by job.
+    """
+    content = message.content
+    android = content.android
+    return DeliveryJob(
+        job_id="template",
+        org_id=message.org_id,
+        app_id=app_id,
+        send_id=send_id,
+        message_id=message.message_id,
+        message_version=message.version,
+        journey_id=journey_id,
+        link_base=link_base,
+        expires_at=compiled.expires_at(started),
+        collapse_id=content.collapse_id,
+        android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
+        messages=list(messages),
+        devices=[],
+        # Caps hold for every send of the app, but a transactional message is exempt.
+        caps=[] if content.transactional else policy.cap_rules(content.category),
+    )
+
+
 def accept_send(
     org_id: str,
     *,
@@ -407,24 +446,17 @@ def accept_send(
     triggers = {user_id: recipient.trigger for user_id, recipient in zip(user_ids, recipients, strict=True)}
     send_id = make_id()
     content = message.content
-    android = content.android
     compiled = CompiledMessage(content)
     policy = app_delivery_policy(org.org_id, app.app_id, stores)
-    template = DeliveryJob(
-        job_id="template",
-        org_id=org.org_id,
-        app_id=app.app_id,
+    template = job_template(
+        message,
+        compiled,
         send_id=send_id,
-        message_id=message.message_id,
-        message_version=message.version,
+        app_id=app.app_id,
         journey_id=journey_id,
         link_base=stores.link_base,
-        expires_at=compiled.expires_at(started),
-        collapse_id=content.collapse_id,
-        android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
-        messages=[],
-        devices=[],
-        caps=[] if content.transactional else policy.cap_rules(content.category),
+        policy=policy,
+        started=started,
     )
     plan = _Plan()
     if content.expires_at is not None and content.expires_at <= started:
