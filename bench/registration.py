@@ -13,10 +13,8 @@ import subprocess
 import sys
 from typing import Any
 
-import httpx
-
 from bench import environments
-from pushgate_local.credentials import generate_apns_auth_key
+from bench.local_stack import admin_client, create_ios_app
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
 from pushgate_local.template import Resolver
@@ -55,23 +53,8 @@ def function_environment(runtime: LocalRuntime, logical_id: str = FUNCTION) -> d
 
 
 def _create_app(runtime: LocalRuntime) -> dict[str, str]:
-    key = generate_apns_auth_key()
-    headers = {"Authorization": f"Bearer {runtime.config.admin_key}"}
-    with httpx.Client(base_url=runtime.api_url, headers=headers, timeout=60) as admin:
-        org = admin.post("/admin/v1/orgs", json={"Name": "Bench org"})
-        org.raise_for_status()
-        org_id = org.json()["OrgId"]
-        ios = {
-            "AuthMode": "Token",
-            "AppMode": "Production",
-            "BundleId": "com.example.bench",
-            "TeamId": key.team_id,
-            "KeyId": key.key_id,
-            "SigningKey": key.private_key_pem,
-        }
-        created = admin.post(f"/admin/v1/orgs/{org_id}/mobileapps", json={"Name": "Bench app", "Ios": ios})
-        created.raise_for_status()
-        app_id = created.json()["MobileAppId"]
+    with admin_client(runtime) as admin:
+        org_id, app_id = create_ios_app(admin, org_name="Bench org", app_name="Bench app")
         token = admin.post(f"/admin/v1/orgs/{org_id}/mobileapps/{app_id}/tokens", json={"Label": "bench"})
         token.raise_for_status()
     return {"org_id": org_id, "app_id": app_id, "api_token": token.json()["ApiToken"]}

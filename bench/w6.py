@@ -42,11 +42,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import httpx
 
 from bench import environments, metering
 from bench.common import device_token
-from pushgate_local.credentials import generate_apns_auth_key
+from bench.local_stack import admin_client, create_ios_app
 from pushgate_local.invoker import Invocation
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
 
@@ -123,23 +122,8 @@ def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
 
 
 def _create_app_and_message(runtime: LocalRuntime) -> tuple[str, str, str]:
-    key = generate_apns_auth_key()
-    headers = {"Authorization": f"Bearer {runtime.config.admin_key}"}
-    with httpx.Client(base_url=runtime.api_url, headers=headers, timeout=60) as admin:
-        org = admin.post("/admin/v1/orgs", json={"Name": "W6 org"})
-        org.raise_for_status()
-        org_id = org.json()["OrgId"]
-        ios = {
-            "AuthMode": "Token",
-            "AppMode": "Production",
-            "BundleId": "com.example.bench",
-            "TeamId": key.team_id,
-            "KeyId": key.key_id,
-            "SigningKey": key.private_key_pem,
-        }
-        app = admin.post(f"/admin/v1/orgs/{org_id}/mobileapps", json={"Name": "W6 app", "Ios": ios})
-        app.raise_for_status()
-        app_id = app.json()["MobileAppId"]
+    with admin_client(runtime) as admin:
+        org_id, app_id = create_ios_app(admin, org_name="W6 org", app_name="W6 app")
         created = admin.post(
             f"/admin/v1/orgs/{org_id}/pushmessages",
             json={"Name": "Flash sale", "Title": TITLE, "Body": BODY},
@@ -270,10 +254,9 @@ def _wait(
 
 
 def _ledger(runtime: LocalRuntime, org_id: str, send_id: str) -> list[dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {runtime.config.admin_key}"}
     entries: list[dict[str, Any]] = []
     token: str | None = None
-    with httpx.Client(base_url=runtime.api_url, headers=headers, timeout=120) as admin:
+    with admin_client(runtime, timeout_s=120) as admin:
         while True:
             params = {"Limit": "1000", **({"NextToken": token} if token else {})}
             page = admin.get(f"/admin/v1/orgs/{org_id}/sends/{send_id}/recipients", params=params)
@@ -388,10 +371,9 @@ def _run_phase(
     by_function_before = {f: metering.collect(meter_dir, f) for f in FUNCTION_NAMES}
     logs_before = _log_bytes(runtime.log_dir)
     marks = log.marks()
-    headers = {"Authorization": f"Bearer {runtime.config.admin_key}"}
     started = time.perf_counter()
     send_ids = []
-    with httpx.Client(base_url=runtime.api_url, headers=headers, timeout=120) as admin:
+    with admin_client(runtime, timeout_s=120) as admin:
         for body in bodies:
             response = admin.post(f"/admin/v1/orgs/{population.org_id}/sends", json=body)
             if response.status_code != 202:
