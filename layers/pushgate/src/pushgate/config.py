@@ -134,7 +134,7 @@ class AudienceQueueSettings(BaseModel):
         queue_url: URL of the audience queue (``AUDIENCE_QUEUE_URL``).
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     queue_url: str = Field(min_length=1, validation_alias="AUDIENCE_QUEUE_URL")
 
@@ -293,7 +293,7 @@ class DeliveryClockSettings(BaseModel):
             schedules, quiet hours and frequency caps see. Empty (always, in AWS) means the real time.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     local_clock_file: str = Field(default="", validation_alias="PUSHGATE_LOCAL_CLOCK_FILE")
 
