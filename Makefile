@@ -17,7 +17,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer Makefile with this PATH: pip and python3.13 come from the project venv.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON="$(CURDIR)/$(PY)"
 
-.PHONY: help bootstrap chromium dev demo test lint format typecheck template-check build build-check pytest unit integration lock deploy console-publish screenshots clean bench bench-w6 bench-large
+.PHONY: help bootstrap chromium dev demo test lint format typecheck template-check build build-check pytest unit integration lock aws-endpoints deploy console-publish screenshots clean bench bench-w6 bench-large
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
 	cd layers/pushgate && ../../$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.13 --python-platform aarch64-manylinux_2_28 -o requirements.txt
 	$(VENV)/bin/uv pip compile requirements-dev.in --python-version 3.13 -o requirements-dev.txt
 	$(VENV)/bin/uv pip compile requirements-sam.in --python-version 3.13 -o requirements-sam.txt
+
+aws-endpoints: $(VENV)/.synced ## Re-derive the layer's trimmed botocore endpoint data (after lock changes botocore)
+	$(PY) -c "from pushgate.repositories.service_models import write_trimmed_endpoints; write_trimmed_endpoints()"
 
 deploy: build ## sam deploy --guided (first time), then sam deploy; then make console-publish
 	$(SAM) deploy --guided

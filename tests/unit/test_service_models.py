@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import pathlib
+
 import botocore.session
 import pytest
+from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader, create_loader
 
 from pushgate import deps
-from pushgate.repositories.service_models import PUSHGATE_SERVICES, PushgateServicesLoader, pushgate_services_loader
+from pushgate.repositories.service_models import (
+    ENDPOINTS,
+    PUSHGATE_SERVICES,
+    TRIMMED_ENDPOINTS,
+    PushgateServicesLoader,
+    pushgate_services_loader,
+    trim_endpoints,
+)
 
 MODEL_TYPES = ("service-2", "endpoint-rule-set-1", "paginators-1", "waiters-2")
 
@@ -77,3 +88,44 @@ def test_loading_a_model_lists_only_the_services_own_folder(monkeypatch: pytest.
 
     assert Loader.BUILTIN_DATA_PATH not in listed
     assert all(path.rstrip("/").rsplit("/", 2)[-1] in PUSHGATE_SERVICES for path in listed)
+
+
+def test_packaged_endpoints_are_botocores_trimmed_to_pushgates_services() -> None:
+    packaged = json.loads(TRIMMED_ENDPOINTS.read_text(encoding="utf-8"))
+
+    assert packaged == trim_endpoints(Loader().load_data(ENDPOINTS)), "botocore changed: run `make aws-endpoints`"
+    assert {name for partition in packaged["partitions"] for name in partition["services"]} == set(PUSHGATE_SERVICES)
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-central-2", "cn-north-1", "us-gov-west-1", "us-iso-east-1"])
+def test_clients_resolve_the_endpoints_botocore_resolves(monkeypatch: pytest.MonkeyPatch, region: str) -> None:
+    for variable in ("AWS_ENDPOINT_URL", *(f"AWS_ENDPOINT_URL_{name.upper()}" for name in PUSHGATE_SERVICES)):
+        monkeypatch.delenv(variable, raising=False)
+    deps.reset()
+    ours, reference = deps.aws_session(), botocore.session.get_session()
+
+    for service in PUSHGATE_SERVICES:
+        for config in (None, Config(use_fips_endpoint=True)):
+            mine = ours.create_client(service, region_name=region, config=config)
+            theirs = reference.create_client(service, region_name=region, config=config)
+            assert mine.meta.endpoint_url == theirs.meta.endpoint_url
+            assert mine.meta.partition == theirs.meta.partition
+    deps.reset()
+
+
+def test_a_session_never_reads_botocores_full_endpoint_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    loader = pushgate_services_loader(None)
+    opened: list[str] = []
+    real_load_file = loader.file_loader.load_file
+    monkeypatch.setattr(loader.file_loader, "load_file", lambda path: opened.append(path) or real_load_file(path))
+
+    assert loader.load_data(ENDPOINTS)["partitions"]
+
+    assert opened == []
+
+
+def test_endpoint_data_on_a_data_path_still_wins(tmp_path: pathlib.Path) -> None:
+    custom = {"partitions": [], "version": 3}
+    (tmp_path / "endpoints.json").write_text(json.dumps(custom), encoding="utf-8")
+
+    assert pushgate_services_loader(str(tmp_path)).load_data(ENDPOINTS) == custom

@@ -8,21 +8,67 @@ looks in those services' own folders only (``list_api_versions``, on the same se
 ``AWS_DATA_PATH`` still applies). Loading, the extras, endpoints, retries and signing are botocore's
 own; a service not named here is unknown to the session (``UnknownServiceError``, as botocore
 raises for a name it does not ship).
+
+The endpoint data is the one exception: botocore's ``endpoints.json`` (1.2 MB, every service in
+every partition) takes about 25 ms to parse on the first client, a tenth of a cold start, to
+resolve three services. The loader serves ``aws-endpoints.json`` instead, packaged beside this
+module: botocore's own file with every partition, region and default, and only these services'
+entries (``trim_endpoints``; a unit test checks it against the pinned botocore). An
+``endpoints`` file on an earlier search path (``AWS_DATA_PATH``, ``~/.aws/models``) still wins.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import pathlib
+from typing import Any
 
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import Loader
 
 #: The AWS services whose clients ``pushgate.deps`` builds.
 PUSHGATE_SERVICES = ("dynamodb", "secretsmanager", "sqs")
+#: botocore's endpoint data cut down to ``PUSHGATE_SERVICES`` (regenerate: ``make aws-endpoints``).
+TRIMMED_ENDPOINTS = pathlib.Path(__file__).with_name("aws-endpoints.json")
+ENDPOINTS = "endpoints"
+
+
+def trim_endpoints(endpoints: dict[str, Any]) -> dict[str, Any]:
+    """botocore's endpoint data with only the services of ``PUSHGATE_SERVICES`` in each partition."""
+    return {
+        **endpoints,
+        "partitions": [
+            {**partition, "services": {k: v for k, v in partition["services"].items() if k in PUSHGATE_SERVICES}}
+            for partition in endpoints["partitions"]
+        ],
+    }
+
+
+def write_trimmed_endpoints(destination: pathlib.Path = TRIMMED_ENDPOINTS) -> None:
+    """Writes ``trim_endpoints`` of the installed botocore's data to ``destination``."""
+    trimmed = trim_endpoints(Loader().load_data(ENDPOINTS))
+    destination.write_text(json.dumps(trimmed, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 class PushgateServicesLoader(Loader):
     """A botocore ``Loader`` whose known services are those of ``PUSHGATE_SERVICES`` it has data for."""
+
+    def load_data_with_path(self, name: str) -> tuple[Any, str]:
+        """botocore's lookup, except that the endpoint data botocore ships comes from ``TRIMMED_ENDPOINTS``."""
+        if name == ENDPOINTS and self._builtin_endpoints_come_first():
+            with TRIMMED_ENDPOINTS.open("rb") as file:
+                return json.load(file), str(TRIMMED_ENDPOINTS)
+        found: tuple[Any, str] = super().load_data_with_path(name)
+        return found
+
+    def _builtin_endpoints_come_first(self) -> bool:
+        for path in self.search_paths:
+            if path == self.BUILTIN_DATA_PATH:
+                return TRIMMED_ENDPOINTS.exists()
+            if self.file_loader.exists(os.path.join(path, ENDPOINTS)):
+                return False
+        return False
 
     def list_available_services(self, type_name: str) -> list[str]:
         """The Pushgate services with a model of ``type_name`` on the search paths, sorted."""
