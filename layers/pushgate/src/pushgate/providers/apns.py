@@ -15,16 +15,14 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from typing import Final
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from pushgate.config import ProviderSettings, provider_settings
 from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
+from pushgate.providers.jws import sign_es256
 from pushgate.providers.payloads import APNS_MAX_COLLAPSE_ID_BYTES, apns_id_for, build_apns_payload, encode_apns_payload
 from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse
 
@@ -142,6 +140,11 @@ class ApnsCertificateCredentials:
     __slots__ = ("_client_certificate", "bundle_id", "not_valid_after")
 
     def __init__(self, *, p12: bytes, password: str | None, bundle_id: str | None = None) -> None:
+        # PKCS#12 and X.509 load here, not with the module: token-auth apps (most) never need them,
+        # and they are a sixth of what a delivery worker imports before its first notification.
+        from cryptography.hazmat.primitives.serialization import pkcs12  # noqa: PLC0415
+        from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
         try:
             key, certificate, chain = pkcs12.load_key_and_certificates(p12, password.encode() if password else None)
         except (ValueError, TypeError):
@@ -227,11 +230,10 @@ class ApnsTokenSigner:
     def rotate(self) -> None:
         """Signs a new token now."""
         issued_at = int(self._clock())
-        token = jwt.encode(
+        token = sign_es256(
             {"iss": self._credentials.team_id, "iat": issued_at},
             self._credentials.signing_key,
-            algorithm="ES256",
-            headers={"kid": self._credentials.key_id},
+            key_id=self._credentials.key_id,
         )
         self._issued_at = issued_at
         self._header = f"authorization: bearer {token}"

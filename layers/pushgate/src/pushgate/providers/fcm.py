@@ -18,7 +18,6 @@ from typing import Any, Final
 
 import certifi
 import httpx
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -26,6 +25,7 @@ from pushgate.config import ProviderSettings, provider_settings
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
+from pushgate.providers.jws import sign_rs256
 from pushgate.providers.payloads import FcmBodyEncoder
 from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse
 
@@ -211,9 +211,7 @@ class OAuthTokenSource:
             "iat": issued_at,
             "exp": issued_at + ASSERTION_LIFETIME_S,
         }
-        return jwt.encode(
-            claims, self._account.private_key, algorithm="RS256", headers={"kid": self._account.private_key_id}
-        )
+        return sign_rs256(claims, self._account.private_key, key_id=self._account.private_key_id)
 
     def access_token(self) -> str:
         """Returns a valid access token, fetching or refreshing it as needed.
