@@ -1,11 +1,17 @@
-"""Provider credentials in AWS Secrets Manager."""
+"""Provider credentials in AWS Secrets Manager.
+
+Reads go through the botocore client with a small per-environment cache, not Powertools'
+``SecretsProvider``: importing ``aws_lambda_powertools.utilities.parameters`` imports boto3 and
+s3transfer (its AppConfig provider), about 17 ms of the delivery worker's cold start before its
+first notification, for a cache of one value per app (docs/decisions.md).
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import BotoCoreError, ClientError
 
 from pushgate.errors import DependencyError
@@ -18,16 +24,24 @@ if TYPE_CHECKING:
 class SecretsManagerStore:
     """The Secrets Manager adapter of ``SecretStore``. Secret values never reach a log line."""
 
-    def __init__(self, client: SecretsManagerClient, recovery_window_days: int = 7) -> None:
+    def __init__(
+        self,
+        client: SecretsManagerClient,
+        recovery_window_days: int = 7,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         """Wraps a client.
 
         Args:
-            client: A boto3 Secrets Manager client.
+            client: A botocore Secrets Manager client.
             recovery_window_days: How long a deleted secret can still be restored (7 to 30).
+            clock: Seconds on a monotonic scale, for the cache's ages.
         """
         self._client = client
-        self._provider = SecretsProvider(boto3_client=client)
         self._recovery_window_days = recovery_window_days
+        self._clock = clock
+        self._cache: dict[str, tuple[str, float]] = {}
 
     def create(self, name: str, secret_string: str) -> str:
         """Stores a new secret and returns its ARN."""
@@ -38,17 +52,23 @@ class SecretsManagerStore:
             raise DependencyError(message="the secret store is unavailable; retry later") from error
 
     def read(self, secret_id: str, *, max_age_seconds: int = 0) -> str:
-        """The secret's value, from Powertools' cache when it is younger than ``max_age_seconds``.
+        """The secret's value, from this environment's cache when it is younger than ``max_age_seconds``.
 
         Secrets are written once under a fresh name per save, so a cached value is never stale:
         a credential change gives the app a new secret id.
         """
+        now = self._clock()
+        cached = self._cache.get(secret_id)
+        if cached is not None and now - cached[1] < max_age_seconds:
+            return cached[0]
         try:
-            value = self._provider.get(secret_id, max_age=max_age_seconds, force_fetch=max_age_seconds == 0)
-        except GetParameterError as error:
+            answer = self._client.get_secret_value(SecretId=secret_id)
+        except (ClientError, BotoCoreError) as error:
             logger.exception("secrets manager read failed", extra={"secret_id": secret_id})
             raise DependencyError(message="the secret store is unavailable; retry later") from error
-        return str(value)
+        value = answer["SecretString"] if "SecretString" in answer else answer["SecretBinary"].decode()
+        self._cache[secret_id] = (value, now)
+        return value
 
     def delete(self, secret_id: str) -> None:
         """Schedules the secret for deletion; one that is already gone is fine."""
