@@ -16,7 +16,7 @@ from pushgate.credentials import FcmServiceAccountMetadata
 from pushgate.errors import DependencyError
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
-from pushgate.models.message_template import MessageStatus
+from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
-from pushgate.models.message_template import MessageStatus, MessageTemplate, MessageVersion
+from pushgate.models.message_status import MessageStatus
+from pushgate.models.message_template import MessageTemplate, MessageVersion
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.providers import DeliveryOutcome, NotificationTooLargeError, Platform, PushRequest, Verdict

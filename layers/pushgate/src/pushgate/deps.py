@@ -409,8 +409,8 @@ def send_idempotency_config() -> IdempotencyConfig:
 def delivery_service() -> DeliveryService:
     """The delivery worker's use case with its adapters."""
     from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
+    from pushgate.repositories.dynamodb.message_status import DynamoMessageStatusReader
     from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
     from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
     from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService, RepositoryCredentialMarker
 
@@ -419,7 +419,7 @@ def delivery_service() -> DeliveryService:
         DeliveryPorts(
             sends=send_repository(),
             apps=apps,
-            messages=DynamoMessageTemplateRepository(main_table()),
+            messages=DynamoMessageStatusReader(main_table()),
             queue=delivery_queue(),
             parked=parked_jobs(),
             devices=DynamoDeviceVerdicts(main_table()),

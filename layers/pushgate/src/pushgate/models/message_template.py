@@ -28,6 +28,7 @@ from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError
 
 from pushgate.locales import canonical_locale
+from pushgate.models.message_status import MessageStatus
 from pushgate.models.push import InterruptionLevel
 from pushgate.templating import TemplateSyntaxError, compile_template
 from pushgate.text import SINGLE_LINE
@@ -47,14 +48,6 @@ _DATA_KEY: Final = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 _SCHEME: Final = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 #: Schemes that would make a tap run code, read local files or leave TLS.
 _FORBIDDEN_SCHEMES: Final = frozenset({"http", "javascript", "data", "file", "vbscript", "about", "blob", "ftp"})
-
-
-class MessageStatus(StrEnum):
-    """Lifecycle: ``Draft`` → ``Active`` ⇄ ``Inactive``. Only ``Active`` messages go out in journeys."""
-
-    DRAFT = "Draft"
-    ACTIVE = "Active"
-    INACTIVE = "Inactive"
 
 
 class OnClickBehavior(StrEnum):

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pushgate.models.message_template import MessageStatus, MessageTemplate, MessageVersion
-from pushgate.models.mobile_app import MobileApp
-from pushgate.providers import Platform
+if TYPE_CHECKING:
+    # Annotations only: the delivery worker imports these ports, and the template models are not
+    # its to load (see ``MessageStatusReader``).
+    from pushgate.models.message_status import MessageStatus
+    from pushgate.models.message_template import MessageTemplate, MessageVersion
+    from pushgate.models.mobile_app import MobileApp
+    from pushgate.providers import Platform
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,14 @@ class AppFinder(Protocol):
         """Finds a configuration of an org, or ``None``."""
 
 
-class MessageTemplateRepository(Protocol):
+class MessageStatusReader(Protocol):
+    """A message's lifecycle status alone: what the delivery worker checks on every job."""
+
+    def status_of(self, org_id: str, message_id: str) -> tuple[MessageStatus, int] | None:
+        """Just the status and current version, or ``None`` when the message is gone."""
+
+
+class MessageTemplateRepository(MessageStatusReader, Protocol):
     """Stores messages (current version + lifecycle) and their immutable versions."""
 
     def create(self, message: MessageTemplate) -> None:
@@ -73,9 +84,6 @@ class MessageTemplateRepository(Protocol):
 
     def get(self, org_id: str, message_id: str) -> MessageTemplate | None:
         """The current state of a message, or ``None``."""
-
-    def status_of(self, org_id: str, message_id: str) -> tuple[MessageStatus, int] | None:
-        """Just the status and current version (the delivery worker's cheap check), or ``None``."""
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MessageTemplate], str | None]:
         """One page of an org's messages and the token of the next page."""

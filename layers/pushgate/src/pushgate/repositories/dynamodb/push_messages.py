@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pushgate.models.message_template import MessageContent, MessageStatus, MessageTemplate, MessageVersion
+from pushgate.models.message_status import MessageStatus
+from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
 from pushgate.repositories.dynamodb.keys import (
     MESSAGE_PREFIX,
     org_partition,
@@ -12,6 +13,7 @@ from pushgate.repositories.dynamodb.keys import (
     push_message_version_key,
     push_message_versions_prefix,
 )
+from pushgate.repositories.dynamodb.message_status import DynamoMessageStatusReader
 from pushgate.repositories.dynamodb.table import MainTable, decode_page_token, encode_page_token
 
 
@@ -91,9 +93,8 @@ class DynamoMessageTemplateRepository:
         return None if item is None else _message_from_item(item)
 
     def status_of(self, org_id: str, message_id: str) -> tuple[MessageStatus, int] | None:
-        """Status and version only: a small read the delivery worker can afford per batch."""
-        item = self._table.get_attributes(push_message_key(org_id, message_id), ("status", "version"))
-        return None if item is None else (MessageStatus(item["status"]), int(item["version"]))
+        """Status and version only (``DynamoMessageStatusReader``'s read)."""
+        return DynamoMessageStatusReader(self._table).status_of(org_id, message_id)
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MessageTemplate], str | None]:
         """One page of an org's messages, in id order."""

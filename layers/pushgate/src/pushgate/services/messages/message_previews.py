@@ -19,7 +19,8 @@ from typing import Any, Final
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import parse_uuid
 from pushgate.locales import canonical_locale
-from pushgate.models.message_template import MessageStatus, MessageTemplate, OnClickBehavior
+from pushgate.models.message_status import MessageStatus
+from pushgate.models.message_template import MessageTemplate, OnClickBehavior
 from pushgate.models.mobile_app import MobileApp
 from pushgate.providers import DeliveryOutcome, Platform
 from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES, apns_topic

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from pushgate.credentials import problems_from_validation_error
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import new_id, parse_uuid
-from pushgate.models.message_template import MessageContent, MessageStatus, MessageTemplate, MessageVersion
+from pushgate.models.message_status import MessageStatus
+from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
 from pushgate.repositories.base import OrgRepository
 from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.services.apps.orgs import get_org

@@ -30,7 +30,8 @@ from pushgate.models.delivery_timing import (
 )
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
-from pushgate.models.message_template import AndroidPriority, MessageStatus, MessageTemplate
+from pushgate.models.message_status import MessageStatus
+from pushgate.models.message_template import AndroidPriority, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.models.send import (
