@@ -41,7 +41,7 @@ from pushgate.config import fcm_pacing_policy
 from pushgate.errors import ConflictError, PushgateError
 from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
-from pushgate.models.message_template import MessageStatus
+from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
 from pushgate.models.send import DEFERRED_QUIET_HOURS, DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
 from pushgate.observability import count_tokens_marked_invalid, logger
@@ -50,7 +50,7 @@ from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.providers.ports import ProviderClient, ProviderClients
 from pushgate.repositories.base import MobileAppRepository
-from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
+from pushgate.repositories.message_ports import AppFinder, MessageStatusReader
 from pushgate.repositories.send_ports import (
     AppCredentialMarker,
     ClaimState,
@@ -70,6 +70,8 @@ MAX_RETRY_DELAY_S: Final = 900
 BASE_BACKOFF_S: Final = 5
 #: Recipients whose frequency caps are checked at once (one read and one conditional write each).
 CAP_CHECK_PARALLELISM: Final = 8
+#: Reads a job makes before its claim besides the message's status, each on a thread of its own.
+PRE_CLAIM_READS: Final = 2
 
 #: A job is handed over in at most this many windows: those of a job bigger than this many times
 #: ``DELIVERY_WINDOW`` (a broadcast's) grow beyond ``DELIVERY_WINDOW``.
@@ -98,7 +100,7 @@ class DeliveryPorts:
 
     sends: SendRepository
     apps: AppFinder
-    messages: MessageTemplateRepository
+    messages: MessageStatusReader
     queue: DeliveryQueue
     parked: ParkedJobs
     devices: DeviceVerdicts
@@ -211,12 +213,9 @@ class DeliveryService:
             DependencyError: DynamoDB, SQS or Secrets Manager failed; SQS should redeliver the job.
         """
         ports = self._ports
-        state = ports.messages.status_of(job.org_id, job.message_id)
-        app = ports.apps.get(job.org_id, job.app_id)
-        clients = self._clients(app, job) if app is not None else {}
+        state, (app, clients), canceled = self._read_before_claim(job)
         at = self._now()
         run = _Run(job=job, at=at, owner=uuid.uuid4().hex, app=app, clients=clients)
-        canceled = ports.cancellations is not None and ports.cancellations.is_canceled(job.org_id, job.send_id)
         run.blocked = NotSentReason.CANCELED if canceled else self._blocked(run, state)
         if run.blocked is None:
             run.capped = self._capped(run)
@@ -236,6 +235,33 @@ class DeliveryService:
             return report
         self._record(run, report)
         return report
+
+    def _read_before_claim(
+        self, job: DeliveryJob
+    ) -> tuple[
+        tuple[MessageStatus, int] | None,
+        tuple[MobileApp | None, dict[DevicePlatform, ProviderClient | str]],
+        bool,
+    ]:
+        """The message's status, the app with its provider clients, and whether the send was canceled.
+
+        The three are independent reads, so they run side by side: a job waits for the slowest (the
+        app, then its credentials from Secrets Manager on a worker's first job) instead of their sum.
+        """
+        ports = self._ports
+
+        def app_and_clients() -> tuple[MobileApp | None, dict[DevicePlatform, ProviderClient | str]]:
+            app = ports.apps.get(job.org_id, job.app_id)
+            return app, (self._clients(app, job) if app is not None else {})
+
+        def canceled() -> bool:
+            return ports.cancellations is not None and ports.cancellations.is_canceled(job.org_id, job.send_id)
+
+        with ThreadPoolExecutor(max_workers=PRE_CLAIM_READS) as pool:
+            app_read = pool.submit(app_and_clients)
+            cancel_read = pool.submit(canceled)
+            state = ports.messages.status_of(job.org_id, job.message_id)
+            return state, app_read.result(), cancel_read.result()
 
     def _blocked(self, run: _Run, state: tuple[MessageStatus, int] | None) -> NotSentReason | None:
         """Why none of the job's devices may be sent any more, if so."""
