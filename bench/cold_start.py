@@ -69,6 +69,20 @@ WATCHED_MODULES = (
     "cryptography",
     "phonenumbers",
 )
+#: What ``deliver_push`` imports from its libraries before its first notification is accepted:
+#: botocore's clients, pydantic, Powertools' logger, metrics, tracer and batch processor, libcurl's
+#: binding and cryptography's EC keys. Imported alone, they are the floor of the first notification.
+LIBRARY_FLOOR_MODULES = (
+    "botocore.session",
+    "botocore.client",
+    "pydantic",
+    "aws_lambda_powertools",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.typing",
+    "pycurl",
+    "cryptography.hazmat.primitives.serialization",
+    "cryptography.hazmat.primitives.asymmetric.ec",
+)
 FUNCTION_ENVIRONMENT = {
     "PATH": "/usr/bin:/bin",
     "LANG": "C.UTF-8",
@@ -430,6 +444,18 @@ def measure_first_notifications(
     return results, failures
 
 
+def measure_library_floor(tree: BuiltTree, processes: int, cpu: int | None) -> dict[str, list[float]]:
+    """``LIBRARY_FLOOR_MODULES`` imported from the built layer in fresh processes, with interpreter start."""
+    figures: dict[str, list[float]] = {"import_ms": [], "import_cpu_ms": [], "process_to_imported_ms": []}
+    # The driver runs from beside the layer (``handler_dir`` only sets its working folder).
+    config = {"layer_dir": str(tree.layer), "handler_dir": str(tree.layer), "modules": list(LIBRARY_FLOOR_MODULES)}
+    for _ in range(processes):
+        result, _ = _run_driver("library_floor.py", config | {"spawned_at": time.time()}, FUNCTION_ENVIRONMENT, cpu=cpu)
+        for name, values in figures.items():
+            values.append(result[name])
+    return figures
+
+
 def cold_start_steps(functions: int, *, baseline: bool) -> int:
     """How many times :func:`run_cold_starts` advances the progress bar (``baseline`` costs no step)."""
     return functions + 2
@@ -465,6 +491,7 @@ def run_cold_starts(
         load_before = os.getloadavg()
         measured = measure_functions(trees, runs, tree_profiles, advance, cpu)
         first, first_failures = measure_first_notifications(trees, runs, workdir, advance, cpu)
+        library_floor = measure_library_floor(trees[0], runs["current"], cpu)
         load_after = os.getloadavg()
     finally:
         make_writable(workdir)
@@ -479,6 +506,7 @@ def run_cold_starts(
         "failures": current_failures | {f"first notification ({k})": v for k, v in first_failures.items()},
         "first_notification": first.get("current"),
         "first_notification_latency_ms": 0,
+        "library_floor": library_floor | {"modules": list(LIBRARY_FLOOR_MODULES)},
         "baseline": (
             {
                 "commit": baseline,

@@ -186,7 +186,7 @@ def cold_start_target_rows(results: Mapping[str, Any]) -> list[tuple[str, str, s
         rows.append(
             (
                 f"first accepted notification ≤ {FIRST_NOTIFICATION_TARGET_MS:.0f} ms from process start",
-                f"{fmt_ms(median(first))} ms (deliver_push)",
+                f"{fmt_ms(median(first))} ms (deliver_push)" + _floor_note(results),
                 _verdict(median(first) <= FIRST_NOTIFICATION_TARGET_MS),
             )
         )
@@ -316,6 +316,11 @@ def _watched(values: Mapping[str, Any], before: Mapping[str, Any] | None) -> str
     return f"{now} (before: {', '.join(before['watched_modules']) or 'none'})"
 
 
+def _floor_note(results: Mapping[str, Any]) -> str:
+    floor = ((results.get("w3") or {}).get("library_floor") or {}).get("process_to_imported_ms")
+    return f"; its libraries alone {fmt_ms(median(floor))} ms" if floor else ""
+
+
 def _w3_section(results: Mapping[str, Any]) -> list[str]:
     w3 = results.get("w3") or {}
     baseline = w3.get("baseline") or None
@@ -389,6 +394,18 @@ def _w3_section(results: Mapping[str, Any]) -> list[str]:
             f"start → the handler returns {median_range(first['process_to_handled_ms'], fmt_ms)} ms, "
             f"{median_range(first.get('process_cpu_ms') or [], fmt_ms)} ms of it on the CPU.",
         ]
+        floor = w3.get("library_floor")
+        if floor and floor.get("process_to_imported_ms"):
+            modules = ", ".join(f"`{name}`" for name in floor["modules"])
+            lines += [
+                "",
+                "The floor under that figure: the libraries the first notification needs, imported alone from the "
+                f"built layer in a fresh process ({modules}; no Pushgate module), take "
+                f"**{median_range(floor['import_ms'], fmt_ms)} ms** ({median_range(floor['import_cpu_ms'], fmt_ms)} "
+                f"ms of CPU), **{median_range(floor['process_to_imported_ms'], fmt_ms)} ms** from process start with "
+                "the interpreter's start. Whatever Pushgate's own code does, a first notification through these "
+                "libraries cannot be accepted sooner than that.",
+            ]
     load = w3.get("load_average")
     if load:
         lines += [

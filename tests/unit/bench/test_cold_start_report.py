@@ -85,3 +85,19 @@ def test_cold_start_section_shows_before_and_after_and_the_profile() -> None:
 def test_cold_start_targets_not_met_are_marked() -> None:
     rows = report.cold_start_target_rows({"w3": _w3([310.0], [400.0])})
     assert [verdict for _, _, verdict in rows] == ["**not met**", "**not met**"]
+
+
+def test_the_library_floor_is_shown_beside_the_first_notification() -> None:
+    floor = {
+        "modules": ["botocore.client", "pydantic"],
+        "import_ms": [150.0, 160.0, 170.0],
+        "import_cpu_ms": [149.0, 159.0, 169.0],
+        "process_to_imported_ms": [170.0, 180.0, 190.0],
+    }
+    results = {"w3": _w3([210.0], [400.0]) | {"library_floor": floor}}
+
+    section = report.render_cold_start(results)
+
+    assert "(`botocore.client`, `pydantic`; no Pushgate module), take **160 (150–170) ms**" in section
+    assert "**180 (170–190) ms** from process start" in section
+    assert "| 400 ms (deliver_push); its libraries alone 180 ms | **not met** |" in section
