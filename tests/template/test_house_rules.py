@@ -28,6 +28,17 @@ def test_one_runtime_and_architecture_for_every_function() -> None:
         assert "Runtime" not in properties and "Architectures" not in properties, name
 
 
+def test_one_tracing_parameter_sets_lambdas_tracing_and_what_the_functions_import() -> None:
+    parameter = TEMPLATE["Parameters"]["Tracing"]
+    globals_function = TEMPLATE["Globals"]["Function"]
+    assert parameter["AllowedValues"] == ["Active", "PassThrough"]
+    assert parameter["Default"] == "Active"
+    assert globals_function["Tracing"] == {"Ref": "Tracing"}
+    assert globals_function["Environment"]["Variables"]["PUSHGATE_TRACING"] == {"Ref": "Tracing"}
+    for name in FUNCTIONS:
+        assert "Tracing" not in RESOURCES[name]["Properties"], name
+
+
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_every_function_has_a_log_group_with_retention(function: str) -> None:
     groups = [r["Properties"] for r in RESOURCES.values() if r["Type"] == "AWS::Logs::LogGroup"]

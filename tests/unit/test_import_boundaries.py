@@ -78,7 +78,8 @@ def test_a_cold_start_loads_none_of_the_heavy_modules(function: str, loaded_by_f
     assert loaded_by_function[function] == []
 
 
-def test_with_tracing_on_in_lambda_the_tracer_uses_the_x_ray_sdk() -> None:
+def _tracer_in_lambda(extra: dict[str, str]) -> tuple[str, bool, bool]:
+    """The tracer's provider module, ``disabled`` and whether X-Ray's SDK loaded, in a Lambda-like process."""
     script = (
         "import json, sys\n"
         "from pushgate.observability import tracer\n"
@@ -88,9 +89,20 @@ def test_with_tracing_on_in_lambda_the_tracer_uses_the_x_ray_sdk() -> None:
     environment |= {"LAMBDA_TASK_ROOT": str(PROJECT_ROOT / "functions" / "health"), "AWS_XRAY_SDK_ENABLED": "false"}
     result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-W", "ignore", "-c", script],
-        capture_output=True, text=True, check=True, env=environment, cwd=PROJECT_ROOT, timeout=60,
+        capture_output=True, text=True, check=True, env=environment | extra, cwd=PROJECT_ROOT, timeout=60,
     )  # fmt: skip
     provider_module, disabled, xray_loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    return provider_module, disabled, xray_loaded
+
+
+def test_with_tracing_on_in_lambda_the_tracer_uses_the_x_ray_sdk() -> None:
+    provider_module, disabled, xray_loaded = _tracer_in_lambda({"PUSHGATE_TRACING": "Active"})
     assert provider_module.startswith("aws_xray_sdk")
     assert disabled is False
     assert xray_loaded is True
+
+
+def test_with_the_templates_tracing_set_to_pass_through_x_ray_is_never_imported() -> None:
+    provider_module, _, xray_loaded = _tracer_in_lambda({"PUSHGATE_TRACING": "PassThrough"})
+    assert not provider_module.startswith("aws_xray_sdk")
+    assert xray_loaded is False

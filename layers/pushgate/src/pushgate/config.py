@@ -312,13 +312,15 @@ def tracing_enabled(environ: Mapping[str, str] | None = None) -> bool:
     """Whether X-Ray tracing runs, by Powertools' own rule for ``Tracer``.
 
     Off when ``POWERTOOLS_TRACE_DISABLED`` is true, outside Lambda (no ``LAMBDA_TASK_ROOT``) and
-    under SAM local or Chalice (``AWS_SAM_LOCAL``, ``AWS_CHALICE_CLI_MODE``); on otherwise (the
-    template turns on active tracing).
+    under SAM local or Chalice (``AWS_SAM_LOCAL``, ``AWS_CHALICE_CLI_MODE``), and when the
+    template's ``Tracing`` parameter (``PUSHGATE_TRACING``) is not ``Active``; on otherwise.
 
     Args:
         environ: The variables to read; ``os.environ`` when omitted.
     """
     env = os.environ if environ is None else environ
     if env.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in _TRUE_WORDS:
+        return False
+    if env.get("PUSHGATE_TRACING", "Active") != "Active":
         return False
     return bool(env.get("LAMBDA_TASK_ROOT")) and not env.get("AWS_SAM_LOCAL") and not env.get("AWS_CHALICE_CLI_MODE")
