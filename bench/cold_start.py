@@ -83,6 +83,8 @@ LIBRARY_FLOOR_MODULES = (
     "cryptography.hazmat.primitives.serialization",
     "cryptography.hazmat.primitives.asymmetric.ec",
 )
+#: The function whose import W3 also measures with tracing on (the template's default).
+TRACED_FUNCTION = "deliver_push"
 FUNCTION_ENVIRONMENT = {
     "PATH": "/usr/bin:/bin",
     "LANG": "C.UTF-8",
@@ -456,6 +458,27 @@ def measure_library_floor(tree: BuiltTree, processes: int, cpu: int | None) -> d
     return figures
 
 
+def measure_traced_import(tree: BuiltTree, name: str, processes: int, cpu: int | None) -> dict[str, list[float]]:
+    """A function's import + init with the template's default ``Tracing: Active``, as Lambda runs it.
+
+    ``LAMBDA_TASK_ROOT`` set and ``POWERTOOLS_TRACE_DISABLED`` absent make Powertools' Tracer the
+    X-Ray SDK's, which patches botocore, httpx and http.client at init; no segment is sent (nothing
+    is invoked).
+    """
+    environment = {key: value for key, value in FUNCTION_ENVIRONMENT.items() if key != "POWERTOOLS_TRACE_DISABLED"}
+    environment |= {"LAMBDA_TASK_ROOT": str(tree.functions[name]), "PUSHGATE_TRACING": "Active"}
+    # An SQS consumer, so the driver only imports it (an HTTP function would be invoked, with segments).
+    config = {"handler_dir": str(tree.functions[name]), "layer_dir": str(tree.layer)}
+    figures: dict[str, list[float]] = {"import_ms": [], "import_cpu_ms": []}
+    for _ in range(processes):
+        result, _ = _run_driver("cold_function.py", config, environment, cpu=cpu)
+        if "aws_xray_sdk" not in result.get("modules", []):
+            raise RuntimeError(f"{name} did not load the X-Ray SDK with tracing on")
+        for key, values in figures.items():
+            values.append(result[key])
+    return figures
+
+
 def cold_start_steps(functions: int, *, baseline: bool) -> int:
     """How many times :func:`run_cold_starts` advances the progress bar (``baseline`` costs no step)."""
     return functions + 2
@@ -492,6 +515,7 @@ def run_cold_starts(
         measured = measure_functions(trees, runs, tree_profiles, advance, cpu)
         first, first_failures = measure_first_notifications(trees, runs, workdir, advance, cpu)
         library_floor = measure_library_floor(trees[0], runs["current"], cpu)
+        traced = measure_traced_import(trees[0], TRACED_FUNCTION, runs["current"], cpu)
         load_after = os.getloadavg()
     finally:
         make_writable(workdir)
@@ -507,6 +531,7 @@ def run_cold_starts(
         "first_notification": first.get("current"),
         "first_notification_latency_ms": 0,
         "library_floor": library_floor | {"modules": list(LIBRARY_FLOOR_MODULES)},
+        "traced_import": traced | {"function": TRACED_FUNCTION},
         "baseline": (
             {
                 "commit": baseline,

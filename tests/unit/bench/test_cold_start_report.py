@@ -101,3 +101,20 @@ def test_the_library_floor_is_shown_beside_the_first_notification() -> None:
     assert "(`botocore.client`, `pydantic`; no Pushgate module), take **160 (150–170) ms**" in section
     assert "**180 (170–190) ms** from process start" in section
     assert "| 400 ms (deliver_push); its libraries alone 180 ms | **not met** |" in section
+
+
+def test_the_import_with_tracing_on_is_shown_beside_the_untraced_one() -> None:
+    w3 = _w3([210.0], [400.0])
+    w3["functions"]["deliver_push"] = w3["functions"]["health"]
+    w3["traced_import"] = {
+        "function": "deliver_push",
+        "import_ms": [300.0, 310.0, 320.0],
+        "import_cpu_ms": [299.0, 309.0, 319.0],
+    }
+
+    section = report.render_cold_start({"w3": w3})
+
+    assert (
+        "`functions/deliver_push` imports and inits in **310 (300–320) ms** (309 (299–319) ms of CPU) instead of 210 ms"
+        in section
+    )
