@@ -249,6 +249,32 @@ def _machine_section(results: Mapping[str, Any]) -> list[str]:
     ]
 
 
+#: Throughput others published (``../shared/reference/performance-anchors.md``), shown beside W2.
+PUBLISHED_ANCHORS = [
+    ["gorush (Go)", "about 5,000 notifications/s", "a user's report, 2023", "github.com/appleboy/gorush/issues/733"],
+    [
+        "sideshow/apns2 (Go, gorush's APNs client)",
+        "up to 10,000/s",
+        "maintainer, a server close to Apple, 2017",
+        "github.com/sideshow/apns2/issues/68",
+    ],
+    ["aioapns (Python)", "1,300/s on one core", "the author's own test, no method", "pypi.org/project/aioapns"],
+    ["node-apn", "9,000–10,000/s", "maintainer, binary-protocol era, 2015", "github.com/node-apn/node-apn/issues/168"],
+    [
+        "Amazon Pinpoint push",
+        "25,000 messages/s per account",
+        "default quota, raisable",
+        "aws.amazon.com/jp/blogs/news/push-notification-engagement-metrics-tracking",
+    ],
+    [
+        "FCM HTTP v1",
+        "600,000 messages/min per project (10,000/s average)",
+        "default quota, the project's cap",
+        "firebase.google.com/docs/cloud-messaging/throttling-and-quotas",
+    ],
+]
+
+
 def _w2_section(results: Mapping[str, Any]) -> list[str]:
     lines = [
         "## W0 + W2 — delivery throughput",
@@ -281,6 +307,13 @@ def _w2_section(results: Mapping[str, Any]) -> list[str]:
         lines += ["", f"- **{client} failed**: `{message.strip().splitlines()[-1] if message.strip() else message}`"]
     if not results.get("w0"):
         lines += ["", f"- W0 not measured: {results.get('w0_note', 'h2load missing')}"]
+    lines += [
+        "",
+        "Published figures, for context only: none was measured here, on this hardware or against this "
+        "simulator (gorush and apns2 need a Go toolchain this machine does not have).",
+        "",
+        *_table(["sender or service", "published figure", "conditions", "source"], PUBLISHED_ANCHORS),
+    ]
     return [*lines, ""]
 
 

@@ -86,6 +86,14 @@ def test_report_names_the_machine_the_method_and_the_unmeasured_workload() -> No
     assert "- not measured: registration not built yet" in text
 
 
+def test_published_figures_stand_beside_the_delivery_table_as_context_only() -> None:
+    text = report.render_markdown(results())
+
+    assert "Published figures, for context only: none was measured here" in text
+    assert "| gorush (Go) | about 5,000 notifications/s | a user's report, 2023 |" in text
+    assert text.index("Published figures, for context only") > text.index("| pushgate-apns | 1 |")
+
+
 def test_report_says_what_the_bench_installed_and_what_was_in_place() -> None:
     preparations = [
         {
