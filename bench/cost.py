@@ -353,3 +353,13 @@ def per_recipient_floor(devices_per_recipient: float, payload_bytes: int) -> dic
         "DynamoDB reads (one device Query per recipient)": reads * DYNAMODB_RRU_PER_M,
     }
     return lines | {"total": sum(lines.values())}
+
+
+def broadcast_floor(device_read_rru: float, payload_bytes: int) -> dict[str, float]:
+    """The floor of a broadcast: egress, and each device read once in bulk from the device index
+    (``device_read_rru`` per device, as the broadcast's own index reads measured it)."""
+    lines = {
+        "Egress": (payload_bytes + EGRESS_OVERHEAD_BYTES) * EGRESS_PER_GB / 1e9 * 1e6,
+        "DynamoDB reads (each device once from the index)": device_read_rru * DYNAMODB_RRU_PER_M,
+    }
+    return lines | {"total": sum(lines.values())}

@@ -598,27 +598,40 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
     if not measured:
         return []
     phases, floor = measured["phases"], measured["floor"]
+    broadcast_floor = measured.get("broadcast_floor")
     targets = measured["targets"]
     lines = [
         "## W5 — cost per million notifications, measured from the W6 run (us-east-1 list prices, arm64)",
         "",
-        "| term | broadcast | per-recipient | per-recipient floor |",
-        "| --- | ---: | ---: | ---: |",
+        "| term | broadcast | per-recipient | broadcast floor | per-recipient floor |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     terms = list(phases["broadcast"]["lines"])
     floor_terms = {
         "Egress": floor["Egress"],
         "DynamoDB reads": floor["DynamoDB reads (one device Query per recipient)"],
     }
+    broadcast_terms = (
+        {
+            "Egress": broadcast_floor["Egress"],
+            "DynamoDB reads": broadcast_floor["DynamoDB reads (each device once from the index)"],
+        }
+        if broadcast_floor
+        else {}
+    )
+
+    def cell(terms_of_floor: dict[str, float], term: str) -> str:
+        return "$" + format(terms_of_floor[term], ".4f") if term in terms_of_floor else "–"
+
     for term in terms:
         lines.append(
             f"| {term} | ${phases['broadcast']['lines'][term]:.4f} | ${phases['per_recipient']['lines'][term]:.4f} "
-            f"| {'$' + format(floor_terms[term], '.4f') if term in floor_terms else '–'} |"
+            f"| {cell(broadcast_terms, term)} | {cell(floor_terms, term)} |"
         )
     lines += [
         f"| **total** | **${phases['broadcast']['total']:.3f}** (target ≤ ${targets['broadcast']:.2f}) "
         f"| **${phases['per_recipient']['total']:.3f}** (target ≤ ${targets['per_recipient']:.2f}) "
-        f"| ${floor['total']:.3f} |",
+        f"| {'$' + format(broadcast_floor['total'], '.3f') if broadcast_floor else '–'} | ${floor['total']:.3f} |",
         "",
         f"Lambda duration is billed at the local wall time; at CPU time alone (÷ the vCPU share of the "
         f"memory size, as if DynamoDB, SQS and the provider answered at once) it would be "
@@ -685,7 +698,9 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         "headers and TLS (an estimate); logs are the functions' measured log bytes plus 350 B of Lambda's "
         "own lines per "
         f"invocation. The floor of a per-recipient send ({measured['devices_per_recipient']:.2f} devices a "
-        "recipient here): egress and one eventually consistent device `Query` (0.5 RRU) per recipient.",
+        "recipient here): egress and one eventually consistent device `Query` (0.5 RRU) per recipient. "
+        "The floor of a broadcast: egress and each device read once from the device index, at the read "
+        "units the broadcast's own index pages cost.",
         "",
     ]
     return lines

@@ -227,9 +227,15 @@ def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
         for name in ("broadcast", "per_recipient")
     }
     devices_per_recipient = w6_results["per_recipient"]["notifications"] / w6_results["per_recipient"]["recipients"]
+    index_reads = sum(
+        row["rru"]
+        for row in phases["broadcast"]["dynamodb"]
+        if row["function"] == "expand_audience" and row["operation"] == "Query"
+    )
     return {
         "phases": phases,
         "floor": cost.per_recipient_floor(devices_per_recipient, payload_bytes),
+        "broadcast_floor": cost.broadcast_floor(index_reads, payload_bytes),
         "devices_per_recipient": devices_per_recipient,
         "payload_bytes": payload_bytes,
         "memory_mb": memory,

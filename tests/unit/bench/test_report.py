@@ -228,6 +228,7 @@ def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> Non
     measured = {
         "phases": priced,
         "floor": cost.per_recipient_floor(1.5, 130),
+        "broadcast_floor": cost.broadcast_floor(0.0625, 130),
         "devices_per_recipient": 1.5,
         "payload_bytes": 130,
         "memory_mb": {"deliver_push": 1024},
@@ -248,6 +249,10 @@ def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> Non
     assert "| 0 / 0 |" in rendered
     assert "target ≤ $0.05" in rendered
     assert "per-recipient floor" in rendered
+    # 270 B of egress at $0.09/GB, and 0.0625 RRU at $0.125 per million.
+    assert "| Egress | $0.0243 | $0.0243 | $0.0243 | $0.0243 |" in rendered
+    assert "| DynamoDB reads | $0.0000 | $0.0000 | $0.0078 | $0.0417 |" in rendered
+    assert "| $0.032 | $0.066 |" in rendered
 
 
 def test_targets_show_the_node_apn_ratio_at_the_top_limit_and_the_measured_costs() -> None:
