@@ -91,7 +91,7 @@ bench: bootstrap ## The performance report: delivery vs peers and h2load, regist
 bench-w6: bootstrap ## W6 alone: a 100,000-device send through the real handlers, and its measured cost (bench/results/w6.md)
 	$(PY) -m bench --w6-only
 
-bench-large: bootstrap ## Opt-in W6 with 1,000,000 devices (about half an hour on 2 cores; bench/results/w6-1000000.md)
+bench-large: bootstrap ## Opt-in W6 with 1,000,000 devices (about 15 minutes on 2 cores, 9 of them seeding; bench/results/w6-1000000.md)
 	$(PY) -m bench --w6-only --w6-devices 1000000 --w6-recipients 10000
 
 lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
