@@ -6,6 +6,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 
 
 def _cpu_model() -> str:
@@ -49,9 +50,32 @@ def _version(command: list[str]) -> str | None:
     return output[0] if output else None
 
 
+#: A fixed pure-Python loop whose time says how fast this machine's core was when the run started.
+_CALIBRATION = (
+    "import time\nt = time.perf_counter()\ns = 0\nfor i in range(5_000_000):\n    s += i\n"
+    "print((time.perf_counter() - t) * 1000)"
+)
+
+
+def calibration_ms(runs: int = 3) -> float:
+    """The fastest of ``runs`` fresh interpreters counting to five million (ms).
+
+    Shared and burstable hosts change speed from hour to hour; two reports' absolute milliseconds
+    compare only when their calibrations agree (ratios and before/after measured in one run always do).
+    """
+    times = []
+    for _ in range(runs):
+        result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+            [sys.executable, "-I", "-S", "-c", _CALIBRATION], capture_output=True, text=True, check=True, timeout=60
+        )
+        times.append(float(result.stdout.strip()))
+    return min(times)
+
+
 def describe_machine() -> dict[str, object]:
     """Returns the machine description the report prints."""
     return {
+        "calibration_ms": round(calibration_ms()),
         "cpu_model": _cpu_model(),
         "cores": os.cpu_count(),
         "memory_gib": _memory_gib(),

@@ -238,6 +238,7 @@ def _machine_section(results: Mapping[str, Any]) -> list[str]:
         f"memory {machine['memory_gib']} GiB; {machine['os']}",
         f"- Python {machine['python']}, Node {machine['node']}, {_h2load_text(results)}; "
         f"load average at start {', '.join(str(v) for v in machine['load_average_at_start'])}",
+        *_calibration_lines(machine),
         *preparation_lines(results),
         f"- Provider simulator (Node `http2`) pinned to CPU {settings['simulator_cpu']}, "
         f"{settings['latency_ms']} ms latency per answer; each client in its own process pinned to CPU "
@@ -273,6 +274,16 @@ PUBLISHED_ANCHORS = [
         "firebase.google.com/docs/cloud-messaging/throttling-and-quotas",
     ],
 ]
+
+
+def _calibration_lines(machine: Mapping[str, Any]) -> list[str]:
+    if not machine.get("calibration_ms"):
+        return []
+    return [
+        f"- Core speed at start: a fixed pure-Python loop (five million additions, fastest of 3 fresh "
+        f"interpreters) took {machine['calibration_ms']:,} ms. Milliseconds compare between reports only "
+        "when this does; ratios and before/after figures are measured within one run."
+    ]
 
 
 def _w2_section(results: Mapping[str, Any]) -> list[str]:
@@ -482,7 +493,12 @@ def _w3_section(results: Mapping[str, Any]) -> list[str]:
 
 def render_cold_start(results: Mapping[str, Any]) -> str:
     """The W3 section alone (``python -m bench --cold-start-only``), with its targets."""
-    lines = [*_w3_section(results), *_table(["target (issue 17)", "measured", ""], cold_start_target_rows(results))]
+    calibration = _calibration_lines(results.get("machine") or {})
+    lines = [
+        *_w3_section(results),
+        *_table(["target (issue 17)", "measured", ""], cold_start_target_rows(results)),
+        *(["", *calibration] if calibration else []),
+    ]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -23,6 +23,7 @@ def results(**overrides: Any) -> dict[str, Any]:
             "node": "v20.20.2",
             "h2load": "h2load nghttp2/1.52.0",
             "load_average_at_start": [0.5, 0.4, 0.3],
+            "calibration_ms": 1234,
         },
         "settings": {
             "latency_ms": 20,
@@ -84,6 +85,12 @@ def test_report_names_the_machine_the_method_and_the_unmeasured_workload() -> No
     assert "5 repetitions per cell" in text
     assert "| pushgate-apns | 1 | 46 (45–47) | 94% | 200 | 10% | 80 |" in text
     assert "- not measured: registration not built yet" in text
+
+
+def test_report_gives_the_core_speed_the_run_started_with() -> None:
+    text = report.render_markdown(results())
+
+    assert "a fixed pure-Python loop (five million additions, fastest of 3 fresh interpreters) took 1,234 ms" in text
 
 
 def test_published_figures_stand_beside_the_delivery_table_as_context_only() -> None:
