@@ -25,11 +25,11 @@ from typing import Any
 
 import boto3
 
+from bench.common import create_main_table
 from pushgate.models.delivery_timing import CapRule
 from pushgate.repositories.dynamodb.delivery_timing import DynamoFrequencyCaps
 from pushgate.repositories.dynamodb.table import MainTable
 from pushgate_local.processes import start_dynamodb_local
-from pushgate_local.template import read_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG, APP = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10", "5d0a3f57-8f0e-4c5e-b1f4-6b1f1c2e9a77"
@@ -75,18 +75,6 @@ class UnitMeter:
             "gets_per_notification": round(self.calls["GetItem"] / notifications, 3),
             "puts_per_notification": round(self.calls["PutItem"] / notifications, 3),
         }
-
-
-def _create_table(client: Any, name: str) -> None:
-    table = next(t for t in read_stack(ROOT / "template.yaml").tables if t.logical_id == "MainTable")
-    properties = table.properties
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=properties["AttributeDefinitions"],
-        KeySchema=properties["KeySchema"],
-        GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
-    )
 
 
 def measure_with(client: Any, table_name: str, *, people: int = 200) -> dict[str, Any]:
@@ -142,7 +130,7 @@ def measure(people: int = 200) -> dict[str, Any]:
         dynamodb = start_dynamodb_local(ROOT, Path(logs))
         try:
             client = boto3.client("dynamodb", endpoint_url=dynamodb.url, region_name="us-east-1")
-            _create_table(client, "bench-caps")
+            create_main_table(client, "bench-caps")
             return measure_with(client, "bench-caps", people=people)
         finally:
             dynamodb.stop()

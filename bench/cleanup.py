@@ -26,6 +26,7 @@ from typing import Any
 import boto3
 from boto3.dynamodb.types import TypeSerializer
 
+from bench.common import create_main_table
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus, DeviceTransition
 from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY
 from pushgate.repositories.dynamodb.keys import device_key, device_token_owner_key
@@ -34,25 +35,12 @@ from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
 from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository, device_index_attributes
 from pushgate.services.lifecycle.token_cleanup import TokenCleanup
 from pushgate_local.processes import start_dynamodb_local
-from pushgate_local.template import read_stack
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
 APPS = ("5d0a3f57-8f0e-4c5e-b1f4-6b1f1c2e9a77", "7e1b4a68-9a1f-4d6f-a2e5-7c2a2d3f0b88")
 NOW = datetime(2027, 6, 1, 3, 17, tzinfo=UTC)
 _serializer = TypeSerializer()
-
-
-def _create_table(client: Any, name: str) -> None:
-    table = next(t for t in read_stack(ROOT / "template.yaml").tables if t.logical_id == "MainTable")
-    properties = table.properties
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=properties["AttributeDefinitions"],
-        KeySchema=properties["KeySchema"],
-        GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
-    )
 
 
 def _device(n: int, *, invalid: bool) -> Device:
@@ -166,7 +154,7 @@ def main() -> int:
         try:
             raw = boto3.client("dynamodb", endpoint_url=dynamodb.url, region_name="us-east-1")
             name = "bench-cleanup"
-            _create_table(raw, name)
+            create_main_table(raw, name)
             load_s = _load(raw, name, args.devices, args.invalid_share)
             print(f"loaded {args.devices} devices ({2 * args.devices} items) in {load_s:.1f} s", flush=True)
 

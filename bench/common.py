@@ -12,12 +12,15 @@ import os
 import statistics
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from pushgate.providers import PushMessage
+from pushgate_local.template import read_stack
 
 TEAM_ID = "TEAM123456"
 KEY_ID = "KEY1234567"
@@ -146,3 +149,17 @@ def median_range(values: list[float]) -> tuple[float, float, float] | None:
     if not values:
         return None
     return statistics.median(values), min(values), max(values)
+
+
+def create_main_table(client: Any, name: str) -> None:
+    """Creates ``template.yaml``'s main table (keys and indexes, on demand) under ``name`` with ``client``."""
+    template = Path(__file__).resolve().parents[1] / "template.yaml"
+    table = next(t for t in read_stack(template).tables if t.logical_id == "MainTable")
+    properties = table.properties
+    client.create_table(
+        TableName=name,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=properties["AttributeDefinitions"],
+        KeySchema=properties["KeySchema"],
+        GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
+    )
