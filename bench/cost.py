@@ -322,7 +322,7 @@ def measured_delivery_cost(
         "DynamoDB writes": _per_million(writes * DYNAMODB_WRU_PER_M / 1e6, notifications),
         "DynamoDB reads": _per_million(reads * DYNAMODB_RRU_PER_M / 1e6, notifications),
         "SQS": _per_million(sqs_billed * SQS_REQUESTS_PER_M / 1e6, notifications),
-        "Egress": (payload_bytes + EGRESS_OVERHEAD_BYTES) * EGRESS_PER_GB / 1e9 * 1e6,
+        "Egress": egress_per_million(payload_bytes),
         "Logs": _per_million(log_bytes * LOG_INGESTION_PER_GB / 1e9, notifications),
     }
     return {
@@ -344,22 +344,24 @@ def measured_delivery_cost(
     }
 
 
+def egress_per_million(payload_bytes: int) -> float:
+    """$ per million notifications of ``payload_bytes`` and ``EGRESS_OVERHEAD_BYTES`` each, sent to the internet."""
+    return (payload_bytes + EGRESS_OVERHEAD_BYTES) * EGRESS_PER_GB / 1e9 * 1e6
+
+
+def _floor(payload_bytes: int, reads_label: str, read_units: float) -> dict[str, float]:
+    """A floor's terms: egress and the device reads no send can skip, with their total."""
+    lines = {"Egress": egress_per_million(payload_bytes), reads_label: read_units * DYNAMODB_RRU_PER_M}
+    return lines | {"total": sum(lines.values())}
+
+
 def per_recipient_floor(devices_per_recipient: float, payload_bytes: int) -> dict[str, float]:
     """The floor of a per-recipient send: egress, and one eventually consistent device ``Query``
     (≤ 4 KB: 0.5 RRU) per recipient, shared by the recipient's devices."""
-    reads = 0.5 / devices_per_recipient
-    lines = {
-        "Egress": (payload_bytes + EGRESS_OVERHEAD_BYTES) * EGRESS_PER_GB / 1e9 * 1e6,
-        "DynamoDB reads (one device Query per recipient)": reads * DYNAMODB_RRU_PER_M,
-    }
-    return lines | {"total": sum(lines.values())}
+    return _floor(payload_bytes, "DynamoDB reads (one device Query per recipient)", 0.5 / devices_per_recipient)
 
 
 def broadcast_floor(device_read_rru: float, payload_bytes: int) -> dict[str, float]:
     """The floor of a broadcast: egress, and each device read once in bulk from the device index
     (``device_read_rru`` per device, as the broadcast's own index reads measured it)."""
-    lines = {
-        "Egress": (payload_bytes + EGRESS_OVERHEAD_BYTES) * EGRESS_PER_GB / 1e9 * 1e6,
-        "DynamoDB reads (each device once from the index)": device_read_rru * DYNAMODB_RRU_PER_M,
-    }
-    return lines | {"total": sum(lines.values())}
+    return _floor(payload_bytes, "DynamoDB reads (each device once from the index)", device_read_rru)

@@ -623,26 +623,16 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     terms = list(phases["broadcast"]["lines"])
-    floor_terms = {
-        "Egress": floor["Egress"],
-        "DynamoDB reads": floor["DynamoDB reads (one device Query per recipient)"],
-    }
-    broadcast_terms = (
-        {
-            "Egress": broadcast_floor["Egress"],
-            "DynamoDB reads": broadcast_floor["DynamoDB reads (each device once from the index)"],
-        }
-        if broadcast_floor
-        else {}
-    )
 
-    def cell(terms_of_floor: dict[str, float], term: str) -> str:
-        return "$" + format(terms_of_floor[term], ".4f") if term in terms_of_floor else "–"
+    def cell(floor_lines: Mapping[str, float] | None, term: str) -> str:
+        # A floor's read line names its basis ("DynamoDB reads (...)"): it sits in the reads row.
+        values = [value for name, value in (floor_lines or {}).items() if name.partition(" (")[0] == term]
+        return "$" + format(values[0], ".4f") if values else "–"
 
     for term in terms:
         lines.append(
             f"| {term} | ${phases['broadcast']['lines'][term]:.4f} | ${phases['per_recipient']['lines'][term]:.4f} "
-            f"| {cell(broadcast_terms, term)} | {cell(floor_terms, term)} |"
+            f"| {cell(broadcast_floor, term)} | {cell(floor, term)} |"
         )
     lines += [
         f"| **total** | **${phases['broadcast']['total']:.3f}** (target ≤ ${targets['broadcast']:.2f}) "
