@@ -11,6 +11,7 @@ class DynamoMessageStatusReader:
     """Reads two attributes of a message's current item: a small read a job can afford."""
 
     def __init__(self, table: MainTable) -> None:
+        """Binds the reader to the main table."""
         self._table = table
 
     def status_of(self, org_id: str, message_id: str) -> tuple[MessageStatus, int] | None:

@@ -14,7 +14,7 @@ from pushgate.repositories.dynamodb.keys import (
     push_message_versions_prefix,
 )
 from pushgate.repositories.dynamodb.message_status import DynamoMessageStatusReader
-from pushgate.repositories.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.repositories.dynamodb.table import decode_page_token, encode_page_token
 
 
 def _message_item(message: MessageTemplate) -> dict[str, Any]:
@@ -67,12 +67,8 @@ def _version_from_item(item: dict[str, Any]) -> MessageVersion:
     )
 
 
-class DynamoMessageTemplateRepository:
-    """The DynamoDB adapter of ``MessageTemplateRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
+class DynamoMessageTemplateRepository(DynamoMessageStatusReader):
+    """The DynamoDB adapter of ``MessageTemplateRepository`` (``status_of`` is the status reader's read)."""
 
     def create(self, message: MessageTemplate) -> None:
         """Stores the message and its first version in one transaction."""
@@ -91,10 +87,6 @@ class DynamoMessageTemplateRepository:
         """The current state of a message."""
         item = self._table.get(push_message_key(org_id, message_id))
         return None if item is None else _message_from_item(item)
-
-    def status_of(self, org_id: str, message_id: str) -> tuple[MessageStatus, int] | None:
-        """Status and version only (``DynamoMessageStatusReader``'s read)."""
-        return DynamoMessageStatusReader(self._table).status_of(org_id, message_id)
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MessageTemplate], str | None]:
         """One page of an org's messages, in id order."""
