@@ -41,7 +41,7 @@ from pushgate_local.events import (
     sqs_event,
 )
 from pushgate_local.invoker import FunctionWorker, Invocation
-from pushgate_local.openapi import document_in_subprocess, swagger_asset, swagger_page
+from pushgate_local.openapi import document_in_subprocess, swagger_asset, swagger_page, swagger_policy
 from pushgate_local.processes import (
     LOOPBACK,
     ChildProcess,
@@ -658,11 +658,19 @@ class LocalRuntime:
         if raw_path == OPENAPI_PATH:
             return HTTPStatus.OK, [("content-type", "application/json")], self.openapi_document()
         if raw_path in {DOCS_PATH, f"{DOCS_PATH}/"}:
-            return HTTPStatus.OK, [("content-type", "text/html; charset=utf-8")], swagger_page(OPENAPI_PATH, DOCS_PATH)
+            headers = [
+                ("content-type", "text/html; charset=utf-8"),
+                ("cache-control", "no-cache"),
+                ("content-security-policy", swagger_policy(OPENAPI_PATH)),
+                ("x-content-type-options", "nosniff"),
+                ("referrer-policy", "no-referrer"),
+            ]
+            return HTTPStatus.OK, headers, swagger_page(OPENAPI_PATH, DOCS_PATH)
         asset = swagger_asset(raw_path.removeprefix(f"{DOCS_PATH}/"))
         if asset is None:
             return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no route for GET {raw_path}"))
-        return HTTPStatus.OK, [("content-type", asset[1]), ("cache-control", "max-age=3600")], asset[0]
+        headers = [("content-type", asset[1]), ("cache-control", "max-age=3600"), ("x-content-type-options", "nosniff")]
+        return HTTPStatus.OK, headers, asset[0]
 
     def _handle_clock(self, method: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         """``GET /_local/clock``: the local time; ``POST``: move it (``AdvanceSeconds``, ``Now``), fire what is due."""
