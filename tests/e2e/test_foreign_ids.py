@@ -48,9 +48,11 @@ def test_a_cleanup_preview_of_an_unknown_or_foreign_app_is_404(admin: httpx.Clie
     unknown = admin.post(path.format(org=owner), json={"AppId": str(uuid.uuid4())})
     own = admin.post(path.format(org=owner), json={"AppId": app.app_id.upper()})  # app ids match in any case
     whole_org = admin.post(path.format(org=other))
+    malformed = admin.post(path.format(org=owner), json={"AppId": "not-an-app-id"})
 
     for refused in (foreign, unknown):
         assert refused.status_code == 404, refused.text
         assert refused.json()["Error"]["Code"] == "NotFound"
     assert own.status_code == 200 and own.json()["DryRun"] is True, own.text
     assert whole_org.status_code == 200, whole_org.text
+    assert malformed.status_code == 400 and malformed.json()["Error"]["Details"][0]["Field"] == "AppId", malformed.text
