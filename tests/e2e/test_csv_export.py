@@ -30,9 +30,8 @@ HOSTILE_AGENTS = (
 )
 
 
-@pytest.fixture(scope="module")
-def planted(dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client) -> tuple[str, str]:
-    """An org and a message whose one tracked link was clicked by each hostile user agent."""
+def plant_hostile_clicks(dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client) -> tuple[str, str]:
+    """A new org and message whose one tracked link was clicked by each hostile user agent."""
     assert dev_stack.simulator is not None
     org_id = admin.post("/admin/v1/orgs", json={"Name": "CSV org"}).json()["OrgId"]
     app = create_app(admin, org_id)
@@ -55,6 +54,11 @@ def planted(dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client) 
     for agent in HOSTILE_AGENTS:
         assert public.get(f"/l/{data['trackingId']}", headers={"user-agent": agent}).status_code == 302
     return org_id, message_id
+
+
+@pytest.fixture(scope="module")
+def planted(dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client) -> tuple[str, str]:
+    return plant_hostile_clicks(dev_stack, admin, public)
 
 
 def _export(admin: httpx.Client, org_id: str, message_id: str, fmt: str) -> httpx.Response:
