@@ -8,7 +8,9 @@ Swagger UI at ``/docs``. ``python -m pushgate_local.openapi [template.yaml]`` pr
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import importlib.util
 import json
 import os
@@ -104,6 +106,14 @@ def document_in_subprocess(template_path: Path, environment: dict[str, str]) -> 
     return completed.stdout
 
 
+def _init_script(document_url: str) -> str:
+    # No persistAuthorization: Swagger UI would keep the admin key in localStorage, on the origin the
+    # console shares, for any script there to read; in memory it is gone when the tab is. No
+    # validatorUrl: the page never calls out to validator.swagger.io.
+    return f"""SwaggerUIBundle({{url: "{document_url}", dom_id: "#swagger-ui", deepLinking: true,
+validatorUrl: null}});"""
+
+
 def swagger_page(document_url: str, assets_url: str) -> bytes:
     """The Swagger UI page (Powertools' page and bundled assets; nothing is fetched from the internet)."""
     page = f"""<!doctype html>
@@ -111,10 +121,22 @@ def swagger_page(document_url: str, assets_url: str) -> bytes:
 <link rel="stylesheet" href="{assets_url}/swagger-ui.min.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="{assets_url}/swagger-ui-bundle.min.js"></script>
-<script>SwaggerUIBundle({{url: "{document_url}", dom_id: "#swagger-ui", deepLinking: true,
-persistAuthorization: true}});</script></body></html>
+<script>{_init_script(document_url)}</script></body></html>
 """
     return page.encode()
+
+
+def swagger_policy(document_url: str) -> str:
+    """The page's ``Content-Security-Policy``: the console's, with the one inline script allowed by its hash.
+
+    Nothing but the bundled files and that script runs, requests go to this origin only (the
+    document and "Try it out"), and no other site may frame the page to trick a click on it.
+    """
+    digest = base64.b64encode(hashlib.sha256(_init_script(document_url).encode()).digest()).decode()
+    return (
+        f"default-src 'self'; script-src 'self' 'sha256-{digest}'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
 
 
 def swagger_asset(name: str) -> tuple[bytes, str] | None:

@@ -41,7 +41,7 @@ from pushgate_local.events import (
     sqs_event,
 )
 from pushgate_local.invoker import FunctionWorker, Invocation
-from pushgate_local.openapi import document_in_subprocess, swagger_asset, swagger_page
+from pushgate_local.openapi import document_in_subprocess, swagger_asset, swagger_page, swagger_policy
 from pushgate_local.processes import (
     LOOPBACK,
     ChildProcess,
@@ -63,6 +63,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 LISTEN_BACKLOG = 1024
 #: How often the local scheduler looks for rate schedules that came due.
 SCHEDULER_TICK_S = 1.0
+_DIGITS = re.compile(r"[0-9]+")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
@@ -155,6 +156,29 @@ class RuntimeConfig:
         return config
 
 
+def content_length(values: Sequence[str]) -> int:
+    """The request body's length from its ``Content-Length`` headers (0 when there is none).
+
+    Framing a request on a header it cannot trust lets the rest of the connection be read wrongly
+    (request smuggling), so, as RFC 9112 section 6.3 asks of a server and as API Gateway answers, a
+    value that is not a whole number of bytes, or several values that differ (in repeated headers or
+    one comma-separated list), is an error; repeated equal values are accepted.
+
+    Args:
+        values: Every ``Content-Length`` header of the request, as received.
+
+    Raises:
+        ValueError: The problem, in words for the error body.
+    """
+    lengths = {part.strip() for value in values for part in value.split(",")}
+    if any(not _DIGITS.fullmatch(length) for length in lengths):
+        raise ValueError("must be a whole number of bytes (digits only)")
+    distinct = {int(length) for length in lengths}
+    if len(distinct) > 1:
+        raise ValueError(f"is sent with different values ({', '.join(map(str, sorted(distinct)))})")
+    return distinct.pop() if distinct else 0
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _DevHttpServer
     protocol_version = "HTTP/1.1"
@@ -164,11 +188,19 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _dispatch(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = content_length(self.headers.get_all("content-length") or [])
+        except ValueError as error:
+            problem = str(error)
+            refusal = _error_body("InvalidRequest", f"Content-Length: {problem}")
+            refusal["Error"]["Details"] = [{"Field": "Content-Length", "Problem": problem}]
+            self._send_json(HTTPStatus.BAD_REQUEST, refusal, close=True)
+            return
         if length > MAX_BODY_BYTES:
             self._send_json(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 _error_body("PayloadTooLarge", f"the body is {length} bytes; at most {MAX_BODY_BYTES} are accepted"),
+                close=True,  # the body stays unread, so nothing after it on this connection can be framed
             )
             return
         body = self.rfile.read(length) if length else b""
@@ -188,11 +220,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
 
-    def _send_json(self, status: int, body: dict[str, Any]) -> None:
+    def _send_json(self, status: int, body: dict[str, Any], *, close: bool = False) -> None:
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
+        if close:
+            # send_header("connection", "close") also makes the server end the connection after this answer.
+            self.send_header("connection", "close")
         self.end_headers()
         self.wfile.write(payload)
 
@@ -623,11 +658,19 @@ class LocalRuntime:
         if raw_path == OPENAPI_PATH:
             return HTTPStatus.OK, [("content-type", "application/json")], self.openapi_document()
         if raw_path in {DOCS_PATH, f"{DOCS_PATH}/"}:
-            return HTTPStatus.OK, [("content-type", "text/html; charset=utf-8")], swagger_page(OPENAPI_PATH, DOCS_PATH)
+            headers = [
+                ("content-type", "text/html; charset=utf-8"),
+                ("cache-control", "no-cache"),
+                ("content-security-policy", swagger_policy(OPENAPI_PATH)),
+                ("x-content-type-options", "nosniff"),
+                ("referrer-policy", "no-referrer"),
+            ]
+            return HTTPStatus.OK, headers, swagger_page(OPENAPI_PATH, DOCS_PATH)
         asset = swagger_asset(raw_path.removeprefix(f"{DOCS_PATH}/"))
         if asset is None:
             return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no route for GET {raw_path}"))
-        return HTTPStatus.OK, [("content-type", asset[1]), ("cache-control", "max-age=3600")], asset[0]
+        headers = [("content-type", asset[1]), ("cache-control", "max-age=3600"), ("x-content-type-options", "nosniff")]
+        return HTTPStatus.OK, headers, asset[0]
 
     def _handle_clock(self, method: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         """``GET /_local/clock``: the local time; ``POST``: move it (``AdvanceSeconds``, ``Now``), fire what is due."""

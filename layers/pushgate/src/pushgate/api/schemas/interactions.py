@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from datetime import date
@@ -11,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
 
+from pushgate.csv_output import csv_text
 from pushgate.models.interaction import Interaction
 from pushgate.models.send import NotSentReason
 from pushgate.services.interactions.insights import InsightReport, Metrics
@@ -176,15 +175,13 @@ def render_export(rows: Sequence[dict[str, str | int | None]], output: ExportFor
 
     Args:
         rows: The page's records (:func:`export_row`).
-        output: ``ndjson`` (compact JSON, one record per line) or ``csv`` (header row, CRLF lines).
+        output: ``ndjson`` (compact JSON, one record per line, the values as stored) or ``csv``
+            (header row, CRLF lines, cells that would start a spreadsheet formula prefixed with
+            ``'``: :func:`pushgate.csv_output.csv_text`).
 
     Returns:
         The body and its content type.
     """
     if output == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return buffer.getvalue(), "text/csv; charset=utf-8"
+        return csv_text(EXPORT_COLUMNS, rows), "text/csv; charset=utf-8"
     return "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows), "application/x-ndjson"
