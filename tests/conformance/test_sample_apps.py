@@ -5,7 +5,8 @@ the server keeps.
 For each kind of message (open the app, open a URL with and without tracking consent, with and
 without an image, and a test send) three people receive it, one per sample app: the Objective-C
 and Swift iOS samples and the Android Java sample. Each notification must show its title and
-body, open the right URL (or the app) and, where the sample reports, be counted exactly once.
+body, open the right URL (or the app) and, where the sample reports, be counted exactly once. The
+push that verifies a v2 registration's token must make no sample show, open or report anything.
 """
 
 from __future__ import annotations
@@ -164,14 +165,13 @@ def _deliver(
 
 
 def _received(dev_stack: LocalRuntime, phone: Installed) -> dict[str, Any]:
-    """What the phone got, as its platform hands it to the app."""
+    """What the phone got: ``payload`` as its platform hands it to the app, and the ``headers``."""
     assert dev_stack.simulator is not None
     recorded = dev_stack.simulator.notifications(token=phone.app.device_token)
-    # A v2 registration's dry run (a silent push) is not shown to anyone. The simulator records an
-    # FCM request's message, which is what RemoteMessage exposes.
+    # A v2 registration's verification push is not shown to anyone (see the last test). The
+    # simulator records an FCM request's message, which is what RemoteMessage exposes.
     [notification] = [n for n in recorded if n["platform"] == "android" or "alert" in n["payload"].get("aps", {})]
-    payload: dict[str, Any] = notification["payload"]
-    return payload
+    return notification
 
 
 def _follow(public: httpx.Client, url: str, delivered_at: datetime) -> str:
@@ -197,7 +197,8 @@ def test_the_sample_apps_show_open_and_report_as_documented(
 
     handled: dict[str, Handled] = {}
     for phone in phones:
-        received = _received(dev_stack, phone)
+        notification = _received(dev_stack, phone)
+        received = notification["payload"]
         result = phone.app.handle(received)
         assert result is not None, f"{type(phone.app).__name__} showed nothing for {received}"
         handled[phone.user_id] = result
@@ -249,3 +250,34 @@ def test_the_sample_apps_show_open_and_report_as_documented(
     assert overall["Opened"] == overall["UniqueOpens"] == sum(1 for (_, kind) in by_user.elements() if kind == "Opened")
     assert overall["Clicks"] == overall["UniqueClicks"] == sum(by_user[(p.user_id, "LinkClicked")] for p in phones)
     assert overall["BotClicks"] == 0
+
+
+def test_no_sample_acts_on_the_push_that_verifies_its_registration(
+    dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client, org_id: str
+) -> None:
+    simulator = dev_stack.simulator
+    assert simulator is not None
+    registered = create_app(admin, org_id)
+    samples: list[SampleApp] = [
+        ObjectiveCSample(org_id, _apns_token(f"objc-verify-{registered.app_id}")),
+        SwiftSample(org_id, _apns_token(f"swift-verify-{registered.app_id}")),
+        AndroidJavaSample(org_id, f"fcm-{registered.app_id[:8]}:verify"),
+    ]
+    for sample in samples:
+        user_id = str(uuid.uuid4())
+        android = isinstance(sample, AndroidJavaSample)
+        body = (registered.android if android else registered.ios)(user_id, sample.device_token)
+        tracked = public.post(registered.v2, json=body, headers={"x-ms-track-registration": "true"})
+        assert tracked.status_code == 202, tracked.text
+        assert final_statuses(public, registered, [tracked.json()["RegistrationRequestId"]]) == [{"Status": "Success"}]
+        if android:
+            # Google validates it and delivers nothing; the sample is handed the message all the same.
+            assert simulator.notifications(token=sample.device_token) == []
+            [verification] = simulator.validated(token=sample.device_token)
+        else:
+            # iOS wakes the app for it (usually in the foreground, right after it registered).
+            [verification] = simulator.notifications(token=sample.device_token)
+            assert verification["headers"]["apns-push-type"] == "background"
+        handled = sample.background(verification["payload"])
+        # Nothing shown, nothing opened, and no report of an interaction that never happened.
+        assert handled == Handled(None, None), (type(sample).__name__, verification["payload"], handled)

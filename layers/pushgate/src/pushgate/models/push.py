@@ -99,8 +99,10 @@ class PushRequest:
         collapse_id: Collapse identifier (APNs ``apns-collapse-id`` ≤ 64 bytes, FCM ``collapse_key``).
         high_priority: Deliver immediately (APNs 10 / FCM HIGH) rather than power-aware (5 / NORMAL).
         silent: Background push with no alert (APNs ``content-available``, FCM data-only NORMAL).
-        dry_run: Validate without delivering (FCM ``validate_only``; APNs has no dry run, so the
-            APNs client sends a silent push instead).
+        dry_run: Check the token with a push that carries nothing for an app (``message`` and
+            the options are not sent): FCM validates a message naming only the token
+            (``validate_only``, never delivered); APNs has no dry run, so the APNs client sends
+            the background push ``{"aps":{"content-available":1}}`` alone.
     """
 
     device_token: str

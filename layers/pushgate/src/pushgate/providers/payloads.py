@@ -59,6 +59,13 @@ def apns_id_for(send_id: str, device_token: str) -> str:
     return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
 
 
+#: The whole APNs verification push (a dry run): a background push with nothing an app acts on.
+#: Microsoft's Objective-C sample reads any ``data`` block it is handed in
+#: ``didReceiveRemoteNotification:fetchCompletionHandler:`` and reports an open for a ``null`` link,
+#: so the token check carries no ``data`` at all.
+APNS_VERIFICATION_PAYLOAD: Final = {"aps": {"content-available": 1}}
+
+
 #: Standard keys that are left unset when the message has no such content (never sent as ``""``).
 OPTIONAL_DATA_KEYS: Final = ("title", "imageUrl", "link", "originalLink")
 
@@ -147,6 +154,16 @@ def encode_apns_payload(payload: dict[str, Any]) -> bytes:
     return body
 
 
+def build_fcm_verification(device_token: str) -> dict[str, Any]:
+    """The FCM verification request (a dry run): ``validate_only``, and a message naming the token alone.
+
+    Google checks it and delivers nothing; were it ever delivered, an empty data map is what
+    Microsoft's Android sample drops as "Empty Notification Received" (any ``title`` or ``body``,
+    even ``""``, would make it draw a notification whose tap reports an open).
+    """
+    return {"message": {"token": device_token}, "validate_only": True}
+
+
 def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
     """Builds the FCM HTTP v1 request body for one device.
 
@@ -155,8 +172,10 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
         now: Current epoch seconds, to turn ``expires_at`` into ``android.ttl``.
 
     Returns:
-        ``{"message": {...}}``, plus ``"validate_only": true`` for a dry run.
+        ``{"message": {...}}``; a dry run is :func:`build_fcm_verification`'s body.
     """
+    if request.dry_run:
+        return build_fcm_verification(request.device_token)
     message_content = request.message
     android: dict[str, Any] = {"priority": "HIGH" if request.high_priority and not request.silent else "NORMAL"}
     if request.expires_at is not None:
@@ -177,10 +196,7 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
         if android_notification:
             android["notification"] = android_notification
     message["android"] = android
-    body: dict[str, Any] = {"message": message}
-    if request.dry_run:
-        body["validate_only"] = True
-    return body
+    return {"message": message}
 
 
 def _fcm_message_size(encoded: bytes, *, validate_only: bool) -> int:
