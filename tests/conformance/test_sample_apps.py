@@ -3,10 +3,11 @@ payloads the provider simulator recorded, each sample's receive and report logic
 the server keeps.
 
 For each kind of message (open the app, open a URL with and without tracking consent, with and
-without an image, and a test send) three people receive it, one per sample app: the Objective-C
-and Swift iOS samples and the Android Java sample. Each notification must show its title and
-body, open the right URL (or the app) and, where the sample reports, be counted exactly once. The
-push that verifies a v2 registration's token must make no sample show, open or report anything.
+without an image, a "now or never" one with a time to live of 0, and a test send) three people
+receive it, one per sample app: the Objective-C and Swift iOS samples and the Android Java sample.
+Each notification must show its title and body, open the right URL (or the app) and, where the
+sample reports, be counted exactly once. The push that verifies a v2 registration's token must make
+no sample show, open or report anything.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Scenario:
     image: str | None
     tracking_consent: bool
     test_send: bool = False
+    time_to_live: int | None = None
 
     @property
     def opens_url(self) -> bool:
@@ -60,6 +62,7 @@ SCENARIOS: Final = [
     Scenario("image", {"Behavior": "OpenApp"}, IMAGE, tracking_consent=True),
     Scenario("no-image", {"Behavior": "OpenUrl", "Url": URL}, None, tracking_consent=True),
     Scenario("test-send", {"Behavior": "OpenUrl", "Url": URL}, IMAGE, tracking_consent=True, test_send=True),
+    Scenario("now-or-never", {"Behavior": "OpenUrl", "Url": URL}, None, tracking_consent=True, time_to_live=0),
 ]
 
 
@@ -130,6 +133,8 @@ def _message(admin: httpx.Client, org_id: str, scenario: Scenario) -> str:
     }
     if scenario.image:
         content["ImageUrl"] = scenario.image
+    if scenario.time_to_live is not None:
+        content["TimeToLiveSeconds"] = scenario.time_to_live
     created = admin.post(f"/admin/v1/orgs/{org_id}/pushmessages", json=content)
     assert created.status_code == 201, created.text
     message_id = str(created.json()["MessageId"])
@@ -174,6 +179,14 @@ def _received(dev_stack: LocalRuntime, phone: Installed) -> dict[str, Any]:
     return notification
 
 
+def _assert_now_or_never(phone: Installed, notification: dict[str, Any]) -> None:
+    """A time to live of 0 went out as the providers' "one attempt, never stored"."""
+    if phone.app.platform == "ios":
+        assert notification["headers"]["apns-expiration"] == "0"
+    else:
+        assert notification["payload"]["android"]["ttl"] == "0s"
+
+
 def _follow(public: httpx.Client, url: str, delivered_at: datetime) -> str:
     """The phone's browser opening a URL; a tracked link is followed through Pushgate's redirect."""
     if "/l/" not in url:
@@ -199,6 +212,8 @@ def test_the_sample_apps_show_open_and_report_as_documented(
     for phone in phones:
         notification = _received(dev_stack, phone)
         received = notification["payload"]
+        if scenario.time_to_live == 0:
+            _assert_now_or_never(phone, notification)
         result = phone.app.handle(received)
         assert result is not None, f"{type(phone.app).__name__} showed nothing for {received}"
         handled[phone.user_id] = result

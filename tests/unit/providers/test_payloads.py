@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from pushgate.models.push import NOW_OR_NEVER, has_expired
 from pushgate.providers import (
     InterruptionLevel,
     NotificationTooLargeError,
@@ -136,6 +137,20 @@ def test_fcm_options_map_expiry_collapse_priority_and_notification() -> None:
 def test_fcm_ttl_is_clamped_to_what_google_accepts(expires_at: int, ttl: str) -> None:
     request = PushRequest(device_token="tok", send_id="s", expires_at=expires_at)
     assert build_fcm_message(request, now=1_700_000_000)["message"]["android"]["ttl"] == ttl
+
+
+def test_fcm_ttl_of_a_now_or_never_notification_is_0s_at_any_time() -> None:
+    request = PushRequest(device_token="tok", send_id="s", expires_at=NOW_OR_NEVER)
+    assert build_fcm_message(request, now=1_700_000_000)["message"]["android"]["ttl"] == "0s"
+    assert FcmBodyEncoder(now=5).encode(request) == encode_fcm_message(build_fcm_message(request, now=5))
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "moment", "expired"),
+    [(None, 10**10, False), (NOW_OR_NEVER, 10**10, False), (100, 99.5, False), (100, 100, True), (100, 101, True)],
+)
+def test_only_a_positive_expiry_passes(expires_at: int | None, moment: float, expired: bool) -> None:
+    assert has_expired(expires_at, moment) is expired
 
 
 def test_fcm_silent_drops_the_notification_block() -> None:

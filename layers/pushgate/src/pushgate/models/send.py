@@ -193,7 +193,8 @@ class DeliveryJob(BaseModel):
         journey_id: The journey, for the insight counters.
         attempt: 0 for the first try; retry jobs count up.
         link_base: Base of tracked links (``<PUBLIC_ENDPOINT>/l/``).
-        expires_at: Absolute expiry of the notifications (epoch seconds), if any.
+        expires_at: Absolute expiry of the notifications (epoch seconds), if any;
+            ``NOW_OR_NEVER`` (0) for a time to live of 0 (see ``pushgate.models.push``).
         collapse_id: APNs collapse id / FCM collapse key, if any.
         android_high_priority: FCM ``android.priority`` HIGH rather than NORMAL.
         messages: Rendered notifications (one per recipient), without tracking id and link.

@@ -405,6 +405,7 @@ class ApnsClient:
             push_type, priority = _ALERT, _PRIORITY_10 if request.high_priority else _PRIORITY_5
         headers = [push_type, self._topic_header, priority, "apns-id: " + apns_id, _JSON, _NO_ACCEPT]
         if request.expires_at is not None:
+            # NOW_OR_NEVER is Apple's own 0: one delivery attempt, not stored.
             headers.append(f"apns-expiration: {request.expires_at}")
         if request.collapse_id:
             headers.append(f"apns-collapse-id: {request.collapse_id}")

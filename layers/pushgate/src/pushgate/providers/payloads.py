@@ -14,7 +14,7 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
-from pushgate.models.push import PushMessage, PushRequest
+from pushgate.models.push import NOW_OR_NEVER, PushMessage, PushRequest
 from pushgate.providers.errors import NotificationTooLargeError
 
 if TYPE_CHECKING:
@@ -178,7 +178,9 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
         return build_fcm_verification(request.device_token)
     message_content = request.message
     android: dict[str, Any] = {"priority": "HIGH" if request.high_priority and not request.silent else "NORMAL"}
-    if request.expires_at is not None:
+    if request.expires_at == NOW_OR_NEVER:
+        android["ttl"] = "0s"  # Google: deliver now or drop it, never stored
+    elif request.expires_at is not None:
         android["ttl"] = f"{min(max(0, request.expires_at - int(now)), FCM_MAX_TTL_S)}s"
     if request.collapse_id:
         android["collapse_key"] = request.collapse_id
