@@ -289,6 +289,9 @@ class LedgerEntry(BaseModel):
         profile_type: The recipient's directory entity type, when known.
         link: The message's URL as rendered for this recipient, kept only for a ``Sent`` entry whose
             notification carried a tracked link: the one place the redirect may send a click.
+        untracked_link: The same URL for a ``Sent`` entry whose notification carried it untracked
+            (no tracking consent, a broadcast): what a click the app reports opened. The redirect
+            never uses it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -305,6 +308,12 @@ class LedgerEntry(BaseModel):
     attempts: int = 0
     profile_type: str | None = None
     link: str | None = None
+    untracked_link: str | None = None
+
+    @property
+    def opened_url(self) -> str | None:
+        """The URL a tap on this notification opened (through the redirect or not), if it had one."""
+        return self.link or self.untracked_link
 
 
 def fanout_job_id(number: int) -> str:

@@ -545,6 +545,7 @@ class DeliveryService:
                         provider_message_id=message_id,
                         attempts=attempts,
                         link=_tracked_target(job, device),
+                        untracked_link=_untracked_target(job, device),
                     )
                 )
             else:
@@ -597,6 +598,12 @@ def _tracked_target(job: DeliveryJob, device: JobDevice) -> str | None:
     """The URL a device's tracked link redirects to, when its notification carries one."""
     original = job.messages[device.message].original_link
     return original if device.tracked and original and job.link_base else None
+
+
+def _untracked_target(job: DeliveryJob, device: JobDevice) -> str | None:
+    """The plain URL a device's notification opens, when it carries one untracked."""
+    original = job.messages[device.message].original_link
+    return original if original and _tracked_target(job, device) is None else None
 
 
 class RepositoryCredentialMarker:
