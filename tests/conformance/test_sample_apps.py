@@ -187,6 +187,16 @@ def _assert_now_or_never(phone: Installed, notification: dict[str, Any]) -> None
         assert notification["payload"]["android"]["ttl"] == "0s"
 
 
+def _assert_clicks_name_their_url(engagements: list[dict[str, Any]], phones: list[Installed]) -> None:
+    """Every click, reported by the app or followed through the redirect, names the plain URL its
+    recipient's notification opened."""
+    for phone in phones:
+        mine = [row for row in engagements if row["ProfileId"] == phone.user_id]
+        clicks = {row["TargetUrl"] for row in mine if row["InteractionType"] == "LinkClicked"}
+        assert clicks <= {f"https://contoso.com/orders/{phone.order}"}, (type(phone.app).__name__, mine)
+        assert all(row["TargetUrl"] is None for row in mine if row["InteractionType"] == "Opened"), mine
+
+
 def _follow(public: httpx.Client, url: str, delivered_at: datetime) -> str:
     """The phone's browser opening a URL; a tracked link is followed through Pushgate's redirect."""
     if "/l/" not in url:
@@ -261,6 +271,7 @@ def test_the_sample_apps_show_open_and_report_as_documented(
         assert opened == 1, (type(phone.app).__name__, engagements)
         # A click counts once per tap: the app's Clicked report and the redirect are the same tap.
         assert clicked == (1 if scenario.opens_url else 0), (type(phone.app).__name__, engagements)
+    _assert_clicks_name_their_url(engagements, phones)
     assert overall["Sent"] == 3
     assert overall["Opened"] == overall["UniqueOpens"] == sum(1 for (_, kind) in by_user.elements() if kind == "Opened")
     assert overall["Clicks"] == overall["UniqueClicks"] == sum(by_user[(p.user_id, "LinkClicked")] for p in phones)

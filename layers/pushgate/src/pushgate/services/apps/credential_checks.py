@@ -2,9 +2,10 @@
 
 Neither provider has a "check my key" call, so the check sends what is cheapest and harmless:
 APNs gets the empty verification push (a dry run) to a well-formed device token that belongs to
-nobody, FCM a ``validate_only`` message to a token that belongs to nobody. A provider that rejects the token
-has accepted the credentials (it checks them first); one that rejects the credentials answers
-with an authentication or configuration reason, which becomes ``Invalid`` with that reason.
+nobody, FCM a ``validate_only`` message to a token that belongs to nobody. A provider that
+rejects the token has accepted the credentials (it checks them first); one that rejects the
+credentials answers with an authentication or configuration reason, which becomes ``Invalid``
+with that reason.
 An unreachable or throttling provider leaves the platform ``Unchecked``: a check never reports a
 ``Valid`` it did not see.
 """
