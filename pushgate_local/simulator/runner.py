@@ -104,6 +104,18 @@ class RunningSimulator:
         result: list[dict[str, Any]] = self._call("GET", "/sim/notifications", params=params)
         return result
 
+    def validated(self, token: str | None = None) -> list[dict[str, Any]]:
+        """Lists the FCM ``validate_only`` messages accepted (checked, never delivered), oldest first.
+
+        Args:
+            token: Only messages for this device token.
+
+        Returns:
+            Dicts shaped as :meth:`notifications`' (``payload`` is the FCM message object).
+        """
+        result: list[dict[str, Any]] = self._call("GET", "/sim/validated", params={"token": token} if token else None)
+        return result
+
     def token_counts(self) -> dict[str, int]:
         """How many notifications each token received (of those recorded)."""
         counts: dict[str, int] = self._call("GET", "/sim/tokens")

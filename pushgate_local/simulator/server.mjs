@@ -58,6 +58,8 @@ function defaultConfig() {
 
 let config = defaultConfig();
 let notifications = [];
+// FCM validate_only requests Google accepted but did not deliver (a registration's dry run).
+let validated = [];
 let stats = freshStats();
 const keys = { apns: new Map(), fcm: new Map() };
 const jwtCache = new Map();
@@ -487,6 +489,9 @@ function handleFcm(stream, headers, body, projectId) {
   const name = validateOnly ? `projects/${projectId}/messages/fake_message_id` : `projects/${projectId}/messages/0:${Date.now()}%${messageCounter.toString(16)}`;
   respondLater(stream, delay, 200, {}, JSON.stringify({ name }), null, () => {
     if (!validateOnly) record(token, "android", "production", headers, payload.message);
+    else if (config.record && validated.length < config.max_recorded) {
+      validated.push({ token, platform: "android", environment: "production", headers: publicHeaders(headers), payload: payload.message, received_at: new Date().toISOString() });
+    }
   });
 }
 
@@ -522,6 +527,11 @@ function handleAdmin(stream, headers, body, url) {
       const selected = notifications.filter((n) => (!token || n.token === token) && (!platform || n.platform === platform));
       return sendJson(stream, 200, selected.map(renderNotification));
     }
+    case "GET /sim/validated": {
+      // What FCM validated without delivering (validate_only): no device ever sees these.
+      const token = url.searchParams.get("token");
+      return sendJson(stream, 200, validated.filter((n) => !token || n.token === token));
+    }
     case "GET /sim/tokens": {
       // How many notifications each token received (a load run checks for lost and duplicated ones).
       const counts = {};
@@ -543,6 +553,7 @@ function handleAdmin(stream, headers, body, url) {
     case "POST /sim/reset":
       config = defaultConfig();
       notifications = [];
+      validated = [];
       stats = freshStats();
       stats.open_connections = openSessions.size;
       keys.apns.clear();

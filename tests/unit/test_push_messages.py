@@ -417,6 +417,17 @@ def test_preview_payloads_are_byte_exact(stores: MessageStores) -> None:
     assert "MobileAppId" not in warned
 
 
+def test_a_time_to_live_of_0_previews_as_the_providers_do_not_store_values(stores: MessageStores) -> None:
+    create(stores, TimeToLiveSeconds=0)
+    preview = message_previews.preview_message(
+        ORG_ID, MESSAGE_ID, PreviewRequest(app_id=APP_ID), stores=stores, directory=NoDirectory(), now=lambda: NOW
+    )
+    # "Now or never": not now + 0 (already past), but Apple's 0 and Google's 0s.
+    assert preview.apns_headers["apns-expiration"] == "0"
+    assert json.loads(preview.payloads.fcm_bytes)["message"]["android"]["ttl"] == "0s"
+    assert "TimeToLiveSeconds" not in {w.field for w in preview.warnings}
+
+
 def test_previews_for_two_people_differ_by_data_and_locale(stores: MessageStores) -> None:
     create(stores, Localizations={"pt-BR": {"Title": "Olá {{contact.firstname}}", "Body": "Pedido a caminho"}})
     directory = Directory({"u-1": PersonData({"firstname": "Ana"}, "pt-BR"), "u-2": PersonData({"firstname": "Bo"})})

@@ -18,6 +18,7 @@ from typing import Any, Final
 from pushgate.errors import FieldProblem
 from pushgate.locales import pick_variant
 from pushgate.models.message_template import AndroidPriority, MessageContent, OnClickBehavior
+from pushgate.models.push import NOW_OR_NEVER
 from pushgate.providers import (
     NotificationTooLargeError,
     Platform,
@@ -235,9 +236,15 @@ class CompiledMessage:
         )
 
     def expires_at(self, now: datetime) -> int | None:
-        """The absolute expiry of a notification sent at ``now`` (epoch seconds), if any."""
+        """The absolute expiry of a notification sent at ``now`` (epoch seconds), if any.
+
+        A time to live of 0 is ``NOW_OR_NEVER``, not ``now``: the providers' "deliver now, do not
+        store", which no clock passes.
+        """
         if self.content.expires_at is not None:
             return int(self.content.expires_at.timestamp())
+        if self.content.time_to_live_seconds == 0:
+            return NOW_OR_NEVER
         if self.content.time_to_live_seconds is not None:
             return int(now.timestamp()) + self.content.time_to_live_seconds
         return None

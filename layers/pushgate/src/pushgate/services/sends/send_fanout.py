@@ -34,6 +34,7 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AndroidPriority, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
+from pushgate.models.push import NOW_OR_NEVER, has_expired
 from pushgate.models.send import (
     MAX_RECIPIENTS,
     DeliveryJob,
@@ -526,13 +527,14 @@ def _landing(person: Person, timing: _Timing, compiled: CompiledMessage, at: dat
     intended = timing.schedule.intended(zone, at)
     # A TTL counts from when the notification was meant to land, not from when the send was accepted.
     expires_at = compiled.expires_at(intended)
-    if expires_at is not None and expires_at <= intended.timestamp():
+    if has_expired(expires_at, intended.timestamp()):
         return NotSentReason.MESSAGE_EXPIRED
     quiet = timing.policy.quiet_hours
     release = None if quiet is None or timing.quiet_exempt else quiet.release_after(intended, zone)
     if release is None:
         return _Landing(intended, expires_at, deferred=False)
-    if expires_at is not None and expires_at <= release.timestamp():
+    # Now or never cannot wait for quiet hours to end.
+    if expires_at == NOW_OR_NEVER or has_expired(expires_at, release.timestamp()):
         return NotSentReason.EXPIRED_IN_QUIET_HOURS
     return _Landing(release, expires_at, deferred=True)
 
