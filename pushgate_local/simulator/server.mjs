@@ -426,8 +426,8 @@ function fcmFault(kind) {
 
 // Google's answer to a request its discovery document refuses: the JSON front end's message (no
 // FcmError) or, for what the backend checks, INVALID_ARGUMENT with an FcmError; both name the field.
-function validateFcmRequest(payload, headers) {
-  const broken = checkFcmRequest(FCM_CONTRACT, payload);
+function validateFcmRequest(payload, bodyLength, headers) {
+  const broken = checkFcmRequest(FCM_CONTRACT, payload, bodyLength);
   if (!broken) return null;
   const message = payload && typeof payload === "object" ? payload.message : undefined;
   const token = message && typeof message.token === "string" ? message.token : "";
@@ -462,7 +462,7 @@ function handleFcm(stream, headers, body, projectId) {
       return resetConnection(stream);
     }
     if (fault === "slow") delay += config.slow_ms;
-    failure = fcmFault(fault) || validateFcmRequest(payload, headers);
+    failure = fcmFault(fault) || validateFcmRequest(payload, body.length, headers);
     if (!failure && token && !FCM_TOKEN_SHAPE.test(token)) failure = fcmFault("bad");
   }
   if (failure) return respondLater(stream, delay, failure.status, failure.headers || {}, failure.body, failure.reason);

@@ -168,68 +168,75 @@ def _with_android(android: dict[str, Any]) -> dict[str, Any]:
     return {"message": {"token": "t", "android": android}}
 
 
-@pytest.mark.parametrize(
-    ("body", "field", "description"),
-    [
-        ({"msg": {}}, "", 'Unknown name "msg": Cannot find field.'),
-        (_with_android({"colapse_key": "c"}), "message.android", "Unknown name \"colapse_key\" at 'message.android'"),
-        (_with_android({"notification": {"channel": "x"}}), "message.android.notification", 'Unknown name "channel"'),
-        ({"message": {"token": "t", "data": {"a": "x", "n": 1}}}, "message.data[1].value", "(TYPE_STRING), 1"),
-        ({"message": {"token": "t", "data": {"a": None}}}, "message.data[0].value", "(TYPE_STRING), null"),
-        ({"message": {"token": "t", "data": ["a"]}}, "message.data", '["a"]'),
-        (_with_android({"priority": "URGENT"}), "message.android.priority", '(TYPE_ENUM), "URGENT"'),
-        (_with_android({"ttl": "10"}), "message.android.ttl", '(type.googleapis.com/google.protobuf.Duration), "10"'),
-        (_with_android({"ttl": 10}), "message.android.ttl", "google.protobuf.Duration), 10"),
-        (_with_android({"ttl": "1.0000000001s"}), "message.android.ttl", "Duration"),
-        (_with_android({"ttl": "-1s"}), "message.android.ttl", "between 0 and 4 weeks"),
-        (_with_android({"ttl": "2419201s"}), "message.android.ttl", "between 0 and 4 weeks"),
-        (
-            _with_android({"notification": {"notification_count": "x"}}),
-            "message.android.notification.notification_count",
-            "TYPE_INT32",
-        ),
-        (
-            _with_android({"notification": {"notification_count": 2**31}}),
-            "message.android.notification.notification_count",
-            "TYPE_INT32",
-        ),
-        (
-            _with_android({"notification": {"event_time": "yesterday"}}),
-            "message.android.notification.event_time",
-            "Timestamp",
-        ),
-        (
-            _with_android({"notification": {"vibrate_timings": ["1s", 2]}}),
-            "message.android.notification.vibrate_timings[1]",
-            "Duration",
-        ),
-        (
-            _with_android({"notification": {"light_settings": {"color": {"red": "bright"}}}}),
-            "message.android.notification.light_settings.color.red",
-            "TYPE_FLOAT",
-        ),
-        (_with_android({"direct_boot_ok": "true"}), "message.android.direct_boot_ok", "TYPE_BOOL"),
-        (_with_android("HIGH"), "message.android", "(type.googleapis.com/google.firebase.fcm.v1.AndroidConfig)"),
-        (_with_android({"collapse_key": "a", "collapseKey": "b"}), "message.android.collapse_key", "Duplicate field"),
-        ({"message": {"token": "t"}, "validate_only": "yes"}, "validate_only", '(TYPE_BOOL), "yes"'),
-        ({"message": {"token": "t", "topic": "news"}}, "message", "Exactly one of token, topic or condition"),
-        ({"message": {"data": {"a": "b"}}}, "message", "Exactly one of token, topic or condition"),
-        ({"validate_only": True}, "message", "message is required"),
-        (
-            {"message": {"token": "t", "data": {"google.sent": "x"}}},
-            "message.data",
-            "Invalid data payload key: google.sent",
-        ),
-        ({"message": {"token": "t", "data": {"from": "x"}}}, "message.data", "Invalid data payload key: from"),
-        ({"message": {"token": "t", "android": {}, "android_v2": {}}}, "message", "mutually exclusive"),
-        ({"message": {"token": "t", "data": {"big": "x" * 4100}}}, "message", "Message too big"),
-    ],
-)
+#: (request body, the field Google names, part of its description).
+FCM_REFUSED: list[tuple[dict[str, Any], str, str]] = [
+    ({"msg": {}}, "", 'Unknown name "msg": Cannot find field.'),
+    (_with_android({"colapse_key": "c"}), "message.android", "Unknown name \"colapse_key\" at 'message.android'"),
+    (_with_android({"notification": {"channel": "x"}}), "message.android.notification", 'Unknown name "channel"'),
+    ({"message": {"token": "t", "data": {"a": "x", "n": 1}}}, "message.data[1].value", "(TYPE_STRING), 1"),
+    ({"message": {"token": "t", "data": {"a": None}}}, "message.data[0].value", "(TYPE_STRING), null"),
+    ({"message": {"token": "t", "data": ["a"]}}, "message.data", '["a"]'),
+    (_with_android({"priority": "URGENT"}), "message.android.priority", '(TYPE_ENUM), "URGENT"'),
+    (_with_android({"ttl": "10"}), "message.android.ttl", '(type.googleapis.com/google.protobuf.Duration), "10"'),
+    (_with_android({"ttl": 10}), "message.android.ttl", "google.protobuf.Duration), 10"),
+    (_with_android({"ttl": "1.0000000001s"}), "message.android.ttl", "Duration"),
+    (_with_android({"ttl": "-1s"}), "message.android.ttl", "between 0 and 4 weeks"),
+    (_with_android({"ttl": "2419201s"}), "message.android.ttl", "between 0 and 4 weeks"),
+    (
+        _with_android({"notification": {"notification_count": "x"}}),
+        "message.android.notification.notification_count",
+        "TYPE_INT32",
+    ),
+    (
+        _with_android({"notification": {"notification_count": 2**31}}),
+        "message.android.notification.notification_count",
+        "TYPE_INT32",
+    ),
+    (
+        _with_android({"notification": {"event_time": "yesterday"}}),
+        "message.android.notification.event_time",
+        "Timestamp",
+    ),
+    (
+        _with_android({"notification": {"vibrate_timings": ["1s", 2]}}),
+        "message.android.notification.vibrate_timings[1]",
+        "Duration",
+    ),
+    (
+        _with_android({"notification": {"light_settings": {"color": {"red": "bright"}}}}),
+        "message.android.notification.light_settings.color.red",
+        "TYPE_FLOAT",
+    ),
+    (_with_android({"direct_boot_ok": "true"}), "message.android.direct_boot_ok", "TYPE_BOOL"),
+    (_with_android("HIGH"), "message.android", "(type.googleapis.com/google.firebase.fcm.v1.AndroidConfig)"),
+    (_with_android({"collapse_key": "a", "collapseKey": "b"}), "message.android.collapse_key", "Duplicate field"),
+    ({"message": {"token": "t"}, "validate_only": "yes"}, "validate_only", '(TYPE_BOOL), "yes"'),
+    ({"message": {"token": "t", "topic": "news"}}, "message", "Exactly one of token, topic or condition"),
+    ({"message": {"data": {"a": "b"}}}, "message", "Exactly one of token, topic or condition"),
+    ({"validate_only": True}, "message", "message is required"),
+    (
+        {"message": {"token": "t", "data": {"google.sent": "x"}}},
+        "message.data",
+        "Invalid data payload key: google.sent",
+    ),
+    ({"message": {"token": "t", "data": {"from": "x"}}}, "message.data", "Invalid data payload key: from"),
+    ({"message": {"token": "t", "android": {}, "android_v2": {}}}, "message", "mutually exclusive"),
+    ({"message": {"token": "t", "data": {"big": "x" * 4100}}}, "message", "Message too big"),
+]
+
+
+@pytest.fixture(scope="module")
+def fcm_refusals() -> list[dict[str, Any]]:
+    """The verdicts on every case of ``FCM_REFUSED``, from one Node process."""
+    return run_cases([fcm(body) for body, _, _ in FCM_REFUSED])[1]
+
+
+@pytest.mark.parametrize("index", range(len(FCM_REFUSED)))
 def test_fcm_requests_google_refuses_are_refused_naming_the_field(
-    body: dict[str, Any], field: str, description: str
+    index: int, fcm_refusals: list[dict[str, Any]]
 ) -> None:
-    _, [result] = run_cases([fcm(body)])
-    problem = result["problem"]
+    body, field, description = FCM_REFUSED[index]
+    problem = fcm_refusals[index]["problem"]
     assert problem is not None, body
     assert problem["field"] == field
     assert description in problem["description"]
@@ -306,63 +313,68 @@ def test_documented_aps_and_alert_keys_validate() -> None:
     assert [result["problem"] for result in results] == [None] * len(cases)
 
 
-@pytest.mark.parametrize(
-    ("headers", "body", "status", "reason", "description"),
-    [
-        ({**ALERT_HEADERS, "apns-push-type": "notification"}, ALERT, 400, "InvalidPushType", "apns-push-type"),
-        ({k: v for k, v in ALERT_HEADERS.items() if k != "apns-topic"}, ALERT, 400, "MissingTopic", "apns-topic"),
-        ({**ALERT_HEADERS, "apns-topic": "contoso app"}, ALERT, 400, "BadTopic", "bundle id"),
-        ({**ALERT_HEADERS, "apns-topic": "com.contoso.app.voip"}, ALERT, 400, "TopicDisallowed", "alert"),
-        ({**ALERT_HEADERS, "apns-priority": "7"}, ALERT, 400, "BadPriority", "1, 5 or 10"),
-        ({**BACKGROUND_HEADERS, "apns-priority": "10"}, {"aps": {"content-available": 1}}, 400, "BadPriority", "5"),
-        (
-            {k: v for k, v in BACKGROUND_HEADERS.items() if k != "apns-priority"},
-            {"aps": {"content-available": 1}},
-            400,
-            "BadPriority",
-            "apns-priority: 5",
-        ),
-        ({**ALERT_HEADERS, "apns-expiration": "soon"}, ALERT, 400, "BadExpirationDate", "epoch"),
-        ({**ALERT_HEADERS, "apns-expiration": "-1"}, ALERT, 400, "BadExpirationDate", "epoch"),
-        ({**ALERT_HEADERS, "apns-id": "8F1E0C4E-6A1B-5C2D-9E3F-0A1B2C3D4E5F"}, ALERT, 400, "BadMessageId", "UUID"),
-        ({**ALERT_HEADERS, "apns-id": "42"}, ALERT, 400, "BadMessageId", "UUID"),
-        ({**ALERT_HEADERS, "apns-collapse-id": "é" * 33}, ALERT, 400, "BadCollapseId", "64 bytes"),
-        (ALERT_HEADERS, "", 400, "PayloadEmpty", "empty"),
-        (ALERT_HEADERS, {"aps": {"alert": "x" * 4100}}, 413, "PayloadTooLarge", "over 4096"),
-        (ALERT_HEADERS, "{not json", 400, "InvalidPayload", "not JSON"),
-        (ALERT_HEADERS, {"data": {"title": "x"}}, 400, "InvalidPayload", "aps dictionary"),
-        (ALERT_HEADERS, {"aps": {"alert": "x", "trackingId": "t"}}, 400, "InvalidPayload", "aps.trackingId"),
-        (
-            ALERT_HEADERS,
-            {"aps": {"alert": {"body": "x", "action-loc-key": "OPEN"}}},
-            400,
-            "InvalidPayload",
-            "aps.alert.action-loc-key",
-        ),
-        (ALERT_HEADERS, {"aps": {"alert": {"body": 5}}}, 400, "InvalidPayload", "aps.alert.body"),
-        (ALERT_HEADERS, {"aps": {"alert": {"loc-args": [1]}}}, 400, "InvalidPayload", "aps.alert.loc-args"),
-        (ALERT_HEADERS, {"aps": {"alert": "x", "badge": "3"}}, 400, "InvalidPayload", "aps.badge"),
-        (ALERT_HEADERS, {"aps": {"alert": "x", "badge": -1}}, 400, "InvalidPayload", "aps.badge"),
-        (
-            ALERT_HEADERS,
-            {"aps": {"alert": "x", "interruption-level": "urgent"}},
-            400,
-            "InvalidPayload",
-            "interruption-level",
-        ),
-        (ALERT_HEADERS, {"aps": {"alert": "x", "mutable-content": True}}, 400, "InvalidPayload", "mutable-content"),
-        (ALERT_HEADERS, {"aps": {"alert": "x", "sound": {"volume": 2}}}, 400, "InvalidPayload", "aps.sound"),
-        (BACKGROUND_HEADERS, {"aps": {"content-available": 1, "alert": "x"}}, 400, "InvalidPushType", "alert"),
-        (BACKGROUND_HEADERS, {"aps": {"content-available": 1, "badge": 0}}, 400, "InvalidPushType", "badge"),
-        (BACKGROUND_HEADERS, {"aps": {}}, 400, "InvalidPushType", "content-available"),
-        (ALERT_HEADERS, {"aps": {"content-available": 1}}, 400, "InvalidPushType", "alert, badge or sound"),
-    ],
-)
-def test_apns_requests_breaking_apples_rules_get_apples_error(
-    headers: dict[str, str], body: str | dict[str, Any], status: int, reason: str, description: str
-) -> None:
-    _, [result] = run_cases([apns(headers, body)])
-    problem = result["problem"]
+#: (headers, body, Apple's status and reason, part of the description).
+APNS_REFUSED: list[tuple[dict[str, str], str | dict[str, Any], int, str, str]] = [
+    ({**ALERT_HEADERS, "apns-push-type": "notification"}, ALERT, 400, "InvalidPushType", "apns-push-type"),
+    ({k: v for k, v in ALERT_HEADERS.items() if k != "apns-topic"}, ALERT, 400, "MissingTopic", "apns-topic"),
+    ({**ALERT_HEADERS, "apns-topic": "contoso app"}, ALERT, 400, "BadTopic", "bundle id"),
+    ({**ALERT_HEADERS, "apns-topic": "com.contoso.app.voip"}, ALERT, 400, "TopicDisallowed", "alert"),
+    ({**ALERT_HEADERS, "apns-priority": "7"}, ALERT, 400, "BadPriority", "1, 5 or 10"),
+    ({**BACKGROUND_HEADERS, "apns-priority": "10"}, {"aps": {"content-available": 1}}, 400, "BadPriority", "5"),
+    (
+        {k: v for k, v in BACKGROUND_HEADERS.items() if k != "apns-priority"},
+        {"aps": {"content-available": 1}},
+        400,
+        "BadPriority",
+        "apns-priority: 5",
+    ),
+    ({**ALERT_HEADERS, "apns-expiration": "soon"}, ALERT, 400, "BadExpirationDate", "epoch"),
+    ({**ALERT_HEADERS, "apns-expiration": "-1"}, ALERT, 400, "BadExpirationDate", "epoch"),
+    ({**ALERT_HEADERS, "apns-id": "8F1E0C4E-6A1B-5C2D-9E3F-0A1B2C3D4E5F"}, ALERT, 400, "BadMessageId", "UUID"),
+    ({**ALERT_HEADERS, "apns-id": "42"}, ALERT, 400, "BadMessageId", "UUID"),
+    ({**ALERT_HEADERS, "apns-collapse-id": "é" * 33}, ALERT, 400, "BadCollapseId", "64 bytes"),
+    (ALERT_HEADERS, "", 400, "PayloadEmpty", "empty"),
+    (ALERT_HEADERS, {"aps": {"alert": "x" * 4100}}, 413, "PayloadTooLarge", "over 4096"),
+    (ALERT_HEADERS, "{not json", 400, "InvalidPayload", "not JSON"),
+    (ALERT_HEADERS, {"data": {"title": "x"}}, 400, "InvalidPayload", "aps dictionary"),
+    (ALERT_HEADERS, {"aps": {"alert": "x", "trackingId": "t"}}, 400, "InvalidPayload", "aps.trackingId"),
+    (
+        ALERT_HEADERS,
+        {"aps": {"alert": {"body": "x", "action-loc-key": "OPEN"}}},
+        400,
+        "InvalidPayload",
+        "aps.alert.action-loc-key",
+    ),
+    (ALERT_HEADERS, {"aps": {"alert": {"body": 5}}}, 400, "InvalidPayload", "aps.alert.body"),
+    (ALERT_HEADERS, {"aps": {"alert": {"loc-args": [1]}}}, 400, "InvalidPayload", "aps.alert.loc-args"),
+    (ALERT_HEADERS, {"aps": {"alert": "x", "badge": "3"}}, 400, "InvalidPayload", "aps.badge"),
+    (ALERT_HEADERS, {"aps": {"alert": "x", "badge": -1}}, 400, "InvalidPayload", "aps.badge"),
+    (
+        ALERT_HEADERS,
+        {"aps": {"alert": "x", "interruption-level": "urgent"}},
+        400,
+        "InvalidPayload",
+        "interruption-level",
+    ),
+    (ALERT_HEADERS, {"aps": {"alert": "x", "mutable-content": True}}, 400, "InvalidPayload", "mutable-content"),
+    (ALERT_HEADERS, {"aps": {"alert": "x", "sound": {"volume": 2}}}, 400, "InvalidPayload", "aps.sound"),
+    (BACKGROUND_HEADERS, {"aps": {"content-available": 1, "alert": "x"}}, 400, "InvalidPushType", "alert"),
+    (BACKGROUND_HEADERS, {"aps": {"content-available": 1, "badge": 0}}, 400, "InvalidPushType", "badge"),
+    (BACKGROUND_HEADERS, {"aps": {}}, 400, "InvalidPushType", "content-available"),
+    (ALERT_HEADERS, {"aps": {"content-available": 1}}, 400, "InvalidPushType", "alert, badge or sound"),
+]
+
+
+@pytest.fixture(scope="module")
+def apns_refusals() -> list[dict[str, Any]]:
+    """The verdicts on every case of ``APNS_REFUSED``, from one Node process."""
+    return run_cases([apns(headers, body) for headers, body, *_ in APNS_REFUSED])[1]
+
+
+@pytest.mark.parametrize("index", range(len(APNS_REFUSED)))
+def test_apns_requests_breaking_apples_rules_get_apples_error(index: int, apns_refusals: list[dict[str, Any]]) -> None:
+    headers, body, status, reason, description = APNS_REFUSED[index]
+    problem = apns_refusals[index]["problem"]
     assert problem is not None, (headers, body)
     assert (problem["status"], problem["reason"]) == (status, reason)
     assert description in problem["description"]
