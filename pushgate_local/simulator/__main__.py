@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in simulator.provider_environment().items():
         print(f"export {name}={value}")
     print(
-        "admin: GET /sim/notifications, GET /sim/validated, GET /sim/stats, POST /sim/config, POST /sim/keys,"
+        "admin: GET /sim/notifications, GET /sim/validated, GET /sim/violations, GET /sim/stats, POST /sim/config, POST /sim/keys,"
         " POST /sim/reset"
     )
     sys.stdout.flush()
