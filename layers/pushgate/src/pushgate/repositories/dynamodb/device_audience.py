@@ -1,7 +1,7 @@
 """What a device item knows of its person, so a broadcast decides consent, zone and locale from the index.
 
 Every device item carries a copy of its person's ``pushconsent``, ``trackingconsent``, ``timezone``
-and ``locale`` (plus the person's kind and revision), and ``GSI2`` projects them, so a broadcast
+and ``locale`` (plus the person's kind and revision), and ``GSI3`` projects them, so a broadcast
 page reads them with the devices and never reads a person unless the message is personal.
 
 The copy is kept in step from both sides, each in one transaction:
@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, EntityType, Person
+from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
 from pushgate.repositories.dynamodb.keys import (
     APP_PREFIX,
     PARTITION_KEY,
@@ -39,7 +39,7 @@ from pushgate.repositories.dynamodb.keys import (
 )
 from pushgate.repositories.dynamodb.table import MainTable
 
-#: Attributes of a device item copied from its person (all projected into ``GSI2``).
+#: Attributes of a device item copied from its person (all projected into ``GSI3``).
 PERSON_TYPE: Final = "person_type"
 PUSH_CONSENT: Final = "pushconsent"
 TRACKING_CONSENT: Final = "trackingconsent"
@@ -107,11 +107,12 @@ def read_people_with_id(table: MainTable, org_id: str, person_id: str) -> list[P
 
 
 def person_guard(org_id: str, person_id: str, people: Sequence[Person]) -> list[dict[str, Any]]:
-    """``ConditionCheck`` actions that hold while the records with this id are as read: each found one
-    at its revision, each kind not found still absent."""
+    """``ConditionCheck`` actions that hold while the person a device belongs to is as read: the
+    effective record at its revision, and every kind before it in precedence still absent (a kind
+    after it cannot change whom the device belongs to, so it is not checked)."""
     found = {person.entity_type: person for person in people}
     checks: list[dict[str, Any]] = []
-    for entity_type in EntityType:
+    for entity_type in ENTITY_TYPE_PRECEDENCE:
         key = person_key(org_id, entity_type, person_id).as_dict()
         person = found.get(entity_type)
         if person is None:
@@ -135,6 +136,7 @@ def person_guard(org_id: str, person_id: str, people: Sequence[Person]) -> list[
                     }
                 }
             )
+            break
     return checks
 
 

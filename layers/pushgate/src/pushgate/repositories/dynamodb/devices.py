@@ -40,9 +40,9 @@ from pushgate.repositories.dynamodb.device_audience import (
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
-    GSI2_NAME,
     GSI2_PARTITION_KEY,
     GSI2_SORT_KEY,
+    GSI3_NAME,
     TTL_ATTRIBUTE,
     app_device_partition,
     device_key,
@@ -113,13 +113,14 @@ class DynamoDeviceRepository:
     def audience_page(
         self, org_id: str, app_id: str, shard: int, *, limit: int, start_key: Mapping[str, Any] | None
     ) -> tuple[list[AudienceMember], dict[str, Any] | None]:
-        """One page of one shard of the app's ``Active`` devices (a ``Query`` on ``GSI2``).
+        """One page of one shard of the app's ``Active`` devices (a ``Query`` on ``GSI3``, which projects
+        each device's copy of its person).
 
         Returns:
             The devices, and where the next page starts (``None`` after the shard's last page).
         """
         items, next_key = self._table.query_index_page(
-            GSI2_NAME,
+            GSI3_NAME,
             GSI2_PARTITION_KEY,
             app_device_partition(org_id, app_id, shard),
             limit=limit,

@@ -3,7 +3,7 @@
 Accepting a broadcast checks that the message renders (no directory record, no trigger data:
 placeholders take their defaults), records the send with its audience's shards pending and puts one
 page message per shard of the app's device index in the audience queue. The audience worker reads
-one page of a shard (a ``Query`` on ``GSI2``, which projects each device's copy of its person's
+one page of a shard (a ``Query`` on ``GSI3``, which projects each device's copy of its person's
 consent, zone and locale: see ``pushgate.repositories.dynamodb.device_audience``), decides each
 person of the page as a per-recipient send does (``send_fanout.plan_recipient``: no push consent →
 ``NotSent``, quiet hours in their zone → held until they end, links tracked only with tracking
