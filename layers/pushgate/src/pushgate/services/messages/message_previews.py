@@ -168,9 +168,18 @@ def _recipient(
             warnings.append(FieldProblem("UserId", f"not found in the directory; rendered with {fallback}"))
     if locale is not None and canonical_locale(locale) is None:
         raise InvalidRequestError.for_field("Locale", "is not a locale tag such as en, pt-BR or zh-Hant-TW")
-    attributes = {**(person.attributes if person else {}), **(contact or {})}
+    attributes = _with_sample(person.attributes if person else {}, contact or {})
     chosen_locale = locale or (person.locale if person else None)
     return Recipient(attributes=attributes, locale=chosen_locale, trigger=dict(trigger or {}))
+
+
+def _with_sample(stored: Mapping[str, Any], sample: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored record with the sample's attributes over it; custom attributes win one by one."""
+    merged = {**stored, **sample}
+    stored_custom, sample_custom = stored.get("customattributes"), sample.get("customattributes")
+    if isinstance(stored_custom, Mapping) and isinstance(sample_custom, Mapping):
+        merged["customattributes"] = {**stored_custom, **sample_custom}
+    return merged
 
 
 def _content_warnings(message: MessageTemplate, now: datetime, *, saved: bool) -> list[FieldProblem]:

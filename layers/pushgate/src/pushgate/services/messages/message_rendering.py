@@ -59,7 +59,7 @@ class Recipient:
     """Whom a message is rendered for.
 
     Attributes:
-        attributes: The directory record (``{{contact.*}}``).
+        attributes: The directory record (``{{contact.*}}``), custom attributes under ``customattributes``.
         locale: Their locale (picks the localized variant).
         trigger: Data passed with the send (``{{trigger.*}}``).
     """
@@ -71,7 +71,21 @@ class Recipient:
     @property
     def template_data(self) -> TemplateData:
         """The render data of the template engine."""
-        return {RECIPIENT_SOURCE: self.attributes, TRIGGER_SOURCE: self.trigger}
+        return {RECIPIENT_SOURCE: personalization_attributes(self.attributes), TRIGGER_SOURCE: self.trigger}
+
+
+def personalization_attributes(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What ``{{contact.*}}`` reads from a directory record, or from sample data of the same shape.
+
+    Every attribute by its name; custom attributes both under ``customattributes.<name>`` (the
+    record's shape, and the path the console's personalization picker inserts) and as
+    ``<name>`` alone unless a directory attribute has that name. Stored records, sample contacts,
+    previews and sends all go through here, so one path renders the same everywhere.
+    """
+    custom = record.get("customattributes")
+    if not isinstance(custom, Mapping) or not custom:
+        return record
+    return {**custom, **record}
 
 
 @dataclass(frozen=True)
