@@ -317,6 +317,8 @@ def _preview(
         FieldProblem(path, "has no value for this recipient; its default (or nothing) was used")
         for path in rendered.missing
     )
+    if rendered.url_problem is not None:
+        warnings.append(FieldProblem("OnClick.Url", rendered.url_problem))
     if payloads.fcm_message_bytes > FCM_MAX_MESSAGE_BYTES - FCM_TOKEN_ALLOWANCE_BYTES:
         warnings.append(
             FieldProblem("Payload", "the FCM message is close to 4096 bytes; a real device token may push it over")
@@ -360,7 +362,8 @@ def send_test_message(
     """Sends the current version to a user's devices or to one device token, with an empty tracking id.
 
     Raises:
-        InvalidRequestError: Bad or conflicting targets, bad token, locale, or ids.
+        InvalidRequestError: Bad or conflicting targets, bad token, locale, or ids, or an on-click URL
+            that renders outside its template's scheme, host and port.
         NotFoundError: No such org, message or app.
         ConflictError: The app lacks the platform, the message has expired, the user has no
             devices, or devices cannot be looked up by UserId yet.
@@ -394,6 +397,8 @@ def send_test_message(
     )
     compiled = CompiledMessage(content)
     rendered = compiled.render(recipient)
+    if rendered.url_problem is not None:
+        raise InvalidRequestError.for_field("OnClick.Url", rendered.url_problem)
     send_id = make_send_id()
     results: list[TestSendResult] = []
     for platform in (Platform.APNS, Platform.FCM):

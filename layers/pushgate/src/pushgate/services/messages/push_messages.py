@@ -21,7 +21,7 @@ from pushgate.credentials import problems_from_validation_error
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
+from pushgate.models.message_template import AUTHORING, MessageContent, MessageTemplate, MessageVersion
 from pushgate.repositories.base import OrgRepository
 from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.services.apps.orgs import get_org
@@ -66,7 +66,7 @@ def validate_content(document: Mapping[str, Any]) -> MessageContent:
         InvalidRequestError: Every problem, by field (template problems with their character offset).
     """
     try:
-        return MessageContent.model_validate(document)
+        return MessageContent.model_validate(document, context=AUTHORING)
     except ValidationError as error:
         problems = problems_from_validation_error(error)
         summary = "; ".join(f"{p.field}: {p.problem}" for p in problems)

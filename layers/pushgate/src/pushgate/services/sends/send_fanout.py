@@ -634,6 +634,9 @@ def _plan_deliveries(
         except NotificationTooLargeError:
             plan.entries.append(_not_sent(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, person))
             continue
+        if rendered.url_problem is not None:
+            plan.entries.append(_not_sent(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, person))
+            continue
         # The tracking id and the tracked link are per device: the packer and the worker fill them in.
         message = replace(compiled.push_message(rendered, tracking_id=""), link="")
         tracked = person.attributes.trackingconsent
