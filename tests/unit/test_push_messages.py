@@ -262,6 +262,31 @@ def test_on_click_urls_keep_a_literal_scheme_and_host(stores: MessageStores, url
         assert "OnClick.Url" in problems(caught)
 
 
+def test_a_message_is_not_saved_already_expired(stores: MessageStores) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        create(stores, ExpiresAt=(NOW - timedelta(seconds=1)).isoformat())
+    assert list(problems(caught)) == ["ExpiresAt"]
+    create(stores, ExpiresAt=(NOW + timedelta(minutes=5)).isoformat())
+    with pytest.raises(InvalidRequestError) as caught:
+        push_messages.update_message(
+            ORG_ID, MESSAGE_ID, {"ExpiresAt": NOW.isoformat()}, stores=stores, now=lambda: NOW + timedelta(minutes=1)
+        )
+    assert list(problems(caught)) == ["ExpiresAt"]
+    # Once it has expired, other changes are still saved.
+    later = push_messages.update_message(
+        ORG_ID, MESSAGE_ID, {"Body": "b2"}, stores=stores, now=lambda: NOW + timedelta(hours=1)
+    )
+    assert later.version == 2
+
+
+@pytest.mark.parametrize("value", ["60", 60.0, True, " 60 "])
+def test_numbers_are_json_integers(stores: MessageStores, value: Any) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        create(stores, TimeToLiveSeconds=value, Ios={"Badge": value})
+    assert set(problems(caught)) == {"TimeToLiveSeconds", "Ios.Badge"}
+    assert create(stores, TimeToLiveSeconds=0, Ios={"Badge": 0}).content.time_to_live_seconds == 0
+
+
 def test_a_patch_is_a_new_version_and_the_old_one_is_kept(stores: MessageStores) -> None:
     create(stores, Subtitle="Sub", Ios={"Sound": "default"})
     updated = push_messages.update_message(
@@ -562,7 +587,14 @@ def test_bad_test_sends_are_refused_by_field(
 
 
 def test_an_expired_message_is_not_test_sent(stores: MessageStores) -> None:
-    create(stores, ExpiresAt="2026-01-01T00:00:00Z")
+    # Saved while its expiry was still ahead; test-sent after it passed.
+    push_messages.create_message(
+        ORG_ID,
+        authored(ExpiresAt="2026-01-01T00:00:00Z"),
+        stores=stores,
+        now=lambda: datetime(2025, 12, 1, tzinfo=UTC),
+        make_id=lambda: MESSAGE_ID,
+    )
     with pytest.raises(ConflictError) as caught:
         send(stores, TestSendRequest(app_id=APP_ID, device_token=APNS_TOKEN, platform="Ios"))
     assert [p.field for p in caught.value.problems] == ["ExpiresAt"]

@@ -32,6 +32,7 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.push import InterruptionLevel
 from pushgate.templating import TemplateSyntaxError, compile_template
 from pushgate.text import SINGLE_LINE
+from pushgate.validation import JsonInt
 
 #: Most localized variants per message.
 MAX_LOCALIZATIONS: Final = 50
@@ -192,7 +193,7 @@ class IosOptions(BaseModel):
     model_config = _MODEL_CONFIG
 
     sound: ShortText | None = None
-    badge: Annotated[int, Field(ge=0, le=99_999)] | None = None
+    badge: Annotated[JsonInt, Field(ge=0, le=99_999)] | None = None
     thread_id: ShortText | None = None
     interruption_level: InterruptionLevel | None = None
     category: ShortText | None = None
@@ -232,7 +233,7 @@ class MessageContent(BaseModel):
     data: dict[str, Annotated[str, StringConstraints(max_length=1024), AfterValidator(_template)]] | None = None
     ios: IosOptions | None = None
     android: AndroidOptions | None = None
-    time_to_live_seconds: Annotated[int, Field(ge=0, le=2_419_200)] | None = None
+    time_to_live_seconds: Annotated[JsonInt, Field(ge=0, le=2_419_200)] | None = None
     expires_at: datetime | None = Field(default=None, validate_default=True)
     collapse_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")] | None = None
     localizations: dict[str, LocalizedText] | None = None
