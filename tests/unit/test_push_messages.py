@@ -12,7 +12,7 @@ import pytest
 
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import MessageTemplate, MessageVersion
+from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.providers import DeliveryOutcome, NotificationTooLargeError, Platform, PushRequest, Verdict
@@ -464,6 +464,45 @@ def test_previews_for_two_people_differ_by_data_and_locale(stores: MessageStores
     unknown = preview(PreviewRequest(user_id="u-9"))
     assert unknown.rendered.title == "Hi there"
     assert any(w.field == "UserId" for w in unknown.warnings)
+
+
+def test_custom_attributes_render_by_their_stored_path_and_by_name(stores: MessageStores) -> None:
+    create(stores, Title="{{contact.customattributes.tier}}|{{profile.tier}}|{{contact.contactid}}", Body="b")
+    stored = PersonData({"contactid": "u-1", "customattributes": {"tier": "gold", "points": 3}})
+    directory = Directory({"u-1": stored})
+
+    def title(request: PreviewRequest) -> str:
+        preview = message_previews.preview_message(
+            ORG_ID, MESSAGE_ID, request, stores=stores, directory=directory, now=lambda: NOW
+        )
+        return preview.rendered.title
+
+    assert title(PreviewRequest(user_id="u-1")) == "gold|gold|u-1"
+    assert title(PreviewRequest(user_id="u-1", contact={"customattributes": {"tier": "red"}})) == "red|red|u-1"
+    assert title(PreviewRequest(contact={"customattributes": {"tier": "blue"}})) == "blue|blue|"
+    # A directory attribute wins over a custom attribute of the same name.
+    assert title(PreviewRequest(contact={"tier": "x", "customattributes": {"tier": "y"}})) == "y|x|"
+
+
+@pytest.mark.parametrize(
+    ("template", "data", "changed"),
+    [
+        ("https://shop.example{{trigger.p}}", {"p": ".evil.example"}, True),
+        ("https://shop.example{{trigger.p}}", {}, False),
+        ("https://shop.example:{{trigger.p}}", {"p": "8443"}, True),
+        ("https://shop.example/{{trigger.p}}", {"p": ".evil.example"}, False),
+        ("contoso:{{#if trigger.p}}//evil{{/if}}", {"p": "1"}, True),
+        ("contoso://orders/{{trigger.p}}", {"p": "1"}, False),
+    ],
+)
+def test_a_rendered_url_must_keep_the_templates_literal_origin(
+    template: str, data: dict[str, str], changed: bool
+) -> None:
+    content = MessageContent.model_validate(
+        {"Name": "n", "Title": "t", "Body": "b", "OnClick": {"Behavior": "OpenUrl", "Url": template}}
+    )
+    rendered = CompiledMessage(content).render(Recipient(trigger=data))
+    assert (rendered.url_problem is not None) is changed, rendered.url
 
 
 def test_an_oversized_preview_names_the_field(stores: MessageStores) -> None:

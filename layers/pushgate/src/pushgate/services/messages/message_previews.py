@@ -57,7 +57,8 @@ class PreviewRequest:
 
     Attributes:
         user_id: A directory id (contact, lead or profile).
-        contact: Sample attributes for ``{{contact.*}}`` (win over the directory's).
+        contact: Sample attributes for ``{{contact.*}}`` (win over the directory's; its
+            ``customattributes`` win one by one).
         trigger: Trigger data for ``{{trigger.*}}``.
         locale: The recipient's locale (wins over the directory's).
         app_id: An app, to show its ``apns-topic``.
