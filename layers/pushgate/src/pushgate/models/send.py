@@ -66,6 +66,8 @@ class NotSentReason(StrEnum):
     CANCELED = "Canceled"
     CAPPED_FREQUENCY = "CappedFrequency"
     EXPIRED_IN_QUIET_HOURS = "ExpiredInQuietHours"
+    #: The on-click URL rendered for this recipient leaves the scheme, host or port its template names.
+    URL_ORIGIN_CHANGED = "UrlOriginChanged"
 
 
 #: The reason a ``Sent`` entry carries when quiet hours held the notification back until they ended.
