@@ -34,8 +34,13 @@ const FCM_TOKEN_SHAPE = /^[A-Za-z0-9_:.\-]+$/;
 // Faults selected by a device-token prefix. The prefix check runs before the token format check,
 // so "gone..." is answered as 410 even though it is not hex. Longest prefixes first.
 const FAULT_PREFIXES = [
-  "resetonce", "unavailable", "thirdparty", "mismatch", "throttle", "error", "reset", "gone", "slow", "bad",
+  "unavailableonce", "erroronce", "resetonce", "unavailable", "thirdparty", "mismatch", "throttle", "error", "reset",
+  "gone", "slow", "bad",
 ];
+// Faults answered to a token's first request only; later ones succeed (a retry that gets through).
+const ONCE_FAULTS = { unavailableonce: "unavailable", erroronce: "error" };
+// What pickFault returns for a fault-prefixed token whose one fault was answered already.
+const FAULT_PASSED = "passed";
 
 function defaultConfig() {
   return {
@@ -63,6 +68,7 @@ const keys = { apns: new Map(), fcm: new Map() };
 const jwtCache = new Map();
 const accessTokens = new Map();
 const resetOnceSeen = new Set();
+const faultedOnce = new Set();
 let messageCounter = 0;
 let streamsInFlight = 0;
 
@@ -178,7 +184,12 @@ function publicHeaders(headers) {
 
 function pickFault(token) {
   for (const prefix of FAULT_PREFIXES) {
-    if (token.startsWith(prefix)) return prefix;
+    if (!token.startsWith(prefix)) continue;
+    const once = ONCE_FAULTS[prefix];
+    if (once === undefined) return prefix;
+    if (faultedOnce.has(token)) return FAULT_PASSED;
+    faultedOnce.add(token);
+    return once;
   }
   const rates = config.fault_rates;
   for (const kind in rates) {
@@ -549,6 +560,7 @@ function handleAdmin(stream, headers, body, url) {
       keys.fcm.clear();
       accessTokens.clear();
       resetOnceSeen.clear();
+      faultedOnce.clear();
       clearCaches();
       return sendJson(stream, 200, { reset: true });
     case "POST /sim/keys": {

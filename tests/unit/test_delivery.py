@@ -227,6 +227,9 @@ _ANSWERS: dict[str, tuple[Verdict, int | None, str, dict[str, Any]]] = {
     "gone": (Verdict.TOKEN_INVALID, 410, "Unregistered", {"invalid_since": NOW - timedelta(hours=1)}),
     "bad": (Verdict.TOKEN_INVALID, 400, "BadDeviceToken", {}),
     "throttle": (Verdict.RETRY, 429, "TooManyRequests", {"retry_after": 7.0}),
+    "fcmbusy": (Verdict.RETRY, 503, "UNAVAILABLE", {"retry_after": 1.0}),
+    "apnsdown": (Verdict.RETRY, 500, "InternalServerError", {"retry_after": 900.0}),
+    "quota": (Verdict.RETRY, 429, "QUOTA_EXCEEDED", {"retry_after": 60.0}),
     "slowdown": (Verdict.RETRY, None, "Timeout", {}),
     "auth": (Verdict.CONFIGURATION_ERROR, 403, "InvalidProviderToken", {"detail": "bad key"}),
     "huge": (Verdict.PAYLOAD_ERROR, None, "PayloadTooLarge", {}),
@@ -380,6 +383,33 @@ def test_retry_goes_back_to_the_queue_delayed_by_retry_after(world: World) -> No
     assert (retry.job_id, retry.attempt, delay) == ("00000.r1", 1, 7)
     assert [d.token for d in retry.devices] == ["throttle01"]
     assert len(world.sends.ledger["00000"]) == 1  # the retried device is not final yet
+
+
+def test_retries_are_grouped_by_platform_and_due_time_each_with_its_own_providers_delay(world: World) -> None:
+    # Given a job of 51 Android devices FCM asks to retry after 1 s and 3 iOS devices APNs failed
+    # with a 500 (Apple: retry after 15 minutes)
+    android = [_device(f"a{n}", f"fcmbusy-{n}", DevicePlatform.ANDROID) for n in range(51)]
+    ios = [_device(f"i{n}", f"apnsdown{n:02d}") for n in range(3)]
+    report = world.service().run(_job(*android, *ios))
+
+    # Then the Android devices come back after FCM's 1 s, not after APNs' 900 s
+    delays = {delay: sorted(d.token for d in job.devices) for job, delay in world.queue.sent}
+    assert delays == {1: sorted(d.token for d in android), 900: sorted(d.token for d in ios)}
+    assert {job.attempt for job, _ in world.queue.sent} == {1}
+    assert len({job.job_id for job, _ in world.queue.sent}) == 2
+    assert all(job.job_id.startswith("00000.r1") for job, _ in world.queue.sent)
+    assert (report.retried, report.retry_delay_s) == (54, 1)
+
+
+def test_retries_of_one_platform_with_different_delays_go_in_one_job_per_delay(world: World) -> None:
+    devices = [
+        _device("a1", "fcmbusy-1", DevicePlatform.ANDROID),
+        _device("a2", "quota-2", DevicePlatform.ANDROID),
+        _device("a3", "fcmbusy-3", DevicePlatform.ANDROID),
+    ]
+    world.service().run(_job(*devices))
+    delays = {delay: [d.token for d in job.devices] for job, delay in world.queue.sent}
+    assert delays == {1: ["fcmbusy-1", "fcmbusy-3"], 60: ["quota-2"]}
 
 
 def test_retry_without_retry_after_backs_off_exponentially(world: World) -> None:
