@@ -43,7 +43,8 @@ def one_second_retry_after(dev_stack: LocalRuntime) -> Iterator[None]:
     dev_stack.simulator.configure(retry_after_s=before)
 
 
-def _seed(dev_stack: LocalRuntime, app: RegisteredApp, tokens: list[tuple[DevicePlatform, str]]) -> list[str]:
+def seed_people(dev_stack: LocalRuntime, app: RegisteredApp, tokens: list[tuple[DevicePlatform, str]]) -> list[str]:
+    """One directory contact per device, written straight into DynamoDB; returns their ids in order."""
     table = _table(dev_stack)
     people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
     users = []
@@ -87,7 +88,7 @@ def test_a_retry_job_does_not_wait_for_another_platforms_delay(
     android = [f"unavailableonce-fcm-{app.app_id[:8]}-{n:03d}" for n in range(51)]
     ios = ["erroronce" + hashlib.sha256(f"{app.app_id}-{n}".encode()).hexdigest()[9:] for n in range(3)]
     devices = [(DevicePlatform.ANDROID, token) for token in android] + [(DevicePlatform.IOS, token) for token in ios]
-    users = _seed(dev_stack, app, devices)
+    users = seed_people(dev_stack, app, devices)
     message_id = create_active_message(admin, org_id)
 
     # Given a send whose one delivery job holds 51 Android and 3 iOS devices

@@ -97,6 +97,8 @@ class PushRequest:
         expires_at: Absolute expiry, UNIX epoch seconds; ``None`` lets the provider keep it as long
             as it likes (APNs: 30 days, FCM: 4 weeks).
         collapse_id: Collapse identifier (APNs ``apns-collapse-id`` ≤ 64 bytes, FCM ``collapse_key``).
+        notification_tag: FCM ``android.notification.tag`` of a notification message: a later
+            notification with the same tag replaces this one on screen (ignored for data messages).
         high_priority: Deliver immediately (APNs 10 / FCM HIGH) rather than power-aware (5 / NORMAL).
         silent: Background push with no alert (APNs ``content-available``, FCM data-only NORMAL).
         dry_run: Validate without delivering (FCM ``validate_only``; APNs has no dry run, so the
@@ -111,6 +113,7 @@ class PushRequest:
     high_priority: bool = True
     silent: bool = False
     dry_run: bool = False
+    notification_tag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,12 @@ checkpoint, and the completion, is conditioned on the run that holds the claim, 
 send the same device. The deterministic ``apns-id`` and the collapse id make a duplicate
 recognisable should one ever slip through.
 
+A job whose app chose ``UncertainDelivery: ResendCollapsed`` (``DeliveryJob.resend_uncertain``)
+gives every notification a collapse id of its own from its first send (APNs ``apns-collapse-id``,
+FCM ``android.notification.tag`` for notification messages; the deterministic ``apns-id`` of the
+send and device), and the window that was on the wire is sent again under it instead of being
+recorded uncertain: the device shows one notification even when both copies arrive.
+
 Everything that can fail without consequence (the message status, the app, the provider client)
 is read before the claim, so a DynamoDB or Secrets Manager hiccup makes SQS redeliver the job
 instead of turning it uncertain.
@@ -128,6 +134,8 @@ class JobReport:
         retry_delay_s: The shortest delay of the retry jobs (one per platform and due time).
         uncertain: Devices a stopped worker had on the wire, recorded ``DeliveryUncertain`` by this
             run (which took the job over).
+        resent: Devices a stopped worker had on the wire that this run sends again under their
+            own collapse id (the job's ``resend_uncertain``).
     """
 
     claim: ClaimState
@@ -137,6 +145,7 @@ class JobReport:
     parked: int = 0
     retry_delay_s: int = 0
     uncertain: int = 0
+    resent: int = 0
 
 
 @dataclass
@@ -323,6 +332,14 @@ class DeliveryService:
             report.claim = ClaimState.DONE
             return False
         run.fates = found.resumed()
+        resent = 0
+        if job.resend_uncertain and run.blocked is None:
+            # Every notification of this job carried its own collapse id from its first send: the
+            # uncertain ones are sent again under it, and the device shows one even if both arrive.
+            uncertain = [index for index, fate in run.fates.items() if fate.kind is FateKind.UNCERTAIN]
+            for index in uncertain:
+                del run.fates[index]
+            resent = len(uncertain)
         self._decide_capped(run)
         run.windows = self._windows(run)
         first = run.windows[0][1] if run.windows else ()
@@ -330,12 +347,14 @@ class DeliveryService:
             logger.warning("delivery job held by another worker; left to it", extra={"send_id": job.send_id})
             return False
         report.uncertain = sum(1 for fate in run.fates.values() if fate.kind is FateKind.UNCERTAIN)
+        report.resent = resent
         logger.warning(
             "delivery job found in flight; resuming",
             extra={
                 "send_id": job.send_id,
                 "job_id": job.job_id,
                 "uncertain": report.uncertain,
+                "resent_collapsed": resent,
                 "decided": len(found.fates),
                 "to_send": sum(len(window) for _, window in run.windows),
             },
@@ -617,13 +636,24 @@ class DeliveryService:
         base = job.messages[device.message]
         # Without tracking consent the plain URL is the link: every sample app opens only ``link``.
         link = f"{job.link_base}{device.tracking_id}" if _tracked_target(job, device) else base.original_link
+        ios = device.platform is DevicePlatform.IOS
+        collapse_id, tag = job.collapse_id, None
+        if job.resend_uncertain:
+            # The notification's own collapse id, the same on every send of it (the first one and a
+            # re-send after a crash), so the device shows it once. The deterministic apns-id is that.
+            own = apns_id_for(job.send_id, device.token)
+            if ios:
+                collapse_id = own
+            elif base.android_notification:
+                tag = own  # not a collapse_key: FCM keeps at most four of those per offline device
         return PushRequest(
             device_token=device.token,
             send_id=job.send_id,
             message=replace(base, tracking_id=device.tracking_id, link=link),
             expires_at=job.expires_at,
-            collapse_id=job.collapse_id,
-            high_priority=True if device.platform is DevicePlatform.IOS else job.android_high_priority,
+            collapse_id=collapse_id,
+            high_priority=True if ios else job.android_high_priority,
+            notification_tag=tag,
         )
 
 

@@ -398,6 +398,9 @@ def job_template(
         devices=[],
         # Caps hold for every send of the app, but a transactional message is exempt.
         caps=[] if content.transactional else policy.cap_rules(content.category),
+        # Decided here, before any first send: a notification can be re-sent collapsed only if its
+        # first copy carried the same collapse id.
+        resend_uncertain=policy.resends_uncertain(content.collapse_id),
     )
 
 
