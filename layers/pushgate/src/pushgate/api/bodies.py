@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -33,6 +34,12 @@ MAX_INTEGER_DIGITS = 38
 MAX_PROBLEMS = 20
 _JSON_MEDIA_TYPES = ("application/json",)
 _UTF8_CHARSETS = {"utf-8", "utf8"}
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+#: What a 415 asks for: `curl -d` alone sends application/x-www-form-urlencoded, the usual cause.
+_SEND_JSON = (
+    "send the JSON body with Content-Type: application/json "
+    "(curl: -H 'Content-Type: application/json' or --json; -d alone sends a form)"
+)
 
 
 class _NumberProblem(ValueError):
@@ -61,7 +68,9 @@ def _check_media_type(content_type: str | None) -> None:
         return  # CI-J's samples do not always send one; the body must still be JSON
     media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
     if media_type not in _JSON_MEDIA_TYPES and not media_type.endswith("+json"):
-        raise UnsupportedMediaTypeError.for_field("header.content-type", "must be application/json")
+        # Named back only when it has the shape of a media type (a header is client text).
+        received = f"is {media_type}; " if _MEDIA_TYPE.fullmatch(media_type) else ""
+        raise UnsupportedMediaTypeError.for_field("header.content-type", received + _SEND_JSON)
     for parameter in parameters:
         name, _, value = parameter.partition("=")
         if name.strip() == "charset" and value.strip().strip('"') not in _UTF8_CHARSETS:
