@@ -1,8 +1,9 @@
 """Bodies and headers of CI-J's device API (v1 ``pushchannel`` and v2 ``pushdeviceregistration``).
 
 Field names and shapes are CI-J's, so an app written against Microsoft's documentation works
-unchanged. Unknown fields are ignored (CI-J's samples are not uniform); every problem names the
-field as the client sent it, with ``[i].`` in front inside a batch.
+unchanged; names match in any letter case, as ASP.NET Core binds them (``CaseInsensitiveBody``).
+Unknown fields are ignored (CI-J's samples are not uniform); every problem names the field as
+documented, with ``[i].`` in front inside a batch.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
-from pushgate.api.bodies import invalid, json_body, parse_json_body, validate_object
+from pushgate.api.bodies import CaseInsensitiveBody, invalid, json_body, parse_json_body, validate_object
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.device import (
     Device,
@@ -49,7 +50,7 @@ MAX_CALLBACK_HEADERS = 20
 _LENIENT = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class _Body(BaseModel):
+class _Body(CaseInsensitiveBody):
     model_config = _LENIENT
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
 
+from pushgate.api.bodies import CaseInsensitiveBody
 from pushgate.models.interaction import Interaction
 from pushgate.models.send import NotSentReason
 from pushgate.services.interactions.insights import InsightReport, Metrics
@@ -23,7 +24,7 @@ OptionalDeviceToken = Annotated[str, StringConstraints(max_length=4096)] | None
 _EVENT_CONFIG = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
 
-class EventBody(BaseModel):
+class EventBody(CaseInsensitiveBody):
     """``POST .../pushdatareceiver/events`` (v2)."""
 
     model_config = _EVENT_CONFIG
@@ -34,7 +35,7 @@ class EventBody(BaseModel):
     PushNotificationStatus: StrictInt | StrictStr
 
 
-class LegacyEventBody(BaseModel):
+class LegacyEventBody(CaseInsensitiveBody):
     """``POST .../pushchannel/event/trackings/{trackingId}`` (v1; the tracking id is in the path)."""
 
     model_config = _EVENT_CONFIG
