@@ -57,6 +57,7 @@ from pushgate.repositories.timing_ports import DeliveryPolicies, HeldJobs
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.messages.recipient_directory import person_data
 from pushgate.services.sends.parked_jobs import requeue_parked_jobs
 from pushgate.time_zones import resolve_zone
 
@@ -271,14 +272,6 @@ def people_by_precedence(org_id: str, user_ids: Sequence[str], people: PersonRep
     return found
 
 
-def _attributes(person: Person) -> dict[str, Any]:
-    attributes = person.attributes
-    values: dict[str, Any] = {**attributes.customattributes}
-    values.update(attributes.model_dump(exclude={"customattributes"}, exclude_none=True))
-    values[person.entity_type.id_attribute] = person.person_id
-    return values
-
-
 def _not_sent(user_id: str, reason: NotSentReason, at: datetime, person: Person | None = None) -> LedgerEntry:
     return _not_sent_profile(user_id, reason, at, person.entity_type.value if person is not None else None)
 
@@ -425,6 +418,7 @@ def job_template(
     """
     content = message.content
     android = content.android
+    expires_at = compiled.expires_at(started)
     return DeliveryJob(
         job_id="template",
         org_id=message.org_id,
@@ -434,13 +428,16 @@ def job_template(
         message_version=message.version,
         journey_id=journey_id,
         link_base=link_base,
-        expires_at=compiled.expires_at(started),
+        expires_at=expires_at,
         collapse_id=content.collapse_id,
         android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
         messages=list(messages),
         devices=[],
         # Caps hold for every send of the app, but a transactional message is exempt.
         caps=[] if content.transactional else policy.cap_rules(content.category),
+        # Decided here, before any first send: a notification can be re-sent collapsed only if its
+        # first copy carried the same collapse id.
+        resend_uncertain=policy.resends_uncertain(content.collapse_id, expires_at),
     )
 
 
@@ -596,7 +593,7 @@ class RecipientProfile:
             trackingconsent=attributes.trackingconsent,
             timezone=attributes.timezone,
             locale=attributes.locale,
-            attributes=_attributes(person),
+            attributes=person_data(person).attributes,
         )
 
 
@@ -741,6 +738,9 @@ def plan_recipient(
             rendered = compiled.render(recipient)
         except NotificationTooLargeError:
             plan.entries.append(_not_sent_profile(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, profile_type))
+            return
+        if rendered.url_problem is not None:
+            plan.entries.append(_not_sent_profile(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, profile_type))
             return
         # The tracking id and the tracked link are per device: the packer and the worker fill them in.
         message = replace(compiled.push_message(rendered, tracking_id=""), link="")
