@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from pushgate.services.apps.mobile_apps import MobileAppStores
     from pushgate.services.devices.device_verification import DeviceVerifier
     from pushgate.services.directory.directory import DirectoryStores
+    from pushgate.services.directory.person_page import PersonPageStores
     from pushgate.services.directory.user_mapping import PersonEraser
     from pushgate.services.interactions.interactions import InteractionStores
     from pushgate.services.lifecycle.token_cleanup import TokenCleanup
@@ -184,6 +185,23 @@ def app_user_link_repository() -> DynamoAppUserLinkRepository:
     from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository
 
     return DynamoAppUserLinkRepository(main_table())
+
+
+@cache
+def person_page_stores() -> PersonPageStores:
+    """What the person page reads: the directory, apps, devices, links, sends and message names."""
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.services.directory.person_page import PersonPageStores
+
+    return PersonPageStores(
+        directory=directory_stores(),
+        apps=DynamoMobileAppRepository(main_table()),
+        devices=device_repository(),
+        links=app_user_link_repository(),
+        sends=send_repository(),
+        messages=DynamoMessageTemplateRepository(main_table()),
+    )
 
 
 @cache
