@@ -11,24 +11,18 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import http2 from "node:http2";
 
+import { checkApnsRequest, checkFcmRequest, isValidateOnly, loadFcmContract } from "./contracts.mjs";
+
 const startup = JSON.parse(process.argv[2] || "{}");
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_NO_ERROR } = http2.constants;
 
-// Provider protocol facts the checks rely on (see shared/reference/providers.md).
-const APNS_MAX_PAYLOAD = 4096;
-const APNS_VOIP_MAX_PAYLOAD = 5120;
-const APNS_MAX_COLLAPSE_ID = 64;
-const APNS_PUSH_TYPES = new Set([
-  "alert", "background", "voip", "complication", "fileprovider", "liveactivity", "location", "mdm",
-  "pushtotalk", "controls", "widgets",
-]);
-const FCM_MAX_MESSAGE = 4096;
-const FCM_MAX_TTL_S = 2419200;
+// Provider protocol facts the checks rely on (see shared/reference/providers.md); the request
+// contracts themselves are in contracts.mjs.
+const FCM_CONTRACT = loadFcmContract();
 const FCM_SCOPES = ["https://www.googleapis.com/auth/firebase.messaging", "https://www.googleapis.com/auth/cloud-platform"];
 const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const APPLE_ID_SHAPE = /^[A-Z0-9]{10}$/;
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FCM_TOKEN_SHAPE = /^[A-Za-z0-9_:.\-]+$/;
 
 // Faults selected by a device-token prefix. The prefix check runs before the token format check,
@@ -58,6 +52,11 @@ function defaultConfig() {
 
 let config = defaultConfig();
 let notifications = [];
+// FCM validate_only requests Google accepted but did not deliver (a registration's dry run).
+let validated = [];
+// Requests refused because they break the provider's contract (contracts.mjs): a product bug, so
+// tests assert there are none.
+let violations = [];
 let stats = freshStats();
 const keys = { apns: new Map(), fcm: new Map() };
 const jwtCache = new Map();
@@ -71,7 +70,7 @@ function freshStats() {
     requests: 0, apns_requests: 0, fcm_requests: 0, token_requests: 0, admin_requests: 0,
     by_status: {}, by_reason: {}, connections: 0, open_connections: 0, max_concurrent_streams: 0,
     max_concurrent_streams_per_connection: 0, goaways: 0, resets: 0, refused_streams: 0,
-    token_updates: 0, oauth_tokens_issued: 0, dropped_records: 0,
+    token_updates: 0, oauth_tokens_issued: 0, dropped_records: 0, contract_violations: 0,
   };
 }
 
@@ -162,6 +161,16 @@ function record(token, platform, environment, headers, payload) {
   }
   notifications.push({
     token, platform, environment, headers: publicHeaders(headers), payload, received_at: new Date().toISOString(),
+  });
+}
+
+// Keeps a request the provider would refuse for its shape, with what was wrong and what was sent.
+function recordViolation(token, platform, headers, payload, status, reason, field, description) {
+  stats.contract_violations += 1;
+  if (violations.length >= config.max_recorded) return;
+  violations.push({
+    token, platform, status, reason, field, description, headers: publicHeaders(headers), payload,
+    received_at: new Date().toISOString(),
   });
 }
 
@@ -300,28 +309,18 @@ function apnsFault(kind, nowMs) {
 }
 
 // checkTokenFormat is false for fault-prefixed tokens, which are not hex by design.
-function validateApnsRequest(headers, token, body, checkTokenFormat) {
+function validateApnsRequest(headers, rawHeaderNames, token, body, checkTokenFormat) {
   if (token === "") return apnsError(400, "MissingDeviceToken");
-  const pushType = headers["apns-push-type"];
-  if (pushType !== undefined && !APNS_PUSH_TYPES.has(pushType)) return apnsError(400, "InvalidPushType");
-  if (!headers["apns-topic"]) return apnsError(400, "MissingTopic");
-  const priority = headers["apns-priority"];
-  if (priority !== undefined && !["1", "5", "10"].includes(priority)) return apnsError(400, "BadPriority");
-  if (pushType === "background" && priority === "10") return apnsError(400, "BadPriority");
-  const expiration = headers["apns-expiration"];
-  if (expiration !== undefined && !/^\d+$/.test(expiration)) return apnsError(400, "BadExpirationDate");
-  const apnsId = headers["apns-id"];
-  if (apnsId !== undefined && !UUID_SHAPE.test(apnsId)) return apnsError(400, "BadMessageId");
-  const collapseId = headers["apns-collapse-id"];
-  if (collapseId !== undefined && Buffer.byteLength(collapseId) > APNS_MAX_COLLAPSE_ID) return apnsError(400, "BadCollapseId");
-  if (body.length === 0) return apnsError(400, "PayloadEmpty");
-  const limit = pushType === "voip" ? APNS_VOIP_MAX_PAYLOAD : APNS_MAX_PAYLOAD;
-  if (body.length > limit) return apnsError(413, "PayloadTooLarge");
+  const broken = checkApnsRequest(headers, rawHeaderNames, body);
+  if (broken) {
+    recordViolation(token, "ios", headers, body, broken.status, broken.reason, null, broken.description);
+    return apnsError(broken.status, broken.reason);
+  }
   if (checkTokenFormat && !/^[0-9a-fA-F]+$/.test(token)) return apnsError(400, "BadDeviceToken");
   return null;
 }
 
-function handleApns(stream, headers, body, environment, token) {
+function handleApns(stream, headers, rawHeaderNames, body, environment, token) {
   stats.apns_requests += 1;
   if (!admitProviderStream(stream)) return;
   if (headers[":method"] !== "POST") {
@@ -341,7 +340,7 @@ function handleApns(stream, headers, body, environment, token) {
       return resetConnection(stream);
     }
     if (fault === "slow") delay += config.slow_ms;
-    failure = apnsFault(fault, nowMs) || validateApnsRequest(headers, token, body, fault === null);
+    failure = apnsFault(fault, nowMs) || validateApnsRequest(headers, rawHeaderNames, token, body, fault === null);
   }
   if (failure) {
     return respondLater(stream, delay, failure.status, { ...replyHeaders, ...(failure.headers || {}) }, failure.body, failure.reason);
@@ -427,29 +426,16 @@ function fcmFault(kind) {
   }
 }
 
-function validateFcmMessage(payload) {
-  const message = payload && payload.message;
-  if (!message || typeof message !== "object") return fcmError(400, "Request contains an invalid argument.", "INVALID_ARGUMENT", badRequest("message", "message is required"));
-  const targets = ["token", "topic", "condition"].filter((k) => message[k] !== undefined);
-  if (targets.length !== 1) return fcmError(400, "Exactly one of token, topic or condition must be set.", "INVALID_ARGUMENT", badRequest("message", "exactly one target required"));
-  if (message.data !== undefined) {
-    const entries = Object.entries(message.data);
-    for (let i = 0; i < entries.length; i += 1) {
-      if (typeof entries[i][1] !== "string") {
-        return fcmError(400, `Invalid value at 'message.data[${i}].value' (TYPE_STRING), ${JSON.stringify(entries[i][1])}`, "INVALID_ARGUMENT", badRequest(`message.data[${i}].value`, "data values must be strings"));
-      }
-    }
-  }
-  const android = message.android || {};
-  if (android.priority !== undefined && !["NORMAL", "HIGH", "normal", "high"].includes(android.priority)) {
-    return fcmError(400, "Invalid value at 'message.android.priority'", "INVALID_ARGUMENT", badRequest("message.android.priority", "NORMAL or HIGH"));
-  }
-  if (android.ttl !== undefined) {
-    const match = /^(\d+)(\.\d+)?s$/.exec(android.ttl);
-    if (!match || Number(match[1]) > FCM_MAX_TTL_S) return fcmError(400, "Invalid value at 'message.android.ttl'", "INVALID_ARGUMENT", badRequest("message.android.ttl", "a duration such as 3600s, at most 4 weeks"));
-  }
-  if (Buffer.byteLength(JSON.stringify(message)) > FCM_MAX_MESSAGE) return fcmError(400, "Message too big", "INVALID_ARGUMENT", badRequest("message", "Message too big"));
-  return null;
+// Google's answer to a request its discovery document refuses: the JSON front end's message (no
+// FcmError) or, for what the backend checks, INVALID_ARGUMENT with an FcmError; both name the field.
+function validateFcmRequest(payload, bodyLength, headers) {
+  const broken = checkFcmRequest(FCM_CONTRACT, payload, bodyLength);
+  if (!broken) return null;
+  const message = payload && typeof payload === "object" ? payload.message : undefined;
+  const token = message && typeof message.token === "string" ? message.token : "";
+  recordViolation(token, "android", headers, payload, 400, "INVALID_ARGUMENT", broken.field, broken.description);
+  const errorCode = broken.parse ? null : "INVALID_ARGUMENT";
+  return fcmError(400, broken.description, errorCode, badRequest(broken.field, broken.description));
 }
 
 function handleFcm(stream, headers, body, projectId) {
@@ -478,15 +464,18 @@ function handleFcm(stream, headers, body, projectId) {
       return resetConnection(stream);
     }
     if (fault === "slow") delay += config.slow_ms;
-    failure = fcmFault(fault) || validateFcmMessage(payload);
+    failure = fcmFault(fault) || validateFcmRequest(payload, body.length, headers);
     if (!failure && token && !FCM_TOKEN_SHAPE.test(token)) failure = fcmFault("bad");
   }
   if (failure) return respondLater(stream, delay, failure.status, failure.headers || {}, failure.body, failure.reason);
-  const validateOnly = payload.validate_only === true;
+  const validateOnly = isValidateOnly(payload);
   messageCounter += 1;
   const name = validateOnly ? `projects/${projectId}/messages/fake_message_id` : `projects/${projectId}/messages/0:${Date.now()}%${messageCounter.toString(16)}`;
   respondLater(stream, delay, 200, {}, JSON.stringify({ name }), null, () => {
     if (!validateOnly) record(token, "android", "production", headers, payload.message);
+    else if (config.record && validated.length < config.max_recorded) {
+      validated.push({ token, platform: "android", environment: "production", headers: publicHeaders(headers), payload: payload.message, received_at: new Date().toISOString() });
+    }
   });
 }
 
@@ -522,6 +511,17 @@ function handleAdmin(stream, headers, body, url) {
       const selected = notifications.filter((n) => (!token || n.token === token) && (!platform || n.platform === platform));
       return sendJson(stream, 200, selected.map(renderNotification));
     }
+    case "GET /sim/validated": {
+      // What FCM validated without delivering (validate_only): no device ever sees these.
+      const token = url.searchParams.get("token");
+      return sendJson(stream, 200, validated.filter((n) => !token || n.token === token));
+    }
+    case "GET /sim/violations": {
+      const token = url.searchParams.get("token");
+      const platform = url.searchParams.get("platform");
+      const selected = violations.filter((v) => (!token || v.token === token) && (!platform || v.platform === platform));
+      return sendJson(stream, 200, selected.map((v) => ({ ...v, payload: renderNotification(v).payload })));
+    }
     case "GET /sim/tokens": {
       // How many notifications each token received (a load run checks for lost and duplicated ones).
       const counts = {};
@@ -543,6 +543,8 @@ function handleAdmin(stream, headers, body, url) {
     case "POST /sim/reset":
       config = defaultConfig();
       notifications = [];
+      validated = [];
+      violations = [];
       stats = freshStats();
       stats.open_connections = openSessions.size;
       keys.apns.clear();
@@ -582,11 +584,14 @@ function handleAdmin(stream, headers, body, url) {
 const APNS_PATH = /^(\/sandbox)?\/3\/device\/(.*)$/;
 const FCM_PATH = /^\/v1\/projects\/([^/]+)\/messages:send$/;
 
-function route(stream, headers, body) {
+function route(stream, headers, rawHeaders, body) {
   stats.requests += 1;
   const path = headers[":path"] || "/";
   const apns = APNS_PATH.exec(path);
-  if (apns) return handleApns(stream, headers, body, apns[1] ? "sandbox" : "production", decodeURIComponent(apns[2]));
+  if (apns) {
+    const rawHeaderNames = rawHeaders.filter((_, i) => i % 2 === 0);
+    return handleApns(stream, headers, rawHeaderNames, body, apns[1] ? "sandbox" : "production", decodeURIComponent(apns[2]));
+  }
   const fcm = FCM_PATH.exec(path);
   if (fcm) {
     if (headers[":method"] !== "POST") return sendJson(stream, 405, { error: { code: 405, status: "METHOD_NOT_ALLOWED" } });
@@ -632,7 +637,7 @@ server.on("session", (session) => {
   });
 });
 
-server.on("stream", (stream, headers) => {
+server.on("stream", (stream, headers, flags, rawHeaders) => {
   const st = sessionState(stream.session);
   st.open += 1;
   streamsInFlight += 1;
@@ -645,7 +650,7 @@ server.on("stream", (stream, headers) => {
   stream.on("error", () => {});
   const chunks = [];
   stream.on("data", (chunk) => chunks.push(chunk));
-  stream.on("end", () => route(stream, headers, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+  stream.on("end", () => route(stream, headers, rawHeaders || [], chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
 });
 
 // Node's own secureConnection listener (registered first) creates and announces the session

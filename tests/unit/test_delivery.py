@@ -18,6 +18,7 @@ from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
+from pushgate.models.push import NOW_OR_NEVER
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.providers.clients import ProviderNotConfiguredError
@@ -30,6 +31,7 @@ from tests.fakes.stores import FakeApps
 NOW = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 ORG, APP, SEND, MESSAGE = "org", "app", "send-1", "msg-1"
 PROJECT = "contoso-project"
+ANDROID = DevicePlatform.ANDROID
 
 
 def _app(ios_check: CheckStatus = CheckStatus.VALID, *, android: bool = True) -> MobileApp:
@@ -394,6 +396,33 @@ def test_retries_end_after_the_attempt_limit(world: World) -> None:
     assert world.queue.sent == []
     (entry,) = world.sends.ledger["x"]
     assert (entry.outcome, entry.reason, entry.attempts) == (Outcome.NOT_SENT, "RetriesExhausted", 3)
+
+
+def test_a_now_or_never_job_goes_out_once_with_expiry_0_and_what_would_wait_is_expired(world: World) -> None:
+    job = _job(
+        _device("u1", "aa01"), _device("u2", "throttle02"), _device("u3", "auth03"), _device("u4", "fcm-4", ANDROID)
+    ).model_copy(update={"expires_at": NOW_OR_NEVER})
+    report = world.service().run(job)
+    assert {(r.device_token, r.expires_at) for r in world.providers.requests} == {
+        ("aa01", 0),
+        ("throttle02", 0),
+        ("auth03", 0),
+        ("fcm-4", 0),
+    }
+    # No retry job and no parking: its moment passes before either could send it.
+    assert (report.sent, report.not_sent, report.retried, report.parked) == (2, 2, 0, 0)
+    assert world.queue.sent == [] and world.parked.jobs == []
+    entries = {e.user_id: e for e in world.sends.ledger["00000"]}
+    assert (entries["u2"].reason, entries["u2"].verdict, entries["u2"].attempts) == ("MessageExpired", "retry", 1)
+    assert entries["u3"].reason == "MessageExpired"
+    # The credentials are still marked: the next send must not try them.
+    assert world.credentials.marked[0][0] is DevicePlatform.IOS
+
+
+def test_a_job_past_a_positive_expiry_is_not_sent(world: World) -> None:
+    world.service().run(_job(_device("u1", "aa01")).model_copy(update={"expires_at": int(NOW.timestamp())}))
+    assert world.providers.requests == []
+    assert {e.reason for e in world.sends.ledger["00000"]} == {"MessageExpired"}
 
 
 def test_configuration_error_marks_the_app_and_parks_the_devices(world: World) -> None:

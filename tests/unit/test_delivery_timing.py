@@ -36,7 +36,7 @@ def utc(*parts: int) -> datetime:
 
 def test_every_windows_id_and_dataverse_code_maps_to_a_zone_this_tzdata_has() -> None:
     zones = available_timezones()
-    assert all(zone in zones for zone in WINDOWS_TO_IANA.values())
+    assert all(zone in zones and iana_name(zone) == zone for zone in WINDOWS_TO_IANA.values())
     assert all(windows in WINDOWS_TO_IANA for windows in DATAVERSE_TIME_ZONE_CODES.values())
     assert len(WINDOWS_TO_IANA) > 130 and len(DATAVERSE_TIME_ZONE_CODES) > 70
 
@@ -57,6 +57,12 @@ def test_every_windows_id_and_dataverse_code_maps_to_a_zone_this_tzdata_has() ->
         ("", None),
         (None, None),
         (True, None),
+        # Names some hosts' zoneinfo has that are no zone, or that the pinned tzdata does not list.
+        ("localtime", None),
+        ("Factory", None),
+        ("posixrules", None),
+        ("posix/Europe/Paris", None),
+        ("right/UTC", None),
     ],
 )
 def test_directory_time_zone_values_resolve_to_iana(value: str | int | None, expected: str | None) -> None:

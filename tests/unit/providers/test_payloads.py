@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from pushgate.models.push import NOW_OR_NEVER, has_expired
 from pushgate.providers import (
     InterruptionLevel,
     NotificationTooLargeError,
@@ -138,14 +139,34 @@ def test_fcm_ttl_is_clamped_to_what_google_accepts(expires_at: int, ttl: str) ->
     assert build_fcm_message(request, now=1_700_000_000)["message"]["android"]["ttl"] == ttl
 
 
-def test_fcm_dry_run_sets_validate_only_and_silent_drops_the_notification() -> None:
-    request = PushRequest(
-        device_token="tok", send_id="s", message=PushMessage(android_notification=True), silent=True, dry_run=True
-    )
+def test_fcm_ttl_of_a_now_or_never_notification_is_0s_at_any_time() -> None:
+    request = PushRequest(device_token="tok", send_id="s", expires_at=NOW_OR_NEVER)
+    assert build_fcm_message(request, now=1_700_000_000)["message"]["android"]["ttl"] == "0s"
+    assert FcmBodyEncoder(now=5).encode(request) == encode_fcm_message(build_fcm_message(request, now=5))
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "moment", "expired"),
+    [(None, 10**10, False), (NOW_OR_NEVER, 10**10, False), (100, 99.5, False), (100, 100, True), (100, 101, True)],
+)
+def test_only_a_positive_expiry_passes(expires_at: int | None, moment: float, expired: bool) -> None:
+    assert has_expired(expires_at, moment) is expired
+
+
+def test_fcm_silent_drops_the_notification_block() -> None:
+    request = PushRequest(device_token="tok", send_id="s", message=PushMessage(android_notification=True), silent=True)
     body = build_fcm_message(request, now=0)
-    assert body["validate_only"] is True
     assert "notification" not in body["message"]
+    assert "validate_only" not in body
     assert body["message"]["android"]["priority"] == "NORMAL"
+
+
+def test_an_fcm_dry_run_validates_a_message_naming_the_token_alone() -> None:
+    # Whatever the request carries: a data map with any title or body makes the Android sample draw it.
+    request = PushRequest(
+        device_token="tok", send_id="s", message=FULL, dry_run=True, expires_at=1_000_600, collapse_id="c"
+    )
+    assert build_fcm_message(request, now=1_000_000) == {"message": {"token": "tok"}, "validate_only": True}
 
 
 def test_fcm_message_limit_counts_the_message_only() -> None:

@@ -66,6 +66,8 @@ class NotSentReason(StrEnum):
     CANCELED = "Canceled"
     CAPPED_FREQUENCY = "CappedFrequency"
     EXPIRED_IN_QUIET_HOURS = "ExpiredInQuietHours"
+    #: The on-click URL rendered for this recipient leaves the scheme, host or port its template names.
+    URL_ORIGIN_CHANGED = "UrlOriginChanged"
 
 
 #: The reason a ``Sent`` entry carries when quiet hours held the notification back until they ended.
@@ -193,7 +195,8 @@ class DeliveryJob(BaseModel):
         journey_id: The journey, for the insight counters.
         attempt: 0 for the first try; retry jobs count up.
         link_base: Base of tracked links (``<PUBLIC_ENDPOINT>/l/``).
-        expires_at: Absolute expiry of the notifications (epoch seconds), if any.
+        expires_at: Absolute expiry of the notifications (epoch seconds), if any;
+            ``NOW_OR_NEVER`` (0) for a time to live of 0 (see ``pushgate.models.push``).
         collapse_id: APNs collapse id / FCM collapse key, if any.
         android_high_priority: FCM ``android.priority`` HIGH rather than NORMAL.
         messages: Rendered notifications (one per recipient), without tracking id and link.
@@ -288,6 +291,9 @@ class LedgerEntry(BaseModel):
         profile_type: The recipient's directory entity type, when known.
         link: The message's URL as rendered for this recipient, kept only for a ``Sent`` entry whose
             notification carried a tracked link: the one place the redirect may send a click.
+        untracked_link: The same URL for a ``Sent`` entry whose notification carried it untracked
+            (no tracking consent, a broadcast): what a click the app reports opened. The redirect
+            never uses it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -304,6 +310,12 @@ class LedgerEntry(BaseModel):
     attempts: int = 0
     profile_type: str | None = None
     link: str | None = None
+    untracked_link: str | None = None
+
+    @property
+    def opened_url(self) -> str | None:
+        """The URL a tap on this notification opened (through the redirect or not), if it had one."""
+        return self.link or self.untracked_link
 
 
 def fanout_job_id(number: int) -> str:

@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from pushgate.models.delivery_timing import DeliveryPolicy, FrequencyCap, QuietHours, parse_clock_time
 from pushgate.text import SINGLE_LINE
+from pushgate.validation import JsonInt
 
 _REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE]
@@ -43,8 +44,8 @@ class FrequencyCapBody(BaseModel):
 
     model_config = _REQUEST_CONFIG
 
-    MaxNotifications: int = Field(ge=1, le=1000)
-    PeriodHours: int = Field(ge=1, le=720)
+    MaxNotifications: JsonInt = Field(ge=1, le=1000)
+    PeriodHours: JsonInt = Field(ge=1, le=720)
 
     def to_cap(self) -> FrequencyCap:
         """The domain value."""
@@ -61,6 +62,16 @@ class DeliveryPolicyRequest(BaseModel):
     QuietHours: QuietHoursBody | None = None
     FrequencyCap: FrequencyCapBody | None = None
     CategoryCaps: Annotated[dict[CategoryName, FrequencyCapBody], Field(max_length=50)] | None = None
+
+    @field_validator("DefaultTimeZone", mode="before")
+    @classmethod
+    def _zone_shape(cls, value: object) -> object:
+        # One problem on the field for anything but text or a JSON integer (true is no timezonecode).
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise PydanticCustomError(
+            "time_zone_type", "must be a time zone name (text) or a Dataverse timezonecode (a JSON integer)"
+        )
 
     def to_policy(self) -> DeliveryPolicy:
         """The domain value (the zone is checked by the use case)."""

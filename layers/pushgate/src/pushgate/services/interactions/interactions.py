@@ -159,8 +159,18 @@ def report_event(
         raise InvalidRequestError.for_field("DeviceToken", "is not the device this notification was sent to")
     at = now()
     kinds = [InteractionType.OPENED] if kind is InteractionType.OPENED else [InteractionType.OPENED, kind]
+    # A click names the URL its notification opened, as the redirect's click does (CI-J's TargetUrl).
+    target = notification.entry.opened_url
     interactions = [
-        engagement(notification, each, interaction_id=make_id(), at=at, source=InteractionSource.APP) for each in kinds
+        engagement(
+            notification,
+            each,
+            interaction_id=make_id(),
+            at=at,
+            source=InteractionSource.APP,
+            target_url=target if each is InteractionType.LINK_CLICKED else None,
+        )
+        for each in kinds
     ]
     return stores.recorder.record(notification, interactions)
 

@@ -43,6 +43,7 @@ from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateK
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
+from pushgate.models.push import NOW_OR_NEVER, has_expired
 from pushgate.models.send import DEFERRED_QUIET_HOURS, DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
 from pushgate.observability import count_tokens_marked_invalid, logger
 from pushgate.providers import DeliveryOutcome, PushRequest, Verdict, apns_id_for
@@ -270,7 +271,7 @@ class DeliveryService:
             return NotSentReason.MESSAGE_DEACTIVATED
         if run.app is None:
             return NotSentReason.APP_DELETED
-        if job.expires_at is not None and job.expires_at <= run.at.timestamp():
+        if has_expired(job.expires_at, run.at.timestamp()):
             return NotSentReason.MESSAGE_EXPIRED
         return None
 
@@ -507,9 +508,14 @@ class DeliveryService:
         """What the fates come to, device by device in job order."""
         job, settled = run.job, _Settled()
         attempts = job.attempt + 1
+        # Now or never: what could only go out later (a retry, a resume of parked devices) is past its moment.
+        now_or_never = job.expires_at == NOW_OR_NEVER
+        expired = NotSentReason.MESSAGE_EXPIRED.value
         for index, device in enumerate(job.devices):
             fate = run.fates.get(index, DeviceFate(FateKind.UNCERTAIN))
-            if fate.kind is FateKind.PARKED:
+            if fate.kind is FateKind.PARKED and now_or_never:
+                settled.entries.append(_entry(device, run.at, Outcome.NOT_SENT, expired))
+            elif fate.kind is FateKind.PARKED:
                 settled.parked.setdefault(device.platform, ([], fate.reason or "the credentials failed"))[0].append(
                     device
                 )
@@ -517,6 +523,10 @@ class DeliveryService:
                 settled.entries.append(_entry(device, run.at, Outcome.NOT_SENT, NotSentReason.DELIVERY_UNCERTAIN.value))
             elif fate.kind is FateKind.NOT_SENT:
                 settled.entries.append(_entry(device, run.at, Outcome.NOT_SENT, fate.reason))
+            elif fate.verdict is Verdict.RETRY and now_or_never:
+                settled.entries.append(
+                    _entry(device, run.at, Outcome.NOT_SENT, expired, verdict=Verdict.RETRY.value, attempts=attempts)
+                )
             elif fate.verdict is Verdict.RETRY and attempts < self._max_attempts:
                 settled.retry.append(device)
                 settled.retry_delay = max(settled.retry_delay, self._delay(fate.retry_after, job.attempt))
@@ -535,6 +545,7 @@ class DeliveryService:
                         provider_message_id=message_id,
                         attempts=attempts,
                         link=_tracked_target(job, device),
+                        untracked_link=_untracked_target(job, device),
                     )
                 )
             else:
@@ -587,6 +598,12 @@ def _tracked_target(job: DeliveryJob, device: JobDevice) -> str | None:
     """The URL a device's tracked link redirects to, when its notification carries one."""
     original = job.messages[device.message].original_link
     return original if device.tracked and original and job.link_base else None
+
+
+def _untracked_target(job: DeliveryJob, device: JobDevice) -> str | None:
+    """The plain URL a device's notification opens, when it carries one untracked."""
+    original = job.messages[device.message].original_link
+    return original if original and _tracked_target(job, device) is None else None
 
 
 class RepositoryCredentialMarker:
