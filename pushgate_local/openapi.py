@@ -85,7 +85,16 @@ def _as_routed(document: dict[str, Any], routes: list[HttpRoute]) -> dict[str, A
             ]
             if not operation["parameters"]:
                 del operation["parameters"]
-            operation["summary"] = route.route_key
+            # One handler may serve several routed paths (contacts, leads, profiles): the summary names which.
+            literals = [
+                routed
+                for mine, routed in zip(
+                    resolver_path.strip("/").split("/"), route.path.strip("/").split("/"), strict=True
+                )
+                if mine.startswith("{") and not routed.startswith("{")
+            ]
+            summary = operation.get("summary") or route.route_key
+            operation["summary"] = f"{summary} ({', '.join(literals)})" if literals else summary
             operation["operationId"] = re.sub(r"[^A-Za-z0-9]+", "_", route.route_key).strip("_")
             paths.setdefault(route.path, {})[method] = operation
             break

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.orgs import CreateOrgRequest, OrgListResponse, OrgResponse
 from pushgate.observability import logger, metrics, tracer
@@ -18,6 +18,7 @@ app = make_resolver()
 
 
 @app.post("/admin/v1/orgs")
+@responds(201)
 @request_body(CreateOrgRequest)
 @tracer.capture_method
 def create_org() -> tuple[OrgResponse, int]:

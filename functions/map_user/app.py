@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import query_parameters, request_body
+from pushgate.api.openapi import query_parameters, request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.directory import (
     MAX_IMPORT_BODY_BYTES,
@@ -79,6 +79,7 @@ def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
 
 
 @app.post(COLLECTION)
+@responds(201)
 @request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
 def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
@@ -102,6 +103,7 @@ def import_people(orgId: str, entitySet: str) -> ImportResponse:
 
 
 @app.put(f"{COLLECTION}/<personId>")
+@responds(200, 201)
 @request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
 def upsert_person(orgId: str, entitySet: str, personId: str) -> tuple[dict[str, Any], int]:
@@ -129,6 +131,7 @@ def patch_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
 
 
 @app.delete(f"{COLLECTION}/<personId>")
+@responds(200, 204)
 @query_parameters(erase={"type": "string", "enum": ["true", "false"]})
 @tracer.capture_method
 def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
@@ -182,6 +185,7 @@ def list_person_notifications(orgId: str, entitySet: str, personId: str) -> Pers
 
 
 @app.put(LINK)
+@responds(200, 201)
 @request_body(AppUserLinkRequest)
 @tracer.capture_method
 def put_app_user_link(orgId: str, appId: str, appUserId: str) -> tuple[AppUserLinkResponse, int]:
@@ -209,6 +213,7 @@ def get_app_user_link(orgId: str, appId: str, appUserId: str) -> AppUserLinkResp
 
 
 @app.delete(LINK)
+@responds(204)
 @tracer.capture_method
 def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str]:
     user_mapping.delete_app_user_link(

@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.devices import (
     CleanupBody,
@@ -64,6 +64,7 @@ def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
 
 
 @app.post(V2)
+@responds(202)
 @request_body(RegisterDeviceBody)
 @tracer.capture_method
 def register(orgId: str) -> Response[str]:
@@ -83,6 +84,7 @@ def register(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/batch")
+@responds(202)
 @request_body(RegisterDeviceBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
 def register_batch(orgId: str) -> Response[str]:
@@ -137,6 +139,7 @@ def registration_status_batch(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/cleanup")
+@responds(202)
 @request_body(CleanupBody)
 @tracer.capture_method
 def cleanup(orgId: str) -> Response[str]:
@@ -149,6 +152,7 @@ def cleanup(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/cleanup/batch")
+@responds(202)
 @request_body(CleanupBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
 def cleanup_batch(orgId: str) -> Response[str]:

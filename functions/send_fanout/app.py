@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.sends import (
     CreateSendRequest,
@@ -92,6 +92,7 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 
 @app.post(BASE)
+@responds(202)
 @request_body(CreateSendRequest)
 @tracer.capture_method
 def create_send(orgId: str) -> tuple[CreateSendResponse, int]:

@@ -2,6 +2,7 @@
 
 Each operation gets a few generated requests, valid and invalid by its schema, deterministically
 (``derandomize``) so CI runs the same cases every time. Whatever is sent, the answer is never a 5xx,
+its status is one the operation documents,
 and every JSON 4xx has the one documented error shape; a 4xx that is not JSON must be documented as
 such for that operation (the tracked-link page). Operator routes get the admin key, as an operator's
 client would; public routes carry whatever the schema generates.
@@ -95,6 +96,11 @@ def test_no_route_answers_5xx_and_every_4xx_has_the_error_shape(
 
     assert response.status_code < 500, (
         f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
+    )
+    # Whatever a route answers, its document says it can (a generated client knows every answer).
+    documented = case.operation.definition.raw.get("responses", {})
+    assert str(response.status_code) in documented, (
+        f"{case.method} {case.formatted_path} -> {response.status_code}, documented {sorted(documented)}"
     )
     if 400 <= response.status_code < 500:
         _check_error_shape(case, response)
