@@ -3,10 +3,11 @@
 The dev server serves every HTTP API route by invoking the function's real handler with an API
 Gateway v2 event, polls each SQS event source into its function with SQS-shaped batches (deleting
 only what the function did not report in ``batchItemFailures``), and fires scheduled functions on
-demand at ``POST /_local/schedules/<FunctionLogicalId>``.
+demand at ``POST /_local/schedules/<FunctionLogicalId>[/<Schedule>]`` (``GET /_local/schedules`` lists them).
 
-Schedules with a ``rate(...)`` expression also fire by themselves, on the local clock: the clock
-that scheduled sends, quiet hours and frequency caps read (``PUSHGATE_LOCAL_CLOCK_FILE``). Tests and
+Schedules with a ``rate(...)`` expression also fire by themselves, on the local clock: the one clock
+every function reads (``PUSHGATE_LOCAL_CLOCK_FILE``: sends, quiet hours, caps, registrations, verdicts,
+the token cleanup). Tests and
 the demo move it with ``POST /_local/clock`` (``{"AdvanceSeconds": 3600}`` or ``{"Now": "..."}``),
 which then fires every rate schedule that came due, before answering. Cron schedules fire on demand only.
 """
@@ -491,6 +492,27 @@ class LocalRuntime:
             event = scheduled_event(self.function_arn(spec), schedule.name, self.config.region)
         return self.invoke(logical_id, event)
 
+    def schedule_list(self) -> list[dict[str, Any]]:
+        """Every schedule of the template, with where to fire it now (``GET /_local/schedules``)."""
+        assert self.clock is not None  # noqa: S101 - started
+        listed = []
+        for spec in self.stack.functions:
+            for schedule in spec.schedules:
+                next_fire = self._next_fire.get((spec.logical_id, schedule.name))
+                listed.append(
+                    {
+                        "FunctionLogicalId": spec.logical_id,
+                        "Schedule": schedule.name,
+                        "Expression": schedule.expression,
+                        "Input": schedule.input,
+                        # rate(...) schedules fire by themselves on the local clock; cron ones only when fired.
+                        "FiresBySelf": rate_seconds(schedule.expression) is not None and self.config.run_schedules,
+                        "NextFireAt": next_fire.isoformat() if next_fire else None,
+                        "FireUrl": f"{self.api_url}{LOCAL_ROUTES_PREFIX}schedules/{spec.logical_id}/{schedule.name}",
+                    }
+                )
+        return listed
+
     def _rate_schedules(self) -> list[tuple[FunctionSpec, Schedule, int]]:
         found = []
         for spec in self.stack.functions:
@@ -696,16 +718,12 @@ class LocalRuntime:
             {"Now": now.isoformat(), "OffsetSeconds": round(self.clock.offset_seconds, 3), "Fired": fired},
         )
 
-    def _handle_local_route(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    def _handle_schedules(
+        self, method: str, raw_path: str, parts: list[str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        if not self._authorize("AWS_IAM", headers)[0]:
-            return _json_response(
-                HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", "local routes need the admin key")
-            )
-        parts = raw_path[len(LOCAL_ROUTES_PREFIX) :].strip("/").split("/")
-        if parts == ["clock"] and method in {"GET", "POST"}:
-            return self._handle_clock(method, body)
+        """``GET /_local/schedules``: every schedule; ``POST /_local/schedules/<Function>[/<Schedule>]``: fire one."""
+        if method == "GET" and parts in (["schedules"], ["schedules", ""]):
+            return _json_response(HTTPStatus.OK, {"Schedules": self.schedule_list()})
         if method == "POST" and parts[0] == "schedules" and len(parts) in {2, 3}:
             try:
                 payload = json.loads(body) if body else None
@@ -718,4 +736,18 @@ class LocalRuntime:
                 HTTPStatus.OK,
                 {"ok": invocation.ok, "result": invocation.payload, "durationMs": round(invocation.duration_ms, 1)},
             )
+        return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no local route {method} {raw_path}"))
+
+    def _handle_local_route(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if not self._authorize("AWS_IAM", headers)[0]:
+            return _json_response(
+                HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", "local routes need the admin key")
+            )
+        parts = raw_path[len(LOCAL_ROUTES_PREFIX) :].strip("/").split("/")
+        if parts == ["clock"] and method in {"GET", "POST"}:
+            return self._handle_clock(method, body)
+        if parts[0] == "schedules":
+            return self._handle_schedules(method, raw_path, parts, body)
         return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no local route {method} {raw_path}"))

@@ -57,7 +57,11 @@ def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
     body = parse_object(app.current_event, LegacyRegisterDeviceBody)
     item = legacy_registration_item(body, appId, userId)
     device_registration.register_now(
-        orgId.lower(), item, authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
+        orgId.lower(),
+        item,
+        authenticator=deps.api_token_authenticator(),
+        devices=deps.device_repository(),
+        now=deps.clock(),
     )
     metrics.add_metric(name="DevicesRegisteredV1", unit="Count", value=1)
     return _empty(200)
@@ -76,6 +80,7 @@ def register(orgId: str) -> Response[str]:
         options=options,
         authenticator=deps.api_token_authenticator(),
         queue=deps.registration_queue(),
+        now=deps.clock(),
     )
     metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=1)
     if not options.track:
@@ -96,6 +101,7 @@ def register_batch(orgId: str) -> Response[str]:
         options=options,
         authenticator=deps.api_token_authenticator(),
         queue=deps.registration_queue(),
+        now=deps.clock(),
     )
     metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=len(items))
     if not options.track:

@@ -274,6 +274,7 @@ def device_verifier() -> DeviceVerifier:
         statuses=registration_status_repository(),
         providers=provider_client_factory(),
         webhooks=WebhookCaller(allow_loopback=settings.allow_loopback, timeout_s=settings.timeout_s),
+        now=clock(),
     )
 
 
@@ -482,7 +483,9 @@ def token_cleanup() -> TokenCleanup:
     from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
     from pushgate.services.lifecycle.token_cleanup import TokenCleanup
 
-    return TokenCleanup(store=DynamoTokenCleanupStore(main_table()), policies=token_policy_repository())
+    # The local clock, as every function reads it: a device the delivery worker marked Invalid
+    # "tomorrow" on a moved clock is judged by the cleanup on that same clock.
+    return TokenCleanup(store=DynamoTokenCleanupStore(main_table()), policies=token_policy_repository(), now=clock())
 
 
 @cache
@@ -515,7 +518,8 @@ def interaction_export() -> DynamoInteractionExport:
 
 @cache
 def clock() -> Callable[[], datetime]:
-    """The clock of scheduled sends, quiet hours and caps (the local runtime can move it; AWS cannot)."""
+    """The clock of every function's "now" that users can see or schedule by: sends, quiet hours, caps,
+    device registrations, provider verdicts and the token cleanup (the local runtime can move it; AWS cannot)."""
     from pushgate.clock import delivery_clock
 
     return delivery_clock(delivery_clock_settings().local_clock_file)
