@@ -10,7 +10,21 @@ from __future__ import annotations
 
 import typer
 
-from pushgate_cli.commands import apps, cleanup, contacts, export, insights, login, messages, orgs, send, sends, tokens
+from pushgate_cli.commands import (
+    apps,
+    cleanup,
+    contacts,
+    devices,
+    export,
+    insights,
+    login,
+    messages,
+    orgs,
+    send,
+    sends,
+    tokens,
+    users,
+)
 
 app = typer.Typer(
     name="pushgate",
@@ -24,6 +38,8 @@ app.add_typer(orgs.app, name="orgs")
 app.add_typer(apps.app, name="apps")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(contacts.app, name="contacts")
+app.add_typer(users.app, name="users")
+app.add_typer(devices.app, name="devices")
 app.add_typer(messages.app, name="messages")
 app.command("send")(send.send)
 app.add_typer(sends.app, name="sends")
