@@ -22,6 +22,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -283,6 +284,8 @@ class LocalRuntime:
         self.resources = ProvisionedResources()
         self._children: list[ChildProcess] = []
         self._workers: dict[str, FunctionWorker] = {}
+        #: Each function's resolved environment (for one-off invocations with overrides).
+        self._environments: dict[str, dict[str, str]] = {}
         #: Further workers of functions with SQS event sources (``queue_workers`` > 1).
         self._queue_workers: dict[str, list[FunctionWorker]] = {}
         self._stop = threading.Event()
@@ -362,6 +365,7 @@ class LocalRuntime:
                 local_overrides["PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS"] = "true"
             environment = {**base_environment, **variables, **local_overrides, **self.config.extra_environment}
             preload = self.config.worker_preload
+            self._environments[spec.logical_id] = environment
             first = FunctionWorker(spec, environment, self.log_dir, preload=preload)
             self._workers[spec.logical_id] = first
             if spec.sqs_sources:
@@ -460,6 +464,38 @@ class LocalRuntime:
         if self.config.on_invocation is not None:
             self.config.on_invocation(worker.spec.logical_id, invocation)
         return invocation
+
+    def invoke_once(
+        self, logical_id: str, event: Any, overrides: dict[str, str] | None = None
+    ) -> tuple[Invocation, str]:
+        """Invokes a function as ``sam local invoke`` does: a fresh execution environment (a cold start)
+        with the template's environment resolved against this stack, plus ``overrides``; then ends it.
+
+        Returns:
+            The invocation, and what the handler logged (its stdout and stderr).
+
+        Raises:
+            KeyError: No such function.
+        """
+        spec = self.stack.function(logical_id)
+        environment = {**self._environments[spec.logical_id], **(overrides or {})}
+        worker = FunctionWorker(
+            spec,
+            environment,
+            self.log_dir,
+            preload=self.config.worker_preload,
+            name_suffix=f"-invoke-{uuid.uuid4().hex[:8]}",
+        )
+        try:
+            invocation = worker.invoke(event)
+        finally:
+            worker.stop()
+        try:
+            logs = worker.log_path.read_text(encoding="utf-8", errors="replace")
+            worker.log_path.unlink()
+        except OSError:
+            logs = ""
+        return invocation, logs
 
     def function_arn(self, spec: FunctionSpec) -> str:
         """The local ARN of a function."""
@@ -738,6 +774,34 @@ class LocalRuntime:
             )
         return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no local route {method} {raw_path}"))
 
+    def _handle_invoke(self, logical_id: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """``POST /_local/invoke/<LogicalId>`` ``{"Event": ..., "Environment": {...}}``: ``sam local invoke`` here."""
+        try:
+            request = json.loads(body) if body else {}
+            if not isinstance(request, dict) or not request.keys() <= {"Event", "Environment"}:
+                raise ValueError('body: send {"Event": <the event>, "Environment": {"NAME": "value"}}')
+            overrides = request.get("Environment") or {}
+            if not isinstance(overrides, dict) or not all(isinstance(v, str) for v in overrides.values()):
+                raise ValueError("Environment: must map names to strings")
+        except ValueError as error:
+            return _json_response(HTTPStatus.BAD_REQUEST, _error_body("InvalidRequest", str(error)))
+        try:
+            invocation, logs = self.invoke_once(logical_id, request.get("Event", {}), overrides)
+        except KeyError:
+            names = ", ".join(spec.logical_id for spec in self.stack.functions)
+            return _json_response(
+                HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no function {logical_id}; one of {names}")
+            )
+        return _json_response(
+            HTTPStatus.OK,
+            {
+                "ok": invocation.ok,
+                "result": invocation.payload,
+                "logs": logs,
+                "durationMs": round(invocation.duration_ms, 1),
+            },
+        )
+
     def _handle_local_route(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -750,4 +814,6 @@ class LocalRuntime:
             return self._handle_clock(method, body)
         if parts[0] == "schedules":
             return self._handle_schedules(method, raw_path, parts, body)
+        if parts[0] == "invoke" and len(parts) == 2 and method == "POST":
+            return self._handle_invoke(parts[1], body)
         return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no local route {method} {raw_path}"))
