@@ -2,11 +2,13 @@
 without Docker.
 
 The flags and the output are ``sam local invoke``'s: ``-e/--event`` (a file, or ``-`` for stdin;
-without it the event is ``{}``), ``--env-vars`` (``{"<LogicalId>": {"NAME": "value"}, "Parameters":
+without it the event is ``{}``; a relative path missing here is looked up in the project, so
+``events/...`` works from any directory), ``--env-vars`` (``{"<LogicalId>": {"NAME": "value"}, "Parameters":
 {...}}``), the handler's result as JSON on stdout, its logs on stderr; the exit status is 1 when
 the handler raised or timed out. The handler runs in a fresh execution environment with the
 template's environment, resolved against the local stack: the running ``make dev`` when there is
-one (its ``local.json`` in the state directory answers), so events act on the data you see there;
+one (its ``local.json`` in ``$PUSHGATE_STATE_DIR``, the project's ``.pushgate/`` or ``./.pushgate``
+answers), so events act on the data you see there;
 otherwise a stack started for the call in a temporary state directory (a ``make dev`` started
 later is not touched) and stopped after it.
 """
@@ -30,9 +32,13 @@ from pushgate_local.template import read_stack
 _INVOKE_TIMEOUT_S = 960.0
 
 
-def _read_json(source: str, what: str) -> Any:
+def _read_json(source: str, what: str, project_root: Path | None = None) -> Any:
+    path = Path(source)
+    if project_root is not None and not path.is_absolute() and not path.exists():
+        # ``events/...`` names the project's sample events wherever the command runs from.
+        path = project_root / path
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        text = sys.stdin.read() if source == "-" else path.read_text(encoding="utf-8")
         return json.loads(text)
     except (OSError, ValueError) as error:
         raise SystemExit(f"invoke: cannot read {what} {source}: {error}") from None
@@ -98,9 +104,11 @@ def main(argv: list[str], project_root: Path) -> int:
     names = [spec.logical_id for spec in read_stack(config.template_path).functions]
     if args.function not in names:
         parser.error(f"no function {args.function} in template.yaml; one of: {', '.join(names)}")
-    event = _read_json(args.event, "the event") if args.event else {}
+    event = _read_json(args.event, "the event", project_root) if args.event else {}
     overrides = environment_overrides(_read_json(args.env_vars, "--env-vars"), args.function) if args.env_vars else {}
-    running = _running_stack(config.state_dir)
+    # $PUSHGATE_STATE_DIR (or the project's .pushgate/), then ./.pushgate, as `pushgate login --local` reads it.
+    candidates = dict.fromkeys([config.state_dir, Path(".pushgate")])
+    running = next((found for found in map(_running_stack, candidates) if found is not None), None)
     if running is not None:
         print(f"invoking {args.function} in the running local stack ({running[0]})", file=sys.stderr)
         ok, result, logs = _through_dev_server(*running, args.function, event, overrides)

@@ -1,8 +1,9 @@
 """The clock of delivery timing: the real time, or the local runtime's movable one.
 
 Scheduled sends, quiet hours, frequency caps, device registrations, provider verdicts and the token
-cleanup read "now" through :func:`delivery_clock` (``deps.clock``). In AWS that is the system clock. The local runtime can shift it (``POST /_local/clock``) by writing an
-offset to a small JSON file every function reads, so a test can schedule a send for 09:00 in
+cleanup read "now" through :func:`delivery_clock` (``deps.clock``). In AWS that is the system clock.
+The local runtime can shift it (``POST /_local/clock``) by writing an offset to a small JSON file
+every function reads, so a test can schedule a send for 09:00 in
 Tokyo, advance the clock and watch it go out, or let a device go stale and run the cleanup, without
 waiting. Provider tokens, idempotency records and TTLs keep the real time.
 """
