@@ -221,8 +221,11 @@ class MainTable:
         *,
         limit: int | None = None,
         start_key: Mapping[str, Any] | None = None,
+        consistent: bool = True,
     ) -> tuple[list[dict[str, Any]], Mapping[str, Any] | None]:
         """One page of the items of a partition whose sort key starts with a prefix.
+
+        ``consistent=False`` reads eventually consistently, at half the read units (bulk reads).
 
         Returns:
             The items, and the ``LastEvaluatedKey`` to continue from (``None`` when done).
@@ -232,7 +235,7 @@ class MainTable:
             "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
             "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
             "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_key_prefix}},
-            "ConsistentRead": True,
+            "ConsistentRead": consistent,
         }
         if limit is not None:
             request["Limit"] = limit
