@@ -31,7 +31,7 @@ from pushgate.models.delivery_timing import (
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
 from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import AndroidPriority, MessageTemplate
+from pushgate.models.message_template import AndroidPriority, MessageContent, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.models.send import (
@@ -123,12 +123,14 @@ class _Schedule:
 
     send_at: datetime | None = None
     local: LocalSendTime | None = None
+    #: When the send was accepted, if not now: a ``SendAtLocalTime`` is the next occurrence after it.
+    anchor: datetime | None = None
 
     def intended(self, zone: Any, now: datetime) -> datetime:
         if self.send_at is not None:
             return self.send_at
         if self.local is not None:
-            return self.local.instant_in(zone, now=now)
+            return self.local.instant_in(zone, now=self.anchor or now)
         return now
 
 
@@ -286,10 +288,16 @@ class _JobPacker:
     Each device gets its tracking id here: the devices of one job share the job's tracking key.
     """
 
-    def __init__(self, template: DeliveryJob, numbers: Iterator[int] | None = None) -> None:
+    def __init__(
+        self,
+        template: DeliveryJob,
+        numbers: Iterator[int] | None = None,
+        job_ids: Callable[[int], str] = fanout_job_id,
+    ) -> None:
         self._template = template
         # Packers of one send (one per due time) share the numbering, so job ids stay unique.
         self._numbers = numbers if numbers is not None else itertools.count()
+        self._job_ids = job_ids
         self._overhead = len(template.model_dump_json(exclude_defaults=True))
         self.jobs: list[DeliveryJob] = []
         #: Tracking key → the job whose devices' tracking ids begin with it.
@@ -314,7 +322,7 @@ class _JobPacker:
     def flush(self) -> None:
         if not self._devices:
             return
-        job_id = fanout_job_id(next(self._numbers))
+        job_id = self._job_ids(next(self._numbers))
         self.tracking_keys[self._tracking_key] = job_id
         self.jobs.append(
             self._template.model_copy(
@@ -537,33 +545,31 @@ def _landing(person: Person, timing: _Timing, compiled: CompiledMessage, at: dat
     return _Landing(release, expires_at, deferred=True)
 
 
-def _reachable(user_ids: list[str], people: Mapping[str, Person], plan: _Plan, at: datetime) -> list[str]:
-    """The recipients that exist and consented; the others are refused (and recorded) at once."""
-    reachable: list[str] = []
+def _reachable(user_ids: list[str], people: Mapping[str, Person], plan: _Plan, at: datetime) -> list[Person]:
+    """The recipients that exist; the others are refused (and recorded) at once."""
+    reachable: list[Person] = []
     for user_id in user_ids:
         person = people.get(user_id)
-        reason = None
         if person is None:
-            reason = NotSentReason.UNKNOWN_RECIPIENT
-        elif not person.attributes.pushconsent:
-            reason = NotSentReason.NO_PUSH_CONSENT
-        if reason is not None:
-            plan.rejected.append((user_id, reason.value))
-            plan.entries.append(_not_sent(user_id, reason, at, person))
+            plan.rejected.append((user_id, NotSentReason.UNKNOWN_RECIPIENT.value))
+            plan.entries.append(_not_sent(user_id, NotSentReason.UNKNOWN_RECIPIENT, at))
         else:
-            reachable.append(user_id)
+            reachable.append(person)
     return reachable
 
 
 class _Packing:
     """Packs each recipient into the jobs of their due time: now (the queue) or later (held)."""
 
-    def __init__(self, template: DeliveryJob, plan: _Plan, at: datetime) -> None:
+    def __init__(
+        self, template: DeliveryJob, plan: _Plan, at: datetime, job_ids: Callable[[int], str] = fanout_job_id
+    ) -> None:
         self._template = template
         self._plan = plan
         self._at = at
         self._numbers = itertools.count()
-        self._immediate = _JobPacker(template, self._numbers)
+        self._job_ids = job_ids
+        self._immediate = _JobPacker(template, self._numbers, job_ids)
         self._held: dict[tuple[int, int | None, bool], _JobPacker] = {}
 
     def add(self, landing: _Landing, message: PushMessage, devices: list[JobDevice], size: int) -> None:
@@ -580,7 +586,7 @@ class _Packing:
             held_template = self._template.model_copy(
                 update={"due_at": due, "expires_at": landing.expires_at, "deferred": landing.deferred}
             )
-            packer = self._held[group] = _JobPacker(held_template, self._numbers)
+            packer = self._held[group] = _JobPacker(held_template, self._numbers, self._job_ids)
         packer.add(message, devices, size)
         hour = hour_bucket(landing.due)
         plan.scheduled[hour] = plan.scheduled.get(hour, 0) + len(devices)
@@ -611,20 +617,56 @@ def _plan_deliveries(
     timing: _Timing,
 ) -> None:
     people = _people(org_id, user_ids, stores.people)
-    reachable = _reachable(user_ids, people, plan, at)
+    _plan_people(
+        app,
+        _reachable(user_ids, people, plan, at),
+        triggers=triggers,
+        compiled=compiled,
+        template=template,
+        devices=stores.devices,
+        plan=plan,
+        at=at,
+        timing=timing,
+    )
 
-    def active_devices(user_id: str) -> list[Any]:
-        return [d for d in stores.devices.list_for_user(org_id, app.app_id, user_id) if d.status is DeviceStatus.ACTIVE]
+
+def _plan_people(
+    app: MobileApp,
+    people: Sequence[Person],
+    *,
+    triggers: Mapping[str, Mapping[str, Any]],
+    compiled: CompiledMessage,
+    template: DeliveryJob,
+    devices: DeviceRepository,
+    plan: _Plan,
+    at: datetime,
+    timing: _Timing,
+    job_ids: Callable[[int], str] = fanout_job_id,
+) -> None:
+    """The per-recipient fan-out of people already read: consent, devices (one Query each, in a
+    bounded pool), when each lands (quiet hours in their zone), their rendering and tracked links,
+    packed into delivery jobs (``job_ids`` numbers them); every refusal becomes a ledger entry."""
+    reachable: list[Person] = []
+    for person in people:
+        if person.attributes.pushconsent:
+            reachable.append(person)
+        else:
+            plan.rejected.append((person.person_id, NotSentReason.NO_PUSH_CONSENT.value))
+            plan.entries.append(_not_sent(person.person_id, NotSentReason.NO_PUSH_CONSENT, at, person))
+
+    def active_devices(person: Person) -> list[Any]:
+        found = devices.list_for_user(app.org_id, app.app_id, person.person_id)
+        return [d for d in found if d.status is DeviceStatus.ACTIVE]
 
     workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(reachable)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
-        devices_by_user = dict(zip(reachable, pool.map(active_devices, reachable), strict=True))
+        devices_by_user = dict(zip((p.person_id for p in reachable), pool.map(active_devices, reachable), strict=True))
 
-    packing = _Packing(template, plan, at)
-    for user_id in reachable:
-        devices = [d for d in devices_by_user[user_id] if _platform_configured(app, d.platform)]
-        person = people[user_id]
-        if not devices:
+    packing = _Packing(template, plan, at, job_ids)
+    for person in reachable:
+        user_id = person.person_id
+        devices_found = [d for d in devices_by_user[user_id] if _platform_configured(app, d.platform)]
+        if not devices_found:
             plan.entries.append(_not_sent(user_id, NotSentReason.NO_VALID_DEVICE, at, person))
             continue
         landing = _landing(person, timing, compiled, at)
@@ -653,7 +695,7 @@ def _plan_deliveries(
                 tracked=tracked,
                 profile_type=person.entity_type.value,
             )
-            for device in devices
+            for device in devices_found
         ]
         packing.add(landing, message, job_devices, _estimated_bytes(message, job_devices))
     packing.finish()
@@ -716,3 +758,101 @@ def resume_parked(org_id: str, app_id: str, *, stores: SendStores) -> int:
     org = get_org(org_id, orgs=stores.orgs)
     app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
     return requeue_parked_jobs(org.org_id, app.app_id, parked=stores.parked, queue=stores.queue)
+
+
+# ---------------------------------------------------------------- people already read (segment sends)
+
+
+@dataclass(frozen=True)
+class PeopleFanout:
+    """What a chunk of people already read (one page of a segment) became.
+
+    Attributes:
+        entries: Ledger entries decided without a device (no consent, no device, expired...).
+        jobs: Delivery jobs due now.
+        held: Delivery jobs due later (scheduled, or deferred by quiet hours).
+        tracking_keys: Tracking key → job id, for every job.
+        devices: Devices put into jobs.
+        scheduled: Held devices by UTC hour.
+        scheduled_recipients: Held recipients by UTC hour.
+        deferred: Recipients quiet hours deferred.
+    """
+
+    entries: list[LedgerEntry]
+    jobs: list[DeliveryJob]
+    held: list[DeliveryJob]
+    tracking_keys: dict[str, str]
+    devices: int
+    scheduled: dict[str, int]
+    scheduled_recipients: dict[str, int]
+    deferred: int
+
+
+def check_timing(timing: SendTiming | None, now: datetime) -> None:
+    """Checks ``SendAt`` / ``SendAtLocalTime`` as a recipients' send does.
+
+    Raises:
+        InvalidRequestError: Both given, malformed, in the past or too far ahead (names the field).
+    """
+    _schedule(timing, now)
+
+
+def fan_out_people(
+    app: MobileApp,
+    people: Sequence[Person],
+    *,
+    content: MessageContent,
+    template: DeliveryJob,
+    devices: DeviceRepository,
+    policy: DeliveryPolicy,
+    timing: SendTiming | None,
+    accepted_at: datetime,
+    at: datetime,
+    job_ids: Callable[[int], str],
+) -> PeopleFanout:
+    """The per-recipient fan-out (consent, devices, quiet hours in each zone, rendering from the
+    person's attributes, tracked links, caps in the jobs) of people already read.
+
+    Args:
+        app: The app sent through.
+        people: The people, each once.
+        content: The message content as it was when the send was accepted.
+        template: What every job of the send shares.
+        devices: Device lookups (one Query per person, in a bounded pool).
+        policy: The app's delivery policy when the send was accepted.
+        timing: The send's ``SendAt`` / ``SendAtLocalTime`` (checked when it was accepted).
+        accepted_at: When the send was accepted (a local time is its next occurrence after it).
+        at: Now.
+        job_ids: The id of the n-th job of these people (stable when the same people are read again).
+    """
+    schedule = _Schedule(
+        send_at=timing.send_at.astimezone(UTC) if timing and timing.send_at else None,
+        local=LocalSendTime.parse(timing.local_time) if timing and timing.local_time else None,
+        anchor=accepted_at,
+    )
+    plan = _Plan()
+    if content.expires_at is not None and content.expires_at <= at:
+        plan.entries = [_not_sent(p.person_id, NotSentReason.MESSAGE_EXPIRED, at, p) for p in people]
+    else:
+        _plan_people(
+            app,
+            people,
+            triggers={},
+            compiled=CompiledMessage(content),
+            template=template,
+            devices=devices,
+            plan=plan,
+            at=at,
+            timing=_Timing(schedule, policy, quiet_exempt=content.time_sensitive is True),
+            job_ids=job_ids,
+        )
+    return PeopleFanout(
+        entries=plan.entries,
+        jobs=plan.jobs,
+        held=plan.held,
+        tracking_keys=plan.tracking_keys,
+        devices=plan.devices,
+        scheduled=plan.scheduled,
+        scheduled_recipients=plan.scheduled_recipients,
+        deferred=plan.deferred,
+    )
