@@ -10,7 +10,20 @@ from __future__ import annotations
 
 import typer
 
-from pushgate_cli.commands import apps, cleanup, contacts, export, insights, login, messages, orgs, send, sends, tokens
+from pushgate_cli.commands import (
+    apps,
+    cleanup,
+    contacts,
+    export,
+    insights,
+    login,
+    messages,
+    orgs,
+    segments,
+    send,
+    sends,
+    tokens,
+)
 
 app = typer.Typer(
     name="pushgate",
@@ -27,6 +40,7 @@ app.add_typer(contacts.app, name="contacts")
 app.add_typer(messages.app, name="messages")
 app.command("send")(send.send)
 app.add_typer(sends.app, name="sends")
+app.add_typer(segments.app, name="segments")
 app.add_typer(insights.app, name="insights")
 app.add_typer(export.app, name="export")
 app.add_typer(cleanup.app, name="cleanup")

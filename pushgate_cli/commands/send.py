@@ -1,4 +1,7 @@
-"""`pushgate send`: a message through an app to a recipients file, followed until nothing is left to do now.
+"""`pushgate send`: a message through an app to a recipients file or a segment, followed until settled.
+
+A segment is a saved one (``--segment``) or a filter over the directory (``--filter``, ``--kind``);
+its people are read by the audience worker, so the send starts with nobody accepted and grows.
 
 A send ends its wait when every part is ``Completed`` or ``Canceled``, or ``Scheduled``: everything
 left waits for its time (``--at``, ``--local-time`` or the app's quiet hours), which may be hours or
@@ -43,8 +46,16 @@ def send(
     message: Annotated[str, typer.Option("--message", help="MessageId of an Active message.")],
     app_id: Annotated[str, typer.Option("--app", help="MobileAppId to send through.")],
     recipients: Annotated[
-        Path, typer.Option("--recipients", help="User ids: .txt (one a line), .csv (UserId column) or .json.")
-    ],
+        Path | None,
+        typer.Option("--recipients", help="User ids: .txt (one a line), .csv (UserId column) or .json."),
+    ] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="SegmentId of a saved segment.")] = None,
+    filter_text: Annotated[
+        str | None, typer.Option("--filter", help="An OData $filter over the directory (a segment not saved).")
+    ] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", help="What --filter selects: contacts, leads or profiles.")
+    ] = "contacts",
     journey: Annotated[str | None, typer.Option("--journey", help="JourneyId the insights group by.")] = None,
     idempotency_key: Annotated[
         str | None, typer.Option("--idempotency-key", help="Repeat-safe key (suffixed per chunk of 10,000).")
@@ -67,18 +78,18 @@ def send(
 ) -> None:
     """Send, show progress until every send is Completed (or Canceled, or Scheduled for later), then the totals.
 
-    ``--at`` and ``--local-time`` exclude each other; the API checks both (a 400 naming the field).
+    Give one of ``--recipients``, ``--segment`` or ``--filter``. ``--at`` and ``--local-time`` exclude
+    each other; the API checks both (a 400 naming the field).
     """
-    people = read_recipients(recipients)
-    chunks = [people[start : start + MAX_RECIPIENTS] for start in range(0, len(people), MAX_RECIPIENTS)]
+    audiences: list[dict[str, Any]] = _audiences(recipients, segment, filter_text, kind)
     with in_org(org) as (client, org_id):
         created: list[dict[str, Any]] = []
-        for number, chunk in enumerate(chunks):
-            body: dict[str, Any] = {"MobileAppId": app_id, "MessageId": message, "Recipients": chunk}
+        for number, audience in enumerate(audiences):
+            body: dict[str, Any] = {"MobileAppId": app_id, "MessageId": message, **audience}
             if journey is not None:
                 body["JourneyId"] = journey
             if idempotency_key is not None:
-                body["IdempotencyKey"] = idempotency_key if len(chunks) == 1 else f"{idempotency_key}-{number}"
+                body["IdempotencyKey"] = idempotency_key if len(audiences) == 1 else f"{idempotency_key}-{number}"
             if send_at is not None:
                 body["SendAt"] = send_at
             if local_time is not None:
@@ -100,6 +111,26 @@ def send(
         console.print(f"accepted {sum(c['Accepted'] for c in created)}; follow with 'pushgate sends get SEND_ID'")
     reasons = Counter(r["Reason"] for r in rejected)
     show_rows("Rejected recipients", [{"Reason": k, "Count": v} for k, v in reasons.items()], ["Reason", "Count"])
+
+
+def _audiences(
+    recipients: Path | None, segment: str | None, filter_text: str | None, kind: str
+) -> list[dict[str, Any]]:
+    """The audience of each request: chunks of 10,000 recipients, or one segment."""
+    given = [
+        name
+        for name, value in (("--recipients", recipients), ("--segment", segment), ("--filter", filter_text))
+        if value
+    ]
+    if len(given) != 1:
+        raise typer.BadParameter("give one of --recipients, --segment or --filter", param_hint=given or None)
+    if segment is not None:
+        return [{"Audience": {"SegmentId": segment}}]
+    if filter_text is not None:
+        return [{"Audience": {"Filter": filter_text, "Kind": kind}}]
+    assert recipients is not None  # noqa: S101 - one of the three is given
+    people = read_recipients(recipients)
+    return [{"Recipients": people[start : start + MAX_RECIPIENTS]} for start in range(0, len(people), MAX_RECIPIENTS)]
 
 
 def _follow(
