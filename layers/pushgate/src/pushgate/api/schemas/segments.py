@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
+from pushgate.credentials.inputs import AUDIENCE_TAGS
 from pushgate.models.directory import EntityType, Person
 from pushgate.models.segment import Segment
 from pushgate.models.send import Audience as BroadcastAudience
@@ -52,8 +53,24 @@ class SegmentAudience(BaseModel):
     SegmentId: Identifier
 
 
+def _audience_tag(value: Any) -> str:
+    # Chosen by shape, so an error names the alternative the client meant (``Audience.Kind``).
+    if isinstance(value, dict | FilterAudience | SegmentAudience):
+        segment = isinstance(value, SegmentAudience) or (
+            isinstance(value, dict) and "SegmentId" in value and "Filter" not in value
+        )
+        return SEGMENT_TAG if segment else FILTER_TAG
+    return BROADCAST_TAG
+
+
+BROADCAST_TAG, FILTER_TAG, SEGMENT_TAG = AUDIENCE_TAGS
 #: What a send or a preview goes to when it names no recipients.
-AudienceBody = BroadcastAudience | FilterAudience | SegmentAudience
+AudienceBody = Annotated[
+    Annotated[BroadcastAudience, Tag(BROADCAST_TAG)]
+    | Annotated[FilterAudience, Tag(FILTER_TAG)]
+    | Annotated[SegmentAudience, Tag(SEGMENT_TAG)],
+    Discriminator(_audience_tag),
+]
 
 
 def audience_filter(audience: FilterAudience | SegmentAudience) -> AudienceFilter:
