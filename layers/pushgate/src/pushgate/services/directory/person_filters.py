@@ -115,7 +115,8 @@ def person_values(person: Person) -> Mapping[str, Any]:
     """A person's attributes under the names filters use (custom ones as ``customattributes/<name>``)."""
     attributes = person.attributes
     values: dict[str, Any] = {f"{CUSTOM_PREFIX}{name}": value for name, value in attributes.customattributes.items()}
-    values.update(attributes.model_dump(exclude={"customattributes"}))
+    # The fields as stored, without model_dump's copy: a segment send matches every person of a kind.
+    values.update((name, value) for name, value in vars(attributes).items() if name != "customattributes")
     values[person.entity_type.id_attribute] = person.person_id
     values["createdon"] = person.created_at
     values["modifiedon"] = person.modified_at
