@@ -36,7 +36,8 @@ def expand_record(record: SQSRecord) -> None:
         metrics.add_metric(name="AudienceMessagesDropped", unit="Count", value=1)
         return
     if isinstance(page, SegmentPage):
-        devices = segment_sends.expand_segment_page(page, deps.segment_ports())
+        # The delivery clock: quiet hours and schedules are decided when a page is read.
+        devices = segment_sends.expand_segment_page(page, deps.segment_ports(), now=deps.clock())
     else:
         devices = audience.expand_page(page, deps.audience_ports())
     metrics.add_metric(name="AudienceDevicesQueued", unit="Count", value=devices)

@@ -38,7 +38,7 @@ BASE = "/admin/v1/orgs/<orgId>/segments"
 @tracer.capture_method
 def create_segment(orgId: str) -> tuple[SegmentResponse, int]:
     request = parse_json_body(app.current_event, SegmentRequest)
-    created = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores(), now=deps.clock())
+    created = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores())
     metrics.add_metric(name="SegmentsCreated", unit="Count", value=1)
     return SegmentResponse.from_segment(created), 201
 
@@ -65,9 +65,7 @@ def get_segment(orgId: str, segmentId: str) -> SegmentResponse:
 @tracer.capture_method
 def replace_segment(orgId: str, segmentId: str) -> SegmentResponse:
     request = parse_json_body(app.current_event, SegmentRequest)
-    replaced = segments.replace_segment(
-        orgId, segmentId, request.as_input(), stores=deps.segment_stores(), now=deps.clock()
-    )
+    replaced = segments.replace_segment(orgId, segmentId, request.as_input(), stores=deps.segment_stores())
     return SegmentResponse.from_segment(replaced)
 
 

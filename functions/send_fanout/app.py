@@ -105,7 +105,7 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
     return deps.send_once(lambda: _accept(request, org_id))(identity)
 
 
-@app.post(BASE)
+@app.post(BASE, status_code=202)
 @request_body(CreateSendRequest)
 @tracer.capture_method
 def create_send(orgId: str) -> tuple[CreateSendResponse, int]:

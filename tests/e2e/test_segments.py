@@ -8,10 +8,14 @@ the ledger and the send's totals must name exactly the matching people who conse
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,7 +26,7 @@ from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
 from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
 from pushgate_local.runtime import LocalRuntime
-from tests.e2e.registration_support import RegisteredApp, create_app
+from tests.e2e.registration_support import RegisteredApp, create_app, wait_until
 from tests.e2e.test_sends import SEEDED_AT, _table, _token, create_active_message, ledger, wait_for_completion
 
 pytestmark = pytest.mark.stack
@@ -273,3 +277,65 @@ def test_bad_filters_and_audiences_are_400s_naming_the_field_and_write_nothing(
         json={"MobileAppId": app.app_id, "Audience": {"Filter": "contains(pushconsent,'x')", "Kind": "leads"}},
     )
     assert preview.status_code == 400 and "needs a text attribute" in problems(preview)["Audience.Filter"]
+
+
+@pytest.fixture
+def clock(dev_stack: LocalRuntime, admin: httpx.Client) -> Iterator[Any]:
+    """Moves the local clock (``POST /_local/clock``); puts it back to the real time afterwards."""
+
+    def move(**body: Any) -> None:
+        response = admin.post("/_local/clock", json=body)
+        assert response.status_code == 200, response.text
+
+    yield move
+    dev_stack.reset_clock()
+
+
+def test_a_segment_send_holds_each_person_in_quiet_hours_until_their_morning(
+    dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client, org_id: str, clock: Any
+) -> None:
+    app = create_app(admin, org_id)
+    policy = admin.put(
+        f"/admin/v1/orgs/{org_id}/mobileapps/{app.app_id}/delivery-policy",
+        json={"DefaultTimeZone": "UTC", "QuietHours": {"Start": "21:00", "End": "08:00"}},
+    )
+    assert policy.status_code == 200, policy.text
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    clock(Now=(day + timedelta(hours=21, minutes=30)).isoformat())  # 22:30 in Berlin, 16:30 in New York
+    tokens = {}
+    for person_id, zone in (("berlin", "Europe/Berlin"), ("newyork", "America/New_York"), ("paris", "Europe/Paris")):
+        body = {"firstname": person_id.title(), "timezone": zone, "customattributes": {"cohort": "quiet"}}
+        assert admin.put(f"/admin/v1/orgs/{org_id}/contacts/{person_id}", json=body).status_code == 201
+        tokens[person_id] = f"fcm-quiet-{uuid.uuid4().hex}"
+        contract = {"FcmDeviceContract": {"FcmToken": tokens[person_id]}, "ApiToken": app.api_token}
+        assert public.post(app.v1(person_id), json=contract).status_code == 200
+    message_id = create_active_message(admin, org_id)
+    audience = {"Filter": "customattributes/cohort eq 'quiet' and not startswith(firstname,'par')"}
+
+    accepted = admin.post(
+        f"/admin/v1/orgs/{org_id}/sends",
+        json={"MobileAppId": app.app_id, "MessageId": message_id, "Audience": audience},
+    )
+    assert accepted.status_code == 202, accepted.text
+    send_id = accepted.json()["SendId"]
+    assert dev_stack.simulator is not None
+
+    def held() -> dict[str, Any] | None:
+        body: dict[str, Any] = admin.get(f"/admin/v1/orgs/{org_id}/sends/{send_id}").json()
+        return body if body["Status"] == "Scheduled" else None
+
+    waiting = wait_until(held, "the segment send to be read, New York sent, Berlin held")
+    assert (waiting["Deferred"], waiting["RecipientsAccepted"]) == (1, 2)
+    assert [h["Hour"] for h in waiting["Scheduled"]] == [(day + timedelta(hours=31)).strftime("%Y-%m-%dT%H:00:00Z")]
+    assert len(dev_stack.simulator.notifications(token=tokens["newyork"])) == 1
+    assert dev_stack.simulator.notifications(token=tokens["berlin"]) == []
+
+    clock(Now=(day + timedelta(hours=31)).isoformat())  # 08:00 in Berlin
+    done = wait_for_completion(admin, org_id, send_id)
+    assert (done["Sent"], done["NotSent"]) == (2, 0)
+    [berlin] = [e for e in ledger(admin, org_id, send_id) if e["UserId"] == "berlin"]
+    assert (berlin["Outcome"], berlin["Reason"]) == ("Sent", "DeferredQuietHours")
+    assert datetime.fromisoformat(berlin["At"]).astimezone(ZoneInfo("Europe/Berlin")).hour == 8
+    [note] = dev_stack.simulator.notifications(token=tokens["berlin"])
+    assert "Hi Berlin" in str(note["payload"])
+    assert dev_stack.simulator.notifications(token=tokens["paris"]) == []
