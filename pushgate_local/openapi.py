@@ -8,7 +8,9 @@ Swagger UI at ``/docs``. ``python -m pushgate_local.openapi [template.yaml]`` pr
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 import importlib.util
 import json
 import os
@@ -56,16 +58,32 @@ def _segments_match(resolver_path: str, route_path: str) -> bool:
     )
 
 
+def _is_under(resolver_path: str, greedy_route_path: str) -> bool:
+    """Whether a greedy route (``.../pushdeviceregistration/{proxy+}``) routes the resolver's path."""
+    ours = resolver_path.strip("/").split("/")
+    prefix = greedy_route_path.strip("/").split("/")[:-1]
+    return len(ours) > len(prefix) and _segments_match("/".join(ours[: len(prefix)]), "/".join(prefix))
+
+
 def _as_routed(document: dict[str, Any], routes: list[HttpRoute]) -> dict[str, Any]:
     """The function's operations under the paths API Gateway routes to it (``/contacts`` for ``/{entitySet}``).
 
-    A resolver variable that the template fixes to a literal is no longer a parameter; greedy
-    routes (``{proxy+}``, which only add a trailing slash) are left out.
+    A resolver variable that the template fixes to a literal is no longer a parameter. A greedy
+    route (``{proxy+}``, the public device routes) routes every resolver path under its prefix:
+    those are documented as the resolver declares them (each also takes a trailing slash).
     """
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         method = route.method.lower()
-        if "+}" in route.path:
+        if route.path.endswith("+}"):
+            for resolver_path, operations in document.get("paths", {}).items():
+                if not _is_under(resolver_path, route.path):
+                    continue
+                for name, operation in operations.items():
+                    if method in {name, "any"}:
+                        routed = copy.deepcopy(operation)
+                        _name_operation(routed, f"{name.upper()} {resolver_path}")
+                        paths.setdefault(resolver_path, {})[name] = routed
             continue
         for resolver_path, operations in document.get("paths", {}).items():
             if method not in operations or not _segments_match(resolver_path, route.path):
@@ -83,11 +101,15 @@ def _as_routed(document: dict[str, Any], routes: list[HttpRoute]) -> dict[str, A
             ]
             if not operation["parameters"]:
                 del operation["parameters"]
-            operation["summary"] = route.route_key
-            operation["operationId"] = re.sub(r"[^A-Za-z0-9]+", "_", route.route_key).strip("_")
+            _name_operation(operation, route.route_key)
             paths.setdefault(route.path, {})[method] = operation
             break
     return {**document, "paths": paths}
+
+
+def _name_operation(operation: dict[str, Any], route_key: str) -> None:
+    operation["summary"] = route_key
+    operation["operationId"] = re.sub(r"[^A-Za-z0-9]+", "_", route_key).strip("_")
 
 
 def document_in_subprocess(template_path: Path, environment: dict[str, str]) -> bytes:
@@ -104,6 +126,14 @@ def document_in_subprocess(template_path: Path, environment: dict[str, str]) -> 
     return completed.stdout
 
 
+def _init_script(document_url: str) -> str:
+    # No persistAuthorization: Swagger UI would keep the admin key in localStorage, on the origin the
+    # console shares, for any script there to read; in memory it is gone when the tab is. No
+    # validatorUrl: the page never calls out to validator.swagger.io.
+    return f"""SwaggerUIBundle({{url: "{document_url}", dom_id: "#swagger-ui", deepLinking: true,
+validatorUrl: null}});"""
+
+
 def swagger_page(document_url: str, assets_url: str) -> bytes:
     """The Swagger UI page (Powertools' page and bundled assets; nothing is fetched from the internet)."""
     page = f"""<!doctype html>
@@ -111,10 +141,22 @@ def swagger_page(document_url: str, assets_url: str) -> bytes:
 <link rel="stylesheet" href="{assets_url}/swagger-ui.min.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="{assets_url}/swagger-ui-bundle.min.js"></script>
-<script>SwaggerUIBundle({{url: "{document_url}", dom_id: "#swagger-ui", deepLinking: true,
-persistAuthorization: true}});</script></body></html>
+<script>{_init_script(document_url)}</script></body></html>
 """
     return page.encode()
+
+
+def swagger_policy(document_url: str) -> str:
+    """The page's ``Content-Security-Policy``: the console's, with the one inline script allowed by its hash.
+
+    Nothing but the bundled files and that script runs, requests go to this origin only (the
+    document and "Try it out"), and no other site may frame the page to trick a click on it.
+    """
+    digest = base64.b64encode(hashlib.sha256(_init_script(document_url).encode()).digest()).decode()
+    return (
+        f"default-src 'self'; script-src 'self' 'sha256-{digest}'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
 
 
 def swagger_asset(name: str) -> tuple[bytes, str] | None:

@@ -14,6 +14,8 @@ which then fires every rate schedule that came due, before answering. Cron sched
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import hmac
 import json
 import os
@@ -41,7 +43,7 @@ from pushgate_local.events import (
     sqs_event,
 )
 from pushgate_local.invoker import FunctionWorker, Invocation
-from pushgate_local.openapi import document_in_subprocess, swagger_asset, swagger_page
+from pushgate_local.openapi import document_in_subprocess, swagger_asset, swagger_page, swagger_policy
 from pushgate_local.processes import (
     LOOPBACK,
     ChildProcess,
@@ -61,10 +63,17 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 #: Connections the kernel queues before the server accepts them (socketserver's default is 5, which
 #: resets connections under a load test); the kernel caps it at net.core.somaxconn.
 LISTEN_BACKLOG = 1024
+#: Held (``flock``) by the stack that uses a state folder, for as long as it runs.
+STATE_LOCK = ".lock"
 #: How often the local scheduler looks for rate schedules that came due.
 SCHEDULER_TICK_S = 1.0
+_DIGITS = re.compile(r"[0-9]+")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+class StateDirInUseError(RuntimeError):
+    """Another running stack holds the state folder."""
 
 
 def rate_seconds(expression: str) -> int | None:
@@ -155,6 +164,29 @@ class RuntimeConfig:
         return config
 
 
+def content_length(values: Sequence[str]) -> int:
+    """The request body's length from its ``Content-Length`` headers (0 when there is none).
+
+    Framing a request on a header it cannot trust lets the rest of the connection be read wrongly
+    (request smuggling), so, as RFC 9112 section 6.3 asks of a server and as API Gateway answers, a
+    value that is not a whole number of bytes, or several values that differ (in repeated headers or
+    one comma-separated list), is an error; repeated equal values are accepted.
+
+    Args:
+        values: Every ``Content-Length`` header of the request, as received.
+
+    Raises:
+        ValueError: The problem, in words for the error body.
+    """
+    lengths = {part.strip() for value in values for part in value.split(",")}
+    if any(not _DIGITS.fullmatch(length) for length in lengths):
+        raise ValueError("must be a whole number of bytes (digits only)")
+    distinct = {int(length) for length in lengths}
+    if len(distinct) > 1:
+        raise ValueError(f"is sent with different values ({', '.join(map(str, sorted(distinct)))})")
+    return distinct.pop() if distinct else 0
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _DevHttpServer
     protocol_version = "HTTP/1.1"
@@ -164,11 +196,19 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _dispatch(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = content_length(self.headers.get_all("content-length") or [])
+        except ValueError as error:
+            problem = str(error)
+            refusal = _error_body("InvalidRequest", f"Content-Length: {problem}")
+            refusal["Error"]["Details"] = [{"Field": "Content-Length", "Problem": problem}]
+            self._send_json(HTTPStatus.BAD_REQUEST, refusal, close=True)
+            return
         if length > MAX_BODY_BYTES:
             self._send_json(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 _error_body("PayloadTooLarge", f"the body is {length} bytes; at most {MAX_BODY_BYTES} are accepted"),
+                close=True,  # the body stays unread, so nothing after it on this connection can be framed
             )
             return
         body = self.rfile.read(length) if length else b""
@@ -188,11 +228,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(payload)
 
-    def _send_json(self, status: int, body: dict[str, Any]) -> None:
+    def _send_json(self, status: int, body: dict[str, Any], *, close: bool = False) -> None:
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
+        if close:
+            # send_header("connection", "close") also makes the server end the connection after this answer.
+            self.send_header("connection", "close")
         self.end_headers()
         self.wfile.write(payload)
 
@@ -263,6 +306,7 @@ class LocalRuntime:
         # Re-entrant: moving the clock and firing what came due happen under one hold of it.
         self._schedule_lock = threading.RLock()
         self._next_fire: dict[tuple[str, str], datetime] = {}
+        self._state_lock: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalRuntime:
@@ -274,7 +318,38 @@ class LocalRuntime:
             raise
         return self
 
+    def _lock_state_dir(self) -> None:
+        """Takes the state folder for this stack alone, or says which stack holds it.
+
+        Two stacks on one folder would overwrite each other's ``local.json``, clock and logs (the
+        CLI would then call the wrong one). The lock is the kernel's: it goes with the process,
+        even a killed one, so it never needs clearing by hand.
+        """
+        state_dir = self.config.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(state_dir / STATE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise StateDirInUseError(
+                f"another local stack is running with the state folder {state_dir} (see its local.json): "
+                "stop it first, or give this one its own folder with PUSHGATE_STATE_DIR"
+            ) from None
+        self._state_lock = descriptor
+
+    def _release_state_dir(self) -> None:
+        if self._state_lock is None:
+            return
+        # What pointed at this stack goes with it: a tool that finds no local.json knows it stopped.
+        for name in ("local.json", "clock.json"):
+            with contextlib.suppress(FileNotFoundError):
+                (self.config.state_dir / name).unlink()
+        os.close(self._state_lock)  # closing releases the flock
+        self._state_lock = None
+
     def _start(self) -> None:
+        self._lock_state_dir()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         dynamodb = start_dynamodb_local(self.config.project_root, self.log_dir, self.config.dynamodb_port)
         self._children.append(dynamodb)
@@ -372,6 +447,7 @@ class LocalRuntime:
         for child in reversed(self._children):
             child.stop()
         self._children.clear()
+        self._release_state_dir()
 
     def __enter__(self) -> LocalRuntime:
         return self.start()
@@ -380,7 +456,7 @@ class LocalRuntime:
         self.stop()
 
     def local_settings(self) -> dict[str, Any]:
-        """What ``.pushgate/local.json`` holds: endpoints, the admin key and resource names."""
+        """What ``.pushgate/local.json`` holds (removed when the stack stops): endpoints, the admin key, resources."""
         return {
             "api_url": self.api_url,
             "admin_key": self.config.admin_key,
@@ -623,11 +699,19 @@ class LocalRuntime:
         if raw_path == OPENAPI_PATH:
             return HTTPStatus.OK, [("content-type", "application/json")], self.openapi_document()
         if raw_path in {DOCS_PATH, f"{DOCS_PATH}/"}:
-            return HTTPStatus.OK, [("content-type", "text/html; charset=utf-8")], swagger_page(OPENAPI_PATH, DOCS_PATH)
+            headers = [
+                ("content-type", "text/html; charset=utf-8"),
+                ("cache-control", "no-cache"),
+                ("content-security-policy", swagger_policy(OPENAPI_PATH)),
+                ("x-content-type-options", "nosniff"),
+                ("referrer-policy", "no-referrer"),
+            ]
+            return HTTPStatus.OK, headers, swagger_page(OPENAPI_PATH, DOCS_PATH)
         asset = swagger_asset(raw_path.removeprefix(f"{DOCS_PATH}/"))
         if asset is None:
             return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no route for GET {raw_path}"))
-        return HTTPStatus.OK, [("content-type", asset[1]), ("cache-control", "max-age=3600")], asset[0]
+        headers = [("content-type", asset[1]), ("cache-control", "max-age=3600"), ("x-content-type-options", "nosniff")]
+        return HTTPStatus.OK, headers, asset[0]
 
     def _handle_clock(self, method: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         """``GET /_local/clock``: the local time; ``POST``: move it (``AdvanceSeconds``, ``Now``), fire what is due."""

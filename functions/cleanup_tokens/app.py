@@ -25,8 +25,12 @@ from pushgate.api.schemas.token_cleanup import (
 )
 from pushgate.models.token_lifecycle import TokenPolicy
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.apps.orgs import get_org
-from pushgate.services.lifecycle.token_cleanup import CleanupReport, read_token_policy, set_token_policy
+from pushgate.services.lifecycle.token_cleanup import (
+    CleanupReport,
+    preview_scope,
+    read_token_policy,
+    set_token_policy,
+)
 
 app = make_resolver()
 #: A preview answers within API Gateway's 30-second integration timeout, complete or not.
@@ -38,13 +42,13 @@ PREVIEW_BUDGET_MS = 25_000
 @tracer.capture_method
 def preview_cleanup(orgId: str) -> CleanupReportResponse:
     request = parse_json_body(app.current_event, CleanupPreviewRequest, default=CleanupPreviewRequest)
-    org = get_org(orgId, orgs=deps.org_repository())
+    org_id, app_id = preview_scope(orgId, request.AppId, stores=deps.mobile_app_stores())
     context = app.lambda_context
     answer_by = time.monotonic() + PREVIEW_BUDGET_MS / 1000
     report = deps.token_cleanup().preview(
         remaining_ms=lambda: min(context.get_remaining_time_in_millis(), int((answer_by - time.monotonic()) * 1000)),
-        org_id=org.org_id,
-        app_id=request.AppId.lower() if request.AppId else None,
+        org_id=org_id,
+        app_id=app_id,
     )
     return CleanupReportResponse.from_report(report)
 

@@ -134,14 +134,15 @@ def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
         orgId, entity_type, personId, directory=deps.directory_stores(), erasers=deps.person_erasers()
     )
     logger.info("person erased", extra={"entity_type": entity_type.value, "removed": report.removed})
+    if not report.found_anything:
+        # Nothing held under the id in this org (unknown, another org's, or erased already): as every route, 404.
+        raise NotFoundError(message=f"{entity_type.value} {report.person_id} not found")
     if erase == "true":
         return Response(
             status_code=200,
             content_type=content_types.APPLICATION_JSON,
             body=ErasureResponse.from_report(report).model_dump_json(),
         )
-    if not report.found_anything:
-        raise NotFoundError(message=f"{entity_type.value} {report.person_id} not found")
     return Response(status_code=204, body="")
 
 

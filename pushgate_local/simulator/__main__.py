@@ -25,7 +25,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"provider simulator listening on {simulator.url} (pid {simulator.process.pid})")
     for name, value in simulator.provider_environment().items():
         print(f"export {name}={value}")
-    print("admin: GET /sim/notifications, GET /sim/stats, POST /sim/config, POST /sim/keys, POST /sim/reset")
+    print(
+        "admin: GET /sim/notifications, GET /sim/validated, GET /sim/violations, GET /sim/screen, GET /sim/stats,"
+        " POST /sim/config, POST /sim/keys, POST /sim/reset"
+    )
     sys.stdout.flush()
     try:
         signal.sigwait({signal.SIGINT, signal.SIGTERM})

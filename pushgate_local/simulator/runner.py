@@ -98,15 +98,57 @@ class RunningSimulator:
             platform: Only ``ios`` or ``android`` notifications.
 
         Returns:
-            Dicts with ``token``, ``platform``, ``environment``, ``headers``, ``payload``, ``received_at``.
+            Dicts with ``token``, ``platform``, ``environment``, ``headers``, ``payload``, ``received_at``,
+            ``collapse_id`` (what the device collapses it under, or ``None``) and ``replaced`` (it
+            replaced a notification with that collapse id already on the device's screen).
         """
         params = {k: v for k, v in (("token", token), ("platform", platform)) if v}
         result: list[dict[str, Any]] = self._call("GET", "/sim/notifications", params=params)
         return result
 
+    def validated(self, token: str | None = None) -> list[dict[str, Any]]:
+        """Lists the FCM ``validate_only`` messages accepted (checked, never delivered), oldest first.
+
+        Args:
+            token: Only messages for this device token.
+
+        Returns:
+            Dicts shaped as :meth:`notifications`' (``payload`` is the FCM message object).
+        """
+        result: list[dict[str, Any]] = self._call("GET", "/sim/validated", params={"token": token} if token else None)
+        return result
+
+    def violations(self, token: str | None = None, platform: str | None = None) -> list[dict[str, Any]]:
+        """Lists the requests refused for breaking the provider's contract, oldest first.
+
+        The simulator holds every APNs request to Apple's documented ``aps`` keys and header rules and
+        every FCM request to Google's discovery document of the FCM v1 API (``contracts.mjs``), and
+        answers a breach with the provider's error. The product must never produce one.
+
+        Args:
+            token: Only requests to this device token.
+            platform: Only ``ios`` or ``android`` requests.
+
+        Returns:
+            Dicts with ``token``, ``platform``, ``status``, ``reason``, ``field`` (FCM), ``description``,
+            ``headers``, ``payload`` and ``received_at``.
+        """
+        params = {k: v for k, v in (("token", token), ("platform", platform)) if v}
+        result: list[dict[str, Any]] = self._call("GET", "/sim/violations", params=params)
+        return result
+
     def token_counts(self) -> dict[str, int]:
         """How many notifications each token received (of those recorded)."""
         counts: dict[str, int] = self._call("GET", "/sim/tokens")
+        return counts
+
+    def screen_counts(self) -> dict[str, int]:
+        """How many notifications each token's screen shows (of those recorded).
+
+        A notification with a collapse id (APNs ``apns-collapse-id``, FCM ``android.notification.tag``
+        of a notification message) the token already shows replaces that one and is not counted again.
+        """
+        counts: dict[str, int] = self._call("GET", "/sim/screen")
         return counts
 
     def stats(self) -> dict[str, Any]:

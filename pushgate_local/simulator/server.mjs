@@ -11,31 +11,30 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import http2 from "node:http2";
 
+import { checkApnsRequest, checkFcmRequest, isValidateOnly, loadFcmContract } from "./contracts.mjs";
+
 const startup = JSON.parse(process.argv[2] || "{}");
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_NO_ERROR } = http2.constants;
 
-// Provider protocol facts the checks rely on (see shared/reference/providers.md).
-const APNS_MAX_PAYLOAD = 4096;
-const APNS_VOIP_MAX_PAYLOAD = 5120;
-const APNS_MAX_COLLAPSE_ID = 64;
-const APNS_PUSH_TYPES = new Set([
-  "alert", "background", "voip", "complication", "fileprovider", "liveactivity", "location", "mdm",
-  "pushtotalk", "controls", "widgets",
-]);
-const FCM_MAX_MESSAGE = 4096;
-const FCM_MAX_TTL_S = 2419200;
+// Provider protocol facts the checks rely on (see shared/reference/providers.md); the request
+// contracts themselves are in contracts.mjs.
+const FCM_CONTRACT = loadFcmContract();
 const FCM_SCOPES = ["https://www.googleapis.com/auth/firebase.messaging", "https://www.googleapis.com/auth/cloud-platform"];
 const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const APPLE_ID_SHAPE = /^[A-Z0-9]{10}$/;
-const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FCM_TOKEN_SHAPE = /^[A-Za-z0-9_:.\-]+$/;
 
 // Faults selected by a device-token prefix. The prefix check runs before the token format check,
 // so "gone..." is answered as 410 even though it is not hex. Longest prefixes first.
 const FAULT_PREFIXES = [
-  "resetonce", "unavailable", "thirdparty", "mismatch", "throttle", "error", "reset", "gone", "slow", "bad",
+  "unavailableonce", "erroronce", "resetonce", "unavailable", "thirdparty", "mismatch", "throttle", "error", "reset",
+  "gone", "slow", "bad",
 ];
+// Faults answered to a token's first request only; later ones succeed (a retry that gets through).
+const ONCE_FAULTS = { unavailableonce: "unavailable", erroronce: "error" };
+// What pickFault returns for a fault-prefixed token whose one fault was answered already.
+const FAULT_PASSED = "passed";
 
 function defaultConfig() {
   return {
@@ -58,11 +57,19 @@ function defaultConfig() {
 
 let config = defaultConfig();
 let notifications = [];
+// FCM validate_only requests Google accepted but did not deliver (a registration's dry run).
+let validated = [];
+// Requests refused because they break the provider's contract (contracts.mjs): a product bug, so
+// tests assert there are none.
+let violations = [];
 let stats = freshStats();
+// token -> collapse ids (APNs apns-collapse-id, FCM android.notification.tag) already on its screen.
+let onScreen = new Map();
 const keys = { apns: new Map(), fcm: new Map() };
 const jwtCache = new Map();
 const accessTokens = new Map();
 const resetOnceSeen = new Set();
+const faultedOnce = new Set();
 let messageCounter = 0;
 let streamsInFlight = 0;
 
@@ -71,7 +78,7 @@ function freshStats() {
     requests: 0, apns_requests: 0, fcm_requests: 0, token_requests: 0, admin_requests: 0,
     by_status: {}, by_reason: {}, connections: 0, open_connections: 0, max_concurrent_streams: 0,
     max_concurrent_streams_per_connection: 0, goaways: 0, resets: 0, refused_streams: 0,
-    token_updates: 0, oauth_tokens_issued: 0, dropped_records: 0,
+    token_updates: 0, oauth_tokens_issued: 0, dropped_records: 0, contract_violations: 0, collapsed_on_screen: 0,
   };
 }
 
@@ -148,6 +155,32 @@ function sendJson(stream, status, value) {
   sendNow(stream, status, {}, JSON.stringify(value));
 }
 
+// The id under which a device shows a notification: one with the same collapse id as one already
+// shown replaces it (APNs apns-collapse-id; FCM android.notification.tag, drawn by the system for
+// a notification message). null: it is shown beside the others.
+function collapseIdOf(platform, headers, payload) {
+  if (platform === "ios") return headers["apns-collapse-id"] ?? null;
+  const message = payload || {};
+  return message.notification ? message.android?.notification?.tag ?? null : null;
+}
+
+// Counts what the device's screen would show: a notification whose collapse id the token already
+// shows replaces that one instead of adding a second.
+function showOnScreen(token, collapseId) {
+  if (collapseId === null) return false;
+  let shown = onScreen.get(token);
+  if (!shown) {
+    shown = new Set();
+    onScreen.set(token, shown);
+  }
+  if (shown.has(collapseId)) {
+    stats.collapsed_on_screen += 1;
+    return true;
+  }
+  shown.add(collapseId);
+  return false;
+}
+
 // Keeps what the device would get. payload is the raw APNs body (parsed when listed, to keep
 // parsing off the hot path) or the FCM message object.
 function record(token, platform, environment, headers, payload) {
@@ -156,12 +189,25 @@ function record(token, platform, environment, headers, payload) {
     stats.dropped_records += 1;
     return;
   }
+  const collapse_id = collapseIdOf(platform, headers, payload);
+  const replaced = showOnScreen(token, collapse_id);
   if (!config.record_payloads) {
-    notifications.push({ token, platform, environment, headers: {}, payload: null, received_at: "" });
+    notifications.push({ token, platform, environment, headers: {}, payload: null, received_at: "", collapse_id, replaced });
     return;
   }
   notifications.push({
     token, platform, environment, headers: publicHeaders(headers), payload, received_at: new Date().toISOString(),
+    collapse_id, replaced,
+  });
+}
+
+// Keeps a request the provider would refuse for its shape, with what was wrong and what was sent.
+function recordViolation(token, platform, headers, payload, status, reason, field, description) {
+  stats.contract_violations += 1;
+  if (violations.length >= config.max_recorded) return;
+  violations.push({
+    token, platform, status, reason, field, description, headers: publicHeaders(headers), payload,
+    received_at: new Date().toISOString(),
   });
 }
 
@@ -178,7 +224,12 @@ function publicHeaders(headers) {
 
 function pickFault(token) {
   for (const prefix of FAULT_PREFIXES) {
-    if (token.startsWith(prefix)) return prefix;
+    if (!token.startsWith(prefix)) continue;
+    const once = ONCE_FAULTS[prefix];
+    if (once === undefined) return prefix;
+    if (faultedOnce.has(token)) return FAULT_PASSED;
+    faultedOnce.add(token);
+    return once;
   }
   const rates = config.fault_rates;
   for (const kind in rates) {
@@ -300,28 +351,18 @@ function apnsFault(kind, nowMs) {
 }
 
 // checkTokenFormat is false for fault-prefixed tokens, which are not hex by design.
-function validateApnsRequest(headers, token, body, checkTokenFormat) {
+function validateApnsRequest(headers, rawHeaderNames, token, body, checkTokenFormat) {
   if (token === "") return apnsError(400, "MissingDeviceToken");
-  const pushType = headers["apns-push-type"];
-  if (pushType !== undefined && !APNS_PUSH_TYPES.has(pushType)) return apnsError(400, "InvalidPushType");
-  if (!headers["apns-topic"]) return apnsError(400, "MissingTopic");
-  const priority = headers["apns-priority"];
-  if (priority !== undefined && !["1", "5", "10"].includes(priority)) return apnsError(400, "BadPriority");
-  if (pushType === "background" && priority === "10") return apnsError(400, "BadPriority");
-  const expiration = headers["apns-expiration"];
-  if (expiration !== undefined && !/^\d+$/.test(expiration)) return apnsError(400, "BadExpirationDate");
-  const apnsId = headers["apns-id"];
-  if (apnsId !== undefined && !UUID_SHAPE.test(apnsId)) return apnsError(400, "BadMessageId");
-  const collapseId = headers["apns-collapse-id"];
-  if (collapseId !== undefined && Buffer.byteLength(collapseId) > APNS_MAX_COLLAPSE_ID) return apnsError(400, "BadCollapseId");
-  if (body.length === 0) return apnsError(400, "PayloadEmpty");
-  const limit = pushType === "voip" ? APNS_VOIP_MAX_PAYLOAD : APNS_MAX_PAYLOAD;
-  if (body.length > limit) return apnsError(413, "PayloadTooLarge");
+  const broken = checkApnsRequest(headers, rawHeaderNames, body);
+  if (broken) {
+    recordViolation(token, "ios", headers, body, broken.status, broken.reason, null, broken.description);
+    return apnsError(broken.status, broken.reason);
+  }
   if (checkTokenFormat && !/^[0-9a-fA-F]+$/.test(token)) return apnsError(400, "BadDeviceToken");
   return null;
 }
 
-function handleApns(stream, headers, body, environment, token) {
+function handleApns(stream, headers, rawHeaderNames, body, environment, token) {
   stats.apns_requests += 1;
   if (!admitProviderStream(stream)) return;
   if (headers[":method"] !== "POST") {
@@ -341,7 +382,7 @@ function handleApns(stream, headers, body, environment, token) {
       return resetConnection(stream);
     }
     if (fault === "slow") delay += config.slow_ms;
-    failure = apnsFault(fault, nowMs) || validateApnsRequest(headers, token, body, fault === null);
+    failure = apnsFault(fault, nowMs) || validateApnsRequest(headers, rawHeaderNames, token, body, fault === null);
   }
   if (failure) {
     return respondLater(stream, delay, failure.status, { ...replyHeaders, ...(failure.headers || {}) }, failure.body, failure.reason);
@@ -427,29 +468,16 @@ function fcmFault(kind) {
   }
 }
 
-function validateFcmMessage(payload) {
-  const message = payload && payload.message;
-  if (!message || typeof message !== "object") return fcmError(400, "Request contains an invalid argument.", "INVALID_ARGUMENT", badRequest("message", "message is required"));
-  const targets = ["token", "topic", "condition"].filter((k) => message[k] !== undefined);
-  if (targets.length !== 1) return fcmError(400, "Exactly one of token, topic or condition must be set.", "INVALID_ARGUMENT", badRequest("message", "exactly one target required"));
-  if (message.data !== undefined) {
-    const entries = Object.entries(message.data);
-    for (let i = 0; i < entries.length; i += 1) {
-      if (typeof entries[i][1] !== "string") {
-        return fcmError(400, `Invalid value at 'message.data[${i}].value' (TYPE_STRING), ${JSON.stringify(entries[i][1])}`, "INVALID_ARGUMENT", badRequest(`message.data[${i}].value`, "data values must be strings"));
-      }
-    }
-  }
-  const android = message.android || {};
-  if (android.priority !== undefined && !["NORMAL", "HIGH", "normal", "high"].includes(android.priority)) {
-    return fcmError(400, "Invalid value at 'message.android.priority'", "INVALID_ARGUMENT", badRequest("message.android.priority", "NORMAL or HIGH"));
-  }
-  if (android.ttl !== undefined) {
-    const match = /^(\d+)(\.\d+)?s$/.exec(android.ttl);
-    if (!match || Number(match[1]) > FCM_MAX_TTL_S) return fcmError(400, "Invalid value at 'message.android.ttl'", "INVALID_ARGUMENT", badRequest("message.android.ttl", "a duration such as 3600s, at most 4 weeks"));
-  }
-  if (Buffer.byteLength(JSON.stringify(message)) > FCM_MAX_MESSAGE) return fcmError(400, "Message too big", "INVALID_ARGUMENT", badRequest("message", "Message too big"));
-  return null;
+// Google's answer to a request its discovery document refuses: the JSON front end's message (no
+// FcmError) or, for what the backend checks, INVALID_ARGUMENT with an FcmError; both name the field.
+function validateFcmRequest(payload, bodyLength, headers) {
+  const broken = checkFcmRequest(FCM_CONTRACT, payload, bodyLength);
+  if (!broken) return null;
+  const message = payload && typeof payload === "object" ? payload.message : undefined;
+  const token = message && typeof message.token === "string" ? message.token : "";
+  recordViolation(token, "android", headers, payload, 400, "INVALID_ARGUMENT", broken.field, broken.description);
+  const errorCode = broken.parse ? null : "INVALID_ARGUMENT";
+  return fcmError(400, broken.description, errorCode, badRequest(broken.field, broken.description));
 }
 
 function handleFcm(stream, headers, body, projectId) {
@@ -478,15 +506,18 @@ function handleFcm(stream, headers, body, projectId) {
       return resetConnection(stream);
     }
     if (fault === "slow") delay += config.slow_ms;
-    failure = fcmFault(fault) || validateFcmMessage(payload);
+    failure = fcmFault(fault) || validateFcmRequest(payload, body.length, headers);
     if (!failure && token && !FCM_TOKEN_SHAPE.test(token)) failure = fcmFault("bad");
   }
   if (failure) return respondLater(stream, delay, failure.status, failure.headers || {}, failure.body, failure.reason);
-  const validateOnly = payload.validate_only === true;
+  const validateOnly = isValidateOnly(payload);
   messageCounter += 1;
   const name = validateOnly ? `projects/${projectId}/messages/fake_message_id` : `projects/${projectId}/messages/0:${Date.now()}%${messageCounter.toString(16)}`;
   respondLater(stream, delay, 200, {}, JSON.stringify({ name }), null, () => {
     if (!validateOnly) record(token, "android", "production", headers, payload.message);
+    else if (config.record && validated.length < config.max_recorded) {
+      validated.push({ token, platform: "android", environment: "production", headers: publicHeaders(headers), payload: payload.message, received_at: new Date().toISOString() });
+    }
   });
 }
 
@@ -501,7 +532,10 @@ function renderNotification(entry) {
       payload = payload.toString("utf8");
     }
   }
-  return { token: entry.token, platform: entry.platform, environment: entry.environment, headers: entry.headers, payload, received_at: entry.received_at };
+  return {
+    token: entry.token, platform: entry.platform, environment: entry.environment, headers: entry.headers, payload,
+    received_at: entry.received_at, collapse_id: entry.collapse_id, replaced: entry.replaced,
+  };
 }
 
 function handleAdmin(stream, headers, body, url) {
@@ -522,10 +556,28 @@ function handleAdmin(stream, headers, body, url) {
       const selected = notifications.filter((n) => (!token || n.token === token) && (!platform || n.platform === platform));
       return sendJson(stream, 200, selected.map(renderNotification));
     }
+    case "GET /sim/validated": {
+      // What FCM validated without delivering (validate_only): no device ever sees these.
+      const token = url.searchParams.get("token");
+      return sendJson(stream, 200, validated.filter((n) => !token || n.token === token));
+    }
+    case "GET /sim/violations": {
+      const token = url.searchParams.get("token");
+      const platform = url.searchParams.get("platform");
+      const selected = violations.filter((v) => (!token || v.token === token) && (!platform || v.platform === platform));
+      return sendJson(stream, 200, selected.map((v) => ({ ...v, payload: renderNotification(v).payload })));
+    }
     case "GET /sim/tokens": {
       // How many notifications each token received (a load run checks for lost and duplicated ones).
       const counts = {};
       for (const n of notifications) counts[n.token] = (counts[n.token] || 0) + 1;
+      return sendJson(stream, 200, counts);
+    }
+    case "GET /sim/screen": {
+      // How many notifications each token's screen shows: those with a collapse id the token
+      // already showed replaced it and count once (a load run checks for duplicates on screen).
+      const counts = {};
+      for (const n of notifications) if (!n.replaced) counts[n.token] = (counts[n.token] || 0) + 1;
       return sendJson(stream, 200, counts);
     }
     case "GET /sim/stats":
@@ -543,12 +595,16 @@ function handleAdmin(stream, headers, body, url) {
     case "POST /sim/reset":
       config = defaultConfig();
       notifications = [];
+      validated = [];
+      violations = [];
+      onScreen = new Map();
       stats = freshStats();
       stats.open_connections = openSessions.size;
       keys.apns.clear();
       keys.fcm.clear();
       accessTokens.clear();
       resetOnceSeen.clear();
+      faultedOnce.clear();
       clearCaches();
       return sendJson(stream, 200, { reset: true });
     case "POST /sim/keys": {
@@ -582,11 +638,14 @@ function handleAdmin(stream, headers, body, url) {
 const APNS_PATH = /^(\/sandbox)?\/3\/device\/(.*)$/;
 const FCM_PATH = /^\/v1\/projects\/([^/]+)\/messages:send$/;
 
-function route(stream, headers, body) {
+function route(stream, headers, rawHeaders, body) {
   stats.requests += 1;
   const path = headers[":path"] || "/";
   const apns = APNS_PATH.exec(path);
-  if (apns) return handleApns(stream, headers, body, apns[1] ? "sandbox" : "production", decodeURIComponent(apns[2]));
+  if (apns) {
+    const rawHeaderNames = rawHeaders.filter((_, i) => i % 2 === 0);
+    return handleApns(stream, headers, rawHeaderNames, body, apns[1] ? "sandbox" : "production", decodeURIComponent(apns[2]));
+  }
   const fcm = FCM_PATH.exec(path);
   if (fcm) {
     if (headers[":method"] !== "POST") return sendJson(stream, 405, { error: { code: 405, status: "METHOD_NOT_ALLOWED" } });
@@ -632,7 +691,7 @@ server.on("session", (session) => {
   });
 });
 
-server.on("stream", (stream, headers) => {
+server.on("stream", (stream, headers, flags, rawHeaders) => {
   const st = sessionState(stream.session);
   st.open += 1;
   streamsInFlight += 1;
@@ -645,7 +704,7 @@ server.on("stream", (stream, headers) => {
   stream.on("error", () => {});
   const chunks = [];
   stream.on("data", (chunk) => chunks.push(chunk));
-  stream.on("end", () => route(stream, headers, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+  stream.on("end", () => route(stream, headers, rawHeaders || [], chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
 });
 
 // Node's own secureConnection listener (registered first) creates and announces the session

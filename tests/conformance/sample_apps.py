@@ -97,6 +97,11 @@ class ObjectiveCSample:
             handled.reports.append(self._interaction(1, tracking_id))
         return handled
 
+    def background(self, payload: dict[str, Any]) -> Handled:
+        """A background push (``content-available: 1``): iOS wakes the app and calls the same
+        ``didReceiveRemoteNotification:fetchCompletionHandler:``, with nothing shown or tapped."""
+        return self.handle(payload)
+
     def _interaction(self, status: int, tracking_id: Any) -> Report:
         tracking = "" if tracking_id is NIL or tracking_id is None else str(tracking_id)
         return Report(
@@ -133,6 +138,11 @@ class SwiftSample:
             self._interaction(handled, 1, tracking_id or "")
         return handled
 
+    def background(self, payload: dict[str, Any]) -> Handled:
+        """A background push: iOS shows nothing, so there is no tap for the sample's only handler
+        (``userNotificationCenter(_:didReceive:)``) to see; the sample does nothing else."""
+        return Handled(None, None) if "alert" not in payload.get("aps", {}) else self.handle(payload)
+
     def _interaction(self, handled: Handled, status: int, tracking_id: str) -> None:
         if not tracking_id or tracking_id == ZERO_TRACKING_ID:
             return
@@ -159,6 +169,11 @@ class AndroidJavaSample:
     org_id: str
     device_token: str
     platform: str = "android"
+
+    def background(self, message: dict[str, Any]) -> Handled:
+        """A message that is not meant to be seen: ``onMessageReceived`` runs as for any data
+        message, and a notification it draws would be tapped like any other."""
+        return self.handle(message) or Handled(None, None)
 
     def handle(self, message: dict[str, Any]) -> Handled | None:
         notification = message.get("notification") or {}

@@ -3,9 +3,11 @@ payloads the provider simulator recorded, each sample's receive and report logic
 the server keeps.
 
 For each kind of message (open the app, open a URL with and without tracking consent, with and
-without an image, and a test send) three people receive it, one per sample app: the Objective-C
-and Swift iOS samples and the Android Java sample. Each notification must show its title and
-body, open the right URL (or the app) and, where the sample reports, be counted exactly once.
+without an image, a "now or never" one with a time to live of 0, and a test send) three people
+receive it, one per sample app: the Objective-C and Swift iOS samples and the Android Java sample.
+Each notification must show its title and body, open the right URL (or the app) and, where the
+sample reports, be counted exactly once. The push that verifies a v2 registration's token must make
+no sample show, open or report anything.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Scenario:
     image: str | None
     tracking_consent: bool
     test_send: bool = False
+    time_to_live: int | None = None
 
     @property
     def opens_url(self) -> bool:
@@ -59,6 +62,7 @@ SCENARIOS: Final = [
     Scenario("image", {"Behavior": "OpenApp"}, IMAGE, tracking_consent=True),
     Scenario("no-image", {"Behavior": "OpenUrl", "Url": URL}, None, tracking_consent=True),
     Scenario("test-send", {"Behavior": "OpenUrl", "Url": URL}, IMAGE, tracking_consent=True, test_send=True),
+    Scenario("now-or-never", {"Behavior": "OpenUrl", "Url": URL}, None, tracking_consent=True, time_to_live=0),
 ]
 
 
@@ -129,6 +133,8 @@ def _message(admin: httpx.Client, org_id: str, scenario: Scenario) -> str:
     }
     if scenario.image:
         content["ImageUrl"] = scenario.image
+    if scenario.time_to_live is not None:
+        content["TimeToLiveSeconds"] = scenario.time_to_live
     created = admin.post(f"/admin/v1/orgs/{org_id}/pushmessages", json=content)
     assert created.status_code == 201, created.text
     message_id = str(created.json()["MessageId"])
@@ -164,14 +170,31 @@ def _deliver(
 
 
 def _received(dev_stack: LocalRuntime, phone: Installed) -> dict[str, Any]:
-    """What the phone got, as its platform hands it to the app."""
+    """What the phone got: ``payload`` as its platform hands it to the app, and the ``headers``."""
     assert dev_stack.simulator is not None
     recorded = dev_stack.simulator.notifications(token=phone.app.device_token)
-    # A v2 registration's dry run (a silent push) is not shown to anyone. The simulator records an
-    # FCM request's message, which is what RemoteMessage exposes.
+    # A v2 registration's verification push is not shown to anyone (see the last test). The
+    # simulator records an FCM request's message, which is what RemoteMessage exposes.
     [notification] = [n for n in recorded if n["platform"] == "android" or "alert" in n["payload"].get("aps", {})]
-    payload: dict[str, Any] = notification["payload"]
-    return payload
+    return notification
+
+
+def _assert_now_or_never(phone: Installed, notification: dict[str, Any]) -> None:
+    """A time to live of 0 went out as the providers' "one attempt, never stored"."""
+    if phone.app.platform == "ios":
+        assert notification["headers"]["apns-expiration"] == "0"
+    else:
+        assert notification["payload"]["android"]["ttl"] == "0s"
+
+
+def _assert_clicks_name_their_url(engagements: list[dict[str, Any]], phones: list[Installed]) -> None:
+    """Every click, reported by the app or followed through the redirect, names the plain URL its
+    recipient's notification opened."""
+    for phone in phones:
+        mine = [row for row in engagements if row["ProfileId"] == phone.user_id]
+        clicks = {row["TargetUrl"] for row in mine if row["InteractionType"] == "LinkClicked"}
+        assert clicks <= {f"https://contoso.com/orders/{phone.order}"}, (type(phone.app).__name__, mine)
+        assert all(row["TargetUrl"] is None for row in mine if row["InteractionType"] == "Opened"), mine
 
 
 def _follow(public: httpx.Client, url: str, delivered_at: datetime) -> str:
@@ -197,7 +220,10 @@ def test_the_sample_apps_show_open_and_report_as_documented(
 
     handled: dict[str, Handled] = {}
     for phone in phones:
-        received = _received(dev_stack, phone)
+        notification = _received(dev_stack, phone)
+        received = notification["payload"]
+        if scenario.time_to_live == 0:
+            _assert_now_or_never(phone, notification)
         result = phone.app.handle(received)
         assert result is not None, f"{type(phone.app).__name__} showed nothing for {received}"
         handled[phone.user_id] = result
@@ -245,7 +271,39 @@ def test_the_sample_apps_show_open_and_report_as_documented(
         assert opened == 1, (type(phone.app).__name__, engagements)
         # A click counts once per tap: the app's Clicked report and the redirect are the same tap.
         assert clicked == (1 if scenario.opens_url else 0), (type(phone.app).__name__, engagements)
+    _assert_clicks_name_their_url(engagements, phones)
     assert overall["Sent"] == 3
     assert overall["Opened"] == overall["UniqueOpens"] == sum(1 for (_, kind) in by_user.elements() if kind == "Opened")
     assert overall["Clicks"] == overall["UniqueClicks"] == sum(by_user[(p.user_id, "LinkClicked")] for p in phones)
     assert overall["BotClicks"] == 0
+
+
+def test_no_sample_acts_on_the_push_that_verifies_its_registration(
+    dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client, org_id: str
+) -> None:
+    simulator = dev_stack.simulator
+    assert simulator is not None
+    registered = create_app(admin, org_id)
+    samples: list[SampleApp] = [
+        ObjectiveCSample(org_id, _apns_token(f"objc-verify-{registered.app_id}")),
+        SwiftSample(org_id, _apns_token(f"swift-verify-{registered.app_id}")),
+        AndroidJavaSample(org_id, f"fcm-{registered.app_id[:8]}:verify"),
+    ]
+    for sample in samples:
+        user_id = str(uuid.uuid4())
+        android = isinstance(sample, AndroidJavaSample)
+        body = (registered.android if android else registered.ios)(user_id, sample.device_token)
+        tracked = public.post(registered.v2, json=body, headers={"x-ms-track-registration": "true"})
+        assert tracked.status_code == 202, tracked.text
+        assert final_statuses(public, registered, [tracked.json()["RegistrationRequestId"]]) == [{"Status": "Success"}]
+        if android:
+            # Google validates it and delivers nothing; the sample is handed the message all the same.
+            assert simulator.notifications(token=sample.device_token) == []
+            [verification] = simulator.validated(token=sample.device_token)
+        else:
+            # iOS wakes the app for it (usually in the foreground, right after it registered).
+            [verification] = simulator.notifications(token=sample.device_token)
+            assert verification["headers"]["apns-push-type"] == "background"
+        handled = sample.background(verification["payload"])
+        # Nothing shown, nothing opened, and no report of an interaction that never happened.
+        assert handled == Handled(None, None), (type(sample).__name__, verification["payload"], handled)

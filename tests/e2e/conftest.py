@@ -49,3 +49,21 @@ def org_id(admin: httpx.Client) -> str:
     response = admin.post("/admin/v1/orgs", json={"Name": "Test org"})
     assert response.status_code == 201, response.text
     return str(response.json()["OrgId"])
+
+
+@pytest.fixture(autouse=True)
+def no_contract_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a stack test during which the product sent a request that breaks a provider's contract.
+
+    The simulator holds every request to Google's discovery document of FCM v1 and Apple's documented
+    APNs keys and headers, and lists what breaks them; whatever a test drives, that list must not grow.
+    """
+    if "dev_stack" not in request.fixturenames:
+        yield
+        return
+    simulator = request.getfixturevalue("dev_stack").simulator
+    before = len(simulator.violations()) if simulator is not None else 0
+    yield
+    if simulator is not None:
+        added = simulator.violations()[before:]
+        assert added == [], f"the providers would refuse {len(added)} request(s) the product sent: {added[:3]}"

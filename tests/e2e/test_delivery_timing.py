@@ -211,7 +211,7 @@ def test_quiet_hours_defer_until_they_end_or_drop_what_would_expire(
     assert set_policy.json()["QuietHours"] == {"Start": "21:00", "End": "08:00"}
     day = _day_after_tomorrow()
     clock(Now=(day + timedelta(hours=21, minutes=30)).isoformat())  # 22:30 in Berlin
-    waiting, dropped, urgent = (person(admin, public, app, None) for _ in range(3))
+    waiting, dropped, urgent, instant = (person(admin, public, app, None) for _ in range(4))
 
     deferred_send = send(admin, app, message(admin, app.org_id), [waiting[0]])
     expiring = message(admin, app.org_id, TimeSensitive=False, TimeToLiveSeconds=3600)
@@ -223,6 +223,10 @@ def test_quiet_hours_defer_until_they_end_or_drop_what_would_expire(
     assert [h["Hour"] for h in held["Scheduled"]] == [(day + timedelta(hours=31)).strftime("%Y-%m-%dT%H:00:00Z")]
     expired = wait_for_completion(admin, app.org_id, expired_send)
     assert expired["NotSentReasons"] == {"ExpiredInQuietHours": 1}
+    # A time to live of 0 is now or never: it cannot wait for the quiet hours to end.
+    instant_send = send(admin, app, message(admin, app.org_id, TimeSensitive=False, TimeToLiveSeconds=0), [instant[0]])
+    assert wait_for_completion(admin, app.org_id, instant_send)["NotSentReasons"] == {"ExpiredInQuietHours": 1}
+    assert received(dev_stack, instant[1]) == []
     wait_for_completion(admin, app.org_id, urgent_send)
     assert len(received(dev_stack, urgent[1])) == 1
     assert received(dev_stack, waiting[1]) == []
@@ -246,7 +250,7 @@ def test_quiet_hours_defer_until_they_end_or_drop_what_would_expire(
         params={"From": day.date().isoformat(), "To": (day + timedelta(days=1)).date().isoformat()},
     ).json()["Overall"]
     assert app_counts["Deferred"] == 1
-    assert app_counts["NotSentReasons"]["ExpiredInQuietHours"] == 1
+    assert app_counts["NotSentReasons"]["ExpiredInQuietHours"] == 2
 
 
 def test_a_cap_of_one_lets_exactly_one_of_two_racing_sends_through(
@@ -334,6 +338,8 @@ def test_bad_timing_input_is_a_400_naming_the_field_and_writes_nothing(
         ({"QuietHours": {"Start": "22:00", "End": "22:00"}}, "QuietHours"),
         ({"DefaultTimeZone": "Mars/Olympus"}, "DefaultTimeZone"),
         ({"FrequencyCap": {"MaxNotifications": 0, "PeriodHours": 24}}, "FrequencyCap.MaxNotifications"),
+        ({"UncertainDelivery": "Sometimes"}, "UncertainDelivery"),
+        ({"UncertainDelivery": None}, "UncertainDelivery"),
     ]
     for body, field in bad_policies:
         response = policy(admin, app, **body)

@@ -231,3 +231,39 @@ def test_insight_and_export_routes_refuse_what_they_cannot_answer(admin: httpx.C
     assert admin.get(f"{base}/apps/{message}/interactions").status_code == 400
     assert admin.get(f"{base}/messages/{message}/interactions", params={"NextToken": "bm9wZQ"}).status_code == 400
     assert admin.get(f"/admin/v1/orgs/{uuid.uuid4()}/insights/messages/{message}").status_code == 404
+
+
+def test_a_click_the_app_reports_names_the_url_its_notification_opened(
+    dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client, org_id: str
+) -> None:
+    assert dev_stack.simulator is not None
+    app = create_app(admin, org_id)
+    population = seed(dev_stack, app, 4)
+    message_id = create_active_message(admin, org_id)
+    recipients = [{"UserId": user, "TriggerData": {"order": f"SO-{n}"}} for n, user in enumerate(population.users)]
+    accepted = admin.post(
+        f"/admin/v1/orgs/{org_id}/sends",
+        json={"MobileAppId": app.app_id, "MessageId": message_id, "Recipients": recipients},
+    )
+    assert accepted.status_code == 202, accepted.text
+    wait_for_completion(admin, org_id, accepted.json()["SendId"])
+    received = [n for t in population.tokens("valid") for n in dev_stack.simulator.notifications(token=t)]
+    by_id = {_data(n)["trackingId"]: (n["token"], _data(n)) for n in received}
+    tracked = next(tid for tid, (_, data) in by_id.items() if data["link"].endswith(f"/l/{tid}"))
+    untracked = next(tid for tid, (_, data) in by_id.items() if data["link"] == data["originalLink"])
+
+    # The Objective-C sample's v1 Clicked (0) with a tracked link, the Swift sample's v2 "0" with a
+    # plain one, neither followed by the redirect: each click names where its notification led.
+    v1 = f"/api/v1.0/orgs/{org_id}/pushchannel/event/trackings/{tracked}"
+    clicked = public.post(v1, json={"DeviceToken": by_id[tracked][0].upper(), "PushNotificationStatus": 0})
+    assert clicked.status_code == 200, clicked.text
+    events = f"/api/v1.0/orgs/{org_id}/pushdatareceiver/events"
+    report = {"TrackingId": untracked, "DeviceToken": by_id[untracked][0], "PushNotificationStatus": "0"}
+    assert public.post(events, json=report).status_code == 202
+
+    clicks = [row for row in _export(admin, org_id, "messages", message_id, "ndjson") if row["Source"] == "App"]
+    targets = {row["TrackingId"]: row["TargetUrl"] for row in clicks if row["InteractionType"] == "LinkClicked"}
+    assert targets == {tracked: by_id[tracked][1]["originalLink"], untracked: by_id[untracked][1]["link"]}
+    assert all(url.startswith("https://contoso.com/orders/SO-") for url in targets.values())
+    # An open is not a click: it names no URL.
+    assert {row["TargetUrl"] for row in clicks if row["InteractionType"] == "Opened"} == {None}

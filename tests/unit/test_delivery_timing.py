@@ -16,6 +16,7 @@ from pushgate.models.delivery_timing import (
     FrequencyCap,
     LocalSendTime,
     QuietHours,
+    UncertainDelivery,
     admitted,
     check_send_at,
     hour_bucket,
@@ -23,6 +24,7 @@ from pushgate.models.delivery_timing import (
     next_local_occurrence,
     parse_clock_time,
 )
+from pushgate.models.push import NOW_OR_NEVER
 from pushgate.time_zones import DATAVERSE_TIME_ZONE_CODES, WINDOWS_TO_IANA, iana_name, resolve_zone
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -36,7 +38,7 @@ def utc(*parts: int) -> datetime:
 
 def test_every_windows_id_and_dataverse_code_maps_to_a_zone_this_tzdata_has() -> None:
     zones = available_timezones()
-    assert all(zone in zones for zone in WINDOWS_TO_IANA.values())
+    assert all(zone in zones and iana_name(zone) == zone for zone in WINDOWS_TO_IANA.values())
     assert all(windows in WINDOWS_TO_IANA for windows in DATAVERSE_TIME_ZONE_CODES.values())
     assert len(WINDOWS_TO_IANA) > 130 and len(DATAVERSE_TIME_ZONE_CODES) > 70
 
@@ -57,6 +59,12 @@ def test_every_windows_id_and_dataverse_code_maps_to_a_zone_this_tzdata_has() ->
         ("", None),
         (None, None),
         (True, None),
+        # Names some hosts' zoneinfo has that are no zone, or that the pinned tzdata does not list.
+        ("localtime", None),
+        ("Factory", None),
+        ("posixrules", None),
+        ("posix/Europe/Paris", None),
+        ("right/UTC", None),
     ],
 )
 def test_directory_time_zone_values_resolve_to_iana(value: str | int | None, expected: str | None) -> None:
@@ -183,3 +191,15 @@ def test_a_policy_gives_the_caps_of_a_category() -> None:
 
 def test_hour_buckets_are_utc_hours() -> None:
     assert hour_bucket(datetime(2026, 12, 10, 9, 45, tzinfo=BERLIN)) == "2026-12-10T08:00:00Z"
+
+
+def test_uncertain_notifications_are_resent_collapsed_by_default_unless_the_message_has_a_collapse_id() -> None:
+    assert DeliveryPolicy().uncertain_delivery is UncertainDelivery.RESEND_COLLAPSED
+    assert DeliveryPolicy().resends_uncertain(None) is True
+    assert DeliveryPolicy().resends_uncertain("order-42") is False
+    # A "now or never" notification is never sent late, re-sends after a crash included.
+    assert DeliveryPolicy().resends_uncertain(None, NOW_OR_NEVER) is False
+    assert DeliveryPolicy().resends_uncertain(None, 1_800_000_000) is True
+    assert DeliveryPolicy(uncertain_delivery=UncertainDelivery.SKIP).resends_uncertain(None) is False
+    # A policy stored before the setting existed reads as the default.
+    assert DeliveryPolicy.model_validate({"default_time_zone": "UTC"}).resends_uncertain(None) is True

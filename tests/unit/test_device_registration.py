@@ -202,14 +202,14 @@ def verifier(
 # ------------------------------------------------------------------ the worker
 
 
-def test_a_new_registration_dry_runs_silently_then_writes_three_items() -> None:
+def test_a_new_registration_dry_runs_then_writes_three_items() -> None:
     sender = FakeSender()
     worker, devices, statuses, _ = verifier(sender)
 
     outcome = worker.run(job())
 
     assert outcome.state is RegistrationState.SUCCESS
-    assert sender.sent[0].silent and sender.sent[0].device_token == TOKEN
+    assert sender.sent[0].dry_run and sender.sent[0].device_token == TOKEN
     (device,) = devices.devices.values()
     assert (device.app_mode, device.status, device.registered_at) == (AppMode.SANDBOX, DeviceStatus.ACTIVE, NOW)
     # The documented budget: device + ownership in one transaction, plus the tracked outcome.

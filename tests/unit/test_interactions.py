@@ -239,6 +239,27 @@ def test_every_spelling_of_the_status_is_accepted(status: int | str, kinds: list
     assert opened.device_id == _sha(APNS_TOKEN)
 
 
+@pytest.mark.parametrize(
+    ("link", "untracked_link", "target"),
+    [
+        ("https://contoso.com/sale", None, "https://contoso.com/sale"),
+        (None, "https://contoso.com/plain", "https://contoso.com/plain"),
+        (None, None, None),
+    ],
+)
+def test_a_reported_click_names_the_url_its_notification_opened(
+    link: str | None, untracked_link: str | None, target: str | None
+) -> None:
+    notification = _notification(link=link)
+    entry = notification.entry.model_copy(update={"untracked_link": untracked_link})
+    world = World(notification=notification.model_copy(update={"entry": entry}))
+    world.report(status="Clicked")
+    assert [(i.type.value, i.target_url) for i in world.recorder.recorded] == [
+        ("Opened", None),
+        ("LinkClicked", target),
+    ]
+
+
 @pytest.mark.parametrize("status", [2, -1, "2", "Dismissed", "", "true"])
 def test_unknown_statuses_are_refused(status: int | str) -> None:
     with pytest.raises(InvalidRequestError) as raised:
@@ -579,6 +600,7 @@ def test_the_ledger_keeps_the_redirect_target_only_for_delivered_tracked_notific
         delivery_device("u3", "gone03", tracked=True),
     )
     world.service().run(job)
-    links = {entry.user_id: entry.link for entry in world.sends.ledger["00000"]}
-    assert links == {"u1": "https://example.com/x", "u2": None, "u3": None}
+    links = {entry.user_id: (entry.link, entry.untracked_link) for entry in world.sends.ledger["00000"]}
+    # The plain URL an untracked notification opened is kept apart: the redirect never uses it.
+    assert links == {"u1": ("https://example.com/x", None), "u2": (None, "https://example.com/x"), "u3": (None, None)}
     assert world.counters.added == [(2, 1)]

@@ -12,7 +12,7 @@ import pytest
 
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import MessageTemplate, MessageVersion
+from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.providers import DeliveryOutcome, NotificationTooLargeError, Platform, PushRequest, Verdict
@@ -244,6 +244,10 @@ def test_locale_tags_are_stored_canonical(stores: MessageStores) -> None:
         ("https://contoso.com/orders/{{trigger.orderNumber}}", True),
         ("contoso://orders/{{trigger.orderNumber}}", True),
         ("https://{{trigger.host}}/x", False),
+        ("https://contoso.com{{trigger.host}}", False),
+        ("https://contoso.com:{{trigger.port}}/x", False),
+        ("contoso://{{trigger.screen}}/open", False),
+        ("https://contoso.com?{{trigger.query}}", True),
         ("javascript:alert(1)", False),
         ("{{trigger.url}}", False),
         ("data:text/html,hi", False),
@@ -256,6 +260,31 @@ def test_on_click_urls_keep_a_literal_scheme_and_host(stores: MessageStores, url
         with pytest.raises(InvalidRequestError) as caught:
             create(stores, OnClick={"Behavior": "OpenUrl", "Url": url})
         assert "OnClick.Url" in problems(caught)
+
+
+def test_a_message_is_not_saved_already_expired(stores: MessageStores) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        create(stores, ExpiresAt=(NOW - timedelta(seconds=1)).isoformat())
+    assert list(problems(caught)) == ["ExpiresAt"]
+    create(stores, ExpiresAt=(NOW + timedelta(minutes=5)).isoformat())
+    with pytest.raises(InvalidRequestError) as caught:
+        push_messages.update_message(
+            ORG_ID, MESSAGE_ID, {"ExpiresAt": NOW.isoformat()}, stores=stores, now=lambda: NOW + timedelta(minutes=1)
+        )
+    assert list(problems(caught)) == ["ExpiresAt"]
+    # Once it has expired, other changes are still saved.
+    later = push_messages.update_message(
+        ORG_ID, MESSAGE_ID, {"Body": "b2"}, stores=stores, now=lambda: NOW + timedelta(hours=1)
+    )
+    assert later.version == 2
+
+
+@pytest.mark.parametrize("value", ["60", 60.0, True, " 60 "])
+def test_numbers_are_json_integers(stores: MessageStores, value: Any) -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        create(stores, TimeToLiveSeconds=value, Ios={"Badge": value})
+    assert set(problems(caught)) == {"TimeToLiveSeconds", "Ios.Badge"}
+    assert create(stores, TimeToLiveSeconds=0, Ios={"Badge": 0}).content.time_to_live_seconds == 0
 
 
 def test_a_patch_is_a_new_version_and_the_old_one_is_kept(stores: MessageStores) -> None:
@@ -417,6 +446,17 @@ def test_preview_payloads_are_byte_exact(stores: MessageStores) -> None:
     assert "MobileAppId" not in warned
 
 
+def test_a_time_to_live_of_0_previews_as_the_providers_do_not_store_values(stores: MessageStores) -> None:
+    create(stores, TimeToLiveSeconds=0)
+    preview = message_previews.preview_message(
+        ORG_ID, MESSAGE_ID, PreviewRequest(app_id=APP_ID), stores=stores, directory=NoDirectory(), now=lambda: NOW
+    )
+    # "Now or never": not now + 0 (already past), but Apple's 0 and Google's 0s.
+    assert preview.apns_headers["apns-expiration"] == "0"
+    assert json.loads(preview.payloads.fcm_bytes)["message"]["android"]["ttl"] == "0s"
+    assert "TimeToLiveSeconds" not in {w.field for w in preview.warnings}
+
+
 def test_previews_for_two_people_differ_by_data_and_locale(stores: MessageStores) -> None:
     create(stores, Localizations={"pt-BR": {"Title": "Olá {{contact.firstname}}", "Body": "Pedido a caminho"}})
     directory = Directory({"u-1": PersonData({"firstname": "Ana"}, "pt-BR"), "u-2": PersonData({"firstname": "Bo"})})
@@ -435,6 +475,45 @@ def test_previews_for_two_people_differ_by_data_and_locale(stores: MessageStores
     unknown = preview(PreviewRequest(user_id="u-9"))
     assert unknown.rendered.title == "Hi there"
     assert any(w.field == "UserId" for w in unknown.warnings)
+
+
+def test_custom_attributes_render_by_their_stored_path_and_by_name(stores: MessageStores) -> None:
+    create(stores, Title="{{contact.customattributes.tier}}|{{profile.tier}}|{{contact.contactid}}", Body="b")
+    stored = PersonData({"contactid": "u-1", "customattributes": {"tier": "gold", "points": 3}})
+    directory = Directory({"u-1": stored})
+
+    def title(request: PreviewRequest) -> str:
+        preview = message_previews.preview_message(
+            ORG_ID, MESSAGE_ID, request, stores=stores, directory=directory, now=lambda: NOW
+        )
+        return preview.rendered.title
+
+    assert title(PreviewRequest(user_id="u-1")) == "gold|gold|u-1"
+    assert title(PreviewRequest(user_id="u-1", contact={"customattributes": {"tier": "red"}})) == "red|red|u-1"
+    assert title(PreviewRequest(contact={"customattributes": {"tier": "blue"}})) == "blue|blue|"
+    # A directory attribute wins over a custom attribute of the same name.
+    assert title(PreviewRequest(contact={"tier": "x", "customattributes": {"tier": "y"}})) == "y|x|"
+
+
+@pytest.mark.parametrize(
+    ("template", "data", "changed"),
+    [
+        ("https://shop.example{{trigger.p}}", {"p": ".evil.example"}, True),
+        ("https://shop.example{{trigger.p}}", {}, False),
+        ("https://shop.example:{{trigger.p}}", {"p": "8443"}, True),
+        ("https://shop.example/{{trigger.p}}", {"p": ".evil.example"}, False),
+        ("contoso:{{#if trigger.p}}//evil{{/if}}", {"p": "1"}, True),
+        ("contoso://orders/{{trigger.p}}", {"p": "1"}, False),
+    ],
+)
+def test_a_rendered_url_must_keep_the_templates_literal_origin(
+    template: str, data: dict[str, str], changed: bool
+) -> None:
+    content = MessageContent.model_validate(
+        {"Name": "n", "Title": "t", "Body": "b", "OnClick": {"Behavior": "OpenUrl", "Url": template}}
+    )
+    rendered = CompiledMessage(content).render(Recipient(trigger=data))
+    assert (rendered.url_problem is not None) is changed, rendered.url
 
 
 def test_an_oversized_preview_names_the_field(stores: MessageStores) -> None:
@@ -558,7 +637,14 @@ def test_bad_test_sends_are_refused_by_field(
 
 
 def test_an_expired_message_is_not_test_sent(stores: MessageStores) -> None:
-    create(stores, ExpiresAt="2026-01-01T00:00:00Z")
+    # Saved while its expiry was still ahead; test-sent after it passed.
+    push_messages.create_message(
+        ORG_ID,
+        authored(ExpiresAt="2026-01-01T00:00:00Z"),
+        stores=stores,
+        now=lambda: datetime(2025, 12, 1, tzinfo=UTC),
+        make_id=lambda: MESSAGE_ID,
+    )
     with pytest.raises(ConflictError) as caught:
         send(stores, TestSendRequest(app_id=APP_ID, device_token=APNS_TOKEN, platform="Ios"))
     assert [p.field for p in caught.value.problems] == ["ExpiresAt"]

@@ -130,6 +130,9 @@ def test_silent_and_dry_run_pushes_are_background_pushes(
         assert delivered["headers"]["apns-push-type"] == "background"
         assert delivered["headers"]["apns-priority"] == "5"
         assert delivered["payload"]["aps"] == {"content-available": 1}
+    # A silent push keeps the content the app needs; the dry run (a token check) carries nothing at all.
+    assert simulator.notifications(token=token(6))[0]["payload"]["data"]["trackingId"] == "trk-1"
+    assert simulator.notifications(token=token(7))[0]["payload"] == {"aps": {"content-available": 1}}
 
 
 @pytest.mark.parametrize(

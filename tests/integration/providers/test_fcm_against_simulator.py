@@ -92,10 +92,12 @@ def test_a_key_other_than_the_registered_one_is_rejected(
 def test_dry_run_validates_without_delivering(
     make_client: Callable[..., FcmClient], simulator: RunningSimulator
 ) -> None:
-    [outcome] = make_client().send_batch([PushRequest(device_token="t1", send_id="s", dry_run=True)])
+    [outcome] = make_client().send_batch([PushRequest(device_token="t1", send_id="s", message=MESSAGE, dry_run=True)])
     assert outcome.verdict is Verdict.DELIVERED
     assert outcome.provider_message_id == "projects/pushgate-demo/messages/fake_message_id"
     assert simulator.notifications() == []
+    [validated] = simulator.validated()
+    assert validated["payload"] == {"token": "t1"}
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from pushgate.models.push import NOW_OR_NEVER, has_expired
 from pushgate.providers import (
     InterruptionLevel,
     NotificationTooLargeError,
@@ -132,20 +133,49 @@ def test_fcm_options_map_expiry_collapse_priority_and_notification() -> None:
     }
 
 
+def test_an_fcm_notification_tag_goes_to_the_android_notification_of_notification_messages_only() -> None:
+    shown = PushMessage(title="T", body="B", android_notification=True)
+    tagged = build_fcm_message(PushRequest(device_token="t", send_id="s", message=shown, notification_tag="n-1"), now=0)
+    assert tagged["message"]["android"]["notification"] == {"tag": "n-1"}
+    assert "collapse_key" not in tagged["message"]["android"]
+    data_only = PushRequest(device_token="t", send_id="s", message=PushMessage(body="B"), notification_tag="n-1")
+    assert "notification" not in build_fcm_message(data_only, now=0)["message"]["android"]
+
+
 @pytest.mark.parametrize(("expires_at", "ttl"), [(1_699_999_000, "0s"), (1_700_000_000 + 10**8, "2419200s")])
 def test_fcm_ttl_is_clamped_to_what_google_accepts(expires_at: int, ttl: str) -> None:
     request = PushRequest(device_token="tok", send_id="s", expires_at=expires_at)
     assert build_fcm_message(request, now=1_700_000_000)["message"]["android"]["ttl"] == ttl
 
 
-def test_fcm_dry_run_sets_validate_only_and_silent_drops_the_notification() -> None:
-    request = PushRequest(
-        device_token="tok", send_id="s", message=PushMessage(android_notification=True), silent=True, dry_run=True
-    )
+def test_fcm_ttl_of_a_now_or_never_notification_is_0s_at_any_time() -> None:
+    request = PushRequest(device_token="tok", send_id="s", expires_at=NOW_OR_NEVER)
+    assert build_fcm_message(request, now=1_700_000_000)["message"]["android"]["ttl"] == "0s"
+    assert FcmBodyEncoder(now=5).encode(request) == encode_fcm_message(build_fcm_message(request, now=5))
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "moment", "expired"),
+    [(None, 10**10, False), (NOW_OR_NEVER, 10**10, False), (100, 99.5, False), (100, 100, True), (100, 101, True)],
+)
+def test_only_a_positive_expiry_passes(expires_at: int | None, moment: float, expired: bool) -> None:
+    assert has_expired(expires_at, moment) is expired
+
+
+def test_fcm_silent_drops_the_notification_block() -> None:
+    request = PushRequest(device_token="tok", send_id="s", message=PushMessage(android_notification=True), silent=True)
     body = build_fcm_message(request, now=0)
-    assert body["validate_only"] is True
     assert "notification" not in body["message"]
+    assert "validate_only" not in body
     assert body["message"]["android"]["priority"] == "NORMAL"
+
+
+def test_an_fcm_dry_run_validates_a_message_naming_the_token_alone() -> None:
+    # Whatever the request carries: a data map with any title or body makes the Android sample draw it.
+    request = PushRequest(
+        device_token="tok", send_id="s", message=FULL, dry_run=True, expires_at=1_000_600, collapse_id="c"
+    )
+    assert build_fcm_message(request, now=1_000_000) == {"message": {"token": "tok"}, "validate_only": True}
 
 
 def test_fcm_message_limit_counts_the_message_only() -> None:
@@ -179,6 +209,8 @@ def test_fcm_bodies_of_a_batch_are_the_bytes_of_one_encoding_each() -> None:
         PushRequest(device_token="tok-5", send_id="s", message=other, dry_run=True),
         PushRequest(device_token="tok-6", send_id="s", message=other, high_priority=False),
         PushRequest(device_token="tok-7", send_id="s", message=FULL),
+        PushRequest(device_token="tok-8", send_id="s", message=other, notification_tag="t-8"),
+        PushRequest(device_token="tok-9", send_id="s", message=other, notification_tag="t-9"),
     ]
     encoder = FcmBodyEncoder(now=1_000_000)
 

@@ -13,14 +13,18 @@ the Windows id itself. Both map to an IANA zone here, through two tables kept as
   ``StandardName`` is today (the index list spells some of them the Windows XP way, ``U.S. Mountain``
   for ``US Mountain``; those are mapped to the current id).
 
-Anything else (a misspelt name, a code not in the table) resolves to the app's default zone.
+IANA names are the ones the pinned ``tzdata`` package lists (the same on every host, Lambda's
+runtime included), ``Factory`` excepted. Anything else (a misspelt name, a code not in the table, a
+host-only name such as ``localtime``) resolves to the app's default zone, and is refused where
+clients set a zone.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: Windows time zone id → IANA zone (CLDR windowsZones, territory 001).
 WINDOWS_TO_IANA: Final[dict[str, str]] = {
@@ -250,9 +254,17 @@ DATAVERSE_TIME_ZONE_CODES: Final[dict[int, str]] = {
 DEFAULT_TIME_ZONE: Final = "UTC"
 
 
+#: Names in tzdata's list that are no place's zone: ``Factory`` is its "time zone not set" placeholder.
+_NOT_ZONES: Final = frozenset({"Factory"})
+
+
 @cache
 def _iana_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+    # The pinned tzdata package's list, not ``available_timezones()``: that adds whatever this
+    # machine's /usr/share/zoneinfo holds (``localtime``, ``posixrules``, zones of a newer or older
+    # release), so what a request may store would depend on the host it lands on.
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(listed) - _NOT_ZONES
 
 
 @cache

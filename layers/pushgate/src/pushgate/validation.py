@@ -10,9 +10,11 @@ location segments and sentence for one detail) and never copies input values int
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from pushgate.errors import FieldProblem
 
@@ -60,3 +62,17 @@ def field_problems(
         path = ".".join(part for part in (prefix, *location) if part)
         problems.append(FieldProblem(path or fallback, problem if problem is not None else str(detail.get("msg"))))
     return list(dict.fromkeys(problems)) if deduplicate else problems
+
+
+def _json_integer(value: object) -> object:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)  # DynamoDB hands stored numbers back as Decimal
+    raise PydanticCustomError("json_integer", "must be a JSON integer such as 30 (not a string, boolean or decimal)")
+
+
+#: An integer as JSON writes it, for operator routes: ``"30"``, ``30.0`` and ``true`` are refused
+#: rather than coerced (pydantic's lax mode would take all three), so what is stored is what was meant.
+#: Models that are also read back from DynamoDB accept its integral ``Decimal`` values.
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]

@@ -32,6 +32,7 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.push import InterruptionLevel
 from pushgate.templating import TemplateSyntaxError, compile_template
 from pushgate.text import SINGLE_LINE
+from pushgate.validation import JsonInt
 
 #: Most localized variants per message.
 MAX_LOCALIZATIONS: Final = 50
@@ -107,6 +108,40 @@ def _link_problem(source: str) -> str | None:
     return None
 
 
+#: Validation context of content an operator is saving (or previewing unsaved): rules that stored
+#: content need not meet again are checked only then, so a message saved under older rules still loads.
+AUTHORING: Final = {"authoring": True}
+_AUTHORITY_END: Final = frozenset("/?#")
+
+
+def literal_origin(source: str) -> tuple[str, str]:
+    """The scheme and authority (host, port, user info) a URL template writes before its first tag, lowercased.
+
+    A rendered URL must have exactly these: values are percent-encoded, but one written right after
+    the host (``https://shop.example{{trigger.p}}``) or literal text in a block could still extend it.
+    """
+    parts = urllib.parse.urlsplit(source.split("{{", 1)[0])
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def _authority_problem(source: str) -> str | None:
+    """Why the URL's host and port are not literal (ended by ``/``, ``?`` or ``#`` before any tag), if so."""
+    literal, tag, _ = source.partition("{{")
+    scheme = _SCHEME.match(literal)
+    if not tag or scheme is None:
+        return None
+    rest = literal[scheme.end() :]
+    if rest.startswith("//"):
+        if not _AUTHORITY_END & set(rest[2:]):
+            return (
+                "must name its host (and port) literally and end them with /, ? or # before any placeholder "
+                "(https://shop.example/{{trigger.path}}); only the path, query and fragment may be personalized"
+            )
+    elif rest in {"", "/"}:
+        return "must write literally what follows the scheme up to the first placeholder, so no host can be inserted"
+    return None
+
+
 def _image_problem(value: str) -> str | None:
     if "{{" in value:
         return "cannot be personalized; use a fixed https URL"
@@ -144,6 +179,9 @@ class OnClick(BaseModel):
             problem = _link_problem(value)
             if problem:
                 raise PydanticCustomError("url_scheme", problem)
+            problem = _authority_problem(value) if info.context and info.context.get("authoring") else None
+            if problem:
+                raise PydanticCustomError("url_authority", problem)
         elif value is not None:
             raise PydanticCustomError("url_unexpected", "must be omitted when Behavior is OpenApp")
         return value
@@ -155,7 +193,7 @@ class IosOptions(BaseModel):
     model_config = _MODEL_CONFIG
 
     sound: ShortText | None = None
-    badge: Annotated[int, Field(ge=0, le=99_999)] | None = None
+    badge: Annotated[JsonInt, Field(ge=0, le=99_999)] | None = None
     thread_id: ShortText | None = None
     interruption_level: InterruptionLevel | None = None
     category: ShortText | None = None
@@ -195,7 +233,7 @@ class MessageContent(BaseModel):
     data: dict[str, Annotated[str, StringConstraints(max_length=1024), AfterValidator(_template)]] | None = None
     ios: IosOptions | None = None
     android: AndroidOptions | None = None
-    time_to_live_seconds: Annotated[int, Field(ge=0, le=2_419_200)] | None = None
+    time_to_live_seconds: Annotated[JsonInt, Field(ge=0, le=2_419_200)] | None = None
     expires_at: datetime | None = Field(default=None, validate_default=True)
     collapse_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")] | None = None
     localizations: dict[str, LocalizedText] | None = None

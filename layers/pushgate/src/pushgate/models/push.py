@@ -9,6 +9,22 @@ from __future__ import annotations
 import datetime
 import enum
 from dataclasses import dataclass, field
+from typing import Final
+
+#: The ``expires_at`` of a notification with a time to live of 0, in Apple's own encoding
+#: (``apns-expiration: 0``; FCM ``android.ttl: "0s"``): "now or never". The provider makes one
+#: delivery attempt and stores nothing; Pushgate hands it over when it is due and never later (a
+#: retry, or a job parked on failed credentials, records it ``MessageExpired``).
+NOW_OR_NEVER: Final = 0
+
+
+def has_expired(expires_at: int | None, moment: float) -> bool:
+    """Whether a notification with this ``expires_at`` is past its expiry at ``moment`` (epoch seconds).
+
+    Only a positive expiry passes; ``None`` (the provider's own storage limit) and
+    :data:`NOW_OR_NEVER` (no date to pass: it goes when it is due) never do.
+    """
+    return expires_at is not None and expires_at != NOW_OR_NEVER and expires_at <= moment
 
 
 class Platform(enum.StrEnum):
@@ -95,12 +111,17 @@ class PushRequest:
             deterministic ``apns-id``.
         message: The content.
         expires_at: Absolute expiry, UNIX epoch seconds; ``None`` lets the provider keep it as long
-            as it likes (APNs: 30 days, FCM: 4 weeks).
+            as it likes (APNs: 30 days, FCM: 4 weeks); :data:`NOW_OR_NEVER` (0): one attempt, not
+            stored (``apns-expiration: 0``, ``android.ttl: "0s"``).
         collapse_id: Collapse identifier (APNs ``apns-collapse-id`` ≤ 64 bytes, FCM ``collapse_key``).
+        notification_tag: FCM ``android.notification.tag`` of a notification message: a later
+            notification with the same tag replaces this one on screen (ignored for data messages).
         high_priority: Deliver immediately (APNs 10 / FCM HIGH) rather than power-aware (5 / NORMAL).
         silent: Background push with no alert (APNs ``content-available``, FCM data-only NORMAL).
-        dry_run: Validate without delivering (FCM ``validate_only``; APNs has no dry run, so the
-            APNs client sends a silent push instead).
+        dry_run: Check the token with a push that carries nothing for an app (``message`` and
+            the options are not sent): FCM validates a message naming only the token
+            (``validate_only``, never delivered); APNs has no dry run, so the APNs client sends
+            the background push ``{"aps":{"content-available":1}}`` alone.
     """
 
     device_token: str
@@ -111,6 +132,7 @@ class PushRequest:
     high_priority: bool = True
     silent: bool = False
     dry_run: bool = False
+    notification_tag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,8 @@ class NotSentReason(StrEnum):
     CANCELED = "Canceled"
     CAPPED_FREQUENCY = "CappedFrequency"
     EXPIRED_IN_QUIET_HOURS = "ExpiredInQuietHours"
+    #: The on-click URL rendered for this recipient leaves the scheme, host or port its template names.
+    URL_ORIGIN_CHANGED = "UrlOriginChanged"
 
 
 #: The reason a ``Sent`` entry carries when quiet hours held the notification back until they ended.
@@ -201,7 +203,8 @@ class DeliveryJob(BaseModel):
         journey_id: The journey, for the insight counters.
         attempt: 0 for the first try; retry jobs count up.
         link_base: Base of tracked links (``<PUBLIC_ENDPOINT>/l/``).
-        expires_at: Absolute expiry of the notifications (epoch seconds), if any.
+        expires_at: Absolute expiry of the notifications (epoch seconds), if any;
+            ``NOW_OR_NEVER`` (0) for a time to live of 0 (see ``pushgate.models.push``).
         collapse_id: APNs collapse id / FCM collapse key, if any.
         android_high_priority: FCM ``android.priority`` HIGH rather than NORMAL.
         messages: Rendered notifications (one per recipient), without tracking id and link.
@@ -209,6 +212,9 @@ class DeliveryJob(BaseModel):
         due_at: When a held job is due (epoch seconds); ``None`` for a job enqueued at once.
         deferred: Quiet hours deferred these notifications (their ``Sent`` entries say so).
         caps: The frequency caps each recipient is checked against (none for exempt messages).
+        resend_uncertain: The app's ``UncertainDelivery`` is ``ResendCollapsed`` and the message has
+            no collapse id: every notification carries one of its own, derived from the send and
+            the device, and one a crashed worker left uncertain is sent again under it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -230,6 +236,7 @@ class DeliveryJob(BaseModel):
     due_at: int | None = None
     deferred: bool = False
     caps: list[CapRule] = Field(default_factory=list)
+    resend_uncertain: bool = False
 
     def __repr__(self) -> str:
         # Jobs carry device tokens and personal data; a log line names the job only.
@@ -342,6 +349,9 @@ class LedgerEntry(BaseModel):
         profile_type: The recipient's directory entity type, when known.
         link: The message's URL as rendered for this recipient, kept only for a ``Sent`` entry whose
             notification carried a tracked link: the one place the redirect may send a click.
+        untracked_link: The same URL for a ``Sent`` entry whose notification carried it untracked
+            (no tracking consent, a broadcast): what a click the app reports opened. The redirect
+            never uses it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -358,6 +368,12 @@ class LedgerEntry(BaseModel):
     attempts: int = 0
     profile_type: str | None = None
     link: str | None = None
+    untracked_link: str | None = None
+
+    @property
+    def opened_url(self) -> str | None:
+        """The URL a tap on this notification opened (through the redirect or not), if it had one."""
+        return self.link or self.untracked_link
 
 
 def fanout_job_id(number: int) -> str:

@@ -23,7 +23,13 @@ from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushReq
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
 from pushgate.providers.jws import sign_es256
-from pushgate.providers.payloads import APNS_MAX_COLLAPSE_ID_BYTES, apns_id_for, build_apns_payload, encode_apns_payload
+from pushgate.providers.payloads import (
+    APNS_MAX_COLLAPSE_ID_BYTES,
+    APNS_VERIFICATION_PAYLOAD,
+    apns_id_for,
+    build_apns_payload,
+    encode_apns_payload,
+)
 from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse
 
 #: Apple: refresh the provider token no more than once every 20 minutes and no less than once an hour.
@@ -43,6 +49,7 @@ _PRIORITY_5: Final = "apns-priority: 5"
 _JSON: Final = "content-type: application/json"
 #: An empty value makes libcurl leave out its default ``Accept: */*``.
 _NO_ACCEPT: Final = "accept:"
+_VERIFICATION_BODY: Final = encode_apns_payload(APNS_VERIFICATION_PAYLOAD)
 
 
 class _BodyMemo:
@@ -385,20 +392,20 @@ class ApnsClient:
             return verdicts.decide(Platform.APNS, None, "MissingDeviceToken", provider_message_id=apns_id)
         if request.collapse_id and len(request.collapse_id.encode()) > APNS_MAX_COLLAPSE_ID_BYTES:
             return verdicts.decide(Platform.APNS, None, verdicts.LOCAL_BAD_COLLAPSE_ID, provider_message_id=apns_id)
-        # APNs has no dry run: a silent push checks the token without showing anything.
-        silent = request.silent or request.dry_run
-        body = bodies.body(request.message, silent)
+        # APNs has no dry run: a background push with nothing in it checks the token unseen and unread.
+        body = _VERIFICATION_BODY if request.dry_run else bodies.body(request.message, request.silent)
         if isinstance(body, NotificationTooLargeError):
             return verdicts.decide(
                 Platform.APNS, None, verdicts.LOCAL_PAYLOAD_TOO_LARGE, provider_message_id=apns_id, detail=body.message
             )
         # Apple: background pushes must use priority 5.
-        if silent:
+        if request.silent or request.dry_run:
             push_type, priority = _BACKGROUND, _PRIORITY_5
         else:
             push_type, priority = _ALERT, _PRIORITY_10 if request.high_priority else _PRIORITY_5
         headers = [push_type, self._topic_header, priority, "apns-id: " + apns_id, _JSON, _NO_ACCEPT]
         if request.expires_at is not None:
+            # NOW_OR_NEVER is Apple's own 0: one delivery attempt, not stored.
             headers.append(f"apns-expiration: {request.expires_at}")
         if request.collapse_id:
             headers.append(f"apns-collapse-id: {request.collapse_id}")

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
-from pushgate.models.push import PushMessage, PushRequest
+from pushgate.models.push import NOW_OR_NEVER, PushMessage, PushRequest
 from pushgate.providers.errors import NotificationTooLargeError
 
 if TYPE_CHECKING:
@@ -57,6 +57,13 @@ def apns_id_for(send_id: str, device_token: str) -> str:
     digest[8] = (digest[8] & 0x3F) | 0x80
     hex_digits = digest.hex()
     return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
+
+
+#: The whole APNs verification push (a dry run): a background push with nothing an app acts on.
+#: Microsoft's Objective-C sample reads any ``data`` block it is handed in
+#: ``didReceiveRemoteNotification:fetchCompletionHandler:`` and reports an open for a ``null`` link,
+#: so the token check carries no ``data`` at all.
+APNS_VERIFICATION_PAYLOAD: Final = {"aps": {"content-available": 1}}
 
 
 #: Standard keys that are left unset when the message has no such content (never sent as ``""``).
@@ -147,6 +154,16 @@ def encode_apns_payload(payload: dict[str, Any]) -> bytes:
     return body
 
 
+def build_fcm_verification(device_token: str) -> dict[str, Any]:
+    """The FCM verification request (a dry run): ``validate_only``, and a message naming the token alone.
+
+    Google checks it and delivers nothing; were it ever delivered, an empty data map is what
+    Microsoft's Android sample drops as "Empty Notification Received" (any ``title`` or ``body``,
+    even ``""``, would make it draw a notification whose tap reports an open).
+    """
+    return {"message": {"token": device_token}, "validate_only": True}
+
+
 def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
     """Builds the FCM HTTP v1 request body for one device.
 
@@ -155,11 +172,15 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
         now: Current epoch seconds, to turn ``expires_at`` into ``android.ttl``.
 
     Returns:
-        ``{"message": {...}}``, plus ``"validate_only": true`` for a dry run.
+        ``{"message": {...}}``; a dry run is :func:`build_fcm_verification`'s body.
     """
+    if request.dry_run:
+        return build_fcm_verification(request.device_token)
     message_content = request.message
     android: dict[str, Any] = {"priority": "HIGH" if request.high_priority and not request.silent else "NORMAL"}
-    if request.expires_at is not None:
+    if request.expires_at == NOW_OR_NEVER:
+        android["ttl"] = "0s"  # Google: deliver now or drop it, never stored
+    elif request.expires_at is not None:
         android["ttl"] = f"{min(max(0, request.expires_at - int(now)), FCM_MAX_TTL_S)}s"
     if request.collapse_id:
         android["collapse_key"] = request.collapse_id
@@ -171,16 +192,17 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
         message["notification"] = notification
         android_notification = {
             key: value
-            for key, value in (("channel_id", message_content.android_channel_id), ("sound", message_content.sound))
+            for key, value in (
+                ("channel_id", message_content.android_channel_id),
+                ("sound", message_content.sound),
+                ("tag", request.notification_tag),
+            )
             if value
         }
         if android_notification:
             android["notification"] = android_notification
     message["android"] = android
-    body: dict[str, Any] = {"message": message}
-    if request.dry_run:
-        body["validate_only"] = True
-    return body
+    return {"message": message}
 
 
 def _fcm_message_size(encoded: bytes, *, validate_only: bool) -> int:
@@ -251,7 +273,14 @@ class FcmBodyEncoder:
         Raises:
             NotificationTooLargeError: The encoded message exceeds 4096 bytes.
         """
-        options = (request.expires_at, request.collapse_id, request.high_priority, request.silent, request.dry_run)
+        options = (
+            request.expires_at,
+            request.collapse_id,
+            request.high_priority,
+            request.silent,
+            request.dry_run,
+            request.notification_tag,
+        )
         if request.message is not self._message or options != self._options:
             template = encode_fcm_message_unchecked(build_fcm_message(replace(request, device_token=""), now=self._now))
             self._tail = template[len(_FCM_TOKEN_PREFIX) + len(b'""') :]

@@ -26,8 +26,9 @@ class PersonData:
     """What the directory knows about one recipient, for personalization.
 
     Attributes:
-        attributes: Attribute name → value (``firstname``, ``emailaddress1``, custom attributes...),
-            read by ``{{contact.<name>}}`` (also ``{{lead.*}}`` / ``{{profile.*}}``).
+        attributes: The record as stored: attribute name → value (``firstname``, ``emailaddress1``,
+            ``contactid``..., ``customattributes`` as an object), read by ``{{contact.<name>}}``
+            (also ``{{lead.*}}`` / ``{{profile.*}}``).
         locale: The person's locale tag (``pt-BR``), if known.
     """
 

@@ -8,8 +8,15 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from pushgate.models.delivery_timing import DeliveryPolicy, FrequencyCap, QuietHours, parse_clock_time
+from pushgate.models.delivery_timing import (
+    DeliveryPolicy,
+    FrequencyCap,
+    QuietHours,
+    UncertainDelivery,
+    parse_clock_time,
+)
 from pushgate.text import SINGLE_LINE
+from pushgate.validation import JsonInt
 
 _REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE]
@@ -43,8 +50,8 @@ class FrequencyCapBody(BaseModel):
 
     model_config = _REQUEST_CONFIG
 
-    MaxNotifications: int = Field(ge=1, le=1000)
-    PeriodHours: int = Field(ge=1, le=720)
+    MaxNotifications: JsonInt = Field(ge=1, le=1000)
+    PeriodHours: JsonInt = Field(ge=1, le=720)
 
     def to_cap(self) -> FrequencyCap:
         """The domain value."""
@@ -61,6 +68,20 @@ class DeliveryPolicyRequest(BaseModel):
     QuietHours: QuietHoursBody | None = None
     FrequencyCap: FrequencyCapBody | None = None
     CategoryCaps: Annotated[dict[CategoryName, FrequencyCapBody], Field(max_length=50)] | None = None
+    #: A notification a crashed delivery worker may have handed to the provider: sent again under a
+    #: collapse id of its own (``ResendCollapsed``, for messages without a ``CollapseId``), or
+    #: recorded ``NotSent`` / ``DeliveryUncertain`` (``Skip``).
+    UncertainDelivery: UncertainDelivery = UncertainDelivery.RESEND_COLLAPSED
+
+    @field_validator("DefaultTimeZone", mode="before")
+    @classmethod
+    def _zone_shape(cls, value: object) -> object:
+        # One problem on the field for anything but text or a JSON integer (true is no timezonecode).
+        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise PydanticCustomError(
+            "time_zone_type", "must be a time zone name (text) or a Dataverse timezonecode (a JSON integer)"
+        )
 
     def to_policy(self) -> DeliveryPolicy:
         """The domain value (the zone is checked by the use case)."""
@@ -72,6 +93,7 @@ class DeliveryPolicyRequest(BaseModel):
             quiet_hours=quiet,
             frequency_cap=self.FrequencyCap.to_cap() if self.FrequencyCap else None,
             category_caps={name: cap.to_cap() for name, cap in (self.CategoryCaps or {}).items()},
+            uncertain_delivery=self.UncertainDelivery,
         )
 
 
@@ -107,6 +129,7 @@ class DeliveryPolicyResponse(BaseModel):
     QuietHours: QuietHoursView | None
     FrequencyCap: FrequencyCapView | None
     CategoryCaps: dict[str, FrequencyCapView]
+    UncertainDelivery: UncertainDelivery
     IsDefault: bool
     UpdatedAt: datetime | None
 
@@ -122,6 +145,7 @@ class DeliveryPolicyResponse(BaseModel):
             QuietHours=QuietHoursView(Start=_hh_mm(quiet.start), End=_hh_mm(quiet.end)) if quiet else None,
             FrequencyCap=FrequencyCapView.of(shown.frequency_cap) if shown.frequency_cap else None,
             CategoryCaps={name: FrequencyCapView.of(cap) for name, cap in shown.category_caps.items()},
+            UncertainDelivery=shown.uncertain_delivery,
             IsDefault=policy is None,
             UpdatedAt=shown.updated_at,
         )

@@ -13,6 +13,7 @@ from pushgate.models.token_lifecycle import (
     TokenPolicy,
 )
 from pushgate.services.lifecycle.token_cleanup import CleanupReport
+from pushgate.validation import JsonInt
 
 
 class CleanupPreviewRequest(BaseModel):
@@ -75,9 +76,9 @@ class TokenPolicyRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    StaleAfterDays: int = Field(default=DEFAULT_STALE_AFTER_DAYS, ge=7, le=3650)
-    InvalidGraceDays: int = Field(default=DEFAULT_INVALID_GRACE_DAYS, ge=0, le=365)
-    StaleGraceDays: int = Field(default=DEFAULT_STALE_GRACE_DAYS, ge=0, le=365)
+    StaleAfterDays: JsonInt = Field(default=DEFAULT_STALE_AFTER_DAYS, ge=7, le=3650)
+    InvalidGraceDays: JsonInt = Field(default=DEFAULT_INVALID_GRACE_DAYS, ge=0, le=365)
+    StaleGraceDays: JsonInt = Field(default=DEFAULT_STALE_GRACE_DAYS, ge=0, le=365)
 
 
 class TokenPolicyResponse(BaseModel):

@@ -1,10 +1,11 @@
 """The live credential check: ask APNs and FCM whether an app's stored credentials are accepted.
 
 Neither provider has a "check my key" call, so the check sends what is cheapest and harmless:
-APNs gets a silent push to a well-formed device token that belongs to nobody, FCM a
-``validate_only`` message to a token that belongs to nobody. A provider that rejects the token
-has accepted the credentials (it checks them first); one that rejects the credentials answers
-with an authentication or configuration reason, which becomes ``Invalid`` with that reason.
+APNs gets the empty verification push (a dry run) to a well-formed device token that belongs to
+nobody, FCM a ``validate_only`` message to a token that belongs to nobody. A provider that
+rejects the token has accepted the credentials (it checks them first); one that rejects the
+credentials answers with an authentication or configuration reason, which becomes ``Invalid``
+with that reason.
 An unreachable or throttling provider leaves the platform ``Unchecked``: a check never reports a
 ``Valid`` it did not see.
 """
@@ -72,7 +73,7 @@ class ProviderCredentialChecker:
             client = self._clients.apns_client(app)
         except ProviderNotConfiguredError as error:
             return self._invalid(error.message)
-        outcome = client.send(PushRequest(device_token=APNS_PROBE_TOKEN, send_id=_PROBE_SEND_ID, silent=True))
+        outcome = client.send(PushRequest(device_token=APNS_PROBE_TOKEN, send_id=_PROBE_SEND_ID, dry_run=True))
         return _check_from_outcome(outcome, self._now())
 
     def _check_android(self, app: MobileApp) -> CredentialCheck:

@@ -2,9 +2,10 @@
 
 Per job, in CI-J's order: the app must still exist (else ``ApiTokenNotValid``), the token must fit
 its platform's length (``DeviceTokenTooLong``), a token the user already holds is refreshed
-(``DuplicateExists``), a silent push (APNs) or ``validate_only`` message (FCM) must be accepted
-(``DryRunSendingFailed``), and the device is stored (``FailedToStoreDevice`` when that keeps
-failing). Then the outcome is stored when tracking was asked for, and the webhook is called.
+(``DuplicateExists``), a verification push (APNs: a background push carrying nothing; FCM: a
+``validate_only`` message) must be accepted (``DryRunSendingFailed``), and the device is stored
+(``FailedToStoreDevice`` when that keeps failing). Then the outcome is stored when tracking was
+asked for, and the webhook is called.
 
 A provider that does not answer, or a DynamoDB failure, raises ``RetryLaterError`` so SQS redelivers
 the message; on the last delivery before the dead-letter queue the job ends ``Failed`` instead of
@@ -195,16 +196,14 @@ class DeviceVerifier:
 
     def _dry_run(self, app: MobileApp, job: RegistrationJob, *, final_delivery: bool) -> RegistrationOutcome | None:
         send_id = f"registration-{job.request_id}"
+        # A verification push: FCM validates without delivering; APNs gets a background push with
+        # nothing in it, which no app acts on (see PushRequest.dry_run).
+        request = PushRequest(device_token=job.token, send_id=send_id, dry_run=True)
         try:
             if job.platform is DevicePlatform.IOS:
-                # APNs has no dry run: a silent background push is invisible to the user.
-                result = self._providers.apns_client(app).send(
-                    PushRequest(device_token=job.token, send_id=send_id, silent=True)
-                )
+                result = self._providers.apns_client(app).send(request)
             else:
-                result = self._providers.fcm_client(app).send(
-                    PushRequest(device_token=job.token, send_id=send_id, dry_run=True)
-                )
+                result = self._providers.fcm_client(app).send(request)
         except ProviderNotConfiguredError as error:
             return RegistrationOutcome.failed(FailureReason.DRY_RUN_SENDING_FAILED, error.message)
         if result.verdict is Verdict.DELIVERED:

@@ -21,11 +21,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from pushgate.ids import parse_uuid
 from pushgate.models.device import DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy, due_at, next_step
 from pushgate.observability import logger
 from pushgate.repositories.cleanup_ports import CleanupStore, DueDevice, PolicySource, TokenPolicyStore
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
+from pushgate.services.apps.orgs import get_org
 
 #: The phases of a run, in order: which status's due devices each one reads.
 PHASES: tuple[DeviceStatus, ...] = (DeviceStatus.INVALID, DeviceStatus.STALE, DeviceStatus.ACTIVE)
@@ -361,6 +363,22 @@ class TokenCleanup:
             report.marked_stale += 1
         else:
             report.purged += 1
+
+
+def preview_scope(org_id: str, app_id: str | None, *, stores: MobileAppStores) -> tuple[str, str | None]:
+    """The org, and the app when one is named, that a cleanup preview reports on.
+
+    Returns:
+        The canonical org id and app id (``None``: every app of the org).
+
+    Raises:
+        InvalidRequestError: ``AppId`` is not a UUID.
+        NotFoundError: No such org, or no such app in it (another org's app included).
+    """
+    if app_id is None:
+        return get_org(org_id, orgs=stores.orgs).org_id, None
+    app = find_mobile_app(org_id, parse_uuid(app_id, "AppId"), stores=stores)
+    return app.org_id, app.app_id
 
 
 def read_token_policy(

@@ -57,7 +57,8 @@ class PreviewRequest:
 
     Attributes:
         user_id: A directory id (contact, lead or profile).
-        contact: Sample attributes for ``{{contact.*}}`` (win over the directory's).
+        contact: Sample attributes for ``{{contact.*}}`` (win over the directory's; its
+            ``customattributes`` win one by one).
         trigger: Trigger data for ``{{trigger.*}}``.
         locale: The recipient's locale (wins over the directory's).
         app_id: An app, to show its ``apns-topic``.
@@ -168,9 +169,18 @@ def _recipient(
             warnings.append(FieldProblem("UserId", f"not found in the directory; rendered with {fallback}"))
     if locale is not None and canonical_locale(locale) is None:
         raise InvalidRequestError.for_field("Locale", "is not a locale tag such as en, pt-BR or zh-Hant-TW")
-    attributes = {**(person.attributes if person else {}), **(contact or {})}
+    attributes = _with_sample(person.attributes if person else {}, contact or {})
     chosen_locale = locale or (person.locale if person else None)
     return Recipient(attributes=attributes, locale=chosen_locale, trigger=dict(trigger or {}))
+
+
+def _with_sample(stored: Mapping[str, Any], sample: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored record with the sample's attributes over it; custom attributes win one by one."""
+    merged = {**stored, **sample}
+    stored_custom, sample_custom = stored.get("customattributes"), sample.get("customattributes")
+    if isinstance(stored_custom, Mapping) and isinstance(sample_custom, Mapping):
+        merged["customattributes"] = {**stored_custom, **sample_custom}
+    return merged
 
 
 def _content_warnings(message: MessageTemplate, now: datetime, *, saved: bool) -> list[FieldProblem]:
@@ -308,6 +318,8 @@ def _preview(
         FieldProblem(path, "has no value for this recipient; its default (or nothing) was used")
         for path in rendered.missing
     )
+    if rendered.url_problem is not None:
+        warnings.append(FieldProblem("OnClick.Url", rendered.url_problem))
     if payloads.fcm_message_bytes > FCM_MAX_MESSAGE_BYTES - FCM_TOKEN_ALLOWANCE_BYTES:
         warnings.append(
             FieldProblem("Payload", "the FCM message is close to 4096 bytes; a real device token may push it over")
@@ -351,7 +363,8 @@ def send_test_message(
     """Sends the current version to a user's devices or to one device token, with an empty tracking id.
 
     Raises:
-        InvalidRequestError: Bad or conflicting targets, bad token, locale, or ids.
+        InvalidRequestError: Bad or conflicting targets, bad token, locale, or ids, or an on-click URL
+            that renders outside its template's scheme, host and port.
         NotFoundError: No such org, message or app.
         ConflictError: The app lacks the platform, the message has expired, the user has no
             devices, or devices cannot be looked up by UserId yet.
@@ -385,6 +398,8 @@ def send_test_message(
     )
     compiled = CompiledMessage(content)
     rendered = compiled.render(recipient)
+    if rendered.url_problem is not None:
+        raise InvalidRequestError.for_field("OnClick.Url", rendered.url_problem)
     send_id = make_send_id()
     results: list[TestSendResult] = []
     for platform in (Platform.APNS, Platform.FCM):

@@ -17,7 +17,9 @@ from typing import Any, Final
 
 from pushgate.errors import FieldProblem
 from pushgate.locales import pick_variant
-from pushgate.models.message_template import AndroidPriority, MessageContent, OnClickBehavior
+from pushgate.models.message_template import AndroidPriority, MessageContent, OnClickBehavior, literal_origin
+from pushgate.models.push import NOW_OR_NEVER
+from pushgate.models.send import NotSentReason
 from pushgate.providers import (
     NotificationTooLargeError,
     Platform,
@@ -59,7 +61,7 @@ class Recipient:
     """Whom a message is rendered for.
 
     Attributes:
-        attributes: The directory record (``{{contact.*}}``).
+        attributes: The directory record (``{{contact.*}}``), custom attributes under ``customattributes``.
         locale: Their locale (picks the localized variant).
         trigger: Data passed with the send (``{{trigger.*}}``).
     """
@@ -71,7 +73,21 @@ class Recipient:
     @property
     def template_data(self) -> TemplateData:
         """The render data of the template engine."""
-        return {RECIPIENT_SOURCE: self.attributes, TRIGGER_SOURCE: self.trigger}
+        return {RECIPIENT_SOURCE: personalization_attributes(self.attributes), TRIGGER_SOURCE: self.trigger}
+
+
+def personalization_attributes(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """What ``{{contact.*}}`` reads from a directory record, or from sample data of the same shape.
+
+    Every attribute by its name; custom attributes both under ``customattributes.<name>`` (the
+    record's shape, and the path the console's personalization picker inserts) and as
+    ``<name>`` alone unless a directory attribute has that name. Stored records, sample contacts,
+    previews and sends all go through here, so one path renders the same everywhere.
+    """
+    custom = record.get("customattributes")
+    if not isinstance(custom, Mapping) or not custom:
+        return record
+    return {**custom, **record}
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,8 @@ class RenderedMessage:
         data: Custom data keys.
         sources: Field path each text came from (``Title`` or ``Localizations.pt-BR.Title``).
         missing: Placeholders that had no value (their default or nothing was written).
+        url_problem: Why ``url`` must not be sent (its scheme, host or port differ from the ones the
+            template writes literally), or ``None``.
     """
 
     locale: str | None
@@ -97,6 +115,7 @@ class RenderedMessage:
     data: dict[str, str]
     sources: dict[str, str]
     missing: tuple[str, ...]
+    url_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +180,7 @@ class CompiledMessage:
             if on_click.behavior is OnClickBehavior.OPEN_URL and on_click.url
             else None
         )
+        self._origin = literal_origin(on_click.url) if self._url is not None and on_click.url else None
         self._data = {key: compile_template(value) for key, value in (content.data or {}).items()}
 
     def render(self, recipient: Recipient) -> RenderedMessage:
@@ -191,15 +211,32 @@ class CompiledMessage:
             except RenderLimitError as error:
                 raise _too_large(field_path, f"{error}; a notification carries at most 4096 bytes") from None
 
+        url = run(self._url, "OnClick.Url", "Url")
         return RenderedMessage(
             locale=variant,
             title=run(texts.title, f"{texts.prefix}Title", "Title"),
             subtitle=run(texts.subtitle, f"{texts.prefix}Subtitle", "Subtitle"),
             body=run(texts.body, f"{texts.prefix}Body", "Body"),
-            url=run(self._url, "OnClick.Url", "Url"),
+            url=url,
             data={key: run(template, f"Data.{key}", f"Data.{key}") for key, template in self._data.items()},
             sources=sources,
             missing=tuple(missing),
+            url_problem=self._url_problem(url),
+        )
+
+    def _url_problem(self, url: str) -> str | None:
+        # Checked on the rendered text whatever the template looks like: it is what a tap (and the
+        # tracked /l/ redirect) would open, and a message saved before the save-time rule may
+        # still have a placeholder next to its host.
+        if self._origin is None:
+            return None
+        parts = urllib.parse.urlsplit(url)
+        if (parts.scheme.lower(), parts.netloc.lower()) == self._origin:
+            return None
+        scheme, authority = self._origin
+        return (
+            f"renders to another scheme, host or port than the template's literal {scheme}://{authority}; "
+            f"the notification is not sent ({NotSentReason.URL_ORIGIN_CHANGED.value})"
         )
 
     def push_message(self, rendered: RenderedMessage, *, tracking_id: str) -> PushMessage:
@@ -235,9 +272,15 @@ class CompiledMessage:
         )
 
     def expires_at(self, now: datetime) -> int | None:
-        """The absolute expiry of a notification sent at ``now`` (epoch seconds), if any."""
+        """The absolute expiry of a notification sent at ``now`` (epoch seconds), if any.
+
+        A time to live of 0 is ``NOW_OR_NEVER``, not ``now``: the providers' "deliver now, do not
+        store", which no clock passes.
+        """
         if self.content.expires_at is not None:
             return int(self.content.expires_at.timestamp())
+        if self.content.time_to_live_seconds == 0:
+            return NOW_OR_NEVER
         if self.content.time_to_live_seconds is not None:
             return int(now.timestamp()) + self.content.time_to_live_seconds
         return None

@@ -21,7 +21,7 @@ from pushgate.credentials import problems_from_validation_error
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
+from pushgate.models.message_template import AUTHORING, MessageContent, MessageTemplate, MessageVersion
 from pushgate.repositories.base import OrgRepository
 from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.services.apps.orgs import get_org
@@ -66,11 +66,19 @@ def validate_content(document: Mapping[str, Any]) -> MessageContent:
         InvalidRequestError: Every problem, by field (template problems with their character offset).
     """
     try:
-        return MessageContent.model_validate(document)
+        return MessageContent.model_validate(document, context=AUTHORING)
     except ValidationError as error:
         problems = problems_from_validation_error(error)
         summary = "; ".join(f"{p.field}: {p.problem}" for p in problems)
         raise InvalidRequestError(message=summary, problems=problems) from None
+
+
+def _not_expired(content: MessageContent, at: datetime) -> None:
+    """A message is not saved with an expiry already behind it: every send of it would send nothing."""
+    if content.expires_at is not None and content.expires_at <= at:
+        raise InvalidRequestError.for_field(
+            "ExpiresAt", "has passed; set a future time (with a time zone) or use TimeToLiveSeconds"
+        )
 
 
 def find_message(org_id: str, message_id: str, *, stores: MessageStores) -> MessageTemplate:
@@ -106,12 +114,13 @@ def create_message(
         make_id: Id factory.
 
     Raises:
-        InvalidRequestError: Content problems, by field.
+        InvalidRequestError: Content problems, by field (an ``ExpiresAt`` already past included).
         NotFoundError: No such org.
     """
     org = get_org(org_id, orgs=stores.orgs)
     content = validate_content(document)
     created_at = now()
+    _not_expired(content, created_at)
     message = MessageTemplate(
         org_id=org.org_id,
         message_id=make_id(),
@@ -148,7 +157,8 @@ def update_message(
         now: Clock.
 
     Raises:
-        InvalidRequestError: Nothing sent, or the merged content is invalid (by field).
+        InvalidRequestError: Nothing sent, the merged content is invalid (by field), or the change
+            sets an ``ExpiresAt`` already past.
         NotFoundError: No such org or message.
         ConflictError: The message changed concurrently; nothing was written.
     """
@@ -166,6 +176,9 @@ def update_message(
             raise InvalidRequestError.for_field(required, "cannot be null")
     content = validate_content(merged)
     updated_at = now()
+    if changes.get("ExpiresAt") is not None:
+        # Only when this change sets it: a message that expired since is still editable.
+        _not_expired(content, updated_at)
     updated = current.model_copy(
         update={
             "content": content,

@@ -18,9 +18,14 @@ ENTITY_PRECEDENCE: tuple[EntityType, ...] = (EntityType.CONTACT, EntityType.LEAD
 
 
 def person_data(person: Person) -> PersonData:
-    """The attributes ``{{contact.*}}`` placeholders read, custom attributes included, and the locale."""
-    attributes = person.attributes.model_dump(exclude={"customattributes"}, exclude_none=True)
-    return PersonData(attributes={**person.attributes.customattributes, **attributes}, locale=person.attributes.locale)
+    """The record ``{{contact.*}}`` placeholders read (with its id attribute, ``contactid``) and the locale.
+
+    Custom attributes stay under ``customattributes``, as stored and as the API shows them; the
+    renderer also offers them by name (``pushgate.services.messages.message_rendering.personalization_attributes``).
+    """
+    attributes = person.attributes.model_dump(exclude_none=True)
+    attributes[person.entity_type.id_attribute] = person.person_id
+    return PersonData(attributes=attributes, locale=person.attributes.locale)
 
 
 class DirectoryRecipients:

@@ -110,6 +110,8 @@ def accept_broadcast(
         rendered = compiled.render(Recipient())
     except NotificationTooLargeError as error:
         raise InvalidRequestError.for_field("MessageId", f"the notification is too large: {error}") from error
+    if rendered.url_problem is not None:
+        raise InvalidRequestError.for_field("MessageId", f"OnClick.Url {rendered.url_problem}")
     notification = replace(compiled.push_message(rendered, tracking_id=""), link="")
     send_id = make_id()
     # Without a directory record there is no tracking consent: links stay untracked. The app's caps

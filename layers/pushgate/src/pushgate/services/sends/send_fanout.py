@@ -34,6 +34,7 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AndroidPriority, MessageContent, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
+from pushgate.models.push import NOW_OR_NEVER, has_expired
 from pushgate.models.send import (
     MAX_RECIPIENTS,
     DeliveryJob,
@@ -56,6 +57,7 @@ from pushgate.repositories.timing_ports import DeliveryPolicies, HeldJobs
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.messages.recipient_directory import person_data
 from pushgate.services.sends.parked_jobs import requeue_parked_jobs
 from pushgate.time_zones import resolve_zone
 
@@ -269,14 +271,6 @@ def _people(org_id: str, user_ids: Sequence[str], people: PersonRepository) -> d
     return found
 
 
-def _attributes(person: Person) -> dict[str, Any]:
-    attributes = person.attributes
-    values: dict[str, Any] = {**attributes.customattributes}
-    values.update(attributes.model_dump(exclude={"customattributes"}, exclude_none=True))
-    values[person.entity_type.id_attribute] = person.person_id
-    return values
-
-
 def _not_sent(user_id: str, reason: NotSentReason, at: datetime, person: Person | None = None) -> LedgerEntry:
     profile_type = person.entity_type.value if person is not None else None
     return LedgerEntry(user_id=user_id, outcome=Outcome.NOT_SENT, reason=reason.value, at=at, profile_type=profile_type)
@@ -390,6 +384,7 @@ def job_template(
     """
     content = message.content
     android = content.android
+    expires_at = compiled.expires_at(started)
     return DeliveryJob(
         job_id="template",
         org_id=message.org_id,
@@ -399,13 +394,16 @@ def job_template(
         message_version=message.version,
         journey_id=journey_id,
         link_base=link_base,
-        expires_at=compiled.expires_at(started),
+        expires_at=expires_at,
         collapse_id=content.collapse_id,
         android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
         messages=list(messages),
         devices=[],
         # Caps hold for every send of the app, but a transactional message is exempt.
         caps=[] if content.transactional else policy.cap_rules(content.category),
+        # Decided here, before any first send: a notification can be re-sent collapsed only if its
+        # first copy carried the same collapse id.
+        resend_uncertain=policy.resends_uncertain(content.collapse_id, expires_at),
     )
 
 
@@ -534,13 +532,14 @@ def _landing(person: Person, timing: _Timing, compiled: CompiledMessage, at: dat
     intended = timing.schedule.intended(zone, at)
     # A TTL counts from when the notification was meant to land, not from when the send was accepted.
     expires_at = compiled.expires_at(intended)
-    if expires_at is not None and expires_at <= intended.timestamp():
+    if has_expired(expires_at, intended.timestamp()):
         return NotSentReason.MESSAGE_EXPIRED
     quiet = timing.policy.quiet_hours
     release = None if quiet is None or timing.quiet_exempt else quiet.release_after(intended, zone)
     if release is None:
         return _Landing(intended, expires_at, deferred=False)
-    if expires_at is not None and expires_at <= release.timestamp():
+    # Now or never cannot wait for quiet hours to end.
+    if expires_at == NOW_OR_NEVER or has_expired(expires_at, release.timestamp()):
         return NotSentReason.EXPIRED_IN_QUIET_HOURS
     return _Landing(release, expires_at, deferred=True)
 
@@ -674,12 +673,17 @@ def _plan_people(
             plan.entries.append(_not_sent(user_id, landing, at, person))
             continue
         recipient = Recipient(
-            attributes=_attributes(person), locale=person.attributes.locale, trigger=triggers.get(user_id, {})
+            attributes=person_data(person).attributes,
+            locale=person.attributes.locale,
+            trigger=triggers.get(user_id, {}),
         )
         try:
             rendered = compiled.render(recipient)
         except NotificationTooLargeError:
             plan.entries.append(_not_sent(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, person))
+            continue
+        if rendered.url_problem is not None:
+            plan.entries.append(_not_sent(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, person))
             continue
         # The tracking id and the tracked link are per device: the packer and the worker fill them in.
         message = replace(compiled.push_message(rendered, tracking_id=""), link="")
