@@ -35,11 +35,11 @@ def expand_record(record: SQSRecord) -> None:
         logger.error("unreadable audience message dropped", extra={"message_id": record.message_id})
         metrics.add_metric(name="AudienceMessagesDropped", unit="Count", value=1)
         return
+    # Quiet hours and schedules are judged on the delivery clock (the local runtime moves it).
     if isinstance(page, SegmentPage):
-        # The delivery clock: quiet hours and schedules are decided when a page is read.
         devices = segment_sends.expand_segment_page(page, deps.segment_ports(), now=deps.clock())
     else:
-        devices = audience.expand_page(page, deps.audience_ports())
+        devices = audience.expand_page(page, deps.audience_ports(), now=deps.clock())
     metrics.add_metric(name="AudienceDevicesQueued", unit="Count", value=devices)
 
 
