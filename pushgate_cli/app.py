@@ -24,6 +24,7 @@ from pushgate_cli.commands import (
     login,
     messages,
     orgs,
+    segments,
     send,
     sends,
     tokens,
@@ -65,6 +66,7 @@ app.add_typer(devices.app, name="devices")
 app.add_typer(messages.app, name="messages")
 app.command("send")(send.send)
 app.add_typer(sends.app, name="sends")
+app.add_typer(segments.app, name="segments")
 app.add_typer(insights.app, name="insights")
 app.add_typer(export.app, name="export")
 app.add_typer(cleanup.app, name="cleanup")

@@ -126,6 +126,12 @@ CLI_EQUIVALENTS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
             "pushgate contacts import people.csv --kind {kind}",
         ),
         ("GET", rf"{_ORG}/(contacts|leads|profiles)\?", "(no CLI command: the console's People page searches)"),
+        ("POST", rf"{_ORG}/segments$", 'pushgate segments create "Tracked customers" --filter FILTER'),
+        (
+            "POST",
+            rf"{_ORG}/audiences/preview$",
+            "pushgate segments preview SEGMENT_ID --app APP_ID  (or --filter FILTER)",
+        ),
         ("POST", rf"{_ORG}/sends$", "pushgate send --message MESSAGE_ID --app APP_ID --recipients users.txt"),
         ("GET", rf"{_ORG}/sends/(?P<send>{_ID})$", "pushgate sends get {send}"),
         ("GET", rf"{_ORG}/sends/{_ID}/recipients", "(no CLI command: the console's send page shows the ledger)"),
@@ -726,6 +732,59 @@ def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     return {"send_id": send_id, "sale_message_id": message_id, "person_id": people[0]["contactid"]}
 
 
+def walk_segments(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """A saved segment of the sale's customers who accept tracking: its preview, then a send to it."""
+    org_id, app_id, message_id = context["org_id"], context["app_id"], context.get("sale_message_id", "")
+    segment = demo.request(
+        "The operator saves a segment: the sale's customers who accept tracking",
+        "POST",
+        f"/admin/v1/orgs/{org_id}/segments",
+        201,
+        body={"Name": "Tracked customers", "Filter": "startswith(firstname,'customer') and trackingconsent eq true"},
+        summarize=lambda b: f"SegmentId {b['SegmentId']}: {b['Filter']}",
+    )
+    segment_id = segment.get("SegmentId", "") if isinstance(segment, dict) else ""
+    demo.request(
+        "...and previews it: who and how many devices it reaches now (nothing is sent)",
+        "POST",
+        f"/admin/v1/orgs/{org_id}/audiences/preview",
+        200,
+        body={"MobileAppId": app_id, "Audience": {"SegmentId": segment_id}},
+        summarize=lambda b: (
+            f"{b['People']} people of {b['Matched']} matching, {b['Devices']['Total']} devices "
+            f"({b['Devices']['Ios']} iOS, {b['Devices']['Android']} Android); "
+            f"e.g. {', '.join(str(p['FirstName']) for p in b['Sample'][:3])}"
+        ),
+    )
+    base = f"/admin/v1/orgs/{org_id}/sends"
+    accepted = demo.request(
+        "The message goes to the segment (the audience worker reads its people page by page)",
+        "POST",
+        base,
+        202,
+        body={"MobileAppId": app_id, "MessageId": message_id, "Audience": {"SegmentId": segment_id}},
+        summarize=lambda b: f"SendId {b['SendId']}",
+    )
+    send_id = accepted.get("SendId", "") if isinstance(accepted, dict) else ""
+    deadline = time.monotonic() + 60
+    while send_id and time.monotonic() < deadline:
+        polled = demo._client.get(f"{base}/{send_id}", headers=demo._admin)  # quietly: not a step of the report
+        if polled.status_code != 200 or polled.json()["Status"] == "Completed":
+            break
+        time.sleep(0.3)
+    demo.request(
+        "...each person of the segment got their own notification",
+        "GET",
+        f"{base}/{send_id}",
+        200,
+        summarize=lambda b: (
+            f"{b['Status']}: {b['RecipientsAccepted']} people, {b['Sent']} sent, {b['NotSent']} not sent "
+            f"{b['NotSentReasons']}"
+        ),
+    )
+    return {}
+
+
 #: A browser's user agent, for the demo's human clicks on tracked links.
 DEMO_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 
@@ -1045,6 +1104,7 @@ WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_device_registration,
     walk_sends,
     walk_interactions,
+    walk_segments,
     walk_timing,
     walk_operator_cli,
 ]

@@ -1,9 +1,11 @@
 """Operator routes for sends: accept and fan out a send, read its totals and its per-recipient ledger.
 
 ``/admin/v1/orgs/{orgId}/sends`` (``GET``: the history, newest first; + ``/{sendId}``, ``/{sendId}/recipients``,
-``/{sendId}/cancel``, ``/parked/resume``). A send names its ``Recipients`` (resolved here, per recipient) or a broadcast
-``Audience`` (the app's devices, read in bulk by the audience worker). ``SendAt`` /
-``SendAtLocalTime`` schedule a recipients' send (see ``docs/timing-and-fatigue.md``).
+``/{sendId}/cancel``, ``/parked/resume``). A send names its ``Recipients`` (resolved here, per recipient) or an
+``Audience``: a broadcast (the app's devices, read in bulk by the audience worker) or a segment
+(a filter over the directory or a saved segment, whose people the audience worker reads page by
+page). ``SendAt`` / ``SendAtLocalTime`` schedule a recipients' or a segment send (see
+``docs/timing-and-fatigue.md``).
 A send with an ``IdempotencyKey`` is answered once per org and key for 24 hours (Powertools
 idempotency in the main table); repeating it returns the first answer and enqueues nothing.
 """
@@ -18,6 +20,7 @@ from pushgate import deps
 from pushgate.api.bodies import parse_json_body
 from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.segments import FilterAudience, SegmentAudience, audience_filter
 from pushgate.api.schemas.sends import (
     CreateSendRequest,
     CreateSendResponse,
@@ -33,7 +36,7 @@ from pushgate.api.schemas.sends import (
 from pushgate.errors import InvalidRequestError
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.sends import audience, history, scheduled, send_fanout
+from pushgate.services.sends import audience, history, scheduled, segment_sends, send_fanout
 from pushgate.services.sends.send_fanout import SendRecipient, SendTiming
 
 app = make_resolver()
@@ -43,9 +46,22 @@ MAX_SEND_BODY_BYTES = 4 * 1024 * 1024
 
 
 def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
-    if request.Audience is not None:
-        if request.Recipients is not None:
-            raise InvalidRequestError.for_field("Audience", "cannot be combined with Recipients; give one of them")
+    if request.Audience is not None and request.Recipients is not None:
+        raise InvalidRequestError.for_field("Audience", "cannot be combined with Recipients; give one of them")
+    if isinstance(request.Audience, FilterAudience | SegmentAudience):
+        accepted = segment_sends.accept_segment_send(
+            org_id,
+            app_id=request.MobileAppId,
+            message_id=request.MessageId,
+            audience=audience_filter(request.Audience),
+            journey_id=request.JourneyId,
+            timing=SendTiming(send_at=request.SendAt, local_time=request.SendAtLocalTime),
+            stores=deps.send_stores(),
+            segments=deps.segment_repository(),
+            pages=deps.audience_queue(),
+            now=deps.clock(),
+        )
+    elif request.Audience is not None:
         for field, value in (("SendAt", request.SendAt), ("SendAtLocalTime", request.SendAtLocalTime)):
             if value is not None:
                 raise InvalidRequestError.for_field(

@@ -1,4 +1,7 @@
-"""`pushgate send`: a message through an app to a recipients file, followed until nothing is left to do now.
+"""`pushgate send`: a message through an app to a recipients file or a segment, followed until settled.
+
+A segment is a saved one (``--segment``) or a filter over the directory (``--filter``, ``--kind``);
+its people are read by the audience worker, so the send starts with nobody accepted and grows.
 
 A send ends its wait when every part is ``Completed`` or ``Canceled``, or ``Scheduled``: everything
 left waits for its time (``--at``, ``--local-time`` or the app's quiet hours), which may be hours or
@@ -43,8 +46,16 @@ def send(
     message: Annotated[str, typer.Option("--message", help="MessageId of an Active message.")],
     app_id: Annotated[str, typer.Option("--app", help="MobileAppId to send through.")],
     recipients: Annotated[
-        Path | None, typer.Option("--recipients", help="User ids: .txt (one a line), .csv (UserId column) or .json.")
+        Path | None,
+        typer.Option("--recipients", help="User ids: .txt (one a line), .csv (UserId column) or .json."),
     ] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="SegmentId of a saved segment.")] = None,
+    filter_text: Annotated[
+        str | None, typer.Option("--filter", help="An OData $filter over the directory (a segment not saved).")
+    ] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", help="What --filter selects: contacts, leads or profiles.")
+    ] = "contacts",
     broadcast: Annotated[
         bool, typer.Option("--broadcast", help="Every Active device of the app (Audience AllActiveDevices).")
     ] = False,
@@ -70,14 +81,13 @@ def send(
 ) -> None:
     """Send, show progress until every send is Completed (or Canceled, or Scheduled for later), then the totals.
 
-    Give ``--recipients FILE`` or ``--broadcast`` (one rendering for every Active device of the app,
-    sent at once). ``--at`` and ``--local-time`` exclude each other; the API checks both (a 400 naming the field).
+    Give one of ``--recipients FILE``, ``--broadcast`` (every Active device of the app), ``--segment`` or
+    ``--filter``. ``--at`` and ``--local-time`` exclude each other; the API checks both (a 400 naming the field).
     """
     bodies = _bodies(
         app_id,
         message,
-        recipients=recipients,
-        broadcast=broadcast,
+        audiences=_audiences(recipients, broadcast, segment, filter_text, kind),
         timing={"JourneyId": journey, "SendAt": send_at, "SendAtLocalTime": local_time},
         idempotency_key=idempotency_key,
     )
@@ -101,32 +111,49 @@ def send(
     show_rows("Rejected recipients", [{"Reason": k, "Count": v} for k, v in reasons.items()], ["Reason", "Count"])
 
 
+def _audiences(
+    recipients: Path | None, broadcast: bool, segment: str | None, filter_text: str | None, kind: str
+) -> list[dict[str, Any]]:
+    """The audience of each request: chunks of 10,000 recipients, the app's devices, or one segment."""
+    given = [
+        name
+        for name, value in (
+            ("--recipients", recipients),
+            ("--broadcast", broadcast),
+            ("--segment", segment),
+            ("--filter", filter_text),
+        )
+        if value
+    ]
+    if len(given) != 1:
+        raise usage_error("give one of --recipients FILE, --broadcast, --segment ID or --filter F")
+    if broadcast:
+        return [{"Audience": "AllActiveDevices"}]
+    if segment is not None:
+        return [{"Audience": {"SegmentId": segment}}]
+    if filter_text is not None:
+        return [{"Audience": {"Filter": filter_text, "Kind": kind}}]
+    assert recipients is not None  # noqa: S101 - one of the four is given
+    people = read_recipients(recipients)
+    return [{"Recipients": people[start : start + MAX_RECIPIENTS]} for start in range(0, len(people), MAX_RECIPIENTS)]
+
+
 def _bodies(
     app_id: str,
     message: str,
     *,
-    recipients: Path | None,
-    broadcast: bool,
+    audiences: list[dict[str, Any]],
     timing: dict[str, str | None],
     idempotency_key: str | None,
 ) -> list[dict[str, Any]]:
-    """The request bodies: one broadcast, or one per chunk of 10,000 recipients of the file."""
-    if (recipients is None) == (not broadcast):
-        raise usage_error("give --recipients FILE or --broadcast (one of them)")
+    """The request bodies: one per audience (a chunk of recipients, the broadcast or the segment)."""
     common: dict[str, Any] = {"MobileAppId": app_id, "MessageId": message}
     common.update({name: value for name, value in timing.items() if value is not None})
-    if recipients is None:
-        parts: list[dict[str, Any]] = [{"Audience": "AllActiveDevices"}]
-    else:
-        people = read_recipients(recipients)
-        parts = [
-            {"Recipients": people[start : start + MAX_RECIPIENTS]} for start in range(0, len(people), MAX_RECIPIENTS)
-        ]
     bodies = []
-    for number, part in enumerate(parts):
-        body = {**common, **part}
+    for number, audience in enumerate(audiences):
+        body = {**common, **audience}
         if idempotency_key is not None:
-            body["IdempotencyKey"] = idempotency_key if len(parts) == 1 else f"{idempotency_key}-{number}"
+            body["IdempotencyKey"] = idempotency_key if len(audiences) == 1 else f"{idempotency_key}-{number}"
         bodies.append(body)
     return bodies
 

@@ -450,3 +450,45 @@ def test_schedule_refusals_show_the_field(timing_app: Workspace, run: Run, tmp_p
     error = json.loads(both.stderr)["Error"]
     assert error["Status"] == 400
     assert {"SendAt", "SendAtLocalTime"} & {d["Field"] for d in error["Details"]}
+
+
+def test_segments_create_list_preview_send_and_delete(
+    workspace: Workspace, run: Run, public: httpx.Client, tmp_path: Path
+) -> None:
+    people = [
+        {**person, "customattributes": {"cohort": "cli-segment"}, "pushconsent": index != 2}
+        for index, person in enumerate(_people("segment", 4))
+    ]
+    (tmp_path / "people.json").write_text(json.dumps(people), encoding="utf-8")
+    run("contacts", "import", str(tmp_path / "people.json"))
+    for person in people:
+        _register(public, workspace, person["contactid"])
+    cohort = "customattributes/cohort eq 'cli-segment'"
+
+    created = as_json(run("segments", "create", "CLI cohort", "--filter", cohort, "--description", "d", "--json"))
+    listed = run("segments", "list")
+    shown = as_json(run("segments", "get", created["SegmentId"], "--json"))
+    preview = as_json(run("segments", "preview", created["SegmentId"], "--app", workspace.app_id, "--json"))
+    inline = run("segments", "preview", "--filter", f"{cohort} and firstname eq 'ana0'", "--app", workspace.app_id)
+    refused = run("segments", "create", "Broken", "--filter", "firstname eq", expect=1)
+    message_id = _create_message(run)
+    run("messages", "activate", message_id)
+    sending = ("send", "--message", message_id, "--app", workspace.app_id, "--json")
+    by_id = as_json(run(*sending, "--segment", created["SegmentId"]))
+    by_filter = as_json(run(*sending, "--filter", f"{cohort} and firstname eq 'ana1'"))
+    neither = run("send", "--message", message_id, "--app", workspace.app_id, expect=2)
+    run("segments", "delete", created["SegmentId"])
+    gone = run("segments", "get", created["SegmentId"], expect=1)
+
+    assert created["Filter"] == cohort and created["Kind"] == "contacts"
+    assert "CLI cohort" in listed.stdout
+    assert shown["Description"] == "d"
+    assert (preview["People"], preview["Matched"], preview["NoConsent"]) == (3, 4, 1)
+    assert preview["Devices"] == {"Total": 6, "Ios": 3, "Android": 3}
+    assert "Sample" in inline.stdout and "segment-0" in inline.stdout
+    assert "Filter" in refused.output and "position 12" in refused.output
+    assert (by_id["Totals"]["Status"], by_id["Totals"]["Sent"], by_id["Totals"]["NotSent"]) == ("Completed", 6, 1)
+    assert by_id["Totals"]["NotSentReasons"] == {"NoPushConsent": 1}
+    assert (by_filter["Totals"]["Sent"], by_filter["Totals"]["RecipientsAccepted"]) == (2, 1)
+    assert "--recipients, --segment or --filter" in neither.output
+    assert "404" in gone.output or "not found" in gone.output

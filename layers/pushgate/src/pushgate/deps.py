@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
     from pushgate.repositories.dynamodb.interactions import DynamoInsightCounterReader, DynamoInteractionExport
     from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
+    from pushgate.repositories.dynamodb.segments import DynamoSegmentRepository
     from pushgate.repositories.dynamodb.sends import DynamoParkedJobs, DynamoSendRepository
     from pushgate.repositories.dynamodb.table import MainTable
     from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
     from pushgate.services.apps.api_tokens import ApiTokenAuthenticator
     from pushgate.services.apps.credential_checks import ProviderCredentialChecker
     from pushgate.services.apps.mobile_apps import MobileAppStores
+    from pushgate.services.audiences.preview import PreviewStores
+    from pushgate.services.audiences.segments import SegmentStores
     from pushgate.services.devices.device_verification import DeviceVerifier
     from pushgate.services.directory.directory import DirectoryStores
     from pushgate.services.directory.person_page import PersonPageStores
@@ -74,6 +77,7 @@ if TYPE_CHECKING:
     from pushgate.services.sends.audience import AudiencePorts
     from pushgate.services.sends.delivery import DeliveryService
     from pushgate.services.sends.parked_jobs import QueueParkedJobResumer
+    from pushgate.services.sends.segment_sends import SegmentPorts
     from pushgate.services.sends.send_fanout import SendStores
 
 
@@ -558,6 +562,59 @@ def frequency_caps() -> DynamoFrequencyCaps:
     return DynamoFrequencyCaps(main_table())
 
 
+@cache
+def segment_repository() -> DynamoSegmentRepository:
+    """Saved segments."""
+    from pushgate.repositories.dynamodb.segments import DynamoSegmentRepository
+
+    return DynamoSegmentRepository(main_table())
+
+
+@cache
+def segment_stores() -> SegmentStores:
+    """Everything the saved-segment routes need."""
+    from pushgate.services.audiences.segments import SegmentStores
+
+    return SegmentStores(orgs=org_repository(), segments=segment_repository())
+
+
+@cache
+def preview_stores() -> PreviewStores:
+    """Everything an audience preview reads (people and devices eventually consistently)."""
+    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+    from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.services.audiences.preview import PreviewStores
+
+    devices = DynamoDeviceRepository(main_table(), consistent_lists=False)
+    return PreviewStores(
+        orgs=org_repository(),
+        apps=DynamoMobileAppRepository(main_table()),
+        people=person_repository(),
+        devices=devices,
+        device_index=devices,
+        segments=segment_repository(),
+        shards=APP_DEVICE_SHARDS,
+    )
+
+
+@cache
+def segment_ports() -> SegmentPorts:
+    """What the audience worker reads and writes for segment sends."""
+    from pushgate.services.sends.segment_sends import SegmentPorts
+
+    stores = send_stores()
+    return SegmentPorts(
+        people=person_repository(),
+        apps=stores.apps,
+        devices=stores.devices,
+        progress=send_repository(),
+        pages=audience_queue(),
+        jobs=delivery_queue(),
+        held=held_jobs(),
+    )
+
+
 def reset() -> None:
     """Forgets every cached adapter and setting (tests change the environment between cases)."""
 
@@ -610,5 +667,9 @@ def reset() -> None:
         held_jobs,
         frequency_caps,
         delivery_clock_settings,
+        segment_repository,
+        segment_stores,
+        preview_stores,
+        segment_ports,
     ):
         factory.cache_clear()

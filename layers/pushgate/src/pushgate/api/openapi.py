@@ -62,6 +62,7 @@ TAGS: tuple[tuple[str, str], ...] = (
     (r"/admin/v1/orgs/\{orgId\}/mobileapps", "Apps"),
     (r"/pushmessages", "Messages"),
     (r"/sends", "Sends"),
+    (r"/segments|/audiences/", "Segments"),
     (r"/insights/", "Insights"),
     (r"/pushdatareceiver/|/pushchannel/event/|^/l/", "Interactions"),
 )

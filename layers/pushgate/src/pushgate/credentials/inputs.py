@@ -42,8 +42,10 @@ DEFAULT_GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 -
 
 _IOS_P8_TAG = "ios-p8-auth"
 _IOS_P12_TAG = "ios-p12-auth"
+#: Tags of a send's or a preview's ``Audience`` alternatives (``pushgate.api.schemas.segments``).
+AUDIENCE_TAGS = ("broadcast-audience", "filter-audience", "segment-audience")
 #: Discriminator tags pydantic inserts into error locations; they are not client field names.
-INTERNAL_LOCATION_SEGMENTS = frozenset({_IOS_P8_TAG, _IOS_P12_TAG})
+INTERNAL_LOCATION_SEGMENTS = frozenset({_IOS_P8_TAG, _IOS_P12_TAG, *AUDIENCE_TAGS})
 
 
 class AppMode(StrEnum):

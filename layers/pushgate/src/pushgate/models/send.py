@@ -23,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pushgate.models.delivery_timing import CapRule, DeliveryPolicy
 from pushgate.models.device import DevicePlatform
+from pushgate.models.directory import EntityType
+from pushgate.models.message_template import MessageContent
 from pushgate.models.push import PushMessage
 
 #: Most recipients one send request may name.
@@ -113,7 +115,10 @@ class SendRecord(BaseModel):
         canceled_at: When the send was canceled, if it was.
         audience: The broadcast audience, when the send named no recipients.
         audience_shards_pending: Shards of a broadcast's audience not yet read to the end; the
-            send cannot be complete before they are.
+            send cannot be complete before they are (a segment send has one: its chain of pages).
+        audience_filter: A segment send's filter over the directory.
+        audience_kind: The kind of people it selects (``contact``, ``lead``, ``profile``).
+        segment_id: The saved segment it named, if any.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -144,6 +149,9 @@ class SendRecord(BaseModel):
     canceled_at: datetime | None = None
     audience: Audience | None = None
     audience_shards_pending: int = 0
+    audience_filter: str | None = None
+    audience_kind: EntityType | None = None
+    segment_id: str | None = None
 
     @property
     def expected(self) -> int:
@@ -295,6 +303,52 @@ class AudiencePage(BaseModel):
         return f"AudiencePage(send_id={self.template.send_id!r}, shard={self.shard}, page={self.page})"
 
     __str__ = __repr__
+
+
+class SegmentPage(BaseModel):
+    """One page of a segment send's people still to be read, as it travels through the audience queue.
+
+    Attributes:
+        template: The delivery job every job of the send copies; its ``messages`` and ``devices``
+            are empty (each person's notification is rendered when their page is read).
+        content: The message content when the send was accepted.
+        kind: The kind of people read.
+        filter: The filter they are matched against.
+        policy: The app's delivery policy when the send was accepted.
+        send_at: The send's ``SendAt``, if any.
+        send_at_local_time: Its ``SendAtLocalTime``, if any.
+        accepted_at: When the send was accepted.
+        page: The page's number (0 for the first).
+        after_id: The page starts after this person id (``None``: at the first).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    template: DeliveryJob
+    content: MessageContent
+    kind: EntityType
+    filter: str
+    policy: DeliveryPolicy
+    send_at: datetime | None = None
+    send_at_local_time: str | None = None
+    accepted_at: datetime
+    page: int = 0
+    after_id: str | None = None
+
+    def __repr__(self) -> str:
+        return f"SegmentPage(send_id={self.template.send_id!r}, page={self.page})"
+
+    __str__ = __repr__
+
+
+def segment_job_id(page: int, number: int) -> str:
+    """The id of the ``number``-th job of a segment page (``000012-003``): the same whenever the page is read."""
+    return f"{page:06d}-{number:03d}"
+
+
+def segment_fanout_job_id(page: int) -> str:
+    """The ledger item of a segment page's outcomes decided without a device (``000012-fanout``)."""
+    return f"{page:06d}-fanout"
 
 
 class LedgerEntry(BaseModel):

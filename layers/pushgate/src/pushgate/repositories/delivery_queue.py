@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pushgate.models.send import AudiencePage, DeliveryJob
+from pushgate.models.send import AudiencePage, DeliveryJob, SegmentPage
 from pushgate.repositories.sqs import SqsBatchSender
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class SqsAudienceQueue:
         """Wraps a client for one queue."""
         self._sender = SqsBatchSender(client, queue_url, queue_name="audience")
 
-    def send(self, pages: Sequence[AudiencePage]) -> None:
+    def send(self, pages: Sequence[AudiencePage | SegmentPage]) -> None:
         """Enqueues every page.
 
         Raises:

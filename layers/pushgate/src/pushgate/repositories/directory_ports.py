@@ -22,6 +22,12 @@ class PersonRepository(Protocol):
     ) -> tuple[list[Person], bool]:
         """A page in id order after ``after_id``, and whether more follow."""
 
+    def read_page(
+        self, org_id: str, entity_type: EntityType, *, after_id: str | None, limit: int
+    ) -> tuple[list[Person], str | None]:
+        """Up to ``limit`` people in id order after ``after_id``, read eventually consistently (a
+        bulk read for filters and segments); and the id to continue after (``None`` after the last)."""
+
     def find_by_lookup(
         self, org_id: str, field: str, normalised_value: str, entity_type: EntityType | None
     ) -> list[tuple[EntityType, str]]:

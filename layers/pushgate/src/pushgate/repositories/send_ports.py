@@ -12,7 +12,15 @@ from typing import Any, Protocol
 
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
-from pushgate.models.send import AudienceMember, AudiencePage, DeliveryJob, LedgerEntry, Outcome, SendRecord
+from pushgate.models.send import (
+    AudienceMember,
+    AudiencePage,
+    DeliveryJob,
+    LedgerEntry,
+    Outcome,
+    SegmentPage,
+    SendRecord,
+)
 
 
 class ClaimState(StrEnum):
@@ -151,7 +159,7 @@ class DeliveryQueue(Protocol):
 class AudienceQueue(Protocol):
     """Hands pages of broadcast audiences to the audience worker."""
 
-    def send(self, pages: Sequence[AudiencePage]) -> None:
+    def send(self, pages: Sequence[AudiencePage | SegmentPage]) -> None:
         """Enqueues pages.
 
         Raises:
@@ -188,6 +196,46 @@ class AudienceProgress(Protocol):
         deferred: int = 0,
     ) -> bool:
         """Counts a page once, with its outcomes and held devices; ``False`` when it was counted before."""
+
+
+@dataclass(frozen=True)
+class SegmentPageCount:
+    """What one expanded page of a segment send adds to the send.
+
+    Attributes:
+        page: The page's number.
+        people: People of the page that matched the filter (each has ledger entries).
+        devices: Devices put into jobs.
+        jobs: Jobs enqueued or held.
+        entries: Outcomes decided without a device (no consent, no device...), one ledger item.
+        scheduled: Held devices by UTC hour.
+        scheduled_recipients: Held recipients by UTC hour.
+        deferred: Recipients quiet hours deferred.
+        last: Whether no page follows.
+    """
+
+    page: int
+    people: int
+    devices: int
+    jobs: int
+    entries: Sequence[LedgerEntry]
+    scheduled: Mapping[str, int]
+    scheduled_recipients: Mapping[str, int]
+    deferred: int
+    last: bool
+
+
+class SegmentProgress(Protocol):
+    """Records a segment send's expanded pages."""
+
+    def store_tracking_keys(self, send: DeliveryJob, tracking_keys: Mapping[str, str], *, at: datetime) -> None:
+        """Stores the tracking keys of jobs before they are enqueued."""
+
+    def segment_page_counted(self, org_id: str, send_id: str, page: int) -> bool:
+        """Whether the page was counted before."""
+
+    def count_segment_page(self, send: DeliveryJob, count: SegmentPageCount, *, at: datetime) -> bool:
+        """Counts a page once; ``False`` when it was counted before."""
 
 
 class DeviceVerdicts(Protocol):

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from pushgate.api.schemas.segments import AudienceBody
 from pushgate.models.send import MAX_RECIPIENTS, LedgerEntry, SendRecord
-from pushgate.models.send import Audience as BroadcastAudience
 from pushgate.text import SINGLE_LINE
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
@@ -34,8 +34,9 @@ class CreateSendRequest(BaseModel):
     MobileAppId: Identifier
     MessageId: Identifier
     Recipients: Annotated[list[SendRecipientBody], Field(min_length=1, max_length=MAX_RECIPIENTS)] | None = None
-    #: A broadcast instead of named recipients: ``AllActiveDevices`` (every Active device of the app).
-    Audience: BroadcastAudience | None = None
+    #: Instead of named recipients: ``AllActiveDevices`` (every Active device of the app), a
+    #: ``{"Filter", "Kind"}`` over the directory, or a saved segment's ``{"SegmentId"}``.
+    Audience: AudienceBody | None = None
     JourneyId: Identifier | None = None
     IdempotencyKey: IdempotencyKeyText | None = None
     #: Deliver at this UTC instant (up to 30 days ahead).
@@ -102,6 +103,22 @@ def _status(send: SendRecord) -> str:
     return "InProgress"
 
 
+class SendSegmentView(BaseModel):
+    """The segment a send went to: its filter and kind (and the saved segment, if it named one)."""
+
+    Filter: str
+    Kind: str
+    SegmentId: str | None = None
+
+
+def _audience(send: SendRecord) -> str | SendSegmentView | None:
+    if send.audience_filter is not None and send.audience_kind is not None:
+        return SendSegmentView(
+            Filter=send.audience_filter, Kind=send.audience_kind.entity_set, SegmentId=send.segment_id
+        )
+    return send.audience.value if send.audience else None
+
+
 class SendResponse(BaseModel):
     """``GET .../sends/{sendId}``: totals and progress."""
 
@@ -128,7 +145,7 @@ class SendResponse(BaseModel):
     Deferred: int = 0
     CanceledAt: datetime | None = None
     Scheduled: list[ScheduledHour] = []
-    Audience: str | None = None
+    Audience: str | SendSegmentView | None = None
 
     @classmethod
     def from_send(cls, send: SendRecord) -> SendResponse:
@@ -157,7 +174,7 @@ class SendResponse(BaseModel):
             Deferred=send.deferred,
             CanceledAt=send.canceled_at,
             Scheduled=_scheduled_hours(send),
-            Audience=send.audience.value if send.audience else None,
+            Audience=_audience(send),
         )
 
 

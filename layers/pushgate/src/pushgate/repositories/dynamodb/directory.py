@@ -135,6 +135,21 @@ class DynamoPersonRepository:
         items, _ = self._table.query_prefix(partition, person_prefix(entity_type), limit=limit + 1, start_key=start_key)
         return [person_from_item(item) for item in items[:limit]], len(items) > limit
 
+    def read_page(
+        self, org_id: str, entity_type: EntityType, *, after_id: str | None, limit: int
+    ) -> tuple[list[Person], str | None]:
+        """A page of one entity type's people in id order (one eventually consistent Query, half the
+        read units of a strong one); and the id to continue after, ``None`` after the last page."""
+        start_key = None
+        if after_id is not None:
+            start = person_key(org_id, entity_type, after_id)
+            start_key = {PARTITION_KEY: serialize(start.pk), SORT_KEY: serialize(start.sk)}
+        items, last_key = self._table.query_prefix(
+            org_partition(org_id), person_prefix(entity_type), limit=limit, start_key=start_key, consistent=False
+        )
+        people = [person_from_item(item) for item in items]
+        return people, (people[-1].person_id if last_key and people else None)
+
     def find_by_lookup(
         self, org_id: str, field: str, normalised_value: str, entity_type: EntityType | None
     ) -> list[tuple[EntityType, str]]:

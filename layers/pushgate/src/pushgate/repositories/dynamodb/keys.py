@@ -32,6 +32,8 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | Device (GSI1 entry) | ``DEVSTATE#<status>#<shard:02d>`` | ``<dueAt>#<platform>#<sha256(token)>`` |
 | Device (GSI2 entry) | ``APPDEVICES#<orgId>#<appId>#<shard:02d>`` | ``<platform>#<sha256(token)>#<userId>`` |
 | AudiencePage | ``SEND#<orgId>#<sendId>`` | ``AUDIENCE#<shard:02d>#<page:06d>`` |
+| SegmentPage | ``SEND#<orgId>#<sendId>`` | ``AUDIENCE#SEGMENT#<page:06d>`` |
+| Segment | ``ORG#<orgId>`` | ``SEGMENT#<segmentId>`` |
 | InteractionEvent | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``EVENT#<at>#<eventId>`` |
 | SendReference | ``IXN#<orgId>#MESSAGE#<messageId>`` | ``DELIVERY#<createdAt>#<sendId>`` |
 | FirstEngagement | ``SEND#<orgId>#<sendId>`` | ``FIRST#<kind>#<trackingId>`` |
@@ -377,6 +379,21 @@ def app_device_sort_key(platform: str, token_sha256: str, user_id: str) -> str:
 def audience_page_key(org_id: str, send_id: str, shard: int, page: int) -> ItemKey:
     """The marker of one expanded page of a broadcast's audience (its devices are counted once)."""
     return ItemKey(send_partition(org_id, send_id), f"{AUDIENCE_PAGE_PREFIX}{shard:02d}{_SEPARATOR}{page:06d}")
+
+
+#: Sort-key prefix of a segment send's page markers (beside a broadcast's ``AUDIENCE#<shard>#<page>``).
+SEGMENT_PAGE_PREFIX = "AUDIENCE#SEGMENT#"
+SEGMENT_PREFIX = "SEGMENT#"
+
+
+def segment_page_key(org_id: str, send_id: str, page: int) -> ItemKey:
+    """The marker of one expanded page of a segment send's people (its people are counted once)."""
+    return ItemKey(send_partition(org_id, send_id), f"{SEGMENT_PAGE_PREFIX}{page:06d}")
+
+
+def segment_key(org_id: str, segment_id: str) -> ItemKey:
+    """The key of a saved segment (a named filter over the directory) of an org."""
+    return ItemKey(org_partition(org_id), f"{SEGMENT_PREFIX}{_component(segment_id)}")
 
 
 def token_policy_key(org_id: str, app_id: str) -> ItemKey:

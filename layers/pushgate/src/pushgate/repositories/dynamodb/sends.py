@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
-from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord
+from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord, segment_fanout_job_id
 from pushgate.observability import logger
 from pushgate.repositories.dynamodb.delivery_progress import decode_fates, encode_fates
 from pushgate.repositories.dynamodb.keys import (
@@ -38,6 +38,7 @@ from pushgate.repositories.dynamodb.keys import (
     job_outcomes_key,
     parked_job_key,
     parked_jobs_partition,
+    segment_page_key,
     send_history_keys,
     send_history_partition,
     send_history_prefix,
@@ -53,7 +54,7 @@ from pushgate.repositories.dynamodb.table import (
     encode_opaque_token,
     encode_page_token,
 )
-from pushgate.repositories.send_ports import ClaimState, LedgerPage
+from pushgate.repositories.send_ports import ClaimState, LedgerPage, SegmentPageCount
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
 FANOUT_JOB_ID = "fanout"
@@ -443,6 +444,149 @@ class DynamoSendRepository:
                 continue
             return True
         raise DependencyError(message="the audience page could not be counted; it will be read again")
+
+    def store_tracking_keys(self, send: DeliveryJob, tracking_keys: Mapping[str, str], *, at: datetime) -> None:
+        """Puts the tracking keys of jobs about to be enqueued (batch writes, one item per job)."""
+        expires = int((at + self._retention).timestamp())
+        self._table.put_many(
+            [
+                (
+                    tracking_key_key(tracking_key),
+                    {
+                        "type": "TrackingKey",
+                        "org_id": send.org_id,
+                        "send_id": send.send_id,
+                        "job_id": job_id,
+                        TTL_ATTRIBUTE: expires,
+                    },
+                )
+                for tracking_key, job_id in tracking_keys.items()
+            ]
+        )
+
+    def segment_page_counted(self, org_id: str, send_id: str, page: int) -> bool:
+        """Whether a segment page was counted before (its marker exists; one strongly consistent read)."""
+        return self._table.get_attributes(segment_page_key(org_id, send_id, page), ["type"]) is not None
+
+    def count_segment_page(self, send: DeliveryJob, count: SegmentPageCount, *, at: datetime) -> bool:
+        """Counts one expanded page of a segment send once: in one transaction, the page's marker
+        (``attribute_not_exists``), the ledger item of its outcomes decided without a device, and
+        its people, devices, jobs, outcomes, held and deferred counts added to the send (and, for
+        the last page, the send's one pending chain counted done). Then the page's outcomes go to
+        the day's insight counters, as a send's fan-out's do.
+
+        Returns:
+            ``False`` when the page was counted before (a redelivered page message): nothing is added.
+        """
+        expires = int((at + self._retention).timestamp())
+        sent, not_sent, reasons = _reason_counts(count.entries)
+        names: dict[str, str] = {
+            "#devices": "devices_targeted",
+            "#jobs": "jobs_total",
+            "#accepted": "recipients_accepted",
+            "#outcomes": "recipient_outcomes",
+            "#not_sent": "not_sent",
+            "#deferred": "deferred",
+        }
+        values: dict[str, Any] = {
+            ":devices": count.devices,
+            ":jobs": count.jobs,
+            ":accepted": count.people,
+            ":outcomes": len(count.entries),
+            ":not_sent": not_sent,
+            ":deferred": count.deferred,
+        }
+        update = "ADD #devices :devices, #jobs :jobs, #accepted :accepted, #outcomes :outcomes, "
+        update += "#not_sent :not_sent, #deferred :deferred"
+        if count.last:
+            names["#pending"] = "audience_shards_pending"
+            values[":minus_one"] = -1
+            update += ", #pending :minus_one"
+        assignments = []
+        maps = (
+            ("not_sent_reasons", reasons),
+            ("scheduled", count.scheduled),
+            ("scheduled_recipients", count.scheduled_recipients),
+        )
+        for map_index, (attribute, counts) in enumerate(maps):
+            if not counts:
+                continue
+            names[f"#m{map_index}"] = attribute
+            for index, (name, amount) in enumerate(sorted(counts.items())):
+                names[f"#m{map_index}k{index}"] = name
+                values[f":m{map_index}v{index}"] = amount
+                path = f"#m{map_index}.#m{map_index}k{index}"
+                assignments.append(f"{path} = if_not_exists({path}, :zero) + :m{map_index}v{index}")
+        if assignments:
+            values[":zero"] = 0
+            update += " SET " + ", ".join(assignments)
+        marker = segment_page_key(send.org_id, send.send_id, count.page)
+        actions: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "Item": {
+                        **marker.as_dict(),
+                        "type": "SegmentPage",
+                        "people": count.people,
+                        "devices": count.devices,
+                        "jobs": count.jobs,
+                        "last": count.last,
+                        "read_at": at.isoformat(),
+                        TTL_ATTRIBUTE: expires,
+                    },
+                    "ConditionExpression": "attribute_not_exists(#pk)",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                }
+            },
+            {
+                "Update": {
+                    "Key": send_key(send.org_id, send.send_id).as_dict(),
+                    "UpdateExpression": update,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+        ]
+        if count.entries:
+            actions.append(
+                {
+                    "Put": {
+                        "Item": {
+                            **delivery_job_key(send.org_id, send.send_id, segment_fanout_job_id(count.page)).as_dict(),
+                            "type": "DeliveryJobLedger",
+                            "state": ClaimState.DONE.value,
+                            "entries": encode_entries(count.entries),
+                            "entry_count": len(count.entries),
+                            "completed_at": at.isoformat(),
+                        }
+                    }
+                }
+            )
+        for attempt in range(_COMPLETE_ATTEMPTS):
+            try:
+                self._table.transact_write(actions)
+            except ConflictError:
+                # Counted before, or a job's completion touched the send record at the same time.
+                if self._table.get_attributes(marker, ["type"]) is not None:
+                    return False
+                time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
+                continue
+            counts = {"inflow": count.people, "deferred": count.deferred, **delivery_counts(sent, not_sent, reasons)}
+            self._count_insights(send, counts, at)
+            return True
+        raise DependencyError(message="the segment page could not be counted; it will be read again")
+
+    def _count_insights(self, send: DeliveryJob, counts: Mapping[str, int], at: datetime) -> None:
+        try:
+            add_counts(
+                self._table,
+                send.org_id,
+                counter_dimensions(send.app_id, send.message_id, send.journey_id),
+                at.date().isoformat(),
+                counts,
+            )
+        except PushgateError as error:
+            log_counter_failure(error, send.send_id)
 
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""

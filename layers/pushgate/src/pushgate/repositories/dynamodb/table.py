@@ -222,8 +222,11 @@ class MainTable:
         limit: int | None = None,
         start_key: Mapping[str, Any] | None = None,
         descending: bool = False,
+        consistent: bool = True,
     ) -> tuple[list[dict[str, Any]], Mapping[str, Any] | None]:
         """One page of the items of a partition whose sort key starts with a prefix.
+
+        ``consistent=False`` reads eventually consistently, at half the read units (bulk reads).
 
         Args:
             partition: The partition.
@@ -231,6 +234,7 @@ class MainTable:
             limit: Items to read at most.
             start_key: The ``LastEvaluatedKey`` of the page before.
             descending: Highest sort key first (newest first, for time-ordered keys).
+            consistent: Read strongly consistently.
 
         Returns:
             The items, and the ``LastEvaluatedKey`` to continue from (``None`` when done).
@@ -240,7 +244,7 @@ class MainTable:
             "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
             "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
             "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_key_prefix}},
-            "ConsistentRead": True,
+            "ConsistentRead": consistent,
         }
         if limit is not None:
             request["Limit"] = limit

@@ -1,7 +1,8 @@
 """The directory: contacts, leads and profiles of an org; upsert, read, change, delete, query, import.
 
-Lookups by email and phone use the lookup items written with each person (never a scan); a
-``$filter`` is answered by one lookup per ``or`` alternative and then checked in full in memory.
+Lookups by email and phone use the lookup items written with each person; a ``$filter`` whose
+every ``or`` alternative has an equality on the id, email or a phone is answered from those
+lookups, any other by a paged read of the kind's people; either way it is checked in full in memory.
 Every write of a person is one transaction with its lookups, retried a few times when a concurrent
 writer got there first, so callers see either the old or the new person, never half of one.
 """
@@ -28,17 +29,12 @@ from pushgate.models.directory import (
     Person,
     PersonAttributes,
 )
-from pushgate.odata_filter import AttributeKind, Comparison, filter_error, parse_filter
+from pushgate.odata_filter import lookup_plan
 from pushgate.repositories.base import OrgRepository
 from pushgate.repositories.directory_ports import PersonRepository
 from pushgate.services.apps.orgs import get_org
-from pushgate.services.directory.person_attributes import (
-    PERSON_ATTRIBUTES,
-    canonical_client_id,
-    email_problem,
-    parse_attributes,
-    phone_problem_and_e164,
-)
+from pushgate.services.directory.person_attributes import PERSON_ATTRIBUTES, canonical_client_id, parse_attributes
+from pushgate.services.directory.person_filters import INDEXED_ATTRIBUTES, PersonFilter, parse_person_filter
 
 MAX_IMPORT_ITEMS = 1000
 DEFAULT_PAGE_SIZE = 100
@@ -54,7 +50,12 @@ _INDEXED_BY_ATTRIBUTE = {
     "mobilephone": LOOKUP_MOBILEPHONE,
     "telephone1": LOOKUP_TELEPHONE1,
 }
-_BOOLEAN_ATTRIBUTES = frozenset({"trackingconsent", "pushconsent"})
+#: People read per Query when a filter has no indexed equality (eventually consistent, about 1 KB each).
+SCAN_PAGE_SIZE = 1000
+#: People one ``GET`` reads at most for a filter without an indexed equality (see ``_scan``).
+MAX_SCANNED_PER_REQUEST = 20_000
+#: Lookups one filter may cost before a paged read is cheaper.
+MAX_LOOKUPS = 16
 
 
 @dataclass(frozen=True)
@@ -346,67 +347,46 @@ def import_people(
     return [results[index] for index in range(len(items))]
 
 
-def _filter_attributes(entity_type: EntityType) -> dict[str, AttributeKind]:
-    kinds = {entity_type.id_attribute: AttributeKind.STRING}
-    for name in PERSON_ATTRIBUTES:
-        if name != "customattributes":
-            kinds[name] = AttributeKind.BOOLEAN if name in _BOOLEAN_ATTRIBUTES else AttributeKind.STRING
-    return kinds
-
-
-def _normalised(comparison: Comparison, entity_type: EntityType) -> Comparison:
-    """The comparison with its value in the stored form (lowercased email, E.164 phone, canonical id)."""
-    value = comparison.value
-    if not isinstance(value, str):
-        return comparison
-    where = f"the {comparison.attribute} value at position {comparison.position}"
-    if comparison.attribute == entity_type.id_attribute:
-        try:
-            value = canonical_client_id(value, "$filter")
-        except InvalidRequestError:
-            raise filter_error(f"{where} is not a valid id") from None
-    elif comparison.attribute == "emailaddress1":
-        problem = email_problem(value.strip())
-        if problem is not None:
-            raise filter_error(f"{where} {problem}")
-        value = value.strip().lower()
-    elif comparison.attribute in {"mobilephone", "telephone1"}:
-        problem, value = phone_problem_and_e164(value)
-        if problem is not None:
-            raise filter_error(f"{where} {problem}")
-    return Comparison(comparison.attribute, value, comparison.position)
-
-
-def _matches(person: Person, comparison: Comparison, entity_type: EntityType) -> bool:
-    if comparison.attribute == entity_type.id_attribute:
-        return person.person_id == comparison.value
-    actual = getattr(person.attributes, comparison.attribute)
-    expected = comparison.value
-    if expected is None or isinstance(expected, bool):
-        return bool(actual == expected)
-    if not isinstance(actual, str):
-        return False
-    if comparison.attribute in _INDEXED_BY_ATTRIBUTE:
-        return actual.lower() == expected if comparison.attribute == "emailaddress1" else actual == expected
-    # Dataverse compares text case-insensitively; so does the directory.
-    return actual.casefold() == expected.casefold()
-
-
-def _candidates(
-    org_id: str, entity_type: EntityType, alternative: list[Comparison], stores: DirectoryStores
+def _lookup_candidates(
+    org_id: str, entity_type: EntityType, plan: list[tuple[str, str]], stores: DirectoryStores
 ) -> set[tuple[EntityType, str]]:
-    for comparison in alternative:
-        if comparison.attribute == entity_type.id_attribute and isinstance(comparison.value, str):
-            return {(entity_type, comparison.value)}
-    for comparison in alternative:
-        field = _INDEXED_BY_ATTRIBUTE.get(comparison.attribute)
-        if field is not None and isinstance(comparison.value, str):
-            return set(stores.people.find_by_lookup(org_id, field, comparison.value, entity_type))
-    indexed = ", ".join([entity_type.id_attribute, *_INDEXED_BY_ATTRIBUTE])
-    raise filter_error(
-        f"the alternative at position {alternative[0].position} has no equality on an indexed attribute "
-        f"({indexed}); lookups are indexed and the directory is never scanned"
-    )
+    refs: set[tuple[EntityType, str]] = set()
+    for attribute, value in plan:
+        if attribute == entity_type.id_attribute:
+            refs.add((entity_type, value))
+        else:
+            field = _INDEXED_BY_ATTRIBUTE[attribute]
+            refs |= set(stores.people.find_by_lookup(org_id, field, value, entity_type))
+    return refs
+
+
+def _scan(
+    org_id: str, person_filter: PersonFilter, *, top: int, after_id: str | None, stores: DirectoryStores
+) -> tuple[list[Person], str | None]:
+    """Matches from a paged read of the kind's people, and the id the next page continues after.
+
+    A request reads at most ``MAX_SCANNED_PER_REQUEST`` people: a sparse filter over a large
+    directory answers a short (even empty) page with a ``$skiptoken``, as Dataverse's server-driven
+    paging does, instead of running into the function's time limit.
+    """
+    matching: list[Person] = []
+    cursor = after_id
+    scanned = 0
+    while True:
+        people, next_cursor = stores.people.read_page(
+            org_id, person_filter.entity_type, after_id=cursor, limit=SCAN_PAGE_SIZE
+        )
+        for person in people:
+            scanned += 1
+            if person_filter.matches(person):
+                if len(matching) == top:
+                    return matching, matching[-1].person_id
+                matching.append(person)
+        if next_cursor is None:
+            return matching, None
+        cursor = next_cursor
+        if scanned >= MAX_SCANNED_PER_REQUEST:
+            return matching, cursor
 
 
 def _parse_select(select: str | None, entity_type: EntityType) -> tuple[str, ...] | None:
@@ -441,9 +421,11 @@ def query_people(
 ) -> QueryPage:
     """Lists or looks up people with OData-style options (``$filter``, ``$select``, ``$top``, ``$skiptoken``).
 
-    Without ``$filter`` the people of the entity type are listed in id order; with it, each ``or``
-    alternative is answered from one indexed lookup (id, email, mobile or business phone) and then
-    checked in full. ``$skiptoken`` is the opaque token of the previous page's ``@odata.nextLink``.
+    Without ``$filter`` the people of the entity type are listed in id order; with it, a filter whose
+    ``or`` alternatives each have an equality on an indexed attribute (id, email, mobile or business
+    phone) is answered from those lookups, any other by a paged read of the kind's people (see
+    ``_scan``); either way the whole filter is checked. ``$skiptoken`` is the opaque token of the
+    previous page's ``@odata.nextLink``.
 
     Args:
         org_id: The org.
@@ -476,19 +458,14 @@ def query_people(
         people, more = stores.people.list_page(org.org_id, entity_type, limit=top, after_id=after_id)
         return QueryPage(people, select, _skiptoken(people[-1].person_id, entity_type) if more and people else None)
 
-    alternatives = [
-        [_normalised(c, entity_type) for c in alternative]
-        for alternative in parse_filter(filter_text, _filter_attributes(entity_type))
-    ]
-    refs: set[tuple[EntityType, str]] = set()
-    for alternative in alternatives:
-        refs |= _candidates(org.org_id, entity_type, alternative, stores)
+    person_filter = parse_person_filter(filter_text, entity_type)
+    plan = lookup_plan(person_filter.expression, (entity_type.id_attribute, *INDEXED_ATTRIBUTES))
+    if plan is None or len(plan) > MAX_LOOKUPS:
+        found, next_after = _scan(org.org_id, person_filter, top=top, after_id=after_id, stores=stores)
+        return QueryPage(found, select, _skiptoken(next_after, entity_type) if next_after is not None else None)
+    refs = _lookup_candidates(org.org_id, entity_type, plan, stores)
     matching = sorted(
-        (
-            person
-            for person in stores.people.get_many(org.org_id, sorted(refs))
-            if any(all(_matches(person, c, entity_type) for c in alternative) for alternative in alternatives)
-        ),
+        (person for person in stores.people.get_many(org.org_id, sorted(refs)) if person_filter.matches(person)),
         key=lambda person: person.person_id,
     )
     if after_id is not None:

@@ -31,7 +31,7 @@ from pushgate.models.delivery_timing import (
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
 from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import AndroidPriority, MessageTemplate
+from pushgate.models.message_template import AndroidPriority, MessageContent, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.models.push import NOW_OR_NEVER, has_expired
@@ -125,12 +125,14 @@ class _Schedule:
 
     send_at: datetime | None = None
     local: LocalSendTime | None = None
+    #: When the send was accepted, if not now: a ``SendAtLocalTime`` is the next occurrence after it.
+    anchor: datetime | None = None
 
     def intended(self, zone: Any, now: datetime) -> datetime:
         if self.send_at is not None:
             return self.send_at
         if self.local is not None:
-            return self.local.instant_in(zone, now=now)
+            return self.local.instant_in(zone, now=self.anchor or now)
         return now
 
 
@@ -862,3 +864,122 @@ def resume_parked(org_id: str, app_id: str, *, stores: SendStores) -> int:
     org = get_org(org_id, orgs=stores.orgs)
     app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
     return requeue_parked_jobs(org.org_id, app.app_id, parked=stores.parked, queue=stores.queue)
+
+
+# ---------------------------------------------------------------- people already read (segment sends)
+
+
+@dataclass(frozen=True)
+class PeopleFanout:
+    """What a chunk of people already read (one page of a segment) became.
+
+    Attributes:
+        entries: Ledger entries decided without a device (no consent, no device, expired...).
+        jobs: Delivery jobs due now.
+        held: Delivery jobs due later (scheduled, or deferred by quiet hours).
+        tracking_keys: Tracking key → job id, for every job.
+        devices: Devices put into jobs.
+        scheduled: Held devices by UTC hour.
+        scheduled_recipients: Held recipients by UTC hour.
+        deferred: Recipients quiet hours deferred.
+    """
+
+    entries: list[LedgerEntry]
+    jobs: list[DeliveryJob]
+    held: list[DeliveryJob]
+    tracking_keys: dict[str, str]
+    devices: int
+    scheduled: dict[str, int]
+    scheduled_recipients: dict[str, int]
+    deferred: int
+
+
+def check_timing(timing: SendTiming | None, now: datetime) -> None:
+    """Checks ``SendAt`` / ``SendAtLocalTime`` as a recipients' send does.
+
+    Raises:
+        InvalidRequestError: Both given, malformed, in the past or too far ahead (names the field).
+    """
+    _schedule(timing, now)
+
+
+def fan_out_people(
+    app: MobileApp,
+    people: Sequence[Person],
+    *,
+    content: MessageContent,
+    template: DeliveryJob,
+    devices: DeviceRepository,
+    policy: DeliveryPolicy,
+    timing: SendTiming | None,
+    accepted_at: datetime,
+    at: datetime,
+    job_ids: Callable[[int], str],
+) -> PeopleFanout:
+    """The per-recipient fan-out (:func:`plan_recipient`: consent, devices, quiet hours in each zone,
+    rendering from the person's attributes, tracked links, caps in the jobs) of people already read.
+
+    Args:
+        app: The app sent through.
+        people: The people, each once.
+        content: The message content as it was when the send was accepted.
+        template: What every job of the send shares.
+        devices: Device lookups (one Query per person with consent, in a bounded pool).
+        policy: The app's delivery policy when the send was accepted.
+        timing: The send's ``SendAt`` / ``SendAtLocalTime`` (checked when it was accepted).
+        accepted_at: When the send was accepted (a local time is its next occurrence after it).
+        at: Now.
+        job_ids: The id of the n-th job of these people (stable when the same people are read again).
+    """
+    schedule = _Schedule(
+        send_at=timing.send_at.astimezone(UTC) if timing and timing.send_at else None,
+        local=LocalSendTime.parse(timing.local_time) if timing and timing.local_time else None,
+        anchor=accepted_at,
+    )
+    plan = SendPlan()
+    compiled = CompiledMessage(content)
+    consenting = [person for person in people if person.attributes.pushconsent]
+
+    def active_devices(person: Person) -> list[Any]:
+        found = devices.list_for_user(app.org_id, app.app_id, person.person_id)
+        return [d for d in found if d.status is DeviceStatus.ACTIVE]
+
+    workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(consenting)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
+        found = dict(zip((p.person_id for p in consenting), pool.map(active_devices, consenting), strict=True))
+    packing = JobPacking(template, plan, at, JobLimits(job_id=job_ids))
+    recipient_timing = RecipientTiming(policy, quiet_exempt=content.time_sensitive is True, schedule=schedule)
+    for person in people:
+        job_devices = [
+            JobDevice(
+                user_id=person.person_id,
+                platform=device.platform,
+                token=device.token,
+                token_sha256=device.token_sha256,
+                tracking_id="",
+                message=0,
+                profile_type=person.entity_type.value,
+            )
+            for device in found.get(person.person_id, [])
+            if platform_configured(app, device.platform)
+        ]
+        plan_recipient(
+            RecipientProfile.of(person),
+            job_devices,
+            compiled=compiled,
+            timing=recipient_timing,
+            packing=packing,
+            plan=plan,
+            at=at,
+        )
+    packing.finish()
+    return PeopleFanout(
+        entries=plan.entries,
+        jobs=plan.jobs,
+        held=plan.held,
+        tracking_keys=plan.tracking_keys,
+        devices=plan.devices,
+        scheduled=plan.scheduled,
+        scheduled_recipients=plan.scheduled_recipients,
+        deferred=plan.deferred,
+    )

@@ -1,0 +1,95 @@
+"""Operator routes for audiences: saved segments and audience previews.
+
+``/admin/v1/orgs/{orgId}/segments`` (+ ``/{segmentId}``): a segment is a named OData ``$filter``
+over one kind of the directory's people, checked when saved by the parser sends use.
+``/admin/v1/orgs/{orgId}/audiences/preview``: how many people and devices (per platform) an
+audience reaches through an app now, with a sample of ten; it writes nothing.
+"""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from pushgate import deps
+from pushgate.api.bodies import parse_json_body
+from pushgate.api.openapi import request_body, responds
+from pushgate.api.resolver import make_resolver
+from pushgate.api.schemas.segments import (
+    AudiencePreviewRequest,
+    AudiencePreviewResponse,
+    SegmentListResponse,
+    SegmentRequest,
+    SegmentResponse,
+    audience_filter,
+)
+from pushgate.models.send import Audience
+from pushgate.observability import logger, metrics, tracer
+from pushgate.services.audiences import preview, segments
+
+app = make_resolver()
+BASE = "/admin/v1/orgs/<orgId>/segments"
+
+
+@app.post(BASE)
+@responds(201)
+@request_body(SegmentRequest)
+@tracer.capture_method
+def create_segment(orgId: str) -> tuple[SegmentResponse, int]:
+    request = parse_json_body(app.current_event, SegmentRequest)
+    created = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores())
+    metrics.add_metric(name="SegmentsCreated", unit="Count", value=1)
+    return SegmentResponse.from_segment(created), 201
+
+
+@app.get(BASE)
+@tracer.capture_method
+def list_segments(
+    orgId: str,
+    limit: Annotated[int, Query(alias="MaxResults", ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+) -> SegmentListResponse:
+    found, token = segments.list_segments(orgId, limit=limit, next_token=next_token, stores=deps.segment_stores())
+    return SegmentListResponse(Segments=[SegmentResponse.from_segment(s) for s in found], NextToken=token)
+
+
+@app.get(f"{BASE}/<segmentId>")
+@tracer.capture_method
+def get_segment(orgId: str, segmentId: str) -> SegmentResponse:
+    return SegmentResponse.from_segment(segments.get_segment(orgId, segmentId, stores=deps.segment_stores()))
+
+
+@app.put(f"{BASE}/<segmentId>")
+@request_body(SegmentRequest)
+@tracer.capture_method
+def replace_segment(orgId: str, segmentId: str) -> SegmentResponse:
+    request = parse_json_body(app.current_event, SegmentRequest)
+    replaced = segments.replace_segment(orgId, segmentId, request.as_input(), stores=deps.segment_stores())
+    return SegmentResponse.from_segment(replaced)
+
+
+@app.delete(f"{BASE}/<segmentId>")
+@responds(204)
+@tracer.capture_method
+def delete_segment(orgId: str, segmentId: str) -> Response[str]:
+    segments.delete_segment(orgId, segmentId, stores=deps.segment_stores())
+    return Response(status_code=204, body="")
+
+
+@app.post("/admin/v1/orgs/<orgId>/audiences/preview")
+@request_body(AudiencePreviewRequest)
+@tracer.capture_method
+def preview_audience(orgId: str) -> AudiencePreviewResponse:
+    request = parse_json_body(app.current_event, AudiencePreviewRequest)
+    audience = None if isinstance(request.Audience, Audience) else audience_filter(request.Audience)
+    found = preview.preview_audience(orgId, request.MobileAppId, audience, stores=deps.preview_stores())
+    return AudiencePreviewResponse.from_preview(found)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,123 @@
+"""`pushgate segments create|list|get|delete|preview`: saved segments (named filters over the directory)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from pushgate_cli.client import admin_path
+from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.session import in_org
+
+app = typer.Typer(
+    help="Saved segments: named filters over the directory, to preview and send to.", no_args_is_help=True
+)
+
+SegmentIdArgument = Annotated[str, typer.Argument(help="The SegmentId.")]
+KindOption = Annotated[str, typer.Option("--kind", help="contacts, leads or profiles.")]
+COLUMNS = ("SegmentId", "Name", "Kind", "Filter")
+SAMPLE_COLUMNS = ("PersonId", "Kind", "FirstName", "LastName", "Email")
+
+
+def _show_segment(segment: dict[str, Any]) -> None:
+    show_record(f"Segment {segment.get('Name', '')}", segment)
+
+
+@app.command("create")
+@reports_errors
+def create(
+    name: Annotated[str, typer.Argument(help="The segment's name.")],
+    filter_text: Annotated[str, typer.Option("--filter", help="An OData $filter over the directory.")],
+    kind: KindOption = "contacts",
+    description: Annotated[str | None, typer.Option("--description", help="Free text.")] = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Save a segment; the filter is checked now (a bad one is refused with its position)."""
+    body: dict[str, Any] = {"Name": name, "Filter": filter_text, "Kind": kind}
+    if description is not None:
+        body["Description"] = description
+    with in_org(org) as (client, org_id):
+        created = client.call("POST", admin_path(org_id, "segments"), body=body)
+    if json_output:
+        print_json(created)
+    else:
+        _show_segment(created)
+
+
+@app.command("list")
+@reports_errors
+def list_segments(org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """List the org's segments (every page)."""
+    found: list[dict[str, Any]] = []
+    with in_org(org) as (client, org_id):
+        token: str | None = None
+        while True:
+            query = {"MaxResults": "100", **({"NextToken": token} if token else {})}
+            page = client.call("GET", admin_path(org_id, "segments"), params=query)
+            found.extend(page["Segments"])
+            token = page.get("NextToken")
+            if not token:
+                break
+    if json_output:
+        print_json({"Segments": found})
+    else:
+        show_rows("Segments", found, COLUMNS)
+
+
+@app.command("get")
+@reports_errors
+def get(segment_id: SegmentIdArgument, org: OrgOption = None, json_output: JsonFlag = False) -> None:
+    """Show one segment."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, "segments", segment_id))
+    if json_output:
+        print_json(found)
+    else:
+        _show_segment(found)
+
+
+@app.command("delete")
+@reports_errors
+def delete(segment_id: SegmentIdArgument, org: OrgOption = None) -> None:
+    """Delete a segment (sends already accepted keep their filter)."""
+    with in_org(org) as (client, org_id):
+        client.call("DELETE", admin_path(org_id, "segments", segment_id))
+    typer.echo(f"deleted segment {segment_id}")
+
+
+@app.command("preview")
+@reports_errors
+def preview(
+    app_id: Annotated[str, typer.Option("--app", help="MobileAppId whose devices are counted.")],
+    segment_id: Annotated[str | None, typer.Argument(help="A saved segment's id (or give --filter).")] = None,
+    filter_text: Annotated[str | None, typer.Option("--filter", help="An OData $filter not saved.")] = None,
+    kind: KindOption = "contacts",
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """How many people and devices a segment reaches now through an app, and a sample of ten."""
+    if (segment_id is None) == (filter_text is None):
+        raise typer.BadParameter("give a SegmentId or --filter, not both", param_hint="--filter")
+    audience = {"SegmentId": segment_id} if segment_id is not None else {"Filter": filter_text, "Kind": kind}
+    with in_org(org) as (client, org_id):
+        found = client.call(
+            "POST", admin_path(org_id, "audiences", "preview"), body={"MobileAppId": app_id, "Audience": audience}
+        )
+    if json_output:
+        print_json(found)
+        return
+    devices = found["Devices"]
+    show_record(
+        "Audience preview",
+        {
+            "People": found["People"],
+            "Matched": found["Matched"],
+            "NoConsent": found["NoConsent"],
+            "Devices": devices["Total"],
+            "Ios": devices["Ios"],
+            "Android": devices["Android"],
+        },
+    )
+    show_rows("Sample", found["Sample"], SAMPLE_COLUMNS)

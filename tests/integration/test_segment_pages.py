@@ -1,0 +1,191 @@
+"""A segment send's people read page by page from DynamoDB Local: every matching person with consent
+lands in exactly one delivery job, the others in the ledger; a page read twice (a redelivered SQS
+message, or a worker that died before counting it) makes the same job ids and counts once."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+
+from pushgate.models.delivery_timing import DEFAULT_DELIVERY_POLICY
+from pushgate.models.device import Device, DevicePlatform
+from pushgate.models.directory import EntityType, Person, PersonAttributes
+from pushgate.models.message_template import MessageContent
+from pushgate.models.send import DeliveryJob, SegmentPage, SendRecord
+from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
+from pushgate.repositories.dynamodb.sends import DynamoSendRepository
+from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.services.sends.segment_sends import SegmentPorts, expand_segment_page
+from pushgate_local.processes import local_aws_environment
+from pushgate_local.provision import ProvisionedResources
+from tests.fakes.stores import FakeApps
+from tests.unit.test_delivery import _app
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+FILTER = "address1_city eq 'Berlin' and customattributes/orders ge 3"
+
+
+class ListQueue:
+    """A queue that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.items: list[object] = []
+
+    def send(self, items: Sequence[object], *, delay_seconds: int = 0) -> None:
+        self.items.extend(items)
+
+
+@pytest.fixture
+def table(services: dict[str, str], stack_resources: ProvisionedResources) -> MainTable:
+    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=services["dynamodb_url"],
+        region_name="us-east-1",
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+    )
+    return MainTable(client, stack_resources.table_names["MainTable"])
+
+
+def _seed(table: MainTable, org_id: str, app_id: str, count: int) -> dict[str, tuple[bool, bool, list[str]]]:
+    """People: every other in Berlin, ``orders`` 0-4, every 7th without push consent; leads too.
+
+    Returns:
+        Person id → (matches the filter, consented, device tokens).
+    """
+    people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
+    seeded = {}
+    for index in range(count):
+        person_id = f"p{index:03d}"
+        kind = EntityType.LEAD if index % 10 == 9 else EntityType.CONTACT
+        city = "Berlin" if index % 2 == 0 else "Bonn"
+        consent = index % 7 != 0
+        people.save(
+            Person(
+                org_id=org_id,
+                entity_type=kind,
+                person_id=person_id,
+                attributes=PersonAttributes(
+                    firstname=f"F{index}", address1_city=city, pushconsent=consent,
+                    customattributes={"orders": index % 5},
+                ),
+                created_at=NOW,
+                modified_at=NOW,
+            ),
+            previous=None,
+        )  # fmt: skip
+        tokens = []
+        for number in range(index % 3):  # 0, 1 or 2 devices
+            token = hashlib.sha256(f"{person_id}-{number}".encode()).hexdigest()
+            tokens.append(token)
+            devices.save(
+                Device(
+                    org_id=org_id,
+                    app_id=app_id,
+                    user_id=person_id,
+                    platform=DevicePlatform.IOS if number == 0 else DevicePlatform.ANDROID,
+                    token=token,
+                    token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+                    registered_at=NOW,
+                    last_registered_at=NOW,
+                    status_changed_at=NOW,
+                ),
+                expected_owner=None,
+            )
+        matches = kind is EntityType.CONTACT and city == "Berlin" and index % 5 >= 3
+        seeded[person_id] = (matches, consent, tokens)
+    return seeded
+
+
+def test_every_matching_person_is_in_one_job_and_a_page_read_twice_counts_once(table: MainTable) -> None:
+    org_id, app_id, send_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    seeded = _seed(table, org_id, app_id, 60)
+    sends = DynamoSendRepository(table)
+    message_id = str(uuid.uuid4())
+    sends.create(
+        SendRecord(
+            org_id=org_id, send_id=send_id, app_id=app_id, message_id=message_id, message_version=1,
+            created_at=NOW, recipients_accepted=0, recipients_rejected=0, devices_targeted=0,
+            recipient_outcomes=0, jobs_total=0, audience_shards_pending=1, audience_filter=FILTER,
+            audience_kind=EntityType.CONTACT,
+        ),
+        [],
+        {},
+    )  # fmt: skip
+    template = DeliveryJob(
+        job_id="template", org_id=org_id, app_id=app_id, send_id=send_id, message_id=message_id,
+        message_version=1, messages=[], devices=[],
+    )  # fmt: skip
+    first = SegmentPage(
+        template=template,
+        content=MessageContent(name="n", title="Hi {{contact.firstname}}", body="Your orders"),
+        kind=EntityType.CONTACT,
+        filter=FILTER,
+        policy=DEFAULT_DELIVERY_POLICY,
+        accepted_at=NOW,
+    )
+    pages, jobs = ListQueue(), ListQueue()
+    app = _app().model_copy(update={"org_id": org_id, "app_id": app_id})
+    ports = SegmentPorts(
+        people=DynamoPersonRepository(table),
+        apps=FakeApps(app),
+        devices=DynamoDeviceRepository(table),
+        progress=sends,
+        pages=pages,  # type: ignore[arg-type]
+        jobs=jobs,  # type: ignore[arg-type]
+        held=None,
+    )
+    pages.items = [first]
+    expanded: list[tuple[SegmentPage, int]] = []
+    while pages.items:
+        page = pages.items.pop(0)
+        assert isinstance(page, SegmentPage)
+        expanded.append((page, expand_segment_page(page, ports, now=lambda: NOW, page_size=8)))
+    assert len(expanded) == 7  # 54 contacts, 8 a page
+
+    # A page with devices, read again as if its first reading had died before counting it: the
+    # same job ids (the delivery claims send each once), the same people in them.
+    repeated, _ = next((page, devices) for page, devices in expanded if page.page >= 1 and devices)
+    before = len(jobs.items)
+    marker = sends.segment_page_counted(org_id, send_id, repeated.page)
+    assert marker
+    sends.segment_page_counted = lambda *_: False  # type: ignore[method-assign]
+    assert expand_segment_page(repeated, ports, now=lambda: NOW, page_size=8) == 0  # counted once
+    first_pass = [job for job in jobs.items[:before] if isinstance(job, DeliveryJob)]
+    again = [job for job in jobs.items[before:] if isinstance(job, DeliveryJob)]
+    by_id = {job.job_id: job for job in first_pass}
+    assert again and all(
+        [d.user_id for d in job.devices] == [d.user_id for d in by_id[job.job_id].devices] for job in again
+    )
+    assert [page.page for page in pages.items if isinstance(page, SegmentPage)] == [repeated.page + 1]
+
+    reached = {p for p, (matches, consent, tokens) in seeded.items() if matches and consent and tokens}
+    withdrawn = {p for p, (matches, consent, _) in seeded.items() if matches and not consent}
+    no_device = {p for p, (matches, consent, tokens) in seeded.items() if matches and consent and not tokens}
+    tokens = Counter(device.token for job in first_pass for device in job.devices)
+    assert tokens == Counter(t for p in reached for t in seeded[p][2])
+    assert len(by_id) == len(first_pass)
+    # Rendered from each person's own attributes.
+    for job in first_pass:
+        for device in job.devices:
+            assert job.messages[device.message].title == f"Hi F{int(device.user_id[1:])}"
+    stored = sends.get(org_id, send_id)
+    assert stored is not None
+    assert stored.recipients_accepted == len(reached) + len(withdrawn) + len(no_device)
+    assert stored.devices_targeted == sum(tokens.values())
+    assert stored.jobs_total == len(first_pass)
+    assert stored.not_sent_reasons == {
+        **({"NoPushConsent": len(withdrawn)} if withdrawn else {}),
+        **({"NoValidDevice": len(no_device)} if no_device else {}),
+    }
+    assert stored.audience_shards_pending == 0
+    entries = sends.ledger_page(org_id, send_id, limit=1000, next_token=None, outcome=None).entries
+    assert Counter(e.reason for e in entries) == {"NoPushConsent": len(withdrawn), "NoValidDevice": len(no_device)}
