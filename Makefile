@@ -17,7 +17,7 @@ export SAM_CLI_TELEMETRY := 0
 # sam build runs the layer Makefile with this PATH: pip and python3.13 come from the project venv.
 SAM_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PYTHON="$(CURDIR)/$(PY)"
 
-.PHONY: help bootstrap chromium dev demo test lint format typecheck template-check build build-check pytest unit integration lock aws-endpoints deploy console-publish screenshots clean bench bench-w6 bench-large
+.PHONY: help bootstrap chromium dev demo test lint format typecheck template-check build build-check pytest unit integration lock aws-endpoints deploy console-publish screenshots clean bench bench-w6 bench-faults bench-large
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ bench: bootstrap ## The performance report: delivery vs peers and h2load, regist
 
 bench-w6: bootstrap ## W6 alone: a 100,000-device send through the real handlers, and its measured cost (bench/results/w6.md)
 	$(PY) -m bench --w6-only
+
+bench-faults: bootstrap ## W7 alone: a send under 5% provider faults, how long until every device is decided (bench/results/faults.md)
+	$(PY) -m bench --faults-only
 
 bench-large: bootstrap ## Opt-in W6 with 1,000,000 devices (about 15 minutes on 2 cores, 9 of them seeding; bench/results/w6-1000000.md)
 	$(PY) -m bench --w6-only --w6-devices 1000000 --w6-recipients 10000

@@ -4,8 +4,9 @@
 Workloads (see ``shared/reference/performance-anchors.md`` section 6 and ``bench/README`` in the
 report): W0 h2load ceiling, W1 registration, W2 delivery per client and in-flight limit, W3 cold
 start, W4 sender memory, W6 a 100,000-device send through the real handlers (``bench.w6``) and W5
-its cost, measured from W6's meters. Run ``python -m bench --help`` for the settings; ``--quick`` is
-for trying the harness; ``--w6-only`` runs W6 and W5 alone (``make bench-large``: a million devices).
+its cost, measured from W6's meters, W7 a send under provider faults (``bench.faults``). Run
+``python -m bench --help`` for the settings; ``--quick`` is for trying the harness; ``--w6-only``
+runs W6 and W5 alone (``make bench-large``: a million devices); ``--faults-only`` runs W7 alone.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bench import cost, environments, w6
+from bench import cost, environments, faults, w6
 from bench.clients import H2LOAD_HELP
 from bench.cold_start import BASELINE_COMMIT, cold_start_steps, run_cold_starts
 from bench.common import FCM_PROJECT_ID, IN_FLIGHT_LEVELS, LATENCY_MS, MESSAGE, make_apns_key, pin_cores
@@ -38,8 +39,8 @@ from pushgate_local.simulator import start_simulator
 from pushgate_local.template import load_template
 
 RESULTS_DIR = environments.BENCH_DIR / "results"
-#: Workload groups ``--workloads`` selects: W0 + W2, W4, W3, W1.
-WORKLOADS = ("delivery", "memory", "cold-start", "registration", "w6")
+#: Workload groups ``--workloads`` selects: W0 + W2, W4, W3, W1, W6 (+ W5), W7.
+WORKLOADS = ("delivery", "memory", "cold-start", "registration", "w6", "faults")
 W1_REGISTRATIONS = 100
 W4_BATCH = 1000
 W4_BATCHES = 10
@@ -214,6 +215,15 @@ def measure_w6(args: argparse.Namespace, console: Any) -> dict[str, Any]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def measure_faults(args: argparse.Namespace, console: Any) -> dict[str, Any]:
+    """W7 on a local runtime of its own (nothing pinned, as W6)."""
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-w7-"))
+    try:
+        return faults.run_faults(args.faults_devices, workdir, console)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
     """W5 from W6's meters: the broadcast and the per-recipient phases, priced at list prices."""
     # W6's notification as it leaves: its text and a tracking id (a GUID) per device.
@@ -280,12 +290,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--w6-recipients", type=int, default=10_000, help="people of W6's per-recipient sends")
     parser.add_argument("--w6-only", action="store_true", help="W6 and W5 only (writes <date>-w6.json and w6.md)")
     parser.add_argument("--no-w6", action="store_true", help="leave W6 (and the measured W5) out")
+    parser.add_argument("--faults-devices", type=int, default=faults.DEVICES, help="devices of each W7 send")
+    parser.add_argument(
+        "--faults-only",
+        action="store_true",
+        help="W7 alone: a send under 5%% provider faults (writes <date>-faults.json and faults.md)",
+    )
     args = parser.parse_args(argv)
     if args.cold_start_baseline.lower() == "none":
         args.cold_start_baseline = None
     if args.quick:
         args.repetitions, args.seconds, args.cold_starts, args.memory_runs = 2, 0.3, 3, 1
         args.w6_devices, args.w6_recipients = min(args.w6_devices, 5000), min(args.w6_recipients, 1000)
+        args.faults_devices = min(args.faults_devices, 400)
     return args
 
 
@@ -420,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
     date = datetime.date.today().isoformat()
     if args.w6_only:
         return _main_w6_only(args, console, date, started)
+    if args.faults_only:
+        return _main_faults_only(args, console, date, started)
     chart_name = f"{date}-delivery.png"
     results: dict[str, Any] = {
         "date": date,
@@ -445,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     if "w6" in args.workloads and not args.no_w6:
         results["w6"] = measure_w6(args, console)
         results.setdefault("w5", {})["measured"] = run_measured_cost(results["w6"])
+    if "faults" in args.workloads:
+        results["faults"] = measure_faults(args, console)
     results |= {
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "duration_s": time.time() - started,
@@ -481,5 +502,28 @@ def _main_w6_only(args: argparse.Namespace, console: Any, date: str, started: fl
     report = render_w6_markdown(results)
     (args.output / f"{suffix}.md").write_text(report)
     console.print(f"wrote {args.output / (date + '-' + suffix + '.json')}, {args.output / (suffix + '.md')}")
+    print(report)
+    return 0
+
+
+def _main_faults_only(args: argparse.Namespace, console: Any, date: str, started: float) -> int:
+    """``--faults-only``: W7 in files of its own (``latest.md`` is left alone)."""
+    from bench.report import render_faults_markdown  # noqa: PLC0415
+
+    results: dict[str, Any] = {
+        "date": date,
+        "command": f"python -m bench --faults-only --faults-devices {args.faults_devices}",
+        "machine": describe_machine(),
+        "faults": measure_faults(args, console),
+    }
+    results |= {
+        "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "duration_s": time.time() - started,
+    }
+    args.output.mkdir(parents=True, exist_ok=True)
+    (args.output / f"{date}-faults.json").write_text(json.dumps(results, indent=2) + "\n")
+    report = render_faults_markdown(results)
+    (args.output / "faults.md").write_text(report)
+    console.print(f"wrote {args.output / (date + '-faults.json')}, {args.output / 'faults.md'}")
     print(report)
     return 0

@@ -8,9 +8,25 @@ is set (`pushgate login`).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from pushgate_cli.commands import apps, cleanup, contacts, export, insights, login, messages, orgs, send, sends, tokens
+from pushgate_cli import output
+from pushgate_cli.commands import (
+    apps,
+    cleanup,
+    contacts,
+    dev,
+    export,
+    insights,
+    login,
+    messages,
+    orgs,
+    send,
+    sends,
+    tokens,
+)
 
 app = typer.Typer(
     name="pushgate",
@@ -18,7 +34,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Click's plain help: Typer's Rich panels label every flag with a "<bool>" metavar.
+    rich_markup_mode=None,
 )
+
+
+@app.callback()
+def options(
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="Plain tables, one row per line with no width limit (the default when stdout is not a terminal).",
+        ),
+    ] = False,
+) -> None:
+    """Operate a Pushgate API: the local stack ('pushgate login --local') or a deployed one (SigV4)."""
+    output.layout.wide = wide
+
+
 app.command("login")(login.login)
 app.add_typer(orgs.app, name="orgs")
 app.add_typer(apps.app, name="apps")
@@ -30,6 +64,7 @@ app.add_typer(sends.app, name="sends")
 app.add_typer(insights.app, name="insights")
 app.add_typer(export.app, name="export")
 app.add_typer(cleanup.app, name="cleanup")
+app.add_typer(dev.app, name="dev")
 
 
 def main() -> None:

@@ -43,10 +43,12 @@ class _Layout:
 def _layout(days: Sequence[dict[str, Any]]) -> _Layout:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     peak = max([int(day.get(name) or 0) for day in days for name, _ in SERIES] + [1])
-    scale = _nice_ceiling(peak)
+    step = _nice_step(peak)
+    ticks = -(-peak // step)  # the axis ends on the first tick at or above the peak
+    scale = step * ticks
     slot = plot_w / max(len(days), 1)
     bar = max(slot * 0.8 / len(SERIES), 1.0)
-    gridlines = [(TOP + plot_h - plot_h * step / 4, f"{scale * step / 4:g}") for step in range(5)]
+    gridlines = [(TOP + plot_h - plot_h * tick / ticks, f"{step * tick:,}") for tick in range(ticks + 1)]
     bars = []
     labels = []
     for index, day in enumerate(days):
@@ -126,12 +128,15 @@ def write_chart(path: Any, title: str, days: Sequence[dict[str, Any]]) -> None:
         path.write_text(insights_svg(title, days), encoding="utf-8")
 
 
-def _nice_ceiling(value: int) -> float:
-    """The axis top: 1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
+def _nice_step(peak: int) -> int:
+    """The gap between ticks: 1, 2 or 5 times a power of ten, giving at most 5 ticks above zero.
+
+    Counts are whole numbers, so every tick is one (never 1.25 or 2.5).
+    """
     magnitude = 1
-    while magnitude * 10 <= value:
+    while True:
+        for factor in (1, 2, 5):
+            step = factor * magnitude
+            if step * 5 >= peak:
+                return step
         magnitude *= 10
-    for factor in (1, 2, 2.5, 5, 10):
-        if factor * magnitude >= value:
-            return float(factor * magnitude)
-    return float(10 * magnitude)

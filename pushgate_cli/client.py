@@ -85,16 +85,27 @@ def query_string(params: Mapping[str, str | int | None]) -> str:
 class ApiClient:
     """Operator calls against one Pushgate API."""
 
-    def __init__(self, base_url: str, auth: httpx.Auth, *, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth: httpx.Auth,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        unreachable_hint: str = "",
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(auth=auth, timeout=DEFAULT_TIMEOUT_S, transport=transport)
+        #: Said after "cannot reach": what to do about it.
+        self.unreachable_hint = unreachable_hint
 
     @classmethod
     def for_target(cls, target: Target) -> ApiClient:
         """The client of the saved target (local: ``local.json`` read now; AWS: botocore's chain)."""
         if target.mode == "local":
             settings = read_local_settings(Path(target.local_json))
-            return cls(settings.api_url, BearerAuth(settings.admin_key))
+            # A stack that was killed (not stopped) leaves its local.json behind, naming ports nothing listens on.
+            hint = f"{target.local_json} is left from a local stack that is no longer running: run `make dev`"
+            return cls(settings.api_url, BearerAuth(settings.admin_key), unreachable_hint=hint)
         session = Session()
         credentials = session.get_credentials()
         if credentials is None:
@@ -129,6 +140,9 @@ class ApiClient:
         url = self.base_url + path + query_string(params or {})
         try:
             response = self._http.request(method, url, **({} if body is None else {"json": body}))
+        except httpx.ConnectError as error:
+            hint = f"; {self.unreachable_hint}" if self.unreachable_hint else ""
+            raise CliError(f"cannot reach {self.base_url}: {error}{hint}") from None
         except httpx.TransportError as error:
             raise CliError(f"cannot reach {self.base_url}: {error}") from None
         if response.status_code >= 400:

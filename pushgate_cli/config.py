@@ -101,7 +101,7 @@ def read_local_settings(path: Path) -> LocalSettings:
     try:
         raw: Any = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CliError(f"{path} not found: start the local stack with 'make dev'") from None
+        raise CliError(f"{path} not found: the local stack is not running; run `make dev`") from None
     except (OSError, ValueError) as error:
         raise CliError(f"cannot read {path}: {error}") from None
     if not isinstance(raw, dict) or not raw.get("api_url") or not raw.get("admin_key"):

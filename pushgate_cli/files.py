@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +44,42 @@ def json_object(value: str | None, what: str) -> dict[str, Any] | None:
     return parsed
 
 
-def read_people(path: Path) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PeopleFile:
+    """People read from a file, with where each one is in it (for reporting a failed row)."""
+
+    items: list[Any]
+    #: Per item: the line its row starts on (CSV, counting the header as line 1) or its 1-based
+    #: position in the array (JSON).
+    positions: list[int]
+    #: What ``positions`` count: ``Line`` or ``Item``.
+    unit: str
+
+
+def read_people_file(path: Path) -> PeopleFile:
     """People from a ``.csv`` (a header row of attribute names) or ``.json`` (an array, or ``{"Items"}``)."""
     content = read_text(path)
     if path.suffix.lower() == ".csv":
-        return [_person_of_row(row, number) for number, row in enumerate(csv.DictReader(content.splitlines()), 2)]
+        rows = csv.DictReader(io.StringIO(content, newline=""))
+        people: list[Any] = []
+        positions: list[int] = []
+        first_line = 2
+        for row in rows:
+            # A quoted cell may span lines: the row starts after the line the previous one ended on.
+            people.append(_person_of_row(row, first_line))
+            positions.append(first_line)
+            first_line = rows.line_num + 1
+        return PeopleFile(people, positions, "Line")
     parsed = parse_json(content, str(path))
     items = parsed.get("Items") if isinstance(parsed, dict) else parsed
     if not isinstance(items, list):
         raise usage_error(f'{path}: expected a JSON array of people (or {{"Items": [...]}})')
-    return items
+    return PeopleFile(items, list(range(1, len(items) + 1)), "Item")
+
+
+def read_people(path: Path) -> list[Any]:
+    """The people of a ``.csv`` or ``.json`` file (see :func:`read_people_file`)."""
+    return read_people_file(path).items
 
 
 def _person_of_row(row: dict[str, str | None], line: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from pushgate_local.demo import run_demo
-from pushgate_local.runtime import LocalRuntime, RuntimeConfig
+from pushgate_local.runtime import LocalRuntime, RuntimeConfig, StateDirInUseError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,12 +61,28 @@ def main(argv: list[str] | None = None) -> int:
     config = RuntimeConfig.from_environment(PROJECT_ROOT)
     config.access_log = args.command == "dev"
     config.allow_loopback_webhooks = args.allow_loopback_webhooks
-    with LocalRuntime(config) as runtime:
+    if args.command == "demo":
+        # The demo is a stack of its own beside `make dev`: its own folder (local.json, clock, logs,
+        # certificates) and free ports, so a running dev stack is never touched.
+        config = RuntimeConfig(
+            project_root=PROJECT_ROOT,
+            template_path=config.template_path,
+            state_dir=config.state_dir / "demo",
+            admin_key=config.admin_key,
+        )
+    try:
+        runtime = LocalRuntime(config).start()
+    except StateDirInUseError as error:
+        print(f"pushgate_local {args.command}: {error}", file=sys.stderr)
+        return 1
+    try:
         if args.command == "dev":
             return _serve(runtime)
-        report = run_demo(runtime.api_url, config.admin_key)
+        report = run_demo(runtime.api_url, config.admin_key, config.state_dir / "local.json")
         print(report.render())
         return 0 if report.passed else 1
+    finally:
+        runtime.stop()
 
 
 if __name__ == "__main__":

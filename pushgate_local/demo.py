@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import ssl
 import time
@@ -161,8 +160,9 @@ def cli_equivalent(method: str, path: str) -> str:
 class DemoWalk:
     """Sends the walk's requests and records them."""
 
-    def __init__(self, api_url: str, admin_key: str) -> None:
-        """Binds the walk to a running dev server."""
+    def __init__(self, api_url: str, admin_key: str, local_json: Path) -> None:
+        """Binds the walk to a running dev server (``local_json``: where it wrote its settings)."""
+        self.local_json = local_json
         self._client = httpx.Client(base_url=api_url, timeout=30)
         self._admin = {"Authorization": f"Bearer {admin_key}"}
         self.report = DemoReport()
@@ -592,17 +592,22 @@ def walk_device_registration(demo: DemoWalk, context: dict[str, Any]) -> dict[st
 SEND_WALK_PEOPLE = 200
 
 
-def _simulator_tokens_received(tokens: set[str]) -> int | None:
+def _simulator_tokens_received(local_json: Path, tokens: set[str]) -> int | None:
     """How many of ``tokens`` the provider simulator recorded, read through ``local.json`` (``None``: unknown)."""
-    state_dir = Path(os.environ.get("PUSHGATE_STATE_DIR") or Path(__file__).resolve().parents[1] / ".pushgate")
     try:
-        settings = json.loads((state_dir / "local.json").read_text(encoding="utf-8"))
-        context = ssl.create_default_context(cafile=settings["simulator_ca"])
-        with httpx.Client(http2=True, verify=context, timeout=10) as simulator:
-            recorded = simulator.get(f"{settings['simulator_url']}/sim/notifications").json()
+        recorded = _recorded_notifications(local_json)
     except (OSError, KeyError, ValueError, httpx.HTTPError):
         return None
     return sum(1 for notification in recorded if notification.get("token") in tokens)
+
+
+def _recorded_notifications(local_json: Path) -> list[dict[str, Any]]:
+    """What the stack's provider simulator recorded; the simulator's address is in ``local.json``."""
+    settings = json.loads(local_json.read_text(encoding="utf-8"))
+    context = ssl.create_default_context(cafile=settings["simulator_ca"])
+    with httpx.Client(http2=True, verify=context, timeout=10) as simulator:
+        recorded: list[dict[str, Any]] = simulator.get(f"{settings['simulator_url']}/sim/notifications").json()
+    return recorded
 
 
 def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
@@ -701,7 +706,7 @@ def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
         200,
         summarize=lambda b: "; ".join(f"{e['Platform']} {e['Reason']} ({e['Verdict']})" for e in b["Recipients"]),
     )
-    received = _simulator_tokens_received(set(tokens))
+    received = _simulator_tokens_received(demo.local_json, set(tokens))
     demo.request(
         "...a dead token's device is now Invalid with the provider's evidence",
         "GET",
@@ -719,17 +724,12 @@ def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
 DEMO_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
 
 
-def _simulator_notifications() -> list[dict[str, Any]]:
+def _simulator_notifications(local_json: Path) -> list[dict[str, Any]]:
     """Every notification the provider simulator recorded, read through ``local.json`` (empty: unknown)."""
-    state_dir = Path(os.environ.get("PUSHGATE_STATE_DIR") or Path(__file__).resolve().parents[1] / ".pushgate")
     try:
-        settings = json.loads((state_dir / "local.json").read_text(encoding="utf-8"))
-        context = ssl.create_default_context(cafile=settings["simulator_ca"])
-        with httpx.Client(http2=True, verify=context, timeout=10) as simulator:
-            recorded: list[dict[str, Any]] = simulator.get(f"{settings['simulator_url']}/sim/notifications").json()
+        return _recorded_notifications(local_json)
     except (OSError, KeyError, ValueError, httpx.HTTPError):
         return []
-    return recorded
 
 
 def _received_summary(received: list[tuple[str, dict[str, Any]]]) -> str:
@@ -767,7 +767,7 @@ def walk_interactions(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]
     ).json()
     delivered = {entry["TrackingId"]: entry for entry in page.get("Recipients", [])}
     received = []
-    for notification in _simulator_notifications():
+    for notification in _simulator_notifications(demo.local_json):
         payload = notification.get("payload") or {}
         data = payload.get("data") or (payload.get("message") or {}).get("data") or {}
         if data.get("trackingId") in delivered:
@@ -963,17 +963,18 @@ WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
 ]
 
 
-def run_demo(api_url: str, admin_key: str) -> DemoReport:
+def run_demo(api_url: str, admin_key: str, local_json: Path) -> DemoReport:
     """Runs every walk against a running dev server.
 
     Args:
         api_url: The dev server's base URL.
         admin_key: The local admin key.
+        local_json: The stack's ``local.json`` (where its provider simulator is).
 
     Returns:
         The report.
     """
-    demo = DemoWalk(api_url, admin_key)
+    demo = DemoWalk(api_url, admin_key, local_json)
     context: dict[str, Any] = {}
     try:
         for walk in WALKS:

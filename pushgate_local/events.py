@@ -23,7 +23,8 @@ def _route_pattern(path: str) -> re.Pattern[str]:
     parts = []
     for segment in path.strip("/").split("/"):
         if segment.startswith("{") and segment.endswith("+}"):
-            # A greedy variable also takes an empty rest, so ".../status/" reaches ".../status/{proxy+}".
+            # A greedy variable takes the rest of the path, slashes included (".../devices/" reaches
+            # ".../{proxy+}"), and an empty rest too.
             parts.append(f"(?P<{segment[1:-2]}>.*)")
         elif segment.startswith("{") and segment.endswith("}"):
             parts.append(f"(?P<{segment[1:-1]}>[^/]+)")

@@ -58,16 +58,32 @@ def _segments_match(resolver_path: str, route_path: str) -> bool:
     )
 
 
+def _is_under(resolver_path: str, greedy_route_path: str) -> bool:
+    """Whether a greedy route (``.../pushdeviceregistration/{proxy+}``) routes the resolver's path."""
+    ours = resolver_path.strip("/").split("/")
+    prefix = greedy_route_path.strip("/").split("/")[:-1]
+    return len(ours) > len(prefix) and _segments_match("/".join(ours[: len(prefix)]), "/".join(prefix))
+
+
 def _as_routed(document: dict[str, Any], routes: list[HttpRoute]) -> dict[str, Any]:
     """The function's operations under the paths API Gateway routes to it (``/contacts`` for ``/{entitySet}``).
 
-    A resolver variable that the template fixes to a literal is no longer a parameter; greedy
-    routes (``{proxy+}``, which only add a trailing slash) are left out.
+    A resolver variable that the template fixes to a literal is no longer a parameter. A greedy
+    route (``{proxy+}``, the public device routes) routes every resolver path under its prefix:
+    those are documented as the resolver declares them (each also takes a trailing slash).
     """
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         method = route.method.lower()
-        if "+}" in route.path:
+        if route.path.endswith("+}"):
+            for resolver_path, operations in document.get("paths", {}).items():
+                if not _is_under(resolver_path, route.path):
+                    continue
+                for name, operation in operations.items():
+                    if method in {name, "any"}:
+                        routed = copy.deepcopy(operation)
+                        _name_operation(routed, f"{name.upper()} {resolver_path}")
+                        paths.setdefault(resolver_path, {})[name] = routed
             continue
         for resolver_path, operations in document.get("paths", {}).items():
             if method not in operations or not _segments_match(resolver_path, route.path):
@@ -85,11 +101,15 @@ def _as_routed(document: dict[str, Any], routes: list[HttpRoute]) -> dict[str, A
             ]
             if not operation["parameters"]:
                 del operation["parameters"]
-            operation["summary"] = route.route_key
-            operation["operationId"] = re.sub(r"[^A-Za-z0-9]+", "_", route.route_key).strip("_")
+            _name_operation(operation, route.route_key)
             paths.setdefault(route.path, {})[method] = operation
             break
     return {**document, "paths": paths}
+
+
+def _name_operation(operation: dict[str, Any], route_key: str) -> None:
+    operation["summary"] = route_key
+    operation["operationId"] = re.sub(r"[^A-Za-z0-9]+", "_", route_key).strip("_")
 
 
 def document_in_subprocess(template_path: Path, environment: dict[str, str]) -> bytes:

@@ -14,6 +14,8 @@ which then fires every rate schedule that came due, before answering. Cron sched
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import hmac
 import json
 import os
@@ -61,11 +63,17 @@ MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 #: Connections the kernel queues before the server accepts them (socketserver's default is 5, which
 #: resets connections under a load test); the kernel caps it at net.core.somaxconn.
 LISTEN_BACKLOG = 1024
+#: Held (``flock``) by the stack that uses a state folder, for as long as it runs.
+STATE_LOCK = ".lock"
 #: How often the local scheduler looks for rate schedules that came due.
 SCHEDULER_TICK_S = 1.0
 _DIGITS = re.compile(r"[0-9]+")
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+class StateDirInUseError(RuntimeError):
+    """Another running stack holds the state folder."""
 
 
 def rate_seconds(expression: str) -> int | None:
@@ -298,6 +306,7 @@ class LocalRuntime:
         # Re-entrant: moving the clock and firing what came due happen under one hold of it.
         self._schedule_lock = threading.RLock()
         self._next_fire: dict[tuple[str, str], datetime] = {}
+        self._state_lock: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> LocalRuntime:
@@ -309,7 +318,38 @@ class LocalRuntime:
             raise
         return self
 
+    def _lock_state_dir(self) -> None:
+        """Takes the state folder for this stack alone, or says which stack holds it.
+
+        Two stacks on one folder would overwrite each other's ``local.json``, clock and logs (the
+        CLI would then call the wrong one). The lock is the kernel's: it goes with the process,
+        even a killed one, so it never needs clearing by hand.
+        """
+        state_dir = self.config.state_dir
+        state_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(state_dir / STATE_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise StateDirInUseError(
+                f"another local stack is running with the state folder {state_dir} (see its local.json): "
+                "stop it first, or give this one its own folder with PUSHGATE_STATE_DIR"
+            ) from None
+        self._state_lock = descriptor
+
+    def _release_state_dir(self) -> None:
+        if self._state_lock is None:
+            return
+        # What pointed at this stack goes with it: a tool that finds no local.json knows it stopped.
+        for name in ("local.json", "clock.json"):
+            with contextlib.suppress(FileNotFoundError):
+                (self.config.state_dir / name).unlink()
+        os.close(self._state_lock)  # closing releases the flock
+        self._state_lock = None
+
     def _start(self) -> None:
+        self._lock_state_dir()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         dynamodb = start_dynamodb_local(self.config.project_root, self.log_dir, self.config.dynamodb_port)
         self._children.append(dynamodb)
@@ -407,6 +447,7 @@ class LocalRuntime:
         for child in reversed(self._children):
             child.stop()
         self._children.clear()
+        self._release_state_dir()
 
     def __enter__(self) -> LocalRuntime:
         return self.start()
@@ -415,7 +456,7 @@ class LocalRuntime:
         self.stop()
 
     def local_settings(self) -> dict[str, Any]:
-        """What ``.pushgate/local.json`` holds: endpoints, the admin key and resource names."""
+        """What ``.pushgate/local.json`` holds (removed when the stack stops): endpoints, the admin key, resources."""
         return {
             "api_url": self.api_url,
             "admin_key": self.config.admin_key,

@@ -39,6 +39,8 @@ def deliver_record(record: SQSRecord) -> None:
         metrics.add_metric(name="NotificationsParked", unit="Count", value=report.parked)
     if report.uncertain:
         metrics.add_metric(name="NotificationsUncertain", unit="Count", value=report.uncertain)
+    if report.resent:
+        metrics.add_metric(name="NotificationsResentCollapsed", unit="Count", value=report.resent)
 
 
 @logger.inject_lambda_context

@@ -173,9 +173,4 @@ def list_devices(orgId: str, appId: str, userId: str) -> DeviceListResponse:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # CI-J documents the status path with a trailing slash; API Gateway routes it through a greedy
-    # route, and the resolver sees the path without it.
-    raw_path = event.get("rawPath", "")
-    if isinstance(raw_path, str) and len(raw_path) > 1 and raw_path.endswith("/"):
-        event = {**event, "rawPath": raw_path.rstrip("/")}
     return app.resolve(event, context)

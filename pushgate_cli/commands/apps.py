@@ -158,7 +158,9 @@ def delete(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) 
 
 
 #: The parts of a policy the ``PUT`` takes (its answer adds ``MobileAppId``, ``IsDefault``...).
-POLICY_PARTS = ("DefaultTimeZone", "QuietHours", "FrequencyCap", "CategoryCaps")
+POLICY_PARTS = ("DefaultTimeZone", "QuietHours", "FrequencyCap", "CategoryCaps", "UncertainDelivery")
+#: ``--uncertain-delivery`` values (any case; ``resend-collapsed`` too) and the API's spelling.
+UNCERTAIN_DELIVERY = {"skip": "Skip", "resendcollapsed": "ResendCollapsed"}
 OFF = "off"
 
 
@@ -193,6 +195,14 @@ def parse_category_cap(value: str) -> tuple[str, dict[str, int] | None]:
     return name.strip(), parse_cap(cap, "--category-cap")
 
 
+def parse_uncertain_delivery(value: str) -> str:
+    """``skip`` or ``resend-collapsed`` (any case) as the API's ``UncertainDelivery``."""
+    found = UNCERTAIN_DELIVERY.get(value.strip().lower().replace("-", ""))
+    if found is None:
+        raise usage_error(f"--uncertain-delivery {value!r}: expected Skip or ResendCollapsed")
+    return found
+
+
 @dataclass(frozen=True)
 class PolicyChanges:
     """What the command line changes: whole parts (``None``: off) and single category caps."""
@@ -202,12 +212,20 @@ class PolicyChanges:
 
     @classmethod
     def parse(
-        cls, *, zone: str | None, quiet_hours: str | None, cap: str | None, category_caps: list[str]
+        cls,
+        *,
+        zone: str | None,
+        quiet_hours: str | None,
+        cap: str | None,
+        category_caps: list[str],
+        uncertain_delivery: str | None = None,
     ) -> PolicyChanges:
         """The options, checked before any request (exit 2 for a malformed one)."""
         parts: dict[str, Any] = {}
         if zone is not None:
             parts["DefaultTimeZone"] = zone
+        if uncertain_delivery is not None:
+            parts["UncertainDelivery"] = parse_uncertain_delivery(uncertain_delivery)
         if quiet_hours is not None:
             parts["QuietHours"] = parse_quiet_hours(quiet_hours)
         if cap is not None:
@@ -243,7 +261,7 @@ def show_policy(policy: dict[str, Any]) -> None:
         "FrequencyCap": f"{cap['MaxNotifications']} per {cap['PeriodHours']} h" if cap else OFF,
     }
     fields = ("MobileAppId", "DefaultTimeZone", "DefaultTimeZoneResolved", "QuietHours", "FrequencyCap")
-    show_record("Delivery policy", shown, (*fields, "IsDefault", "UpdatedAt"))
+    show_record("Delivery policy", shown, (*fields, "UncertainDelivery", "IsDefault", "UpdatedAt"))
     rows = [
         {"Category": name, "MaxNotifications": c["MaxNotifications"], "PeriodHours": c["PeriodHours"]}
         for name, c in (policy.get("CategoryCaps") or {}).items()
@@ -266,11 +284,25 @@ def delivery_policy(
         list[str] | None,
         typer.Option("--category-cap", help="CATEGORY=MAX/HOURS (promotions=1/24) or CATEGORY=off; repeatable."),
     ] = None,
+    uncertain_delivery: Annotated[
+        str | None,
+        typer.Option(
+            "--uncertain-delivery",
+            help="A notification a crashed worker may have sent: ResendCollapsed (again, under a collapse id "
+            "of its own, so the device shows one) or Skip (recorded DeliveryUncertain).",
+        ),
+    ] = None,
     org: OrgOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Show the app's delivery policy, or change the parts given (the others stay as they are)."""
-    changes = PolicyChanges.parse(zone=zone, quiet_hours=quiet_hours, cap=cap, category_caps=category_caps or [])
+    changes = PolicyChanges.parse(
+        zone=zone,
+        quiet_hours=quiet_hours,
+        cap=cap,
+        category_caps=category_caps or [],
+        uncertain_delivery=uncertain_delivery,
+    )
     with in_org(org) as (client, org_id):
         path = admin_path(org_id, "mobileapps", app_id, "delivery-policy")
         policy = client.call("GET", path)

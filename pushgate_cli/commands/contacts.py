@@ -9,7 +9,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.errors import EXIT_REFUSED
-from pushgate_cli.files import chunks_by_size, read_people
+from pushgate_cli.files import PeopleFile, chunks_by_size, read_people_file
 from pushgate_cli.output import JsonFlag, OrgOption, print_json, progress_bar, reports_errors, show_record, show_rows
 from pushgate_cli.session import in_org
 
@@ -31,7 +31,8 @@ def import_people(
     """Upsert people (by id) in chunks of up to 1,000, with a progress bar; exit 1 if any failed."""
     if kind not in ("contacts", "leads", "profiles"):
         raise typer.BadParameter("must be contacts, leads or profiles", param_hint="--kind")
-    people = read_people(file)
+    source = read_people_file(file)
+    people = source.items
     counts = dict.fromkeys(STATUSES, 0)
     results: list[dict[str, Any]] = []
     with in_org(org) as (client, org_id), progress_bar(quiet=json_output) as progress:
@@ -40,7 +41,7 @@ def import_people(
         for chunk in chunks_by_size(people, max_items=MAX_ITEMS, max_bytes=MAX_BYTES):
             answer = client.call("POST", admin_path(org_id, kind, "import"), body={"Items": chunk})
             for item in answer["Results"]:
-                results.append({**item, "Index": offset + int(item["Index"])})
+                results.append(_located(item, offset + int(item["Index"]), source, kind))
             for status, count in answer["Counts"].items():
                 counts[status] = counts.get(status, 0) + int(count)
             offset += len(chunk)
@@ -50,18 +51,32 @@ def import_people(
         print_json({"Counts": counts, "Results": results})
     else:
         show_record(f"Imported {len(people)} {kind} from {file.name}", counts)
-        show_rows("Failed", [_failure_row(item) for item in failed], ["Index", "Id", "Code", "Field", "Problem"])
+        columns = [source.unit, "Id", "Code", "Field", "Problem"]
+        show_rows("Failed", [_failure_row(item, source.unit) for item in failed], columns, numeric=[source.unit])
     if failed:
         raise typer.Exit(EXIT_REFUSED)
 
 
-def _failure_row(item: dict[str, Any]) -> dict[str, Any]:
+def _located(item: dict[str, Any], index: int, source: PeopleFile, kind: str) -> dict[str, Any]:
+    """An import result with its index in the whole file, its line (or item) and its id as the file gave it."""
+    located = {**item, "Index": index, source.unit: source.positions[index]}
+    person = source.items[index]
+    given = person.get(f"{kind.removesuffix('s')}id") if isinstance(person, dict) else None
+    if not located.get("Id") and isinstance(given, str | int):
+        # The API names no id for an item it could not read; the row had one.
+        located["Id"] = str(given)
+    return located
+
+
+def _failure_row(item: dict[str, Any], unit: str) -> dict[str, Any]:
     error = item.get("Error") or {}
     details = error.get("Details") or [{}]
+    # Items[3].emailaddress1 -> emailaddress1: the row is named by its line already.
+    fields = (str(d.get("Field", "")).partition("].")[2] or str(d.get("Field", "")) for d in details)
     return {
-        "Index": item["Index"],
+        unit: item[unit],
         "Id": item.get("Id"),
         "Code": error.get("Code"),
-        "Field": "; ".join(str(d.get("Field", "")) for d in details),
+        "Field": "; ".join(fields),
         "Problem": "; ".join(str(d.get("Problem") or error.get("Message", "")) for d in details),
     }

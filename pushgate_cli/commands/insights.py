@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from pushgate_cli.chart import FORMATS, write_chart
-from pushgate_cli.client import admin_path
+from pushgate_cli.client import ApiClient, admin_path
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import JsonFlag, OrgOption, console, done, print_json, reports_errors, text
+from pushgate_cli.output import JsonFlag, OrgOption, console, done, print_json, reports_errors, show_rows, text
 from pushgate_cli.session import in_org
 
 app = typer.Typer(help="Insights per message, journey or app.", no_args_is_help=True)
@@ -29,19 +28,35 @@ def _rate(value: Any) -> str:
 
 def show_insights(result: dict[str, Any]) -> None:
     """One row per day with activity, then the overall row."""
-    table = Table(title=f"{result['Dimension']} {text(result['Id'])}: {result['From']} to {result['To']}")
-    table.add_column("Day")
-    for name in (*COUNTS, *RATES):
-        table.add_column(name, justify="right")
-    for day in result["Days"]:
-        if any(int(day.get(name) or 0) for name in COUNTS):
-            table.add_row(str(day["Day"]), *(str(day[n]) for n in COUNTS), *(_rate(day[n]) for n in RATES))
+
+    def row(day: str, counts: dict[str, Any]) -> dict[str, Any]:
+        return {"Day": day, **{n: counts[n] for n in COUNTS}, **{n: _rate(counts[n]) for n in RATES}}
+
+    active = [row(str(d["Day"]), d) for d in result["Days"] if any(int(d.get(n) or 0) for n in COUNTS)]
+    show_rows(
+        f"{result['Dimension']} {result['Id']}: {result['From']} to {result['To']}",
+        active,
+        ["Day", *COUNTS, *RATES],
+        numeric=(*COUNTS, *RATES),
+        footer=row("Overall", result["Overall"]),
+    )
     overall = result["Overall"]
-    table.add_section()
-    table.add_row("Overall", *(str(overall[n]) for n in COUNTS), *(_rate(overall[n]) for n in RATES), style="bold")
-    console.print(table)
     if overall.get("NotSentReasons"):
-        console.print("Not sent: " + ", ".join(f"{k} {v}" for k, v in overall["NotSentReasons"].items()))
+        console.print("Not sent: " + ", ".join(f"{text(k)} {v}" for k, v in overall["NotSentReasons"].items()))
+
+
+#: What each dimension's insights are of, and where its name is read (journeys have none here).
+_NAMED = {"messages": ("pushmessages", "message"), "apps": ("mobileapps", "app")}
+
+
+def _chart_title(client: ApiClient, org_id: str, dimension: str, entity_id: str, result: dict[str, Any]) -> str:
+    """``Welcome (message): 2026-11-07 to 2026-12-06``: the entity's name, not its id, when it has one."""
+    name = f"journey {entity_id}"
+    if dimension in _NAMED:
+        collection, noun = _NAMED[dimension]
+        found = client.call("GET", admin_path(org_id, collection, entity_id))
+        name = f"{found.get('Name') or entity_id} ({noun})"
+    return f"{name}: {result['From']} to {result['To']} (UTC days)"
 
 
 def _insights(
@@ -60,8 +75,9 @@ def _insights(
         result = client.call(
             "GET", admin_path(org_id, "insights", dimension, entity_id), params={"From": since, "To": until}
         )
+        title = _chart_title(client, org_id, dimension, entity_id, result) if chart is not None else ""
     if chart is not None:
-        write_chart(chart, f"{result['Dimension']} {result['Id']}", result["Days"])
+        write_chart(chart, title, result["Days"])
     if json_output:
         print_json(result)
         return

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from pushgate_cli.client import admin_path
-from pushgate_cli.output import JsonFlag, OrgOption, console, done, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.output import (
+    JsonFlag,
+    OrgOption,
+    done,
+    print_json,
+    reports_errors,
+    show_record,
+    show_rows,
+    show_secret,
+)
 from pushgate_cli.session import in_org
 
 app = typer.Typer(help="ApiTokens of an app.", no_args_is_help=True)
@@ -28,8 +37,8 @@ def create(
     if json_output:
         print_json(issued)
         return
-    show_record("ApiToken", issued, ("TokenId", "Label", "CreatedAt", "ApiToken"))
-    console.print("[yellow]The ApiToken is shown only now: store it in the app's configuration.[/]")
+    show_record("Token", issued, ("TokenId", "Label", "CreatedAt"))
+    show_secret("ApiToken", issued["ApiToken"], "shown only now: store it in the app's configuration")
 
 
 @app.command("list")

@@ -26,8 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in simulator.provider_environment().items():
         print(f"export {name}={value}")
     print(
-        "admin: GET /sim/notifications, GET /sim/validated, GET /sim/violations, GET /sim/stats, POST /sim/config, POST /sim/keys,"
-        " POST /sim/reset"
+        "admin: GET /sim/notifications, GET /sim/validated, GET /sim/violations, GET /sim/screen, GET /sim/stats,"
+        " POST /sim/config, POST /sim/keys, POST /sim/reset"
     )
     sys.stdout.flush()
     try:

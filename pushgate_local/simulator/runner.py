@@ -98,7 +98,9 @@ class RunningSimulator:
             platform: Only ``ios`` or ``android`` notifications.
 
         Returns:
-            Dicts with ``token``, ``platform``, ``environment``, ``headers``, ``payload``, ``received_at``.
+            Dicts with ``token``, ``platform``, ``environment``, ``headers``, ``payload``, ``received_at``,
+            ``collapse_id`` (what the device collapses it under, or ``None``) and ``replaced`` (it
+            replaced a notification with that collapse id already on the device's screen).
         """
         params = {k: v for k, v in (("token", token), ("platform", platform)) if v}
         result: list[dict[str, Any]] = self._call("GET", "/sim/notifications", params=params)
@@ -138,6 +140,15 @@ class RunningSimulator:
     def token_counts(self) -> dict[str, int]:
         """How many notifications each token received (of those recorded)."""
         counts: dict[str, int] = self._call("GET", "/sim/tokens")
+        return counts
+
+    def screen_counts(self) -> dict[str, int]:
+        """How many notifications each token's screen shows (of those recorded).
+
+        A notification with a collapse id (APNs ``apns-collapse-id``, FCM ``android.notification.tag``
+        of a notification message) the token already shows replaces that one and is not counted again.
+        """
+        counts: dict[str, int] = self._call("GET", "/sim/screen")
         return counts
 
     def stats(self) -> dict[str, Any]:

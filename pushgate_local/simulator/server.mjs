@@ -28,8 +28,13 @@ const FCM_TOKEN_SHAPE = /^[A-Za-z0-9_:.\-]+$/;
 // Faults selected by a device-token prefix. The prefix check runs before the token format check,
 // so "gone..." is answered as 410 even though it is not hex. Longest prefixes first.
 const FAULT_PREFIXES = [
-  "resetonce", "unavailable", "thirdparty", "mismatch", "throttle", "error", "reset", "gone", "slow", "bad",
+  "unavailableonce", "erroronce", "resetonce", "unavailable", "thirdparty", "mismatch", "throttle", "error", "reset",
+  "gone", "slow", "bad",
 ];
+// Faults answered to a token's first request only; later ones succeed (a retry that gets through).
+const ONCE_FAULTS = { unavailableonce: "unavailable", erroronce: "error" };
+// What pickFault returns for a fault-prefixed token whose one fault was answered already.
+const FAULT_PASSED = "passed";
 
 function defaultConfig() {
   return {
@@ -58,10 +63,13 @@ let validated = [];
 // tests assert there are none.
 let violations = [];
 let stats = freshStats();
+// token -> collapse ids (APNs apns-collapse-id, FCM android.notification.tag) already on its screen.
+let onScreen = new Map();
 const keys = { apns: new Map(), fcm: new Map() };
 const jwtCache = new Map();
 const accessTokens = new Map();
 const resetOnceSeen = new Set();
+const faultedOnce = new Set();
 let messageCounter = 0;
 let streamsInFlight = 0;
 
@@ -70,7 +78,7 @@ function freshStats() {
     requests: 0, apns_requests: 0, fcm_requests: 0, token_requests: 0, admin_requests: 0,
     by_status: {}, by_reason: {}, connections: 0, open_connections: 0, max_concurrent_streams: 0,
     max_concurrent_streams_per_connection: 0, goaways: 0, resets: 0, refused_streams: 0,
-    token_updates: 0, oauth_tokens_issued: 0, dropped_records: 0, contract_violations: 0,
+    token_updates: 0, oauth_tokens_issued: 0, dropped_records: 0, contract_violations: 0, collapsed_on_screen: 0,
   };
 }
 
@@ -147,6 +155,32 @@ function sendJson(stream, status, value) {
   sendNow(stream, status, {}, JSON.stringify(value));
 }
 
+// The id under which a device shows a notification: one with the same collapse id as one already
+// shown replaces it (APNs apns-collapse-id; FCM android.notification.tag, drawn by the system for
+// a notification message). null: it is shown beside the others.
+function collapseIdOf(platform, headers, payload) {
+  if (platform === "ios") return headers["apns-collapse-id"] ?? null;
+  const message = payload || {};
+  return message.notification ? message.android?.notification?.tag ?? null : null;
+}
+
+// Counts what the device's screen would show: a notification whose collapse id the token already
+// shows replaces that one instead of adding a second.
+function showOnScreen(token, collapseId) {
+  if (collapseId === null) return false;
+  let shown = onScreen.get(token);
+  if (!shown) {
+    shown = new Set();
+    onScreen.set(token, shown);
+  }
+  if (shown.has(collapseId)) {
+    stats.collapsed_on_screen += 1;
+    return true;
+  }
+  shown.add(collapseId);
+  return false;
+}
+
 // Keeps what the device would get. payload is the raw APNs body (parsed when listed, to keep
 // parsing off the hot path) or the FCM message object.
 function record(token, platform, environment, headers, payload) {
@@ -155,12 +189,15 @@ function record(token, platform, environment, headers, payload) {
     stats.dropped_records += 1;
     return;
   }
+  const collapse_id = collapseIdOf(platform, headers, payload);
+  const replaced = showOnScreen(token, collapse_id);
   if (!config.record_payloads) {
-    notifications.push({ token, platform, environment, headers: {}, payload: null, received_at: "" });
+    notifications.push({ token, platform, environment, headers: {}, payload: null, received_at: "", collapse_id, replaced });
     return;
   }
   notifications.push({
     token, platform, environment, headers: publicHeaders(headers), payload, received_at: new Date().toISOString(),
+    collapse_id, replaced,
   });
 }
 
@@ -187,7 +224,12 @@ function publicHeaders(headers) {
 
 function pickFault(token) {
   for (const prefix of FAULT_PREFIXES) {
-    if (token.startsWith(prefix)) return prefix;
+    if (!token.startsWith(prefix)) continue;
+    const once = ONCE_FAULTS[prefix];
+    if (once === undefined) return prefix;
+    if (faultedOnce.has(token)) return FAULT_PASSED;
+    faultedOnce.add(token);
+    return once;
   }
   const rates = config.fault_rates;
   for (const kind in rates) {
@@ -490,7 +532,10 @@ function renderNotification(entry) {
       payload = payload.toString("utf8");
     }
   }
-  return { token: entry.token, platform: entry.platform, environment: entry.environment, headers: entry.headers, payload, received_at: entry.received_at };
+  return {
+    token: entry.token, platform: entry.platform, environment: entry.environment, headers: entry.headers, payload,
+    received_at: entry.received_at, collapse_id: entry.collapse_id, replaced: entry.replaced,
+  };
 }
 
 function handleAdmin(stream, headers, body, url) {
@@ -528,6 +573,13 @@ function handleAdmin(stream, headers, body, url) {
       for (const n of notifications) counts[n.token] = (counts[n.token] || 0) + 1;
       return sendJson(stream, 200, counts);
     }
+    case "GET /sim/screen": {
+      // How many notifications each token's screen shows: those with a collapse id the token
+      // already showed replaced it and count once (a load run checks for duplicates on screen).
+      const counts = {};
+      for (const n of notifications) if (!n.replaced) counts[n.token] = (counts[n.token] || 0) + 1;
+      return sendJson(stream, 200, counts);
+    }
     case "GET /sim/stats":
       return sendJson(stream, 200, { ...stats, recorded: notifications.length, streams_in_flight: streamsInFlight });
     case "GET /sim/config":
@@ -545,12 +597,14 @@ function handleAdmin(stream, headers, body, url) {
       notifications = [];
       validated = [];
       violations = [];
+      onScreen = new Map();
       stats = freshStats();
       stats.open_connections = openSessions.size;
       keys.apns.clear();
       keys.fcm.clear();
       accessTokens.clear();
       resetOnceSeen.clear();
+      faultedOnce.clear();
       clearCaches();
       return sendJson(stream, 200, { reset: true });
     case "POST /sim/keys": {

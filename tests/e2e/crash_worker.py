@@ -4,7 +4,9 @@ It reads ``{"environment", "event", "kill_at"}`` on stdin, then runs the real ha
 ``functions/deliver_push`` with that environment. The write named by ``kill_at`` (``"complete"``,
 or ``"checkpoint:<n>"`` for the n-th checkpoint) is made to announce ``ACCEPTED`` on stdout and
 block instead, so the test can kill the process after the provider accepted what was sent so far
-and before that write: the stored state is whatever the earlier writes left.
+and before that write: the stored state is whatever the earlier writes left. ``"window:<n>"``
+kills it in the middle of the n-th window instead: the first half of the window's requests reach
+the provider and are answered, the rest never leave.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pushgate.models.push import PushRequest
+from pushgate.providers.apns import ApnsClient
+from pushgate.providers.fcm import FcmClient
 from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 from pushgate_local.invoker import LocalLambdaContext
 
@@ -30,7 +36,26 @@ def _announce_and_block() -> None:
     raise SystemExit("the test let the crashed worker go")
 
 
+def _kill_mid_window(target: int) -> None:
+    calls = 0
+    for client in (ApnsClient, FcmClient):
+        send_batch = client.send_batch
+
+        def half_then_die(self: Any, requests: Sequence[PushRequest], *, _send: Any = send_batch) -> Any:
+            nonlocal calls
+            calls += 1
+            if calls == target:
+                _send(self, requests[: len(requests) // 2])
+                _announce_and_block()
+            return _send(self, requests)
+
+        client.send_batch = half_then_die  # type: ignore[method-assign]
+
+
 def _kill_at(write: str) -> None:
+    if write.startswith("window:"):
+        _kill_mid_window(int(write.removeprefix("window:")))
+        return
     if write == "complete":
 
         def complete(*_: Any, **__: Any) -> bool:

@@ -4,12 +4,15 @@ Each operation gets a few generated requests, valid and invalid by its schema, d
 (``derandomize``) so CI runs the same cases every time. Whatever is sent, the answer is never a 5xx,
 and every JSON 4xx has the one documented error shape; a 4xx that is not JSON must be documented as
 such for that operation (the tracked-link page). Operator routes get the admin key, as an operator's
-client would; public routes carry whatever the schema generates.
+client would; public routes carry whatever the schema generates. The public device routes run again
+as an ASP.NET Core client sends them (camelCase names, a trailing slash), and stateful scenarios
+follow the document's links (create -> read -> delete) with the same checks.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -17,8 +20,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis import GenerationMode
+from schemathesis.core import NotSet
 
-from pushgate.api.resolver import CONSOLE_PATH_PREFIX
+from pushgate.api.resolver import CONSOLE_PATH_PREFIX, PUBLIC_PATH_PREFIX
 from pushgate_local.openapi import document_in_subprocess
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.conftest import ADMIN_KEY, PROJECT_ROOT
@@ -32,14 +36,60 @@ EXAMPLES_PER_OPERATION = 12
 
 
 # Built at collection, the way the dev server builds what it serves at /openapi.json.
-schema = schemathesis.openapi.from_dict(
-    json.loads(document_in_subprocess(PROJECT_ROOT / "template.yaml", {"POWERTOOLS_TRACE_DISABLED": "true"}))
-)
+DOCUMENT = json.loads(document_in_subprocess(PROJECT_ROOT / "template.yaml", {"POWERTOOLS_TRACE_DISABLED": "true"}))
+schema = schemathesis.openapi.from_dict(DOCUMENT)
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
     max_examples=EXAMPLES_PER_OPERATION,
     deterministic=True,
 )
+
+
+def _any_success(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with each operation's documented 200 read as any 2xx (``2XX``).
+
+    The document declares every success as 200 while creates answer 201 and accepted work 202;
+    schemathesis follows a link only from the status it is declared on.
+    """
+    copied: dict[str, Any] = json.loads(json.dumps(document))
+    for operations in copied["paths"].values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            if "200" in responses and not any(code.startswith("2") and code != "200" for code in responses):
+                responses["2XX"] = responses.pop("200")
+    return copied
+
+
+def _with_people_links(document: dict[str, Any]) -> dict[str, Any]:
+    """Links from creating a person to reading, changing and deleting that person.
+
+    A person's id comes back under its Dataverse name (``contactid``), which schemathesis does not
+    match to the route's ``{personId}``; every other create -> read -> delete link it infers itself.
+    """
+    paths = document["paths"]
+    for kind, id_field in (("contacts", "contactid"), ("leads", "leadid"), ("profiles", "profileid")):
+        one = paths[f"/admin/v1/orgs/{{orgId}}/{kind}/{{personId}}"]
+        parameters = {"orgId": "$request.path.orgId", "personId": f"$response.body#/{id_field}"}
+        paths[f"/admin/v1/orgs/{{orgId}}/{kind}"]["post"]["responses"]["2XX"]["links"] = {
+            f"{method.title()}Created": {"operationId": one[method]["operationId"], "parameters": parameters}
+            for method in ("get", "patch", "delete")
+        }
+    return document
+
+
+#: The resources with a create, a read and a delete route, which the stateful scenarios chain through
+#: links (an org, then its apps' tokens, messages and people). Valid requests only, so that what a
+#: step creates exists for the next.
+STATEFUL_PATHS = (
+    r"^/admin/v1/orgs(/\{orgId\}(/pushmessages(/\{messageId\})?|/(contacts|leads|profiles)(/\{personId\})?"
+    r"|/mobileapps(/\{appId\}(/tokens(/\{tokenId\})?)?)?)?)?$"
+)
+stateful_schema = schemathesis.openapi.from_dict(_with_people_links(_any_success(DOCUMENT))).include(
+    path_regex=STATEFUL_PATHS
+)
+stateful_schema.config.generation.update(modes=[GenerationMode.POSITIVE], deterministic=True)
+#: The public device routes, also sent as ASP.NET Core clients send them.
+public_schema = schema.include(path_regex=f"^{re.escape(PUBLIC_PATH_PREFIX)}")
 
 
 @pytest.fixture(scope="module")
@@ -56,14 +106,18 @@ def _documented_media_types(case: Any, status: int) -> set[str]:
 
 
 def _check_error_shape(case: Any, response: Any) -> None:
-    status = response.status_code
-    media_type = (response.headers.get("content-type") or [""])[0].split(";")[0].strip()
-    if case.method.upper() == "HEAD" or not response.content:
+    content_type = (response.headers.get("content-type") or [""])[0]
+    _check_error_body(case, response.status_code, content_type, response.content)
+
+
+def _check_error_body(case: Any, status: int, content_type: str, content: bytes) -> None:
+    media_type = content_type.split(";", maxsplit=1)[0].strip()
+    if case.method.upper() == "HEAD" or not content:
         return
     if media_type != "application/json":
         assert media_type in _documented_media_types(case, status), f"undocumented {status} {media_type}"
         return
-    body = json.loads(response.content)
+    body = json.loads(content)
     assert set(body) == {"Error"}, body
     error = body["Error"]
     assert set(error) == {"Code", "Message", "Details"}, body
@@ -100,15 +154,143 @@ def test_no_route_answers_5xx_and_every_4xx_has_the_error_shape(
         _check_error_shape(case, response)
 
 
+def _aspnet_names(value: Any, depth: int = 0) -> Any:
+    """The body as an ASP.NET Core client may send it: camelCase names, all lower case one level down."""
+    if isinstance(value, list):
+        return [_aspnet_names(item, depth) for item in value]
+    if not isinstance(value, dict):
+        return value
+    renamed = {}
+    for name, item in value.items():
+        sent = name[:1].lower() + name[1:] if depth == 0 else name.lower()
+        renamed[sent] = _aspnet_names(item, depth + 1)
+    return renamed
+
+
+def _sent(body: Any, field: str) -> bool:
+    """Whether the body holds the field an error names (``[1].UserId``, ``Contract.Token``), in any letter case."""
+    value = body
+    for part in re.findall(r"\[(\d+)\]|([^.\[\]]+)", field):
+        index, name = part
+        if index:
+            if not isinstance(value, list) or int(index) >= len(value):
+                return False
+            value = value[int(index)]
+            continue
+        found = [item for key, item in value.items() if key.lower() == name.lower()] if isinstance(value, dict) else []
+        if not found:
+            return False
+        value = found[0]
+    return True
+
+
+@public_schema.parametrize()
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+def test_public_device_routes_with_aspnet_style_names_and_a_trailing_slash_answer_no_5xx(
+    case: Any, dev_stack: LocalRuntime, fuzz_app: RegisteredApp
+) -> None:
+    # Every generated request, as an app written against CI-J's ASP.NET Core API sends it: names in
+    # camelCase (lower case inside nested objects and batch elements) and the path with a trailing
+    # slash. Whatever is sent, no 5xx, the error shape on every 4xx, and never "is required" for a
+    # field the body holds in another letter case.
+    if "orgId" in (case.path_parameters or {}):
+        case.path_parameters["orgId"] = fuzz_app.org_id
+    sent_body = None if isinstance(case.body, NotSet) else _aspnet_names(case.body)
+    # Invalid cases may carry raw bytes (not JSON at all): those go as they are.
+    raw = sent_body if isinstance(sent_body, bytes) else None
+    response = httpx.request(
+        case.method,
+        f"{dev_stack.api_url}{case.formatted_path}/",
+        params=case.query or None,
+        headers=case.headers or None,
+        content=raw,
+        json=None if raw is not None else sent_body,
+        timeout=60,
+    )
+
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path}/ -> {response.status_code}: {response.text[:500]}"
+    )
+    # The route itself always answers (a 404 may say an id is unknown, never that the path is).
+    assert "no route for" not in response.text, response.text[:300]
+    if 400 <= response.status_code < 500:
+        _check_error_body(case, response.status_code, response.headers.get("content-type", ""), response.content)
+        if response.headers.get("content-type", "").startswith("application/json") and raw is None:
+            missing = [
+                d["Field"]
+                for d in response.json()["Error"]["Details"]
+                if d["Problem"].startswith("is required") and _sent(sent_body, d["Field"])
+            ]
+            assert not missing, (missing, sent_body)
+
+
+#: Scenarios of the stateful run and steps in each: enough for create -> read -> delete chains of
+#: several resources, few enough for a couple of minutes on two cores.
+STATEFUL_SCENARIOS = 60
+STATEFUL_STEPS = 12
+
+
+def test_stateful_links_create_read_delete_answer_no_5xx(dev_stack: LocalRuntime) -> None:
+    # Schemathesis infers the document's links (POST .../contacts -> GET/DELETE .../contacts/{personId}
+    # with the id the answer carried, the org from POST /admin/v1/orgs, ...) and runs scenarios that
+    # follow them, so reads and deletes meet resources that exist.
+    steps: list[tuple[str, int, bool]] = []
+
+    class Workflow(stateful_schema.as_state_machine()):  # type: ignore[misc]
+        def step(self, input: Any) -> Any:
+            output = super().step(input)
+            steps.append((input.case.operation.label, output.response.status_code, input.transition is not None))
+            return output
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": dev_stack.api_url, "headers": {"Authorization": f"Bearer {ADMIN_KEY}"}, "timeout": 60}
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            assert response.status_code < 500, (
+                f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
+            )
+            if 400 <= response.status_code < 500:
+                _check_error_shape(case, response)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+
+    # Followed links reached what earlier steps created: a read and a delete of it succeeded.
+    followed = {label.split(" ")[0] for label, status, linked in steps if linked and 200 <= status < 300}
+    assert followed >= {"GET", "DELETE"}, sorted(set(steps))
+
+
 def test_the_document_covers_every_route_of_the_template(dev_stack: LocalRuntime, public: httpx.Client) -> None:
     document = public.get("/openapi.json").json()
     documented = {(method.upper(), path) for path, operations in document["paths"].items() for method in operations}
     routed = {(route.method, route.path) for route, _ in dev_stack.routes if "+}" not in route.path}
+    # The public device routes are greedy (one per path family, so that each path also takes a
+    # trailing slash); the resolver's paths under each are documented.
+    greedy = [route.path.removesuffix("{proxy+}") for route, _ in dev_stack.routes if route.path.endswith("+}")]
+    public_paths = {(method, path) for method, path in documented if path.startswith(PUBLIC_PATH_PREFIX)}
     # The console's twins of the operator routes are the same operations under another authorizer.
     console = {(method, path) for method, path in routed if path.startswith(CONSOLE_PATH_PREFIX + "/")}
     operator = {(method, path) for method, path in documented if path.startswith("/admin/")}
 
-    assert routed - console == documented, (routed - console) ^ documented
+    assert routed - console == documented - public_paths, (routed - console) ^ (documented - public_paths)
+    assert all(any(path.startswith(prefix) for prefix in greedy) for _, path in public_paths), public_paths
+    assert all(any(path.startswith(prefix) for _, path in public_paths) for prefix in greedy), greedy
+    assert ("POST", "/api/v1.0/orgs/{orgId}/pushdeviceregistration/devices/batch") in public_paths
     assert {(method, path.removeprefix(CONSOLE_PATH_PREFIX)) for method, path in console} == operator
     assert document["paths"]["/admin/v1/orgs"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/CreateOrgRequest"

@@ -358,15 +358,21 @@ def test_delivery_policy_set_changes_only_the_parts_given(timing_app: Workspace,
     set_all = as_json(
         run(
             "apps", "delivery-policy", app_id, "--zone", "Europe/Berlin", "--quiet-hours", "21:00-08:00",
-            "--cap", "3/24", "--category-cap", "promo=1/24", "--category-cap", "news=2/12", "--json",
+            "--cap", "3/24", "--category-cap", "promo=1/24", "--category-cap", "news=2/12",
+            "--uncertain-delivery", "skip", "--json",
         )
     )  # fmt: skip
     changed = as_json(run("apps", "delivery-policy", app_id, "--cap", "5/48", "--category-cap", "news=off", "--json"))
     shown = run("apps", "delivery-policy", app_id)
     empty = run("apps", "delivery-policy", app_id, "--quiet-hours", "09:00-09:00", expect=1)
     malformed = run("apps", "delivery-policy", app_id, "--cap", "three", expect=2)
+    unknown_choice = run("apps", "delivery-policy", app_id, "--uncertain-delivery", "sometimes", expect=2)
 
     assert default["IsDefault"] is True
+    assert default["UncertainDelivery"] == "ResendCollapsed"
+    assert set_all["UncertainDelivery"] == "Skip"
+    assert changed["UncertainDelivery"] == "Skip"  # kept
+    assert "Skip or ResendCollapsed" in unknown_choice.output
     assert set_all["DefaultTimeZoneResolved"] == "Europe/Berlin"
     assert set_all["CategoryCaps"] == {
         "promo": {"MaxNotifications": 1, "PeriodHours": 24},

@@ -338,6 +338,8 @@ def test_bad_timing_input_is_a_400_naming_the_field_and_writes_nothing(
         ({"QuietHours": {"Start": "22:00", "End": "22:00"}}, "QuietHours"),
         ({"DefaultTimeZone": "Mars/Olympus"}, "DefaultTimeZone"),
         ({"FrequencyCap": {"MaxNotifications": 0, "PeriodHours": 24}}, "FrequencyCap.MaxNotifications"),
+        ({"UncertainDelivery": "Sometimes"}, "UncertainDelivery"),
+        ({"UncertainDelivery": None}, "UncertainDelivery"),
     ]
     for body, field in bad_policies:
         response = policy(admin, app, **body)

@@ -68,7 +68,7 @@ def test_operator_routes_refuse_without_the_admin_key(dev_stack: LocalRuntime, h
 
 def test_demo_walk_passes(dev_stack: LocalRuntime) -> None:
     try:
-        report = run_demo(dev_stack.api_url, ADMIN_KEY)
+        report = run_demo(dev_stack.api_url, ADMIN_KEY, dev_stack.config.state_dir / "local.json")
     finally:
         dev_stack.reset_clock()  # the timing walk moves the local clock forward
 

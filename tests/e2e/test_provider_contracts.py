@@ -195,7 +195,7 @@ def test_every_request_the_product_sends_conforms_to_the_providers_contracts(
     assert outcomes == {("Sent", None)}
     # Not vacuous: every shape reached the providers.
     devices = 2 * len(users)
-    assert sent_per_message == {name: devices for name in sent_per_message}
+    assert sent_per_message == dict.fromkeys(sent_per_message, devices)
     assert broadcast["Sent"] == devices
     received = [n for n in simulator.notifications() if n["token"] in ours]
     by_token: dict[str, list[dict[str, Any]]] = {}

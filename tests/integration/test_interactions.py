@@ -115,11 +115,16 @@ def _event(name: str, tracking_id: str, **changes: Any) -> dict[str, Any]:
             body["TrackingId"] = tracking_id
         body.update(changes)
         event["body"] = json.dumps(body)
-    if "trackingId" in event["pathParameters"]:
+    # The tracked link names the id as {trackingId}; the v1 event route's greedy route as {proxy+}.
+    parameters = event["pathParameters"]
+    if "trackingId" in parameters or str(parameters.get("proxy", "")).startswith("trackings/"):
         event["rawPath"] = event["requestContext"]["http"]["path"] = (
             f"{event['rawPath'].rsplit('/', 1)[0]}/{tracking_id}"
         )
-        event["pathParameters"]["trackingId"] = tracking_id
+        if "trackingId" in parameters:
+            parameters["trackingId"] = tracking_id
+        else:
+            parameters["proxy"] = f"trackings/{tracking_id}"
     return event
 
 

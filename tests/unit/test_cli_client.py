@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -247,3 +248,14 @@ def test_png_chart_draws_the_same_bars() -> None:
     first_day_sent_x = int(60 + (900 - 60 - 20) / 14 * 0.1) + 2
     assert pixels[first_day_sent_x, 52] == sent
     assert pixels[first_day_sent_x + int((900 - 80) / 14), 300] != sent
+
+
+@pytest.mark.parametrize(
+    ("peak", "ticks"),
+    [(1, ["0", "1"]), (5, ["0", "1", "2", "3", "4", "5"]), (6, ["0", "2", "4", "6"]),
+     (10, ["0", "2", "4", "6", "8", "10"]), (11, ["0", "5", "10", "15"]), (1234, ["0", "500", "1,000", "1,500"])],
+)  # fmt: skip
+def test_chart_ticks_are_whole_steps_of_1_2_or_5(peak: int, ticks: list[str]) -> None:
+    svg = insights_svg("Welcome (message)", [{"Day": "2026-12-01", "Sent": peak, "UniqueOpens": 0}])
+
+    assert re.findall(r'text-anchor="end">([^<]*)</text>', svg) == ticks

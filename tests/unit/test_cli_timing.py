@@ -20,6 +20,7 @@ CURRENT = {
     "QuietHours": {"Start": "21:00", "End": "08:00"},
     "FrequencyCap": {"MaxNotifications": 3, "PeriodHours": 24},
     "CategoryCaps": {"promo": {"MaxNotifications": 1, "PeriodHours": 24}},
+    "UncertainDelivery": "Skip",
     "IsDefault": False,
     "UpdatedAt": "2026-12-03T10:00:00Z",
 }
@@ -68,14 +69,29 @@ def test_changes_keep_every_part_not_given_and_drop_the_answer_only_fields() -> 
             "promo": {"MaxNotifications": 1, "PeriodHours": 24},
             "news": {"MaxNotifications": 2, "PeriodHours": 12},
         },
+        "UncertainDelivery": "Skip",
     }
 
 
 def test_off_removes_a_part_from_the_whole_body() -> None:
     changes = PolicyChanges.parse(zone="110", quiet_hours="off", cap="off", category_caps=["promo=off"])
 
-    assert changes.applied_to(CURRENT) == {"DefaultTimeZone": "110", "CategoryCaps": {}}
+    assert changes.applied_to(CURRENT) == {"DefaultTimeZone": "110", "CategoryCaps": {}, "UncertainDelivery": "Skip"}
     assert not PolicyChanges.parse(zone=None, quiet_hours=None, cap=None, category_caps=[])
+
+
+def test_uncertain_delivery_takes_either_spelling_in_any_case() -> None:
+    for given, sent in (
+        ("skip", "Skip"),
+        ("Resend-Collapsed", "ResendCollapsed"),
+        ("RESENDCOLLAPSED", "ResendCollapsed"),
+    ):
+        changes = PolicyChanges.parse(zone=None, quiet_hours=None, cap=None, category_caps=[], uncertain_delivery=given)
+        assert changes.applied_to(CURRENT)["UncertainDelivery"] == sent
+    with pytest.raises(CliError) as raised:
+        PolicyChanges.parse(zone=None, quiet_hours=None, cap=None, category_caps=[], uncertain_delivery="maybe")
+    assert raised.value.exit_code == EXIT_USAGE
+    assert "--uncertain-delivery" in raised.value.message
 
 
 def test_overall_status_of_several_sends() -> None:

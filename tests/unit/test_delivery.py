@@ -20,7 +20,7 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.models.push import NOW_OR_NEVER
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
-from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
+from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict, apns_id_for
 from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.repositories.send_ports import ClaimState
@@ -229,6 +229,9 @@ _ANSWERS: dict[str, tuple[Verdict, int | None, str, dict[str, Any]]] = {
     "gone": (Verdict.TOKEN_INVALID, 410, "Unregistered", {"invalid_since": NOW - timedelta(hours=1)}),
     "bad": (Verdict.TOKEN_INVALID, 400, "BadDeviceToken", {}),
     "throttle": (Verdict.RETRY, 429, "TooManyRequests", {"retry_after": 7.0}),
+    "fcmbusy": (Verdict.RETRY, 503, "UNAVAILABLE", {"retry_after": 1.0}),
+    "apnsdown": (Verdict.RETRY, 500, "InternalServerError", {"retry_after": 900.0}),
+    "quota": (Verdict.RETRY, 429, "QUOTA_EXCEEDED", {"retry_after": 60.0}),
     "slowdown": (Verdict.RETRY, None, "Timeout", {}),
     "auth": (Verdict.CONFIGURATION_ERROR, 403, "InvalidProviderToken", {"detail": "bad key"}),
     "huge": (Verdict.PAYLOAD_ERROR, None, "PayloadTooLarge", {}),
@@ -382,6 +385,33 @@ def test_retry_goes_back_to_the_queue_delayed_by_retry_after(world: World) -> No
     assert (retry.job_id, retry.attempt, delay) == ("00000.r1", 1, 7)
     assert [d.token for d in retry.devices] == ["throttle01"]
     assert len(world.sends.ledger["00000"]) == 1  # the retried device is not final yet
+
+
+def test_retries_are_grouped_by_platform_and_due_time_each_with_its_own_providers_delay(world: World) -> None:
+    # Given a job of 51 Android devices FCM asks to retry after 1 s and 3 iOS devices APNs failed
+    # with a 500 (Apple: retry after 15 minutes)
+    android = [_device(f"a{n}", f"fcmbusy-{n}", DevicePlatform.ANDROID) for n in range(51)]
+    ios = [_device(f"i{n}", f"apnsdown{n:02d}") for n in range(3)]
+    report = world.service().run(_job(*android, *ios))
+
+    # Then the Android devices come back after FCM's 1 s, not after APNs' 900 s
+    delays = {delay: sorted(d.token for d in job.devices) for job, delay in world.queue.sent}
+    assert delays == {1: sorted(d.token for d in android), 900: sorted(d.token for d in ios)}
+    assert {job.attempt for job, _ in world.queue.sent} == {1}
+    assert len({job.job_id for job, _ in world.queue.sent}) == 2
+    assert all(job.job_id.startswith("00000.r1") for job, _ in world.queue.sent)
+    assert (report.retried, report.retry_delay_s) == (54, 1)
+
+
+def test_retries_of_one_platform_with_different_delays_go_in_one_job_per_delay(world: World) -> None:
+    devices = [
+        _device("a1", "fcmbusy-1", DevicePlatform.ANDROID),
+        _device("a2", "quota-2", DevicePlatform.ANDROID),
+        _device("a3", "fcmbusy-3", DevicePlatform.ANDROID),
+    ]
+    world.service().run(_job(*devices))
+    delays = {delay: [d.token for d in job.devices] for job, delay in world.queue.sent}
+    assert delays == {1: ["fcmbusy-1", "fcmbusy-3"], 60: ["quota-2"]}
 
 
 def test_retry_without_retry_after_backs_off_exponentially(world: World) -> None:
@@ -613,3 +643,77 @@ def test_a_configuration_error_parks_the_rest_of_the_platform_without_sending(wo
     assert len(world.providers.requests) == 25  # the first window found the credentials failing
     assert report.parked == 60
     assert len(world.credentials.marked) == 1
+
+
+# ------------------------------------------------------------------ UncertainDelivery: ResendCollapsed
+
+
+def _collapsing(job: DeliveryJob) -> DeliveryJob:
+    notification = replace(job.messages[0], android_notification=True)
+    return job.model_copy(update={"resend_uncertain": True, "messages": [notification]})
+
+
+def test_with_resend_collapsed_every_notification_carries_its_own_collapse_id_from_the_first_send(
+    world: World,
+) -> None:
+    job = _collapsing(_job(*_mixed(4)))
+    world.service().run(job)
+    by_token = {request.device_token: request for request in world.providers.requests}
+    for device in job.devices:
+        own = apns_id_for(SEND, device.token)
+        request = by_token[device.token]
+        if device.platform is DevicePlatform.IOS:
+            assert (request.collapse_id, request.notification_tag) == (own, None)
+        else:
+            # On Android a tag (on-screen replacement), never a per-notification collapse_key
+            assert (request.collapse_id, request.notification_tag) == (None, own)
+
+
+def test_a_data_message_gets_no_tag_and_a_message_without_the_setting_no_own_collapse_id(world: World) -> None:
+    data_only = _job(*_mixed(2)).model_copy(update={"resend_uncertain": True})
+    world.service().run(data_only)
+    plain = _job(*_mixed(2), job_id="00001")
+    world.service().run(plain)
+    android = [r for r in world.providers.requests if r.device_token.startswith("fcm-")]
+    assert [r.notification_tag for r in android] == [None, None]
+    ios = [r.collapse_id for r in world.providers.requests if not r.device_token.startswith("fcm-")]
+    assert ios == [apns_id_for(SEND, "aa001"), None]
+
+
+def test_with_resend_collapsed_a_takeover_sends_the_window_on_the_wire_again_under_the_same_collapse_ids(
+    world: World,
+) -> None:
+    # Given a job whose worker dies at its second checkpoint: the second window went out unrecorded
+    job = _collapsing(_job(*_mixed(100)))
+    world.sends.crash_at_checkpoint = 2
+    with pytest.raises(WorkerKilled):
+        world.service().run(job)
+    first_copies = {r.device_token: r for r in world.providers.requests[25:50]}
+
+    # When SQS delivers it again
+    report = world.service().run(job)
+
+    # Then that window is sent again, under the collapse ids its first copies carried, and nothing is uncertain
+    second_copies = {r.device_token: r for r in world.providers.requests[50:] if r.device_token in first_copies}
+    assert set(second_copies) == set(first_copies)
+    for token, copy in second_copies.items():
+        assert (copy.collapse_id, copy.notification_tag) == (
+            first_copies[token].collapse_id,
+            first_copies[token].notification_tag,
+        )
+    assert (report.resent, report.uncertain, report.sent, report.not_sent) == (25, 0, 100, 0)
+    assert _sent_tokens(world) == Counter({d.token: 2 if d.token in first_copies else 1 for d in job.devices})
+    assert {e.outcome for e in world.sends.ledger["00000"]} == {Outcome.SENT}
+
+
+def test_with_resend_collapsed_a_job_stopped_meanwhile_still_records_the_window_uncertain(world: World) -> None:
+    job = _collapsing(_job(*(_device(f"u{n}", f"aa{n:03d}") for n in range(60))))
+    world.sends.crash_at_checkpoint = 1
+    with pytest.raises(WorkerKilled):
+        world.service().run(job)
+    world.messages.status = MessageStatus.INACTIVE
+    report = world.service().run(job)
+    assert len(world.providers.requests) == 25
+    assert (report.resent, report.uncertain) == (0, 25)
+    reasons = Counter(e.reason for e in world.sends.ledger["00000"])
+    assert reasons == {"DeliveryUncertain": 25, "MessageDeactivated": 35}

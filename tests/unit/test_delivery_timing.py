@@ -16,6 +16,7 @@ from pushgate.models.delivery_timing import (
     FrequencyCap,
     LocalSendTime,
     QuietHours,
+    UncertainDelivery,
     admitted,
     check_send_at,
     hour_bucket,
@@ -23,6 +24,7 @@ from pushgate.models.delivery_timing import (
     next_local_occurrence,
     parse_clock_time,
 )
+from pushgate.models.push import NOW_OR_NEVER
 from pushgate.time_zones import DATAVERSE_TIME_ZONE_CODES, WINDOWS_TO_IANA, iana_name, resolve_zone
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -189,3 +191,15 @@ def test_a_policy_gives_the_caps_of_a_category() -> None:
 
 def test_hour_buckets_are_utc_hours() -> None:
     assert hour_bucket(datetime(2026, 12, 10, 9, 45, tzinfo=BERLIN)) == "2026-12-10T08:00:00Z"
+
+
+def test_uncertain_notifications_are_resent_collapsed_by_default_unless_the_message_has_a_collapse_id() -> None:
+    assert DeliveryPolicy().uncertain_delivery is UncertainDelivery.RESEND_COLLAPSED
+    assert DeliveryPolicy().resends_uncertain(None) is True
+    assert DeliveryPolicy().resends_uncertain("order-42") is False
+    # A "now or never" notification is never sent late, re-sends after a crash included.
+    assert DeliveryPolicy().resends_uncertain(None, NOW_OR_NEVER) is False
+    assert DeliveryPolicy().resends_uncertain(None, 1_800_000_000) is True
+    assert DeliveryPolicy(uncertain_delivery=UncertainDelivery.SKIP).resends_uncertain(None) is False
+    # A policy stored before the setting existed reads as the default.
+    assert DeliveryPolicy.model_validate({"default_time_zone": "UTC"}).resends_uncertain(None) is True

@@ -30,8 +30,11 @@ export async function insightsPage({ org }) {
   const appId = select(apps.map((a) => [a.MobileAppId, a.Name]), { name: "insights-app" });
   const journeyId = h("input", { type: "text", name: "insights-journey" });
   const pickers = { messages: field("Message", messageId), apps: field("App", appId), journeys: field("Journey id", journeyId) };
-  const from = h("input", { type: "date", name: "insights-from", value: isoDay(-13) });
-  const to = h("input", { type: "date", name: "insights-to", value: isoDay(0) });
+  // Text, not type="date": a date picker shows the browser's locale (MM/DD/YYYY in en-US) under a
+  // "UTC day" label, while the API and the CLI speak ISO days.
+  const utcDay = (name, value) => h("input", { type: "text", name, value, required: true, pattern: "\\d{4}-\\d{2}-\\d{2}", placeholder: "YYYY-MM-DD", inputmode: "numeric", autocomplete: "off", size: 10 });
+  const from = utcDay("insights-from", isoDay(-13));
+  const to = utcDay("insights-to", isoDay(0));
   const result = h("div", { "aria-live": "polite" });
   const slot = h("div");
   const chosenId = () => ({ messages: messageId.value, apps: appId.value, journeys: journeyId.value.trim() })[dimension.value];
@@ -74,7 +77,7 @@ export async function insightsPage({ org }) {
     "form",
     { class: "card", "aria-labelledby": "insights-of", onsubmit: (event) => { event.preventDefault(); guarded(slot, load); } },
     h("h2", { id: "insights-of" }, "Show insights"),
-    h("div", { class: "grid" }, field("Of", dimension), pickers.messages, pickers.apps, pickers.journeys, field("From (UTC day)", from), field("To (UTC day)", to)),
+    h("div", { class: "grid" }, field("Of", dimension), pickers.messages, pickers.apps, pickers.journeys, field("From (UTC day)", from, "YYYY-MM-DD"), field("To (UTC day)", to, "YYYY-MM-DD")),
     slot,
     h("button", { type: "submit" }, "Show"),
   );

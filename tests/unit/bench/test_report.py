@@ -283,3 +283,45 @@ def test_targets_show_the_node_apn_ratio_at_the_top_limit_and_the_measured_costs
     ) in rows
     assert ("≤ $0.05 per million notifications, a broadcast (W5 measured from W6)", "$0.040", "met") in rows
     assert not any("from assumptions" in target for target, _, _ in rows)  # the measured figures replace them
+
+
+W7 = {
+    "devices": 2000,
+    "fault_rate": 0.05,
+    "latency_ms": 20,
+    "queue_workers": 3,
+    "no_faults": {
+        "completed": True,
+        "wall_s": 12.5,
+        "platform_done_s": {"android": 12.0, "ios": 12.4},
+        "unreceived": {"ios": 0, "android": 0},
+        "duplicated": 0,
+    },
+    "retry_after": {
+        "completed": True,
+        "wall_s": 21.4,
+        "platform_done_s": {"android": 18.2, "ios": 20.9},
+        "unreceived": {"ios": 0, "android": 0},
+        "duplicated": 0,
+        "retry_after_s": 1,
+    },
+    "mixed_delays": {
+        "completed": False,
+        "wall_s": 35.0,
+        "platform_done_s": {"android": 34.9},
+        "unreceived": {"ios": 48, "android": 0},
+        "duplicated": 0,
+    },
+}
+
+
+def test_the_fault_run_reports_its_completion_time_in_the_whole_report_and_alone() -> None:
+    whole = report.render_markdown(results(faults=W7))
+    alone = report.render_faults_markdown({**results(), "faults": W7, "command": "python -m bench --faults-only"})
+    for text in (whole, alone):
+        assert "## W7 — a send under provider faults" in text
+        assert "| 5% 503 + `Retry-After: 1` (APNs and FCM) | **21.4 s** | 18.2 s | 20.9 s | 0 | 0 |" in text
+        assert "| 5% 500 (APNs: retry after 15 min; FCM: after 10 s) | not waited for | **34.9 s** |" in text
+        assert "48 iOS waiting" in text
+        assert "| none | 12.5 s | 12.0 s | 12.4 s | 0 | 0 |" in text
+    assert "## W7" not in report.render_markdown(results())

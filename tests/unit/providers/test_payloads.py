@@ -133,6 +133,15 @@ def test_fcm_options_map_expiry_collapse_priority_and_notification() -> None:
     }
 
 
+def test_an_fcm_notification_tag_goes_to_the_android_notification_of_notification_messages_only() -> None:
+    shown = PushMessage(title="T", body="B", android_notification=True)
+    tagged = build_fcm_message(PushRequest(device_token="t", send_id="s", message=shown, notification_tag="n-1"), now=0)
+    assert tagged["message"]["android"]["notification"] == {"tag": "n-1"}
+    assert "collapse_key" not in tagged["message"]["android"]
+    data_only = PushRequest(device_token="t", send_id="s", message=PushMessage(body="B"), notification_tag="n-1")
+    assert "notification" not in build_fcm_message(data_only, now=0)["message"]["android"]
+
+
 @pytest.mark.parametrize(("expires_at", "ttl"), [(1_699_999_000, "0s"), (1_700_000_000 + 10**8, "2419200s")])
 def test_fcm_ttl_is_clamped_to_what_google_accepts(expires_at: int, ttl: str) -> None:
     request = PushRequest(device_token="tok", send_id="s", expires_at=expires_at)
@@ -200,6 +209,8 @@ def test_fcm_bodies_of_a_batch_are_the_bytes_of_one_encoding_each() -> None:
         PushRequest(device_token="tok-5", send_id="s", message=other, dry_run=True),
         PushRequest(device_token="tok-6", send_id="s", message=other, high_priority=False),
         PushRequest(device_token="tok-7", send_id="s", message=FULL),
+        PushRequest(device_token="tok-8", send_id="s", message=other, notification_tag="t-8"),
+        PushRequest(device_token="tok-9", send_id="s", message=other, notification_tag="t-9"),
     ]
     encoder = FcmBodyEncoder(now=1_000_000)
 

@@ -12,11 +12,13 @@ import base64
 import binascii
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from pushgate.credentials import problems_from_validation_error
 from pushgate.errors import FieldProblem, InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
@@ -33,6 +35,12 @@ MAX_INTEGER_DIGITS = 38
 MAX_PROBLEMS = 20
 _JSON_MEDIA_TYPES = ("application/json",)
 _UTF8_CHARSETS = {"utf-8", "utf8"}
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
+#: What a 415 asks for: `curl -d` alone sends application/x-www-form-urlencoded, the usual cause.
+_SEND_JSON = (
+    "send the JSON body with Content-Type: application/json "
+    "(curl: -H 'Content-Type: application/json' or --json; -d alone sends a form)"
+)
 
 
 class _NumberProblem(ValueError):
@@ -61,7 +69,9 @@ def _check_media_type(content_type: str | None) -> None:
         return  # CI-J's samples do not always send one; the body must still be JSON
     media_type, *parameters = (part.strip().lower() for part in content_type.split(";"))
     if media_type not in _JSON_MEDIA_TYPES and not media_type.endswith("+json"):
-        raise UnsupportedMediaTypeError.for_field("header.content-type", "must be application/json")
+        # Named back only when it has the shape of a media type (a header is client text).
+        received = f"is {media_type}; " if _MEDIA_TYPE.fullmatch(media_type) else ""
+        raise UnsupportedMediaTypeError.for_field("header.content-type", received + _SEND_JSON)
     for parameter in parameters:
         name, _, value = parameter.partition("=")
         if name.strip() == "charset" and value.strip().strip('"') not in _UTF8_CHARSETS:
@@ -154,6 +164,57 @@ def json_body(event: BaseProxyEvent, *, max_bytes: int = MAX_BODY_BYTES) -> Any:
     if problems:
         raise invalid(problems)
     return document
+
+
+class _SentTwice:
+    """What a field holds when a body names it more than once in different letter cases."""
+
+    __slots__ = ("spellings",)
+
+    def __init__(self, spellings: list[str]) -> None:
+        self.spellings = spellings
+
+
+class CaseInsensitiveBody(BaseModel):
+    """A public device-API body whose JSON names match fields whatever their letter case.
+
+    CI-J's public API is ASP.NET Core, whose JSON binding (System.Text.Json with
+    ``PropertyNameCaseInsensitive``) reads ``trackingId`` and ``TRACKINGID`` as ``TrackingId``; apps
+    written against it send camelCase. Names match by ASCII letter case only, so a look-alike
+    letter (U+212A KELVIN SIGN for ``K``) is not the field, as in .NET's ordinal comparison. A field
+    named twice in different cases (``ApiToken`` and ``apiToken``) is refused, naming the field:
+    ASP.NET keeps the last, but a client that sends two values cannot mean both, and guessing one
+    is how two readers of one body come to disagree. Nested bodies match the same way when their
+    models derive from this class too. Errors name fields as documented (``TrackingId``).
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _match_names_ignoring_case(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        by_lower_case = {name.lower(): name for name in cls.model_fields}
+        matched: dict[str, Any] = {}
+        spellings: dict[str, list[str]] = {}
+        for key, value in data.items():
+            name = by_lower_case.get(key.lower(), key) if isinstance(key, str) and key.isascii() else key
+            spellings.setdefault(name, []).append(key)
+            matched[name] = value
+        for name, sent in spellings.items():
+            if len(sent) > 1:
+                matched[name] = _SentTwice(sent)
+        return matched
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_a_name_sent_twice(cls, value: Any) -> Any:
+        if isinstance(value, _SentTwice):
+            raise PydanticCustomError(
+                "name_sent_twice",
+                "is sent more than once, as {spellings}; send it once",
+                {"spellings": ", ".join(value.spellings)},
+            )
+        return value
 
 
 def invalid(problems: list[FieldProblem]) -> InvalidRequestError:

@@ -34,6 +34,9 @@ from pushgate.text import text_problem
 from pushgate.validation import field_problems, location_of
 
 ADMIN_PATH_PREFIX = "/admin/"
+#: The public device API (CI-J's routes and the user-mapping lookup). CI-J serves it from ASP.NET
+#: Core, whose routes take a trailing slash, so these routes take one too; operator routes do not.
+PUBLIC_PATH_PREFIX = "/api/"
 #: The web console calls every operator route under this prefix with a Cognito JWT instead of SigV4
 #: (an HTTP API route takes one authorizer; see docs/decisions.md, "Console sign-in"). The prefix is
 #: stripped before routing, so both forms reach the same handler code.
@@ -125,7 +128,8 @@ def _require_operator(app: APIGatewayHttpResolver, next_middleware: NextMiddlewa
 
 
 class PushgateResolver(APIGatewayHttpResolver):
-    """Powertools' HTTP API resolver, with path parameters percent-decoded once, before anything reads them.
+    """Powertools' HTTP API resolver, with path parameters percent-decoded once, before anything reads them,
+    and one trailing slash taken on public routes.
 
     API Gateway passes the path as sent (``jos%C3%A9%20x``); the route's parameters reach the handler
     decoded (``josé x``), so a value is the same whichever route (path or body) carried it. Bytes
@@ -134,6 +138,14 @@ class PushgateResolver(APIGatewayHttpResolver):
 
     #: The matched route's path parameters (``_route_args`` also holds the query values validation adds).
     path_parameters: dict[str, str] = {}  # noqa: RUF012 - replaced per request, never mutated
+
+    def _remove_prefix(self, path: str) -> str:
+        # One trailing slash on a public route is the route itself (``.../devices/``), as in ASP.NET
+        # Core; API Gateway hands such paths over through each public function's greedy route.
+        path = super()._remove_prefix(path)
+        if path.startswith(PUBLIC_PATH_PREFIX) and path.endswith("/") and not path.endswith("//"):
+            return path[:-1]
+        return path
 
     def _convert_matches_into_route_keys(self, match: re.Match[str]) -> dict[str, str]:
         self.path_parameters = {

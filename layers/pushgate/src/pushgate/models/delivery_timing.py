@@ -15,11 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
+
+from pushgate.models.push import NOW_OR_NEVER
 
 #: How far ahead a send may be scheduled.
 MAX_SCHEDULE_AHEAD: Final = timedelta(days=30)
@@ -191,6 +194,19 @@ class FrequencyCap(BaseModel):
     period_hours: Annotated[int, Field(ge=1, le=720)]
 
 
+class UncertainDelivery(StrEnum):
+    """What becomes of a notification a delivery worker died with on the wire (it may have gone out).
+
+    ``RESEND_COLLAPSED`` sends it again under a collapse id unique to the notification (APNs
+    ``apns-collapse-id``, FCM ``android.notification.tag``), which every notification of the send
+    carries from its first send, so the device shows it once even when both copies arrive.
+    ``SKIP`` records it ``NotSent`` / ``DeliveryUncertain`` and never sends it again.
+    """
+
+    SKIP = "Skip"
+    RESEND_COLLAPSED = "ResendCollapsed"
+
+
 class DeliveryPolicy(BaseModel):
     """An app's delivery policy.
 
@@ -200,6 +216,8 @@ class DeliveryPolicy(BaseModel):
         quiet_hours: Recipient-local quiet hours, if any.
         frequency_cap: The cap over all messages, if any.
         category_caps: Caps per message ``Category``.
+        uncertain_delivery: What becomes of notifications a crashed worker left uncertain (for
+            messages without a collapse id of their own; see :meth:`resends_uncertain`).
         updated_at: Last change.
     """
 
@@ -209,7 +227,23 @@ class DeliveryPolicy(BaseModel):
     quiet_hours: QuietHours | None = None
     frequency_cap: FrequencyCap | None = None
     category_caps: dict[str, FrequencyCap] = Field(default_factory=dict)
+    uncertain_delivery: UncertainDelivery = UncertainDelivery.RESEND_COLLAPSED
     updated_at: datetime | None = None
+
+    def resends_uncertain(self, message_collapse_id: str | None, expires_at: int | None = None) -> bool:
+        """Whether a send of a message gives each notification its own collapse id and re-sends uncertain ones.
+
+        A message with a collapse id of its own keeps it: on Android it is a ``collapse_key``, which
+        collapses what waits for an offline device, not what is on screen, so a re-sent copy could
+        show twice; its uncertain notifications are skipped. So are those of a "now or never"
+        message (``expires_at`` is :data:`~pushgate.models.push.NOW_OR_NEVER`): a re-send after a
+        crash would be a late copy.
+        """
+        return (
+            self.uncertain_delivery is UncertainDelivery.RESEND_COLLAPSED
+            and not message_collapse_id
+            and expires_at != NOW_OR_NEVER
+        )
 
     def cap_rules(self, category: str | None) -> list[CapRule]:
         """The caps a message of ``category`` counts against."""

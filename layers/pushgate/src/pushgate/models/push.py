@@ -114,6 +114,8 @@ class PushRequest:
             as it likes (APNs: 30 days, FCM: 4 weeks); :data:`NOW_OR_NEVER` (0): one attempt, not
             stored (``apns-expiration: 0``, ``android.ttl: "0s"``).
         collapse_id: Collapse identifier (APNs ``apns-collapse-id`` ≤ 64 bytes, FCM ``collapse_key``).
+        notification_tag: FCM ``android.notification.tag`` of a notification message: a later
+            notification with the same tag replaces this one on screen (ignored for data messages).
         high_priority: Deliver immediately (APNs 10 / FCM HIGH) rather than power-aware (5 / NORMAL).
         silent: Background push with no alert (APNs ``content-available``, FCM data-only NORMAL).
         dry_run: Check the token with a push that carries nothing for an app (``message`` and
@@ -130,6 +132,7 @@ class PushRequest:
     high_priority: bool = True
     silent: bool = False
     dry_run: bool = False
+    notification_tag: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

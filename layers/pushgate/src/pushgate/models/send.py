@@ -204,6 +204,9 @@ class DeliveryJob(BaseModel):
         due_at: When a held job is due (epoch seconds); ``None`` for a job enqueued at once.
         deferred: Quiet hours deferred these notifications (their ``Sent`` entries say so).
         caps: The frequency caps each recipient is checked against (none for exempt messages).
+        resend_uncertain: The app's ``UncertainDelivery`` is ``ResendCollapsed`` and the message has
+            no collapse id: every notification carries one of its own, derived from the send and
+            the device, and one a crashed worker left uncertain is sent again under it.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -225,6 +228,7 @@ class DeliveryJob(BaseModel):
     due_at: int | None = None
     deferred: bool = False
     caps: list[CapRule] = Field(default_factory=list)
+    resend_uncertain: bool = False
 
     def __repr__(self) -> str:
         # Jobs carry device tokens and personal data; a log line names the job only.

@@ -192,7 +192,11 @@ def build_fcm_message(request: PushRequest, *, now: float) -> dict[str, Any]:
         message["notification"] = notification
         android_notification = {
             key: value
-            for key, value in (("channel_id", message_content.android_channel_id), ("sound", message_content.sound))
+            for key, value in (
+                ("channel_id", message_content.android_channel_id),
+                ("sound", message_content.sound),
+                ("tag", request.notification_tag),
+            )
             if value
         }
         if android_notification:
@@ -269,7 +273,14 @@ class FcmBodyEncoder:
         Raises:
             NotificationTooLargeError: The encoded message exceeds 4096 bytes.
         """
-        options = (request.expires_at, request.collapse_id, request.high_priority, request.silent, request.dry_run)
+        options = (
+            request.expires_at,
+            request.collapse_id,
+            request.high_priority,
+            request.silent,
+            request.dry_run,
+            request.notification_tag,
+        )
         if request.message is not self._message or options != self._options:
             template = encode_fcm_message_unchecked(build_fcm_message(replace(request, device_token=""), now=self._now))
             self._tail = template[len(_FCM_TOKEN_PREFIX) + len(b'""') :]

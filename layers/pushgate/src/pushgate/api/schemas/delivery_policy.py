@@ -8,7 +8,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from pushgate.models.delivery_timing import DeliveryPolicy, FrequencyCap, QuietHours, parse_clock_time
+from pushgate.models.delivery_timing import (
+    DeliveryPolicy,
+    FrequencyCap,
+    QuietHours,
+    UncertainDelivery,
+    parse_clock_time,
+)
 from pushgate.text import SINGLE_LINE
 from pushgate.validation import JsonInt
 
@@ -62,6 +68,10 @@ class DeliveryPolicyRequest(BaseModel):
     QuietHours: QuietHoursBody | None = None
     FrequencyCap: FrequencyCapBody | None = None
     CategoryCaps: Annotated[dict[CategoryName, FrequencyCapBody], Field(max_length=50)] | None = None
+    #: A notification a crashed delivery worker may have handed to the provider: sent again under a
+    #: collapse id of its own (``ResendCollapsed``, for messages without a ``CollapseId``), or
+    #: recorded ``NotSent`` / ``DeliveryUncertain`` (``Skip``).
+    UncertainDelivery: UncertainDelivery = UncertainDelivery.RESEND_COLLAPSED
 
     @field_validator("DefaultTimeZone", mode="before")
     @classmethod
@@ -83,6 +93,7 @@ class DeliveryPolicyRequest(BaseModel):
             quiet_hours=quiet,
             frequency_cap=self.FrequencyCap.to_cap() if self.FrequencyCap else None,
             category_caps={name: cap.to_cap() for name, cap in (self.CategoryCaps or {}).items()},
+            uncertain_delivery=self.UncertainDelivery,
         )
 
 
@@ -118,6 +129,7 @@ class DeliveryPolicyResponse(BaseModel):
     QuietHours: QuietHoursView | None
     FrequencyCap: FrequencyCapView | None
     CategoryCaps: dict[str, FrequencyCapView]
+    UncertainDelivery: UncertainDelivery
     IsDefault: bool
     UpdatedAt: datetime | None
 
@@ -133,6 +145,7 @@ class DeliveryPolicyResponse(BaseModel):
             QuietHours=QuietHoursView(Start=_hh_mm(quiet.start), End=_hh_mm(quiet.end)) if quiet else None,
             FrequencyCap=FrequencyCapView.of(shown.frequency_cap) if shown.frequency_cap else None,
             CategoryCaps={name: FrequencyCapView.of(cap) for name, cap in shown.category_caps.items()},
+            UncertainDelivery=shown.uncertain_delivery,
             IsDefault=policy is None,
             UpdatedAt=shown.updated_at,
         )

@@ -1,8 +1,9 @@
 """Bodies and headers of CI-J's device API (v1 ``pushchannel`` and v2 ``pushdeviceregistration``).
 
 Field names and shapes are CI-J's, so an app written against Microsoft's documentation works
-unchanged. Unknown fields are ignored (CI-J's samples are not uniform); every problem names the
-field as the client sent it, with ``[i].`` in front inside a batch.
+unchanged; names match in any letter case, as ASP.NET Core binds them (``CaseInsensitiveBody``).
+Unknown fields are ignored (CI-J's samples are not uniform); every problem names the field as
+documented, with ``[i].`` in front inside a batch.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
-from pushgate.api.bodies import invalid, json_body, parse_json_body, validate_object
+from pushgate.api.bodies import CaseInsensitiveBody, invalid, json_body, parse_json_body, validate_object
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.device import (
     Device,
@@ -34,6 +35,7 @@ from pushgate.services.devices.device_registration import (
     RegistrationItem,
     RegistrationOptions,
 )
+from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.text import text_problem
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -42,14 +44,19 @@ ItemT = TypeVar("ItemT")
 #: 100 items of up to 8 KiB each fit; API Gateway's own limit is 10 MB.
 MAX_BATCH_BODY_BYTES = 1024 * 1024
 MAX_BODY_BYTES = 64 * 1024
-MAX_USER_ID_LENGTH = 256
+#: A device's ``UserId`` follows the directory's id rules, whose ids are at most this long.
+MAX_USER_ID_LENGTH = 128
+#: ``x-ms-callback-url`` (or ``x-ms-status-callback-url``), in characters.
 MAX_CALLBACK_URL_LENGTH = 2048
+#: ``x-ms-callback-url-headers`` as sent (the JSON text), in characters: it travels with every
+#: registration job of a batch and is replayed on the webhook, so it is kept to a few secrets' size.
+MAX_CALLBACK_HEADERS_LENGTH = 4096
 MAX_CALLBACK_HEADERS = 20
 
 _LENIENT = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
 
-class _Body(BaseModel):
+class _Body(CaseInsensitiveBody):
     model_config = _LENIENT
 
 
@@ -243,21 +250,23 @@ def parse_array(
 
 
 def _user_id(value: str, field_path: str, problems: list[FieldProblem]) -> str:
-    # The same rules whether the id came in the v2 body or the v1 path (decoded once by the resolver).
+    # The directory's id rules, whether the id came in the v2 body or the v1 path (decoded once by
+    # the resolver): a send names its recipients by directory ids, so a device stored under any
+    # other text (a zero-width joiner, a bidi override, a fullwidth or look-alike letter) could
+    # never be reached. GUIDs are also taken in braces or as URNs, as Dataverse and .NET write them.
     problem = text_problem(value, single_line=True)
-    if problem is None and not value:
-        problem = "is required"
-    if problem is None and len(value) > MAX_USER_ID_LENGTH:
-        problem = f"must be at most {MAX_USER_ID_LENGTH} characters"
-    if problem is None and "#" in value:
-        problem = "must not contain '#'"
     if problem is not None:
         problems.append(FieldProblem(field_path, problem))
         return value
-    # Directory ids are GUIDs in any case or braces; other profile ids are kept as sent.
+    if (value.startswith("{") and value.endswith("}")) or value.lower().startswith("urn:uuid:"):
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            pass  # not a GUID, so the braces are refused below
     try:
-        return str(uuid.UUID(value))
-    except ValueError:
+        return canonical_client_id(value, field_path)
+    except InvalidRequestError as error:
+        problems.extend(error.problems)
         return value
 
 
@@ -396,21 +405,29 @@ def registration_options(headers: Mapping[str, str]) -> RegistrationOptions:
     """Reads ``x-ms-track-registration``, ``x-ms-callback-url`` (or ``x-ms-status-callback-url``) and
     ``x-ms-callback-url-headers`` (a JSON object of strings).
 
+    The URL is at most :data:`MAX_CALLBACK_URL_LENGTH` characters and the headers' JSON at most
+    :data:`MAX_CALLBACK_HEADERS_LENGTH`, whether or not a webhook is asked for.
+
     Raises:
-        InvalidRequestError: A header is malformed (named as the header).
+        InvalidRequestError: A header is malformed or too long (named as the header sent).
     """
     lowered = {name.lower(): value for name, value in headers.items()}
     track = lowered.get("x-ms-track-registration", "").strip().lower() == "true"
-    url = (lowered.get("x-ms-callback-url") or lowered.get("x-ms-status-callback-url") or "").strip() or None
+    url_header = "x-ms-callback-url" if lowered.get("x-ms-callback-url") else "x-ms-status-callback-url"
+    url = (lowered.get(url_header) or "").strip() or None
     if url is not None:
         if len(url) > MAX_CALLBACK_URL_LENGTH:
             raise InvalidRequestError.for_field(
-                "header.x-ms-callback-url", f"is longer than {MAX_CALLBACK_URL_LENGTH} characters"
+                f"header.{url_header}", f"is longer than {MAX_CALLBACK_URL_LENGTH} characters"
             )
         if not url.lower().startswith(("https://", "http://")):
-            raise InvalidRequestError.for_field("header.x-ms-callback-url", "must be an absolute https URL")
-    callback_headers: dict[str, str] = {}
+            raise InvalidRequestError.for_field(f"header.{url_header}", "must be an absolute https URL")
     raw_headers = lowered.get("x-ms-callback-url-headers", "").strip()
+    if len(raw_headers) > MAX_CALLBACK_HEADERS_LENGTH:
+        raise InvalidRequestError.for_field(
+            "header.x-ms-callback-url-headers", f"is longer than {MAX_CALLBACK_HEADERS_LENGTH} characters"
+        )
+    callback_headers: dict[str, str] = {}
     if raw_headers and url is not None:
         callback_headers = _callback_headers(raw_headers)
     return RegistrationOptions(track=track, callback_url=url, callback_headers=callback_headers)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict, StrictStr, StringConstraints
 
+from pushgate.api.bodies import CaseInsensitiveBody
 from pushgate.models.directory import AppUserLink
 from pushgate.services.directory.directory import ImportResult
 from pushgate.services.directory.user_mapping import ErasureReport
@@ -127,8 +128,11 @@ class AppUserLinkResponse(BaseModel):
         )
 
 
-class ResolveRequest(BaseModel):
-    """``POST /api/v1.0/orgs/{orgId}/pushusermapping/resolve``: the app, its token, one identifier."""
+class ResolveRequest(CaseInsensitiveBody):
+    """``POST /api/v1.0/orgs/{orgId}/pushusermapping/resolve``: the app, its token, one identifier.
+
+    A public route, so its names match in any letter case as on CI-J's device routes.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

@@ -7,22 +7,36 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr, StringConstraints
+from pydantic import BaseModel, ConfigDict, PlainValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from pushgate.api.bodies import CaseInsensitiveBody
 from pushgate.csv_output import csv_text
 from pushgate.models.interaction import Interaction
 from pushgate.models.send import NotSentReason
 from pushgate.services.interactions.insights import InsightReport, Metrics
+from pushgate.services.interactions.interactions import STATUS_PROBLEM
 
 #: A tracking id or device token as sent (the service decides whether it is one of ours).
 EventText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 #: A device token as sent; blank or absent means "not sent" (Microsoft's Android sample sends none).
 OptionalDeviceToken = Annotated[str, StringConstraints(max_length=4096)] | None
+
+
+def _status_value(value: object) -> int | str:
+    # One problem for any other JSON type (a union of strict types would report one per member).
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise PydanticCustomError("push_notification_status", STATUS_PROBLEM)
+
+
+#: ``PushNotificationStatus`` as sent: a JSON integer or string (the service reads which status).
+StatusValue = Annotated[int | str, PlainValidator(_status_value, json_schema_input_type=int | str)]
 #: Extra fields are ignored, as CI-J's samples send what their SDKs happen to add.
 _EVENT_CONFIG = ConfigDict(extra="ignore", hide_input_in_errors=True)
 
 
-class EventBody(BaseModel):
+class EventBody(CaseInsensitiveBody):
     """``POST .../pushdatareceiver/events`` (v2)."""
 
     model_config = _EVENT_CONFIG
@@ -30,16 +44,16 @@ class EventBody(BaseModel):
     TrackingId: EventText
     #: Checked against the notification's device when present.
     DeviceToken: OptionalDeviceToken = None
-    PushNotificationStatus: StrictInt | StrictStr
+    PushNotificationStatus: StatusValue
 
 
-class LegacyEventBody(BaseModel):
+class LegacyEventBody(CaseInsensitiveBody):
     """``POST .../pushchannel/event/trackings/{trackingId}`` (v1; the tracking id is in the path)."""
 
     model_config = _EVENT_CONFIG
 
     DeviceToken: OptionalDeviceToken = None
-    PushNotificationStatus: StrictInt | StrictStr
+    PushNotificationStatus: StatusValue
 
 
 class MetricsView(BaseModel):

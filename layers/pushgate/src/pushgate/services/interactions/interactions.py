@@ -48,6 +48,7 @@ BOT_USER_AGENT: Final = re.compile(
 #: ``PushNotificationStatus`` as CI-J's samples send it: 1/"1"/"Opened" and 0/"0"/"Clicked".
 _STATUS_NAMES: Final = {"1": InteractionType.OPENED, "opened": InteractionType.OPENED}
 _STATUS_NAMES_CLICKED: Final = {"0": InteractionType.LINK_CLICKED, "clicked": InteractionType.LINK_CLICKED}
+STATUS_PROBLEM: Final = 'must be 1 or "Opened" (opened), or 0 or "Clicked" (clicked)'
 #: The tracking id of test sends, which the samples skip (and so does Pushgate).
 _ZERO_TRACKING_ID: Final = "00000000-0000-0000-0000-000000000000"
 #: URL schemes a redirect never goes to, whatever a message says.
@@ -81,9 +82,7 @@ def parse_status(value: int | str) -> InteractionType:
     text = str(value).strip().lower()
     found = _STATUS_NAMES.get(text) or _STATUS_NAMES_CLICKED.get(text)
     if found is None:
-        raise InvalidRequestError.for_field(
-            "PushNotificationStatus", 'must be 1 or "Opened" (opened), or 0 or "Clicked" (clicked)'
-        )
+        raise InvalidRequestError.for_field("PushNotificationStatus", STATUS_PROBLEM)
     return found
 
 

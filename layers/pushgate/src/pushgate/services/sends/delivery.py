@@ -11,13 +11,20 @@ checkpoint, and the completion, is conditioned on the run that holds the claim, 
 send the same device. The deterministic ``apns-id`` and the collapse id make a duplicate
 recognisable should one ever slip through.
 
+A job whose app chose ``UncertainDelivery: ResendCollapsed`` (``DeliveryJob.resend_uncertain``)
+gives every notification a collapse id of its own from its first send (APNs ``apns-collapse-id``,
+FCM ``android.notification.tag`` for notification messages; the deterministic ``apns-id`` of the
+send and device), and the window that was on the wire is sent again under it instead of being
+recorded uncertain: the device shows one notification even when both copies arrive.
+
 Everything that can fail without consequence (the message status, the app, the provider client)
 is read before the claim, so a DynamoDB or Secrets Manager hiccup makes SQS redeliver the job
 instead of turning it uncertain.
 
 Verdicts: ``TOKEN_INVALID`` marks the device ``Invalid`` (unless it was registered again after the
-provider's timestamp); ``RETRY`` puts the devices back in the queue as a new job delayed by the
-provider's ``Retry-After`` (or exponential backoff with jitter), never by sleeping;
+provider's timestamp); ``RETRY`` puts the devices back in the queue as new jobs, one per platform
+and due time, each delayed by its provider's ``Retry-After`` (or exponential backoff with jitter),
+never by sleeping;
 ``CONFIGURATION_ERROR`` sets the app's credential check for the platform to ``Invalid`` and parks
 the devices until the credentials change (new credentials saved, or a live check finds them valid)
 or an operator resumes them; ``PAYLOAD_ERROR`` is recorded.
@@ -69,6 +76,9 @@ MAX_ATTEMPTS: Final = 5
 MAX_RETRY_DELAY_S: Final = 900
 #: First backoff step when the provider named no delay.
 BASE_BACKOFF_S: Final = 5
+#: ``Retry-After`` values of one platform up to this share (plus a second) above a retry job's
+#: shortest one wait in that job, for its longest.
+RETRY_DELAY_TOLERANCE: Final = 0.1
 #: Recipients whose frequency caps are checked at once (one read and one conditional write each).
 CAP_CHECK_PARALLELISM: Final = 8
 #: Reads a job makes before its claim besides the message's status, each on a thread of its own.
@@ -122,9 +132,11 @@ class JobReport:
         not_sent: Devices recorded ``NotSent``.
         retried: Devices put back in the queue.
         parked: Devices parked.
-        retry_delay_s: The retry job's delay.
+        retry_delay_s: The shortest delay of the retry jobs (one per platform and due time).
         uncertain: Devices a stopped worker had on the wire, recorded ``DeliveryUncertain`` by this
             run (which took the job over).
+        resent: Devices a stopped worker had on the wire that this run sends again under their
+            own collapse id (the job's ``resend_uncertain``).
     """
 
     claim: ClaimState
@@ -134,6 +146,7 @@ class JobReport:
     parked: int = 0
     retry_delay_s: int = 0
     uncertain: int = 0
+    resent: int = 0
 
 
 @dataclass
@@ -153,9 +166,17 @@ class _Run:
 @dataclass
 class _Settled:
     entries: list[LedgerEntry] = field(default_factory=list)
-    retry: list[JobDevice] = field(default_factory=list)
-    retry_delay: float = 0.0
+    #: Devices to retry, by platform, with the ``Retry-After`` each provider named (``None``: back off).
+    retry: dict[DevicePlatform, list[tuple[JobDevice, float | None]]] = field(default_factory=dict)
     parked: dict[DevicePlatform, tuple[list[JobDevice], str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _RetryGroup:
+    """Devices that go back to the queue together: one platform, one due time."""
+
+    devices: list[JobDevice]
+    delay: float
 
 
 def _now() -> datetime:
@@ -312,6 +333,14 @@ class DeliveryService:
             report.claim = ClaimState.DONE
             return False
         run.fates = found.resumed()
+        resent = 0
+        if job.resend_uncertain and run.blocked is None:
+            # Every notification of this job carried its own collapse id from its first send: the
+            # uncertain ones are sent again under it, and the device shows one even if both arrive.
+            uncertain = [index for index, fate in run.fates.items() if fate.kind is FateKind.UNCERTAIN]
+            for index in uncertain:
+                del run.fates[index]
+            resent = len(uncertain)
         self._decide_capped(run)
         run.windows = self._windows(run)
         first = run.windows[0][1] if run.windows else ()
@@ -319,12 +348,14 @@ class DeliveryService:
             logger.warning("delivery job held by another worker; left to it", extra={"send_id": job.send_id})
             return False
         report.uncertain = sum(1 for fate in run.fates.values() if fate.kind is FateKind.UNCERTAIN)
+        report.resent = resent
         logger.warning(
             "delivery job found in flight; resuming",
             extra={
                 "send_id": job.send_id,
                 "job_id": job.job_id,
                 "uncertain": report.uncertain,
+                "resent_collapsed": resent,
                 "decided": len(found.fates),
                 "to_send": sum(len(window) for _, window in run.windows),
             },
@@ -467,17 +498,22 @@ class DeliveryService:
             return
         for platform, (devices, reason) in settled.parked.items():
             self._ports.parked.park(job.model_copy(update={"devices": devices}), platform, reason=reason, at=run.at)
-        if settled.retry:
-            delay = min(MAX_RETRY_DELAY_S, math.ceil(settled.retry_delay))
+        groups = self._retry_groups(settled, job.attempt)
+        for number, group in enumerate(groups):
+            # One group keeps the plain ``<jobId>.r<n>``; several are told apart by a letter. The
+            # grouping depends on the fates alone, so a takeover enqueues the same ids again.
+            suffix = chr(ord("a") + number) if len(groups) > 1 else ""
+            delay = min(MAX_RETRY_DELAY_S, math.ceil(group.delay))
             retry_job = job.model_copy(
                 update={
-                    "job_id": f"{job.job_id}.r{job.attempt + 1}",
+                    "job_id": f"{job.job_id}.r{job.attempt + 1}{suffix}",
                     "attempt": job.attempt + 1,
-                    "devices": settled.retry,
+                    "devices": group.devices,
                 }
             )
             ports.queue.send([retry_job], delay_seconds=delay)
-            report.retried, report.retry_delay_s = len(settled.retry), delay
+            report.retried += len(group.devices)
+            report.retry_delay_s = delay if number == 0 else min(report.retry_delay_s, delay)
         parked = sum(len(devices) for devices, _ in settled.parked.values())
         entries = settled.entries
         completed = ports.sends.complete(job, entries, parked=parked, at=self._now(), owner=run.owner)
@@ -528,8 +564,7 @@ class DeliveryService:
                     _entry(device, run.at, Outcome.NOT_SENT, expired, verdict=Verdict.RETRY.value, attempts=attempts)
                 )
             elif fate.verdict is Verdict.RETRY and attempts < self._max_attempts:
-                settled.retry.append(device)
-                settled.retry_delay = max(settled.retry_delay, self._delay(fate.retry_after, job.attempt))
+                settled.retry.setdefault(device.platform, []).append((device, fate.retry_after))
             elif fate.verdict is Verdict.DELIVERED:
                 message_id = fate.provider_message_id
                 if message_id is None and device.platform is DevicePlatform.IOS:
@@ -572,9 +607,37 @@ class DeliveryService:
                 clients[platform] = error.message
         return clients
 
-    def _delay(self, retry_after: float | None, attempt: int) -> float:
-        if retry_after is not None:
-            return float(retry_after)
+    def _retry_groups(self, settled: _Settled, attempt: int) -> list[_RetryGroup]:
+        """The retry jobs: per platform, one per due time, so no device waits for another provider's delay.
+
+        A job of 51 Android devices FCM asked to retry after 1 s and 3 iOS devices APNs answered 500
+        (Apple: after 15 minutes) becomes two jobs, delayed 1 s and 900 s, instead of one held 900 s.
+        Within a platform, ``Retry-After`` values within ``RETRY_DELAY_TOLERANCE`` of a group's first
+        share the group and its longest delay (never earlier than a provider asked), which bounds the
+        jobs when the provider sends HTTP dates. Devices without a ``Retry-After`` back off together.
+        """
+        groups: list[_RetryGroup] = []
+        for platform in DevicePlatform:
+            answered = settled.retry.get(platform, [])
+            named = sorted(
+                ((after, index) for index, (_, after) in enumerate(answered) if after is not None),
+                key=lambda pair: pair[0],
+            )
+            clusters: list[list[tuple[float, int]]] = []
+            for after, index in named:
+                if clusters and after <= clusters[-1][0][0] * (1 + RETRY_DELAY_TOLERANCE) + 1:
+                    clusters[-1].append((after, index))
+                else:
+                    clusters.append([(after, index)])
+            for cluster in clusters:
+                indices = sorted(index for _, index in cluster)
+                groups.append(_RetryGroup([answered[i][0] for i in indices], max(after for after, _ in cluster)))
+            unnamed = [device for device, after in answered if after is None]
+            if unnamed:
+                groups.append(_RetryGroup(unnamed, self._backoff(attempt)))
+        return groups
+
+    def _backoff(self, attempt: int) -> float:
         # Exponential backoff (5, 10, 20 ... seconds), jittered over the upper half so retries spread out.
         ceiling = float(min(MAX_RETRY_DELAY_S, BASE_BACKOFF_S << attempt))
         return ceiling * (0.5 + self._jitter() / 2)
@@ -584,13 +647,24 @@ class DeliveryService:
         base = job.messages[device.message]
         # Without tracking consent the plain URL is the link: every sample app opens only ``link``.
         link = f"{job.link_base}{device.tracking_id}" if _tracked_target(job, device) else base.original_link
+        ios = device.platform is DevicePlatform.IOS
+        collapse_id, tag = job.collapse_id, None
+        if job.resend_uncertain:
+            # The notification's own collapse id, the same on every send of it (the first one and a
+            # re-send after a crash), so the device shows it once. The deterministic apns-id is that.
+            own = apns_id_for(job.send_id, device.token)
+            if ios:
+                collapse_id = own
+            elif base.android_notification:
+                tag = own  # not a collapse_key: FCM keeps at most four of those per offline device
         return PushRequest(
             device_token=device.token,
             send_id=job.send_id,
             message=replace(base, tracking_id=device.tracking_id, link=link),
             expires_at=job.expires_at,
-            collapse_id=job.collapse_id,
-            high_priority=True if device.platform is DevicePlatform.IOS else job.android_high_priority,
+            collapse_id=collapse_id,
+            high_priority=True if ios else job.android_high_priority,
+            notification_tag=tag,
         )
 
 

@@ -376,6 +376,7 @@ def job_template(
     """
     content = message.content
     android = content.android
+    expires_at = compiled.expires_at(started)
     return DeliveryJob(
         job_id="template",
         org_id=message.org_id,
@@ -385,13 +386,16 @@ def job_template(
         message_version=message.version,
         journey_id=journey_id,
         link_base=link_base,
-        expires_at=compiled.expires_at(started),
+        expires_at=expires_at,
         collapse_id=content.collapse_id,
         android_high_priority=android is None or android.priority is AndroidPriority.HIGH,
         messages=list(messages),
         devices=[],
         # Caps hold for every send of the app, but a transactional message is exempt.
         caps=[] if content.transactional else policy.cap_rules(content.category),
+        # Decided here, before any first send: a notification can be re-sent collapsed only if its
+        # first copy carried the same collapse id.
+        resend_uncertain=policy.resends_uncertain(content.collapse_id, expires_at),
     )
 
 
