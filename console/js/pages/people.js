@@ -127,6 +127,7 @@ const EDITABLE = [
 function shown(value) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "string" && /^\d{4}-\d\d-\d\dT\d\d:/.test(value)) return formatDate(value);
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 

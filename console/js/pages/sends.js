@@ -233,7 +233,7 @@ export async function sendPage({ org, params: [sendId], rerender }) {
   await loadLedger(true);
   const cancelSlot = h("div");
   const cancel = cancellable(send)
-    ? h("div", { class: "actions" }, h("button", {
+    ? h("div", { class: "actions spaced" }, h("button", {
       type: "button",
       class: "danger",
       onclick: () => {

@@ -46,6 +46,7 @@ export async function tokensPage({ org, params: [chosen], rerender }) {
         event.preventDefault();
         guarded(issuedSlot, async () => {
           const issued = await api.post(base, { Label: label.value });
+          await showTokens();
           const secret = h("div", { class: "secret", tabindex: "0", "aria-label": "The new access token" }, issued.ApiToken);
           issuedSlot.replaceChildren(
             h(
@@ -58,7 +59,6 @@ export async function tokensPage({ org, params: [chosen], rerender }) {
           );
           announce("Token issued; shown once");
           secret.focus();
-          await showTokens();
         });
       },
     },
