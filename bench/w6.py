@@ -139,6 +139,7 @@ def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) ->
     from pushgate.models.device import Device, DevicePlatform  # noqa: PLC0415
     from pushgate.models.directory import EntityType, Person, PersonAttributes  # noqa: PLC0415
     from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY  # noqa: PLC0415
+    from pushgate.repositories.dynamodb.device_audience import person_stamp  # noqa: PLC0415
     from pushgate.repositories.dynamodb.directory import _person_item  # noqa: PLC0415 - the stored shape
     from pushgate.repositories.dynamodb.keys import device_key  # noqa: PLC0415
     from pushgate.repositories.dynamodb.table import MainTable  # noqa: PLC0415
@@ -186,6 +187,8 @@ def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) ->
                 "type": "Device",
                 **device.model_dump(mode="json"),
                 **device_index_attributes(device, DEFAULT_TOKEN_POLICY),
+                # The copy of the person a registration writes (consent, zone, locale).
+                **person_stamp(person),
             }
             batch.append((key, attributes))
             tokens.append(token)

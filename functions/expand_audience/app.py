@@ -30,7 +30,8 @@ def expand_record(record: SQSRecord) -> None:
         logger.error("unreadable audience message dropped", extra={"message_id": record.message_id})
         metrics.add_metric(name="AudienceMessagesDropped", unit="Count", value=1)
         return
-    devices = audience.expand_page(page, deps.audience_ports())
+    # Quiet hours are judged on the delivery clock (the local runtime moves it).
+    devices = audience.expand_page(page, deps.audience_ports(), now=deps.clock())
     metrics.add_metric(name="AudienceDevicesQueued", unit="Count", value=devices)
 
 

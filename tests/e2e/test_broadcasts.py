@@ -55,10 +55,15 @@ def test_a_broadcast_reaches_every_active_device_of_the_app_once_and_skips_inval
     assert set(received) == set(valid)
     assert set(received.values()) == {1}
     assert not _received(dev_stack, set(elsewhere.tokens("valid")))
-    # One rendering for everyone, and no tracked link without a directory record's consent.
-    sample = next(n for n in dev_stack.simulator.notifications() if n["token"] == valid[0])  # type: ignore[union-attr]
-    assert "Hi there" in str(sample["payload"])
-    assert "/l/" not in str(sample["payload"])
+    # The message reads the contact: each person's own first name, and a tracked link exactly for
+    # the people who consented to tracking.
+    assert dev_stack.simulator is not None
+    for user in population.users:
+        for _, token in population.devices[user]:
+            if token in valid:
+                (sample,) = dev_stack.simulator.notifications(token=token)
+                assert f"Hi Ana{population.users.index(user)}" in str(sample["payload"])
+                assert ("/l/" in str(sample["payload"])) == (user in population.tracked)
 
     # The ledger has one entry per device, with the provider's verdicts.
     entries = ledger(admin, org_id, send_id)

@@ -18,14 +18,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from pushgate.credentials import AppMode
-from pushgate.models.device import Device, DevicePlatform
+from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
 from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, create_app
-from tests.e2e.test_sends import _table, create_active_message, ledger
+from tests.e2e.test_sends import _table, create_active_message, ledger, stored_device
 
 pytestmark = pytest.mark.stack
 
@@ -61,21 +60,7 @@ def seed_people(dev_stack: LocalRuntime, app: RegisteredApp, tokens: list[tuple[
             ),
             previous=None,
         )
-        devices.save(
-            Device(
-                org_id=app.org_id,
-                app_id=app.app_id,
-                user_id=user_id,
-                platform=platform,
-                token=token,
-                token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-                app_mode=AppMode.SANDBOX if platform is DevicePlatform.IOS else None,
-                registered_at=SEEDED_AT,
-                last_registered_at=SEEDED_AT,
-                status_changed_at=SEEDED_AT,
-            ),
-            expected_owner=None,
-        )
+        devices.save(stored_device(app, user_id, platform, token), expected_owner=None)
         users.append(user_id)
     return users
 

@@ -76,6 +76,25 @@ def _token(platform: DevicePlatform, kind: str, salt: str, serial: int) -> str:
     return f"{prefix}fcm-{salt[:8]}-{serial:06d}"
 
 
+def stored_device(
+    app: RegisteredApp, user_id: str, platform: DevicePlatform, token: str, at: datetime = SEEDED_AT
+) -> Device:
+    """An Active device as registration stores it, to write straight into the table (tokens with a
+    fault prefix are not hex, so no registration route would take them)."""
+    return Device(
+        org_id=app.org_id,
+        app_id=app.app_id,
+        user_id=user_id,
+        platform=platform,
+        token=token,
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        app_mode=AppMode.SANDBOX if platform is DevicePlatform.IOS else None,
+        registered_at=at,
+        last_registered_at=at,
+        status_changed_at=at,
+    )
+
+
 def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
     """Directory people with 1 to 3 devices each; every 50th device gone, every 100th bad or throttled."""
     table = _table(dev_stack)
@@ -112,20 +131,7 @@ def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
             )
             platform = DevicePlatform.IOS if serial % 2 else DevicePlatform.ANDROID
             token = _token(platform, kind, app.app_id, serial)
-            owned.append(
-                Device(
-                    org_id=app.org_id,
-                    app_id=app.app_id,
-                    user_id=user_id,
-                    platform=platform,
-                    token=token,
-                    token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-                    app_mode=AppMode.SANDBOX if platform is DevicePlatform.IOS else None,
-                    registered_at=SEEDED_AT,
-                    last_registered_at=SEEDED_AT,
-                    status_changed_at=SEEDED_AT,
-                )
-            )
+            owned.append(stored_device(app, user_id, platform, token))
             population.devices[user_id].append((platform, token))
         writes.append((person, owned))
 

@@ -12,14 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from pushgate.credentials import AppMode
-from pushgate.models.device import Device, DevicePlatform
+from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
 from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, create_app
-from tests.e2e.test_sends import _table, ledger, wait_for_completion
+from tests.e2e.test_sends import _table, ledger, stored_device, wait_for_completion
 
 pytestmark = pytest.mark.stack
 
@@ -40,19 +39,7 @@ def _person_with_devices(dev_stack: LocalRuntime, app: RegisteredApp, tokens: di
     )
     DynamoPersonRepository(table).save(person, previous=None)
     for platform, token in tokens.items():
-        device = Device(
-            org_id=app.org_id,
-            app_id=app.app_id,
-            user_id=user_id,
-            platform=platform,
-            token=token,
-            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-            app_mode=AppMode.SANDBOX if platform is DevicePlatform.IOS else None,
-            registered_at=now,
-            last_registered_at=now,
-            status_changed_at=now,
-        )
-        DynamoDeviceRepository(table).save(device, expected_owner=None)
+        DynamoDeviceRepository(table).save(stored_device(app, user_id, platform, token, now), expected_owner=None)
     return user_id
 
 

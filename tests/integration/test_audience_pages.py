@@ -14,9 +14,12 @@ import boto3
 import pytest
 
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
+from pushgate.models.message_template import MessageContent, MessageVersion
 from pushgate.models.send import Audience, AudiencePage, DeliveryJob, SendRecord
 from pushgate.providers import PushMessage
+from pushgate.repositories.dynamodb.delivery_timing import DynamoHeldJobs
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
 from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
 from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 from pushgate.repositories.dynamodb.table import MainTable
@@ -48,6 +51,14 @@ def table(services: dict[str, str], stack_resources: ProvisionedResources) -> Ma
         aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
     )
     return MainTable(client, stack_resources.table_names["MainTable"])
+
+
+class _Versions:
+    """The one message version the broadcast renders."""
+
+    def get_version(self, org_id: str, message_id: str, version: int) -> MessageVersion:
+        content = MessageContent(name="Flash sale", title="Flash sale", body="20% off")
+        return MessageVersion(org_id=org_id, message_id=message_id, version=version, content=content, created_at=NOW)
 
 
 def _device(org_id: str, app_id: str, number: int, status: DeviceStatus = DeviceStatus.ACTIVE) -> Device:
@@ -103,7 +114,15 @@ def test_every_active_device_of_the_app_is_in_one_job_and_a_page_read_twice_coun
         devices=[],
     )
     pages, jobs = ListQueue(), ListQueue()
-    ports = AudiencePorts(reader=devices, progress=sends, pages=pages, jobs=jobs)  # type: ignore[arg-type]
+    ports = AudiencePorts(
+        reader=devices,
+        progress=sends,
+        pages=pages,  # type: ignore[arg-type]
+        jobs=jobs,  # type: ignore[arg-type]
+        messages=_Versions(),  # type: ignore[arg-type]
+        people=DynamoPersonRepository(table),
+        held=DynamoHeldJobs(table),
+    )
     pages.items = [AudiencePage(template=template, shard=shard) for shard in range(APP_DEVICE_SHARDS)]
 
     expanded: list[tuple[AudiencePage, int]] = []

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate.services.sends.send_fanout import _people
+from pushgate.services.sends.send_fanout import people_by_precedence
 from tests.unit.test_directory import FakePeople
 
 ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
@@ -43,7 +43,7 @@ def test_the_highest_entity_type_wins_and_found_people_are_not_asked_for_again()
     ):
         people.people[(ORG, person.entity_type, person.person_id)] = person
 
-    found = _people(ORG, ["both", "lead-only", "profile-only", "nobody"], people)
+    found = people_by_precedence(ORG, ["both", "lead-only", "profile-only", "nobody"], people)
 
     assert {user: p.attributes.firstname for user, p in found.items()} == {
         "both": "Contact",

@@ -323,10 +323,19 @@ def audience_shards() -> int:
 @cache
 def audience_ports() -> AudiencePorts:
     """What the audience worker reads and writes."""
+    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
+    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
     from pushgate.services.sends.audience import AudiencePorts
 
     return AudiencePorts(
-        reader=device_repository(), progress=send_repository(), pages=audience_queue(), jobs=delivery_queue()
+        reader=device_repository(),
+        progress=send_repository(),
+        pages=audience_queue(),
+        jobs=delivery_queue(),
+        messages=DynamoMessageTemplateRepository(main_table()),
+        # A page's people are read eventually consistently (their consent comes from the devices).
+        people=DynamoPersonRepository(main_table(), consistent_batch_reads=False),
+        held=held_jobs(),
     )
 
 

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pushgate.models.delivery_timing import CapRule
+from pushgate.models.delivery_timing import CapRule, DeliveryPolicy
 from pushgate.models.device import DevicePlatform
 from pushgate.models.push import PushMessage
 
@@ -246,12 +246,25 @@ class AudienceMember:
         platform: ``ios`` or ``android``.
         token: The device token.
         token_sha256: Its hash.
+        stamped: Whether the device item carries its person's copy (the fields below); items
+            written before the copy existed do not, and their people are read instead.
+        profile_type: The person's directory entity type; ``None`` for a device without a person.
+        pushconsent: The person's push consent (``True`` without a person: the anonymous default).
+        trackingconsent: The person's tracking consent.
+        timezone: The person's IANA time zone, if set.
+        locale: The person's locale, if set.
     """
 
     user_id: str
     platform: DevicePlatform
     token: str
     token_sha256: str
+    stamped: bool = False
+    profile_type: str | None = None
+    pushconsent: bool = True
+    trackingconsent: bool = False
+    timezone: str | None = None
+    locale: str | None = None
 
 
 class AudiencePage(BaseModel):
@@ -263,6 +276,9 @@ class AudiencePage(BaseModel):
         shard: The shard of the app's device index.
         page: The page's number within the shard (0 for the first).
         start_key: Where the page starts (DynamoDB's ``LastEvaluatedKey`` of the previous page).
+        policy: The app's delivery policy when the send was accepted (quiet hours, default zone).
+        quiet_exempt: Whether the message ignores quiet hours (``TimeSensitive``).
+        personal: Whether the message reads the person or has localizations (rendered per person).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -271,6 +287,9 @@ class AudiencePage(BaseModel):
     shard: int
     page: int = 0
     start_key: dict[str, Any] | None = None
+    policy: DeliveryPolicy | None = None
+    quiet_exempt: bool = False
+    personal: bool = False
 
     def __repr__(self) -> str:
         return f"AudiencePage(send_id={self.template.send_id!r}, shard={self.shard}, page={self.page})"

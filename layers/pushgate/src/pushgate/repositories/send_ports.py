@@ -167,8 +167,12 @@ class AudienceProgress(Protocol):
         last: bool,
         tracking_keys: Mapping[str, str],
         at: datetime,
+        outcomes: Sequence[LedgerEntry] = (),
+        scheduled: Mapping[str, int] | None = None,
+        scheduled_recipients: Mapping[str, int] | None = None,
+        deferred: int = 0,
     ) -> bool:
-        """Counts a page once; ``False`` when it was counted before."""
+        """Counts a page once, with its outcomes and held devices; ``False`` when it was counted before."""
 
 
 class DeviceVerdicts(Protocol):

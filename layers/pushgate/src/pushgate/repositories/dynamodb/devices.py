@@ -25,12 +25,24 @@ from pushgate.models.device import (
 )
 from pushgate.models.send import AudienceMember
 from pushgate.models.token_lifecycle import index_time, stale_at
+from pushgate.repositories.dynamodb.device_audience import (
+    LOCALE,
+    PERSON_REVISION,
+    PERSON_TYPE,
+    PUSH_CONSENT,
+    TIME_ZONE,
+    TRACKING_CONSENT,
+    effective_person,
+    person_guard,
+    person_stamp,
+    read_people_with_id,
+)
 from pushgate.repositories.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
-    GSI2_NAME,
     GSI2_PARTITION_KEY,
     GSI2_SORT_KEY,
+    GSI3_NAME,
     TTL_ATTRIBUTE,
     app_device_partition,
     device_key,
@@ -101,13 +113,14 @@ class DynamoDeviceRepository:
     def audience_page(
         self, org_id: str, app_id: str, shard: int, *, limit: int, start_key: Mapping[str, Any] | None
     ) -> tuple[list[AudienceMember], dict[str, Any] | None]:
-        """One page of one shard of the app's ``Active`` devices (a ``Query`` on ``GSI2``).
+        """One page of one shard of the app's ``Active`` devices (a ``Query`` on ``GSI3``, which projects
+        each device's copy of its person).
 
         Returns:
             The devices, and where the next page starts (``None`` after the shard's last page).
         """
         items, next_key = self._table.query_index_page(
-            GSI2_NAME,
+            GSI3_NAME,
             GSI2_PARTITION_KEY,
             app_device_partition(org_id, app_id, shard),
             limit=limit,
@@ -123,6 +136,14 @@ class DynamoDeviceRepository:
                     platform=DevicePlatform(platform),
                     token=str(item["token"]),
                     token_sha256=token_sha256,
+                    # Items written before devices copied their person carry no revision: the
+                    # broadcast reads their people instead.
+                    stamped=PERSON_REVISION in item,
+                    profile_type=item.get(PERSON_TYPE),
+                    pushconsent=bool(item.get(PUSH_CONSENT, True)),
+                    trackingconsent=bool(item.get(TRACKING_CONSENT, False)),
+                    timezone=item.get(TIME_ZONE),
+                    locale=item.get(LOCALE),
                 )
             )
         return members, next_key
@@ -147,9 +168,14 @@ class DynamoDeviceRepository:
             owner_put["ConditionExpression"] = "user_id = :expected"
             owner_put["ExpressionAttributeValues"] = {":expected": expected_owner}
         key = device_key(device.org_id, device.app_id, device.user_id, device.platform.value, device.token_sha256)
+        # The device copies its person as read now; the guard makes the transaction fail (and the
+        # registration retry) if the person changed, appeared or went meanwhile.
+        people = read_people_with_id(self._table, device.org_id, device.user_id)
+        stamp = person_stamp(effective_person(people))
         actions: list[dict[str, dict[str, Any]]] = [
             {"Put": owner_put},
-            {"Put": {"Item": {**key.as_dict(), **_device_item(device, self._policies)}}},
+            {"Put": {"Item": {**key.as_dict(), **_device_item(device, self._policies), **stamp}}},
+            *person_guard(device.org_id, device.user_id, people),
         ]
         if expected_owner is not None and expected_owner != device.user_id:
             previous = device_key(

@@ -14,6 +14,16 @@ from typing import Any
 
 from pushgate.models.directory import AppUserLink, EntityType, Person, PersonAttributes, lookup_digest, lookup_values
 from pushgate.repositories.dynamodb.attribute_values import serialize
+from pushgate.repositories.dynamodb.device_audience import (
+    DEVICES_PER_TRANSACTION,
+    PERSON_REVISION,
+    effective_person,
+    person_device_keys,
+    person_stamp,
+    read_people_with_id,
+    settle_devices,
+    stamp_update,
+)
 from pushgate.repositories.dynamodb.keys import (
     PARTITION_KEY,
     PERSON_PREFIX,
@@ -48,7 +58,8 @@ def _person_item(person: Person) -> dict[str, Any]:
     }
 
 
-def _person_from_item(item: Mapping[str, Any]) -> Person:
+def person_from_item(item: Mapping[str, Any]) -> Person:
+    """A person as its item stores it."""
     attributes = {**item.get("attributes", {}), "customattributes": json.loads(item["custom_attributes_json"])}
     return Person(
         org_id=item["org_id"],
@@ -101,7 +112,7 @@ class DynamoPersonRepository:
     def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
         """One person, or ``None``."""
         item = self._table.get(person_key(org_id, entity_type, person_id))
-        return None if item is None else _person_from_item(item)
+        return None if item is None else person_from_item(item)
 
     def get_many(self, org_id: str, refs: Sequence[tuple[EntityType, str]]) -> list[Person]:
         """The people that exist among ``refs`` (any order)."""
@@ -109,7 +120,7 @@ class DynamoPersonRepository:
             [person_key(org_id, entity_type, person_id) for entity_type, person_id in refs],
             consistent=self._consistent_batch_reads,
         )
-        return [_person_from_item(item) for item in items]
+        return [person_from_item(item) for item in items]
 
     def list_page(
         self, org_id: str, entity_type: EntityType, *, limit: int, after_id: str | None
@@ -122,7 +133,7 @@ class DynamoPersonRepository:
             start_key = {PARTITION_KEY: serialize(start.pk), SORT_KEY: serialize(start.sk)}
         # One extra item tells whether a next page exists, so the last page carries no next link.
         items, _ = self._table.query_prefix(partition, person_prefix(entity_type), limit=limit + 1, start_key=start_key)
-        return [_person_from_item(item) for item in items[:limit]], len(items) > limit
+        return [person_from_item(item) for item in items[:limit]], len(items) > limit
 
     def find_by_lookup(
         self, org_id: str, field: str, normalised_value: str, entity_type: EntityType | None
@@ -143,7 +154,21 @@ class DynamoPersonRepository:
         actions: list[dict[str, Any]] = [{"Put": {"Item": _person_item(person), **_revision_condition(previous)}}]
         actions += [{"Delete": {"Key": key.as_dict()}} for key in old_lookups.keys() - new_lookups.keys()]
         actions += [{"Put": {"Item": item}} for key, item in new_lookups.items() if key not in old_lookups]
-        self._table.transact_write(actions)
+        others = [
+            p
+            for p in read_people_with_id(self._table, person.org_id, person.person_id)
+            if p.entity_type != person.entity_type
+        ]
+        self._write_with_devices(person, actions, effective_person([*others, person]))
+
+    def _write_with_devices(self, person: Person, actions: list[dict[str, Any]], effective: Person | None) -> None:
+        """Writes ``actions`` together with the copy of the person on its devices (see
+        ``device_audience``), then settles devices the transaction could not name."""
+        stamp = person_stamp(effective, erased=effective is None)
+        devices = person_device_keys(self._table, person.org_id, person.person_id)
+        updates = [stamp_update(key, stamp) for key, revision in devices if revision != stamp[PERSON_REVISION]]
+        self._table.transact_write([*actions, *updates[:DEVICES_PER_TRANSACTION]])
+        settle_devices(self._table, person.org_id, person.person_id, stamp)
 
     def delete(self, person: Person) -> int:
         """Deletes a person and its lookups in one transaction; returns how many lookups went.
@@ -161,7 +186,14 @@ class DynamoPersonRepository:
             }
         ]
         actions += [{"Delete": {"Key": key.as_dict()}} for key in lookups]
-        self._table.transact_write(actions)
+        # Another kind of record with the same id now owns the devices; with none, they are an
+        # erased person's and receive nothing until the erasure removes them.
+        others = [
+            p
+            for p in read_people_with_id(self._table, person.org_id, person.person_id)
+            if p.entity_type != person.entity_type
+        ]
+        self._write_with_devices(person, actions, effective_person(others))
         return len(lookups)
 
 

@@ -1,7 +1,8 @@
 """Key builders: the one place that knows how items are laid out in the main table.
 
 The main table has a generic primary key (``pk``, ``sk``), a generic index ``GSI1``
-(``gsi1pk``, ``gsi1sk``), the index of an app's devices ``GSI2`` (``gsi2pk``, ``gsi2sk``) and
+(``gsi1pk``, ``gsi1sk``), the index of an app's devices ``GSI2`` (``gsi2pk``, ``gsi2sk``; ``GSI3`` has the
+same keys and projects the devices' copy of their person) and
 the TTL attribute ``expiration`` (epoch seconds; also the attribute
 Powertools idempotency writes). ``docs/data-model.md`` lists every item collection and access
 pattern; it and this module must agree, and the unit tests hold them to it.
@@ -52,6 +53,9 @@ GSI1_NAME = "GSI1"
 GSI1_PARTITION_KEY = "gsi1pk"
 GSI1_SORT_KEY = "gsi1sk"
 GSI2_NAME = "GSI2"
+#: The same entries as ``GSI2`` (its key attributes), also projecting each device's copy of its
+#: person (``device_audience``): broadcasts read this one.
+GSI3_NAME = "GSI3"
 GSI2_PARTITION_KEY = "gsi2pk"
 GSI2_SORT_KEY = "gsi2sk"
 TTL_ATTRIBUTE = "expiration"

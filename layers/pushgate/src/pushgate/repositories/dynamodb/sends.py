@@ -86,6 +86,51 @@ def _reason_counts(entries: Sequence[LedgerEntry]) -> tuple[int, int, dict[str, 
     return sent, len(entries) - sent, reasons
 
 
+def _page_totals_update(
+    devices: int,
+    *,
+    jobs: int,
+    last: bool,
+    outcomes: Sequence[LedgerEntry],
+    held: Sequence[Mapping[str, int]],
+    deferred: int,
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The update of a send record adding one broadcast page (``held``: devices and people held, by hour)."""
+    update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
+    values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
+    names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
+    if last:
+        values[":minus_one"] = -1
+        names["#pending"] = "audience_shards_pending"
+    sent, not_sent, reasons = _reason_counts(outcomes)
+    if outcomes:
+        update += ", #outcomes :outcomes, #sent :sent, #not_sent :not_sent"
+        names.update({"#outcomes": "recipient_outcomes", "#sent": "sent", "#not_sent": "not_sent"})
+        values.update({":outcomes": len(outcomes), ":sent": sent, ":not_sent": not_sent})
+    if deferred:
+        update += ", #deferred :deferred"
+        names["#deferred"] = "deferred"
+        values[":deferred"] = deferred
+    assignments: list[str] = []
+    maps = (("not_sent_reasons", reasons), ("scheduled", held[0]), ("scheduled_recipients", held[1]))
+    for number, (attribute, counts) in enumerate(maps):
+        for index, (name, count) in enumerate(sorted(counts.items())):
+            names[f"#m{number}"] = attribute
+            names[f"#m{number}k{index}"] = name
+            values[f":m{number}k{index}"] = count
+            values[":zero"] = 0
+            path = f"#m{number}.#m{number}k{index}"
+            assignments.append(f"{path} = if_not_exists({path}, :zero) + :m{number}k{index}")
+    if assignments:
+        update += " SET " + ", ".join(assignments)
+    return update, names, values
+
+
+def audience_outcomes_job_id(shard: int, page: int) -> str:
+    """The ledger item holding a broadcast page's outcomes decided without a job (``03-000012-nd``)."""
+    return f"{shard:02d}-{page:06d}-nd"
+
+
 def _totals_update(sent: int, not_sent: int, reasons: Mapping[str, int], parked: int) -> dict[str, Any]:
     """The ``Update`` action adding one job's counts to a send record."""
     names: dict[str, str] = {
@@ -287,9 +332,14 @@ class DynamoSendRepository:
         last: bool,
         tracking_keys: Mapping[str, str],
         at: datetime,
+        outcomes: Sequence[LedgerEntry] = (),
+        scheduled: Mapping[str, int] | None = None,
+        scheduled_recipients: Mapping[str, int] | None = None,
+        deferred: int = 0,
     ) -> bool:
         """Records one expanded page of a broadcast: its jobs' tracking keys, then (one transaction)
-        the page's marker and its devices and jobs added to the send's totals (and, for a shard's
+        the page's marker, its ``NotSent`` outcomes (a ledger item of the page, when it has any) and
+        its devices, jobs, outcomes and held devices added to the send's totals (and, for a shard's
         last page, the shard counted done).
 
         Args:
@@ -297,10 +347,14 @@ class DynamoSendRepository:
             shard: The index shard.
             page: The page number within the shard.
             devices: Devices put into jobs.
-            jobs: Jobs enqueued.
+            jobs: Jobs enqueued or held.
             last: Whether the shard has no page after this one.
             tracking_keys: Tracking key → job id, for the page's jobs.
             at: When the page was read.
+            outcomes: Recipient-level outcomes decided without a job (no push consent...).
+            scheduled: Devices held by quiet hours, by UTC hour.
+            scheduled_recipients: People held, by the same hours.
+            deferred: People whose notification quiet hours deferred.
 
         Returns:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
@@ -321,12 +375,14 @@ class DynamoSendRepository:
                 for tracking_key, job_id in tracking_keys.items()
             ]
         )
-        update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
-        values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
-        names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
-        if last:
-            values[":minus_one"] = -1
-            names["#pending"] = "audience_shards_pending"
+        update, names, values = _page_totals_update(
+            devices,
+            jobs=jobs,
+            last=last,
+            outcomes=outcomes,
+            held=[scheduled or {}, scheduled_recipients or {}],
+            deferred=deferred,
+        )
         marker = audience_page_key(send.org_id, send.send_id, shard, page)
         actions: list[dict[str, Any]] = [
             {
@@ -353,6 +409,16 @@ class DynamoSendRepository:
                 }
             },
         ]
+        if outcomes:
+            ledger = {
+                **delivery_job_key(send.org_id, send.send_id, audience_outcomes_job_id(shard, page)).as_dict(),
+                "type": "DeliveryJobLedger",
+                "state": ClaimState.DONE.value,
+                "entries": encode_entries(outcomes),
+                "entry_count": len(outcomes),
+                "completed_at": at.isoformat(),
+            }
+            actions.append({"Put": {"Item": ledger}})
         for attempt in range(_COMPLETE_ATTEMPTS):
             try:
                 self._table.transact_write(actions)

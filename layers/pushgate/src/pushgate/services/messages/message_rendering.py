@@ -33,6 +33,7 @@ from pushgate.providers import (
 from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES
 from pushgate.templating import (
     RECIPIENT_SOURCE,
+    SOURCES,
     TRIGGER_SOURCE,
     CompiledTemplate,
     RenderLimitError,
@@ -182,6 +183,24 @@ class CompiledMessage:
         )
         self._origin = literal_origin(on_click.url) if self._url is not None and on_click.url else None
         self._data = {key: compile_template(value) for key, value in (content.data or {}).items()}
+
+    @property
+    def is_personal(self) -> bool:
+        """Whether recipients may see different texts: it has localizations, or a template reads the
+        recipient's directory record (``{{contact.*}}``, ``{{lead.*}}``, ``{{profile.*}}``).
+
+        A message that is not personal renders the same for everyone without a trigger, so a
+        broadcast renders it once instead of reading each person.
+        """
+        if self._variants:
+            return True
+        templates = [self._default.title, self._default.subtitle, self._default.body, self._url, *self._data.values()]
+        return any(
+            SOURCES.get(path.split(".", 1)[0]) == RECIPIENT_SOURCE
+            for template in templates
+            if template is not None
+            for path in template.placeholders
+        )
 
     def render(self, recipient: Recipient) -> RenderedMessage:
         """Renders the texts for one recipient.

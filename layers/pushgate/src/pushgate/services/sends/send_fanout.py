@@ -163,7 +163,9 @@ class AcceptedSend:
 
 
 @dataclass
-class _Plan:
+class SendPlan:
+    """What planning a send (or a broadcast page) decided: outcomes, jobs now and held, totals."""
+
     entries: list[LedgerEntry] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     jobs: list[DeliveryJob] = field(default_factory=list)
@@ -254,7 +256,8 @@ def _recipient_ids(recipients: Sequence[SendRecipient]) -> list[str]:
     return ids
 
 
-def _people(org_id: str, user_ids: Sequence[str], people: PersonRepository) -> dict[str, Person]:
+def people_by_precedence(org_id: str, user_ids: Sequence[str], people: PersonRepository) -> dict[str, Person]:
+    """The directory record each id names (contact, then lead, then profile), for the ids that have one."""
     # Entity type by entity type in order of precedence, asking only for the ids not found yet: a
     # contact wins over a lead or profile of the same id anyway, so most recipients cost one read
     # instead of three (every key asked for is billed, found or not).
@@ -270,18 +273,42 @@ def _people(org_id: str, user_ids: Sequence[str], people: PersonRepository) -> d
 
 
 def _not_sent(user_id: str, reason: NotSentReason, at: datetime, person: Person | None = None) -> LedgerEntry:
-    profile_type = person.entity_type.value if person is not None else None
+    return _not_sent_profile(user_id, reason, at, person.entity_type.value if person is not None else None)
+
+
+def _not_sent_profile(user_id: str, reason: NotSentReason, at: datetime, profile_type: str | None) -> LedgerEntry:
     return LedgerEntry(user_id=user_id, outcome=Outcome.NOT_SENT, reason=reason.value, at=at, profile_type=profile_type)
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """How a send packs its jobs.
+
+    Attributes:
+        max_devices: Devices per job.
+        max_bytes: Estimated bytes per job.
+        device_overhead: Estimated bytes of one device beyond its user id and token.
+        job_id: The id of the ``n``-th job.
+    """
+
+    max_devices: int = JOB_MAX_DEVICES
+    max_bytes: int = JOB_MAX_BYTES
+    device_overhead: int = 300
+    job_id: Callable[[int], str] = fanout_job_id
 
 
 class _JobPacker:
     """Packs recipients (never split) into jobs under the device and byte limits.
 
-    Each device gets its tracking id here: the devices of one job share the job's tracking key.
+    Each device gets its tracking id here: the devices of one job share the job's tracking key. A
+    notification shared by several recipients (one rendered for everyone) is carried once a job.
     """
 
-    def __init__(self, template: DeliveryJob, numbers: Iterator[int] | None = None) -> None:
+    def __init__(
+        self, template: DeliveryJob, numbers: Iterator[int] | None = None, limits: JobLimits = JobLimits()
+    ) -> None:
         self._template = template
+        self._limits = limits
         # Packers of one send (one per due time) share the numbering, so job ids stay unique.
         self._numbers = numbers if numbers is not None else itertools.count()
         self._overhead = len(template.model_dump_json(exclude_defaults=True))
@@ -289,26 +316,40 @@ class _JobPacker:
         #: Tracking key → the job whose devices' tracking ids begin with it.
         self.tracking_keys: dict[str, str] = {}
         self._messages: list[PushMessage] = []
+        self._shared: dict[int, int] = {}
         self._devices: list[JobDevice] = []
         self._bytes = self._overhead
         self._tracking_key = new_tracking_key()
 
-    def add(self, message: PushMessage, devices: list[JobDevice], size: int) -> None:
-        full = len(self._devices) + len(devices) > JOB_MAX_DEVICES or self._bytes + size > JOB_MAX_BYTES
+    def add(self, message: PushMessage, devices: list[JobDevice], message_bytes: int, *, shared: bool = False) -> None:
+        """Adds one recipient's devices with their notification (``message_bytes`` its estimated
+        size); a ``shared`` notification is carried once a job, however many recipients get it."""
+        limits = self._limits
+
+        def size() -> int:
+            carried = shared and id(message) in self._shared
+            return (0 if carried else message_bytes) + _devices_bytes(devices, limits.device_overhead)
+
+        full = len(self._devices) + len(devices) > limits.max_devices or self._bytes + size() > limits.max_bytes
         if self._devices and full:
             self.flush()
-        index = len(self._messages)
-        self._messages.append(message)
+        added = size()
+        index = self._shared.get(id(message)) if shared else None
+        if index is None:
+            index = len(self._messages)
+            self._messages.append(message)
+            if shared:
+                self._shared[id(message)] = index
         self._devices.extend(
             device.model_copy(update={"message": index, "tracking_id": new_tracking_id(self._tracking_key)})
             for device in devices
         )
-        self._bytes += size
+        self._bytes += added
 
     def flush(self) -> None:
         if not self._devices:
             return
-        job_id = fanout_job_id(next(self._numbers))
+        job_id = self._limits.job_id(next(self._numbers))
         self.tracking_keys[self._tracking_key] = job_id
         self.jobs.append(
             self._template.model_copy(
@@ -320,6 +361,7 @@ class _JobPacker:
             )
         )
         self._messages, self._devices, self._bytes = [], [], self._overhead
+        self._shared = {}
         self._tracking_key = new_tracking_key()
 
 
@@ -457,7 +499,7 @@ def accept_send(
         policy=policy,
         started=started,
     )
-    plan = _Plan()
+    plan = SendPlan()
     if content.expires_at is not None and content.expires_at <= started:
         plan.entries = [_not_sent(user_id, NotSentReason.MESSAGE_EXPIRED, started) for user_id in user_ids]
     else:
@@ -471,7 +513,7 @@ def accept_send(
             stores=stores,
             plan=plan,
             at=started,
-            timing=_Timing(schedule, policy, quiet_exempt=content.time_sensitive is True),
+            timing=RecipientTiming(policy, quiet_exempt=content.time_sensitive is True, schedule=schedule),
         )
     record = SendRecord(
         org_id=org.org_id,
@@ -503,10 +545,56 @@ def accept_send(
 
 
 @dataclass(frozen=True)
-class _Timing:
-    schedule: _Schedule
+class RecipientTiming:
+    """When a send means its notifications to land, and the app's quiet hours and default zone.
+
+    Attributes:
+        policy: The app's delivery policy.
+        quiet_exempt: Whether the message ignores quiet hours (``TimeSensitive``).
+        schedule: ``SendAt`` / ``SendAtLocalTime``; now when neither was given.
+    """
+
     policy: DeliveryPolicy
     quiet_exempt: bool
+    schedule: _Schedule = field(default_factory=_Schedule)
+
+
+@dataclass(frozen=True)
+class RecipientProfile:
+    """What deciding, timing and rendering one person's notification needs, wherever it was read:
+    the directory record (a per-recipient send) or the copy on the device items (a broadcast page).
+
+    Attributes:
+        user_id: The directory id the devices are registered under.
+        profile_type: The record's entity type; ``None`` without a record (anonymous device).
+        pushconsent: Push consent (an anonymous device has it: nothing says it was withdrawn).
+        trackingconsent: Tracking consent (links are tracked only with it).
+        timezone: The person's IANA zone; the app's default zone applies without one.
+        locale: The person's locale, for localizations.
+        attributes: The record's attributes for ``{{contact.*}}`` (empty when not read).
+    """
+
+    user_id: str
+    profile_type: str | None = None
+    pushconsent: bool = True
+    trackingconsent: bool = False
+    timezone: str | None = None
+    locale: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, person: Person) -> RecipientProfile:
+        """The profile of a directory record."""
+        attributes = person.attributes
+        return cls(
+            user_id=person.person_id,
+            profile_type=person.entity_type.value,
+            pushconsent=attributes.pushconsent,
+            trackingconsent=attributes.trackingconsent,
+            timezone=attributes.timezone,
+            locale=attributes.locale,
+            attributes=person_data(person).attributes,
+        )
 
 
 @dataclass(frozen=True)
@@ -518,9 +606,11 @@ class _Landing:
     deferred: bool
 
 
-def _landing(person: Person, timing: _Timing, compiled: CompiledMessage, at: datetime) -> _Landing | NotSentReason:
+def _landing(
+    profile: RecipientProfile, timing: RecipientTiming, compiled: CompiledMessage, at: datetime
+) -> _Landing | NotSentReason:
     """Where a recipient's notification lands in time, or why it will not go out."""
-    zone = resolve_zone(person.attributes.timezone, timing.policy.default_time_zone)
+    zone = resolve_zone(profile.timezone, timing.policy.default_time_zone)
     intended = timing.schedule.intended(zone, at)
     # A TTL counts from when the notification was meant to land, not from when the send was accepted.
     expires_at = compiled.expires_at(intended)
@@ -536,7 +626,7 @@ def _landing(person: Person, timing: _Timing, compiled: CompiledMessage, at: dat
     return _Landing(release, expires_at, deferred=True)
 
 
-def _reachable(user_ids: list[str], people: Mapping[str, Person], plan: _Plan, at: datetime) -> list[str]:
+def _reachable(user_ids: list[str], people: Mapping[str, Person], plan: SendPlan, at: datetime) -> list[str]:
     """The recipients that exist and consented; the others are refused (and recorded) at once."""
     reachable: list[str] = []
     for user_id in user_ids:
@@ -554,23 +644,27 @@ def _reachable(user_ids: list[str], people: Mapping[str, Person], plan: _Plan, a
     return reachable
 
 
-class _Packing:
+class JobPacking:
     """Packs each recipient into the jobs of their due time: now (the queue) or later (held)."""
 
-    def __init__(self, template: DeliveryJob, plan: _Plan, at: datetime) -> None:
+    def __init__(self, template: DeliveryJob, plan: SendPlan, at: datetime, limits: JobLimits = JobLimits()) -> None:
+        """Starts packing ``plan``'s jobs from ``template`` (``limits``: sizes and job ids)."""
         self._template = template
         self._plan = plan
         self._at = at
+        self._limits = limits
         self._numbers = itertools.count()
-        self._immediate = _JobPacker(template, self._numbers)
+        self._immediate = _JobPacker(template, self._numbers, limits)
         self._held: dict[tuple[int, int | None, bool], _JobPacker] = {}
 
-    def add(self, landing: _Landing, message: PushMessage, devices: list[JobDevice], size: int) -> None:
+    def add(self, landing: _Landing, message: PushMessage, devices: list[JobDevice], *, shared: bool = False) -> None:
+        """Adds a recipient's devices to the jobs of their landing."""
         plan = self._plan
         plan.devices += len(devices)
         plan.deferred += int(landing.deferred)
+        size = message_bytes(message)
         if landing.due <= self._at:
-            self._immediate.add(message, devices, size)
+            self._immediate.add(message, devices, size, shared=shared)
             return
         due = math.ceil(landing.due.timestamp())
         group = (due, landing.expires_at, landing.deferred)
@@ -579,13 +673,14 @@ class _Packing:
             held_template = self._template.model_copy(
                 update={"due_at": due, "expires_at": landing.expires_at, "deferred": landing.deferred}
             )
-            packer = self._held[group] = _JobPacker(held_template, self._numbers)
-        packer.add(message, devices, size)
+            packer = self._held[group] = _JobPacker(held_template, self._numbers, self._limits)
+        packer.add(message, devices, size, shared=shared)
         hour = hour_bucket(landing.due)
         plan.scheduled[hour] = plan.scheduled.get(hour, 0) + len(devices)
         plan.scheduled_recipients[hour] = plan.scheduled_recipients.get(hour, 0) + 1
 
     def finish(self) -> None:
+        """Closes the last jobs into the plan."""
         plan = self._plan
         self._immediate.flush()
         plan.jobs = self._immediate.jobs
@@ -594,6 +689,64 @@ class _Packing:
             packer.flush()
             plan.held.extend(packer.jobs)
             plan.tracking_keys.update(packer.tracking_keys)
+
+
+def plan_recipient(
+    profile: RecipientProfile,
+    devices: Sequence[JobDevice],
+    *,
+    compiled: CompiledMessage,
+    timing: RecipientTiming,
+    packing: JobPacking,
+    plan: SendPlan,
+    at: datetime,
+    trigger: Mapping[str, Any] | None = None,
+    shared: PushMessage | None = None,
+) -> None:
+    """Decides one person's notification, the same way on every path: no push consent, no device,
+    expired or held past its TTL by quiet hours (in their zone) → a ``NotSent`` outcome in the plan;
+    otherwise rendered for them (or ``shared``, one notification rendered for everyone) and packed
+    into the jobs of its due time, links tracked only with tracking consent.
+
+    Args:
+        profile: The person (or an anonymous device's defaults).
+        devices: Their devices on configured platforms (tracking ids and message index are filled in here).
+        compiled: The message.
+        timing: The send's timing and the app's policy.
+        packing: Where the devices go.
+        plan: Where outcomes and totals go.
+        at: When the send was accepted (or the page read).
+        trigger: ``{{trigger.*}}`` data.
+        shared: The notification for everyone, when the message is not personal.
+    """
+    user_id = profile.user_id
+    profile_type = profile.profile_type
+    if not profile.pushconsent:
+        plan.entries.append(_not_sent_profile(user_id, NotSentReason.NO_PUSH_CONSENT, at, profile_type))
+        return
+    if not devices:
+        plan.entries.append(_not_sent_profile(user_id, NotSentReason.NO_VALID_DEVICE, at, profile_type))
+        return
+    landing = _landing(profile, timing, compiled, at)
+    if isinstance(landing, NotSentReason):
+        plan.entries.append(_not_sent_profile(user_id, landing, at, profile_type))
+        return
+    message = shared
+    if message is None:
+        recipient = Recipient(attributes=dict(profile.attributes), locale=profile.locale, trigger=trigger or {})
+        try:
+            rendered = compiled.render(recipient)
+        except NotificationTooLargeError:
+            plan.entries.append(_not_sent_profile(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, profile_type))
+            return
+        if rendered.url_problem is not None:
+            plan.entries.append(_not_sent_profile(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, profile_type))
+            return
+        # The tracking id and the tracked link are per device: the packer and the worker fill them in.
+        message = replace(compiled.push_message(rendered, tracking_id=""), link="")
+    tracked = profile.trackingconsent
+    job_devices = [device.model_copy(update={"tracked": tracked}) for device in devices]
+    packing.add(landing, message, job_devices, shared=shared is not None)
 
 
 def _plan_deliveries(
@@ -605,11 +758,11 @@ def _plan_deliveries(
     compiled: CompiledMessage,
     template: DeliveryJob,
     stores: SendStores,
-    plan: _Plan,
+    plan: SendPlan,
     at: datetime,
-    timing: _Timing,
+    timing: RecipientTiming,
 ) -> None:
-    people = _people(org_id, user_ids, stores.people)
+    people = people_by_precedence(org_id, user_ids, stores.people)
     reachable = _reachable(user_ids, people, plan, at)
 
     def active_devices(user_id: str) -> list[Any]:
@@ -619,34 +772,10 @@ def _plan_deliveries(
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
         devices_by_user = dict(zip(reachable, pool.map(active_devices, reachable), strict=True))
 
-    packing = _Packing(template, plan, at)
+    packing = JobPacking(template, plan, at)
     for user_id in reachable:
-        devices = [d for d in devices_by_user[user_id] if _platform_configured(app, d.platform)]
         person = people[user_id]
-        if not devices:
-            plan.entries.append(_not_sent(user_id, NotSentReason.NO_VALID_DEVICE, at, person))
-            continue
-        landing = _landing(person, timing, compiled, at)
-        if isinstance(landing, NotSentReason):
-            plan.entries.append(_not_sent(user_id, landing, at, person))
-            continue
-        recipient = Recipient(
-            attributes=person_data(person).attributes,
-            locale=person.attributes.locale,
-            trigger=triggers.get(user_id, {}),
-        )
-        try:
-            rendered = compiled.render(recipient)
-        except NotificationTooLargeError:
-            plan.entries.append(_not_sent(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, person))
-            continue
-        if rendered.url_problem is not None:
-            plan.entries.append(_not_sent(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, person))
-            continue
-        # The tracking id and the tracked link are per device: the packer and the worker fill them in.
-        message = replace(compiled.push_message(rendered, tracking_id=""), link="")
-        tracked = person.attributes.trackingconsent
-        job_devices = [
+        devices = [
             JobDevice(
                 user_id=user_id,
                 platform=device.platform,
@@ -654,25 +783,38 @@ def _plan_deliveries(
                 token_sha256=device.token_sha256,
                 tracking_id="",
                 message=0,
-                tracked=tracked,
                 profile_type=person.entity_type.value,
             )
-            for device in devices
+            for device in devices_by_user[user_id]
+            if platform_configured(app, device.platform)
         ]
-        packing.add(landing, message, job_devices, _estimated_bytes(message, job_devices))
+        plan_recipient(
+            RecipientProfile.of(person),
+            devices,
+            compiled=compiled,
+            timing=timing,
+            packing=packing,
+            plan=plan,
+            at=at,
+            trigger=triggers.get(user_id, {}),
+        )
     packing.finish()
 
 
-def _platform_configured(app: MobileApp, platform: DevicePlatform) -> bool:
+def platform_configured(app: MobileApp, platform: DevicePlatform) -> bool:
     return (app.ios if platform is DevicePlatform.IOS else app.android) is not None
 
 
-def _estimated_bytes(message: PushMessage, devices: Sequence[JobDevice]) -> int:
-    # JSON of the message plus each device; escapes and separators make the real size a little larger.
+def message_bytes(message: PushMessage) -> int:
+    """The estimated JSON size of a notification in a job; escapes and separators make the real size
+    a little larger."""
     text = sum(len(str(value)) for value in (message.title, message.body, message.subtitle, message.original_link))
     text += sum(len(key) + len(value) + 8 for key, value in message.extra_data)
-    per_device = sum(len(d.user_id) + len(d.token) + 300 for d in devices)
-    return math.ceil((text + 360) * 1.1) + per_device
+    return math.ceil((text + 360) * 1.1)
+
+
+def _devices_bytes(devices: Sequence[JobDevice], overhead: int) -> int:
+    return sum(len(d.user_id) + len(d.token) + overhead for d in devices)
 
 
 def get_send(org_id: str, send_id: str, *, stores: SendStores) -> SendRecord:

@@ -1,0 +1,130 @@
+"""Device items keep a copy of their person's consent, zone and locale (DynamoDB Local): written by the
+registration, kept in step by every directory write, and read back from the app's device index."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+
+from pushgate.errors import ConflictError
+from pushgate.models.device import Device, DevicePlatform
+from pushgate.models.directory import EntityType, Person, PersonAttributes
+from pushgate.repositories.dynamodb.device_audience import person_guard, read_people_with_id
+from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
+from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS, device_key, mobile_app_key
+from pushgate.repositories.dynamodb.table import MainTable
+from pushgate_local.processes import local_aws_environment
+from pushgate_local.provision import ProvisionedResources
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def table(services: dict[str, str], stack_resources: ProvisionedResources) -> MainTable:
+    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=services["dynamodb_url"],
+        region_name="us-east-1",
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+    )
+    return MainTable(client, stack_resources.table_names["MainTable"])
+
+
+def _app(table: MainTable, org_id: str) -> str:
+    app_id = str(uuid.uuid4())
+    table.put(mobile_app_key(org_id, app_id), {"type": "MobileApp", "org_id": org_id, "app_id": app_id})
+    return app_id
+
+
+def _device(org_id: str, app_id: str, user_id: str) -> Device:
+    token = hashlib.sha256(f"{app_id}-{user_id}".encode()).hexdigest()
+    return Device(
+        org_id=org_id,
+        app_id=app_id,
+        user_id=user_id,
+        platform=DevicePlatform.IOS,
+        token=token,
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        registered_at=NOW,
+        last_registered_at=NOW,
+        status_changed_at=NOW,
+    )
+
+
+def _person(org_id: str, user_id: str, revision: int = 1, **attributes: object) -> Person:
+    return Person(
+        org_id=org_id,
+        entity_type=EntityType.CONTACT,
+        person_id=user_id,
+        attributes=PersonAttributes.model_validate(attributes),
+        created_at=NOW,
+        modified_at=NOW,
+        revision=revision,
+    )
+
+
+def _members(devices: DynamoDeviceRepository, org_id: str, app_id: str) -> dict[str, object]:
+    found = {}
+    for shard in range(APP_DEVICE_SHARDS):
+        members, _ = devices.audience_page(org_id, app_id, shard, limit=100, start_key=None)
+        found.update({member.user_id: member for member in members})
+    return found
+
+
+def test_the_copy_follows_registration_consent_changes_and_erasure_in_every_app(table: MainTable) -> None:
+    org_id = str(uuid.uuid4())
+    apps = [_app(table, org_id), _app(table, org_id)]
+    people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
+    person = _person(org_id, "ana", trackingconsent=True, timezone="Asia/Tokyo", locale="ja-JP")
+    people.save(person, previous=None)
+    for app_id in apps:
+        devices.save(_device(org_id, app_id, "ana"), expected_owner=None)
+        devices.save(_device(org_id, app_id, "nobody"), expected_owner=None)
+
+    for app_id in apps:
+        members = _members(devices, org_id, app_id)
+        ana, nobody = members["ana"], members["nobody"]
+        assert (ana.profile_type, ana.pushconsent, ana.trackingconsent) == ("contact", True, True)  # type: ignore[attr-defined]
+        assert (ana.timezone, ana.locale, ana.stamped) == ("Asia/Tokyo", "ja-JP", True)  # type: ignore[attr-defined]
+        assert (nobody.profile_type, nobody.pushconsent, nobody.trackingconsent) == (None, True, False)  # type: ignore[attr-defined]
+
+    # A withdrawn consent reaches the devices of every app in the person's own transaction.
+    withdrawn = _person(org_id, "ana", revision=2, pushconsent=False, timezone="Europe/Paris")
+    people.save(withdrawn, previous=person)
+    for app_id in apps:
+        ana = _members(devices, org_id, app_id)["ana"]
+        assert (ana.pushconsent, ana.trackingconsent, ana.timezone) == (False, False, "Europe/Paris")  # type: ignore[attr-defined]
+
+    # A person created after their devices were registered is copied onto them too.
+    late = _person(org_id, "nobody", firstname="Late", pushconsent=False)
+    people.save(late, previous=None)
+    assert _members(devices, org_id, apps[1])["nobody"].pushconsent is False  # type: ignore[attr-defined]
+
+    # Erased: no consent, whatever the device said before, until the erasure removes the devices.
+    people.delete(withdrawn)
+    stored = table.get(device_key(org_id, apps[0], "ana", "ios", _device(org_id, apps[0], "ana").token_sha256))
+    assert stored is not None
+    assert stored["pushconsent"] is False
+
+
+def test_a_registration_racing_a_person_change_is_refused_and_retried(table: MainTable) -> None:
+    org_id = str(uuid.uuid4())
+    app_id = _app(table, org_id)
+    people = DynamoPersonRepository(table)
+    person = _person(org_id, "bo")
+    people.save(person, previous=None)
+    read = read_people_with_id(table, org_id, "bo")
+    # The person changes between the registration's read and its transaction: the guard fails.
+    people.save(_person(org_id, "bo", revision=2, pushconsent=False), previous=person)
+    with pytest.raises(ConflictError):
+        table.transact_write(person_guard(org_id, "bo", read))
+    # Read again, the registration copies the new consent.
+    DynamoDeviceRepository(table).save(_device(org_id, app_id, "bo"), expected_owner=None)
+    assert _members(DynamoDeviceRepository(table), org_id, app_id)["bo"].pushconsent is False  # type: ignore[attr-defined]
