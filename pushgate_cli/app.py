@@ -18,6 +18,7 @@ from pushgate_cli.commands import (
     cleanup,
     contacts,
     dev,
+    devices,
     export,
     insights,
     login,
@@ -26,6 +27,7 @@ from pushgate_cli.commands import (
     send,
     sends,
     tokens,
+    users,
 )
 
 app = typer.Typer(
@@ -58,6 +60,8 @@ app.add_typer(orgs.app, name="orgs")
 app.add_typer(apps.app, name="apps")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(contacts.app, name="contacts")
+app.add_typer(users.app, name="users")
+app.add_typer(devices.app, name="devices")
 app.add_typer(messages.app, name="messages")
 app.command("send")(send.send)
 app.add_typer(sends.app, name="sends")

@@ -1,4 +1,5 @@
-"""``python -m pushgate_local dev|demo``: run the local stack, or walk it once and stop."""
+"""``python -m pushgate_local dev|demo|invoke``: run the local stack, walk it once and stop, or invoke one
+function with an event file as ``sam local invoke`` does (without Docker)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from pushgate_local import local_invoke
 from pushgate_local.demo import run_demo
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig, StateDirInUseError
 
@@ -50,14 +52,17 @@ def _serve(runtime: LocalRuntime) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["invoke"]:
+        return local_invoke.main(arguments[1:], PROJECT_ROOT)
     parser = argparse.ArgumentParser(prog="pushgate_local", description=__doc__)
-    parser.add_argument("command", choices=["dev", "demo"])
+    parser.add_argument("command", choices=["dev", "demo", "invoke"], help="invoke: see 'invoke --help'")
     parser.add_argument(
         "--allow-loopback-webhooks",
         action="store_true",
         help="let registration webhooks (x-ms-callback-url) call receivers on this machine, over http too",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     config = RuntimeConfig.from_environment(PROJECT_ROOT)
     config.access_log = args.command == "dev"
     config.allow_loopback_webhooks = args.allow_loopback_webhooks

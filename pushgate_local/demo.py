@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import ssl
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -147,6 +151,8 @@ CLI_EQUIVALENTS: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 
 def cli_equivalent(method: str, path: str) -> str:
     """The command an operator would type for this request (see ``CLI_EQUIVALENTS``)."""
+    if method == "CLI":
+        return path  # a step the walk ran through the CLI itself
     for wanted, pattern, command in CLI_EQUIVALENTS:
         found = pattern.search(path)
         if found and wanted in {method, "*"}:
@@ -717,7 +723,7 @@ def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
             + (f"; the simulator received {received} of these notifications" if received is not None else "")
         ),
     )
-    return {"send_id": send_id}
+    return {"send_id": send_id, "sale_message_id": message_id, "person_id": people[0]["contactid"]}
 
 
 #: A browser's user agent, for the demo's human clicks on tracked links.
@@ -951,6 +957,86 @@ def walk_timing(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
+class _Cli:
+    """Runs the real `pushgate` command (``python -m pushgate_cli``), logged in to this stack, as demo steps."""
+
+    def __init__(self, demo: DemoWalk, folder: Path) -> None:
+        self._demo = demo
+        self._env = {k: v for k, v in os.environ.items() if k not in {"PUSHGATE_ORG", "PUSHGATE_CONFIG"}}
+        self._env.update({"PUSHGATE_CONFIG": str(folder / "config.json"), "COLUMNS": "160"})
+        self.run("The operator logs the CLI in to this stack", "login", "--local", "--local-json", str(demo.local_json))
+
+    def run(self, title: str, *args: str, summarize: Callable[[Any], str] | None = None) -> Any:
+        """Runs one command (``--json`` when ``summarize`` reads its answer) and records it as a step."""
+        command = [*args, "--json"] if summarize is not None else list(args)
+        done = subprocess.run(
+            [sys.executable, "-m", "pushgate_cli", *command],
+            env=self._env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        step = Step(title, "CLI", "pushgate " + " ".join(args), 0, done.returncode)
+        answer: Any = None
+        if done.returncode == 0 and summarize is not None:
+            answer = json.loads(done.stdout)
+            step.summary = summarize(answer)
+        elif done.returncode != 0:
+            step.summary = (
+                (done.stderr or done.stdout).strip().splitlines()[-1][:300] if (done.stderr or done.stdout) else ""
+            )
+        self._demo.report.steps.append(step)
+        return answer
+
+
+def _ids_tail(ids: list[str]) -> str:
+    return ", ".join(ids[:3]) + (" ..." if len(ids) > 3 else "")
+
+
+def walk_operator_cli(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
+    """Daily work through the CLI: the orgs, a broadcast, the send history, one person's page."""
+    org_id, app_id = context["org_id"], context["app_id"]
+    message_id, person_id = context.get("sale_message_id", ""), context.get("person_id", "")
+    with tempfile.TemporaryDirectory(prefix="pushgate-demo-cli-") as folder:
+        cli = _Cli(demo, Path(folder))
+        cli.run(
+            "The list of orgs",
+            "orgs", "list",
+            summarize=lambda b: f"{len(b['Orgs'])} orgs: {_ids_tail([o['Name'] for o in b['Orgs']])}",
+        )  # fmt: skip
+        cli.run(
+            "A broadcast to every Active device of the app, followed until Completed",
+            "send", "--org", org_id, "--message", message_id, "--app", app_id, "--broadcast",
+            summarize=lambda b: "Totals " + json.dumps({k: b["Totals"][k] for k in ("Status", "Sent", "NotSent")}),
+        )  # fmt: skip
+        cli.run(
+            "The send history, newest first, with status and totals",
+            "sends", "list", "--org", org_id, "--limit", "5",
+            summarize=lambda b: "; ".join(
+                f"{s['Audience']} {s['Status']} sent {s['Totals']['Sent']}" for s in b["Sends"]
+            ),
+        )  # fmt: skip
+        cli.run(
+            "The person page: a contact's devices per app (token suffix only)",
+            "contacts", "devices", person_id, "--org", org_id,
+            summarize=lambda b: "; ".join(f"{d['Platform']} {d['Status']} ...{d['TokenSuffix']}" for d in b["Devices"]),
+        )  # fmt: skip
+        cli.run(
+            "The person page: the contact's app-user links",
+            "contacts", "links", person_id, "--org", org_id,
+            summarize=lambda b: f"{len(b['Links'])} links",
+        )  # fmt: skip
+        cli.run(
+            "The person page: the contact's notifications in the org's recent sends",
+            "contacts", "notifications", person_id, "--org", org_id,
+            summarize=lambda b: f"{len(b['Notifications'])} notifications "
+            + json.dumps(sorted({n["Outcome"] for n in b["Notifications"]}))
+            + f" in {b['SendsSearched']} sends searched",
+        )  # fmt: skip
+    return {}
+
+
 WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_foundation,
     walk_mobile_apps,
@@ -960,6 +1046,7 @@ WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_sends,
     walk_interactions,
     walk_timing,
+    walk_operator_cli,
 ]
 
 

@@ -101,14 +101,24 @@ def _as_routed(document: dict[str, Any], routes: list[HttpRoute]) -> dict[str, A
             ]
             if not operation["parameters"]:
                 del operation["parameters"]
-            _name_operation(operation, route.route_key)
+            # One handler may serve several routed paths (contacts, leads, profiles): the summary names which.
+            literals = [
+                routed
+                for mine, routed in zip(
+                    resolver_path.strip("/").split("/"), route.path.strip("/").split("/"), strict=True
+                )
+                if mine.startswith("{") and not routed.startswith("{")
+            ]
+            _name_operation(operation, route.route_key, literals)
             paths.setdefault(route.path, {})[method] = operation
             break
     return {**document, "paths": paths}
 
 
-def _name_operation(operation: dict[str, Any], route_key: str) -> None:
-    operation["summary"] = route_key
+def _name_operation(operation: dict[str, Any], route_key: str, literals: list[str] | None = None) -> None:
+    # The summary is the handler's (``pushgate.api.openapi``), with the collection a shared handler serves.
+    summary = operation.get("summary") or route_key
+    operation["summary"] = f"{summary} ({', '.join(literals)})" if literals else summary
     operation["operationId"] = re.sub(r"[^A-Za-z0-9]+", "_", route_key).strip("_")
 
 

@@ -3,10 +3,11 @@
 The dev server serves every HTTP API route by invoking the function's real handler with an API
 Gateway v2 event, polls each SQS event source into its function with SQS-shaped batches (deleting
 only what the function did not report in ``batchItemFailures``), and fires scheduled functions on
-demand at ``POST /_local/schedules/<FunctionLogicalId>``.
+demand at ``POST /_local/schedules/<FunctionLogicalId>[/<Schedule>]`` (``GET /_local/schedules`` lists them).
 
-Schedules with a ``rate(...)`` expression also fire by themselves, on the local clock: the clock
-that scheduled sends, quiet hours and frequency caps read (``PUSHGATE_LOCAL_CLOCK_FILE``). Tests and
+Schedules with a ``rate(...)`` expression also fire by themselves, on the local clock: the one clock
+every function reads (``PUSHGATE_LOCAL_CLOCK_FILE``: sends, quiet hours, caps, registrations, verdicts,
+the token cleanup). Tests and
 the demo move it with ``POST /_local/clock`` (``{"AdvanceSeconds": 3600}`` or ``{"Now": "..."}``),
 which then fires every rate schedule that came due, before answering. Cron schedules fire on demand only.
 """
@@ -23,6 +24,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -290,6 +292,8 @@ class LocalRuntime:
         self.resources = ProvisionedResources()
         self._children: list[ChildProcess] = []
         self._workers: dict[str, FunctionWorker] = {}
+        #: Each function's resolved environment (for one-off invocations with overrides).
+        self._environments: dict[str, dict[str, str]] = {}
         #: Further workers of functions with SQS event sources (``queue_workers`` > 1).
         self._queue_workers: dict[str, list[FunctionWorker]] = {}
         self._stop = threading.Event()
@@ -401,6 +405,7 @@ class LocalRuntime:
                 local_overrides["PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS"] = "true"
             environment = {**base_environment, **variables, **local_overrides, **self.config.extra_environment}
             preload = self.config.worker_preload
+            self._environments[spec.logical_id] = environment
             first = FunctionWorker(spec, environment, self.log_dir, preload=preload)
             self._workers[spec.logical_id] = first
             if spec.sqs_sources:
@@ -501,6 +506,38 @@ class LocalRuntime:
             self.config.on_invocation(worker.spec.logical_id, invocation)
         return invocation
 
+    def invoke_once(
+        self, logical_id: str, event: Any, overrides: dict[str, str] | None = None
+    ) -> tuple[Invocation, str]:
+        """Invokes a function as ``sam local invoke`` does: a fresh execution environment (a cold start)
+        with the template's environment resolved against this stack, plus ``overrides``; then ends it.
+
+        Returns:
+            The invocation, and what the handler logged (its stdout and stderr).
+
+        Raises:
+            KeyError: No such function.
+        """
+        spec = self.stack.function(logical_id)
+        environment = {**self._environments[spec.logical_id], **(overrides or {})}
+        worker = FunctionWorker(
+            spec,
+            environment,
+            self.log_dir,
+            preload=self.config.worker_preload,
+            name_suffix=f"-invoke-{uuid.uuid4().hex[:8]}",
+        )
+        try:
+            invocation = worker.invoke(event)
+        finally:
+            worker.stop()
+        try:
+            logs = worker.log_path.read_text(encoding="utf-8", errors="replace")
+            worker.log_path.unlink()
+        except OSError:
+            logs = ""
+        return invocation, logs
+
     def function_arn(self, spec: FunctionSpec) -> str:
         """The local ARN of a function."""
         return f"arn:aws:lambda:{self.config.region}:000000000000:function:{spec.logical_id}"
@@ -531,6 +568,27 @@ class LocalRuntime:
         else:
             event = scheduled_event(self.function_arn(spec), schedule.name, self.config.region)
         return self.invoke(logical_id, event)
+
+    def schedule_list(self) -> list[dict[str, Any]]:
+        """Every schedule of the template, with where to fire it now (``GET /_local/schedules``)."""
+        assert self.clock is not None  # noqa: S101 - started
+        listed = []
+        for spec in self.stack.functions:
+            for schedule in spec.schedules:
+                next_fire = self._next_fire.get((spec.logical_id, schedule.name))
+                listed.append(
+                    {
+                        "FunctionLogicalId": spec.logical_id,
+                        "Schedule": schedule.name,
+                        "Expression": schedule.expression,
+                        "Input": schedule.input,
+                        # rate(...) schedules fire by themselves on the local clock; cron ones only when fired.
+                        "FiresBySelf": rate_seconds(schedule.expression) is not None and self.config.run_schedules,
+                        "NextFireAt": next_fire.isoformat() if next_fire else None,
+                        "FireUrl": f"{self.api_url}{LOCAL_ROUTES_PREFIX}schedules/{spec.logical_id}/{schedule.name}",
+                    }
+                )
+        return listed
 
     def _rate_schedules(self) -> list[tuple[FunctionSpec, Schedule, int]]:
         found = []
@@ -737,16 +795,12 @@ class LocalRuntime:
             {"Now": now.isoformat(), "OffsetSeconds": round(self.clock.offset_seconds, 3), "Fired": fired},
         )
 
-    def _handle_local_route(
-        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    def _handle_schedules(
+        self, method: str, raw_path: str, parts: list[str], body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        if not self._authorize("AWS_IAM", headers)[0]:
-            return _json_response(
-                HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", "local routes need the admin key")
-            )
-        parts = raw_path[len(LOCAL_ROUTES_PREFIX) :].strip("/").split("/")
-        if parts == ["clock"] and method in {"GET", "POST"}:
-            return self._handle_clock(method, body)
+        """``GET /_local/schedules``: every schedule; ``POST /_local/schedules/<Function>[/<Schedule>]``: fire one."""
+        if method == "GET" and parts in (["schedules"], ["schedules", ""]):
+            return _json_response(HTTPStatus.OK, {"Schedules": self.schedule_list()})
         if method == "POST" and parts[0] == "schedules" and len(parts) in {2, 3}:
             try:
                 payload = json.loads(body) if body else None
@@ -759,4 +813,48 @@ class LocalRuntime:
                 HTTPStatus.OK,
                 {"ok": invocation.ok, "result": invocation.payload, "durationMs": round(invocation.duration_ms, 1)},
             )
+        return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no local route {method} {raw_path}"))
+
+    def _handle_invoke(self, logical_id: str, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+        """``POST /_local/invoke/<LogicalId>`` ``{"Event": ..., "Environment": {...}}``: ``sam local invoke`` here."""
+        try:
+            request = json.loads(body) if body else {}
+            if not isinstance(request, dict) or not request.keys() <= {"Event", "Environment"}:
+                raise ValueError('body: send {"Event": <the event>, "Environment": {"NAME": "value"}}')
+            overrides = request.get("Environment") or {}
+            if not isinstance(overrides, dict) or not all(isinstance(v, str) for v in overrides.values()):
+                raise ValueError("Environment: must map names to strings")
+        except ValueError as error:
+            return _json_response(HTTPStatus.BAD_REQUEST, _error_body("InvalidRequest", str(error)))
+        try:
+            invocation, logs = self.invoke_once(logical_id, request.get("Event", {}), overrides)
+        except KeyError:
+            names = ", ".join(spec.logical_id for spec in self.stack.functions)
+            return _json_response(
+                HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no function {logical_id}; one of {names}")
+            )
+        return _json_response(
+            HTTPStatus.OK,
+            {
+                "ok": invocation.ok,
+                "result": invocation.payload,
+                "logs": logs,
+                "durationMs": round(invocation.duration_ms, 1),
+            },
+        )
+
+    def _handle_local_route(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        if not self._authorize("AWS_IAM", headers)[0]:
+            return _json_response(
+                HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", "local routes need the admin key")
+            )
+        parts = raw_path[len(LOCAL_ROUTES_PREFIX) :].strip("/").split("/")
+        if parts == ["clock"] and method in {"GET", "POST"}:
+            return self._handle_clock(method, body)
+        if parts[0] == "schedules":
+            return self._handle_schedules(method, raw_path, parts, body)
+        if parts[0] == "invoke" and len(parts) == 2 and method == "POST":
+            return self._handle_invoke(parts[1], body)
         return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no local route {method} {raw_path}"))

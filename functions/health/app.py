@@ -6,6 +6,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.health import HealthResponse
 from pushgate.observability import logger, metrics, tracer
@@ -15,6 +16,7 @@ app = make_resolver()
 
 
 @app.get("/health")
+@responds(200, 503)
 @tracer.capture_method
 def health() -> tuple[HealthResponse, int]:
     report = check_health(table=deps.main_table())

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.delivery_policy import DeliveryPolicyRequest, DeliveryPolicyResponse
 from pushgate.api.schemas.mobile_apps import (
@@ -36,6 +36,7 @@ BASE = "/admin/v1/orgs/<orgId>/mobileapps"
 
 
 @app.post(BASE)
+@responds(201)
 @request_body(CreateMobileAppRequest)
 @tracer.capture_method
 def create_mobile_app(orgId: str) -> tuple[MobileAppResponse, int]:
@@ -93,6 +94,7 @@ def update_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 
 
 @app.delete(f"{BASE}/<appId>")
+@responds(204)
 @tracer.capture_method
 def delete_mobile_app(orgId: str, appId: str) -> Response[str]:
     mobile_apps.delete_mobile_app(orgId, appId, stores=deps.mobile_app_stores())
@@ -113,6 +115,7 @@ def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 
 
 @app.post(f"{BASE}/<appId>/tokens")
+@responds(201)
 @request_body(IssueTokenRequest, required=False)
 @tracer.capture_method
 def issue_token(orgId: str, appId: str) -> tuple[IssuedTokenResponse, int]:
@@ -132,6 +135,7 @@ def list_tokens(orgId: str, appId: str) -> TokenListResponse:
 
 
 @app.delete(f"{BASE}/<appId>/tokens/<tokenId>")
+@responds(204)
 @tracer.capture_method
 def revoke_token(orgId: str, appId: str, tokenId: str) -> Response[str]:
     api_tokens.revoke_api_token(orgId, appId, tokenId, stores=deps.mobile_app_stores())

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.push_messages import (
     MessageDocument,
@@ -36,6 +36,7 @@ BASE = "/admin/v1/orgs/<orgId>/pushmessages"
 
 
 @app.post(BASE)
+@responds(201)
 @request_body(MessageContent, description="The message content (see docs/push-messages.md)")
 @tracer.capture_method
 def create_push_message(orgId: str) -> tuple[PushMessageResponse, int]:
@@ -72,6 +73,7 @@ def update_push_message(orgId: str, messageId: str) -> PushMessageResponse:
 
 
 @app.delete(f"{BASE}/<messageId>")
+@responds(204)
 @tracer.capture_method
 def delete_push_message(orgId: str, messageId: str) -> Response[str]:
     push_messages.delete_message(orgId, messageId, stores=deps.message_stores())

@@ -1,15 +1,16 @@
-"""Operator routes for orgs: ``POST /admin/v1/orgs`` and ``GET /admin/v1/orgs/{orgId}``."""
+"""Operator routes for orgs: ``POST /admin/v1/orgs``, ``GET /admin/v1/orgs`` (paged), ``GET /admin/v1/orgs/{orgId}``."""
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.schemas.orgs import CreateOrgRequest, OrgResponse
+from pushgate.api.schemas.orgs import CreateOrgRequest, OrgListResponse, OrgResponse
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.apps import orgs
 
@@ -17,6 +18,7 @@ app = make_resolver()
 
 
 @app.post("/admin/v1/orgs")
+@responds(201)
 @request_body(CreateOrgRequest)
 @tracer.capture_method
 def create_org() -> tuple[OrgResponse, int]:
@@ -24,6 +26,16 @@ def create_org() -> tuple[OrgResponse, int]:
     org = orgs.create_org(request.Name, orgs=deps.org_repository())
     metrics.add_metric(name="OrgsCreated", unit="Count", value=1)
     return OrgResponse.from_org(org), 201
+
+
+@app.get("/admin/v1/orgs")
+@tracer.capture_method
+def list_orgs(
+    max_results: Annotated[int, Query(alias="MaxResults", ge=1, le=100)] = 50,
+    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+) -> OrgListResponse:
+    page, token = orgs.list_orgs(limit=max_results, next_token=next_token, orgs=deps.org_repository())
+    return OrgListResponse(Orgs=[OrgResponse.from_org(org) for org in page], NextToken=token)
 
 
 @app.get("/admin/v1/orgs/<orgId>")

@@ -1,7 +1,8 @@
 """The directory and user mapping.
 
 Operator routes under ``/admin/v1/orgs/{orgId}/``: ``contacts``, ``leads``, ``profiles`` (PUT / GET /
-PATCH / DELETE by id, POST, OData-style list and lookup, ``/import``) and the app-user links
+PATCH / DELETE by id, POST, OData-style list and lookup, ``/import``; the person page's ``/{id}/devices``,
+``/{id}/links`` and ``/{id}/notifications``) and the app-user links
 ``mobileapps/{appId}/users/{appUserId}``. Public route: ``POST /api/v1.0/orgs/{orgId}/pushusermapping/resolve``.
 """
 
@@ -14,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import query_parameters, request_body
+from pushgate.api.openapi import query_parameters, request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.directory import (
     MAX_IMPORT_BODY_BYTES,
@@ -24,13 +25,18 @@ from pushgate.api.schemas.directory import (
     ImportRequest,
     ImportResponse,
     JsonObject,
+    PersonDevicesResponse,
+    PersonDeviceView,
+    PersonLinksResponse,
+    PersonNotificationsResponse,
+    PersonNotificationView,
     ResolveRequest,
     ResolveResponse,
 )
 from pushgate.errors import InvalidRequestError, NotFoundError
 from pushgate.models.directory import EntityType
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.directory import directory, user_mapping
+from pushgate.services.directory import directory, person_page, user_mapping
 
 app = make_resolver()
 COLLECTION = "/admin/v1/orgs/<orgId>/<entitySet>"
@@ -73,6 +79,7 @@ def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
 
 
 @app.post(COLLECTION)
+@responds(201)
 @request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
 def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
@@ -96,6 +103,7 @@ def import_people(orgId: str, entitySet: str) -> ImportResponse:
 
 
 @app.put(f"{COLLECTION}/<personId>")
+@responds(200, 201)
 @request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
 def upsert_person(orgId: str, entitySet: str, personId: str) -> tuple[dict[str, Any], int]:
@@ -123,6 +131,7 @@ def patch_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
 
 
 @app.delete(f"{COLLECTION}/<personId>")
+@responds(200, 204)
 @query_parameters(erase={"type": "string", "enum": ["true", "false"]})
 @tracer.capture_method
 def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
@@ -146,7 +155,37 @@ def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
     return Response(status_code=204, body="")
 
 
+@app.get(f"{COLLECTION}/<personId>/devices")
+@tracer.capture_method
+def list_person_devices(orgId: str, entitySet: str, personId: str) -> PersonDevicesResponse:
+    found = person_page.person_devices(orgId, _entity_type(entitySet), personId, stores=deps.person_page_stores())
+    return PersonDevicesResponse(Devices=[PersonDeviceView.from_device(device) for device in found])
+
+
+@app.get(f"{COLLECTION}/<personId>/links")
+@tracer.capture_method
+def list_person_links(orgId: str, entitySet: str, personId: str) -> PersonLinksResponse:
+    links = person_page.person_links(orgId, _entity_type(entitySet), personId, stores=deps.person_page_stores())
+    return PersonLinksResponse(Links=[AppUserLinkResponse.from_link(link) for link in links])
+
+
+@app.get(f"{COLLECTION}/<personId>/notifications")
+@tracer.capture_method
+def list_person_notifications(orgId: str, entitySet: str, personId: str) -> PersonNotificationsResponse:
+    search = person_page.person_notifications(
+        orgId, _entity_type(entitySet), personId, stores=deps.person_page_stores()
+    )
+    return PersonNotificationsResponse(
+        Notifications=[PersonNotificationView.from_notification(n) for n in search.notifications],
+        SendsSearched=search.sends_searched,
+        SendsSkipped=search.sends_skipped,
+        RecentSendsLimit=person_page.RECENT_SENDS,
+        MaxLedgerEntries=person_page.MAX_LEDGER_ENTRIES,
+    )
+
+
 @app.put(LINK)
+@responds(200, 201)
 @request_body(AppUserLinkRequest)
 @tracer.capture_method
 def put_app_user_link(orgId: str, appId: str, appUserId: str) -> tuple[AppUserLinkResponse, int]:
@@ -174,6 +213,7 @@ def get_app_user_link(orgId: str, appId: str, appUserId: str) -> AppUserLinkResp
 
 
 @app.delete(LINK)
+@responds(204)
 @tracer.capture_method
 def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str]:
     user_mapping.delete_app_user_link(

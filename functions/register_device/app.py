@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.devices import (
     CleanupBody,
@@ -57,13 +57,18 @@ def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
     body = parse_object(app.current_event, LegacyRegisterDeviceBody)
     item = legacy_registration_item(body, appId, userId)
     device_registration.register_now(
-        orgId.lower(), item, authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
+        orgId.lower(),
+        item,
+        authenticator=deps.api_token_authenticator(),
+        devices=deps.device_repository(),
+        now=deps.clock(),
     )
     metrics.add_metric(name="DevicesRegisteredV1", unit="Count", value=1)
     return _empty(200)
 
 
 @app.post(V2)
+@responds(202)
 @request_body(RegisterDeviceBody)
 @tracer.capture_method
 def register(orgId: str) -> Response[str]:
@@ -75,6 +80,7 @@ def register(orgId: str) -> Response[str]:
         options=options,
         authenticator=deps.api_token_authenticator(),
         queue=deps.registration_queue(),
+        now=deps.clock(),
     )
     metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=1)
     if not options.track:
@@ -83,6 +89,7 @@ def register(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/batch")
+@responds(202)
 @request_body(RegisterDeviceBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
 def register_batch(orgId: str) -> Response[str]:
@@ -94,6 +101,7 @@ def register_batch(orgId: str) -> Response[str]:
         options=options,
         authenticator=deps.api_token_authenticator(),
         queue=deps.registration_queue(),
+        now=deps.clock(),
     )
     metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=len(items))
     if not options.track:
@@ -137,6 +145,7 @@ def registration_status_batch(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/cleanup")
+@responds(202)
 @request_body(CleanupBody)
 @tracer.capture_method
 def cleanup(orgId: str) -> Response[str]:
@@ -149,6 +158,7 @@ def cleanup(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/cleanup/batch")
+@responds(202)
 @request_body(CleanupBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
 def cleanup_batch(orgId: str) -> Response[str]:

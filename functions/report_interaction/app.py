@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.interactions import EventBody, LegacyEventBody
 from pushgate.config import interaction_settings
@@ -42,6 +42,7 @@ def _count(recorded: list[Any]) -> None:
 
 
 @app.post(f"{ORG}/pushdatareceiver/events")
+@responds(202)
 @request_body(EventBody)
 @tracer.capture_method
 def report_event(orgId: str) -> Response[str]:
@@ -106,12 +107,14 @@ LINK_RESPONSES: dict[int, Any] = {
 
 
 @app.get(LINK, responses=LINK_RESPONSES)
+@responds(302)
 @tracer.capture_method
 def follow_link(trackingId: str) -> Response[str]:
     return _follow(trackingId)
 
 
 @app.head(LINK, responses=LINK_RESPONSES)
+@responds(302)
 @tracer.capture_method
 def follow_link_head(trackingId: str) -> Response[str]:
     return _follow(trackingId)

@@ -1,7 +1,7 @@
 """Operator routes for sends: accept and fan out a send, read its totals and its per-recipient ledger.
 
-``/admin/v1/orgs/{orgId}/sends`` (+ ``/{sendId}``, ``/{sendId}/recipients``, ``/{sendId}/cancel``,
-``/parked/resume``). A send names its ``Recipients`` (resolved here, per recipient) or a broadcast
+``/admin/v1/orgs/{orgId}/sends`` (``GET``: the history, newest first; + ``/{sendId}``, ``/{sendId}/recipients``,
+``/{sendId}/cancel``, ``/parked/resume``). A send names its ``Recipients`` (resolved here, per recipient) or a broadcast
 ``Audience`` (the app's devices, read in bulk by the audience worker). ``SendAt`` /
 ``SendAtLocalTime`` schedule a recipients' send (see ``docs/timing-and-fatigue.md``).
 A send with an ``IdempotencyKey`` is answered once per org and key for 24 hours (Powertools
@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.openapi import request_body, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.sends import (
     CreateSendRequest,
@@ -26,12 +26,14 @@ from pushgate.api.schemas.sends import (
     RejectedRecipient,
     ResumeParkedRequest,
     ResumeParkedResponse,
+    SendHistoryEntry,
+    SendHistoryResponse,
     SendResponse,
 )
 from pushgate.errors import InvalidRequestError
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.sends import audience, scheduled, send_fanout
+from pushgate.services.sends import audience, history, scheduled, send_fanout
 from pushgate.services.sends.send_fanout import SendRecipient, SendTiming
 
 app = make_resolver()
@@ -90,12 +92,35 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 
 @app.post(BASE)
+@responds(202)
 @request_body(CreateSendRequest)
 @tracer.capture_method
 def create_send(orgId: str) -> tuple[CreateSendResponse, int]:
     request = parse_json_body(app.current_event, CreateSendRequest, max_bytes=MAX_SEND_BODY_BYTES)
     answer = _accept(request, orgId) if request.IdempotencyKey is None else _accept_once(request, orgId)
     return CreateSendResponse.model_validate(answer), 202
+
+
+@app.get(BASE)
+@tracer.capture_method
+def list_sends(
+    orgId: str,
+    app_id: Annotated[str | None, Query(alias="MobileAppId", max_length=256)] = None,
+    message_id: Annotated[str | None, Query(alias="MessageId", max_length=256)] = None,
+    max_results: Annotated[int, Query(alias="MaxResults", ge=1, le=100)] = 25,
+    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+) -> SendHistoryResponse:
+    page, token = history.list_sends(
+        orgId,
+        app_id=app_id,
+        message_id=message_id,
+        limit=max_results,
+        next_token=next_token,
+        stores=deps.send_stores(),
+    )
+    return SendHistoryResponse(
+        Sends=[SendHistoryEntry.from_send(s.send, s.message_name) for s in page], NextToken=token
+    )
 
 
 @app.get(f"{BASE}/<sendId>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -312,3 +313,116 @@ def delivery_policy(
         print_json(policy)
     else:
         show_policy(policy)
+
+
+def ios_certificate_body(p12: Path, password: str, bundle_id: str | None, mode: str) -> dict[str, Any]:
+    """The certificate-auth ``Ios`` body: the .p12 file as base64 (the bundle id defaults to the certificate's)."""
+    try:
+        encoded = base64.b64encode(p12.read_bytes()).decode()
+    except OSError as error:
+        raise usage_error(f"cannot read the .p12 file {p12}: {error}") from None
+    body: dict[str, Any] = {
+        "AuthMode": "Certificate",
+        "AppMode": mode,
+        "Certificate": encoded,
+        "CertificatePassword": password,
+    }
+    if bundle_id:
+        body["BundleId"] = bundle_id
+    return body
+
+
+def _removals(*, remove_ios: bool, remove_android: bool) -> dict[str, None]:
+    """``null`` for each platform to remove (the API deletes its credentials)."""
+    return {name: None for name, remove in (("Ios", remove_ios), ("Android", remove_android)) if remove}
+
+
+@app.command("update")
+@reports_errors
+def update(
+    app_id: AppId,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    ios_p8: Annotated[Path | None, typer.Option("--ios-p8", help="New APNs auth key (token auth).")] = None,
+    ios_p12: Annotated[
+        Path | None, typer.Option("--ios-p12", help="New APNs certificate (.p12; certificate auth).")
+    ] = None,
+    p12_password: Annotated[
+        str, typer.Option("--p12-password", envvar="PUSHGATE_P12_PASSWORD", help="The .p12's export password.")
+    ] = "",
+    key_id: Annotated[str | None, typer.Option("--key-id", help="APNs Key ID (default: from the .p8 name).")] = None,
+    team_id: Annotated[str | None, typer.Option("--team-id", help="Apple Team ID.")] = None,
+    bundle_id: Annotated[str | None, typer.Option("--bundle-id", help="The iOS bundle id.")] = None,
+    app_mode: Annotated[str, typer.Option("--app-mode", help="Sandbox or Production.")] = "Sandbox",
+    android_service_account: Annotated[
+        Path | None, typer.Option("--android-service-account", help="New FCM service-account key (JSON).")
+    ] = None,
+    remove_ios: Annotated[bool, typer.Option("--remove-ios", help="Remove the iOS app.")] = False,
+    remove_android: Annotated[bool, typer.Option("--remove-android", help="Remove the Android app.")] = False,
+    user_resolve: Annotated[
+        bool | None, typer.Option("--user-resolve/--no-user-resolve", help="Allow the public user resolve.")
+    ] = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Change an app: what is given changes (new credentials are checked on save), the rest stays."""
+    if ios_p8 is not None and ios_p12 is not None:
+        raise usage_error("give --ios-p8 or --ios-p12, not both")
+    body: dict[str, Any] = {}
+    for field_name, value in (("Name", name), ("Description", description), ("UserResolveEnabled", user_resolve)):
+        if value is not None:
+            body[field_name] = value
+    if ios_p8 is not None:
+        body["Ios"] = ios_body(ios_p8, key_id, team_id, bundle_id, app_mode)
+    elif ios_p12 is not None:
+        body["Ios"] = ios_certificate_body(ios_p12, p12_password, bundle_id, app_mode)
+    body.update(_removals(remove_ios=remove_ios and "Ios" not in body, remove_android=remove_android))
+    if android_service_account is not None:
+        body["Android"] = android_body(android_service_account)
+    if not body:
+        raise usage_error("nothing to change: give --name, --description, credentials or --remove-ios/--remove-android")
+    with in_org(org) as (client, org_id):
+        updated = client.call("PATCH", admin_path(org_id, "mobileapps", app_id), body=body)
+    if json_output:
+        print_json(updated)
+        return
+    show_record("Mobile app", updated, FIELDS)
+    show_validation(updated)
+
+
+@app.command("token-policy")
+@reports_errors
+def token_policy(
+    app_id: AppId,
+    stale_after_days: Annotated[
+        int | None, typer.Option("--stale-after-days", help="Not registered for this long: Stale (7-3650).")
+    ] = None,
+    invalid_grace_days: Annotated[
+        int | None, typer.Option("--invalid-grace-days", help="Invalid devices are purged after this (0-365).")
+    ] = None,
+    stale_grace_days: Annotated[
+        int | None, typer.Option("--stale-grace-days", help="Stale devices are purged after this (0-365).")
+    ] = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Show the app's token policy, or change the parts given (the others stay as they are)."""
+    changes = {
+        name: value
+        for name, value in (
+            ("StaleAfterDays", stale_after_days),
+            ("InvalidGraceDays", invalid_grace_days),
+            ("StaleGraceDays", stale_grace_days),
+        )
+        if value is not None
+    }
+    with in_org(org) as (client, org_id):
+        path = admin_path(org_id, "mobileapps", app_id, "token-policy")
+        policy = client.call("GET", path)
+        if changes:
+            current = {name: policy[name] for name in ("StaleAfterDays", "InvalidGraceDays", "StaleGraceDays")}
+            policy = client.call("PUT", path, body={**current, **changes})
+    if json_output:
+        print_json(policy)
+    else:
+        show_record("Token policy", policy)

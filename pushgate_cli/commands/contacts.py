@@ -1,7 +1,9 @@
-"""`pushgate contacts import`: people into the directory, in chunks the import route takes."""
+"""`pushgate contacts`: import people in chunks the import route takes; search, get, update and erase
+one; the person page's devices, app-user links and recent notifications."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +12,17 @@ import typer
 from pushgate_cli.client import admin_path
 from pushgate_cli.errors import EXIT_REFUSED
 from pushgate_cli.files import PeopleFile, chunks_by_size, read_people_file
-from pushgate_cli.output import JsonFlag, OrgOption, print_json, progress_bar, reports_errors, show_record, show_rows
+from pushgate_cli.output import (
+    JsonFlag,
+    OrgOption,
+    console,
+    done,
+    print_json,
+    progress_bar,
+    reports_errors,
+    show_record,
+    show_rows,
+)
 from pushgate_cli.session import in_org
 
 app = typer.Typer(help="The directory: contacts, leads and profiles.", no_args_is_help=True)
@@ -80,3 +92,175 @@ def _failure_row(item: dict[str, Any], unit: str) -> dict[str, Any]:
         "Field": "; ".join(fields),
         "Problem": "; ".join(str(d.get("Problem") or error.get("Message", "")) for d in details),
     }
+
+
+KindOption = Annotated[str, typer.Option("--kind", help="contacts, leads or profiles.")]
+PersonId = Annotated[str, typer.Argument(help="The contact's (lead's, profile's) id.")]
+DEVICE_COLUMNS = ("AppName", "MobileAppId", "Platform", "Status", "TokenSuffix", "LastRegisteredAt", "LastOutcome")
+LINK_COLUMNS = ("MobileAppId", "AppUserId", "CreatedAt", "ModifiedAt")
+NOTIFICATION_COLUMNS = ("SentAt", "MessageName", "MobileAppId", "Outcome", "Reason", "Platform", "SendId")
+
+
+def checked_kind(kind: str) -> str:
+    """The collection name, checked (``contacts``, ``leads`` or ``profiles``)."""
+    if kind not in ("contacts", "leads", "profiles"):
+        raise typer.BadParameter("must be contacts, leads or profiles", param_hint="--kind")
+    return kind
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@app.command("get")
+@reports_errors
+def get(
+    person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
+) -> None:
+    """Show one person's attributes."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id))
+    if json_output:
+        print_json(found)
+    else:
+        show_record(f"{kind[:-1].capitalize()} {person_id}", found)
+
+
+@app.command("search")
+@reports_errors
+def search(
+    email: Annotated[str | None, typer.Option("--email", help="emailaddress1 equals this.")] = None,
+    phone: Annotated[str | None, typer.Option("--phone", help="mobilephone or telephone1 equals this (E.164).")] = None,
+    filter_text: Annotated[str | None, typer.Option("--filter", help="An OData $filter (eq, and, or).")] = None,
+    top: Annotated[int, typer.Option("--top", help="At most this many (1-1000).", min=1, max=1000)] = 50,
+    kind: KindOption = "contacts",
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Find people by email, phone or an OData $filter (without any: the first --top people)."""
+    clauses = [f"emailaddress1 eq {_quoted(email)}"] if email else []
+    if phone:
+        clauses.append(f"(mobilephone eq {_quoted(phone)} or telephone1 eq {_quoted(phone)})")
+    if filter_text:
+        clauses.append(f"({filter_text})")
+    params: dict[str, str | int | None] = {"$top": top, "$filter": " and ".join(clauses) or None}
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, checked_kind(kind)), params=params)
+    people = found.get("value", [])
+    if json_output:
+        print_json(people)
+        return
+    id_name = f"{kind[:-1]}id"
+    show_rows(f"{kind.capitalize()} found", people, [id_name, "firstname", "lastname", "emailaddress1", "mobilephone"])
+
+
+@app.command("update")
+@reports_errors
+def update(
+    person_id: PersonId,
+    attributes: Annotated[
+        list[str] | None, typer.Option("--set", help="NAME=VALUE (a JSON value, else text); NAME= clears; repeatable.")
+    ] = None,
+    kind: KindOption = "contacts",
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Change some attributes of a person (the others stay as they are)."""
+    changes: dict[str, Any] = {}
+    for pair in attributes or []:
+        name, separator, value = pair.partition("=")
+        if not separator or not name:
+            raise typer.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        changes[name] = _value(value)
+    if not changes:
+        raise typer.BadParameter("give at least one NAME=VALUE", param_hint="--set")
+    with in_org(org) as (client, org_id):
+        updated = client.call("PATCH", admin_path(org_id, checked_kind(kind), person_id), body=changes)
+    if json_output:
+        print_json(updated)
+    else:
+        show_record(f"{kind[:-1].capitalize()} {person_id}", updated)
+
+
+def _value(text: str) -> Any:
+    if text == "":
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@app.command("delete")
+@reports_errors
+def delete(
+    person_id: PersonId,
+    erase: Annotated[bool, typer.Option("--erase", help="Show what the erasure removed, per kind.")] = False,
+    kind: KindOption = "contacts",
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Erase a person: the record, its lookups, app-user links and devices."""
+    with in_org(org) as (client, org_id):
+        report = client.call(
+            "DELETE", admin_path(org_id, checked_kind(kind), person_id), params={"erase": "true" if erase else None}
+        )
+    if json_output:
+        print_json(report or {"Erased": person_id})
+    elif report:
+        show_record(f"Erased {kind[:-1]} {person_id}", report)
+    else:
+        done(f"erased {kind[:-1]} {person_id}")
+
+
+@app.command("devices")
+@reports_errors
+def devices(
+    person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
+) -> None:
+    """The person's devices in every app (token suffix only), with status and the last change."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id, "devices"))
+    if json_output:
+        print_json(found)
+        return
+    rows = [{**d, "LastOutcome": outcome_text(d.get("LastOutcome"))} for d in found["Devices"]]
+    show_rows(f"Devices of {kind[:-1]} {person_id}", rows, DEVICE_COLUMNS)
+
+
+def outcome_text(last: dict[str, Any] | None) -> str:
+    if not last:
+        return ""
+    return " ".join(str(part) for part in (last["Reason"], last.get("Code"), last["At"]) if part)
+
+
+@app.command("links")
+@reports_errors
+def links(
+    person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
+) -> None:
+    """The app-user links pointing at the person."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id, "links"))
+    if json_output:
+        print_json(found)
+    else:
+        show_rows(f"App users linked to {kind[:-1]} {person_id}", found["Links"], LINK_COLUMNS)
+
+
+@app.command("notifications")
+@reports_errors
+def notifications(
+    person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
+) -> None:
+    """The person's notifications in the org's recent sends (the answer says how many sends were read)."""
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id, "notifications"))
+    if json_output:
+        print_json(found)
+        return
+    show_rows(f"Recent notifications of {kind[:-1]} {person_id}", found["Notifications"], NOTIFICATION_COLUMNS)
+    console.print(
+        f"searched the {found['SendsSearched']} newest sends (of at most {found['RecentSendsLimit']}); "
+        f"{found['SendsSkipped']} larger than {found['MaxLedgerEntries']} ledger entries skipped"
+    )

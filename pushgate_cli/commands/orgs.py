@@ -1,17 +1,17 @@
-"""`pushgate orgs`: create and read orgs, and choose the default one."""
+"""`pushgate orgs`: create, list and read orgs, and choose the default one."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.config import load_target, resolve_org, save_target
-from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record
+from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record, show_rows
 from pushgate_cli.session import api
 
-app = typer.Typer(help="Orgs (the API has no list; 'get' reads one).", no_args_is_help=True)
+app = typer.Typer(help="Orgs.", no_args_is_help=True)
 FIELDS = ("OrgId", "Name", "CreatedAt")
 
 
@@ -57,3 +57,22 @@ def use(org_id: Annotated[str, typer.Argument(help="The org later commands work 
         client.call("GET", admin_path(org_id))
     save_target(target.with_org(org_id))
     done(f"default org is now {org_id}")
+
+
+@app.command("list")
+@reports_errors
+def list_orgs(json_output: JsonFlag = False) -> None:
+    """List every org, oldest first (every page)."""
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    with api() as client:
+        while True:
+            page = client.call("GET", "/admin/v1/orgs", params={"MaxResults": 100, "NextToken": token})
+            found.extend(page["Orgs"])
+            token = page.get("NextToken")
+            if not token:
+                break
+    if json_output:
+        print_json({"Orgs": found})
+    else:
+        show_rows("Orgs", found, FIELDS)

@@ -16,7 +16,7 @@ import typer
 
 from pushgate_cli.client import ApiClient, admin_path
 from pushgate_cli.commands.sends import HOUR_COLUMNS
-from pushgate_cli.errors import CliError
+from pushgate_cli.errors import CliError, usage_error
 from pushgate_cli.files import read_recipients
 from pushgate_cli.output import (
     JsonFlag,
@@ -43,8 +43,11 @@ def send(
     message: Annotated[str, typer.Option("--message", help="MessageId of an Active message.")],
     app_id: Annotated[str, typer.Option("--app", help="MobileAppId to send through.")],
     recipients: Annotated[
-        Path, typer.Option("--recipients", help="User ids: .txt (one a line), .csv (UserId column) or .json.")
-    ],
+        Path | None, typer.Option("--recipients", help="User ids: .txt (one a line), .csv (UserId column) or .json.")
+    ] = None,
+    broadcast: Annotated[
+        bool, typer.Option("--broadcast", help="Every Active device of the app (Audience AllActiveDevices).")
+    ] = False,
     journey: Annotated[str | None, typer.Option("--journey", help="JourneyId the insights group by.")] = None,
     idempotency_key: Annotated[
         str | None, typer.Option("--idempotency-key", help="Repeat-safe key (suffixed per chunk of 10,000).")
@@ -67,23 +70,19 @@ def send(
 ) -> None:
     """Send, show progress until every send is Completed (or Canceled, or Scheduled for later), then the totals.
 
-    ``--at`` and ``--local-time`` exclude each other; the API checks both (a 400 naming the field).
+    Give ``--recipients FILE`` or ``--broadcast`` (one rendering for every Active device of the app,
+    sent at once). ``--at`` and ``--local-time`` exclude each other; the API checks both (a 400 naming the field).
     """
-    people = read_recipients(recipients)
-    chunks = [people[start : start + MAX_RECIPIENTS] for start in range(0, len(people), MAX_RECIPIENTS)]
+    bodies = _bodies(
+        app_id,
+        message,
+        recipients=recipients,
+        broadcast=broadcast,
+        timing={"JourneyId": journey, "SendAt": send_at, "SendAtLocalTime": local_time},
+        idempotency_key=idempotency_key,
+    )
     with in_org(org) as (client, org_id):
-        created: list[dict[str, Any]] = []
-        for number, chunk in enumerate(chunks):
-            body: dict[str, Any] = {"MobileAppId": app_id, "MessageId": message, "Recipients": chunk}
-            if journey is not None:
-                body["JourneyId"] = journey
-            if idempotency_key is not None:
-                body["IdempotencyKey"] = idempotency_key if len(chunks) == 1 else f"{idempotency_key}-{number}"
-            if send_at is not None:
-                body["SendAt"] = send_at
-            if local_time is not None:
-                body["SendAtLocalTime"] = local_time
-            created.append(client.call("POST", admin_path(org_id, "sends"), body=body))
+        created = [client.call("POST", admin_path(org_id, "sends"), body=body) for body in bodies]
         statuses = _follow(client, org_id, [c["SendId"] for c in created], timeout, quiet=json_output) if wait else []
     rejected = [r for c in created for r in c["Rejected"]]
     totals = _totals(statuses)
@@ -100,6 +99,36 @@ def send(
         console.print(f"accepted {sum(c['Accepted'] for c in created)}; follow with 'pushgate sends get SEND_ID'")
     reasons = Counter(r["Reason"] for r in rejected)
     show_rows("Rejected recipients", [{"Reason": k, "Count": v} for k, v in reasons.items()], ["Reason", "Count"])
+
+
+def _bodies(
+    app_id: str,
+    message: str,
+    *,
+    recipients: Path | None,
+    broadcast: bool,
+    timing: dict[str, str | None],
+    idempotency_key: str | None,
+) -> list[dict[str, Any]]:
+    """The request bodies: one broadcast, or one per chunk of 10,000 recipients of the file."""
+    if (recipients is None) == (not broadcast):
+        raise usage_error("give --recipients FILE or --broadcast (one of them)")
+    common: dict[str, Any] = {"MobileAppId": app_id, "MessageId": message}
+    common.update({name: value for name, value in timing.items() if value is not None})
+    if recipients is None:
+        parts: list[dict[str, Any]] = [{"Audience": "AllActiveDevices"}]
+    else:
+        people = read_recipients(recipients)
+        parts = [
+            {"Recipients": people[start : start + MAX_RECIPIENTS]} for start in range(0, len(people), MAX_RECIPIENTS)
+        ]
+    bodies = []
+    for number, part in enumerate(parts):
+        body = {**common, **part}
+        if idempotency_key is not None:
+            body["IdempotencyKey"] = idempotency_key if len(parts) == 1 else f"{idempotency_key}-{number}"
+        bodies.append(body)
+    return bodies
 
 
 def _follow(

@@ -1,4 +1,4 @@
-"""`pushgate sends get|cancel`: one send's totals, progress and scheduled hours."""
+"""`pushgate sends list|get|recipients|cancel`: the history, one send's totals, progress, scheduled hours and ledger."""
 
 from __future__ import annotations
 
@@ -51,3 +51,63 @@ def cancel(send_id: SendId, org: OrgOption = None, json_output: JsonFlag = False
     if canceled.get("Status") == "Canceling":
         # Jobs a delivery worker had already started finish on their own.
         console.print(f"jobs already started finish; follow with 'pushgate sends get {send_id}'")
+
+
+#: The columns of the history (the totals flattened: the ones an operator scans for).
+LIST_COLUMNS = ("SendId", "CreatedAt", "MessageName", "MobileAppId", "Audience", "Status", "Sent", "NotSent", "Pending")
+LEDGER_COLUMNS = ("UserId", "Outcome", "Reason", "Platform", "DeviceTokenSha256", "Verdict", "At")
+
+
+@app.command("list")
+@reports_errors
+def list_sends(
+    message: Annotated[str | None, typer.Option("--message", help="Only this MessageId's sends.")] = None,
+    app_id: Annotated[str | None, typer.Option("--app", help="Only this MobileAppId's sends.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="The newest N sends (1-1000).", min=1, max=1000)] = 25,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """The org's sends, newest first, with status and totals (sends made before the history existed are not listed)."""
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    with in_org(org) as (client, org_id):
+        while len(found) < limit:
+            params = {"MessageId": message, "MobileAppId": app_id, "MaxResults": min(100, limit - len(found))}
+            page = client.call("GET", admin_path(org_id, "sends"), params={**params, "NextToken": token})
+            found.extend(page["Sends"])
+            token = page.get("NextToken")
+            if not token:
+                break
+    if json_output:
+        print_json({"Sends": found})
+        return
+    rows = [
+        {**send, **send.get("Totals", {}), "MessageName": send.get("MessageName") or send["MessageId"]}
+        for send in found
+    ]
+    show_rows("Sends (newest first)", rows, LIST_COLUMNS)
+
+
+@app.command("recipients")
+@reports_errors
+def recipients(
+    send_id: SendId,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="Only Sent or NotSent.")] = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """The send's ledger: one row per recipient and device, every page."""
+    entries: list[dict[str, Any]] = []
+    token: str | None = None
+    with in_org(org) as (client, org_id):
+        while True:
+            params = {"Limit": 1000, "Outcome": outcome, "NextToken": token}
+            page = client.call("GET", admin_path(org_id, "sends", send_id, "recipients"), params=params)
+            entries.extend(page["Recipients"])
+            token = page.get("NextToken")
+            if not token:
+                break
+    if json_output:
+        print_json({"Recipients": entries})
+    else:
+        show_rows(f"Ledger of send {send_id} ({len(entries)} entries)", entries, LEDGER_COLUMNS)

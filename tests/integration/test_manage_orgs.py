@@ -45,14 +45,16 @@ def test_create_org_returns_201_and_stores_the_org(
     # When they create an org
     response = _create(json.dumps({"Name": "  Contoso Mobile  "}), lambda_context)
 
-    # Then it is created with a fresh UUID and the trimmed name, and stored once
+    # Then it is created with a fresh UUID and the trimmed name, stored once with its entry in the list of orgs
     assert response["statusCode"] == 201
     body = json.loads(response["body"])
     assert body["Name"] == "Contoso Mobile"
     assert len(body["OrgId"]) == 36
     items = _items(aws_env)
-    assert [(i["pk"]["S"], i["sk"]["S"], i["name"]["S"]) for i in items] == [
-        (f"ORG#{body['OrgId']}", "ORG", "Contoso Mobile")
+    created = body["CreatedAt"].replace("+00:00", "Z")
+    assert sorted((i["pk"]["S"], i["sk"]["S"], i["name"]["S"]) for i in items) == [
+        (f"ORG#{body['OrgId']}", "ORG", "Contoso Mobile"),
+        ("ORGS", f"ORG#{created}#{body['OrgId']}", "Contoso Mobile"),
     ]
 
 

@@ -1,10 +1,11 @@
 """The clock of delivery timing: the real time, or the local runtime's movable one.
 
-Scheduled sends, quiet hours and frequency caps read "now" through :func:`delivery_clock`. In AWS
-that is the system clock. The local runtime can shift it (``POST /_local/clock``) by writing an
-offset to a small JSON file every function reads, so a test can schedule a send for 09:00 in
-Tokyo, advance the clock and watch it go out, without waiting. Provider tokens, idempotency
-records and everything else keep the real time.
+Scheduled sends, quiet hours, frequency caps, device registrations, provider verdicts and the token
+cleanup read "now" through :func:`delivery_clock` (``deps.clock``). In AWS that is the system clock.
+The local runtime can shift it (``POST /_local/clock``) by writing an offset to a small JSON file
+every function reads, so a test can schedule a send for 09:00 in
+Tokyo, advance the clock and watch it go out, or let a device go stale and run the cleanup, without
+waiting. Provider tokens, idempotency records and TTLs keep the real time.
 """
 
 from __future__ import annotations

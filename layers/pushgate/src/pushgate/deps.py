@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from pushgate.services.apps.mobile_apps import MobileAppStores
     from pushgate.services.devices.device_verification import DeviceVerifier
     from pushgate.services.directory.directory import DirectoryStores
+    from pushgate.services.directory.person_page import PersonPageStores
     from pushgate.services.directory.user_mapping import PersonEraser
     from pushgate.services.interactions.interactions import InteractionStores
     from pushgate.services.lifecycle.token_cleanup import TokenCleanup
@@ -187,6 +188,23 @@ def app_user_link_repository() -> DynamoAppUserLinkRepository:
 
 
 @cache
+def person_page_stores() -> PersonPageStores:
+    """What the person page reads: the directory, apps, devices, links, sends and message names."""
+    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.services.directory.person_page import PersonPageStores
+
+    return PersonPageStores(
+        directory=directory_stores(),
+        apps=DynamoMobileAppRepository(main_table()),
+        devices=device_repository(),
+        links=app_user_link_repository(),
+        sends=send_repository(),
+        messages=DynamoMessageTemplateRepository(main_table()),
+    )
+
+
+@cache
 def person_erasers() -> tuple[PersonEraser, ...]:
     """What erasing a person removes, in order (the record first, so nothing new can link to it)."""
     from pushgate.services.devices.device_erasure import DeviceEraser
@@ -256,6 +274,7 @@ def device_verifier() -> DeviceVerifier:
         statuses=registration_status_repository(),
         providers=provider_client_factory(),
         webhooks=WebhookCaller(allow_loopback=settings.allow_loopback, timeout_s=settings.timeout_s),
+        now=clock(),
     )
 
 
@@ -473,7 +492,9 @@ def token_cleanup() -> TokenCleanup:
     from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
     from pushgate.services.lifecycle.token_cleanup import TokenCleanup
 
-    return TokenCleanup(store=DynamoTokenCleanupStore(main_table()), policies=token_policy_repository())
+    # The local clock, as every function reads it: a device the delivery worker marked Invalid
+    # "tomorrow" on a moved clock is judged by the cleanup on that same clock.
+    return TokenCleanup(store=DynamoTokenCleanupStore(main_table()), policies=token_policy_repository(), now=clock())
 
 
 @cache
@@ -506,7 +527,8 @@ def interaction_export() -> DynamoInteractionExport:
 
 @cache
 def clock() -> Callable[[], datetime]:
-    """The clock of scheduled sends, quiet hours and caps (the local runtime can move it; AWS cannot)."""
+    """The clock of every function's "now" that users can see or schedule by: sends, quiet hours, caps,
+    device registrations, provider verdicts and the token cleanup (the local runtime can move it; AWS cannot)."""
     from pushgate.clock import delivery_clock
 
     return delivery_clock(delivery_clock_settings().local_clock_file)

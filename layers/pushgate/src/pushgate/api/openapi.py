@@ -2,14 +2,18 @@
 
 Bodies are read by :mod:`pushgate.api.bodies` (not by Powertools), and OData-style query options are
 read from the event, so handlers declare both with :func:`request_body` and :func:`query_parameters`;
-:func:`openapi_document` adds them, the error responses every route can give (the one error shape),
-and the operator security scheme. The local runtime merges every function's document into one
-(``/openapi.json``, with Swagger UI at ``/docs``).
+a route that answers anything but 200 declares its success codes with :func:`responds` (one line).
+:func:`openapi_document` adds them, the error responses the route can give (the one error shape;
+which ones follow from what the route reads, see :func:`error_statuses`), its tag (its area, from
+its path: :data:`TAGS`), a summary (its handler's name), and the operator security scheme. The
+local runtime merges every function's document into one (``/openapi.json``, Swagger UI at ``/docs``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,9 +28,10 @@ FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
 
 _BODY_ATTRIBUTE = "__pushgate_request_body__"
 _QUERY_ATTRIBUTE = "__pushgate_query_parameters__"
+_SUCCESS_ATTRIBUTE = "__pushgate_success_statuses__"
 ERROR_SCHEMA_NAME = "ErrorBody"
 ADMIN_SECURITY_SCHEME = "AdminAuth"
-#: Every route may answer these, always with ``ErrorBody``.
+#: The errors a route can answer, always with ``ErrorBody`` (:func:`error_statuses` picks a route's).
 ERROR_RESPONSES: Mapping[int, str] = {
     400: "Bad input: the body, a path or a query parameter (each problem names its field)",
     401: "Missing or invalid credentials",
@@ -38,6 +43,28 @@ ERROR_RESPONSES: Mapping[int, str] = {
     503: "A backing service failed; retry later",
 }
 _POWERTOOLS_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+SUCCESS_DESCRIPTIONS: Mapping[int, str] = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted: the work continues asynchronously",
+    204: "Done; no content",
+    302: "Redirect",
+}
+#: The tag (API area) of each path, first match wins; a new route under an area's path is tagged by it.
+TAGS: tuple[tuple[str, str], ...] = (
+    (r"^/health$", "Health"),
+    (r"^/admin/v1/orgs(/\{orgId\})?$", "Orgs"),
+    (r"/mobileapps/\{appId\}/tokens", "Tokens"),
+    (r"/mobileapps/\{appId\}/token-policy$|^/admin/v1/orgs/\{orgId\}/cleanup/", "Cleanup"),
+    (r"/mobileapps/\{appId\}/delivery-policy$", "Delivery policy"),
+    (r"/mobileapps/\{appId\}/users/|/pushusermapping/|/(contacts|leads|profiles|\{entitySet\})(/|$)", "Directory"),
+    (r"/mobileapps/\{appId\}/devices/|/pushdeviceregistration/|/pushchannel/apps/", "Devices"),
+    (r"/admin/v1/orgs/\{orgId\}/mobileapps", "Apps"),
+    (r"/pushmessages", "Messages"),
+    (r"/sends", "Sends"),
+    (r"/insights/", "Insights"),
+    (r"/pushdatareceiver/|/pushchannel/event/|^/l/", "Interactions"),
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +129,62 @@ def query_parameters(**schemas: Mapping[str, Any]) -> Callable[[FunctionT], Func
     return mark
 
 
+def responds(*statuses: int) -> Callable[[FunctionT], FunctionT]:
+    """Declares the success statuses a route answers when it is not just 200 (``@responds(201)``,
+    ``@responds(200, 201)`` for an upsert, ``@responds(204)``); put it right under ``@app.<method>``.
+
+    A 201/202/200 answer is documented with the handler's return model; 204 and 302 have no body.
+    """
+
+    def mark(function: FunctionT) -> FunctionT:
+        setattr(function, _SUCCESS_ATTRIBUTE, tuple(statuses))
+        return function
+
+    return mark
+
+
+def success_statuses(function: Any) -> tuple[int, ...]:
+    """The success statuses a handler declared (200 when it declared none)."""
+    return tuple(getattr(function, _SUCCESS_ATTRIBUTE, None) or (200,))
+
+
+def error_statuses(method: str, path: str, *, has_body: bool, has_parameters: bool) -> list[int]:
+    """The error statuses a route can answer, from what it reads and who may call it.
+
+    Every route may fail on a dependency (503). Parameters or a body can be bad (400); a body can
+    be too large or not JSON (413, 415). Operator routes and the public device API check
+    credentials (401, 403). A path naming an org (or anything else) can name one that does not
+    exist (404). A write can conflict with the current state (409).
+    """
+    statuses = [503]
+    if has_body or has_parameters:
+        statuses.append(400)
+    if path.startswith(ADMIN_PATH_PREFIX) or path.startswith("/api/"):
+        statuses += [401, 403]
+    if "{" in path:
+        statuses.append(404)
+    if method.upper() in {"POST", "PUT", "PATCH", "DELETE"} and path != "/health":
+        statuses.append(409)
+    if has_body:
+        statuses += [413, 415]
+    return sorted(statuses)
+
+
+def tag_of(path: str) -> str:
+    """The area a path belongs to (``Sends``); ``Other`` when no area claims it."""
+    for pattern, tag in TAGS:
+        if re.search(pattern, path):
+            return tag
+    return "Other"
+
+
+def summary_of(function: Any) -> str:
+    """An operation's summary: its handler's name as a sentence (``list_send_recipients`` → "List send recipients")."""
+    words = function.__name__.strip("_").replace("_", " ")
+    words = re.sub(r"\bv(\d)\b", r"(v\1)", words)
+    return words[:1].upper() + words[1:]
+
+
 def _body_schema(body: RequestBody, components: _Components) -> dict[str, Any]:
     item: dict[str, Any] = components.ref(body.model) if body.model is not None else {"type": "object"}
     if not body.array:
@@ -112,7 +195,22 @@ def _body_schema(body: RequestBody, components: _Components) -> dict[str, Any]:
     return schema
 
 
-def _complete_operation(operation: dict[str, Any], function: Any, path: str, components: _Components) -> None:
+def _success_responses(responses: dict[str, Any], function: Any) -> None:
+    generated = responses.pop("200", None) or {"description": SUCCESS_DESCRIPTIONS[200]}
+    for status in success_statuses(function):
+        if str(status) in responses:
+            continue  # documented by the route itself (``responses=``: a redirect, a page)
+        if status in {204, 302}:
+            responses[str(status)] = {"description": SUCCESS_DESCRIPTIONS[status]}
+            continue
+        entry = copy.deepcopy(generated)
+        entry["description"] = SUCCESS_DESCRIPTIONS.get(status, entry.get("description", "OK"))
+        responses[str(status)] = entry
+
+
+def _complete_operation(
+    operation: dict[str, Any], function: Any, path: str, method: str, components: _Components
+) -> None:
     body: RequestBody | None = getattr(function, _BODY_ATTRIBUTE, None)
     if body is not None:
         operation["requestBody"] = {
@@ -129,9 +227,14 @@ def _complete_operation(operation: dict[str, Any], function: Any, path: str, com
         parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
     if not parameters:
         operation.pop("parameters")
+    operation["tags"] = [tag_of(path)]
+    operation["summary"] = summary_of(function)
     responses = operation.setdefault("responses", {})
     responses.pop("422", None)
-    for status, description in ERROR_RESPONSES.items():
+    _success_responses(responses, function)
+    documented_errors = error_statuses(method, path, has_body=body is not None, has_parameters=bool(parameters))
+    for status in documented_errors:
+        description = ERROR_RESPONSES[status]
         responses.setdefault(
             str(status),
             {
@@ -164,7 +267,7 @@ def openapi_document(app: APIGatewayHttpResolver, *, title: str = "Pushgate", ve
         if not route.include_in_schema:
             continue
         operation = document["paths"][route.openapi_path][route.method.lower()]
-        _complete_operation(operation, route.func, route.openapi_path, components)
+        _complete_operation(operation, route.func, route.openapi_path, route.method, components)
     document["components"] = {
         "schemas": dict(sorted(components.schemas.items())),
         "securitySchemes": {
@@ -197,9 +300,12 @@ def merge_documents(documents: list[dict[str, Any]], *, title: str, version: str
             if schemas.setdefault(name, schema) != schema:
                 raise ValueError(f"schema {name} differs between functions; rename one of the models")
         security_schemes.update(document.get("components", {}).get("securitySchemes", {}))
+    used = {tag for operations in paths.values() for operation in operations.values() for tag in operation["tags"]}
+    areas = [tag for tag in dict.fromkeys(tag for _, tag in TAGS) if tag in used] + sorted(used - {t for _, t in TAGS})
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
+        "tags": [{"name": tag} for tag in areas],
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": dict(sorted(schemas.items())), "securitySchemes": security_schemes},
     }

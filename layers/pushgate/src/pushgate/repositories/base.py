@@ -26,6 +26,13 @@ class OrgRepository(Protocol):
     def get(self, org_id: str) -> Org | None:
         """Finds an org by id, or ``None``."""
 
+    def list_page(self, *, limit: int, next_token: str | None) -> tuple[list[Org], str | None]:
+        """One page of every org (oldest first) and the token of the next page.
+
+        Raises:
+            InvalidRequestError: ``next_token`` is not one this listing returned.
+        """
+
 
 class MobileAppRepository(Protocol):
     """Stores mobile app configurations."""

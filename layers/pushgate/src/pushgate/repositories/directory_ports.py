@@ -46,5 +46,8 @@ class AppUserLinkRepository(Protocol):
     def delete(self, link: AppUserLink) -> None:
         """Deletes a link."""
 
+    def list_for_person(self, org_id: str, entity_type: EntityType, person_id: str) -> list[AppUserLink]:
+        """Every link pointing at a person (by app, then app user id)."""
+
     def delete_for_person(self, org_id: str, entity_type: EntityType, person_id: str) -> int:
         """Deletes every link pointing at a person; returns how many."""

@@ -49,6 +49,21 @@ class SendRepository(Protocol):
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""
 
+    def history_page(
+        self,
+        org_id: str,
+        *,
+        app_id: str | None,
+        message_id: str | None,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[SendRecord], str | None]:
+        """One page of an org's sends, newest first (all, or one message's and/or one app's).
+
+        Raises:
+            InvalidRequestError: ``next_token`` belongs to another listing.
+        """
+
     def claim(self, job: DeliveryJob, *, at: datetime, progress: JobProgress | None = None) -> ClaimState:
         """Claims a job before any provider call (a conditional put, holding the run's first
         checkpoint); says what was there before."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict, StrictStr,
 from pushgate.api.bodies import CaseInsensitiveBody
 from pushgate.models.directory import AppUserLink
 from pushgate.services.directory.directory import ImportResult
+from pushgate.services.directory.person_page import PersonDevice, PersonNotification
 from pushgate.services.directory.user_mapping import ErasureReport
 from pushgate.text import SINGLE_LINE
 
@@ -148,3 +149,123 @@ class ResolveResponse(BaseModel):
 
     UserId: str
     EntityType: str
+
+
+# ---------------------------------------------------------------- the person page
+
+#: How much of a device token the person page shows: enough to tell devices apart and to match a
+#: token a developer reads from a device log; the whole token stays on the per-app device route.
+TOKEN_SUFFIX_CHARS = 8
+
+
+class DeviceLastOutcome(BaseModel):
+    """The newest status change of a device: why, with the provider's code and the send that saw it."""
+
+    Status: str
+    Reason: str
+    Code: str | None
+    At: datetime
+    SendId: str | None
+
+
+class PersonDeviceView(BaseModel):
+    """One device of a person, for the person page (the token's last characters only)."""
+
+    MobileAppId: str
+    AppName: str
+    Platform: str
+    Status: str
+    TokenSuffix: str
+    DeviceTokenSha256: str
+    AppMode: str | None
+    RegisteredAt: datetime
+    LastRegisteredAt: datetime
+    StatusChangedAt: datetime
+    LastOutcome: DeviceLastOutcome | None
+
+    @classmethod
+    def from_device(cls, found: PersonDevice) -> PersonDeviceView:
+        """The view of one of the person's devices."""
+        device = found.device
+        last = device.history[-1] if device.history else None
+        return cls(
+            MobileAppId=found.app.app_id,
+            AppName=found.app.name,
+            Platform=device.platform.value,
+            Status=device.status.value,
+            TokenSuffix=device.token[-TOKEN_SUFFIX_CHARS:],
+            DeviceTokenSha256=device.token_sha256,
+            AppMode=device.app_mode.value if device.app_mode else None,
+            RegisteredAt=device.registered_at,
+            LastRegisteredAt=device.last_registered_at,
+            StatusChangedAt=device.status_changed_at,
+            LastOutcome=None
+            if last is None
+            else DeviceLastOutcome(
+                Status=last.to_status.value, Reason=last.reason, Code=last.code, At=last.at, SendId=last.send_id
+            ),
+        )
+
+
+class PersonDevicesResponse(BaseModel):
+    """``GET .../{contacts|leads|profiles}/{id}/devices``."""
+
+    Devices: list[PersonDeviceView]
+
+
+class PersonLinksResponse(BaseModel):
+    """``GET .../{contacts|leads|profiles}/{id}/links``."""
+
+    Links: list[AppUserLinkResponse]
+
+
+class PersonNotificationView(BaseModel):
+    """One of the person's ledger entries in a recent send."""
+
+    SendId: str
+    MessageId: str
+    MessageName: str | None
+    MobileAppId: str
+    JourneyId: str | None
+    SentAt: datetime
+    Outcome: str
+    Reason: str | None
+    Platform: str | None
+    DeviceTokenSha256: str | None
+    TrackingId: str | None
+    Verdict: str | None
+    At: datetime
+
+    @classmethod
+    def from_notification(cls, found: PersonNotification) -> PersonNotificationView:
+        """The view of one ledger entry with its send."""
+        send, entry = found.send, found.entry
+        return cls(
+            SendId=send.send_id,
+            MessageId=send.message_id,
+            MessageName=found.message_name,
+            MobileAppId=send.app_id,
+            JourneyId=send.journey_id,
+            SentAt=send.created_at,
+            Outcome=entry.outcome.value,
+            Reason=entry.reason,
+            Platform=entry.platform.value if entry.platform else None,
+            DeviceTokenSha256=entry.token_sha256,
+            TrackingId=entry.tracking_id,
+            Verdict=entry.verdict,
+            At=entry.at,
+        )
+
+
+class PersonNotificationsResponse(BaseModel):
+    """``GET .../{contacts|leads|profiles}/{id}/notifications``: the person's entries in the org's recent sends.
+
+    The ledger has no per-person index: the org's ``RecentSendsLimit`` most recent sends are read,
+    except those whose ledger is larger than ``MaxLedgerEntries`` (counted in ``SendsSkipped``).
+    """
+
+    Notifications: list[PersonNotificationView]
+    SendsSearched: int
+    SendsSkipped: int
+    RecentSendsLimit: int
+    MaxLedgerEntries: int

@@ -39,3 +39,10 @@ class OrgResponse(BaseModel):
             The body.
         """
         return cls(OrgId=org.org_id, Name=org.name, CreatedAt=org.created_at)
+
+
+class OrgListResponse(BaseModel):
+    """``GET /admin/v1/orgs``: one page of orgs, oldest first."""
+
+    Orgs: list[OrgResponse]
+    NextToken: str | None

@@ -161,6 +161,61 @@ class SendResponse(BaseModel):
         )
 
 
+class SendTotals(BaseModel):
+    """A send's counts, as ``GET .../sends/{sendId}`` shows them."""
+
+    RecipientsAccepted: int
+    RecipientsRejected: int
+    DevicesTargeted: int
+    Expected: int
+    Sent: int
+    NotSent: int
+    Pending: int
+    Parked: int
+    Deferred: int
+    NotSentReasons: dict[str, int]
+
+
+class SendHistoryEntry(BaseModel):
+    """One send of ``GET .../sends``."""
+
+    SendId: str
+    MessageId: str
+    MessageName: str | None
+    MobileAppId: str
+    JourneyId: str | None
+    CreatedAt: datetime
+    Status: str
+    #: ``Recipients`` (named recipients) or the broadcast audience (``AllActiveDevices``).
+    Audience: str
+    Totals: SendTotals
+    SendAt: datetime | None
+
+    @classmethod
+    def from_send(cls, send: SendRecord, message_name: str | None) -> SendHistoryEntry:
+        """The history view of a send record."""
+        full = SendResponse.from_send(send)
+        return cls(
+            SendId=send.send_id,
+            MessageId=send.message_id,
+            MessageName=message_name,
+            MobileAppId=send.app_id,
+            JourneyId=send.journey_id,
+            CreatedAt=send.created_at,
+            Status=full.Status,
+            Audience=send.audience.value if send.audience else "Recipients",
+            Totals=SendTotals.model_validate(full.model_dump(include=set(SendTotals.model_fields))),
+            SendAt=send.send_at,
+        )
+
+
+class SendHistoryResponse(BaseModel):
+    """``GET .../sends``: one page of the org's sends, newest first."""
+
+    Sends: list[SendHistoryEntry]
+    NextToken: str | None
+
+
 class LedgerEntryView(BaseModel):
     """One (send, user, device) outcome."""
 

@@ -279,6 +279,15 @@ class DynamoAppUserLinkRepository:
             ]
         )
 
+    def list_for_person(self, org_id: str, entity_type: EntityType, person_id: str) -> list[AppUserLink]:
+        """Every link pointing at a person: the reverse items (one ``Query``), then the links themselves
+        (``BatchGetItem``), keeping only those that still point at the person."""
+        reverse_items = self._table.query_all(org_partition(org_id), person_links_prefix(entity_type, person_id))
+        keys = [app_user_link_key(org_id, str(i["app_id"]), str(i["app_user_id"])) for i in reverse_items]
+        links = [_link_from_item(item) for item in self._table.batch_get(keys)]
+        mine = [link for link in links if link.entity_type is entity_type and link.entity_id == person_id]
+        return sorted(mine, key=lambda link: (link.app_id, link.app_user_id))
+
     def delete_for_person(self, org_id: str, entity_type: EntityType, person_id: str) -> int:
         """Deletes every link pointing at a person; returns how many there were."""
         reverse_items = self._table.query_all(org_partition(org_id), person_links_prefix(entity_type, person_id))

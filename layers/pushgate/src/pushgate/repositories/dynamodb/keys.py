@@ -41,6 +41,8 @@ pattern; it and this module must agree, and the unit tests hold them to it.
 | HeldDeliveryJob | ``SEND#<orgId>#<sendId>`` | ``HELD#<jobId>`` |
 | HeldDeliveryJob (GSI1 entry) | ``DUE#<shard:02d>`` | ``<dueAt>#<orgId>#<sendId>#<jobId>`` |
 | FrequencyCapHistory | ``CAP#<orgId>#<appId>#<userId>`` | ``CAP`` |
+| OrgListing | ``ORGS`` | ``ORG#<createdAt>#<orgId>`` |
+| SendHistory | ``SENDS#<orgId>`` | ``<scope>#<createdAt>#<sendId>`` |
 """
 
 from __future__ import annotations
@@ -93,6 +95,17 @@ def org_partition(org_id: str) -> str:
 def org_key(org_id: str) -> ItemKey:
     """The key of the org item itself."""
     return ItemKey(org_partition(org_id), "ORG")
+
+
+#: The one partition listing every org (orgs are few and created rarely: one partition holds them).
+ORG_LISTING_PARTITION = "ORGS"
+ORG_LISTING_PREFIX = "ORG#"
+
+
+def org_listing_key(created_at: str, org_id: str) -> ItemKey:
+    """The key of an org's entry in the list of orgs (creation order, then id)."""
+    sort_key = f"{ORG_LISTING_PREFIX}{_component(created_at)}{_SEPARATOR}{_component(org_id)}"
+    return ItemKey(ORG_LISTING_PARTITION, sort_key)
 
 
 APP_PREFIX = "APP#"
@@ -236,6 +249,36 @@ SEND_IDEMPOTENCY_KEY_PREFIX = "SENDIDEM"
 def send_partition(org_id: str, send_id: str) -> str:
     """The partition of one send: its record and the ledger items of its jobs."""
     return _SEPARATOR.join(("SEND", _component(org_id), _component(send_id)))
+
+
+def send_history_partition(org_id: str) -> str:
+    """The partition of an org's send history (one small item per send and listing scope)."""
+    return _part("SENDS", org_id)
+
+
+def send_history_prefix(*, message_id: str | None = None, app_id: str | None = None) -> str:
+    """The sort-key prefix of one history listing: every send (``ALL#``), a message's (``MSG#<id>#``),
+    an app's (``APP#<id>#``) or a message's with one app (``MSGAPP#<messageId>#<appId>#``)."""
+    if message_id and app_id:
+        return f"MSGAPP{_SEPARATOR}{_component(message_id)}{_SEPARATOR}{_component(app_id)}{_SEPARATOR}"
+    if message_id:
+        return f"MSG{_SEPARATOR}{_component(message_id)}{_SEPARATOR}"
+    if app_id:
+        return f"APP{_SEPARATOR}{_component(app_id)}{_SEPARATOR}"
+    return f"ALL{_SEPARATOR}"
+
+
+def send_history_keys(org_id: str, send_id: str, app_id: str, message_id: str, created_at: str) -> list[ItemKey]:
+    """The keys of a send's history items: one per listing scope it appears in (sort keys end in
+    the fixed-width creation time and the id, so a descending ``Query`` lists newest first)."""
+    suffix = f"{_component(created_at)}{_SEPARATOR}{_component(send_id)}"
+    partition = send_history_partition(org_id)
+    return [
+        ItemKey(partition, send_history_prefix() + suffix),
+        ItemKey(partition, send_history_prefix(message_id=message_id) + suffix),
+        ItemKey(partition, send_history_prefix(app_id=app_id) + suffix),
+        ItemKey(partition, send_history_prefix(message_id=message_id, app_id=app_id) + suffix),
+    ]
 
 
 def send_key(org_id: str, send_id: str) -> ItemKey:

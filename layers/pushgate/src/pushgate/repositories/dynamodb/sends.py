@@ -38,12 +38,21 @@ from pushgate.repositories.dynamodb.keys import (
     job_outcomes_key,
     parked_job_key,
     parked_jobs_partition,
+    send_history_keys,
+    send_history_partition,
+    send_history_prefix,
     send_key,
     send_partition,
     send_reference_sort_key,
     tracking_key_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token
+from pushgate.repositories.dynamodb.table import (
+    MainTable,
+    decode_opaque_token,
+    decode_page_token,
+    encode_opaque_token,
+    encode_page_token,
+)
 from pushgate.repositories.send_ports import ClaimState, LedgerPage
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
@@ -292,6 +301,10 @@ class DynamoSendRepository:
             }
             actions.append({"Put": {"Item": ledger}})
         actions.append({"Put": {"Item": self._reference(send)}})
+        created = send.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        history = {"type": "SendHistory", "send_id": send.send_id, "app_id": send.app_id, "message_id": send.message_id}
+        for key in send_history_keys(send.org_id, send.send_id, send.app_id, send.message_id, created):
+            actions.append({"Put": {"Item": {**key.as_dict(), **history}}})
         self._table.transact_write(actions)
         counts = {"inflow": send.recipients_accepted + send.recipients_rejected, "deferred": send.deferred}
         counts.update(delivery_counts(sent, not_sent, reasons))
@@ -435,6 +448,33 @@ class DynamoSendRepository:
         """A send with its totals, or ``None``."""
         item = self._table.get(send_key(org_id, send_id))
         return None if item is None else _send_from_item(item)
+
+    def history_page(
+        self,
+        org_id: str,
+        *,
+        app_id: str | None,
+        message_id: str | None,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[SendRecord], str | None]:
+        """One page of an org's sends, newest first: all of them, or one message's and/or one app's.
+
+        Raises:
+            InvalidRequestError: ``next_token`` belongs to another listing.
+        """
+        partition = send_history_partition(org_id)
+        prefix = send_history_prefix(message_id=message_id, app_id=app_id)
+        start_key = decode_page_token(next_token, partition)
+        if start_key is not None and not start_key[SORT_KEY]["S"].startswith(prefix):
+            raise InvalidRequestError.for_field("NextToken", "belongs to a listing with other filters")
+        items, last_key = self._table.query_prefix(partition, prefix, limit=limit, start_key=start_key, descending=True)
+        found = {
+            item["send_id"]: _send_from_item(item)
+            for item in self._table.batch_get([send_key(org_id, str(item["send_id"])) for item in items])
+        }
+        sends = [found[str(item["send_id"])] for item in items if str(item["send_id"]) in found]
+        return sends, encode_page_token(last_key)
 
     def is_canceled(self, org_id: str, send_id: str) -> bool:
         """Whether the send record carries a ``canceled_at`` (one strongly consistent projected read)."""

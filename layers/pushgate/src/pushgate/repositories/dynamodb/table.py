@@ -221,8 +221,16 @@ class MainTable:
         *,
         limit: int | None = None,
         start_key: Mapping[str, Any] | None = None,
+        descending: bool = False,
     ) -> tuple[list[dict[str, Any]], Mapping[str, Any] | None]:
         """One page of the items of a partition whose sort key starts with a prefix.
+
+        Args:
+            partition: The partition.
+            sort_key_prefix: The prefix.
+            limit: Items to read at most.
+            start_key: The ``LastEvaluatedKey`` of the page before.
+            descending: Highest sort key first (newest first, for time-ordered keys).
 
         Returns:
             The items, and the ``LastEvaluatedKey`` to continue from (``None`` when done).
@@ -238,6 +246,8 @@ class MainTable:
             request["Limit"] = limit
         if start_key:
             request["ExclusiveStartKey"] = start_key
+        if descending:
+            request["ScanIndexForward"] = False
         with translated_errors("query_prefix"):
             response = self._client.query(**request)
         return [_from_dynamo(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey")

@@ -53,3 +53,12 @@ def get_org(org_id: str, *, orgs: OrgRepository) -> Org:
     if org is None:
         raise NotFoundError(message=f"org {canonical_id} not found")
     return org
+
+
+def list_orgs(*, limit: int, next_token: str | None, orgs: OrgRepository) -> tuple[list[Org], str | None]:
+    """One page of the deployment's orgs, oldest first, and the token of the next page.
+
+    Raises:
+        InvalidRequestError: ``next_token`` is not one this listing returned.
+    """
+    return orgs.list_page(limit=limit, next_token=next_token)

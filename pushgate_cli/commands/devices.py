@@ -1,0 +1,40 @@
+"""`pushgate devices list`: a person's devices in every app of the org, or one user's in one app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pushgate_cli.client import admin_path
+from pushgate_cli.commands.contacts import DEVICE_COLUMNS, outcome_text
+from pushgate_cli.errors import usage_error
+from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_rows
+from pushgate_cli.session import in_org
+
+app = typer.Typer(help="Devices.", no_args_is_help=True)
+
+
+@app.command("list")
+@reports_errors
+def list_devices(
+    contact: Annotated[str | None, typer.Option("--contact", help="A contact's devices in every app.")] = None,
+    lead: Annotated[str | None, typer.Option("--lead", help="A lead's devices in every app.")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="A profile's devices in every app.")] = None,
+    org: OrgOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """A person's devices per app: platform, status, token suffix, last registration and last change."""
+    given = [
+        (kind, person) for kind, person in (("contacts", contact), ("leads", lead), ("profiles", profile)) if person
+    ]
+    if len(given) != 1:
+        raise usage_error("give one of --contact, --lead or --profile")
+    ((kind, person_id),) = given
+    with in_org(org) as (client, org_id):
+        found = client.call("GET", admin_path(org_id, kind, person_id, "devices"))
+    if json_output:
+        print_json(found)
+        return
+    rows = [{**d, "LastOutcome": outcome_text(d.get("LastOutcome"))} for d in found["Devices"]]
+    show_rows(f"Devices of {kind[:-1]} {person_id}", rows, DEVICE_COLUMNS)
