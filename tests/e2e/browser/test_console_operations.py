@@ -99,6 +99,21 @@ def signed_in(page: Page, setup: Setup) -> Page:
     return page
 
 
+def test_signing_in_asks_for_nothing_the_server_does_not_have(browser: Browser, setup: Setup) -> None:
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    logged: list[str] = []
+    page.on("console", lambda m: logged.append(m.text) if m.type == "error" else None)
+    sign_in(page, setup)
+    page.wait_for_load_state("networkidle")
+    assert failed == []  # no key probe answered 404, and the favicon exists
+    assert logged == []
+    context.close()
+
+
 def test_the_editor_warns_of_nothing_stale_and_keeps_its_sample_when_saving(signed_in: Page, setup: Setup) -> None:
     page = signed_in
     page.goto(f"{setup.console_url}#/messages/{setup.message_id}")
@@ -222,7 +237,6 @@ def test_a_send_by_email_and_phone_shows_its_message_name_and_rejections_in_any_
     )
     assert widths[0] <= widths[1] + 0.5
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-    screenshot(page, "send-820")
     page.set_viewport_size(VIEWPORT)
 
 
@@ -358,6 +372,9 @@ def test_the_token_policy_saves_and_the_cleanup_preview_reports(
 def test_the_person_page_shows_and_edits_a_contact_and_erases_it(
     signed_in: Page, setup: Setup, admin: httpx.Client, screenshot: Screenshots
 ) -> None:
+    link = {"EntityType": "contact", "EntityId": "ops-2"}
+    linked = admin.put(f"{setup.org}/mobileapps/{setup.app.app_id}/users/eva-in-app", json=link)
+    assert linked.status_code in {200, 201}, linked.text
     page = signed_in
     page.get_by_role("link", name="People").click()
     page.get_by_label("Email or phone").fill("eva@fabrikam.example")
@@ -367,6 +384,12 @@ def test_the_person_page_shows_and_edits_a_contact_and_erases_it(
     attributes = page.get_by_role("table", name="Attributes")
     expect(attributes.get_by_role("row", name=re.compile(r"emailaddress1 eva@fabrikam\.example"))).to_be_visible()
     expect(page.get_by_text("time zone Europe/Lisbon")).to_be_visible()
+    devices = page.get_by_role("table", name="Devices in Devices app")
+    expect(devices.get_by_role("row", name=re.compile(f"iOS Active …{setup.tokens['ops-2'][-8:]}"))).to_be_visible()
+    expect(page.get_by_role("table", name="App-user links")).to_contain_text("eva-in-app")
+    expect(page.get_by_role("table", name="App-user links")).to_contain_text("Devices app")
+    notifications = page.get_by_role("table", name="Recent notifications")
+    expect(notifications.get_by_role("row", name=re.compile("Spring sale Sent — iOS"))).not_to_have_count(0)
 
     page.get_by_label("Last name").fill("Lopes")
     page.get_by_label("Tracking consent").uncheck()
@@ -380,3 +403,24 @@ def test_the_person_page_shows_and_edits_a_contact_and_erases_it(
     page.get_by_role("button", name="Delete Eva Lopes").click()
     expect(page.get_by_role("heading", name="Person erased")).to_be_visible()
     assert admin.get(f"{setup.org}/contacts/ops-2").status_code == 404
+
+
+def test_the_send_history_lists_every_send_newest_first_by_app_and_message(
+    signed_in: Page, setup: Setup, admin: httpx.Client, screenshot: Screenshots
+) -> None:
+    page = signed_in
+    open_sends(page)
+    history = page.get_by_role("table", name="Send history")
+    rows = history.get_by_role("row")
+    expected = admin.get(f"{setup.org}/sends").json()["Sends"]
+    expect(rows).to_have_count(len(expected) + 1)
+    expect(rows.nth(1)).to_contain_text("Spring sale")
+    expect(rows.nth(1)).to_contain_text("Broadcast")  # the newest: the broadcast
+    expect(history.get_by_role("row", name=re.compile("Canceled"))).to_have_count(2)
+    screenshot(page, "sends")
+    page.get_by_label("Filter by app").select_option(label="No key yet")
+    expect(history.get_by_role("row")).to_have_count(2)
+    expect(history).to_contain_text("Nothing yet.")
+    page.get_by_label("Filter by app").select_option(label="Devices app")
+    rows.nth(1).get_by_role("link").click()
+    expect(page.get_by_text("to every active device of the app (broadcast)")).to_be_visible()
