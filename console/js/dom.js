@@ -51,7 +51,12 @@ export function select(options, attributes = {}) {
   );
 }
 
+// A table in its own scroll box, so that a wide one (the ledger at 820 px) scrolls inside its card.
 export function table(headers, rows, caption) {
+  return h("div", { class: "table-scroll" }, bareTable(headers, rows, caption));
+}
+
+function bareTable(headers, rows, caption) {
   return h(
     "table",
     {},
@@ -71,14 +76,21 @@ export function announce(text) {
   window.setTimeout(() => { status.textContent = text; }, 30);
 }
 
+// One error, said once: the API's message repeats its field problems, so with details only they show.
 export function errorBox(error) {
   const details = error?.details || [];
+  const headline = details.length ? (error?.code || "Refused") : [error?.code ? `${error.code}: ` : "", error?.message || String(error)];
   return h(
     "div",
     { class: "error", role: "alert" },
-    h("strong", {}, error?.code ? `${error.code}: ` : "", error?.message || String(error)),
+    h("strong", {}, headline),
     details.length ? h("ul", {}, details.map((d) => h("li", {}, h("code", {}, d.Field || "request"), ` ${d.Problem}`))) : null,
   );
+}
+
+// Platforms as people write them (the API says Ios and Android).
+export function platformName(platform) {
+  return { Ios: "iOS", ios: "iOS", Android: "Android", android: "Android" }[platform] || platform || "—";
 }
 
 export function formatDate(value) {

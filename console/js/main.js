@@ -6,7 +6,8 @@ import * as session from "./session.js";
 import { orgsPage } from "./pages/orgs.js";
 import { appsPage, appPage } from "./pages/apps.js";
 import { tokensPage } from "./pages/tokens.js";
-import { peoplePage } from "./pages/people.js";
+import { peoplePage, personPage } from "./pages/people.js";
+import { deliveryPolicyPage, tokenPolicyPage } from "./pages/policies.js";
 import { messagesPage, messageEditorPage } from "./pages/messages.js";
 import { sendsPage, sendPage } from "./pages/sends.js";
 import { insightsPage } from "./pages/insights.js";
@@ -18,6 +19,11 @@ const ROUTES = [
   [/^#\/tokens$/, tokensPage, true],
   [/^#\/tokens\/([^/]+)$/, tokensPage, true],
   [/^#\/people$/, peoplePage, true],
+  [/^#\/people\/([^/]+)\/([^/]+)$/, personPage, true],
+  [/^#\/delivery$/, deliveryPolicyPage, true],
+  [/^#\/delivery\/([^/]+)$/, deliveryPolicyPage, true],
+  [/^#\/cleanup$/, tokenPolicyPage, true],
+  [/^#\/cleanup\/([^/]+)$/, tokenPolicyPage, true],
   [/^#\/messages$/, messagesPage, true],
   [/^#\/messages\/([^/]+)$/, messageEditorPage, true],
   [/^#\/sends$/, sendsPage, true],

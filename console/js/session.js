@@ -29,18 +29,10 @@ export function clear() {
   sessionStorage.removeItem(KEY);
 }
 
-// Orgs and sends this tab has seen (the API has no list of either): newest first, at most 20.
-export function remember(listName, entry, idField) {
-  const list = get(listName, []).filter((item) => item[idField] !== entry[idField]);
-  list.unshift(entry);
-  set(listName, list.slice(0, 20));
-}
-
 export function currentOrg() {
   return get("org");
 }
 
 export function useOrg(org) {
   set("org", { OrgId: org.OrgId, Name: org.Name });
-  remember("orgs", { OrgId: org.OrgId, Name: org.Name }, "OrgId");
 }

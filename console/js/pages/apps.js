@@ -1,5 +1,5 @@
 import * as api from "../api.js";
-import { announce, badge, checkbox, field, formatDate, guarded, h, readFileBase64, readFileText, select, table } from "../dom.js";
+import { announce, badge, checkbox, field, formatDate, guarded, h, platformName, readFileBase64, readFileText, select, table } from "../dom.js";
 
 function statusBadge(check) {
   if (!check) return badge("not configured", "muted");
@@ -42,9 +42,16 @@ function credentialFields({ editing = false } = {}) {
   );
   async function values() {
     const body = {};
-    if (iosMode.value === "Token" && p8.files[0]) {
+    // A chosen iOS mode without its file is a mistake to name, never a platform silently dropped.
+    if (iosMode.value === "Token" && !p8.files[0]) {
+      throw new api.ApiError(0, "MissingFile", "choose the .p8 auth key file", [{ Field: "Ios.SigningKey", Problem: "token mode needs the .p8 auth key file (AuthKey_<KeyID>.p8)" }]);
+    }
+    if (iosMode.value === "Certificate" && !p12.files[0]) {
+      throw new api.ApiError(0, "MissingFile", "choose the .p12 certificate file", [{ Field: "Ios.Certificate", Problem: "certificate mode needs the .p12 file" }]);
+    }
+    if (iosMode.value === "Token") {
       body.Ios = { AuthMode: "Token", AppMode: appMode.value, KeyId: keyId.value.trim(), TeamId: teamId.value.trim(), BundleId: bundleId.value.trim(), SigningKey: await readFileText(p8.files[0]) };
-    } else if (iosMode.value === "Certificate" && p12.files[0]) {
+    } else if (iosMode.value === "Certificate") {
       body.Ios = { AuthMode: "Certificate", AppMode: appMode.value, Certificate: await readFileBase64(p12.files[0]), CertificatePassword: password.value };
     }
     if (serviceAccount.files[0]) {
@@ -67,7 +74,8 @@ export async function appsPage({ org }) {
   );
   const name = h("input", { type: "text", name: "app-name", required: true, maxlength: 256 });
   const description = h("textarea", { name: "app-description", maxlength: 2000 });
-  const resolve = checkbox("Apps may resolve users by email or phone", { name: "user-resolve", checked: true });
+  // Off unless asked for, as in the CLI: resolving lets an app's token look people up by email or phone.
+  const resolve = checkbox("Apps may resolve users by email or phone", { name: "user-resolve" });
   const credentials = credentialFields();
   const slot = h("div");
   const form = h(
@@ -122,7 +130,7 @@ function metadataRows(app) {
   for (const platform of ["Ios", "Android"]) {
     if (!app[platform]) continue;
     for (const [key, value] of Object.entries(app[platform])) {
-      rows.push(h("tr", {}, h("td", {}, platform), h("td", {}, key), h("td", { class: "mono" }, typeof value === "object" ? JSON.stringify(value) : String(value))));
+      rows.push(h("tr", {}, h("td", {}, platformName(platform)), h("td", {}, key), h("td", { class: "mono" }, typeof value === "object" ? JSON.stringify(value) : String(value))));
     }
   }
   return rows;
@@ -134,7 +142,7 @@ export async function appPage({ org, params: [appId], rerender }) {
   const validateSlot = h("div");
   const credentialTable = table(
     ["Platform", "Status", "Reason", "Checked"],
-    Object.entries(app.CredentialValidation).map(([platform, check]) => h("tr", {}, h("td", {}, platform), h("td", {}, statusBadge(check)), h("td", {}, check.Reason || "—"), h("td", {}, formatDate(check.CheckedAt)))),
+    Object.entries(app.CredentialValidation).map(([platform, check]) => h("tr", {}, h("td", {}, platformName(platform)), h("td", {}, statusBadge(check)), h("td", {}, check.Reason || "—"), h("td", {}, formatDate(check.CheckedAt)))),
     "Credential status",
   );
   const validate = h("button", {
@@ -148,6 +156,7 @@ export async function appPage({ org, params: [appId], rerender }) {
 
   const name = h("input", { type: "text", name: "edit-app-name", value: app.Name, required: true });
   const description = h("textarea", { name: "edit-app-description" }, app.Description);
+  const resolve = checkbox("Apps may resolve users by email or phone", { name: "edit-user-resolve", checked: app.UserResolveEnabled });
   const credentials = credentialFields({ editing: true });
   const editSlot = h("div");
   const edit = h(
@@ -158,7 +167,7 @@ export async function appPage({ org, params: [appId], rerender }) {
       onsubmit: (event) => {
         event.preventDefault();
         guarded(editSlot, async () => {
-          await api.patch(base, { Name: name.value, Description: description.value, ...(await credentials.values()) });
+          await api.patch(base, { Name: name.value, Description: description.value, UserResolveEnabled: resolve.input.checked, ...(await credentials.values()) });
           announce("App saved");
           rerender();
         });
@@ -167,6 +176,7 @@ export async function appPage({ org, params: [appId], rerender }) {
     h("h2", { id: "edit-app" }, "Edit"),
     field("App name", name),
     field("Description", description),
+    resolve.element,
     h("p", { class: "hint" }, "Upload new credentials only to replace them; platforms left empty keep theirs."),
     credentials.element,
     editSlot,
@@ -178,6 +188,7 @@ export async function appPage({ org, params: [appId], rerender }) {
     {},
     h("h1", {}, app.Name),
     h("p", { class: "muted" }, "App id ", h("code", {}, app.MobileAppId), app.Description ? ` — ${app.Description}` : ""),
+    h("p", {}, h("a", { href: `#/delivery/${encodeURIComponent(appId)}` }, "Delivery policy →"), " · ", h("a", { href: `#/cleanup/${encodeURIComponent(appId)}` }, "Token policy and cleanup →")),
     h("section", { class: "card", "aria-labelledby": "setup" }, h("h2", { id: "setup" }, "Setup checklist"), await setupChecklist(org, app, tokens)),
     h("section", { class: "card", "aria-labelledby": "creds" }, h("h2", { id: "creds" }, "Credential status"), credentialTable, h("div", { class: "actions" }, validate), validateSlot, h("h3", {}, "Configuration (no secrets)"), table(["Platform", "Setting", "Value"], metadataRows(app), "Credential metadata")),
     h("section", { class: "card", "aria-labelledby": "devinfo" }, h("h2", { id: "devinfo" }, "Developer information"), h("p", {}, "Endpoint ", h("code", {}, info.PublicEndpoint), ", organization ", h("code", {}, info.OrganizationId), ", application ", h("code", {}, info.ApplicationId), "."), h("p", {}, h("a", { href: `#/tokens/${encodeURIComponent(appId)}` }, `Access tokens (${tokens.length}) →`))),

@@ -1,6 +1,7 @@
 import * as api from "../api.js";
 import { placeholders, tagFor } from "../attributes.js";
-import { announce, badge, errorBox, field, formatDate, guarded, h, select, table } from "../dom.js";
+import { announce, badge, errorBox, field, formatDate, guarded, h, platformName, select, table } from "../dom.js";
+import * as session from "../session.js";
 import { androidShade, iosLockScreen } from "../preview.js";
 
 const IDENTITY = ["MessageId", "OrgId", "Status", "Version", "CreatedAt", "UpdatedAt", "StatusChangedAt"];
@@ -106,8 +107,13 @@ export async function messageEditorPage({ org, params: [messageId], rerender }) 
   for (const [locale, values] of Object.entries(saved?.Localizations || {})) addLocalization({ locale, ...values });
 
   // Whom the preview renders for.
-  const sampleContact = h("textarea", { name: "sample-contact", class: "mono" }, JSON.stringify({ firstname: "Ana" }));
-  const sampleLocale = h("input", { type: "text", name: "sample-locale", placeholder: "en (default texts)" });
+  // Kept for the tab, so that saving (which reloads the page) keeps whom the operator previews for.
+  const sample = session.get("previewSample", { Contact: JSON.stringify({ firstname: "Ana" }), Locale: "" });
+  const sampleContact = h("textarea", { name: "sample-contact", class: "mono" }, sample.Contact);
+  const sampleLocale = h("input", { type: "text", name: "sample-locale", placeholder: "en (default texts)", value: sample.Locale });
+  const keepSample = () => session.set("previewSample", { Contact: sampleContact.value, Locale: sampleLocale.value });
+  sampleContact.addEventListener("input", keepSample);
+  sampleLocale.addEventListener("input", keepSample);
   const previewApp = select([["", "(no app)"], ...apps.map((a) => [a.MobileAppId, a.Name])], { name: "preview-app" });
   if (apps.length) previewApp.value = apps[0].MobileAppId;
 
@@ -265,13 +271,14 @@ function testSendCard(base, saved, apps, sample) {
       onsubmit: (event) => {
         event.preventDefault();
         guarded(slot, async () => {
-          const body = { MobileAppId: app.value, ...sample() };
+          // A user's test renders for that user (their attributes and locale); a bare token, for the sample contact.
+          const body = { MobileAppId: app.value };
           if (mode.value === "UserId") body.UserId = userId.value.trim();
-          else Object.assign(body, { DeviceToken: token.value.trim(), Platform: platform.value });
+          else Object.assign(body, { DeviceToken: token.value.trim(), Platform: platform.value, ...sample() });
           const sent = await api.post(`${base}/${api.enc(saved.MessageId)}/testsend`, body);
           slot.replaceChildren(
             h("p", {}, `Test send ${sent.TestSendId}: ${sent.Results.length} device(s).`),
-            table(["Platform", "Device token", "Verdict", "Status", "Reason"], sent.Results.map((r) => h("tr", {}, h("td", {}, r.Platform), h("td", { class: "mono" }, r.DeviceToken), h("td", {}, badge(r.Verdict, r.Verdict === "delivered" ? "ok" : "bad")), h("td", {}, r.Status ?? "—"), h("td", {}, r.Reason || "—"))), "Test send results"),
+            table(["Platform", "Device token", "Verdict", "Status", "Reason"], sent.Results.map((r) => h("tr", {}, h("td", {}, platformName(r.Platform)), h("td", { class: "mono" }, r.DeviceToken), h("td", {}, badge(r.Verdict, r.Verdict === "delivered" ? "ok" : "bad")), h("td", {}, r.Status ?? "—"), h("td", {}, r.Reason || "—"))), "Test send results"),
           );
           announce(`Test send: ${sent.Results.map((r) => r.Verdict).join(", ")}`);
         });

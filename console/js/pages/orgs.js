@@ -50,16 +50,30 @@ export async function orgsPage({ rerender }) {
   );
 
   const current = session.currentOrg();
-  const known = session.get("orgs", []);
-  const rows = known.map((org) =>
+  const listSlot = h("div");
+  const listBody = h("div", { "aria-live": "polite" });
+  const rows = [];
+  let next = null;
+  const row = (org) =>
     h(
       "tr",
       {},
       h("td", {}, org.Name, current?.OrgId === org.OrgId ? " (current)" : ""),
       h("td", { class: "mono" }, org.OrgId),
+      h("td", {}, formatDate(org.CreatedAt)),
       h("td", {}, h("button", { type: "button", class: "secondary", onclick: () => { session.useOrg(org); rerender(); } }, `Use ${org.Name}`)),
-    ),
-  );
+    );
+  // Every org of the deployment, a page at a time (the API's order).
+  async function loadOrgs() {
+    const page = await api.get("/admin/v1/orgs", { MaxResults: 50, NextToken: next || undefined });
+    next = page.NextToken;
+    rows.push(...page.Orgs.map(row));
+    listBody.replaceChildren(
+      table(["Name", "Org id", "Created", ""], rows, "Orgs"),
+      next ? h("button", { type: "button", class: "secondary", onclick: () => guarded(listSlot, loadOrgs) }, "More orgs") : "",
+    );
+  }
+  await guarded(listSlot, loadOrgs);
   let currentCard = null;
   if (current) {
     const org = await api.get(api.orgPath(current.OrgId));
@@ -76,8 +90,7 @@ export async function orgsPage({ rerender }) {
     {},
     h("h1", {}, "Orgs"),
     currentCard,
+    h("section", { class: "card", "aria-labelledby": "all-orgs" }, h("h2", { id: "all-orgs" }, "All orgs"), listBody, listSlot),
     h("div", { class: "grid" }, create, open),
-    h("h2", {}, "Orgs opened in this tab"),
-    table(["Name", "Org id", ""], rows, "Orgs opened in this tab"),
   );
 }

@@ -9,9 +9,9 @@ export async function tokensPage({ org, params: [chosen], rerender }) {
   picker.value = appId;
   picker.addEventListener("change", () => { window.location.hash = `#/tokens/${encodeURIComponent(picker.value)}`; });
   const base = api.orgPath(org.OrgId, "mobileapps", appId, "tokens");
-  const { Tokens: tokens } = await api.get(base);
   const listSlot = h("div");
-  const rows = tokens.map((token) =>
+  const list = h("div");
+  const row = (token) =>
     h(
       "tr",
       {},
@@ -28,8 +28,13 @@ export async function tokensPage({ org, params: [chosen], rerender }) {
           rerender();
         }),
       }, `Revoke ${token.Label || token.TokenId}`)),
-    ),
-  );
+    );
+  // The live list is read again after each issue, so a new token shows at once (never its secret).
+  async function showTokens() {
+    const { Tokens: tokens } = await api.get(base);
+    list.replaceChildren(table(["Label", "Token id", "Created", "Last used", ""], tokens.map(row), "Live tokens"));
+  }
+  await showTokens();
   const label = h("input", { type: "text", name: "token-label", maxlength: 128 });
   const issuedSlot = h("div", { "aria-live": "polite" });
   const form = h(
@@ -41,6 +46,7 @@ export async function tokensPage({ org, params: [chosen], rerender }) {
         event.preventDefault();
         guarded(issuedSlot, async () => {
           const issued = await api.post(base, { Label: label.value });
+          await showTokens();
           const secret = h("div", { class: "secret", tabindex: "0", "aria-label": "The new access token" }, issued.ApiToken);
           issuedSlot.replaceChildren(
             h(
@@ -69,6 +75,6 @@ export async function tokensPage({ org, params: [chosen], rerender }) {
     issuedSlot,
     h("h2", {}, "Live tokens"),
     listSlot,
-    table(["Label", "Token id", "Created", "Last used", ""], rows, "Live tokens"),
+    list,
   );
 }

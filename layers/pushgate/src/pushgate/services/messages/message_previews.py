@@ -20,7 +20,7 @@ from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, No
 from pushgate.ids import parse_uuid
 from pushgate.locales import canonical_locale
 from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import MessageTemplate, OnClickBehavior
+from pushgate.models.message_template import MessageTemplate
 from pushgate.models.mobile_app import MobileApp
 from pushgate.providers import DeliveryOutcome, Platform
 from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES, apns_topic
@@ -192,13 +192,6 @@ def _content_warnings(message: MessageTemplate, now: datetime, *, saved: bool) -
                 "ImageUrl",
                 "the image is not downloaded, so its aspect ratio is unknown (2:1 is recommended); iOS shows it "
                 "only with a Notification Service Extension",
-            )
-        )
-    if content.on_click.behavior is OnClickBehavior.OPEN_URL:
-        warnings.append(
-            FieldProblem(
-                "OnClick.Url",
-                "link carries the original URL; tracked redirects (click tracking) are not available yet",
             )
         )
     if content.ios is not None and content.ios.category:
