@@ -258,21 +258,7 @@ class DynamoSendRepository:
         failure there is logged, the send stands). A tracking key left by a failed creation names a
         job that never ran: it resolves to nothing and expires."""
         expires = int((send.created_at + self._retention).timestamp())
-        self._table.put_many(
-            [
-                (
-                    tracking_key_key(tracking_key),
-                    {
-                        "type": "TrackingKey",
-                        "org_id": send.org_id,
-                        "send_id": send.send_id,
-                        "job_id": job_id,
-                        TTL_ATTRIBUTE: expires,
-                    },
-                )
-                for tracking_key, job_id in tracking_keys.items()
-            ]
-        )
+        self._put_tracking_keys(send.org_id, send.send_id, tracking_keys, expires)
         sent, not_sent, reasons = _reason_counts(fanout_entries)
         record = {
             **send_key(send.org_id, send.send_id).as_dict(),
@@ -374,21 +360,7 @@ class DynamoSendRepository:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
         """
         expires = int((at + self._retention).timestamp())
-        self._table.put_many(
-            [
-                (
-                    tracking_key_key(tracking_key),
-                    {
-                        "type": "TrackingKey",
-                        "org_id": send.org_id,
-                        "send_id": send.send_id,
-                        "job_id": job_id,
-                        TTL_ATTRIBUTE: expires,
-                    },
-                )
-                for tracking_key, job_id in tracking_keys.items()
-            ]
-        )
+        self._put_tracking_keys(send.org_id, send.send_id, tracking_keys, expires)
         update, names, values = _page_totals_update(
             devices,
             jobs=jobs,
@@ -448,14 +420,18 @@ class DynamoSendRepository:
     def store_tracking_keys(self, send: DeliveryJob, tracking_keys: Mapping[str, str], *, at: datetime) -> None:
         """Puts the tracking keys of jobs about to be enqueued (batch writes, one item per job)."""
         expires = int((at + self._retention).timestamp())
+        self._put_tracking_keys(send.org_id, send.send_id, tracking_keys, expires)
+
+    def _put_tracking_keys(self, org_id: str, send_id: str, tracking_keys: Mapping[str, str], expires: int) -> None:
+        """One ``TrackingKey`` item per job (batch writes): a tracking id's first 16 hex digits find its job."""
         self._table.put_many(
             [
                 (
                     tracking_key_key(tracking_key),
                     {
                         "type": "TrackingKey",
-                        "org_id": send.org_id,
-                        "send_id": send.send_id,
+                        "org_id": org_id,
+                        "send_id": send_id,
                         "job_id": job_id,
                         TTL_ATTRIBUTE: expires,
                     },
