@@ -490,5 +490,5 @@ def test_segments_create_list_preview_send_and_delete(
     assert (by_id["Totals"]["Status"], by_id["Totals"]["Sent"], by_id["Totals"]["NotSent"]) == ("Completed", 6, 1)
     assert by_id["Totals"]["NotSentReasons"] == {"NoPushConsent": 1}
     assert (by_filter["Totals"]["Sent"], by_filter["Totals"]["RecipientsAccepted"]) == (2, 1)
-    assert "--recipients, --segment or --filter" in neither.output
+    assert "give one of --recipients FILE, --broadcast, --segment ID or --filter F" in neither.output
     assert "404" in gone.output or "not found" in gone.output
