@@ -104,14 +104,20 @@ def _page_totals_update(
     outcomes: Sequence[LedgerEntry],
     held: Sequence[Mapping[str, int]],
     deferred: int,
+    accepted: int = 0,
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """The update of a send record adding one broadcast page (``held``: devices and people held, by hour)."""
+    """The update of a send record adding one broadcast or segment page (``held``: devices and people
+    held, by hour; ``accepted``: the people a segment page took on)."""
     update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
     values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
     names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
     if last:
         values[":minus_one"] = -1
         names["#pending"] = "audience_shards_pending"
+    if accepted:
+        update += ", #accepted :accepted"
+        names["#accepted"] = "recipients_accepted"
+        values[":accepted"] = accepted
     sent, not_sent, reasons = _reason_counts(outcomes)
     if outcomes:
         update += ", #outcomes :outcomes, #sent :sent, #not_sent :not_sent"
@@ -370,18 +376,38 @@ class DynamoSendRepository:
             deferred=deferred,
         )
         marker = audience_page_key(send.org_id, send.send_id, shard, page)
+        marker_item = {"type": "AudiencePage", "devices": devices, "jobs": jobs, "last": last}
+        return self._count_page(
+            send,
+            (marker, marker_item),
+            (update, names, values),
+            (audience_outcomes_job_id(shard, page), outcomes),
+            at=at,
+            expires=expires,
+            what="audience page",
+        )
+
+    def _count_page(
+        self,
+        send: DeliveryJob,
+        marker: tuple[ItemKey, dict[str, Any]],
+        totals: tuple[str, dict[str, str], dict[str, Any]],
+        ledger: tuple[str, Sequence[LedgerEntry]],
+        *,
+        at: datetime,
+        expires: int,
+        what: str,
+    ) -> bool:
+        """Counts one expanded page of a broadcast or a segment once, in one transaction: the page's
+        marker (``attribute_not_exists``), its totals added to the send and, when it decided any
+        outcomes without a job, their ledger item. ``False`` when the page was counted before."""
+        marker_key, marker_item = marker
+        update, names, values = totals
+        ledger_job_id, outcomes = ledger
         actions: list[dict[str, Any]] = [
             {
                 "Put": {
-                    "Item": {
-                        **marker.as_dict(),
-                        "type": "AudiencePage",
-                        "devices": devices,
-                        "jobs": jobs,
-                        "last": last,
-                        "read_at": at.isoformat(),
-                        TTL_ATTRIBUTE: expires,
-                    },
+                    "Item": {**marker_key.as_dict(), **marker_item, "read_at": at.isoformat(), TTL_ATTRIBUTE: expires},
                     "ConditionExpression": "attribute_not_exists(#pk)",
                     "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
                 }
@@ -396,26 +422,26 @@ class DynamoSendRepository:
             },
         ]
         if outcomes:
-            ledger = {
-                **delivery_job_key(send.org_id, send.send_id, audience_outcomes_job_id(shard, page)).as_dict(),
+            ledger_item = {
+                **delivery_job_key(send.org_id, send.send_id, ledger_job_id).as_dict(),
                 "type": "DeliveryJobLedger",
                 "state": ClaimState.DONE.value,
                 "entries": encode_entries(outcomes),
                 "entry_count": len(outcomes),
                 "completed_at": at.isoformat(),
             }
-            actions.append({"Put": {"Item": ledger}})
+            actions.append({"Put": {"Item": ledger_item}})
         for attempt in range(_COMPLETE_ATTEMPTS):
             try:
                 self._table.transact_write(actions)
             except ConflictError:
                 # Counted before, or a job's completion touched the send record at the same time.
-                if self._table.get_attributes(marker, ["type"]) is not None:
+                if self._table.get_attributes(marker_key, ["type"]) is not None:
                     return False
                 time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
                 continue
             return True
-        raise DependencyError(message="the audience page could not be counted; it will be read again")
+        raise DependencyError(message=f"the {what} could not be counted; it will be read again")
 
     def store_tracking_keys(self, send: DeliveryJob, tracking_keys: Mapping[str, str], *, at: datetime) -> None:
         """Puts the tracking keys of jobs about to be enqueued (batch writes, one item per job)."""
@@ -455,102 +481,37 @@ class DynamoSendRepository:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
         """
         expires = int((at + self._retention).timestamp())
-        sent, not_sent, reasons = _reason_counts(count.entries)
-        names: dict[str, str] = {
-            "#devices": "devices_targeted",
-            "#jobs": "jobs_total",
-            "#accepted": "recipients_accepted",
-            "#outcomes": "recipient_outcomes",
-            "#not_sent": "not_sent",
-            "#deferred": "deferred",
-        }
-        values: dict[str, Any] = {
-            ":devices": count.devices,
-            ":jobs": count.jobs,
-            ":accepted": count.people,
-            ":outcomes": len(count.entries),
-            ":not_sent": not_sent,
-            ":deferred": count.deferred,
-        }
-        update = "ADD #devices :devices, #jobs :jobs, #accepted :accepted, #outcomes :outcomes, "
-        update += "#not_sent :not_sent, #deferred :deferred"
-        if count.last:
-            names["#pending"] = "audience_shards_pending"
-            values[":minus_one"] = -1
-            update += ", #pending :minus_one"
-        assignments = []
-        maps = (
-            ("not_sent_reasons", reasons),
-            ("scheduled", count.scheduled),
-            ("scheduled_recipients", count.scheduled_recipients),
+        totals = _page_totals_update(
+            count.devices,
+            jobs=count.jobs,
+            last=count.last,
+            outcomes=count.entries,
+            held=[count.scheduled, count.scheduled_recipients],
+            deferred=count.deferred,
+            accepted=count.people,
         )
-        for map_index, (attribute, counts) in enumerate(maps):
-            if not counts:
-                continue
-            names[f"#m{map_index}"] = attribute
-            for index, (name, amount) in enumerate(sorted(counts.items())):
-                names[f"#m{map_index}k{index}"] = name
-                values[f":m{map_index}v{index}"] = amount
-                path = f"#m{map_index}.#m{map_index}k{index}"
-                assignments.append(f"{path} = if_not_exists({path}, :zero) + :m{map_index}v{index}")
-        if assignments:
-            values[":zero"] = 0
-            update += " SET " + ", ".join(assignments)
         marker = segment_page_key(send.org_id, send.send_id, count.page)
-        actions: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "Item": {
-                        **marker.as_dict(),
-                        "type": "SegmentPage",
-                        "people": count.people,
-                        "devices": count.devices,
-                        "jobs": count.jobs,
-                        "last": count.last,
-                        "read_at": at.isoformat(),
-                        TTL_ATTRIBUTE: expires,
-                    },
-                    "ConditionExpression": "attribute_not_exists(#pk)",
-                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
-                }
-            },
-            {
-                "Update": {
-                    "Key": send_key(send.org_id, send.send_id).as_dict(),
-                    "UpdateExpression": update,
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": values,
-                }
-            },
-        ]
-        if count.entries:
-            actions.append(
-                {
-                    "Put": {
-                        "Item": {
-                            **delivery_job_key(send.org_id, send.send_id, segment_fanout_job_id(count.page)).as_dict(),
-                            "type": "DeliveryJobLedger",
-                            "state": ClaimState.DONE.value,
-                            "entries": encode_entries(count.entries),
-                            "entry_count": len(count.entries),
-                            "completed_at": at.isoformat(),
-                        }
-                    }
-                }
-            )
-        for attempt in range(_COMPLETE_ATTEMPTS):
-            try:
-                self._table.transact_write(actions)
-            except ConflictError:
-                # Counted before, or a job's completion touched the send record at the same time.
-                if self._table.get_attributes(marker, ["type"]) is not None:
-                    return False
-                time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
-                continue
-            counts = {"inflow": count.people, "deferred": count.deferred, **delivery_counts(sent, not_sent, reasons)}
-            self._count_insights(send, counts, at)
-            return True
-        raise DependencyError(message="the segment page could not be counted; it will be read again")
+        marker_item = {
+            "type": "SegmentPage",
+            "people": count.people,
+            "devices": count.devices,
+            "jobs": count.jobs,
+            "last": count.last,
+        }
+        if not self._count_page(
+            send,
+            (marker, marker_item),
+            totals,
+            (segment_fanout_job_id(count.page), count.entries),
+            at=at,
+            expires=expires,
+            what="segment page",
+        ):
+            return False
+        sent, not_sent, reasons = _reason_counts(count.entries)
+        counts = {"inflow": count.people, "deferred": count.deferred, **delivery_counts(sent, not_sent, reasons)}
+        self._count_insights(send, counts, at)
+        return True
 
     def _count_insights(self, send: DeliveryJob, counts: Mapping[str, int], at: datetime) -> None:
         try:
