@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from pushgate.models.device import DevicePlatform, DeviceStatus
-from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
+from pushgate.models.directory import Person
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.send import AudienceMember
 from pushgate.repositories.base import OrgRepository
@@ -29,7 +29,7 @@ from pushgate.repositories.send_ports import AudienceReader
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.audiences.segments import AudienceFilter, audience_person_filter
 from pushgate.services.directory.person_filters import PersonFilter
-from pushgate.services.sends.send_fanout import find_sendable_app
+from pushgate.services.sends.send_fanout import find_sendable_app, people_by_precedence
 
 #: People of a page read at once (as a segment send reads them).
 PREVIEW_PAGE_PEOPLE: Final = 1000
@@ -158,23 +158,11 @@ def _preview_filter(app: MobileApp, person_filter: PersonFilter, stores: Preview
     return preview
 
 
-def _people_of(org_id: str, user_ids: Sequence[str], people: PersonRepository) -> dict[str, Person]:
-    found: dict[str, Person] = {}
-    missing = list(user_ids)
-    for entity_type in ENTITY_TYPE_PRECEDENCE:
-        if not missing:
-            break
-        for person in people.get_many(org_id, [(entity_type, user_id) for user_id in missing]):
-            found.setdefault(person.person_id, person)
-        missing = [user_id for user_id in missing if user_id not in found]
-    return found
-
-
 def _preview_all_devices(app: MobileApp, stores: PreviewStores) -> AudiencePreview:
     by_user: dict[str, list[DevicePlatform]] = {}
     for member in _index_devices(app, stores):
         by_user.setdefault(member.user_id, []).append(member.platform)
-    people = _people_of(app.org_id, sorted(by_user), stores.people)
+    people = people_by_precedence(app.org_id, sorted(by_user), stores.people)
     preview = AudiencePreview(matched=len(by_user))
     for user_id in sorted(by_user):
         person = people.get(user_id)
