@@ -82,7 +82,7 @@ function historyCard(org, apps, messages) {
         h("td", {}, h("a", { href: `#/sends/${encodeURIComponent(s.SendId)}` }, formatDate(s.CreatedAt))),
         h("td", {}, s.MessageName || names[s.MessageId] || s.MessageId),
         h("td", {}, appNames[s.MobileAppId] || s.MobileAppId),
-        h("td", {}, s.Audience === "AllActiveDevices" ? "Broadcast" : "Recipients"),
+        h("td", {}, { AllActiveDevices: "Broadcast", Segment: "Segment" }[s.Audience] || "Recipients"),
         h("td", {}, badge(s.Status, statusKind(s.Status))),
         h("td", {}, s.SendAt ? formatDate(s.SendAt) : "—"),
         h("td", { class: "num" }, t.Sent ?? "—"),

@@ -185,6 +185,13 @@ def test_a_saved_segment_is_previewed_then_sent_to_exactly_its_consenting_device
             [note] = dev_stack.simulator.notifications(token=token)
             assert f"Hi {PEOPLE[person_id][0]}" in str(note["payload"])
 
+    # The history calls it a segment send, in the API's list and in the page's "To" column.
+    [entry] = [s for s in admin.get(f"{setup.org}/sends").json()["Sends"] if s["SendId"] == send_id]
+    assert entry["Audience"] == "Segment"
+    page.get_by_role("link", name="Sends").click()
+    newest = page.get_by_role("table", name="Send history").get_by_role("row").nth(1)
+    expect(newest.get_by_role("cell").nth(3)).to_have_text("Segment")
+
 
 def test_an_ad_hoc_filter_the_api_refuses_shows_its_400_beside_the_field(
     signed_in: Page, setup: Setup, admin: httpx.Client
