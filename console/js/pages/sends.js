@@ -144,6 +144,74 @@ function previewView(found) {
   );
 }
 
+// The org's saved segments: listed with their filters, created and deleted here; onChange gets the new list.
+function segmentsCard(org, segments, onChange) {
+  const listArea = h("div", { "aria-live": "polite" });
+  const listSlot = h("div");
+  function drawList() {
+    listArea.replaceChildren(table(
+      ["Name", "Record type", "Filter", "Description", "Updated", { label: "Actions" }],
+      segments.map((s) => h(
+        "tr",
+        {},
+        h("td", {}, s.Name),
+        h("td", {}, s.Kind),
+        h("td", { class: "mono" }, s.Filter),
+        h("td", {}, s.Description || "—"),
+        h("td", {}, formatDate(s.UpdatedAt)),
+        h("td", {}, h("button", {
+          type: "button",
+          class: "danger",
+          "aria-label": `Delete segment ${s.Name}`,
+          onclick: () => {
+            if (!window.confirm(`Delete the segment ${s.Name}? Sends already made keep the filter they read.`)) return;
+            guarded(listSlot, async () => {
+              await api.del(api.orgPath(org.OrgId, "segments", s.SegmentId));
+              segments.splice(segments.indexOf(s), 1);
+              drawList();
+              onChange();
+              announce(`Segment ${s.Name} deleted`);
+            });
+          },
+        }, "Delete")),
+      )),
+      "Saved segments",
+    ));
+  }
+  drawList();
+  const name = h("input", { type: "text", name: "segment-name", required: true, maxlength: 256 });
+  const filterText = h("textarea", { name: "segment-filter", rows: 2, class: "mono", spellcheck: "false", required: true });
+  const kind = select(FILTER_KINDS, { name: "segment-kind" });
+  const description = h("input", { type: "text", name: "segment-description" });
+  const createSlot = h("div");
+  const form = h(
+    "form",
+    {
+      "aria-labelledby": "new-segment",
+      onsubmit: (event) => {
+        event.preventDefault();
+        guarded(createSlot, async () => {
+          const body = { Name: name.value.trim(), Filter: filterText.value.trim(), Kind: kind.value };
+          if (description.value.trim()) body.Description = description.value.trim();
+          const created = await api.post(api.orgPath(org.OrgId, "segments"), body);
+          segments.push(created);
+          segments.sort((a, b) => a.Name.localeCompare(b.Name));
+          drawList();
+          onChange();
+          for (const input of [name, filterText, description]) input.value = "";
+          announce(`Segment ${created.Name} saved`);
+        });
+      },
+    },
+    h("h3", { id: "new-segment" }, "New segment"),
+    h("div", { class: "grid" }, field("Segment name", name), field("Segment record type", kind), field("Segment description (optional)", description)),
+    field("Segment filter", filterText, "The OData $filter, checked when saved; a send or preview reads it as it is then."),
+    createSlot,
+    h("button", { type: "submit", class: "secondary" }, "Save segment"),
+  );
+  return h("section", { class: "card", "aria-labelledby": "segments-heading" }, h("h2", { id: "segments-heading" }, "Saved segments"), listArea, listSlot, form);
+}
+
 export async function sendsPage({ org }) {
   const apps = await api.all(api.orgPath(org.OrgId, "mobileapps"), "MobileApps");
   const allMessages = await api.all(api.orgPath(org.OrgId, "pushmessages"), "PushMessages");
@@ -154,9 +222,16 @@ export async function sendsPage({ org }) {
   const audience = select(AUDIENCES, { name: "send-audience" });
   const recipients = h("textarea", { name: "send-recipients", rows: 6, class: "mono", placeholder: "one per line: a user id, an email or a phone number" });
   const recipientsField = field("Recipients", recipients, "One per line: a directory user id, an email or a phone number (looked up in contacts, leads and profiles). At most 10,000; duplicates are dropped.");
-  const segment = select(segments.length ? [["", "Choose a segment"], ...segments.map((s) => [s.SegmentId, `${s.Name} (${s.Kind})`])] : [["", "No saved segment yet"]], { name: "send-segment" });
+  const segment = select([], { name: "send-segment" });
+  function fillSegments() {
+    const chosen = segment.value;
+    const options = segments.length ? [["", "Choose a segment"], ...segments.map((s) => [s.SegmentId, `${s.Name} (${s.Kind})`])] : [["", "No saved segment yet"]];
+    segment.replaceChildren(...options.map(([value, text]) => h("option", { value }, text)));
+    segment.value = segments.some((s) => s.SegmentId === chosen) ? chosen : "";
+  }
+  fillSegments();
   const segmentFilter = h("p", { class: "hint mono", dataset: { testid: "segment-filter" } });
-  const segmentField = h("div", {}, field("Saved segment", segment, "Segments are named filters over the directory (API, CLI: pushgate segments create)."), segmentFilter);
+  const segmentField = h("div", {}, field("Saved segment", segment, "Segments are named filters over the directory, kept below (or with pushgate segments create)."), segmentFilter);
   const filter = h("textarea", { name: "send-filter", rows: 3, class: "mono", spellcheck: "false", placeholder: "address1_city eq 'Berlin' and customattributes/tier in ('gold','platinum')" });
   const filterKind = select(FILTER_KINDS, { name: "send-filter-kind" });
   const filterSlot = h("div");
@@ -305,9 +380,16 @@ export async function sendsPage({ org }) {
     slot,
     h("button", { type: "submit", disabled: !apps.length || !messages.length }, "Send"),
   );
+  // A segment saved or deleted below is offered (or no longer) at once; a deleted choice is dropped.
+  const segmentsSection = segmentsCard(org, segments, () => {
+    const before = segment.value;
+    fillSegments();
+    showParts();
+    if (audience.value === "Segment" && segment.value !== before) refreshPreview();
+  });
   const history = historyCard(org, apps, allMessages);
   await history.ready;
-  return h("div", {}, h("h1", {}, "Sends"), form, history.card);
+  return h("div", {}, h("h1", {}, "Sends"), form, segmentsSection, history.card);
 }
 
 // How a send's page names its audience: a broadcast, a saved segment or a filter (with the filter read).

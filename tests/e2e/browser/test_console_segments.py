@@ -131,7 +131,7 @@ def test_a_saved_segment_is_previewed_then_sent_to_exactly_its_consenting_device
     page.get_by_role("link", name="Sends").click()
     page.get_by_label("Audience").select_option(label="A saved segment")
     expect(page.get_by_label("Recipients")).to_be_hidden()
-    page.get_by_label("Saved segment").select_option(label="Berlin gold (contacts)")
+    page.get_by_label("Saved segment", exact=True).select_option(label="Berlin gold (contacts)")
     expect(page.get_by_test_id("segment-filter")).to_have_text(f"contacts: {BERLIN_GOLD}")
 
     # What the page shows is what the API answers, and what was made: Ana (iOS and Android) and Bo
@@ -219,7 +219,7 @@ def test_an_ad_hoc_filter_the_api_refuses_shows_its_400_beside_the_field(
     expect(alert).to_have_count(0)
     expect(page.get_by_role("table", name="Audience preview")).to_be_visible()
     assert shown_counts(page) == [3, 4, 1, 3, 4, 0]  # Ana, Bo, Eve; Fay has no device
-    page.get_by_label("Record type").select_option("leads")
+    page.get_by_label("Record type", exact=True).select_option("leads")
     expect(page.get_by_text("0 people on 0 device(s)")).to_be_visible()
     # Sending a refused filter is refused the same way, and nothing is sent.
     box.fill(broken)
@@ -231,3 +231,42 @@ def test_an_ad_hoc_filter_the_api_refuses_shows_its_400_beside_the_field(
     expect(form_alert).to_contain_text(detail["Problem"])
     expect(page).to_have_url(re.compile(r"#/sends$"))
     assert [s["SendId"] for s in admin.get(f"{setup.org}/sends").json()["Sends"]] == before
+
+
+def test_segments_are_saved_and_deleted_on_the_page_and_offered_at_once(
+    signed_in: Page, setup: Setup, admin: httpx.Client
+) -> None:
+    page = signed_in
+    page.get_by_role("link", name="Sends").click()
+    listed = page.get_by_role("table", name="Saved segments")
+    expect(listed.get_by_role("row", name=re.compile("Berlin gold contacts"))).to_have_count(1)
+
+    # A filter the API refuses is named with its problem, and nothing is saved.
+    page.get_by_label("Segment name").fill("Paris gold")
+    page.get_by_label("Segment filter").fill("address1_city eq 'Paris' and shoesize gt 42")
+    page.get_by_role("button", name="Save segment").click()
+    refusal = page.get_by_role("form", name="New segment").get_by_role("alert")
+    expect(refusal).to_contain_text("Filter unknown attribute 'shoesize'")
+    assert [s["Name"] for s in admin.get(f"{setup.org}/segments").json()["Segments"]] == ["Berlin gold"]
+
+    page.get_by_label("Segment filter").fill("address1_city eq 'Paris' and customattributes/tier eq 'gold'")
+    page.get_by_label("Segment description (optional)").fill("Eve")
+    page.get_by_role("button", name="Save segment").click()
+    expect(listed.get_by_role("row", name=re.compile("Paris gold contacts .* Eve"))).to_have_count(1)
+    [saved] = [s for s in admin.get(f"{setup.org}/segments").json()["Segments"] if s["Name"] == "Paris gold"]
+    assert (saved["Kind"], saved["Description"]) == ("contacts", "Eve")
+
+    # Offered at once to the new send, previewed like any other (Eve's one Android device).
+    page.get_by_label("Audience").select_option(label="A saved segment")
+    page.get_by_label("Saved segment", exact=True).select_option(label="Paris gold (contacts)")
+    expect(page.get_by_text("1 person on 1 device(s)")).to_be_visible()
+    assert shown_counts(page) == [1, 1, 0, 1, 1, 0]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete segment Paris gold").click()
+    expect(listed.get_by_role("row", name=re.compile("Paris gold"))).to_have_count(0)
+    assert admin.get(f"{setup.org}/segments/{saved['SegmentId']}").status_code == 404
+    segment_choice = page.get_by_label("Saved segment", exact=True)
+    expect(segment_choice.get_by_role("option")).to_have_text(["Choose a segment", "Berlin gold (contacts)"])
+    expect(segment_choice).to_have_value("")
+    expect(page.get_by_test_id("audience-preview")).to_be_hidden()
