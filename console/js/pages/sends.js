@@ -99,7 +99,7 @@ function historyCard(org, apps, messages) {
   return { card, ready: guarded(slot, () => load(true)) };
 }
 
-// A send's audience besides named recipients: a saved segment, an ad-hoc filter, or the broadcast.
+// Whom a new send goes to: named recipients, a saved segment, an ad-hoc filter, or the broadcast.
 const AUDIENCES = [
   ["Recipients", "Named recipients"],
   ["Segment", "A saved segment"],
@@ -144,7 +144,7 @@ function previewView(found) {
   );
 }
 
-// The org's saved segments: listed with their filters, created and deleted here; onChange gets the new list.
+// The org's saved segments: listed with their filters, created and deleted here; onChange follows each change.
 function segmentsCard(org, segments, onChange) {
   const listArea = h("div", { "aria-live": "polite" });
   const listSlot = h("div");
