@@ -122,6 +122,12 @@ def _audience(send: SendRecord) -> str | SendSegmentView | None:
     return send.audience.value if send.audience else None
 
 
+def _history_audience(send: SendRecord) -> str:
+    if send.audience_filter is not None:
+        return "Segment"
+    return send.audience.value if send.audience else "Recipients"
+
+
 class SendResponse(BaseModel):
     """``GET .../sends/{sendId}``: totals and progress."""
 
@@ -206,7 +212,8 @@ class SendHistoryEntry(BaseModel):
     JourneyId: str | None
     CreatedAt: datetime
     Status: str
-    #: ``Recipients`` (named recipients) or the broadcast audience (``AllActiveDevices``).
+    #: ``Recipients`` (named recipients), ``Segment`` (a filter or saved segment; ``GET .../sends/{sendId}``
+    #: names which) or the broadcast audience (``AllActiveDevices``).
     Audience: str
     Totals: SendTotals
     SendAt: datetime | None
@@ -223,7 +230,7 @@ class SendHistoryEntry(BaseModel):
             JourneyId=send.journey_id,
             CreatedAt=send.created_at,
             Status=full.Status,
-            Audience=send.audience.value if send.audience else "Recipients",
+            Audience=_history_audience(send),
             Totals=SendTotals.model_validate(full.model_dump(include=set(SendTotals.model_fields))),
             SendAt=send.send_at,
         )
