@@ -17,8 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.bodies import JsonBody
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.segments import FilterAudience, SegmentAudience, audience_filter
 from pushgate.api.schemas.sends import (
@@ -109,10 +109,10 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 @app.post(BASE)
 @responds(202)
-@request_body(CreateSendRequest)
 @tracer.capture_method
-def create_send(orgId: str) -> tuple[CreateSendResponse, int]:
-    request = parse_json_body(app.current_event, CreateSendRequest, max_bytes=MAX_SEND_BODY_BYTES)
+def create_send(
+    orgId: str, request: Annotated[CreateSendRequest, JsonBody(max_bytes=MAX_SEND_BODY_BYTES)]
+) -> tuple[CreateSendResponse, int]:
     answer = _accept(request, orgId) if request.IdempotencyKey is None else _accept_once(request, orgId)
     return CreateSendResponse.model_validate(answer), 202
 
@@ -171,10 +171,8 @@ def list_send_recipients(
 
 
 @app.post(f"{BASE}/parked/resume")
-@request_body(ResumeParkedRequest)
 @tracer.capture_method
-def resume_parked(orgId: str) -> ResumeParkedResponse:
-    request = parse_json_body(app.current_event, ResumeParkedRequest)
+def resume_parked(orgId: str, request: ResumeParkedRequest) -> ResumeParkedResponse:
     resumed = send_fanout.resume_parked(orgId, request.MobileAppId, stores=deps.send_stores())
     return ResumeParkedResponse(Resumed=resumed)
 
