@@ -33,7 +33,6 @@ from pushgate.api.schemas.sends import (
     SendHistoryResponse,
     SendResponse,
 )
-from pushgate.errors import InvalidRequestError
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.sends import audience, history, scheduled, segment_sends, send_fanout
@@ -46,8 +45,7 @@ MAX_SEND_BODY_BYTES = 4 * 1024 * 1024
 
 
 def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
-    if request.Audience is not None and request.Recipients is not None:
-        raise InvalidRequestError.for_field("Audience", "cannot be combined with Recipients; give one of them")
+    # The request model has checked that it names either recipients or one audience (a broadcast unscheduled).
     if isinstance(request.Audience, FilterAudience | SegmentAudience):
         accepted = segment_sends.accept_segment_send(
             org_id,
@@ -62,11 +60,6 @@ def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
             now=deps.clock(),
         )
     elif request.Audience is not None:
-        for field, value in (("SendAt", request.SendAt), ("SendAtLocalTime", request.SendAtLocalTime)):
-            if value is not None:
-                raise InvalidRequestError.for_field(
-                    field, "cannot be combined with Audience: a broadcast goes out at once"
-                )
         accepted = audience.accept_broadcast(
             org_id,
             app_id=request.MobileAppId,
@@ -77,9 +70,8 @@ def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
             pages=deps.audience_queue(),
             shards=deps.audience_shards(),
         )
-    elif request.Recipients is None:
-        raise InvalidRequestError.for_field("Recipients", "is required unless Audience names a broadcast audience")
     else:
+        assert request.Recipients is not None  # noqa: S101 - the model requires recipients without an audience
         accepted = send_fanout.accept_send(
             org_id,
             app_id=request.MobileAppId,

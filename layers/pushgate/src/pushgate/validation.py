@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from pushgate.errors import FieldProblem
 
@@ -113,6 +113,22 @@ def _pydantic_problem_sentence(error_type: str, message: str) -> str:
     if message.startswith("Input should be "):
         return "must be " + message.removeprefix("Input should be ") + "."
     return message
+
+
+def field_error(model: str, field: str, error_type: str, problem: str) -> ValidationError:
+    """A model's cross-field rule broken, located on the field to change (raise it in a ``model_validator``).
+
+    Pydantic locates a ``model_validator``'s own errors on the whole model; this one names the field
+    (``Audience``, nested paths included: ``Ios.Audience``), as every other problem does.
+
+    Args:
+        model: The model's name (pydantic's title of the error).
+        field: The field the problem is reported on.
+        error_type: A stable type for the problem (``send_audience_and_recipients``).
+        problem: The sentence (no braces: pydantic reads them as placeholders).
+    """
+    detail = InitErrorDetails(type=PydanticCustomError(error_type, problem), loc=(field,), input=None)
+    return ValidationError.from_exception_data(model, [detail])
 
 
 def _json_integer(value: object) -> object:
