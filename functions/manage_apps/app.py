@@ -27,7 +27,7 @@ from pushgate.api.schemas.mobile_apps import (
     TokenSummary,
     UpdateMobileAppRequest,
 )
-from pushgate.config import mobile_app_settings
+from pushgate.config import MobileAppSettings, settings
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.apps import api_tokens, delivery_policy, mobile_apps
 
@@ -161,7 +161,7 @@ def put_delivery_policy(orgId: str, appId: str, request: DeliveryPolicyRequest) 
 def developer_info(orgId: str, appId: str) -> DeveloperInfoResponse:
     stores = deps.mobile_app_stores()
     found = mobile_apps.find_mobile_app(orgId, appId, stores=stores)
-    endpoint = mobile_app_settings().public_endpoint or f"https://{app.current_event.request_context.domain_name}"
+    endpoint = settings(MobileAppSettings).public_endpoint or f"https://{app.current_event.request_context.domain_name}"
     tokens = api_tokens.list_api_tokens(found.org_id, found.app_id, stores=stores)
     return DeveloperInfoResponse(
         PublicEndpoint=endpoint,

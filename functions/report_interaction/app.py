@@ -19,7 +19,7 @@ from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.interactions import EventBody, LegacyEventBody
-from pushgate.config import interaction_settings
+from pushgate.config import InteractionSettings, settings
 from pushgate.errors import NotFoundError
 from pushgate.models.interaction import InteractionType
 from pushgate.observability import logger, metrics, tracer
@@ -81,7 +81,7 @@ def _follow(tracking_id: str) -> Response[str]:
             user_agent=app.current_event.headers.get("user-agent") or http.user_agent or "",
             source_ip=http.source_ip,
             stores=deps.interaction_stores(),
-            human_delay=interaction_settings().human_click_delay,
+            human_delay=settings(InteractionSettings).human_click_delay,
         )
     except NotFoundError as error:
         page = _NOT_FOUND_PAGE.format(html.escape(error.message))
