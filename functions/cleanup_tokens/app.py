@@ -8,14 +8,13 @@ a run would change and changes nothing. Operator routes:
 """
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body
+from pushgate.api.bodies import JsonBody
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.token_cleanup import (
     CleanupPreviewRequest,
@@ -38,10 +37,10 @@ PREVIEW_BUDGET_MS = 25_000
 
 
 @app.post("/admin/v1/orgs/<orgId>/cleanup/preview")
-@request_body(CleanupPreviewRequest, required=False)
 @tracer.capture_method
-def preview_cleanup(orgId: str) -> CleanupReportResponse:
-    request = parse_json_body(app.current_event, CleanupPreviewRequest, default=CleanupPreviewRequest)
+def preview_cleanup(
+    orgId: str, request: Annotated[CleanupPreviewRequest, JsonBody(required=False)]
+) -> CleanupReportResponse:
     org_id, app_id = preview_scope(orgId, request.AppId, stores=deps.mobile_app_stores())
     context = app.lambda_context
     answer_by = time.monotonic() + PREVIEW_BUDGET_MS / 1000
@@ -63,10 +62,8 @@ def get_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
 
 
 @app.put("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
-@request_body(TokenPolicyRequest)
 @tracer.capture_method
-def put_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
-    request = parse_json_body(app.current_event, TokenPolicyRequest)
+def put_token_policy(orgId: str, appId: str, request: TokenPolicyRequest) -> TokenPolicyResponse:
     app_id, policy = set_token_policy(
         orgId,
         appId,

@@ -7,29 +7,18 @@ it; its claim and checkpoints decide on redelivery what may still be sent (see
 ``pushgate.services.sends.delivery``).
 """
 
-from typing import Any
+# First, before anything imports pydantic: Powertools' batch utility then skips loading its parser
+# models (see pushgate.api.sqs_worker).
+from pushgate.api.sqs_worker import sqs_worker  # isort: split
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
 
 from pushgate import deps
 from pushgate.models.send import DeliveryJob
-from pushgate.observability import logger, metrics, tracer
-
-processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+from pushgate.observability import metrics
 
 
-@tracer.capture_method
-def deliver_record(record: SQSRecord) -> None:
-    try:
-        job = DeliveryJob.model_validate_json(record.body)
-    except ValidationError:
-        # A message this worker cannot read will never become readable: drop it, do not retry it.
-        logger.error("unreadable delivery message dropped", extra={"message_id": record.message_id})
-        metrics.add_metric(name="DeliveryMessagesDropped", unit="Count", value=1)
-        return
+def deliver(job: DeliveryJob, record: SQSRecord) -> None:
     report = deps.delivery_service().run(job)
     metrics.add_metric(name="NotificationsSent", unit="Count", value=report.sent)
     metrics.add_metric(name="NotificationsNotSent", unit="Count", value=report.not_sent)
@@ -43,10 +32,4 @@ def deliver_record(record: SQSRecord) -> None:
         metrics.add_metric(name="NotificationsResentCollapsed", unit="Count", value=report.resent)
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return dict(
-        process_partial_response(event=event, record_handler=deliver_record, processor=processor, context=context)
-    )
+lambda_handler = sqs_worker(DeliveryJob.model_validate_json, deliver, kind="delivery")

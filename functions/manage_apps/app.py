@@ -12,8 +12,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.bodies import JsonBody
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.delivery_policy import DeliveryPolicyRequest, DeliveryPolicyResponse
 from pushgate.api.schemas.mobile_apps import (
@@ -27,7 +27,7 @@ from pushgate.api.schemas.mobile_apps import (
     TokenSummary,
     UpdateMobileAppRequest,
 )
-from pushgate.config import mobile_app_settings
+from pushgate.config import MobileAppSettings, settings
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.apps import api_tokens, delivery_policy, mobile_apps
 
@@ -37,10 +37,8 @@ BASE = "/admin/v1/orgs/<orgId>/mobileapps"
 
 @app.post(BASE)
 @responds(201)
-@request_body(CreateMobileAppRequest)
 @tracer.capture_method
-def create_mobile_app(orgId: str) -> tuple[MobileAppResponse, int]:
-    request = parse_json_body(app.current_event, CreateMobileAppRequest)
+def create_mobile_app(orgId: str, request: CreateMobileAppRequest) -> tuple[MobileAppResponse, int]:
     created = mobile_apps.create_mobile_app(
         orgId,
         name=request.name,
@@ -74,10 +72,8 @@ def get_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 
 
 @app.patch(f"{BASE}/<appId>")
-@request_body(UpdateMobileAppRequest)
 @tracer.capture_method
-def update_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
-    request = parse_json_body(app.current_event, UpdateMobileAppRequest)
+def update_mobile_app(orgId: str, appId: str, request: UpdateMobileAppRequest) -> MobileAppResponse:
     updated = mobile_apps.update_mobile_app(
         orgId,
         appId,
@@ -116,10 +112,10 @@ def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 
 @app.post(f"{BASE}/<appId>/tokens")
 @responds(201)
-@request_body(IssueTokenRequest, required=False)
 @tracer.capture_method
-def issue_token(orgId: str, appId: str) -> tuple[IssuedTokenResponse, int]:
-    request = parse_json_body(app.current_event, IssueTokenRequest, default=IssueTokenRequest)
+def issue_token(
+    orgId: str, appId: str, request: Annotated[IssueTokenRequest, JsonBody(required=False)]
+) -> tuple[IssuedTokenResponse, int]:
     record, api_token = api_tokens.issue_api_token(orgId, appId, label=request.Label, stores=deps.mobile_app_stores())
     metrics.add_metric(name="ApiTokensIssued", unit="Count", value=1)
     return IssuedTokenResponse(
@@ -152,10 +148,8 @@ def get_delivery_policy(orgId: str, appId: str) -> DeliveryPolicyResponse:
 
 
 @app.put(f"{BASE}/<appId>/delivery-policy")
-@request_body(DeliveryPolicyRequest)
 @tracer.capture_method
-def put_delivery_policy(orgId: str, appId: str) -> DeliveryPolicyResponse:
-    request = parse_json_body(app.current_event, DeliveryPolicyRequest)
+def put_delivery_policy(orgId: str, appId: str, request: DeliveryPolicyRequest) -> DeliveryPolicyResponse:
     app_id, policy = delivery_policy.set_delivery_policy(
         orgId, appId, request.to_policy(), stores=deps.mobile_app_stores(), policies=deps.delivery_policies()
     )
@@ -167,7 +161,7 @@ def put_delivery_policy(orgId: str, appId: str) -> DeliveryPolicyResponse:
 def developer_info(orgId: str, appId: str) -> DeveloperInfoResponse:
     stores = deps.mobile_app_stores()
     found = mobile_apps.find_mobile_app(orgId, appId, stores=stores)
-    endpoint = mobile_app_settings().public_endpoint or f"https://{app.current_event.request_context.domain_name}"
+    endpoint = settings(MobileAppSettings).public_endpoint or f"https://{app.current_event.request_context.domain_name}"
     tokens = api_tokens.list_api_tokens(found.org_id, found.app_id, stores=stores)
     return DeveloperInfoResponse(
         PublicEndpoint=endpoint,

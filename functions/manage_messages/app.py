@@ -12,8 +12,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.bodies import JsonBody
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.push_messages import (
     MessageDocument,
@@ -37,10 +37,14 @@ BASE = "/admin/v1/orgs/<orgId>/pushmessages"
 
 @app.post(BASE)
 @responds(201)
-@request_body(MessageContent, description="The message content (see docs/push-messages.md)")
 @tracer.capture_method
-def create_push_message(orgId: str) -> tuple[PushMessageResponse, int]:
-    document = parse_json_body(app.current_event, MessageDocument)
+def create_push_message(
+    orgId: str,
+    document: Annotated[
+        MessageDocument,
+        JsonBody(description="The message content (see docs/push-messages.md)", documented_as=MessageContent),
+    ],
+) -> tuple[PushMessageResponse, int]:
     created = push_messages.create_message(orgId, document.fields, stores=deps.message_stores())
     metrics.add_metric(name="PushMessagesCreated", unit="Count", value=1)
     return PushMessageResponse.from_message(created), 201
@@ -64,10 +68,12 @@ def get_push_message(orgId: str, messageId: str) -> PushMessageResponse:
 
 
 @app.patch(f"{BASE}/<messageId>")
-@request_body(None, description="A JSON merge patch of the message content")
 @tracer.capture_method
-def update_push_message(orgId: str, messageId: str) -> PushMessageResponse:
-    document = parse_json_body(app.current_event, MessageDocument)
+def update_push_message(
+    orgId: str,
+    messageId: str,
+    document: Annotated[MessageDocument, JsonBody(description="A JSON merge patch of the message content")],
+) -> PushMessageResponse:
     updated = push_messages.update_message(orgId, messageId, document.fields, stores=deps.message_stores())
     return PushMessageResponse.from_message(updated)
 
@@ -122,11 +128,9 @@ def _whom(request: PreviewRequestBody) -> message_previews.PreviewRequest:
 
 
 @app.post(f"{BASE}/preview")
-@request_body(UnsavedPreviewRequestBody)
 @tracer.capture_method
-def preview_unsaved_push_message(orgId: str) -> dict[str, Any]:
+def preview_unsaved_push_message(orgId: str, request: UnsavedPreviewRequestBody) -> dict[str, Any]:
     # The console's editor previews at every keystroke; saving each one would make a version each.
-    request = parse_json_body(app.current_event, UnsavedPreviewRequestBody)
     preview = message_previews.preview_content(
         orgId,
         request.Message,
@@ -138,10 +142,10 @@ def preview_unsaved_push_message(orgId: str) -> dict[str, Any]:
 
 
 @app.post(f"{BASE}/<messageId>/preview")
-@request_body(PreviewRequestBody, required=False)
 @tracer.capture_method
-def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
-    request = parse_json_body(app.current_event, PreviewRequestBody, default=PreviewRequestBody)
+def preview_push_message(
+    orgId: str, messageId: str, request: Annotated[PreviewRequestBody, JsonBody(required=False)]
+) -> dict[str, Any]:
     preview = message_previews.preview_message(
         orgId,
         messageId,
@@ -153,10 +157,8 @@ def preview_push_message(orgId: str, messageId: str) -> dict[str, Any]:
 
 
 @app.post(f"{BASE}/<messageId>/testsend")
-@request_body(TestSendRequestBody)
 @tracer.capture_method
-def test_send_push_message(orgId: str, messageId: str) -> dict[str, Any]:
-    request = parse_json_body(app.current_event, TestSendRequestBody)
+def test_send_push_message(orgId: str, messageId: str, request: TestSendRequestBody) -> dict[str, Any]:
     sent = message_previews.send_test_message(
         orgId,
         messageId,

@@ -7,8 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.orgs import CreateOrgRequest, OrgListResponse, OrgResponse
 from pushgate.observability import logger, metrics, tracer
@@ -19,10 +18,8 @@ app = make_resolver()
 
 @app.post("/admin/v1/orgs")
 @responds(201)
-@request_body(CreateOrgRequest)
 @tracer.capture_method
-def create_org() -> tuple[OrgResponse, int]:
-    request = parse_json_body(app.current_event, CreateOrgRequest)
+def create_org(request: CreateOrgRequest) -> tuple[OrgResponse, int]:
     org = orgs.create_org(request.Name, orgs=deps.org_repository())
     metrics.add_metric(name="OrgsCreated", unit="Count", value=1)
     return OrgResponse.from_org(org), 201

@@ -14,8 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.segments import (
     AudiencePreviewRequest,
@@ -35,10 +34,8 @@ BASE = "/admin/v1/orgs/<orgId>/segments"
 
 @app.post(BASE)
 @responds(201)
-@request_body(SegmentRequest)
 @tracer.capture_method
-def create_segment(orgId: str) -> tuple[SegmentResponse, int]:
-    request = parse_json_body(app.current_event, SegmentRequest)
+def create_segment(orgId: str, request: SegmentRequest) -> tuple[SegmentResponse, int]:
     created = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores())
     metrics.add_metric(name="SegmentsCreated", unit="Count", value=1)
     return SegmentResponse.from_segment(created), 201
@@ -62,10 +59,8 @@ def get_segment(orgId: str, segmentId: str) -> SegmentResponse:
 
 
 @app.put(f"{BASE}/<segmentId>")
-@request_body(SegmentRequest)
 @tracer.capture_method
-def replace_segment(orgId: str, segmentId: str) -> SegmentResponse:
-    request = parse_json_body(app.current_event, SegmentRequest)
+def replace_segment(orgId: str, segmentId: str, request: SegmentRequest) -> SegmentResponse:
     replaced = segments.replace_segment(orgId, segmentId, request.as_input(), stores=deps.segment_stores())
     return SegmentResponse.from_segment(replaced)
 
@@ -79,10 +74,8 @@ def delete_segment(orgId: str, segmentId: str) -> Response[str]:
 
 
 @app.post("/admin/v1/orgs/<orgId>/audiences/preview")
-@request_body(AudiencePreviewRequest)
 @tracer.capture_method
-def preview_audience(orgId: str) -> AudiencePreviewResponse:
-    request = parse_json_body(app.current_event, AudiencePreviewRequest)
+def preview_audience(orgId: str, request: AudiencePreviewRequest) -> AudiencePreviewResponse:
     audience = None if isinstance(request.Audience, Audience) else audience_filter(request.Audience)
     found = preview.preview_audience(orgId, request.MobileAppId, audience, stores=deps.preview_stores())
     return AudiencePreviewResponse.from_preview(found)

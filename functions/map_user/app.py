@@ -6,16 +6,17 @@ PATCH / DELETE by id, POST, OData-style list and lookup, ``/import``; the person
 ``mobileapps/{appId}/users/{appUserId}``. Public route: ``POST /api/v1.0/orgs/{orgId}/pushusermapping/resolve``.
 """
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import query_parameters, request_body, responds
+from pushgate.api.bodies import JsonBody
+from pushgate.api.openapi import query_parameters, responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.directory import (
     MAX_IMPORT_BODY_BYTES,
@@ -41,6 +42,8 @@ from pushgate.services.directory import directory, person_page, user_mapping
 app = make_resolver()
 COLLECTION = "/admin/v1/orgs/<orgId>/<entitySet>"
 LINK = "/admin/v1/orgs/<orgId>/mobileapps/<appId>/users/<appUserId>"
+#: A person's body on create and upsert (the service checks the attributes).
+PersonAttributes = Annotated[JsonObject, JsonBody(description="The person's Dataverse-style attributes")]
 
 
 def _entity_type(entity_set: str) -> EntityType:
@@ -50,6 +53,18 @@ def _entity_type(entity_set: str) -> EntityType:
             message=f"no collection {entity_set[:64]!r}; the directory has contacts, leads and profiles"
         )
     return entity_type
+
+
+def _known_collection(resolver: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    # An unknown collection is a 404 whatever the rest of the request holds, its body included
+    # (which the route reads before its handler runs).
+    entity_set = app.path_parameters.get("entitySet")
+    if entity_set is not None:
+        _entity_type(entity_set)
+    return next_middleware(resolver)
+
+
+app.use(middlewares=[_known_collection])
 
 
 def _query() -> dict[str, str]:
@@ -80,22 +95,24 @@ def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
 
 @app.post(COLLECTION)
 @responds(201)
-@request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
-def create_person(orgId: str, entitySet: str) -> tuple[dict[str, Any], int]:
+def create_person(
+    orgId: str,
+    entitySet: str,
+    body: PersonAttributes,
+) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
-    body = parse_json_body(app.current_event, JsonObject)
     person = directory.create_person(orgId, entity_type, body.root, stores=deps.directory_stores())
     metrics.add_metric(name="PeopleWritten", unit="Count", value=1)
     return directory.person_view(person), 201
 
 
 @app.post(f"{COLLECTION}/import")
-@request_body(ImportRequest)
 @tracer.capture_method
-def import_people(orgId: str, entitySet: str) -> ImportResponse:
+def import_people(
+    orgId: str, entitySet: str, request: Annotated[ImportRequest, JsonBody(max_bytes=MAX_IMPORT_BODY_BYTES)]
+) -> ImportResponse:
     entity_type = _entity_type(entitySet)
-    request = parse_json_body(app.current_event, ImportRequest, max_bytes=MAX_IMPORT_BODY_BYTES)
     results = directory.import_people(orgId, entity_type, request.Items, stores=deps.directory_stores())
     response = ImportResponse.from_results(results)
     metrics.add_metric(name="PeopleImported", unit="Count", value=len(results) - response.Counts["Failed"])
@@ -104,11 +121,14 @@ def import_people(orgId: str, entitySet: str) -> ImportResponse:
 
 @app.put(f"{COLLECTION}/<personId>")
 @responds(200, 201)
-@request_body(None, description="The person's Dataverse-style attributes")
 @tracer.capture_method
-def upsert_person(orgId: str, entitySet: str, personId: str) -> tuple[dict[str, Any], int]:
+def upsert_person(
+    orgId: str,
+    entitySet: str,
+    personId: str,
+    body: PersonAttributes,
+) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
-    body = parse_json_body(app.current_event, JsonObject)
     person, outcome = directory.upsert_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
     return directory.person_view(person), 201 if outcome is directory.WriteOutcome.CREATED else 200
 
@@ -121,11 +141,14 @@ def get_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
 
 
 @app.patch(f"{COLLECTION}/<personId>")
-@request_body(None, description="The attributes to change (null clears one)")
 @tracer.capture_method
-def patch_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
+def patch_person(
+    orgId: str,
+    entitySet: str,
+    personId: str,
+    body: Annotated[JsonObject, JsonBody(description="The attributes to change (null clears one)")],
+) -> dict[str, Any]:
     entity_type = _entity_type(entitySet)
-    body = parse_json_body(app.current_event, JsonObject)
     person = directory.patch_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
     return directory.person_view(person)
 
@@ -186,10 +209,10 @@ def list_person_notifications(orgId: str, entitySet: str, personId: str) -> Pers
 
 @app.put(LINK)
 @responds(200, 201)
-@request_body(AppUserLinkRequest)
 @tracer.capture_method
-def put_app_user_link(orgId: str, appId: str, appUserId: str) -> tuple[AppUserLinkResponse, int]:
-    request = parse_json_body(app.current_event, AppUserLinkRequest)
+def put_app_user_link(
+    orgId: str, appId: str, appUserId: str, request: AppUserLinkRequest
+) -> tuple[AppUserLinkResponse, int]:
     link, created = user_mapping.put_app_user_link(
         orgId,
         appId,
@@ -223,10 +246,8 @@ def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str
 
 
 @app.post("/api/v1.0/orgs/<orgId>/pushusermapping/resolve")
-@request_body(ResolveRequest)
 @tracer.capture_method
-def resolve_user(orgId: str) -> ResolveResponse:
-    request = parse_json_body(app.current_event, ResolveRequest)
+def resolve_user(orgId: str, request: ResolveRequest) -> ResolveResponse:
     resolved = user_mapping.resolve_user(
         orgId,
         app_id=request.MobileAppId,

@@ -5,16 +5,17 @@ writes nothing: bodies and tokens are checked before anything is enqueued or sto
 """
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.devices import (
+    DEVICE_BODY,
     CleanupBody,
     DeviceListResponse,
     DeviceSummary,
@@ -24,10 +25,10 @@ from pushgate.api.schemas.devices import (
     RegistrationStatusItem,
     StatusBatchItemBody,
     StatusBody,
+    StatusQuery,
     cleanup_item,
+    device_batch,
     legacy_registration_item,
-    parse_array,
-    parse_object,
     registration_item,
     registration_options,
     status_query,
@@ -35,7 +36,7 @@ from pushgate.api.schemas.devices import (
 )
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.devices import device_registration
-from pushgate.services.devices.device_registration import MAX_BATCH_ITEMS
+from pushgate.services.devices.device_registration import CleanupItem, RegistrationItem
 
 app = make_resolver()
 V1 = "/api/v1.0/orgs/<orgId>/pushchannel/apps/<appId>/devices/<userId>"
@@ -51,10 +52,10 @@ def _empty(status: int) -> Response[str]:
 
 
 @app.post(V1)
-@request_body(LegacyRegisterDeviceBody)
 @tracer.capture_method
-def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
-    body = parse_object(app.current_event, LegacyRegisterDeviceBody)
+def register_v1(
+    orgId: str, appId: str, userId: str, body: Annotated[LegacyRegisterDeviceBody, DEVICE_BODY]
+) -> Response[str]:
     item = legacy_registration_item(body, appId, userId)
     device_registration.register_now(
         orgId.lower(),
@@ -69,11 +70,10 @@ def register_v1(orgId: str, appId: str, userId: str) -> Response[str]:
 
 @app.post(V2)
 @responds(202)
-@request_body(RegisterDeviceBody)
 @tracer.capture_method
-def register(orgId: str) -> Response[str]:
+def register(orgId: str, body: Annotated[RegisterDeviceBody, DEVICE_BODY]) -> Response[str]:
     options = registration_options(app.current_event.headers)
-    item = registration_item(parse_object(app.current_event, RegisterDeviceBody))
+    item = registration_item(body)
     (request_id,) = device_registration.accept_registrations(
         orgId.lower(),
         [item],
@@ -90,11 +90,11 @@ def register(orgId: str) -> Response[str]:
 
 @app.post(f"{V2}/batch")
 @responds(202)
-@request_body(RegisterDeviceBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
-def register_batch(orgId: str) -> Response[str]:
+def register_batch(
+    orgId: str, items: Annotated[list[RegistrationItem], device_batch(RegisterDeviceBody, registration_item)]
+) -> Response[str]:
     options = registration_options(app.current_event.headers)
-    items = parse_array(app.current_event, RegisterDeviceBody, registration_item)
     request_ids = device_registration.accept_registrations(
         orgId.lower(),
         items,
@@ -110,10 +110,8 @@ def register_batch(orgId: str) -> Response[str]:
 
 
 @app.post(f"{V2}/status")
-@request_body(StatusBody)
 @tracer.capture_method
-def registration_status(orgId: str) -> Response[str]:
-    body = parse_object(app.current_event, StatusBody)
+def registration_status(orgId: str, body: Annotated[StatusBody, DEVICE_BODY]) -> Response[str]:
     request_ids = status_request_ids(body)
     outcomes = device_registration.registration_statuses(
         orgId.lower(),
@@ -129,11 +127,12 @@ def registration_status(orgId: str) -> Response[str]:
 
 @app.get(f"{V2}/status/batch")
 @app.post(f"{V2}/status/batch")
-@request_body(StatusBatchItemBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
-def registration_status_batch(orgId: str) -> Response[str]:
+def registration_status_batch(
+    orgId: str,
+    queries: Annotated[list[StatusQuery], device_batch(StatusBatchItemBody, status_query, accept_object=True)],
+) -> Response[str]:
     # The form CI-J documented for one day in 2024 (a GET with a body); answered as the status route.
-    queries = parse_array(app.current_event, StatusBatchItemBody, status_query, accept_object=True)
     outcomes = device_registration.registration_statuses_by_token(
         orgId.lower(),
         [(q.request_id, q.api_token, q.app_id) for q in queries],
@@ -146,10 +145,9 @@ def registration_status_batch(orgId: str) -> Response[str]:
 
 @app.post(f"{V2}/cleanup")
 @responds(202)
-@request_body(CleanupBody)
 @tracer.capture_method
-def cleanup(orgId: str) -> Response[str]:
-    item = cleanup_item(parse_object(app.current_event, CleanupBody))
+def cleanup(orgId: str, body: Annotated[CleanupBody, DEVICE_BODY]) -> Response[str]:
+    item = cleanup_item(body)
     removed = device_registration.cleanup_devices(
         orgId.lower(), [item], authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
     )
@@ -159,10 +157,10 @@ def cleanup(orgId: str) -> Response[str]:
 
 @app.post(f"{V2}/cleanup/batch")
 @responds(202)
-@request_body(CleanupBody, array=True, max_items=MAX_BATCH_ITEMS)
 @tracer.capture_method
-def cleanup_batch(orgId: str) -> Response[str]:
-    items = parse_array(app.current_event, CleanupBody, cleanup_item, accept_object=True)
+def cleanup_batch(
+    orgId: str, items: Annotated[list[CleanupItem], device_batch(CleanupBody, cleanup_item, accept_object=True)]
+) -> Response[str]:
     removed = device_registration.cleanup_devices(
         orgId.lower(), items, authenticator=deps.api_token_authenticator(), devices=deps.device_repository()
     )

@@ -8,18 +8,18 @@ click and redirects (302) to the URL that notification carried; an unknown id ge
 """
 
 import html
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.bodies import JsonBody
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.interactions import EventBody, LegacyEventBody
-from pushgate.config import interaction_settings
+from pushgate.config import InteractionSettings, settings
 from pushgate.errors import NotFoundError
 from pushgate.models.interaction import InteractionType
 from pushgate.observability import logger, metrics, tracer
@@ -43,10 +43,8 @@ def _count(recorded: list[Any]) -> None:
 
 @app.post(f"{ORG}/pushdatareceiver/events")
 @responds(202)
-@request_body(EventBody)
 @tracer.capture_method
-def report_event(orgId: str) -> Response[str]:
-    body = parse_json_body(app.current_event, EventBody, max_bytes=MAX_EVENT_BODY_BYTES)
+def report_event(orgId: str, body: Annotated[EventBody, JsonBody(max_bytes=MAX_EVENT_BODY_BYTES)]) -> Response[str]:
     recorded = interactions.report_event(
         orgId,
         tracking_id=body.TrackingId,
@@ -59,10 +57,10 @@ def report_event(orgId: str) -> Response[str]:
 
 
 @app.post(f"{ORG}/pushchannel/event/trackings/<trackingId>")
-@request_body(LegacyEventBody)
 @tracer.capture_method
-def report_event_v1(orgId: str, trackingId: str) -> Response[str]:
-    body = parse_json_body(app.current_event, LegacyEventBody, max_bytes=MAX_EVENT_BODY_BYTES)
+def report_event_v1(
+    orgId: str, trackingId: str, body: Annotated[LegacyEventBody, JsonBody(max_bytes=MAX_EVENT_BODY_BYTES)]
+) -> Response[str]:
     recorded = interactions.report_event(
         orgId,
         tracking_id=trackingId,
@@ -83,7 +81,7 @@ def _follow(tracking_id: str) -> Response[str]:
             user_agent=app.current_event.headers.get("user-agent") or http.user_agent or "",
             source_ip=http.source_ip,
             stores=deps.interaction_stores(),
-            human_delay=interaction_settings().human_click_delay,
+            human_delay=settings(InteractionSettings).human_click_delay,
         )
     except NotFoundError as error:
         page = _NOT_FOUND_PAGE.format(html.escape(error.message))

@@ -17,8 +17,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
-from pushgate.api.bodies import parse_json_body
-from pushgate.api.openapi import request_body, responds
+from pushgate.api.bodies import JsonBody
+from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
 from pushgate.api.schemas.segments import FilterAudience, SegmentAudience, audience_filter
 from pushgate.api.schemas.sends import (
@@ -33,7 +33,6 @@ from pushgate.api.schemas.sends import (
     SendHistoryResponse,
     SendResponse,
 )
-from pushgate.errors import InvalidRequestError
 from pushgate.models.send import Outcome
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.sends import audience, history, scheduled, segment_sends, send_fanout
@@ -46,8 +45,7 @@ MAX_SEND_BODY_BYTES = 4 * 1024 * 1024
 
 
 def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
-    if request.Audience is not None and request.Recipients is not None:
-        raise InvalidRequestError.for_field("Audience", "cannot be combined with Recipients; give one of them")
+    # The request model has checked that it names either recipients or one audience (a broadcast unscheduled).
     if isinstance(request.Audience, FilterAudience | SegmentAudience):
         accepted = segment_sends.accept_segment_send(
             org_id,
@@ -62,11 +60,6 @@ def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
             now=deps.clock(),
         )
     elif request.Audience is not None:
-        for field, value in (("SendAt", request.SendAt), ("SendAtLocalTime", request.SendAtLocalTime)):
-            if value is not None:
-                raise InvalidRequestError.for_field(
-                    field, "cannot be combined with Audience: a broadcast goes out at once"
-                )
         accepted = audience.accept_broadcast(
             org_id,
             app_id=request.MobileAppId,
@@ -77,9 +70,8 @@ def _accept(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
             pages=deps.audience_queue(),
             shards=deps.audience_shards(),
         )
-    elif request.Recipients is None:
-        raise InvalidRequestError.for_field("Recipients", "is required unless Audience names a broadcast audience")
     else:
+        assert request.Recipients is not None  # noqa: S101 - the model requires recipients without an audience
         accepted = send_fanout.accept_send(
             org_id,
             app_id=request.MobileAppId,
@@ -109,10 +101,10 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 @app.post(BASE)
 @responds(202)
-@request_body(CreateSendRequest)
 @tracer.capture_method
-def create_send(orgId: str) -> tuple[CreateSendResponse, int]:
-    request = parse_json_body(app.current_event, CreateSendRequest, max_bytes=MAX_SEND_BODY_BYTES)
+def create_send(
+    orgId: str, request: Annotated[CreateSendRequest, JsonBody(max_bytes=MAX_SEND_BODY_BYTES)]
+) -> tuple[CreateSendResponse, int]:
     answer = _accept(request, orgId) if request.IdempotencyKey is None else _accept_once(request, orgId)
     return CreateSendResponse.model_validate(answer), 202
 
@@ -171,10 +163,8 @@ def list_send_recipients(
 
 
 @app.post(f"{BASE}/parked/resume")
-@request_body(ResumeParkedRequest)
 @tracer.capture_method
-def resume_parked(orgId: str) -> ResumeParkedResponse:
-    request = parse_json_body(app.current_event, ResumeParkedRequest)
+def resume_parked(orgId: str, request: ResumeParkedRequest) -> ResumeParkedResponse:
     resumed = send_fanout.resume_parked(orgId, request.MobileAppId, stores=deps.send_stores())
     return ResumeParkedResponse(Resumed=resumed)
 

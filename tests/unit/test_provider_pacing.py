@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pushgate.config import FCM_MESSAGES_PER_MINUTE, PacingPolicy, fcm_pacing_policy
+from pushgate.config import FCM_MESSAGES_PER_MINUTE, PacingPolicy, clear_settings, settings
 from pushgate.providers.pacing import ProjectRateLimiter
 from tests.fakes.clocks import FakeClock
 
@@ -25,11 +25,11 @@ def test_the_default_is_fcms_quota_of_600000_a_minute_per_project() -> None:
 
 def test_the_rate_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FCM_MESSAGES_PER_MINUTE", "1200")
-    fcm_pacing_policy.cache_clear()
+    clear_settings()
     try:
-        assert fcm_pacing_policy().full_rate == 20
+        assert settings(PacingPolicy).full_rate == 20
     finally:
-        fcm_pacing_policy.cache_clear()
+        clear_settings()
 
 
 def test_sustained_sending_is_paced_at_the_rate() -> None:

@@ -10,8 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
-from pushgate.api.bodies import MAX_DEPTH, parse_json_body
-from pushgate.api.openapi import merge_documents, openapi_document, request_body
+from pushgate.api.bodies import MAX_DEPTH
+from pushgate.api.openapi import merge_documents, openapi_document
 from pushgate.api.resolver import make_resolver
 from pushgate.errors import DependencyError, InvalidRequestError
 from pushgate.repositories.dynamodb.table import translated_errors
@@ -27,9 +27,7 @@ app = make_resolver()
 
 
 @app.post("/things/<thingId>")
-@request_body(_Thing)
-def _post_thing(thingId: str) -> dict[str, Any]:
-    body = parse_json_body(app.current_event, _Thing)
+def _post_thing(thingId: str, body: _Thing) -> dict[str, Any]:
     return {"thingId": thingId, "Name": body.Name, "Count": body.Count}
 
 

@@ -4,7 +4,8 @@ Environment variables carry names and addresses only, never secrets. A missing r
 fails fast with a message naming the variable, instead of a silent default.
 
 Every settings model is built on first use (``defer_build``): each function reads a few of them,
-and building the others' validators would only lengthen every cold start.
+and building the others' validators would only lengthen every cold start. :func:`settings` reads
+any of them (``settings(TableSettings).table_name``), once per execution environment.
 """
 
 from __future__ import annotations
@@ -13,9 +14,36 @@ import os
 from collections.abc import Mapping
 from datetime import timedelta
 from functools import cache
-from typing import Final
+from typing import Final, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
+
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
+
+
+def settings(model: type[SettingsT]) -> SettingsT:
+    """Reads and validates one settings model from the environment, once per execution environment.
+
+    Args:
+        model: The settings model (``TableSettings``); its fields' aliases name the variables.
+
+    Returns:
+        The validated settings, the same object on every later call.
+
+    Raises:
+        pydantic.ValidationError: A required variable is missing or malformed (the error names it).
+    """
+    return cast("SettingsT", _settings(model))
+
+
+@cache
+def _settings(model: type[BaseModel]) -> BaseModel:
+    return model.model_validate(dict(os.environ))
+
+
+def clear_settings() -> None:
+    """Forgets the settings read so far (tests that change the environment)."""
+    _settings.cache_clear()
 
 
 class TableSettings(BaseModel):
@@ -28,19 +56,6 @@ class TableSettings(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     table_name: str = Field(min_length=3, validation_alias="TABLE_NAME")
-
-
-@cache
-def table_settings() -> TableSettings:
-    """Reads and validates the table settings once per execution environment.
-
-    Returns:
-        The validated settings.
-
-    Raises:
-        pydantic.ValidationError: When ``TABLE_NAME`` is missing or malformed.
-    """
-    return TableSettings.model_validate(dict(os.environ))
 
 
 class MobileAppSettings(BaseModel):
@@ -58,12 +73,6 @@ class MobileAppSettings(BaseModel):
     public_endpoint: str = Field(default="", validation_alias="PUBLIC_ENDPOINT")
 
 
-@cache
-def mobile_app_settings() -> MobileAppSettings:
-    """Reads and validates the mobile app settings once per execution environment."""
-    return MobileAppSettings.model_validate(dict(os.environ))
-
-
 # -------------------------------- Device registration: the registration queue and webhook calls.
 
 
@@ -77,12 +86,6 @@ class RegistrationQueueSettings(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     queue_url: str = Field(min_length=1, validation_alias="REGISTRATION_QUEUE_URL")
-
-
-@cache
-def registration_queue_settings() -> RegistrationQueueSettings:
-    """Reads and validates the queue settings once per execution environment."""
-    return RegistrationQueueSettings.model_validate(dict(os.environ))
 
 
 class WebhookSettings(BaseModel):
@@ -100,12 +103,6 @@ class WebhookSettings(BaseModel):
     timeout_s: float = Field(default=5.0, gt=0, le=30, validation_alias="WEBHOOK_TIMEOUT_SECONDS")
 
 
-@cache
-def webhook_settings() -> WebhookSettings:
-    """Reads and validates the webhook settings once per execution environment."""
-    return WebhookSettings.model_validate(dict(os.environ))
-
-
 # -------------------------------- Sends and delivery: the delivery queue and tracked links.
 
 
@@ -121,12 +118,6 @@ class DeliveryQueueSettings(BaseModel):
     queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
 
 
-@cache
-def delivery_queue_settings() -> DeliveryQueueSettings:
-    """Reads and validates the queue settings once per execution environment."""
-    return DeliveryQueueSettings.model_validate(dict(os.environ))
-
-
 class AudienceQueueSettings(BaseModel):
     """Where pages of broadcast audiences go.
 
@@ -137,12 +128,6 @@ class AudienceQueueSettings(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     queue_url: str = Field(min_length=1, validation_alias="AUDIENCE_QUEUE_URL")
-
-
-@cache
-def audience_queue_settings() -> AudienceQueueSettings:
-    """Reads and validates the audience queue settings once per execution environment."""
-    return AudienceQueueSettings.model_validate(dict(os.environ))
 
 
 def tracked_link_base(public_endpoint: str) -> str:
@@ -180,12 +165,6 @@ class InteractionSettings(BaseModel):
         return timedelta(seconds=self.human_click_seconds)
 
 
-@cache
-def interaction_settings() -> InteractionSettings:
-    """Reads and validates the interaction settings once per execution environment."""
-    return InteractionSettings.model_validate(dict(os.environ))
-
-
 # -------------------------------- Delivery: FCM pacing per project.
 
 
@@ -219,12 +198,6 @@ class PacingPolicy(BaseModel):
     def full_rate(self) -> float:
         """Messages per second at the full rate."""
         return self.messages_per_minute / 60
-
-
-@cache
-def fcm_pacing_policy() -> PacingPolicy:
-    """The FCM pacing policy from the environment, read once per execution environment."""
-    return PacingPolicy.model_validate(dict(os.environ))
 
 
 # ---------------------------------------------------------------- provider endpoints
@@ -296,12 +269,6 @@ class DeliveryClockSettings(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     local_clock_file: str = Field(default="", validation_alias="PUSHGATE_LOCAL_CLOCK_FILE")
-
-
-@cache
-def delivery_clock_settings() -> DeliveryClockSettings:
-    """Reads the clock settings once per execution environment."""
-    return DeliveryClockSettings.model_validate(dict(os.environ))
 
 
 # ---------------------------------------------------------------- tracing

@@ -21,16 +21,18 @@ from typing import TYPE_CHECKING, cast
 import botocore.session
 
 from pushgate.config import (
-    audience_queue_settings,
-    delivery_clock_settings,
-    delivery_queue_settings,
-    fcm_pacing_policy,
-    interaction_settings,
-    mobile_app_settings,
-    registration_queue_settings,
-    table_settings,
+    AudienceQueueSettings,
+    DeliveryClockSettings,
+    DeliveryQueueSettings,
+    InteractionSettings,
+    MobileAppSettings,
+    PacingPolicy,
+    RegistrationQueueSettings,
+    TableSettings,
+    WebhookSettings,
+    clear_settings,
+    settings,
     tracked_link_base,
-    webhook_settings,
 )
 
 if TYPE_CHECKING:
@@ -112,7 +114,7 @@ def main_table() -> MainTable:
     """The main table named by ``TABLE_NAME``."""
     from pushgate.repositories.dynamodb.table import MainTable
 
-    return MainTable(dynamodb_client(), table_settings().table_name)
+    return MainTable(dynamodb_client(), settings(TableSettings).table_name)
 
 
 @cache
@@ -135,7 +137,7 @@ def mobile_app_stores() -> MobileAppStores:
         apps=DynamoMobileAppRepository(main_table()),
         tokens=DynamoApiTokenRepository(main_table()),
         secrets=SecretsManagerStore(secretsmanager_client()),
-        secret_prefix=mobile_app_settings().secrets_prefix,
+        secret_prefix=settings(MobileAppSettings).secrets_prefix,
     )
 
 
@@ -248,7 +250,7 @@ def registration_queue() -> SqsRegistrationQueue:
     """The queue of accepted registrations (``REGISTRATION_QUEUE_URL``)."""
     from pushgate.repositories.registration_queue import SqsRegistrationQueue
 
-    return SqsRegistrationQueue(sqs_client(), registration_queue_settings().queue_url)
+    return SqsRegistrationQueue(sqs_client(), settings(RegistrationQueueSettings).queue_url)
 
 
 @cache
@@ -271,13 +273,13 @@ def device_verifier() -> DeviceVerifier:
     from pushgate.repositories.webhooks import WebhookCaller
     from pushgate.services.devices.device_verification import DeviceVerifier
 
-    settings = webhook_settings()
+    webhook = settings(WebhookSettings)
     return DeviceVerifier(
         apps=DynamoMobileAppRepository(main_table()),
         devices=device_repository(),
         statuses=registration_status_repository(),
         providers=provider_client_factory(),
-        webhooks=WebhookCaller(allow_loopback=settings.allow_loopback, timeout_s=settings.timeout_s),
+        webhooks=WebhookCaller(allow_loopback=webhook.allow_loopback, timeout_s=webhook.timeout_s),
         now=clock(),
     )
 
@@ -325,7 +327,7 @@ def delivery_queue() -> SqsDeliveryQueue:
     """The queue of delivery jobs (``DELIVERY_QUEUE_URL``)."""
     from pushgate.repositories.delivery_queue import SqsDeliveryQueue
 
-    return SqsDeliveryQueue(sqs_client(), delivery_queue_settings().queue_url)
+    return SqsDeliveryQueue(sqs_client(), settings(DeliveryQueueSettings).queue_url)
 
 
 @cache
@@ -333,7 +335,7 @@ def audience_queue() -> SqsAudienceQueue:
     """The queue of broadcast audience pages (``AUDIENCE_QUEUE_URL``)."""
     from pushgate.repositories.delivery_queue import SqsAudienceQueue
 
-    return SqsAudienceQueue(sqs_client(), audience_queue_settings().queue_url)
+    return SqsAudienceQueue(sqs_client(), settings(AudienceQueueSettings).queue_url)
 
 
 def audience_shards() -> int:
@@ -367,7 +369,7 @@ def send_repository() -> DynamoSendRepository:
     """Sends, delivery-job claims and the ledger (send references expire with the interactions)."""
     from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 
-    return DynamoSendRepository(main_table(), retention=interaction_settings().retention)
+    return DynamoSendRepository(main_table(), retention=settings(InteractionSettings).retention)
 
 
 @cache
@@ -399,7 +401,7 @@ def send_stores() -> SendStores:
         sends=send_repository(),
         queue=delivery_queue(),
         parked=parked_jobs(),
-        link_base=tracked_link_base(mobile_app_settings().public_endpoint),
+        link_base=tracked_link_base(settings(MobileAppSettings).public_endpoint),
         held=held_jobs(),
         policies=delivery_policies(),
         counters=DynamoInsightCounters(main_table()),
@@ -414,7 +416,7 @@ def send_idempotency_store() -> DynamoDBPersistenceLayer:
     from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SEND_IDEMPOTENCY_PARTITION, SORT_KEY, TTL_ATTRIBUTE
 
     return DynamoDBPersistenceLayer(
-        table_name=table_settings().table_name,
+        table_name=settings(TableSettings).table_name,
         key_attr=PARTITION_KEY,
         sort_key_attr=SORT_KEY,
         static_pk_value=SEND_IDEMPOTENCY_PARTITION,
@@ -471,7 +473,7 @@ def fcm_pacer() -> ProjectRateLimiter:
     """Paces FCM sends per Firebase project in this execution environment (``FCM_MESSAGES_PER_MINUTE``)."""
     from pushgate.providers.pacing import ProjectRateLimiter
 
-    return ProjectRateLimiter(fcm_pacing_policy())
+    return ProjectRateLimiter(settings(PacingPolicy))
 
 
 @cache
@@ -509,7 +511,7 @@ def interaction_stores() -> InteractionStores:
 
     return InteractionStores(
         notifications=DynamoTrackedNotifications(main_table()),
-        recorder=DynamoEngagementRecorder(main_table(), retention=interaction_settings().retention),
+        recorder=DynamoEngagementRecorder(main_table(), retention=settings(InteractionSettings).retention),
     )
 
 
@@ -535,7 +537,7 @@ def clock() -> Callable[[], datetime]:
     device registrations, provider verdicts and the token cleanup (the local runtime can move it; AWS cannot)."""
     from pushgate.clock import delivery_clock
 
-    return delivery_clock(delivery_clock_settings().local_clock_file)
+    return delivery_clock(settings(DeliveryClockSettings).local_clock_file)
 
 
 @cache
@@ -617,14 +619,13 @@ def segment_ports() -> SegmentPorts:
 
 def reset() -> None:
     """Forgets every cached adapter and setting (tests change the environment between cases)."""
-
+    clear_settings()
     for factory in (
         aws_session,
         dynamodb_client,
         interaction_stores,
         insight_counter_reader,
         interaction_export,
-        interaction_settings,
         token_policy_repository,
         token_cleanup,
         message_stores,
@@ -648,25 +649,18 @@ def reset() -> None:
         registration_queue,
         provider_client_factory,
         device_verifier,
-        registration_queue_settings,
-        webhook_settings,
-        table_settings,
-        mobile_app_settings,
         delivery_queue,
         send_repository,
         parked_jobs,
         send_stores,
         send_idempotency_store,
         delivery_service,
-        delivery_queue_settings,
         fcm_pacer,
         parked_job_resumer,
-        fcm_pacing_policy,
         clock,
         delivery_policies,
         held_jobs,
         frequency_caps,
-        delivery_clock_settings,
         segment_repository,
         segment_stores,
         preview_stores,

@@ -4,27 +4,40 @@ It answers every bad body with a 4xx naming ``body`` (or the field): a media typ
 is 415, a body over the route's limit 413, and 400 for the rest: not UTF-8, not JSON, nested deeper
 than :data:`MAX_DEPTH`, a number too long to store or not finite, or text with control characters
 (see :mod:`pushgate.text`). Nothing about a bad body is logged as an error: it is the client's.
+
+A route names its body once, as a parameter of its handler: ``request: CreateOrgRequest`` reads
+a JSON object with the defaults, ``Annotated[Model, JsonBody(...)]`` with other limits, and
+``Annotated[list[Item], JsonArray(...)]`` an array of objects. The resolver
+(:mod:`pushgate.api.resolver`) reads that parameter through :func:`route_body` when the route is
+registered: the handler receives the validated value, and the OpenAPI document
+(:mod:`pushgate.api.openapi`) describes the same body. Powertools never sees the parameter: its
+own body validation words problems differently and skips the checks above.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import inspect
 import json
 import math
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin, get_type_hints
 
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from pushgate.credentials import problems_from_validation_error
 from pushgate.errors import FieldProblem, InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 from pushgate.text import text_problem
+from pushgate.validation import problems_from_validation_error
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
+ItemT = TypeVar("ItemT")
+FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
 
 MAX_BODY_BYTES = 256 * 1024
 #: Objects and arrays nest at most this deep (DynamoDB itself stops at 32 levels).
@@ -33,6 +46,7 @@ MAX_DEPTH = 16
 MAX_INTEGER_DIGITS = 38
 #: At most this many problems are listed for one body.
 MAX_PROBLEMS = 20
+_BODY_ATTRIBUTE = "__pushgate_route_body__"
 _JSON_MEDIA_TYPES = ("application/json",)
 _UTF8_CHARSETS = {"utf-8", "utf8"}
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}")
@@ -272,3 +286,203 @@ def parse_json_body(
             return default()
         raise InvalidRequestError.for_field("body", "is required: send a JSON object")
     return validate_object(model, document)
+
+
+def parse_json_array(
+    event: BaseProxyEvent,
+    model: type[ModelT],
+    convert: Callable[[ModelT, str], ItemT],
+    *,
+    max_items: int,
+    max_bytes: int = MAX_BODY_BYTES,
+    accept_object: bool = False,
+) -> list[ItemT]:
+    """Decodes a JSON array body of 1 to ``max_items`` objects, each validated and converted; every
+    problem of every element is reported together, named ``[i].Field``.
+
+    Args:
+        event: The request.
+        model: The model of one element.
+        convert: Turns a validated element and its prefix (``[i].``) into the item the handler takes;
+            raises ``InvalidRequestError`` with prefixed problems.
+        max_items: The most elements taken.
+        max_bytes: Largest body accepted.
+        accept_object: Also take a single object as an array of one (CI-J's cleanup-batch example
+            shows one object).
+
+    Returns:
+        The converted elements, in order.
+
+    Raises:
+        InvalidRequestError: Missing, not an array of objects, too many or too few elements, or
+            elements that break the model or the conversion.
+    """
+    decoded = json_body(event, max_bytes=max_bytes)
+    if decoded is None:
+        raise InvalidRequestError.for_field("body", "is required: send a JSON array of objects")
+    if accept_object and isinstance(decoded, dict):
+        decoded = [decoded]
+    if not isinstance(decoded, list):
+        raise InvalidRequestError.for_field("body", "must be a JSON array of objects")
+    if not 1 <= len(decoded) <= max_items:
+        raise InvalidRequestError.for_field("body", f"must hold 1 to {max_items} items; it holds {len(decoded)}")
+    converted: list[ItemT] = []
+    problems: list[FieldProblem] = []
+    for index, value in enumerate(decoded):
+        prefix = f"[{index}]."
+        try:
+            converted.append(convert(validate_object(model, value, prefix.rstrip(".")), prefix))
+        except InvalidRequestError as error:
+            problems += error.problems
+    if problems:
+        raise invalid(problems)
+    return converted
+
+
+# ---------------------------------------------------------------- a route's body, named once
+
+
+@dataclass(frozen=True)
+class RouteBody:
+    """The JSON body of one route: how its handler receives it and how the OpenAPI document shows it."""
+
+    #: The handler's parameter that receives the body.
+    parameter: str
+    #: Reads the body from the request (raises the 4xx errors above).
+    read: Callable[[BaseProxyEvent], Any]
+    #: The documented model of the object (of each element, for an array).
+    model: type[BaseModel]
+    required: bool = True
+    array: bool = False
+    max_items: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class JsonBody:
+    """Reads a JSON object body into the model of the parameter it annotates.
+
+    ``request: Annotated[CreateSendRequest, JsonBody(max_bytes=4 * 1024 * 1024)]``; a parameter
+    annotated with a bare model (``request: CreateOrgRequest``) is read as ``JsonBody()``.
+
+    Attributes:
+        max_bytes: Largest body accepted (413 above it).
+        required: ``False``: an empty body is the model with its defaults.
+        description: Shown in the OpenAPI document.
+        documented_as: The model the document shows when the parsed one is deliberately looser
+            (message content is kept as sent and validated by its service).
+    """
+
+    max_bytes: int = MAX_BODY_BYTES
+    required: bool = True
+    description: str = ""
+    documented_as: type[BaseModel] | None = None
+
+    def bind(self, parameter: str, model: type[ModelT]) -> RouteBody:
+        """The route body of ``parameter``, whose annotation is ``model``."""
+
+        def empty() -> ModelT:
+            # Validated as ``{}``: a model whose fields are not all optional still names what is missing.
+            return validate_object(model, {})
+
+        default = None if self.required else empty
+
+        def read(event: BaseProxyEvent) -> ModelT:
+            return parse_json_body(event, model, max_bytes=self.max_bytes, default=default)
+
+        documented = self.documented_as or model
+        return RouteBody(parameter, read, documented, required=self.required, description=self.description)
+
+
+@dataclass(frozen=True)
+class JsonArray(Generic[ModelT, ItemT]):
+    """Reads a JSON array of ``model`` objects, each converted by ``convert`` (see :func:`parse_json_array`).
+
+    ``items: Annotated[list[RegistrationItem], JsonArray(RegisterDeviceBody, registration_item, max_items=100)]``.
+    """
+
+    model: type[ModelT]
+    convert: Callable[[ModelT, str], ItemT]
+    max_items: int
+    max_bytes: int = MAX_BODY_BYTES
+    accept_object: bool = False
+    description: str = ""
+
+    def bind(self, parameter: str, _annotation: Any) -> RouteBody:
+        """The route body of ``parameter``."""
+
+        def read(event: BaseProxyEvent) -> list[ItemT]:
+            return parse_json_array(
+                event,
+                self.model,
+                self.convert,
+                max_items=self.max_items,
+                max_bytes=self.max_bytes,
+                accept_object=self.accept_object,
+            )
+
+        return RouteBody(
+            parameter, read, self.model, array=True, max_items=self.max_items, description=self.description
+        )
+
+
+def _body_reader(annotation: Any) -> tuple[JsonBody | JsonArray[Any, Any], Any] | None:
+    if get_origin(annotation) is Annotated:
+        base, *metadata = get_args(annotation)
+        for item in metadata:
+            if isinstance(item, JsonBody | JsonArray):
+                return item, base
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return JsonBody(), annotation
+    return None
+
+
+def route_body(handler: FunctionT, current_event: Callable[[], BaseProxyEvent]) -> FunctionT:
+    """The handler as a route registers it: its body parameter, if it has one, filled from the request.
+
+    The parameter is the one annotated with a model, ``JsonBody`` or ``JsonArray``; it is left out of
+    the signature Powertools reads (so Powertools neither validates nor documents it), and the
+    :class:`RouteBody` is kept on the handler for :func:`body_of`.
+
+    Args:
+        handler: The route's handler.
+        current_event: The request being answered (the resolver's ``current_event``).
+
+    Raises:
+        TypeError: The handler takes more than one body.
+    """
+    signature = inspect.signature(handler)
+    hints = get_type_hints(handler, include_extras=True)
+    bodies = []
+    for name in signature.parameters:
+        reader = _body_reader(hints.get(name))
+        if reader is not None:
+            spec, annotation = reader
+            bodies.append(spec.bind(name, annotation))
+    if not bodies:
+        return handler
+    if len(bodies) > 1:
+        raise TypeError(f"{handler.__name__} takes more than one body: {', '.join(b.parameter for b in bodies)}")
+    (body,) = bodies
+
+    @functools.wraps(handler)
+    def with_body(*args: Any, **kwargs: Any) -> Any:
+        return handler(*args, **kwargs, **{body.parameter: body.read(current_event())})
+
+    # Powertools reads the route's parameters from this signature (annotations resolved here: it
+    # would resolve names in this module's globals, not the handler's).
+    parameters = [
+        parameter.replace(annotation=hints.get(name, parameter.annotation))
+        for name, parameter in signature.parameters.items()
+        if name != body.parameter
+    ]
+    visible = signature.replace(parameters=parameters, return_annotation=hints.get("return", signature.empty))
+    setattr(with_body, "__signature__", visible)  # noqa: B010 - functions declare no such attribute
+    setattr(with_body, _BODY_ATTRIBUTE, body)
+    return with_body  # type: ignore[return-value]
+
+
+def body_of(handler: Any) -> RouteBody | None:
+    """The body a registered handler reads (``None`` when it reads none)."""
+    return getattr(handler, _BODY_ATTRIBUTE, None)

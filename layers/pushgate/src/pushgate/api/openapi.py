@@ -1,8 +1,9 @@
 """The OpenAPI document of a function's routes, as Powertools generates it, completed with what it cannot see.
 
-Bodies are read by :mod:`pushgate.api.bodies` (not by Powertools), and OData-style query options are
-read from the event, so handlers declare both with :func:`request_body` and :func:`query_parameters`;
-a route that answers anything but 200 declares its success codes with :func:`responds` (one line).
+Bodies are read by :mod:`pushgate.api.bodies` (not by Powertools): the document shows the body the
+handler's parameter names (:func:`pushgate.api.bodies.body_of`). OData-style query options are
+read from the event, so handlers declare them with :func:`query_parameters`; a route that answers
+anything but 200 declares its success codes with :func:`responds` (one line).
 :func:`openapi_document` adds them, the error responses the route can give (the one error shape;
 which ones follow from what the route reads, see :func:`error_statuses`), its tag (its area, from
 its path: :data:`TAGS`), a summary (its handler's name), and the operator security scheme. The
@@ -21,12 +22,12 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from pydantic import BaseModel
 
+from pushgate.api.bodies import RouteBody, body_of
 from pushgate.api.resolver import ADMIN_PATH_PREFIX
 from pushgate.api.schemas.errors import ErrorBody
 
 FunctionT = TypeVar("FunctionT", bound=Callable[..., Any])
 
-_BODY_ATTRIBUTE = "__pushgate_request_body__"
 _QUERY_ATTRIBUTE = "__pushgate_query_parameters__"
 _SUCCESS_ATTRIBUTE = "__pushgate_success_statuses__"
 ERROR_SCHEMA_NAME = "ErrorBody"
@@ -68,17 +69,6 @@ TAGS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class RequestBody:
-    """How a route's JSON body is documented."""
-
-    model: type[BaseModel] | None
-    required: bool = True
-    array: bool = False
-    max_items: int | None = None
-    description: str = ""
-
-
 @dataclass
 class _Components:
     schemas: dict[str, Any] = field(default_factory=dict)
@@ -89,31 +79,6 @@ class _Components:
             self.schemas.setdefault(name, definition)
         self.schemas.setdefault(model.__name__, schema)
         return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-
-def request_body(
-    model: type[BaseModel] | None,
-    *,
-    required: bool = True,
-    array: bool = False,
-    max_items: int | None = None,
-    description: str = "",
-) -> Callable[[FunctionT], FunctionT]:
-    """Declares the JSON body a route reads, for its OpenAPI document (put it right under ``@app.<method>``).
-
-    Args:
-        model: The request model; ``None`` for a JSON object whose fields the service checks.
-        required: Whether an empty body is refused.
-        array: The body is an array of ``model`` objects.
-        max_items: The most items an array body takes.
-        description: Shown in the document.
-    """
-
-    def mark(function: FunctionT) -> FunctionT:
-        setattr(function, _BODY_ATTRIBUTE, RequestBody(model, required, array, max_items, description))
-        return function
-
-    return mark
 
 
 def query_parameters(**schemas: Mapping[str, Any]) -> Callable[[FunctionT], FunctionT]:
@@ -186,8 +151,15 @@ def summary_of(function: Any) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _body_schema(body: RequestBody, components: _Components) -> dict[str, Any]:
-    item: dict[str, Any] = components.ref(body.model) if body.model is not None else {"type": "object"}
+def _is_free_form(model: type[BaseModel]) -> bool:
+    # A model that declares no fields (a ``RootModel[dict[str, Any]]``, or one that keeps every
+    # field as sent for its service to check) documents as what it takes: any JSON object.
+    schema = model.model_json_schema()
+    return schema.get("type") == "object" and not schema.get("properties")
+
+
+def _body_schema(body: RouteBody, components: _Components) -> dict[str, Any]:
+    item: dict[str, Any] = {"type": "object"} if _is_free_form(body.model) else components.ref(body.model)
     if not body.array:
         return item
     schema: dict[str, Any] = {"type": "array", "items": item, "minItems": 1}
@@ -212,7 +184,7 @@ def _success_responses(responses: dict[str, Any], function: Any) -> None:
 def _complete_operation(
     operation: dict[str, Any], function: Any, path: str, method: str, components: _Components
 ) -> None:
-    body: RequestBody | None = getattr(function, _BODY_ATTRIBUTE, None)
+    body = body_of(function)
     if body is not None:
         operation["requestBody"] = {
             "required": body.required,

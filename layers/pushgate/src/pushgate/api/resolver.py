@@ -7,7 +7,7 @@ Every HTTP function builds its resolver here, so every route answers errors the 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from pushgate.api.bodies import FunctionT, route_body
 from pushgate.api.schemas.errors import ErrorBody, ErrorDetail, ErrorInfo
 from pushgate.errors import (
     ConflictError,
@@ -129,7 +130,8 @@ def _require_operator(app: APIGatewayHttpResolver, next_middleware: NextMiddlewa
 
 class PushgateResolver(APIGatewayHttpResolver):
     """Powertools' HTTP API resolver, with path parameters percent-decoded once, before anything reads them,
-    and one trailing slash taken on public routes.
+    one trailing slash taken on public routes, and each route's JSON body read by
+    :mod:`pushgate.api.bodies` into the handler parameter that names its model.
 
     API Gateway passes the path as sent (``jos%C3%A9%20x``); the route's parameters reach the handler
     decoded (``josé x``), so a value is the same whichever route (path or body) carried it. Bytes
@@ -138,6 +140,16 @@ class PushgateResolver(APIGatewayHttpResolver):
 
     #: The matched route's path parameters (``_route_args`` also holds the query values validation adds).
     path_parameters: dict[str, str] = {}  # noqa: RUF012 - replaced per request, never mutated
+
+    def route(self, *args: Any, **kwargs: Any) -> Callable[[FunctionT], FunctionT]:
+        """Powertools' route registration (``app.get``, ``app.post``... call it), with the handler's body
+        parameter filled by :func:`pushgate.api.bodies.route_body`."""
+        register = super().route(*args, **kwargs)
+
+        def register_with_body(handler: FunctionT) -> FunctionT:
+            return register(route_body(handler, lambda: self.current_event))
+
+        return register_with_body
 
     def _remove_prefix(self, path: str) -> str:
         # One trailing slash on a public route is the route itself (``.../devices/``), as in ASP.NET
@@ -183,7 +195,7 @@ def _check_request_text(app: APIGatewayHttpResolver, next_middleware: NextMiddle
     return next_middleware(app)
 
 
-def make_resolver() -> APIGatewayHttpResolver:
+def make_resolver() -> PushgateResolver:
     """Builds the resolver every HTTP function uses.
 
     Returns:

@@ -8,7 +8,6 @@ mean (does the .p8 hold a P-256 key, does the password open the .p12) is checked
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -31,21 +30,15 @@ from pushgate.credentials._pem import normalise_pem_text
 from pushgate.credentials._problems import invalid_request
 from pushgate.credentials._service_account import decode_service_account_text
 from pushgate.credentials.secret_models import FcmServiceAccountSecret, IosCertificateSecret, IosTokenSecret
-from pushgate.errors import FieldProblem, InvalidRequestError
-from pushgate.validation import field_problems, location_of
+from pushgate.errors import InvalidRequestError
+from pushgate.validation import IOS_P8_TAG, IOS_P12_TAG
+from pushgate.validation import problems_from_validation_error as problems_from_validation_error  # noqa: PLC0414 - re-exported
 
 #: Largest accepted size of any one credential field, in UTF-8 bytes. Real .p8 files are about
 #: 250 bytes, base64 .p12 files a few KB and service-account files about 2.4 KB.
 MAX_CREDENTIAL_FIELD_BYTES = 64 * 1024
 
 DEFAULT_GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a public URL, not a secret
-
-_IOS_P8_TAG = "ios-p8-auth"
-_IOS_P12_TAG = "ios-p12-auth"
-#: Tags of a send's or a preview's ``Audience`` alternatives (``pushgate.api.schemas.segments``).
-AUDIENCE_TAGS = ("broadcast-audience", "filter-audience", "segment-audience")
-#: Discriminator tags pydantic inserts into error locations; they are not client field names.
-INTERNAL_LOCATION_SEGMENTS = frozenset({_IOS_P8_TAG, _IOS_P12_TAG, *AUDIENCE_TAGS})
 
 
 class AppMode(StrEnum):
@@ -210,18 +203,17 @@ class AndroidCredentialsInput(_CredentialsInput):
 def _ios_auth_mode_tag(value: Any) -> str | None:
     """Picks the iOS model from ``AuthMode``; anything that is not an object fails as 'not an object'."""
     if isinstance(value, IosTokenCredentialsInput):
-        return _IOS_P8_TAG
+        return IOS_P8_TAG
     if isinstance(value, IosCertificateCredentialsInput):
-        return _IOS_P12_TAG
+        return IOS_P12_TAG
     if not isinstance(value, dict):
-        return _IOS_P8_TAG
+        return IOS_P8_TAG
     auth_mode = value.get("AuthMode")
-    return {IosAuthMode.TOKEN.value: _IOS_P8_TAG, IosAuthMode.CERTIFICATE.value: _IOS_P12_TAG}.get(str(auth_mode))
+    return {IosAuthMode.TOKEN.value: IOS_P8_TAG, IosAuthMode.CERTIFICATE.value: IOS_P12_TAG}.get(str(auth_mode))
 
 
 IosCredentialsInput = Annotated[
-    Annotated[IosTokenCredentialsInput, Tag(_IOS_P8_TAG)]
-    | Annotated[IosCertificateCredentialsInput, Tag(_IOS_P12_TAG)],
+    Annotated[IosTokenCredentialsInput, Tag(IOS_P8_TAG)] | Annotated[IosCertificateCredentialsInput, Tag(IOS_P12_TAG)],
     Discriminator(
         _ios_auth_mode_tag,
         custom_error_type="ios_auth_mode",
@@ -244,48 +236,6 @@ class MobileAppCredentialsInput(_CredentialsInput):
 
     ios: IosCredentialsInput | None = None
     android: AndroidCredentialsInput | None = None
-
-
-_PYDANTIC_PROBLEM_WORDING = {
-    "missing": "is required.",
-    "extra_forbidden": "is not a recognised field; check the spelling (field names are PascalCase, e.g. KeyId).",
-    "model_type": "must be a JSON object.",
-    "model_attributes_type": "must be a JSON object.",
-    "dict_type": "must be a JSON object.",
-    "string_type": "must be a string.",
-}
-
-
-def problems_from_validation_error(error: ValidationError, *, prefix: str = "") -> list[FieldProblem]:
-    """Turns a pydantic error into field problems with the dotted paths the client sent.
-
-    Pydantic adds the union tag to error locations (``Ios.ios-token-auth.KeyId``); those segments
-    are dropped, and an unknown ``AuthMode`` is reported on ``Ios.AuthMode``. Input values are never
-    copied into the problems.
-
-    Args:
-        error: The validation error raised by one of this module's models.
-        prefix: Dotted path of the validated object inside the request, when it was validated alone.
-
-    Returns:
-        One problem per pydantic error, in pydantic's order.
-    """
-    return field_problems(error, prefix=prefix, describe=_describe, fallback="(body)")
-
-
-def _describe(detail: Mapping[str, Any]) -> tuple[list[str], str]:
-    segments = [part for part in location_of(detail) if part not in INTERNAL_LOCATION_SEGMENTS]
-    if detail["type"] == "ios_auth_mode":
-        segments.append("AuthMode")
-    return segments, _pydantic_problem_sentence(detail["type"], detail["msg"])
-
-
-def _pydantic_problem_sentence(error_type: str, message: str) -> str:
-    if error_type in _PYDANTIC_PROBLEM_WORDING:
-        return _PYDANTIC_PROBLEM_WORDING[error_type]
-    if message.startswith("Input should be "):
-        return "must be " + message.removeprefix("Input should be ") + "."
-    return message
 
 
 ModelT = TypeVar("ModelT")

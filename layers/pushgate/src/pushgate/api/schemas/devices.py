@@ -13,12 +13,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, ConfigDict, Field
 
-from pushgate.api.bodies import CaseInsensitiveBody, invalid, json_body, parse_json_body, validate_object
+from pushgate.api.bodies import CaseInsensitiveBody, JsonArray, JsonBody, invalid
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.device import (
     Device,
@@ -180,73 +179,30 @@ class DeviceListResponse(BaseModel):
 # ---------------------------------------------------------------- parsing
 
 
-def _validate(model: type[ModelT], value: Any, prefix: str) -> tuple[ModelT | None, list[FieldProblem]]:
-    try:
-        return validate_object(model, value, prefix.rstrip(".")), []
-    except InvalidRequestError as error:
-        return None, error.problems
-
-
 def _raise(problems: list[FieldProblem]) -> None:
     if problems:
         raise invalid(problems)
 
 
-def parse_object(event: BaseProxyEvent, model: type[ModelT]) -> ModelT:
-    """A JSON object body, validated.
-
-    Raises:
-        InvalidRequestError: Missing, not JSON, not an object, or fields break the model.
-        PayloadTooLargeError: Larger than the route accepts.
-        UnsupportedMediaTypeError: Not sent as JSON.
-    """
-    return parse_json_body(event, model, max_bytes=MAX_BODY_BYTES)
+#: A device-API route's single JSON object (``body: Annotated[StatusBody, DEVICE_BODY]``).
+DEVICE_BODY = JsonBody(max_bytes=MAX_BODY_BYTES)
 
 
-def parse_array(
-    event: BaseProxyEvent,
-    model: type[ModelT],
-    convert: Callable[[ModelT, str], ItemT],
-    *,
-    accept_object: bool = False,
-) -> list[ItemT]:
-    """A JSON array body of 1 to 100 objects, each validated and converted; every problem of every
-    element is reported together, named ``[i].Field``.
+def device_batch(
+    model: type[ModelT], convert: Callable[[ModelT, str], ItemT], *, accept_object: bool = False
+) -> JsonArray[ModelT, ItemT]:
+    """A device-API batch: a JSON array of 1 to 100 ``model`` objects, each converted by ``convert``
+    (``items: Annotated[list[RegistrationItem], device_batch(RegisterDeviceBody, registration_item)]``).
 
     Args:
-        event: The request.
         model: The model of one element.
-        convert: Turns a validated element and its prefix (``[i].``) into the domain item; raises
-            ``InvalidRequestError`` with prefixed problems.
+        convert: Turns a validated element and its prefix (``[i].``) into the domain item.
         accept_object: Also take a single object as a batch of one (CI-J's cleanup-batch example
             shows one object).
-
-    Returns:
-        The converted elements, in order.
     """
-    decoded = json_body(event, max_bytes=MAX_BATCH_BODY_BYTES)
-    if decoded is None:
-        raise InvalidRequestError.for_field("body", "is required: send a JSON array of objects")
-    if accept_object and isinstance(decoded, dict):
-        decoded = [decoded]
-    if not isinstance(decoded, list):
-        raise InvalidRequestError.for_field("body", "must be a JSON array of objects")
-    if not 1 <= len(decoded) <= MAX_BATCH_ITEMS:
-        raise InvalidRequestError.for_field("body", f"must hold 1 to {MAX_BATCH_ITEMS} items; it holds {len(decoded)}")
-    converted: list[ItemT] = []
-    problems: list[FieldProblem] = []
-    for index, value in enumerate(decoded):
-        prefix = f"[{index}]."
-        item, found = _validate(model, value, prefix)
-        problems += found
-        if item is None:
-            continue
-        try:
-            converted.append(convert(item, prefix))
-        except InvalidRequestError as error:
-            problems += error.problems
-    _raise(problems)
-    return converted
+    return JsonArray(
+        model, convert, max_items=MAX_BATCH_ITEMS, max_bytes=MAX_BATCH_BODY_BYTES, accept_object=accept_object
+    )
 
 
 def _user_id(value: str, field_path: str, problems: list[FieldProblem]) -> str:

@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
 
-from pushgate.credentials.inputs import AUDIENCE_TAGS
 from pushgate.models.directory import EntityType, Person
 from pushgate.models.segment import Segment
 from pushgate.models.send import Audience as BroadcastAudience
@@ -21,6 +20,7 @@ from pushgate.services.audiences.segments import (
     SegmentInput,
 )
 from pushgate.text import SINGLE_LINE
+from pushgate.validation import AUDIENCE_TAGS
 
 _REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]

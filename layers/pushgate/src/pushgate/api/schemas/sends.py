@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from pushgate.api.schemas.segments import AudienceBody
+from pushgate.api.schemas.segments import AudienceBody, FilterAudience, SegmentAudience
 from pushgate.models.send import MAX_RECIPIENTS, LedgerEntry, SendRecord
 from pushgate.text import SINGLE_LINE
+from pushgate.validation import field_error
 
 Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
 #: Printable ASCII without spaces, as the keys journeys and schedulers make.
@@ -43,6 +44,35 @@ class CreateSendRequest(BaseModel):
     SendAt: datetime | None = None
     #: Deliver at this wall-clock time in each recipient's zone: ``09:00`` (next occurrence) or ``2026-12-24T09:00``.
     SendAtLocalTime: Annotated[str, StringConstraints(min_length=1, max_length=32), SINGLE_LINE] | None = None
+
+    @model_validator(mode="after")
+    def _one_audience(self) -> CreateSendRequest:
+        # A send names its recipients or an audience, never both; a broadcast goes out at once (only
+        # named recipients and segments are scheduled, person by person).
+        if self.Audience is not None and self.Recipients is not None:
+            raise field_error(
+                "CreateSendRequest",
+                "Audience",
+                "send_audience_and_recipients",
+                "cannot be combined with Recipients; give one of them",
+            )
+        if self.Audience is None and self.Recipients is None:
+            raise field_error(
+                "CreateSendRequest",
+                "Recipients",
+                "send_without_audience",
+                "is required unless Audience names a broadcast audience",
+            )
+        if self.Audience is not None and not isinstance(self.Audience, FilterAudience | SegmentAudience):
+            for field, value in (("SendAt", self.SendAt), ("SendAtLocalTime", self.SendAtLocalTime)):
+                if value is not None:
+                    raise field_error(
+                        "CreateSendRequest",
+                        field,
+                        "scheduled_broadcast",
+                        "cannot be combined with Audience: a broadcast goes out at once",
+                    )
+        return self
 
 
 class RejectedRecipient(BaseModel):

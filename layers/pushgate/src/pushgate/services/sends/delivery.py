@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
 
-from pushgate.config import fcm_pacing_policy
+from pushgate.config import PacingPolicy, settings
 from pushgate.errors import ConflictError, PushgateError
 from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
@@ -226,7 +226,7 @@ class DeliveryService:
         self._max_attempts = max_attempts
         self._now = now
         self._jitter = jitter
-        self._fcm_pacer = fcm_pacer if fcm_pacer is not None else ProjectRateLimiter(fcm_pacing_policy())
+        self._fcm_pacer = fcm_pacer if fcm_pacer is not None else ProjectRateLimiter(settings(PacingPolicy))
 
     def run(self, job: DeliveryJob) -> JobReport:
         """Sends one job and records every device's outcome.
