@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 
-from pushgate.repositories.dynamodb.attribute_values import deserialize, serialize
+from pushgate.runtime.attribute_values import deserialize, serialize
 
 VALUES: list[Any] = [
     None,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from pushgate.adapters.sqs import SqsBatchSender
 from pushgate.models.send import AudiencePage, DeliveryJob, SegmentPage
-from pushgate.repositories.sqs import SqsBatchSender
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

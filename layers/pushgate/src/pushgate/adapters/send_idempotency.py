@@ -19,8 +19,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
+from pushgate.adapters.dynamodb.keys import SEND_IDEMPOTENCY_KEY_PREFIX
 from pushgate.errors import ConflictError, FieldProblem
-from pushgate.repositories.dynamodb.keys import SEND_IDEMPOTENCY_KEY_PREFIX
 
 #: A repeated IdempotencyKey returns the first answer for this long.
 IDEMPOTENCY_WINDOW_S: Final = 24 * 3600

@@ -1,4 +1,5 @@
-"""Ports the services depend on; adapters live in ``pushgate.repositories.dynamodb``."""
+"""Ports several capabilities share: the org, app and access-token stores (owned by ``apps``, read by
+every capability), the secret store and ``Pingable``; adapters live in ``pushgate.adapters``."""
 
 from __future__ import annotations
 

@@ -15,10 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from pushgate.errors import ConflictError, DependencyError
-from pushgate.models.delivery_timing import CapRule, DeliveryPolicy, admitted
-from pushgate.models.send import DeliveryJob
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     DUE_SHARDS,
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
@@ -32,7 +29,10 @@ from pushgate.repositories.dynamodb.keys import (
     held_job_key,
     send_partition,
 )
-from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.errors import ConflictError, DependencyError
+from pushgate.models.delivery_timing import CapRule, DeliveryPolicy, admitted
+from pushgate.models.send import DeliveryJob
 
 #: Attempts of a cap admission when concurrent sends keep changing the person's history.
 _ADMIT_ATTEMPTS: Final = 10

@@ -27,8 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     APP_PREFIX,
     PARTITION_KEY,
     SORT_KEY,
@@ -37,7 +36,8 @@ from pushgate.repositories.dynamodb.keys import (
     org_partition,
     person_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
 
 #: Attributes of a device item copied from its person (all projected into ``GSI3``).
 PERSON_TYPE: Final = "person_type"
@@ -100,7 +100,7 @@ def effective_person(people: Sequence[Person]) -> Person | None:
 
 def read_people_with_id(table: MainTable, org_id: str, person_id: str) -> list[Person]:
     """Every directory record (of any kind) with this id, strongly consistent (one ``BatchGetItem``)."""
-    from pushgate.repositories.dynamodb.directory import person_from_item  # noqa: PLC0415 - directory imports this module
+    from pushgate.adapters.dynamodb.directory import person_from_item  # noqa: PLC0415 - directory imports this module
 
     keys = [person_key(org_id, entity_type, person_id) for entity_type in ENTITY_TYPE_PRECEDENCE]
     return [person_from_item(item) for item in table.batch_get(keys, consistent=True)]

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pushgate.models.device import DevicePlatform, DeviceStatus, DeviceTransition
-from pushgate.models.token_lifecycle import index_time, invalid_purge_at, invalidated_history, verdict_applies
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
     device_key,
@@ -26,12 +24,14 @@ from pushgate.repositories.dynamodb.keys import (
     device_state_shard,
     device_state_sort_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable
-from pushgate.repositories.dynamodb.token_policies import (
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.token_policies import (
     CachedTokenPolicies,
     DynamoTokenPolicyRepository,
     TokenPolicies,
 )
+from pushgate.models.device import DevicePlatform, DeviceStatus, DeviceTransition
+from pushgate.models.token_lifecycle import index_time, invalid_purge_at, invalidated_history, verdict_applies
 
 
 class DynamoDeviceVerdicts:

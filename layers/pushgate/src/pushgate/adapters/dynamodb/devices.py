@@ -16,16 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pushgate.models.device import (
-    Device,
-    DevicePlatform,
-    DeviceStatus,
-    RegistrationOutcome,
-    RegistrationStatus,
-)
-from pushgate.models.send import AudienceMember
-from pushgate.models.token_lifecycle import index_time, stale_at
-from pushgate.repositories.dynamodb.device_audience import (
+from pushgate.adapters.dynamodb.device_audience import (
     LOCALE,
     PERSON_REVISION,
     PERSON_TYPE,
@@ -37,7 +28,7 @@ from pushgate.repositories.dynamodb.device_audience import (
     person_stamp,
     read_people_with_id,
 )
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
     GSI2_PARTITION_KEY,
@@ -53,13 +44,22 @@ from pushgate.repositories.dynamodb.keys import (
     device_token_owner_key,
     registration_status_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable
-from pushgate.repositories.dynamodb.token_policies import (
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.token_policies import (
     CachedTokenPolicies,
     DynamoTokenPolicyRepository,
     TokenPolicies,
     device_index_attributes,
 )
+from pushgate.models.device import (
+    Device,
+    DevicePlatform,
+    DeviceStatus,
+    RegistrationOutcome,
+    RegistrationStatus,
+)
+from pushgate.models.send import AudienceMember
+from pushgate.models.token_lifecycle import index_time, stale_at
 
 #: CI-J does not say how long outcomes are kept; a week covers any sane polling.
 REGISTRATION_STATUS_RETENTION = timedelta(days=7)

@@ -12,9 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pushgate.models.directory import AppUserLink, EntityType, Person, PersonAttributes, lookup_digest, lookup_values
-from pushgate.repositories.dynamodb.attribute_values import serialize
-from pushgate.repositories.dynamodb.device_audience import (
+from pushgate.adapters.dynamodb.device_audience import (
     DEVICES_PER_TRANSACTION,
     PERSON_REVISION,
     effective_person,
@@ -24,7 +22,7 @@ from pushgate.repositories.dynamodb.device_audience import (
     settle_devices,
     stamp_update,
 )
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     PARTITION_KEY,
     PERSON_PREFIX,
     SORT_KEY,
@@ -38,7 +36,9 @@ from pushgate.repositories.dynamodb.keys import (
     person_lookup_partition,
     person_prefix,
 )
-from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.models.directory import AppUserLink, EntityType, Person, PersonAttributes, lookup_digest, lookup_values
+from pushgate.runtime.attribute_values import serialize
 
 
 def _person_item(person: Person) -> dict[str, Any]:

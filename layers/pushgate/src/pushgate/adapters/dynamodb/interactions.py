@@ -20,17 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
-from pushgate.models.interaction import (
-    Interaction,
-    InteractionType,
-    LastTap,
-    TrackedNotification,
-    delivery_interaction,
-    new_in_tap,
-)
-from pushgate.models.send import SendRecord, TrackingRef, same_tracking_id
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
     INTERACTION_EVENT_PREFIX,
@@ -50,7 +40,7 @@ from pushgate.repositories.dynamodb.keys import (
     send_partition,
     tracking_key_key,
 )
-from pushgate.repositories.dynamodb.sends import (
+from pushgate.adapters.dynamodb.sends import (
     DEFAULT_INTERACTION_RETENTION,
     NOT_SENT_REASON_ATTRIBUTE_PREFIX,
     DynamoSendRepository,
@@ -59,9 +49,19 @@ from pushgate.repositories.dynamodb.sends import (
     decode_entries,
     log_counter_failure,
 )
-from pushgate.repositories.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token, revision_put
-from pushgate.repositories.interaction_ports import DayCounts, InteractionPage
-from pushgate.repositories.send_ports import ClaimState
+from pushgate.adapters.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token, revision_put
+from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
+from pushgate.models.interaction import (
+    Interaction,
+    InteractionType,
+    LastTap,
+    TrackedNotification,
+    delivery_interaction,
+    new_in_tap,
+)
+from pushgate.models.send import SendRecord, TrackingRef, same_tracking_id
+from pushgate.services.interactions.ports import DayCounts, InteractionPage
+from pushgate.services.sends.ports import ClaimState
 
 #: Which first-engagement marker an interaction type sets, and the counters it adds to.
 _MARKER_OF: Final = {InteractionType.OPENED: "OPENED", InteractionType.LINK_CLICKED: "CLICKED"}

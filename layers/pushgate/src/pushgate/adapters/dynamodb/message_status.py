@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pushgate.adapters.dynamodb.keys import push_message_key
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.message_status import MessageStatus
-from pushgate.repositories.dynamodb.keys import push_message_key
-from pushgate.repositories.dynamodb.table import MainTable
 
 
 class DynamoMessageStatusReader:

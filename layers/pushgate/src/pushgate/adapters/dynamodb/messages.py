@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pushgate.models.message_status import MessageStatus
-from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     MESSAGE_PREFIX,
     org_partition,
     push_message_key,
     push_message_version_key,
     push_message_versions_prefix,
 )
-from pushgate.repositories.dynamodb.message_status import DynamoMessageStatusReader
-from pushgate.repositories.dynamodb.table import decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.message_status import DynamoMessageStatusReader
+from pushgate.adapters.dynamodb.table import decode_page_token, encode_page_token
+from pushgate.models.message_status import MessageStatus
+from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
 
 
 def _message_item(message: MessageTemplate) -> dict[str, Any]:

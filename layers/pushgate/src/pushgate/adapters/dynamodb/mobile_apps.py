@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pushgate.models.mobile_app import ApiToken, MobileApp
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     APP_PREFIX,
     APP_TOKEN_PREFIX,
     SORT_KEY,
@@ -15,7 +14,8 @@ from pushgate.repositories.dynamodb.keys import (
     mobile_app_key,
     org_partition,
 )
-from pushgate.repositories.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.models.mobile_app import ApiToken, MobileApp
 
 _APP_FIELDS = (
     "org_id",

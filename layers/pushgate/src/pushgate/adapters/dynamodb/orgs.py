@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pushgate.errors import InvalidRequestError
-from pushgate.models.org import Org
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     ORG_LISTING_PARTITION,
     ORG_LISTING_PREFIX,
     PARTITION_KEY,
@@ -15,7 +13,9 @@ from pushgate.repositories.dynamodb.keys import (
     org_key,
     org_listing_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.errors import InvalidRequestError
+from pushgate.models.org import Org
 
 
 def _org_fields(org: Org) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pushgate.adapters.dynamodb.keys import PARTITION_KEY, SEGMENT_PREFIX, org_partition, segment_key
+from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
 from pushgate.models.segment import Segment
-from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SEGMENT_PREFIX, org_partition, segment_key
-from pushgate.repositories.dynamodb.table import MainTable, decode_page_token, encode_page_token
 
 _FIELDS = tuple(Segment.model_fields)
 

@@ -16,13 +16,8 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
-from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
-from pushgate.models.delivery_progress import JobProgress
-from pushgate.models.device import DevicePlatform
-from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord, segment_fanout_job_id
-from pushgate.observability import logger
-from pushgate.repositories.dynamodb.delivery_progress import decode_fates, encode_fates
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.delivery_progress import decode_fates, encode_fates
+from pushgate.adapters.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
     JOB_OUTCOMES_SUFFIX,
@@ -47,14 +42,19 @@ from pushgate.repositories.dynamodb.keys import (
     send_reference_sort_key,
     tracking_key_key,
 )
-from pushgate.repositories.dynamodb.table import (
+from pushgate.adapters.dynamodb.table import (
     MainTable,
     decode_opaque_token,
     decode_page_token,
     encode_opaque_token,
     encode_page_token,
 )
-from pushgate.repositories.send_ports import ClaimState, LedgerPage, SegmentPageCount
+from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
+from pushgate.models.delivery_progress import JobProgress
+from pushgate.models.device import DevicePlatform
+from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord, segment_fanout_job_id
+from pushgate.observability import logger
+from pushgate.services.sends.ports import ClaimState, LedgerPage, SegmentPageCount
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
 FANOUT_JOB_ID = "fanout"

@@ -12,10 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pushgate.errors import ConflictError, DependencyError, InvalidRequestError
-from pushgate.observability import logger
-from pushgate.repositories.dynamodb.attribute_values import deserialize, serialize
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     GSI1_NAME,
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
@@ -23,6 +20,9 @@ from pushgate.repositories.dynamodb.keys import (
     SORT_KEY,
     ItemKey,
 )
+from pushgate.errors import ConflictError, DependencyError, InvalidRequestError
+from pushgate.observability import logger
+from pushgate.runtime.attribute_values import deserialize, serialize
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

@@ -12,11 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from pushgate.errors import ConflictError
-from pushgate.models.device import Device, DeviceStatus
-from pushgate.models.token_lifecycle import TokenPolicy, index_time, marked_stale
-from pushgate.repositories.cleanup_ports import DueDevice
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     CLEANUP_STATE_KEY,
     DEVICE_STATE_SHARDS,
     GSI1_PARTITION_KEY,
@@ -27,8 +23,12 @@ from pushgate.repositories.dynamodb.keys import (
     device_state_partition,
     device_token_owner_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable
-from pushgate.repositories.dynamodb.token_policies import device_index_attributes
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.token_policies import device_index_attributes
+from pushgate.errors import ConflictError
+from pushgate.models.device import Device, DeviceStatus
+from pushgate.models.token_lifecycle import TokenPolicy, index_time, marked_stale
+from pushgate.services.token_cleanup.ports import DueDevice
 
 _DEVICE_FIELDS = tuple(Device.model_fields)
 _SEEN = ("status", "last_registered_at", "status_changed_at")

@@ -11,9 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
-from pushgate.models.device import Device
-from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY, TokenPolicy, due_at, index_time
-from pushgate.repositories.dynamodb.keys import (
+from pushgate.adapters.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
     GSI2_PARTITION_KEY,
@@ -26,7 +24,9 @@ from pushgate.repositories.dynamodb.keys import (
     device_state_sort_key,
     token_policy_key,
 )
-from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.models.device import Device
+from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY, TokenPolicy, due_at, index_time
 
 #: How long a function keeps an app's policy before reading it again: a changed window reaches
 #: registrations within this time, and a registration burst costs one read per app per period.

@@ -1,5 +1,5 @@
-"""Ports of the device-registration use cases; adapters live in ``pushgate.repositories.dynamodb.devices``
-``pushgate.repositories.registration_queue`` and ``pushgate.repositories.webhooks``."""
+"""Ports of the device-registration use cases; adapters live in ``pushgate.adapters.dynamodb.devices``
+``pushgate.adapters.registration_queue`` and ``pushgate.adapters.webhooks``."""
 
 from __future__ import annotations
 

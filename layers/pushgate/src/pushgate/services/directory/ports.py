@@ -1,4 +1,4 @@
-"""Ports of the directory use cases; the adapters live in ``pushgate.repositories.dynamodb.directory``."""
+"""Ports of the directory use cases; the adapters live in ``pushgate.adapters.dynamodb.directory``."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Ports of interaction reporting, insights and exports; the adapters live in
-``pushgate.repositories.dynamodb.interactions``."""
+``pushgate.adapters.dynamodb.interactions``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Ports of the saved-segment use cases; the adapter lives in ``pushgate.repositories.dynamodb.segments``."""
+"""Ports of the saved-segment use cases; the adapter lives in ``pushgate.adapters.dynamodb.segments``."""
 
 from __future__ import annotations
 

@@ -20,15 +20,15 @@ from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import Person
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.send import AudienceMember
-from pushgate.repositories.base import OrgRepository
-from pushgate.repositories.device_ports import DeviceRepository
-from pushgate.repositories.directory_ports import PersonRepository
-from pushgate.repositories.message_ports import AppFinder
-from pushgate.repositories.segment_ports import SegmentRepository
-from pushgate.repositories.send_ports import AudienceReader
 from pushgate.services.apps.orgs import get_org
-from pushgate.services.audiences.segments import AudienceFilter, audience_person_filter
+from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_filters import PersonFilter
+from pushgate.services.directory.ports import PersonRepository
+from pushgate.services.messages.ports import AppFinder
+from pushgate.services.ports import OrgRepository
+from pushgate.services.segments.ports import SegmentRepository
+from pushgate.services.segments.segments import AudienceFilter, audience_person_filter
+from pushgate.services.sends.ports import AudienceReader
 from pushgate.services.sends.send_fanout import find_sendable_app, people_by_precedence
 
 #: People of a page read at once (as a segment send reads them).

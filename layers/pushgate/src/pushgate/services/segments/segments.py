@@ -16,10 +16,10 @@ from pushgate.errors import FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.directory import EntityType
 from pushgate.models.segment import Segment
-from pushgate.repositories.base import OrgRepository
-from pushgate.repositories.segment_ports import SegmentRepository
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.directory.person_filters import PersonFilter, parse_person_filter
+from pushgate.services.ports import OrgRepository
+from pushgate.services.segments.ports import SegmentRepository
 
 MAX_NAME_LENGTH = 256
 MAX_DESCRIPTION_LENGTH = 1024

@@ -1,6 +1,7 @@
-"""Ports of the send fan-out and delivery use cases; adapters live in
-``pushgate.repositories.dynamodb.sends``, ``pushgate.repositories.dynamodb.device_verdicts`` and
-``pushgate.repositories.delivery_queue``."""
+"""Ports of the send fan-out and delivery use cases, delivery timing and fatigue included (app
+delivery policies, held delivery jobs, frequency caps); adapters live in
+``pushgate.adapters.dynamodb.sends``, ``pushgate.adapters.dynamodb.device_verdicts``,
+``pushgate.adapters.dynamodb.delivery_timing`` and ``pushgate.adapters.delivery_queue``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from pushgate.models.delivery_progress import JobProgress
+from pushgate.models.delivery_timing import CapRule, DeliveryPolicy
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import (
     AudienceMember,
@@ -268,3 +270,52 @@ class AppCredentialMarker(Protocol):
         self, org_id: str, app_id: str, platform: DevicePlatform, *, secret_id: str, reason: str, at: datetime
     ) -> bool:
         """Sets the platform's credential check to ``Invalid`` if it still uses ``secret_id``."""
+
+
+class DeliveryPolicies(Protocol):
+    """Apps' delivery policies."""
+
+    def get(self, org_id: str, app_id: str) -> DeliveryPolicy | None:
+        """The policy an operator set for the app, or ``None``."""
+
+    def put(self, org_id: str, app_id: str, policy: DeliveryPolicy) -> None:
+        """Stores (replaces) the app's policy."""
+
+
+class HeldJobs(Protocol):
+    """Delivery jobs held back until they are due (scheduled sends, quiet hours)."""
+
+    def hold(self, jobs: Sequence[DeliveryJob]) -> None:
+        """Stores jobs (each with its ``due_at``) until they are released or canceled."""
+
+    def due(self, before: datetime, *, limit: int) -> list[DeliveryJob]:
+        """Held jobs due before an instant, earliest first within each index shard (at most ``limit``)."""
+
+    def of_send(self, org_id: str, send_id: str) -> list[DeliveryJob]:
+        """Every job a send still holds."""
+
+    def remove(self, job: DeliveryJob) -> bool:
+        """Forgets a held job (released or canceled); ``False`` when another run removed it first."""
+
+
+class SendCancellations(Protocol):
+    """Whether a send was canceled (read by the delivery worker before each job)."""
+
+    def is_canceled(self, org_id: str, send_id: str) -> bool:
+        """Whether the send was canceled."""
+
+
+class FrequencyCaps(Protocol):
+    """People's notification histories, against which frequency caps are counted."""
+
+    def admit(
+        self, org_id: str, app_id: str, user_id: str, *, send_id: str, at: datetime, rules: Sequence[CapRule]
+    ) -> bool:
+        """Counts one notification of ``send_id`` for the person if every rule still allows it.
+
+        Exact under concurrency (a conditional write on the person's history); a send already
+        counted is admitted again without counting twice.
+
+        Returns:
+            ``False`` when a cap is reached (nothing is counted).
+        """

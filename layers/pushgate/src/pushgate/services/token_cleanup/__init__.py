@@ -1,1 +1,1 @@
-"""Keeping tokens healthy: the scheduled token cleanup."""
+"""The scheduled token cleanup and the apps' token policies: keeping tokens healthy."""

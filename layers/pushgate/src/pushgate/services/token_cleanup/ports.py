@@ -1,4 +1,4 @@
-"""Ports of the token cleanup; the adapter lives in ``pushgate.repositories.dynamodb.token_cleanup``."""
+"""Ports of the token cleanup; the adapter lives in ``pushgate.adapters.dynamodb.token_cleanup``."""
 
 from __future__ import annotations
 

@@ -25,9 +25,9 @@ from pushgate.ids import parse_uuid
 from pushgate.models.device import DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy, due_at, next_step
 from pushgate.observability import logger
-from pushgate.repositories.cleanup_ports import CleanupStore, DueDevice, PolicySource, TokenPolicyStore
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
 from pushgate.services.apps.orgs import get_org
+from pushgate.services.token_cleanup.ports import CleanupStore, DueDevice, PolicySource, TokenPolicyStore
 
 #: The phases of a run, in order: which status's due devices each one reads.
 PHASES: tuple[DeviceStatus, ...] = (DeviceStatus.INVALID, DeviceStatus.STALE, DeviceStatus.ACTIVE)
