@@ -1,4 +1,4 @@
-"""The repositories' attribute-value conversion agrees with boto3's ``TypeSerializer``/``TypeDeserializer``."""
+"""``pushgate.runtime.attribute_values`` agrees with boto3's ``TypeSerializer``/``TypeDeserializer``."""
 
 from __future__ import annotations
 

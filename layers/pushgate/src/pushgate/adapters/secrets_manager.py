@@ -1,9 +1,8 @@
 """Provider credentials in AWS Secrets Manager.
 
-Reads go through the botocore client with a small per-environment cache, not Powertools'
-``SecretsProvider``: importing ``aws_lambda_powertools.utilities.parameters`` imports boto3 and
-s3transfer (its AppConfig provider), about 17 ms of the delivery worker's cold start before its
-first notification, for a cache of one value per app (docs/decisions.md).
+Reads go through :class:`pushgate.runtime.secrets_cache.SecretsCache` (a small per-environment
+cache over the botocore client), not Powertools' ``SecretsProvider``: that module says why and what
+it saves.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from pushgate.errors import DependencyError
 from pushgate.observability import logger
+from pushgate.runtime.secrets_cache import SecretsCache
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
@@ -40,8 +40,7 @@ class SecretsManagerStore:
         """
         self._client = client
         self._recovery_window_days = recovery_window_days
-        self._clock = clock
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._cache = SecretsCache(client, clock=clock)
 
     def create(self, name: str, secret_string: str) -> str:
         """Stores a new secret and returns its ARN."""
@@ -52,23 +51,12 @@ class SecretsManagerStore:
             raise DependencyError(message="the secret store is unavailable; retry later") from error
 
     def read(self, secret_id: str, *, max_age_seconds: int = 0) -> str:
-        """The secret's value, from this environment's cache when it is younger than ``max_age_seconds``.
-
-        Secrets are written once under a fresh name per save, so a cached value is never stale:
-        a credential change gives the app a new secret id.
-        """
-        now = self._clock()
-        cached = self._cache.get(secret_id)
-        if cached is not None and now - cached[1] < max_age_seconds:
-            return cached[0]
+        """The secret's value, from this environment's cache when it is younger than ``max_age_seconds``."""
         try:
-            answer = self._client.get_secret_value(SecretId=secret_id)
+            return self._cache.get(secret_id, max_age_seconds=max_age_seconds)
         except (ClientError, BotoCoreError) as error:
             logger.exception("secrets manager read failed", extra={"secret_id": secret_id})
             raise DependencyError(message="the secret store is unavailable; retry later") from error
-        value = answer["SecretString"] if "SecretString" in answer else answer["SecretBinary"].decode()
-        self._cache[secret_id] = (value, now)
-        return value
 
     def delete(self, secret_id: str) -> None:
         """Schedules the secret for deletion; one that is already gone is fine."""
