@@ -103,7 +103,7 @@ lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies
 	$(VENV)/bin/uv pip compile requirements-sam.in --python-version 3.13 -o requirements-sam.txt
 
 aws-endpoints: $(VENV)/.synced ## Re-derive the layer's trimmed botocore endpoint data (after lock changes botocore)
-	$(PY) -c "from pushgate.repositories.service_models import write_trimmed_endpoints; write_trimmed_endpoints()"
+	$(PY) -c "from pushgate.runtime.service_models import write_trimmed_endpoints; write_trimmed_endpoints()"
 
 deploy: build ## sam deploy --guided (first time), then sam deploy; then make console-publish
 	$(SAM) deploy --guided

@@ -2,7 +2,7 @@
 
 Every recipient of a message an app's frequency caps apply to costs the delivery worker one
 strongly consistent ``GetItem`` of the person's cap history and, when admitted, one ``PutItem``
-conditioned on the revision read (``pushgate.repositories.dynamodb.delivery_timing``). This
+conditioned on the revision read (``pushgate.adapters.dynamodb.delivery_timing``). This
 measures the units DynamoDB reports (``ReturnConsumedCapacity=TOTAL``, DynamoDB Local's
 accounting) in four cases: a person's first capped notification, one with a history of earlier
 sends (cap over all messages and a category cap), a capped person (nothing written), and
@@ -26,9 +26,9 @@ from typing import Any
 import boto3
 
 from bench.common import create_main_table
+from pushgate.adapters.dynamodb.delivery_timing import DynamoFrequencyCaps
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.delivery_timing import CapRule
-from pushgate.repositories.dynamodb.delivery_timing import DynamoFrequencyCaps
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate_local.processes import start_dynamodb_local
 
 ROOT = Path(__file__).resolve().parents[1]

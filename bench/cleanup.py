@@ -27,13 +27,13 @@ import boto3
 from boto3.dynamodb.types import TypeSerializer
 
 from bench.common import create_main_table
+from pushgate.adapters.dynamodb.keys import device_key, device_token_owner_key
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.token_cleanup import DynamoTokenCleanupStore
+from pushgate.adapters.dynamodb.token_policies import DynamoTokenPolicyRepository, device_index_attributes
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus, DeviceTransition
 from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY
-from pushgate.repositories.dynamodb.keys import device_key, device_token_owner_key
-from pushgate.repositories.dynamodb.table import MainTable
-from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
-from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository, device_index_attributes
-from pushgate.services.lifecycle.token_cleanup import TokenCleanup
+from pushgate.services.token_cleanup.token_cleanup import TokenCleanup
 from pushgate_local.processes import start_dynamodb_local
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -43,12 +43,12 @@ import httpx
 from bench import environments
 from bench.import_profile import summarize
 from bench.registration import function_environment
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.credentials import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate_local.credentials import generate_apns_auth_key
 from pushgate_local.events import sqs_event
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig

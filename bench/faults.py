@@ -79,11 +79,11 @@ def _create_app_and_message(admin: httpx.Client) -> tuple[str, str, str]:
 
 def _seed(runtime: LocalRuntime, org_id: str, app_id: str, devices: int, phase: str) -> dict[str, tuple[str, str]]:
     """One person per device, platforms alternating; returns user id → (platform, token)."""
+    from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository  # noqa: PLC0415
+    from pushgate.adapters.dynamodb.directory import DynamoPersonRepository  # noqa: PLC0415
+    from pushgate.adapters.dynamodb.table import MainTable  # noqa: PLC0415
     from pushgate.models.device import Device, DevicePlatform  # noqa: PLC0415
     from pushgate.models.directory import EntityType, Person, PersonAttributes  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.table import MainTable  # noqa: PLC0415
 
     client = boto3.client(
         "dynamodb",

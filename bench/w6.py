@@ -136,14 +136,14 @@ def _create_app_and_message(runtime: LocalRuntime) -> tuple[str, str, str]:
 
 def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) -> tuple[Population, float]:
     """Writes people (1 or 2 devices each, 1.5 on average) and their iOS devices; returns the seconds it took."""
+    from pushgate.adapters.dynamodb.device_audience import person_stamp  # noqa: PLC0415
+    from pushgate.adapters.dynamodb.directory import _person_item  # noqa: PLC0415 - the stored shape
+    from pushgate.adapters.dynamodb.keys import device_key  # noqa: PLC0415
+    from pushgate.adapters.dynamodb.table import MainTable  # noqa: PLC0415
+    from pushgate.adapters.dynamodb.token_policies import device_index_attributes  # noqa: PLC0415
     from pushgate.models.device import Device, DevicePlatform  # noqa: PLC0415
     from pushgate.models.directory import EntityType, Person, PersonAttributes  # noqa: PLC0415
     from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.device_audience import person_stamp  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.directory import _person_item  # noqa: PLC0415 - the stored shape
-    from pushgate.repositories.dynamodb.keys import device_key  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.table import MainTable  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.token_policies import device_index_attributes  # noqa: PLC0415
 
     started = time.perf_counter()
     population = Population()
@@ -201,7 +201,7 @@ def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) ->
         batches.append(batch)
 
     def write(chunk: list[tuple[Any, dict[str, Any]]]) -> None:
-        from pushgate.repositories.dynamodb.keys import ItemKey  # noqa: PLC0415
+        from pushgate.adapters.dynamodb.keys import ItemKey  # noqa: PLC0415
 
         items = [
             (ItemKey(values["pk"], values["sk"]), {k: v for k, v in values.items() if k not in {"pk", "sk"}})
@@ -218,8 +218,8 @@ def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) ->
 
 
 def _send_status(client: Any, table_name: str, org_id: str, send_id: str) -> dict[str, Any]:
-    from pushgate.repositories.dynamodb.keys import send_key  # noqa: PLC0415
-    from pushgate.repositories.dynamodb.table import MainTable  # noqa: PLC0415
+    from pushgate.adapters.dynamodb.keys import send_key  # noqa: PLC0415
+    from pushgate.adapters.dynamodb.table import MainTable  # noqa: PLC0415
 
     item = MainTable(client, table_name).get(send_key(org_id, send_id))
     return item or {}

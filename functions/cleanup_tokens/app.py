@@ -24,7 +24,7 @@ from pushgate.api.schemas.token_cleanup import (
 )
 from pushgate.models.token_lifecycle import TokenPolicy
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.lifecycle.token_cleanup import (
+from pushgate.services.token_cleanup.token_cleanup import (
     CleanupReport,
     preview_scope,
     read_token_policy,

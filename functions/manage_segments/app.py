@@ -26,7 +26,7 @@ from pushgate.api.schemas.segments import (
 )
 from pushgate.models.send import Audience
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.audiences import preview, segments
+from pushgate.services.segments import preview, segments
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/segments"

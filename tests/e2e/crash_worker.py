@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.models.push import PushRequest
 from pushgate.providers.apns import ApnsClient
 from pushgate.providers.fcm import FcmClient
-from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 from pushgate_local.invoker import LocalLambdaContext
 
 HANDLER_DIR = Path(__file__).resolve().parents[2] / "functions" / "deliver_push"

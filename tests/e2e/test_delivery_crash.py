@@ -30,11 +30,11 @@ import boto3
 import httpx
 import pytest
 
+from pushgate.adapters.dynamodb.delivery_timing import DynamoHeldJobs
+from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob
 from pushgate.providers import apns_id_for
-from pushgate.repositories.dynamodb.delivery_timing import DynamoHeldJobs
-from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 from pushgate_local.events import sqs_event
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, create_app

@@ -14,10 +14,10 @@ import boto3
 import httpx
 import pytest
 
+from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import MessageContent, MessageTemplate
-from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import create_app, final_statuses
 from tests.e2e.test_sends import ledger, wait_for_completion

@@ -9,10 +9,10 @@ import boto3
 import httpx
 import pytest
 
-from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
-from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
-from pushgate.repositories.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
+from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
+from pushgate.adapters.dynamodb.orgs import DynamoOrgRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.services.messages import push_messages
 from pushgate.services.messages.push_messages import MessageStores
 from pushgate_local.credentials import (

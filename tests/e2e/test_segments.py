@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.credentials import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, create_app, wait_until
 from tests.e2e.test_sends import SEEDED_AT, _table, _token, create_active_message, ledger, wait_for_completion

@@ -17,12 +17,12 @@ import boto3
 import httpx
 import pytest
 
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.credentials import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, Table, create_app
 

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, create_app
 from tests.e2e.test_sends import _table, ledger, stored_device, wait_for_completion

@@ -16,10 +16,10 @@ import boto3
 import httpx
 import pytest
 
+from pushgate.adapters.dynamodb.device_verdicts import DynamoDeviceVerdicts
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import Device, DevicePlatform
-from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, Table, create_app
 

@@ -13,16 +13,16 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+from pushgate.adapters.dynamodb.delivery_timing import DynamoHeldJobs
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS
+from pushgate.adapters.dynamodb.sends import DynamoSendRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
 from pushgate.models.message_template import MessageContent, MessageVersion
 from pushgate.models.send import Audience, AudiencePage, DeliveryJob, SendRecord
 from pushgate.providers import PushMessage
-from pushgate.repositories.dynamodb.delivery_timing import DynamoHeldJobs
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
-from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
-from pushgate.repositories.dynamodb.sends import DynamoSendRepository
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate.services.sends.audience import AudiencePorts, expand_page
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources

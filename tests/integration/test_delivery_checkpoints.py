@@ -16,16 +16,16 @@ from typing import Any
 import boto3
 import pytest
 
+from pushgate.adapters.dynamodb.keys import delivery_job_key
+from pushgate.adapters.dynamodb.sends import DynamoSendRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.errors import ConflictError
 from pushgate.models.delivery_progress import DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord
 from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict, apns_id_for
-from pushgate.repositories.dynamodb.keys import delivery_job_key
-from pushgate.repositories.dynamodb.sends import DynamoSendRepository
-from pushgate.repositories.dynamodb.table import MainTable
-from pushgate.repositories.send_ports import ClaimState
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
+from pushgate.services.sends.ports import ClaimState
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_delivery import (

@@ -16,14 +16,14 @@ from bench.cap_cost import measure_with
 from functions.manage_apps import app as manage_apps
 from functions.release_scheduled import app as release_scheduled
 from pushgate import deps
+from pushgate.adapters.dynamodb.delivery_timing import DynamoFrequencyCaps, DynamoHeldJobs
+from pushgate.adapters.dynamodb.orgs import DynamoOrgRepository
+from pushgate.adapters.dynamodb.sends import DynamoSendRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.delivery_timing import CapRule
 from pushgate.models.device import DevicePlatform
 from pushgate.models.org import Org
 from pushgate.models.send import DeliveryJob, JobDevice, Outcome, SendRecord
-from pushgate.repositories.dynamodb.delivery_timing import DynamoFrequencyCaps, DynamoHeldJobs
-from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
-from pushgate.repositories.dynamodb.sends import DynamoSendRepository
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate.services.sends.scheduled import cancel_send, release_due_jobs
 from pushgate.services.sends.send_fanout import SendStores
 from pushgate_local.processes import local_aws_environment

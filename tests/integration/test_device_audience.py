@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+from pushgate.adapters.dynamodb.device_audience import person_guard, read_people_with_id
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS, device_key, mobile_app_key
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.errors import ConflictError
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate.repositories.dynamodb.device_audience import person_guard, read_people_with_id
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
-from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS, device_key, mobile_app_key
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from pushgate import deps
+from pushgate.adapters.secrets_manager import SecretsManagerStore
 from pushgate.errors import DependencyError
-from pushgate.repositories.secrets_manager import SecretsManagerStore
 from tests.fakes.clocks import FixedClock
 
 

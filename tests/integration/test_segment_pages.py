@@ -13,15 +13,15 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+from pushgate.adapters.dynamodb.sends import DynamoSendRepository
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.delivery_timing import DEFAULT_DELIVERY_POLICY
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.models.message_template import MessageContent
 from pushgate.models.send import DeliveryJob, SegmentPage, SendRecord
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
-from pushgate.repositories.dynamodb.sends import DynamoSendRepository
-from pushgate.repositories.dynamodb.table import MainTable
 from pushgate.services.sends.segment_sends import SegmentPorts, expand_segment_page
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources

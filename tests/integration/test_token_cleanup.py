@@ -16,15 +16,15 @@ import boto3
 import pytest
 
 from pushgate import deps
+from pushgate.adapters.dynamodb.device_verdicts import DynamoDeviceVerdicts
+from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+from pushgate.adapters.dynamodb.keys import DEVICE_STATE_SHARDS, device_state_partition
+from pushgate.adapters.dynamodb.token_cleanup import DynamoTokenCleanupStore
+from pushgate.adapters.dynamodb.token_policies import DynamoTokenPolicyRepository
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy
-from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
-from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-from pushgate.repositories.dynamodb.keys import DEVICE_STATE_SHARDS, device_state_partition
-from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
-from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
 from pushgate.services.devices.device_registration import store_device
-from pushgate.services.lifecycle.token_cleanup import TokenCleanup
+from pushgate.services.token_cleanup.token_cleanup import TokenCleanup
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_device_registration import APP, ORG, mobile_app
 

@@ -1,4 +1,4 @@
-"""The repositories' attribute-value conversion agrees with boto3's ``TypeSerializer``/``TypeDeserializer``."""
+"""``pushgate.runtime.attribute_values`` agrees with boto3's ``TypeSerializer``/``TypeDeserializer``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from boto3.dynamodb.types import Binary, TypeDeserializer, TypeSerializer
 
-from pushgate.repositories.dynamodb.attribute_values import deserialize, serialize
+from pushgate.runtime.attribute_values import deserialize, serialize
 
 VALUES: list[Any] = [
     None,

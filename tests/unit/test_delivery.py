@@ -23,8 +23,8 @@ from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict, apns_id_for
 from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.pacing import ProjectRateLimiter
-from pushgate.repositories.send_ports import ClaimState
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
+from pushgate.services.sends.ports import ClaimState
 from tests.fakes.clocks import FakeClock
 from tests.fakes.stores import FakeApps
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pushgate.adapters.dynamodb import keys
 from pushgate.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError, UnauthorizedError
 from pushgate.models.directory import AppUserLink, EntityType, Person, lookup_digest, lookup_values
 from pushgate.models.mobile_app import MobileApp
-from pushgate.repositories.dynamodb import keys
 from pushgate.services.directory import directory, user_mapping
 from pushgate.services.directory.person_attributes import canonical_client_id, parse_attributes
 from pushgate.services.directory.person_filters import parse_person_filter

@@ -4,10 +4,14 @@ Each function is imported in one fresh interpreter (with tracing off, as outside
 HTTP function, handed a request no route serves; the modules each one brought in are then read from
 ``sys.modules``. Nothing here is timed (``make bench`` measures the cold starts): the test guards
 what is imported, which is what the timings depend on.
+
+Also the one layer rule a ruff prefix ban cannot state: adapters import ports of ``pushgate.services``,
+never a use case.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -18,6 +22,7 @@ from typing import Any
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = PROJECT_ROOT / "layers" / "pushgate" / "src" / "pushgate"
 FUNCTIONS = sorted(path.parent.name for path in (PROJECT_ROOT / "functions").glob("*/app.py"))
 #: Never loaded by a function's import or its first request: X-Ray's SDK (tracing is off), boto3 and
 #: s3transfer (clients come from botocore), and the provider clients with what only they need
@@ -106,3 +111,46 @@ def test_with_the_templates_tracing_set_to_pass_through_x_ray_is_never_imported(
     provider_module, _, xray_loaded = _tracer_in_lambda({"PUSHGATE_TRACING": "PassThrough"})
     assert not provider_module.startswith("aws_xray_sdk")
     assert xray_loaded is False
+
+
+def _services_imported_by(path: Path) -> list[str]:
+    """Every ``pushgate.services`` module a file imports, as written (``from a import b`` gives ``a.b``)."""
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names += [node.module] if node.module.endswith("ports") else [f"{node.module}.{a.name}" for a in node.names]
+    return [name for name in names if name == "pushgate.services" or name.startswith("pushgate.services.")]
+
+
+def test_adapters_import_only_ports_of_the_services() -> None:
+    # Given every adapter module
+    adapters = sorted((PACKAGE / "adapters").rglob("*.py"))
+    assert adapters
+    # Then each import of pushgate.services names a ports module (services/ports.py or <capability>/ports.py)
+    services_imports = {
+        str(path.relative_to(PACKAGE)): [name for name in imported if not name.endswith(".ports")]
+        for path in adapters
+        if (imported := _services_imported_by(path))
+    }
+    assert {path: names for path, names in services_imports.items() if names} == {}
+    # And the rule sees ports imports at all (the adapters of sends and token cleanup use theirs)
+    assert "adapters/dynamodb/sends.py" in services_imports
+    assert "adapters/dynamodb/token_cleanup.py" in services_imports
+
+
+def test_the_import_check_flags_a_use_case(tmp_path: Path) -> None:
+    # Given an adapter that imports a use case beside a port
+    module = tmp_path / "adapter.py"
+    module.write_text(
+        "from pushgate.services.sends.ports import ClaimState\n"
+        "from pushgate.services.sends import send_fanout\n"
+        "import pushgate.services.apps.orgs\n"
+    )
+    # Then the check names both use cases and lets the port pass
+    names = _services_imported_by(module)
+    assert [name for name in names if not name.endswith(".ports")] == [
+        "pushgate.services.sends.send_fanout",
+        "pushgate.services.apps.orgs",
+    ]

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from pushgate.adapters.dynamodb import keys
 from pushgate.api.schemas.interactions import EXPORT_COLUMNS, EventBody, InsightResponse, export_row, render_export
 from pushgate.errors import DependencyError, InvalidRequestError, NotFoundError
 from pushgate.models.device import DevicePlatform
@@ -38,11 +39,10 @@ from pushgate.models.send import (
     parse_legacy_tracking_id,
     tracking_key_of,
 )
-from pushgate.repositories.dynamodb import keys
-from pushgate.repositories.interaction_ports import DayCounts
 from pushgate.services.interactions import insights, interactions
 from pushgate.services.interactions.insights import InsightDimension
 from pushgate.services.interactions.interactions import InteractionStores, bot_reason, parse_status
+from pushgate.services.interactions.ports import DayCounts
 from tests.fakes.stores import FakeOrgs
 from tests.unit.test_delivery import World as DeliveryWorld
 from tests.unit.test_delivery import _device as delivery_device

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pushgate.repositories.dynamodb import keys
+from pushgate.adapters.dynamodb import keys
 from pushgate_local.template import read_stack
 
 ROOT = Path(__file__).resolve().parents[2]

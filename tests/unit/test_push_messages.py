@@ -16,10 +16,10 @@ from pushgate.models.message_template import MessageContent, MessageTemplate, Me
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.providers import DeliveryOutcome, NotificationTooLargeError, Platform, PushRequest, Verdict
-from pushgate.repositories.message_ports import DeviceTarget, PersonData
 from pushgate.services.messages import message_previews, push_messages
 from pushgate.services.messages.message_previews import PreviewRequest, TestSendRequest
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.messages.ports import DeviceTarget, PersonData
 from pushgate.services.messages.push_messages import MessageStores
 
 ORG_ID = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"

@@ -10,11 +10,11 @@ import pytest
 from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
+from pushgate.adapters.dynamodb.table import translated_errors
 from pushgate.api.bodies import MAX_DEPTH
 from pushgate.api.openapi import merge_documents, openapi_document
 from pushgate.api.resolver import make_resolver
 from pushgate.errors import DependencyError, InvalidRequestError
-from pushgate.repositories.dynamodb.table import translated_errors
 from pushgate.text import text_problem
 
 

@@ -16,8 +16,8 @@ from pushgate.models.device import Device, DevicePlatform, DeviceStatus
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.models.segment import Segment
 from pushgate.models.send import AudienceMember
-from pushgate.services.audiences import preview, segments
-from pushgate.services.audiences.segments import AudienceFilter, SegmentInput
+from pushgate.services.segments import preview, segments
+from pushgate.services.segments.segments import AudienceFilter, SegmentInput
 from tests.fakes.stores import FakeApps, FakeOrgs
 from tests.unit.test_delivery import _app
 from tests.unit.test_directory import FakePeople

@@ -12,7 +12,7 @@ from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader, create_loader
 
 from pushgate import deps
-from pushgate.repositories.service_models import (
+from pushgate.runtime.service_models import (
     ENDPOINTS,
     PUSHGATE_SERVICES,
     TRIMMED_ENDPOINTS,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from pushgate.adapters.sqs import SqsBatchSender
 from pushgate.errors import DependencyError
-from pushgate.repositories.sqs import SqsBatchSender
 
 
 class FakeSqs:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from pushgate.adapters.dynamodb import keys
+from pushgate.adapters.dynamodb.token_policies import CachedTokenPolicies, device_index_attributes
 from pushgate.models.device import (
     DEVICE_HISTORY_LIMIT,
     Device,
@@ -27,8 +29,6 @@ from pushgate.models.token_lifecycle import (
     stale_at,
     verdict_applies,
 )
-from pushgate.repositories.dynamodb import keys
-from pushgate.repositories.dynamodb.token_policies import CachedTokenPolicies, device_index_attributes
 
 T0 = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
 

@@ -1,3 +1,3 @@
-"""Pushgate's shared layer: domain models, services, repositories and provider clients."""
+"""Pushgate's shared layer: domain models, services, adapters and provider clients."""
 
 __version__ = "0.1.0"

@@ -45,42 +45,42 @@ if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
     from mypy_boto3_sqs.client import SQSClient
 
-    from pushgate.providers.app_sender import AppPushSender
-    from pushgate.providers.clients import ProviderClientFactory
-    from pushgate.providers.pacing import ProjectRateLimiter
-    from pushgate.repositories.delivery_queue import SqsAudienceQueue, SqsDeliveryQueue
-    from pushgate.repositories.dynamodb.delivery_timing import (
+    from pushgate.adapters.delivery_queue import SqsAudienceQueue, SqsDeliveryQueue
+    from pushgate.adapters.dynamodb.delivery_timing import (
         DynamoDeliveryPolicies,
         DynamoFrequencyCaps,
         DynamoHeldJobs,
     )
-    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
-    from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
-    from pushgate.repositories.dynamodb.interactions import DynamoInsightCounterReader, DynamoInteractionExport
-    from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
-    from pushgate.repositories.dynamodb.segments import DynamoSegmentRepository
-    from pushgate.repositories.dynamodb.sends import DynamoParkedJobs, DynamoSendRepository
-    from pushgate.repositories.dynamodb.table import MainTable
-    from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
-    from pushgate.repositories.message_ports import DeviceFinder, RecipientDirectory
-    from pushgate.repositories.registration_queue import SqsRegistrationQueue
+    from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository, DynamoRegistrationStatusRepository
+    from pushgate.adapters.dynamodb.directory import DynamoAppUserLinkRepository, DynamoPersonRepository
+    from pushgate.adapters.dynamodb.interactions import DynamoInsightCounterReader, DynamoInteractionExport
+    from pushgate.adapters.dynamodb.orgs import DynamoOrgRepository
+    from pushgate.adapters.dynamodb.segments import DynamoSegmentRepository
+    from pushgate.adapters.dynamodb.sends import DynamoParkedJobs, DynamoSendRepository
+    from pushgate.adapters.dynamodb.table import MainTable
+    from pushgate.adapters.dynamodb.token_policies import DynamoTokenPolicyRepository
+    from pushgate.adapters.registration_queue import SqsRegistrationQueue
+    from pushgate.providers.app_sender import AppPushSender
+    from pushgate.providers.clients import ProviderClientFactory
+    from pushgate.providers.pacing import ProjectRateLimiter
     from pushgate.services.apps.api_tokens import ApiTokenAuthenticator
     from pushgate.services.apps.credential_checks import ProviderCredentialChecker
     from pushgate.services.apps.mobile_apps import MobileAppStores
-    from pushgate.services.audiences.preview import PreviewStores
-    from pushgate.services.audiences.segments import SegmentStores
     from pushgate.services.devices.device_verification import DeviceVerifier
     from pushgate.services.directory.directory import DirectoryStores
     from pushgate.services.directory.person_page import PersonPageStores
     from pushgate.services.directory.user_mapping import PersonEraser
     from pushgate.services.interactions.interactions import InteractionStores
-    from pushgate.services.lifecycle.token_cleanup import TokenCleanup
+    from pushgate.services.messages.ports import DeviceFinder, RecipientDirectory
     from pushgate.services.messages.push_messages import MessageStores
+    from pushgate.services.segments.preview import PreviewStores
+    from pushgate.services.segments.segments import SegmentStores
     from pushgate.services.sends.audience import AudiencePorts
     from pushgate.services.sends.delivery import DeliveryService
     from pushgate.services.sends.parked_jobs import QueueParkedJobResumer
     from pushgate.services.sends.segment_sends import SegmentPorts
     from pushgate.services.sends.send_fanout import SendStores
+    from pushgate.services.token_cleanup.token_cleanup import TokenCleanup
 
 
 @cache
@@ -88,9 +88,9 @@ def aws_session() -> botocore.session.Session:
     """The one botocore session the AWS clients of an execution environment are created from.
 
     Its data loader knows only the services Pushgate builds clients of, so loading a model skips
-    botocore's scan of every service folder (``repositories.service_models``).
+    botocore's scan of every service folder (``runtime.service_models``).
     """
-    from pushgate.repositories.service_models import pushgate_services_loader
+    from pushgate.runtime.service_models import pushgate_services_loader
 
     session = botocore.session.get_session()
     session.register_component("data_loader", pushgate_services_loader(session.get_config_variable("data_path")))
@@ -112,7 +112,7 @@ def secretsmanager_client() -> SecretsManagerClient:
 @cache
 def main_table() -> MainTable:
     """The main table named by ``TABLE_NAME``."""
-    from pushgate.repositories.dynamodb.table import MainTable
+    from pushgate.adapters.dynamodb.table import MainTable
 
     return MainTable(dynamodb_client(), settings(TableSettings).table_name)
 
@@ -120,7 +120,7 @@ def main_table() -> MainTable:
 @cache
 def org_repository() -> DynamoOrgRepository:
     """Orgs in the main table."""
-    from pushgate.repositories.dynamodb.orgs import DynamoOrgRepository
+    from pushgate.adapters.dynamodb.orgs import DynamoOrgRepository
 
     return DynamoOrgRepository(main_table())
 
@@ -128,8 +128,8 @@ def org_repository() -> DynamoOrgRepository:
 @cache
 def mobile_app_stores() -> MobileAppStores:
     """Everything the mobile app use cases need."""
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
-    from pushgate.repositories.secrets_manager import SecretsManagerStore
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
+    from pushgate.adapters.secrets_manager import SecretsManagerStore
     from pushgate.services.apps.mobile_apps import MobileAppStores
 
     return MobileAppStores(
@@ -144,7 +144,7 @@ def mobile_app_stores() -> MobileAppStores:
 @cache
 def api_token_authenticator() -> ApiTokenAuthenticator:
     """The access-token check of the public routes, with its per-environment cache."""
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoApiTokenRepository, DynamoMobileAppRepository
     from pushgate.services.apps.api_tokens import ApiTokenAuthenticator
 
     return ApiTokenAuthenticator(
@@ -172,7 +172,7 @@ def interactive_provider_clients() -> ProviderClientFactory:
 @cache
 def person_repository() -> DynamoPersonRepository:
     """People of the directory and their email/phone lookups."""
-    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
+    from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 
     return DynamoPersonRepository(main_table())
 
@@ -188,7 +188,7 @@ def directory_stores() -> DirectoryStores:
 @cache
 def app_user_link_repository() -> DynamoAppUserLinkRepository:
     """Links from apps' own user ids to directory records."""
-    from pushgate.repositories.dynamodb.directory import DynamoAppUserLinkRepository
+    from pushgate.adapters.dynamodb.directory import DynamoAppUserLinkRepository
 
     return DynamoAppUserLinkRepository(main_table())
 
@@ -196,8 +196,8 @@ def app_user_link_repository() -> DynamoAppUserLinkRepository:
 @cache
 def person_page_stores() -> PersonPageStores:
     """What the person page reads: the directory, apps, devices, links, sends and message names."""
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.services.directory.person_page import PersonPageStores
 
     return PersonPageStores(
@@ -232,7 +232,7 @@ def sqs_client() -> SQSClient:
 @cache
 def device_repository() -> DynamoDeviceRepository:
     """Devices and token ownership in the main table."""
-    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
+    from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 
     return DynamoDeviceRepository(main_table())
 
@@ -240,7 +240,7 @@ def device_repository() -> DynamoDeviceRepository:
 @cache
 def registration_status_repository() -> DynamoRegistrationStatusRepository:
     """Outcomes of tracked registrations (expiring after 7 days)."""
-    from pushgate.repositories.dynamodb.devices import DynamoRegistrationStatusRepository
+    from pushgate.adapters.dynamodb.devices import DynamoRegistrationStatusRepository
 
     return DynamoRegistrationStatusRepository(main_table())
 
@@ -248,7 +248,7 @@ def registration_status_repository() -> DynamoRegistrationStatusRepository:
 @cache
 def registration_queue() -> SqsRegistrationQueue:
     """The queue of accepted registrations (``REGISTRATION_QUEUE_URL``)."""
-    from pushgate.repositories.registration_queue import SqsRegistrationQueue
+    from pushgate.adapters.registration_queue import SqsRegistrationQueue
 
     return SqsRegistrationQueue(sqs_client(), settings(RegistrationQueueSettings).queue_url)
 
@@ -269,8 +269,8 @@ def provider_client_factory() -> ProviderClientFactory:
 @cache
 def device_verifier() -> DeviceVerifier:
     """The registration worker's use case with its adapters."""
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-    from pushgate.repositories.webhooks import WebhookCaller
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.adapters.webhooks import WebhookCaller
     from pushgate.services.devices.device_verification import DeviceVerifier
 
     webhook = settings(WebhookSettings)
@@ -287,8 +287,8 @@ def device_verifier() -> DeviceVerifier:
 @cache
 def message_stores() -> MessageStores:
     """Everything the push message use cases need."""
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
     from pushgate.services.messages.push_messages import MessageStores
 
     return MessageStores(
@@ -325,7 +325,7 @@ def push_sender() -> AppPushSender:
 @cache
 def delivery_queue() -> SqsDeliveryQueue:
     """The queue of delivery jobs (``DELIVERY_QUEUE_URL``)."""
-    from pushgate.repositories.delivery_queue import SqsDeliveryQueue
+    from pushgate.adapters.delivery_queue import SqsDeliveryQueue
 
     return SqsDeliveryQueue(sqs_client(), settings(DeliveryQueueSettings).queue_url)
 
@@ -333,14 +333,14 @@ def delivery_queue() -> SqsDeliveryQueue:
 @cache
 def audience_queue() -> SqsAudienceQueue:
     """The queue of broadcast audience pages (``AUDIENCE_QUEUE_URL``)."""
-    from pushgate.repositories.delivery_queue import SqsAudienceQueue
+    from pushgate.adapters.delivery_queue import SqsAudienceQueue
 
     return SqsAudienceQueue(sqs_client(), settings(AudienceQueueSettings).queue_url)
 
 
 def audience_shards() -> int:
     """Shards of an app's device index: a broadcast reads them as that many page chains."""
-    from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
+    from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS
 
     return APP_DEVICE_SHARDS
 
@@ -348,8 +348,8 @@ def audience_shards() -> int:
 @cache
 def audience_ports() -> AudiencePorts:
     """What the audience worker reads and writes."""
-    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
-    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
+    from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+    from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
     from pushgate.services.sends.audience import AudiencePorts
 
     return AudiencePorts(
@@ -367,7 +367,7 @@ def audience_ports() -> AudiencePorts:
 @cache
 def send_repository() -> DynamoSendRepository:
     """Sends, delivery-job claims and the ledger (send references expire with the interactions)."""
-    from pushgate.repositories.dynamodb.sends import DynamoSendRepository
+    from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 
     return DynamoSendRepository(main_table(), retention=settings(InteractionSettings).retention)
 
@@ -375,7 +375,7 @@ def send_repository() -> DynamoSendRepository:
 @cache
 def parked_jobs() -> DynamoParkedJobs:
     """Delivery jobs parked after a credential failure."""
-    from pushgate.repositories.dynamodb.sends import DynamoParkedJobs
+    from pushgate.adapters.dynamodb.sends import DynamoParkedJobs
 
     return DynamoParkedJobs(main_table())
 
@@ -383,11 +383,11 @@ def parked_jobs() -> DynamoParkedJobs:
 @cache
 def send_stores() -> SendStores:
     """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
-    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-    from pushgate.repositories.dynamodb.directory import DynamoPersonRepository
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-    from pushgate.repositories.dynamodb.push_messages import DynamoMessageTemplateRepository
-    from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
+    from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+    from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+    from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.adapters.dynamodb.sends import DynamoInsightCounters
     from pushgate.services.sends.send_fanout import SendStores
 
     return SendStores(
@@ -413,7 +413,7 @@ def send_idempotency_store() -> DynamoDBPersistenceLayer:
     """Powertools idempotency records of send requests, in the main table (TTL ``expiration``)."""
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
-    from pushgate.repositories.dynamodb.keys import PARTITION_KEY, SEND_IDEMPOTENCY_PARTITION, SORT_KEY, TTL_ATTRIBUTE
+    from pushgate.adapters.dynamodb.keys import PARTITION_KEY, SEND_IDEMPOTENCY_PARTITION, SORT_KEY, TTL_ATTRIBUTE
 
     return DynamoDBPersistenceLayer(
         table_name=settings(TableSettings).table_name,
@@ -426,15 +426,15 @@ def send_idempotency_store() -> DynamoDBPersistenceLayer:
 
 
 def send_once(accept: Callable[[], dict[str, Any]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """``accept`` answered once per org and ``IdempotencyKey`` (see ``repositories.send_idempotency``)."""
-    from pushgate.repositories.send_idempotency import answered_once
+    """``accept`` answered once per org and ``IdempotencyKey`` (see ``adapters.send_idempotency``)."""
+    from pushgate.adapters.send_idempotency import answered_once
 
     return answered_once(accept, send_idempotency_store())
 
 
 def send_idempotency_config() -> IdempotencyConfig:
     """The send idempotency settings (the handler registers each invocation's context with them)."""
-    from pushgate.repositories.send_idempotency import SEND_IDEMPOTENCY_CONFIG
+    from pushgate.adapters.send_idempotency import SEND_IDEMPOTENCY_CONFIG
 
     return SEND_IDEMPOTENCY_CONFIG
 
@@ -442,10 +442,10 @@ def send_idempotency_config() -> IdempotencyConfig:
 @cache
 def delivery_service() -> DeliveryService:
     """The delivery worker's use case with its adapters."""
-    from pushgate.repositories.dynamodb.device_verdicts import DynamoDeviceVerdicts
-    from pushgate.repositories.dynamodb.message_status import DynamoMessageStatusReader
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-    from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
+    from pushgate.adapters.dynamodb.device_verdicts import DynamoDeviceVerdicts
+    from pushgate.adapters.dynamodb.message_status import DynamoMessageStatusReader
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.adapters.dynamodb.sends import DynamoInsightCounters
     from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService, RepositoryCredentialMarker
 
     apps = DynamoMobileAppRepository(main_table())
@@ -487,7 +487,7 @@ def parked_job_resumer() -> QueueParkedJobResumer:
 @cache
 def token_policy_repository() -> DynamoTokenPolicyRepository:
     """Apps' token policies (stale window, grace periods), read and written by operators."""
-    from pushgate.repositories.dynamodb.token_policies import DynamoTokenPolicyRepository
+    from pushgate.adapters.dynamodb.token_policies import DynamoTokenPolicyRepository
 
     return DynamoTokenPolicyRepository(main_table())
 
@@ -495,8 +495,8 @@ def token_policy_repository() -> DynamoTokenPolicyRepository:
 @cache
 def token_cleanup() -> TokenCleanup:
     """The scheduled token cleanup and its dry run."""
-    from pushgate.repositories.dynamodb.token_cleanup import DynamoTokenCleanupStore
-    from pushgate.services.lifecycle.token_cleanup import TokenCleanup
+    from pushgate.adapters.dynamodb.token_cleanup import DynamoTokenCleanupStore
+    from pushgate.services.token_cleanup.token_cleanup import TokenCleanup
 
     # The local clock, as every function reads it: a device the delivery worker marked Invalid
     # "tomorrow" on a moved clock is judged by the cleanup on that same clock.
@@ -506,7 +506,7 @@ def token_cleanup() -> TokenCleanup:
 @cache
 def interaction_stores() -> InteractionStores:
     """Tracking-id resolution and engagement recording (retention from ``INTERACTION_RETENTION_DAYS``)."""
-    from pushgate.repositories.dynamodb.interactions import DynamoEngagementRecorder, DynamoTrackedNotifications
+    from pushgate.adapters.dynamodb.interactions import DynamoEngagementRecorder, DynamoTrackedNotifications
     from pushgate.services.interactions.interactions import InteractionStores
 
     return InteractionStores(
@@ -518,7 +518,7 @@ def interaction_stores() -> InteractionStores:
 @cache
 def insight_counter_reader() -> DynamoInsightCounterReader:
     """The daily insight counters of messages, journeys and apps."""
-    from pushgate.repositories.dynamodb.interactions import DynamoInsightCounterReader
+    from pushgate.adapters.dynamodb.interactions import DynamoInsightCounterReader
 
     return DynamoInsightCounterReader(main_table())
 
@@ -526,7 +526,7 @@ def insight_counter_reader() -> DynamoInsightCounterReader:
 @cache
 def interaction_export() -> DynamoInteractionExport:
     """Pages of a message's or journey's interaction records (ledgers included)."""
-    from pushgate.repositories.dynamodb.interactions import DynamoInteractionExport
+    from pushgate.adapters.dynamodb.interactions import DynamoInteractionExport
 
     return DynamoInteractionExport(main_table(), send_repository())
 
@@ -543,7 +543,7 @@ def clock() -> Callable[[], datetime]:
 @cache
 def delivery_policies() -> DynamoDeliveryPolicies:
     """Apps' delivery policies (quiet hours, frequency caps, default time zone)."""
-    from pushgate.repositories.dynamodb.delivery_timing import DynamoDeliveryPolicies
+    from pushgate.adapters.dynamodb.delivery_timing import DynamoDeliveryPolicies
 
     return DynamoDeliveryPolicies(main_table())
 
@@ -551,7 +551,7 @@ def delivery_policies() -> DynamoDeliveryPolicies:
 @cache
 def held_jobs() -> DynamoHeldJobs:
     """Delivery jobs held until they are due (scheduled sends, quiet hours)."""
-    from pushgate.repositories.dynamodb.delivery_timing import DynamoHeldJobs
+    from pushgate.adapters.dynamodb.delivery_timing import DynamoHeldJobs
 
     return DynamoHeldJobs(main_table())
 
@@ -559,7 +559,7 @@ def held_jobs() -> DynamoHeldJobs:
 @cache
 def frequency_caps() -> DynamoFrequencyCaps:
     """People's frequency-cap histories."""
-    from pushgate.repositories.dynamodb.delivery_timing import DynamoFrequencyCaps
+    from pushgate.adapters.dynamodb.delivery_timing import DynamoFrequencyCaps
 
     return DynamoFrequencyCaps(main_table())
 
@@ -567,7 +567,7 @@ def frequency_caps() -> DynamoFrequencyCaps:
 @cache
 def segment_repository() -> DynamoSegmentRepository:
     """Saved segments."""
-    from pushgate.repositories.dynamodb.segments import DynamoSegmentRepository
+    from pushgate.adapters.dynamodb.segments import DynamoSegmentRepository
 
     return DynamoSegmentRepository(main_table())
 
@@ -575,7 +575,7 @@ def segment_repository() -> DynamoSegmentRepository:
 @cache
 def segment_stores() -> SegmentStores:
     """Everything the saved-segment routes need."""
-    from pushgate.services.audiences.segments import SegmentStores
+    from pushgate.services.segments.segments import SegmentStores
 
     return SegmentStores(orgs=org_repository(), segments=segment_repository())
 
@@ -583,10 +583,10 @@ def segment_stores() -> SegmentStores:
 @cache
 def preview_stores() -> PreviewStores:
     """Everything an audience preview reads (people and devices eventually consistently)."""
-    from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
-    from pushgate.repositories.dynamodb.keys import APP_DEVICE_SHARDS
-    from pushgate.repositories.dynamodb.mobile_apps import DynamoMobileAppRepository
-    from pushgate.services.audiences.preview import PreviewStores
+    from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
+    from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS
+    from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.services.segments.preview import PreviewStores
 
     devices = DynamoDeviceRepository(main_table(), consistent_lists=False)
     return PreviewStores(

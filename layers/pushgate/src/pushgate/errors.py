@@ -1,6 +1,6 @@
 """The one error taxonomy of Pushgate.
 
-Services and repositories raise these; ``pushgate.api.resolver`` maps each class to an HTTP status
+Services and adapters raise these; ``pushgate.api.resolver`` maps each class to an HTTP status
 in one place, and queue workers decide retry or drop from the class. Messages are written for the
 API client: they name the field and the problem and never contain secret material.
 """

@@ -1,1 +1,1 @@
-"""Domain entities shared by services and repositories."""
+"""Domain entities shared by services and adapters."""

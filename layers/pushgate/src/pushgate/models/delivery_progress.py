@@ -40,7 +40,7 @@ class DeviceFate:
         verdict: The provider's verdict (``ANSWERED``).
         reason: The provider's code (``ANSWERED``), or why it was parked or not sent.
         provider_message_id: The FCM message name or ``apns-id`` of a delivered notification;
-            never stored in a checkpoint (see ``pushgate.repositories.dynamodb.delivery_progress``).
+            never stored in a checkpoint (see ``pushgate.adapters.dynamodb.delivery_progress``).
         retry_after: The provider's ``Retry-After`` (``RETRY``).
     """
 

@@ -4,7 +4,7 @@ CI-J calls ``x-ms-callback-url`` once when a registration ends, with ``{Status, 
 FailureReason}``; ``Signature`` is the HMAC-SHA256 of the callback URL keyed with the ApiToken.
 Pushgate signs the URL exactly as the client sent it (UTF-8), keyed with the ApiToken's UTF-8
 bytes, and sends the digest in standard base64 (with padding). The call itself, and the rules on
-where it may go, are the adapter's (:mod:`pushgate.repositories.webhooks`).
+where it may go, are the adapter's (:mod:`pushgate.adapters.webhooks`).
 """
 
 from __future__ import annotations

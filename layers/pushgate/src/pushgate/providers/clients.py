@@ -25,7 +25,7 @@ from pushgate.credentials import (
 from pushgate.errors import PushgateError
 from pushgate.models.mobile_app import MobileApp
 from pushgate.providers.errors import ProviderCredentialsError
-from pushgate.repositories.base import SecretStore
+from pushgate.services.ports import SecretStore
 
 if TYPE_CHECKING:
     from pushgate.config import ProviderSettings

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pushgate import __version__
 from pushgate.errors import DependencyError
-from pushgate.repositories.base import Pingable
+from pushgate.services.ports import Pingable
 
 
 @dataclass(frozen=True)

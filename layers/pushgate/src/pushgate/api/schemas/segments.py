@@ -12,8 +12,8 @@ from pushgate.models.directory import EntityType, Person
 from pushgate.models.segment import Segment
 from pushgate.models.send import Audience as BroadcastAudience
 from pushgate.odata_filter import MAX_FILTER_LENGTH
-from pushgate.services.audiences.preview import AudiencePreview
-from pushgate.services.audiences.segments import (
+from pushgate.services.segments.preview import AudiencePreview
+from pushgate.services.segments.segments import (
     MAX_DESCRIPTION_LENGTH,
     MAX_NAME_LENGTH,
     AudienceFilter,

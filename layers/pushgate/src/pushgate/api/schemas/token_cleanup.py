@@ -12,7 +12,7 @@ from pushgate.models.token_lifecycle import (
     DEFAULT_STALE_GRACE_DAYS,
     TokenPolicy,
 )
-from pushgate.services.lifecycle.token_cleanup import CleanupReport
+from pushgate.services.token_cleanup.token_cleanup import CleanupReport
 from pushgate.validation import JsonInt
 
 

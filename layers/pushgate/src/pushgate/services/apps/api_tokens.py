@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 from pushgate.errors import NotFoundError, UnauthorizedError
 from pushgate.models.mobile_app import ApiToken, MobileApp
-from pushgate.repositories.base import ApiTokenRepository, MobileAppRepository
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
+from pushgate.services.ports import ApiTokenRepository, MobileAppRepository
 
 TOKEN_PREFIX = "pgat_"  # noqa: S105 - the public prefix scanners look for
 _TOKEN_SHAPE = re.compile(r"^pgat_(?P<token_id>[0-9a-f]{32})_(?P<secret>[A-Za-z0-9_-]{43})$")

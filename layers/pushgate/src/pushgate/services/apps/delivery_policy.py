@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pushgate.errors import InvalidRequestError
 from pushgate.models.delivery_timing import DeliveryPolicy
 from pushgate.observability import logger
-from pushgate.repositories.timing_ports import DeliveryPolicies
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
+from pushgate.services.sends.ports import DeliveryPolicies
 from pushgate.time_zones import DEFAULT_TIME_ZONE, iana_name
 
 

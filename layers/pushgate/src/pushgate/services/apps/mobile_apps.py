@@ -26,8 +26,8 @@ from pushgate.ids import new_id, parse_uuid
 from pushgate.models.device import DevicePlatform
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.observability import logger
-from pushgate.repositories.base import ApiTokenRepository, MobileAppRepository, OrgRepository, SecretStore
 from pushgate.services.apps.orgs import get_org
+from pushgate.services.ports import ApiTokenRepository, MobileAppRepository, OrgRepository, SecretStore
 
 UNCHECKED = CredentialCheck(status=CheckStatus.UNCHECKED, reason="saved; not yet confirmed with the provider")
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pushgate.errors import NotFoundError
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.org import Org
-from pushgate.repositories.base import OrgRepository
+from pushgate.services.ports import OrgRepository
 
 
 def create_org(

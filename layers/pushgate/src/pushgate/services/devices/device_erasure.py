@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pushgate.models.directory import EntityType
-from pushgate.repositories.base import MobileAppRepository
-from pushgate.repositories.device_ports import DeviceRepository
+from pushgate.services.devices.ports import DeviceRepository
+from pushgate.services.ports import MobileAppRepository
 
 _APPS_PAGE = 100
 

@@ -34,9 +34,9 @@ from pushgate.models.device import (
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.token_lifecycle import CleanupReason
 from pushgate.observability import logger, metrics
-from pushgate.repositories.device_ports import DeviceRepository, RegistrationQueue, RegistrationStatusRepository
 from pushgate.services.apps.api_tokens import INVALID_TOKEN_MESSAGE, ApiTokenAuthenticator
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
+from pushgate.services.devices.ports import DeviceRepository, RegistrationQueue, RegistrationStatusRepository
 
 #: CI-J: batch registration and batch cleanup take at most 100 items; so does the status query.
 MAX_BATCH_ITEMS = 100

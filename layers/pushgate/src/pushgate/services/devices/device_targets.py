@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.providers import Platform
-from pushgate.repositories.device_ports import DeviceRepository
-from pushgate.repositories.message_ports import DeviceTarget
+from pushgate.services.devices.ports import DeviceRepository
+from pushgate.services.messages.ports import DeviceTarget
 
 PROVIDER_OF: dict[DevicePlatform, Platform] = {DevicePlatform.IOS: Platform.APNS, DevicePlatform.ANDROID: Platform.FCM}
 

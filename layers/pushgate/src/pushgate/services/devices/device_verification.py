@@ -35,9 +35,9 @@ from pushgate.observability import logger
 from pushgate.providers import PushRequest, Verdict
 from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.ports import ProviderClients
-from pushgate.repositories.base import MobileAppRepository
-from pushgate.repositories.device_ports import DeviceRepository, RegistrationStatusRepository, WebhookSender
 from pushgate.services.devices.device_registration import store_device, token_sha256
+from pushgate.services.devices.ports import DeviceRepository, RegistrationStatusRepository, WebhookSender
+from pushgate.services.ports import MobileAppRepository
 
 #: The registration queue's ``maxReceiveCount`` in template.yaml: the last delivery before the DLQ.
 MAX_RECEIVE_COUNT = 5

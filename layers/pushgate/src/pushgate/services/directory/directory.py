@@ -30,11 +30,11 @@ from pushgate.models.directory import (
     PersonAttributes,
 )
 from pushgate.odata_filter import lookup_plan
-from pushgate.repositories.base import OrgRepository
-from pushgate.repositories.directory_ports import PersonRepository
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.directory.person_attributes import PERSON_ATTRIBUTES, canonical_client_id, parse_attributes
 from pushgate.services.directory.person_filters import INDEXED_ATTRIBUTES, PersonFilter, parse_person_filter
+from pushgate.services.directory.ports import PersonRepository
+from pushgate.services.ports import OrgRepository
 
 MAX_IMPORT_ITEMS = 1000
 DEFAULT_PAGE_SIZE = 100

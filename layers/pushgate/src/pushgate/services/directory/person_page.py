@@ -16,12 +16,12 @@ from pushgate.models.device import Device
 from pushgate.models.directory import AppUserLink, EntityType
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.send import LedgerEntry, SendRecord
-from pushgate.repositories.base import MobileAppRepository
-from pushgate.repositories.device_ports import DeviceRepository
-from pushgate.repositories.directory_ports import AppUserLinkRepository
-from pushgate.repositories.message_ports import MessageTemplateRepository
-from pushgate.repositories.send_ports import SendRepository
+from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.directory import DirectoryStores, get_person
+from pushgate.services.directory.ports import AppUserLinkRepository
+from pushgate.services.messages.ports import MessageTemplateRepository
+from pushgate.services.ports import MobileAppRepository
+from pushgate.services.sends.ports import SendRepository
 
 _APPS_PAGE: Final = 100
 #: How many of the org's most recent sends the notification search reads.

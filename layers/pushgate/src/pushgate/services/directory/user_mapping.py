@@ -23,11 +23,11 @@ from pushgate.models.directory import (
     EntityType,
 )
 from pushgate.models.mobile_app import MobileApp
-from pushgate.repositories.directory_ports import AppUserLinkRepository, PersonRepository
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.directory.directory import DirectoryStores, person_path_id
 from pushgate.services.directory.person_attributes import canonical_client_id, normalise_email, normalise_phone
+from pushgate.services.directory.ports import AppUserLinkRepository, PersonRepository
 
 #: How many times an eraser re-reads a person that changed while it was being erased.
 ERASE_ATTEMPTS = 3

@@ -16,15 +16,15 @@ from typing import Final
 
 from pushgate.errors import InvalidRequestError
 from pushgate.ids import parse_uuid
-from pushgate.repositories.base import OrgRepository
-from pushgate.repositories.interaction_ports import (
+from pushgate.services.apps.orgs import get_org
+from pushgate.services.directory.person_attributes import canonical_client_id
+from pushgate.services.interactions.ports import (
     DayCounts,
     InsightCounterReader,
     InteractionExport,
     InteractionPage,
 )
-from pushgate.services.apps.orgs import get_org
-from pushgate.services.directory.person_attributes import canonical_client_id
+from pushgate.services.ports import OrgRepository
 
 #: Days an insight report covers when ``From`` is not given (ending ``To``, today by default).
 DEFAULT_DAYS: Final = 30

@@ -34,7 +34,7 @@ from pushgate.models.interaction import (
 )
 from pushgate.models.send import canonical_tracking_id, parse_legacy_tracking_id, tracking_key_of
 from pushgate.observability import logger
-from pushgate.repositories.interaction_ports import EngagementRecorder, TrackedNotifications
+from pushgate.services.interactions.ports import EngagementRecorder, TrackedNotifications
 
 #: A click sooner than this after delivery is taken for a link scanner, not a person.
 DEFAULT_HUMAN_CLICK_DELAY: Final = timedelta(seconds=2)

@@ -25,7 +25,6 @@ from pushgate.models.mobile_app import MobileApp
 from pushgate.providers import DeliveryOutcome, Platform
 from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES, apns_topic
 from pushgate.providers.ports import PushSender
-from pushgate.repositories.message_ports import AppFinder, DeviceFinder, DeviceTarget, RecipientDirectory
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.messages.message_rendering import (
     FCM_TOKEN_ALLOWANCE_BYTES,
@@ -36,6 +35,7 @@ from pushgate.services.messages.message_rendering import (
     RenderedMessage,
     apns_headers,
 )
+from pushgate.services.messages.ports import AppFinder, DeviceFinder, DeviceTarget, RecipientDirectory
 from pushgate.services.messages.push_messages import MessageStores, find_message, validate_content
 
 #: Most devices one test send reaches.

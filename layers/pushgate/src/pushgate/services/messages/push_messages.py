@@ -22,10 +22,10 @@ from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, No
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AUTHORING, MessageContent, MessageTemplate, MessageVersion
-from pushgate.repositories.base import OrgRepository
-from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.messages.message_rendering import PREVIEW_TRACKING_ID, CompiledMessage, Recipient
+from pushgate.services.messages.ports import AppFinder, MessageTemplateRepository
+from pushgate.services.ports import OrgRepository
 
 #: Which transitions are allowed: target status → statuses it may be reached from.
 _ALLOWED_FROM: dict[MessageStatus, frozenset[MessageStatus]] = {

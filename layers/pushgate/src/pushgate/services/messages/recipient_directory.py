@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pushgate.models.directory import EntityType, Person
-from pushgate.repositories.directory_ports import PersonRepository
-from pushgate.repositories.message_ports import PersonData
+from pushgate.services.directory.ports import PersonRepository
+from pushgate.services.messages.ports import PersonData
 
 #: Which record wins when one id names several kinds of person.
 ENTITY_PRECEDENCE: tuple[EntityType, ...] = (EntityType.CONTACT, EntityType.LEAD, EntityType.PROFILE)

@@ -4,7 +4,7 @@ Accepting a broadcast checks that the message renders (no directory record, no t
 placeholders take their defaults), records the send with its audience's shards pending and puts one
 page message per shard of the app's device index in the audience queue. The audience worker reads
 one page of a shard (a ``Query`` on ``GSI3``, which projects each device's copy of its person's
-consent, zone and locale: see ``pushgate.repositories.dynamodb.device_audience``), decides each
+consent, zone and locale: see ``pushgate.adapters.dynamodb.device_audience``), decides each
 person of the page as a per-recipient send does (``send_fanout.plan_recipient``: no push consent →
 ``NotSent``, quiet hours in their zone → held until they end, links tracked only with tracking
 consent), packs the devices into delivery jobs of up to ``BROADCAST_JOB_MAX_DEVICES``, enqueues (or
@@ -38,11 +38,10 @@ from pushgate.models.send import (
     SendRecord,
 )
 from pushgate.providers import NotificationTooLargeError, PushMessage
-from pushgate.repositories.directory_ports import PersonRepository
-from pushgate.repositories.message_ports import MessageTemplateRepository
-from pushgate.repositories.send_ports import AudienceProgress, AudienceQueue, AudienceReader, DeliveryQueue
-from pushgate.repositories.timing_ports import HeldJobs
+from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.messages.ports import MessageTemplateRepository
+from pushgate.services.sends.ports import AudienceProgress, AudienceQueue, AudienceReader, DeliveryQueue, HeldJobs
 from pushgate.services.sends.send_fanout import (
     AcceptedSend,
     JobLimits,

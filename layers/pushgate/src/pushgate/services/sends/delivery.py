@@ -57,18 +57,19 @@ from pushgate.providers import DeliveryOutcome, PushRequest, Verdict, apns_id_fo
 from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.providers.ports import ProviderClient, ProviderClients
-from pushgate.repositories.base import MobileAppRepository
-from pushgate.repositories.message_ports import AppFinder, MessageStatusReader
-from pushgate.repositories.send_ports import (
+from pushgate.services.messages.ports import AppFinder, MessageStatusReader
+from pushgate.services.ports import MobileAppRepository
+from pushgate.services.sends.ports import (
     AppCredentialMarker,
     ClaimState,
     DeliveryQueue,
     DeviceVerdicts,
+    FrequencyCaps,
     InsightCounters,
     ParkedJobs,
+    SendCancellations,
     SendRepository,
 )
-from pushgate.repositories.timing_ports import FrequencyCaps, SendCancellations
 
 #: Provider attempts per device before it is recorded ``RetriesExhausted``.
 MAX_ATTEMPTS: Final = 5

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from pushgate.ids import new_id
 from pushgate.models.device import DevicePlatform
-from pushgate.repositories.send_ports import DeliveryQueue, ParkedJobs
+from pushgate.services.sends.ports import DeliveryQueue, ParkedJobs
 
 
 def requeue_parked_jobs(

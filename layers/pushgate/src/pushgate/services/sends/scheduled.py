@@ -25,8 +25,7 @@ from pushgate.errors import ConflictError, FieldProblem, PushgateError
 from pushgate.models.delivery_timing import hour_bucket
 from pushgate.models.send import DeliveryJob, LedgerEntry, NotSentReason, Outcome, SendRecord
 from pushgate.observability import logger
-from pushgate.repositories.send_ports import ClaimState, DeliveryQueue, InsightCounters, SendRepository
-from pushgate.repositories.timing_ports import HeldJobs
+from pushgate.services.sends.ports import ClaimState, DeliveryQueue, HeldJobs, InsightCounters, SendRepository
 from pushgate.services.sends.send_fanout import SendStores, get_send
 
 #: How far ahead of their due time jobs are handed to SQS (the release runs once a minute).

@@ -31,15 +31,14 @@ from typing import Final
 from pushgate.errors import InvalidRequestError
 from pushgate.ids import new_id
 from pushgate.models.send import SegmentPage, SendRecord, segment_job_id
-from pushgate.repositories.device_ports import DeviceRepository
-from pushgate.repositories.directory_ports import PersonRepository
-from pushgate.repositories.message_ports import AppFinder
-from pushgate.repositories.segment_ports import SegmentRepository
-from pushgate.repositories.send_ports import AudienceQueue, DeliveryQueue, SegmentPageCount, SegmentProgress
-from pushgate.repositories.timing_ports import HeldJobs
-from pushgate.services.audiences.segments import AudienceFilter, audience_person_filter
+from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_filters import parse_person_filter
+from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage
+from pushgate.services.messages.ports import AppFinder
+from pushgate.services.segments.ports import SegmentRepository
+from pushgate.services.segments.segments import AudienceFilter, audience_person_filter
+from pushgate.services.sends.ports import AudienceQueue, DeliveryQueue, HeldJobs, SegmentPageCount, SegmentProgress
 from pushgate.services.sends.send_fanout import (
     AcceptedSend,
     SendStores,

@@ -48,17 +48,24 @@ from pushgate.models.send import (
     new_tracking_key,
 )
 from pushgate.providers import NotificationTooLargeError, PushMessage
-from pushgate.repositories.base import OrgRepository
-from pushgate.repositories.device_ports import DeviceRepository
-from pushgate.repositories.directory_ports import PersonRepository
-from pushgate.repositories.message_ports import AppFinder, MessageTemplateRepository
-from pushgate.repositories.send_ports import DeliveryQueue, InsightCounters, LedgerPage, ParkedJobs, SendRepository
-from pushgate.repositories.timing_ports import DeliveryPolicies, HeldJobs
 from pushgate.services.apps.orgs import get_org
+from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_attributes import canonical_client_id
+from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.messages.ports import AppFinder, MessageTemplateRepository
 from pushgate.services.messages.recipient_directory import person_data
+from pushgate.services.ports import OrgRepository
 from pushgate.services.sends.parked_jobs import requeue_parked_jobs
+from pushgate.services.sends.ports import (
+    DeliveryPolicies,
+    DeliveryQueue,
+    HeldJobs,
+    InsightCounters,
+    LedgerPage,
+    ParkedJobs,
+    SendRepository,
+)
 from pushgate.time_zones import resolve_zone
 
 #: Devices per delivery job. A job's fixed cost (its claim, three checkpoints, the completion

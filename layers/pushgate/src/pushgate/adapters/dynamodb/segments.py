@@ -1,0 +1,61 @@
+"""Saved segments in the main table: one item per segment under the org's partition."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pushgate.adapters.dynamodb.keys import PARTITION_KEY, SEGMENT_PREFIX, org_partition, segment_key
+from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.models.segment import Segment
+
+_FIELDS = tuple(Segment.model_fields)
+
+
+def _segment_from_item(item: Mapping[str, Any]) -> Segment:
+    return Segment.model_validate({name: item[name] for name in _FIELDS if name in item})
+
+
+def _item(segment: Segment) -> dict[str, Any]:
+    return {"type": "Segment", **segment.model_dump(mode="json", exclude_none=True)}
+
+
+class DynamoSegmentRepository:
+    """The DynamoDB adapter of ``SegmentRepository``."""
+
+    def __init__(self, table: MainTable) -> None:
+        """Binds the repository to the main table."""
+        self._table = table
+
+    def get(self, org_id: str, segment_id: str) -> Segment | None:
+        """One segment, or ``None``."""
+        item = self._table.get(segment_key(org_id, segment_id))
+        return None if item is None else _segment_from_item(item)
+
+    def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[Segment], str | None]:
+        """A page of the org's segments in id order (one Query), and the token of the next page."""
+        partition = org_partition(org_id)
+        items, last_key = self._table.query_prefix(
+            partition, SEGMENT_PREFIX, limit=limit, start_key=decode_page_token(next_token, partition)
+        )
+        return [_segment_from_item(item) for item in items], encode_page_token(last_key)
+
+    def create(self, segment: Segment) -> None:
+        """Writes a new segment (one conditional PutItem).
+
+        Raises:
+            ConflictError: A segment with this id exists.
+        """
+        key = segment_key(segment.org_id, segment.segment_id)
+        self._table.put_new(key, _item(segment))
+
+    def replace(self, segment: Segment) -> bool:
+        """Replaces a segment that still exists (one conditional PutItem); ``False`` when it is gone."""
+        key = segment_key(segment.org_id, segment.segment_id)
+        return self._table.put_if(
+            key, _item(segment), condition="#pk = :pk", names={"#pk": PARTITION_KEY}, values={":pk": key.pk}
+        )
+
+    def delete(self, org_id: str, segment_id: str) -> bool:
+        """Deletes a segment; ``False`` when there was none."""
+        return self._table.delete(segment_key(org_id, segment_id))

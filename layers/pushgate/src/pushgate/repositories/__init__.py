@@ -1,1 +1,0 @@
-"""Persistence: ports (``base``) and their DynamoDB adapters (``dynamodb``)."""

@@ -1,1 +1,0 @@
-"""Audiences: saved segments (named filters over the directory) and previews of what an audience reaches."""

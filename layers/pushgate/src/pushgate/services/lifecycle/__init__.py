@@ -1,1 +1,0 @@
-"""Keeping tokens healthy: the scheduled token cleanup."""

@@ -1,0 +1,1 @@
+"""The scheduled token cleanup and the apps' token policies: keeping tokens healthy."""
