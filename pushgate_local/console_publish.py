@@ -2,7 +2,8 @@
 
 SAM deploys the bucket, the CloudFront distribution and the Cognito user pool, but no files; this
 puts the pages there (each with its content type), writes the ``config.json`` that points them at
-the API's ``/console-api`` routes and the Cognito sign-in, and invalidates the distribution's copy.
+the API's operator routes, the Cognito sign-in and the identity pool whose credentials sign the
+calls, and invalidates the distribution's copy.
 """
 
 from __future__ import annotations
@@ -18,26 +19,36 @@ from typing import Any
 
 import boto3
 
-from pushgate.api.resolver import CONSOLE_PATH_PREFIX
 from pushgate_local.console import CONFIG_NAME, CONSOLE_PREFIX, content_type
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: Pages and scripts are revalidated on each load, so a publish shows at once after the invalidation.
 CACHE_CONTROL = "no-cache"
-REQUIRED_OUTPUTS = ("ApiUrl", "ConsoleBucketName", "ConsoleUserPoolClientId", "ConsoleSignInDomain")
+REQUIRED_OUTPUTS = (
+    "ApiUrl",
+    "ConsoleBucketName",
+    "ConsoleUserPoolId",
+    "ConsoleUserPoolClientId",
+    "ConsoleSignInDomain",
+    "ConsoleIdentityPoolId",
+)
 
 
 def console_config(outputs: Mapping[str, str]) -> dict[str, str]:
-    """The deployed console's ``config.json``: the API's console routes and the Cognito client."""
+    """The deployed console's ``config.json``: the API, the Cognito client and the identity pool."""
     missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
     if missing:
         raise ValueError(f"the stack has no output {', '.join(missing)}: deploy the current template.yaml first")
+    identity_pool = outputs["ConsoleIdentityPoolId"]
     return {
         "ApiUrl": outputs["ApiUrl"].rstrip("/"),
-        "ApiPrefix": CONSOLE_PATH_PREFIX,
         "SignIn": "Cognito",
         "CognitoDomain": outputs["ConsoleSignInDomain"].rstrip("/"),
         "CognitoClientId": outputs["ConsoleUserPoolClientId"],
+        "UserPoolId": outputs["ConsoleUserPoolId"],
+        "IdentityPoolId": identity_pool,
+        # An identity pool's id is "<region>:<uuid>"; the API, the pools and the signatures share it.
+        "Region": identity_pool.partition(":")[0],
         "Environment": "aws",
     }
 

@@ -164,17 +164,6 @@ def iam_authorizer_context(caller: str) -> dict[str, Any]:
     }
 
 
-def jwt_authorizer_context(subject: str, issuer: str) -> dict[str, Any]:
-    """The ``authorizer.jwt`` block API Gateway adds for a request its JWT authorizer accepted."""
-    now = int(time.time())
-    return {
-        "jwt": {
-            "claims": {"sub": subject, "iss": issuer, "token_use": "id", "iat": str(now), "exp": str(now + 3600)},
-            "scopes": None,
-        }
-    }
-
-
 def sqs_event(messages: Sequence[Mapping[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
     """An SQS event source batch built from ``ReceiveMessage`` results."""
     records = []

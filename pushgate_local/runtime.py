@@ -40,7 +40,6 @@ from pushgate_local.events import (
     RouteTable,
     http_api_event,
     iam_authorizer_context,
-    jwt_authorizer_context,
     scheduled_event,
     sqs_event,
 )
@@ -54,6 +53,8 @@ from pushgate_local.processes import (
     start_moto_server,
 )
 from pushgate_local.provision import ProvisionedResources, provision
+from pushgate_local.sigv4 import SCHEME as SIGV4_SCHEME
+from pushgate_local.sigv4 import signature_problem
 from pushgate_local.simulator import RunningSimulator, start_simulator
 from pushgate_local.template import FunctionSpec, Resolver, Schedule, SqsSource, StackSpec, read_stack
 
@@ -483,7 +484,7 @@ class LocalRuntime:
 
     def console_settings(self) -> dict[str, Any]:
         """The console's ``config.json`` here: same-origin API, signed in with the admin key."""
-        return {"ApiUrl": "", "ApiPrefix": "/console-api", "SignIn": "AdminKey", "Environment": "local"}
+        return {"ApiUrl": "", "SignIn": "AdminKey", "Environment": "local"}
 
     def write_local_json(self) -> Path:
         """Writes the settings where tools and people find them (readable by the owner only)."""
@@ -687,24 +688,37 @@ class LocalRuntime:
             )
 
     # ------------------------------------------------------------------ HTTP
-    def _authorize(self, auth: str, headers: dict[str, str]) -> tuple[bool, dict[str, Any] | None]:
-        """Whether the request may reach the route, and the authorizer context to pass on."""
+    def _authorize(
+        self, auth: str, headers: dict[str, str], request: tuple[str, str, bytes] | None = None
+    ) -> tuple[bool, str | None, dict[str, Any] | None]:
+        """Whether the request (method, target, body) may reach the route, why not, and the authorizer context."""
         if auth == "NONE":
-            return True, None
-        # Locally, the admin key stands in for SigV4 and for a console user's Cognito JWT: the dev
-        # server plays API Gateway's IAM authorizer and the template's JWT authorizer alike.
+            return True, None, None
+        # Locally the dev server plays API Gateway's IAM authorizer: it takes the admin key as a
+        # bearer token, or a SigV4 signature made with the local credentials (pushgate_local/sigv4.py),
+        # which is how the deployed console calls (with its identity pool's credentials).
         supplied = ""
         for name, value in headers.items():
             if name.lower() == "authorization":
                 supplied = value
         scheme, _, token = supplied.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
+        if scheme == SIGV4_SCHEME and request is not None:
+            method, target, body = request
+            problem = signature_problem(
+                method=method,
+                target=target,
+                headers=headers,
+                body=body,
+                secret_key=self.config.admin_key,
+                region=self.config.region,
+            )
+            if problem is not None:
+                return False, problem, None
+        elif scheme.lower() != "bearer" or not hmac.compare_digest(
             token.strip().encode(), self.config.admin_key.encode()
         ):
-            return False, None
-        if auth == "AWS_IAM":
-            return True, iam_authorizer_context("local-admin")
-        return True, jwt_authorizer_context("local-admin", f"{self.api_url}/local-issuer")
+            return False, "operator routes need 'Authorization: Bearer <admin_key>' (see .pushgate/local.json)", None
+        return True, None, iam_authorizer_context("local-admin")
 
     def handle_http(
         self, *, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str, host: str
@@ -722,15 +736,9 @@ class LocalRuntime:
             # API Gateway answers {"message": "Not Found"} itself; locally the answer has the one error shape.
             return _json_response(HTTPStatus.NOT_FOUND, _error_body("NotFound", f"no route for {method} {raw_path}"))
         route, logical_id, path_parameters = matched
-        allowed, authorizer = self._authorize(route.auth, headers)
+        allowed, problem, authorizer = self._authorize(route.auth, headers, (method, target, body))
         if not allowed:
-            return _json_response(
-                HTTPStatus.UNAUTHORIZED,
-                _error_body(
-                    "Unauthorized",
-                    "operator routes need 'Authorization: Bearer <admin_key>' (see .pushgate/local.json)",
-                ),
-            )
+            return _json_response(HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", str(problem)))
         event = http_api_event(
             route=route,
             method=method,

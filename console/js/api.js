@@ -1,10 +1,20 @@
-// The one place the console talks HTTP: the operator API, authenticated with the session's credential.
+// The one place the console talks HTTP: the operator API, the same routes the CLI calls. Locally
+// each call carries the admin key; in AWS it is signed with SigV4 using the temporary credentials
+// the Cognito identity pool gave the signed-in user (see auth.js).
 import * as session from "./session.js";
+import { sign } from "./sigv4.js";
 
-let config = { ApiUrl: "", ApiPrefix: "/console-api", SignIn: "AdminKey" };
+let config = { ApiUrl: "", SignIn: "AdminKey" };
+let awsCredentials = async () => null;
 
 export function configure(settings) {
   config = { ...config, ...settings };
+}
+
+// Where signed calls get their credentials ({AccessKeyId, SecretKey, SessionToken}, or null when
+// the user is signed out): a function, so that they are renewed before they expire.
+export function signWith(source) {
+  awsCredentials = source;
 }
 
 export function settings() {
@@ -36,16 +46,25 @@ export async function request(method, path, { body, query, raw } = {}) {
   const search = query
     ? "?" + Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&")
     : "";
-  const headers = { Authorization: `Bearer ${credential() || ""}` };
+  let url = new URL(`${config.ApiUrl}${path}${search === "?" ? "" : search}`, window.location.href).href;
+  let headers = {};
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  const text = body === undefined ? undefined : JSON.stringify(body);
   let response;
   try {
-    response = await fetch(`${config.ApiUrl}${config.ApiPrefix}${path}${search === "?" ? "" : search}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    if (config.SignIn === "Cognito") {
+      const credentials = await awsCredentials();
+      if (!credentials) {
+        window.dispatchEvent(new CustomEvent("pushgate:unauthorized"));
+        throw new ApiError(401, "Unauthorized", "the sign-in has ended: sign in again");
+      }
+      ({ url, headers } = await sign({ method, url, headers, body: text, credentials, region: config.Region }));
+    } else {
+      headers.Authorization = `Bearer ${credential() || ""}`;
+    }
+    response = await fetch(url, { method, headers, body: text });
   } catch (error) {
+    if (error instanceof ApiError) throw error;
     throw new ApiError(0, "Unreachable", `cannot reach the API: ${error.message}`);
   }
   if (response.status === 401) {
@@ -62,8 +81,8 @@ export async function request(method, path, { body, query, raw } = {}) {
     throw new ApiError(response.status, error?.Code || `HTTP ${response.status}`, error?.Message || decoded?.message || response.statusText, error?.Details);
   }
   if (raw) return response;
-  const text = await response.text();
-  return text ? JSON.parse(text) : null;
+  const answer = await response.text();
+  return answer ? JSON.parse(answer) : null;
 }
 
 export const get = (path, query) => request("GET", path, { query });

@@ -1,6 +1,6 @@
 // The console's shell: configuration, sign-in, and a hash router over the pages.
 import * as api from "./api.js";
-import { completeSignIn, signInPage, signOut } from "./auth.js";
+import { awsCredentials, completeSignIn, forgetCredentials, signInPage, signOut } from "./auth.js";
 import { errorBox, h } from "./dom.js";
 import * as session from "./session.js";
 import { orgsPage } from "./pages/orgs.js";
@@ -106,9 +106,11 @@ async function boot() {
   } catch {
     // no config.json: same-origin defaults
   }
+  api.signWith(awsCredentials);
   window.addEventListener("pushgate:unauthorized", () => {
     if (!signedIn) return; // the sign-in form reports a refused key itself
     session.set("credential", null);
+    forgetCredentials();
     showSignIn();
   });
   let signedInAlready = false;

@@ -1,51 +1,104 @@
-"""The console's routes: every operator route under ``/console-api``, and previews of unsaved content.
+"""The console calls the operator routes the CLI calls, signed with SigV4; and previews of unsaved content.
 
-In AWS the ``/console-api`` twins sit behind the Cognito JWT authorizer; locally the admin key
-stands in for a signed-in console user, as it does for SigV4 on ``/admin``.
+In AWS the console signs with the credentials its Cognito identity pool hands a signed-in user and
+API Gateway's IAM authorizer checks them; locally the dev server checks SigV4 made with the local
+credentials (access key id ``LOCAL_ACCESS_KEY_ID``, the admin key as secret key) or takes the admin key.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import httpx
 import pytest
+from botocore.credentials import Credentials
 
-from pushgate_local.events import http_api_event, iam_authorizer_context, jwt_authorizer_context
+from pushgate_cli.client import SigV4
+from pushgate_local.events import http_api_event, iam_authorizer_context
 from pushgate_local.runtime import LocalRuntime
+from pushgate_local.sigv4 import LOCAL_ACCESS_KEY_ID
 from pushgate_local.template import HttpRoute
+from tests.e2e.conftest import ADMIN_KEY
 
 pytestmark = pytest.mark.stack
 
 
-def test_console_routes_reach_the_same_handlers_with_the_admin_key(admin: httpx.Client, public: httpx.Client) -> None:
-    created = admin.post("/console-api/admin/v1/orgs", json={"Name": "Console org"})
-    org_id = created.json()["OrgId"]
+def signed_client(dev_stack: LocalRuntime, secret: str = ADMIN_KEY, region: str | None = None) -> httpx.Client:
+    # What the console's played identity pool hands out: the local key id, a session token.
+    credentials = Credentials(LOCAL_ACCESS_KEY_ID, secret, token="played-session-token")
+    return httpx.Client(
+        base_url=dev_stack.api_url, auth=SigV4(credentials, region or dev_stack.config.region), timeout=30
+    )
 
-    assert created.status_code == 201
-    assert admin.get(f"/admin/v1/orgs/{org_id}").json()["Name"] == "Console org"
-    assert admin.get(f"/console-api/admin/v1/orgs/{org_id}").json() == admin.get(f"/admin/v1/orgs/{org_id}").json()
-    refused = public.get(f"/console-api/admin/v1/orgs/{org_id}")
+
+def test_a_sigv4_signed_call_with_the_local_credentials_reaches_the_operator_route(
+    dev_stack: LocalRuntime, admin: httpx.Client
+) -> None:
+    with signed_client(dev_stack) as signed:
+        created = signed.post("/admin/v1/orgs", json={"Name": "Signed org"})
+        org_id = created.json()["OrgId"]
+        read = signed.get(f"/admin/v1/orgs/{org_id}", params={"unused": "it's (1)"})
+
+    assert created.status_code == 201, created.text
+    assert read.status_code == 200 and read.json() == admin.get(f"/admin/v1/orgs/{org_id}").json()
+
+
+def test_a_wrong_or_stale_or_tampered_signature_is_refused_with_what_is_wrong(
+    dev_stack: LocalRuntime, org_id: str
+) -> None:
+    with signed_client(dev_stack, secret="not-the-admin-key") as wrong_secret:
+        wrong = wrong_secret.get(f"/admin/v1/orgs/{org_id}")
+    with signed_client(dev_stack, region="ap-south-2") as other_region:
+        elsewhere = other_region.get(f"/admin/v1/orgs/{org_id}")
+    an_hour_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=an_hour_ago), signed_client(dev_stack) as old:
+        stale = old.get(f"/admin/v1/orgs/{org_id}")
+    request = httpx.Request("POST", f"{dev_stack.api_url}/admin/v1/orgs", json={"Name": "A"})
+    SigV4(Credentials(LOCAL_ACCESS_KEY_ID, ADMIN_KEY), dev_stack.config.region).sign(request)
+    tampered = httpx.post(
+        str(request.url), headers=dict(request.headers), content=request.content.replace(b'"A"', b'"B"'), timeout=30
+    )
+
+    problems = {
+        "wrong": wrong.json()["Error"]["Message"],
+        "elsewhere": elsewhere.json()["Error"]["Message"],
+        "stale": stale.json()["Error"]["Message"],
+        "tampered": tampered.json()["Error"]["Message"],
+    }
+    assert {r.status_code for r in (wrong, elsewhere, stale, tampered)} == {401}
+    assert "signature does not match" in problems["wrong"] and "signature does not match" in problems["tampered"]
+    assert f"region {dev_stack.config.region}" in problems["elsewhere"]
+    assert "5 minutes" in problems["stale"]
+    assert ADMIN_KEY not in json.dumps(problems)
+
+
+def test_the_console_api_prefix_is_gone_and_the_admin_key_still_works(
+    admin: httpx.Client, public: httpx.Client, org_id: str
+) -> None:
+    assert admin.get(f"/admin/v1/orgs/{org_id}").status_code == 200
+    assert admin.get(f"/console-api/admin/v1/orgs/{org_id}").status_code == 404
+    refused = public.get(f"/admin/v1/orgs/{org_id}")
     assert refused.status_code == 401 and refused.json()["Error"]["Code"] == "Unauthorized"
 
 
 @pytest.mark.parametrize(
-    ("path", "authorizer"),
+    "authorizer",
     [
-        ("/console-api/admin/v1/orgs/{orgId}", iam_authorizer_context("someone")),  # SigV4 context, console route
-        ("/admin/v1/orgs/{orgId}", jwt_authorizer_context("someone", "https://issuer")),  # JWT context, IAM route
-        ("/console-api/admin/v1/orgs/{orgId}", None),
+        {"jwt": {"claims": {"sub": "someone", "iss": "https://issuer"}, "scopes": None}},  # a JWT context only
+        None,
     ],
 )
 def test_a_route_whose_authorizer_went_missing_fails_closed(
-    dev_stack: LocalRuntime, org_id: str, path: str, authorizer: dict[str, object] | None
+    dev_stack: LocalRuntime, org_id: str, authorizer: dict[str, object] | None
 ) -> None:
-    # The handler checks the caller again, so a template that lost an authorizer refuses, not serves.
-    raw_path = path.replace("{orgId}", org_id)
+    # The handler checks the caller again, so a template that lost the IAM authorizer refuses, not serves.
+    path = "/admin/v1/orgs/{orgId}"
     event = http_api_event(
         route=HttpRoute(method="GET", path=path, auth="NONE"),
         method="GET",
-        raw_path=raw_path,
+        raw_path=path.replace("{orgId}", org_id),
         raw_query="",
         headers={},
         body=b"",
@@ -62,10 +115,13 @@ def test_a_route_whose_authorizer_went_missing_fails_closed(
     assert json.loads(result.payload["body"])["Error"]["Code"] == "Unauthorized"
 
 
-def test_a_signed_in_console_user_reads_the_org(dev_stack: LocalRuntime, org_id: str) -> None:
-    path = "/console-api/admin/v1/orgs/{orgId}"
+def test_a_console_user_with_identity_pool_credentials_reads_the_org(dev_stack: LocalRuntime, org_id: str) -> None:
+    # What API Gateway's IAM authorizer passes on for the identity pool's role (an assumed-role session).
+    path = "/admin/v1/orgs/{orgId}"
+    context = iam_authorizer_context("AROAEXAMPLE:CognitoIdentityCredentials")
+    context["iam"]["userArn"] = "arn:aws:sts::123456789012:assumed-role/ConsoleOperatorRole/CognitoIdentityCredentials"
     event = http_api_event(
-        route=HttpRoute(method="GET", path=path, auth="ConsoleJwt"),
+        route=HttpRoute(method="GET", path=path, auth="AWS_IAM"),
         method="GET",
         raw_path=path.replace("{orgId}", org_id),
         raw_query="",
@@ -74,7 +130,7 @@ def test_a_signed_in_console_user_reads_the_org(dev_stack: LocalRuntime, org_id:
         path_parameters={"orgId": org_id},
         source_ip="127.0.0.1",
         domain_name="localhost",
-        authorizer=jwt_authorizer_context("operator-sub", "https://cognito-idp.example/pool"),
+        authorizer=context,
     )
 
     result = dev_stack.invoke("ManageOrgsFunction", event)
@@ -84,7 +140,7 @@ def test_a_signed_in_console_user_reads_the_org(dev_stack: LocalRuntime, org_id:
 
 
 def unsaved_preview(admin: httpx.Client, org_id: str, **body: object) -> httpx.Response:
-    return admin.post(f"/console-api/admin/v1/orgs/{org_id}/pushmessages/preview", json=body)
+    return admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/preview", json=body)
 
 
 def test_unsaved_content_previews_like_a_saved_message_and_saves_nothing(admin: httpx.Client, org_id: str) -> None:

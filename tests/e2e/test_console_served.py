@@ -39,7 +39,7 @@ def test_the_console_is_served_with_its_config_and_a_strict_content_security_pol
     assert '<script type="module" src="js/main.js">' in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert script.headers["content-type"] == "text/javascript; charset=utf-8"
-    assert config == {"ApiUrl": "", "ApiPrefix": "/console-api", "SignIn": "AdminKey", "Environment": "local"}
+    assert config == {"ApiUrl": "", "SignIn": "AdminKey", "Environment": "local"}
     assert ADMIN_KEY not in json.dumps(config)  # the operator types the key; the page never receives it
     assert (bare.status_code, bare.headers["location"]) == (302, "/console/")
     settings = json.loads((dev_stack.config.state_dir / "local.json").read_text(encoding="utf-8"))

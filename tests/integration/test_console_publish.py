@@ -14,8 +14,10 @@ CONSOLE = Path(__file__).resolve().parents[2] / "console"
 OUTPUTS = {
     "ApiUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com",
     "ConsoleBucketName": "pushgate-console-files",
+    "ConsoleUserPoolId": "eu-west-1_AbCdEf123",
     "ConsoleUserPoolClientId": "client123",
     "ConsoleSignInDomain": "https://pushgate-ops.auth.eu-west-1.amazoncognito.com/",
+    "ConsoleIdentityPoolId": "eu-west-1:0b6e3b3c-7c3e-4f0e-9b1a-2f5d8c1e4a77",
 }
 
 
@@ -34,16 +36,19 @@ def test_the_files_and_the_config_land_under_console_with_their_types(services: 
     assert script["ContentType"] == "text/javascript; charset=utf-8"
     assert config == {
         "ApiUrl": OUTPUTS["ApiUrl"],
-        "ApiPrefix": "/console-api",
         "SignIn": "Cognito",
         "CognitoDomain": "https://pushgate-ops.auth.eu-west-1.amazoncognito.com",
         "CognitoClientId": "client123",
+        "UserPoolId": "eu-west-1_AbCdEf123",
+        "IdentityPoolId": OUTPUTS["ConsoleIdentityPoolId"],
+        "Region": "eu-west-1",
         "Environment": "aws",
     }
 
 
 def test_a_stack_without_the_console_outputs_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match="ConsoleUserPoolClientId, ConsoleSignInDomain"):
+    missing = "ConsoleUserPoolId, ConsoleUserPoolClientId, ConsoleSignInDomain, ConsoleIdentityPoolId"
+    with pytest.raises(ValueError, match=missing):
         console_config({"ApiUrl": "https://x", "ConsoleBucketName": "b"})
 
 

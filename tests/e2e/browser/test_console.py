@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -22,6 +23,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 
 from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account
 from pushgate_local.runtime import LocalRuntime
+from pushgate_local.sigv4 import LOCAL_ACCESS_KEY_ID
 from tests.e2e.browser.conftest import Screenshots
 from tests.e2e.conftest import ADMIN_KEY
 
@@ -310,67 +312,148 @@ def test_every_page_is_reachable_from_the_keyboard_with_a_visible_focus(
     expect(page.get_by_role("heading", name="Insights", level=1)).to_be_visible()
 
 
-def test_in_aws_the_console_signs_in_through_cognito_with_pkce_and_calls_the_api_with_the_id_token(
-    browser: Browser, tour: Tour
+def played_id_token(subject: str, expires_in_s: int) -> str:
+    """An ID token's shape (the console reads only its expiry; the played identity pool checks it is passed on)."""
+
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    claims = {"sub": subject, "token_use": "id", "exp": int(time.time()) + expires_in_s}
+    return f"{part({'alg': 'RS256', 'kid': 'played'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def test_in_aws_the_console_signs_in_with_pkce_gets_identity_pool_credentials_and_signs_its_calls(
+    browser: Browser, tour: Tour, dev_stack: LocalRuntime
 ) -> None:
-    # The managed login and token endpoint are played by the test (the browser's requests to them
-    # are intercepted); the dev server accepts the admin key where the JWT authorizer would accept
-    # the ID token, so the token handed back here is the admin key.
+    # The managed login, the token endpoint and the identity pool are played by the test (the
+    # browser's requests to them are intercepted); the dev server checks SigV4 made with the local
+    # credentials (the admin key as secret key), which the played identity pool hands out. The ID
+    # token from the code is about to expire, so the console renews it (refresh token) before trading
+    # it; the first credentials are about to expire too, so it renews them before its next call.
     cognito = "https://auth.example.test"
-    seen: dict[str, dict[str, str]] = {}
+    region = dev_stack.config.region
+    identity_endpoint = f"https://cognito-identity.{region}.amazonaws.com/"
+    user_pool = f"{region}_PlayedPool"
+    origin = urlsplit(tour.console_url)._replace(path="").geturl()
+    cors = {"access-control-allow-origin": origin}
+    first_token, renewed_token = played_id_token("operator-1", 60), played_id_token("operator-1", 3600)
+    seen: dict[str, list[dict[str, str]]] = {"token": [], "identity": []}
     context = browser.new_context()
     context.set_default_timeout(20_000)
     page = context.new_page()
 
     def deployed_page(route: Route) -> None:
         response = route.fetch()
-        headers = {**response.headers, "content-security-policy": f"default-src 'self'; connect-src 'self' {cognito}"}
-        route.fulfill(response=response, headers=headers)
+        policy = f"default-src 'self'; connect-src 'self' {cognito} {identity_endpoint}"
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
 
     def config(route: Route) -> None:
-        settings = {"ApiUrl": "", "ApiPrefix": "/console-api", "SignIn": "Cognito", "CognitoDomain": cognito}
-        route.fulfill(json={**settings, "CognitoClientId": "console-client"})
+        route.fulfill(
+            json={
+                "ApiUrl": "",
+                "SignIn": "Cognito",
+                "CognitoDomain": cognito,
+                "CognitoClientId": "console-client",
+                "UserPoolId": user_pool,
+                "IdentityPoolId": f"{region}:00000000-0000-4000-8000-00000000cafe",
+                "Region": region,
+            }
+        )
 
     def authorize(route: Route) -> None:
-        seen["authorize"] = dict(parse_qsl(urlsplit(route.request.url).query))
+        seen["authorize"] = [dict(parse_qsl(urlsplit(route.request.url).query))]
         route.fulfill(content_type="text/html", body="<title>Sign in</title><p>The managed login page</p>")
 
     def token(route: Route) -> None:
-        seen["token"] = dict(parse_qsl(route.request.post_data or ""))
-        route.fulfill(
-            json={"id_token": ADMIN_KEY, "access_token": "a", "expires_in": 3600, "token_type": "Bearer"},
-            headers={"access-control-allow-origin": urlsplit(tour.console_url)._replace(path="").geturl()},
-        )
+        form = dict(parse_qsl(route.request.post_data or ""))
+        seen["token"].append(form)
+        issued = first_token if form["grant_type"] == "authorization_code" else renewed_token
+        tokens = {"id_token": issued, "access_token": "a", "refresh_token": "the-refresh-token", "expires_in": 3600}
+        route.fulfill(json=tokens, headers=cors)
+
+    def identity(route: Route) -> None:
+        if route.request.method == "OPTIONS":
+            route.fulfill(status=200, headers={**cors, "access-control-allow-headers": "content-type,x-amz-target"})
+            return
+        action = route.request.headers["x-amz-target"].removeprefix("AWSCognitoIdentityService.")
+        call = json.loads(route.request.post_data or "{}")
+        seen["identity"].append({"action": action, **call})
+        if action == "GetId":
+            answer: dict[str, object] = {"IdentityId": f"{region}:played-identity"}
+        else:
+            issued = sum(1 for c in seen["identity"] if c["action"] == "GetCredentialsForIdentity")
+            # The first credentials expire within the console's renewal margin; the second do not.
+            lifetime = 60 if issued == 1 else 3600
+            credentials = {
+                "AccessKeyId": LOCAL_ACCESS_KEY_ID,
+                "SecretKey": ADMIN_KEY,
+                "SessionToken": f"played-session-{issued}",
+                "Expiration": time.time() + lifetime,
+            }
+            answer = {"IdentityId": call["IdentityId"], "Credentials": credentials}
+        route.fulfill(status=200, content_type="application/x-amz-json-1.1", body=json.dumps(answer), headers=cors)
 
     page.route(re.compile(re.escape(tour.console_url) + r"(\?.*)?$"), deployed_page)
     page.route("**/console/config.json", config)
     page.route(f"{cognito}/oauth2/authorize?*", authorize)
     page.route(f"{cognito}/oauth2/token", token)
-    api_calls: list[str | None] = []
-    page.on("request", lambda r: api_calls.append(r.headers.get("authorization")) if "/console-api/" in r.url else None)
+    page.route(identity_endpoint, identity)
+    api_calls: list[tuple[str, dict[str, str], int]] = []
+    page.on(
+        "requestfinished",
+        lambda r: api_calls.append((r.url, r.headers, r.response().status)) if "/admin/v1/" in r.url else None,  # type: ignore[union-attr]
+    )
 
     page.goto(tour.console_url)
     page.get_by_role("button", name="Sign in with Cognito").click()
     # The managed login signs the user in and sends the browser back with a code (and the state).
     page.wait_for_url(f"{cognito}/**")
-    page.goto(f"{tour.console_url}?code=the-code&state={seen['authorize']['state']}#/orgs")
+    page.goto(f"{tour.console_url}?code=the-code&state={seen['authorize'][0]['state']}#/orgs")
     expect(page.get_by_role("navigation", name="Pages")).to_be_visible()
     page.get_by_label("Org id").fill(tour.org_id)
     page.get_by_role("button", name="Open org").click()
     expect(page.get_by_role("heading", name="Current org: Contoso")).to_be_visible()
 
-    asked = seen["authorize"]
+    (asked,) = seen["authorize"]
     assert (asked["response_type"], asked["client_id"], asked["code_challenge_method"]) == (
         "code",
         "console-client",
         "S256",
     )
-    verifier = seen["token"]["code_verifier"]
+    code_grant, refresh_grant = seen["token"]
+    verifier = code_grant["code_verifier"]
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     assert asked["code_challenge"] == challenge  # PKCE: the verifier the token request proves
-    assert (seen["token"]["grant_type"], seen["token"]["code"]) == ("authorization_code", "the-code")
-    assert seen["token"]["redirect_uri"] == asked["redirect_uri"] == tour.console_url
+    assert (code_grant["grant_type"], code_grant["code"]) == ("authorization_code", "the-code")
+    assert code_grant["redirect_uri"] == asked["redirect_uri"] == tour.console_url
+    assert refresh_grant == {
+        "grant_type": "refresh_token",
+        "client_id": "console-client",
+        "refresh_token": "the-refresh-token",
+    }
+    # The identity pool: one identity, then credentials twice (the first ones were about to expire),
+    # each time for the renewed ID token (the first one was about to expire before it was used).
+    logins = {f"cognito-idp.{region}.amazonaws.com/{user_pool}": renewed_token}
+    assert [c["action"] for c in seen["identity"]] == [
+        "GetId",
+        "GetCredentialsForIdentity",
+        "GetCredentialsForIdentity",
+    ]
+    assert [c["Logins"] for c in seen["identity"]] == [logins, logins, logins]
+    assert seen["identity"][0]["IdentityPoolId"] == f"{region}:00000000-0000-4000-8000-00000000cafe"
     assert "code=" not in page.url  # the code leaves the address bar
-    assert api_calls and set(api_calls) == {f"Bearer {ADMIN_KEY}"}
+    # Every API call was signed (none carried a bearer token), accepted, and on the operator routes.
+    assert api_calls and all(status == 200 for _, _, status in api_calls)
+    assert all("/console-api" not in url for url, _, _ in api_calls)
+    scope = (
+        f"Credential={LOCAL_ACCESS_KEY_ID}/{time.strftime('%Y%m%d', time.gmtime())}/{region}/execute-api/aws4_request"
+    )
+    for _, headers, _ in api_calls:
+        assert headers["authorization"].startswith(
+            f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host;x-amz-date;x-amz-security-token"
+        )
+    tokens = [headers["x-amz-security-token"] for _, headers, _ in api_calls]
+    # The first credentials (about to expire) were renewed before any call was signed with them.
+    assert set(tokens) == {"played-session-2"}
     assert page.evaluate("() => JSON.stringify({...localStorage})") == "{}"
     context.close()

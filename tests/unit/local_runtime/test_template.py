@@ -27,9 +27,6 @@ def test_every_function_is_read_with_its_routes_and_auth() -> None:
         ("POST", "/admin/v1/orgs", "AWS_IAM"),
         ("GET", "/admin/v1/orgs", "AWS_IAM"),
         ("GET", "/admin/v1/orgs/{orgId}", "AWS_IAM"),
-        ("POST", "/console-api/admin/v1/orgs", "ConsoleJwt"),
-        ("GET", "/console-api/admin/v1/orgs", "ConsoleJwt"),
-        ("GET", "/console-api/admin/v1/orgs/{orgId}", "ConsoleJwt"),
     }
     assert orgs.code_uri == ROOT / "functions" / "manage_orgs"
     assert orgs.handler == "app.lambda_handler"

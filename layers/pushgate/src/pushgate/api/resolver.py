@@ -38,10 +38,6 @@ ADMIN_PATH_PREFIX = "/admin/"
 #: The public device API (CI-J's routes and the user-mapping lookup). CI-J serves it from ASP.NET
 #: Core, whose routes take a trailing slash, so these routes take one too; operator routes do not.
 PUBLIC_PATH_PREFIX = "/api/"
-#: The web console calls every operator route under this prefix with a Cognito JWT instead of SigV4
-#: (an HTTP API route takes one authorizer; see docs/decisions.md, "Console sign-in"). The prefix is
-#: stripped before routing, so both forms reach the same handler code.
-CONSOLE_PATH_PREFIX = "/console-api"
 #: No path parameter is longer (ids, user ids, names of collections); DynamoDB keys stay far below their limits.
 MAX_PATH_PARAMETER_CHARS = 256
 #: No query parameter value is longer (an OData ``$filter`` is the longest).
@@ -112,17 +108,12 @@ def _describe_request_error(detail: Mapping[str, Any]) -> tuple[list[str], str]:
 
 
 def _require_operator(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    # API Gateway's authorizers guard operator routes in AWS: IAM on /admin routes, the console's
-    # Cognito JWT authorizer on their /console-api twins (the local runtime checks the admin key and
-    # fills in the same contexts). Checking again here means a route that lost its authorizer in
-    # the template fails closed instead of open.
-    raw_path = app.current_event.raw_path
-    authorizer = app.current_event.request_context.authorizer
-    if raw_path.startswith(CONSOLE_PATH_PREFIX + ADMIN_PATH_PREFIX):
-        if not (authorizer.jwt_claim or {}).get("sub"):
-            raise UnauthorizedError(message="console routes need a signed-in console user (a Cognito JWT)")
-    elif raw_path.startswith(ADMIN_PATH_PREFIX):
-        caller = authorizer.iam
+    # API Gateway's IAM authorizer guards operator routes in AWS, for the CLI and the console alike
+    # (the local runtime checks the admin key or a local SigV4 signature and fills in the same
+    # context). Checking again here means a route that lost its authorizer in the template fails
+    # closed instead of open.
+    if app.current_event.raw_path.startswith(ADMIN_PATH_PREFIX):
+        caller = app.current_event.request_context.authorizer.iam
         if not caller.get("userArn") and not caller.get("callerId"):
             raise UnauthorizedError(message="operator routes need IAM (SigV4) authentication")
     return next_middleware(app)
@@ -199,11 +190,10 @@ def make_resolver() -> PushgateResolver:
     """Builds the resolver every HTTP function uses.
 
     Returns:
-        A resolver with request validation, the operator guard on ``/admin`` routes (and their
-        ``/console-api`` twins), the checks of path
-        and query parameters and the error mapping.
+        A resolver with request validation, the operator guard on ``/admin`` routes, the checks
+        of path and query parameters and the error mapping.
     """
-    app = PushgateResolver(enable_validation=True, strip_prefixes=[CONSOLE_PATH_PREFIX])
+    app = PushgateResolver(enable_validation=True)
     app.use(middlewares=[_require_operator, _check_request_text])
 
     def _handle_pushgate_error(error: PushgateError) -> Response[str]:
