@@ -39,7 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import boto3
 
@@ -109,9 +109,11 @@ def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
 
     session = botocore.session.Session()
     meter = metering.install()
-    session.unregister("after-call", meter.after_call)
+    # botocore calls handlers with keywords only; the stubs' handler protocol cannot say that the
+    # meter's also accept them by position.
+    session.unregister("after-call", cast("Any", meter.after_call))
     for operation in ("GetItem", "Query", "BatchWriteItem"):
-        session.unregister(f"before-parameter-build.dynamodb.{operation}", meter.ask_for_capacity)
+        session.unregister(f"before-parameter-build.dynamodb.{operation}", cast("Any", meter.ask_for_capacity))
     return session.create_client(
         "dynamodb",
         endpoint_url=runtime.dynamodb_url,
