@@ -88,13 +88,13 @@ test: lint typecheck template-check build-check pytest ## Everything CI runs
 bench: bootstrap ## The performance report: delivery vs peers and h2load, registration, cold start, memory, W6 (100k-device send), cost
 	$(PY) -m bench
 
-bench-w6: bootstrap ## W6 alone: a 100,000-device send through the real handlers, and its measured cost (bench/results/w6.md)
+bench-w6: bootstrap ## W6 alone: a 100,000-device broadcast, per-recipient sends and a segment send to half of 200,000 people through the real handlers, and their measured cost (bench/results/w6.md)
 	$(PY) -m bench --w6-only
 
 bench-faults: bootstrap ## W7 alone: a send under 5% provider faults, how long until every device is decided (bench/results/faults.md)
 	$(PY) -m bench --faults-only
 
-bench-large: bootstrap ## Opt-in W6 with 1,000,000 devices (about 15 minutes on 2 cores, 9 of them seeding; bench/results/w6-1000000.md)
+bench-large: bootstrap ## Opt-in W6 with 1,000,000 devices (about 15 minutes on 2 cores, 9 of them seeding, plus the segment send's; bench/results/w6-1000000.md)
 	$(PY) -m bench --w6-only --w6-devices 1000000 --w6-recipients 10000
 
 lock: $(VENV)/.synced ## Re-pin the layer, dev and SAM dependencies

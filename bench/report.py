@@ -576,12 +576,34 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
         f"straight into DynamoDB Local ({w6['seed_s']:.0f} s), not part of the measurement.",
         "",
     ]
+    segment = w6.get("segment")
+    if segment:
+        lines += [
+            f"The segment send goes to an org of its own: {segment['people']:,} directory contacts with "
+            f"{segment['segment_devices']:,} iOS devices (1 or 2 each), half of them with the custom "
+            "attribute `tier` `'gold'` and half `'silver'`, seeded the same way after the other phases "
+            f'({segment["seed_s"]:.0f} s). One `POST .../sends` with `"Audience": {{"Filter": '
+            f'"{segment["filter"]}", "Kind": "contacts"}}`: the audience worker reads every '
+            "contact of the org, 1,000 a page, and fans the matching people out as a per-recipient send "
+            "does (consent, a device `Query` per person, quiet hours, rendering).",
+            "",
+        ]
     rows = []
-    for name, label in (("broadcast", "broadcast (`Audience: AllActiveDevices`)"), ("per_recipient", "per-recipient")):
+    labels = {
+        "broadcast": "broadcast (`Audience: AllActiveDevices`)",
+        "per_recipient": "per-recipient",
+        "segment": (
+            f"segment (`{segment['filter']}`, {segment['recipients']:,} of {segment['people']:,} people)"
+            if segment
+            else ""
+        ),
+    }
+    for name, label in labels.items():
         phase = w6.get(name)
         if not phase:
             continue
         check = phase["check"]
+        others = f"; {check['unexpected']} others reached" if "unexpected" in check else ""
         rows.append(
             [
                 label,
@@ -592,7 +614,7 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
                 f"{check['lost']} / {check['duplicated']}",
                 f"{check['simulator_received']:,} received, {check['simulator_lost']} lost, "
                 f"{check['simulator_duplicated']} twice; ledger {check['ledger_entries']:,} entries "
-                f"({', '.join(f'{k} {v:,}' for k, v in check['ledger_outcomes'].items())})",
+                f"({', '.join(f'{k} {v:,}' for k, v in check['ledger_outcomes'].items())}){others}",
             ]
         )
     lines += _table(["phase", "sends", "notifications", "wall", "end to end", "lost / dup", "checked"], rows)
@@ -601,7 +623,8 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
         "Wall time runs from the first `POST` to the moment every send's totals are complete (the bench "
         "reads the send record directly, outside the meters). Lost and duplicated are counted against "
         "the simulator's record of every token it answered and against every page of the send's ledger "
-        "(`GET .../recipients`); both must be 0 / 0.",
+        "(`GET .../recipients`); both must be 0 / 0, and no other device (for the segment: no device of "
+        "a person the filter does not match) may appear in either.",
         "",
     ]
     if w6.get("unmetered_calls"):
@@ -616,11 +639,14 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
     phases, floor = measured["phases"], measured["floor"]
     broadcast_floor = measured.get("broadcast_floor")
     targets = measured["targets"]
+    names = [name for name in ("broadcast", "per_recipient", "segment") if name in phases]
     lines = [
         "## W5 — cost per million notifications, measured from the W6 run (us-east-1 list prices, arm64)",
         "",
-        "| term | broadcast | per-recipient | broadcast floor | per-recipient floor |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| term | "
+        + " | ".join(name.replace("_", "-") for name in names)
+        + " | broadcast floor | per-recipient floor |",
+        "| --- |" + " ---: |" * (len(names) + 2),
     ]
     terms = list(phases["broadcast"]["lines"])
 
@@ -631,24 +657,30 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
 
     for term in terms:
         lines.append(
-            f"| {term} | ${phases['broadcast']['lines'][term]:.4f} | ${phases['per_recipient']['lines'][term]:.4f} "
-            f"| {cell(broadcast_floor, term)} | {cell(floor, term)} |"
+            f"| {term} | "
+            + " | ".join(f"${phases[name]['lines'][term]:.4f}" for name in names)
+            + f" | {cell(broadcast_floor, term)} | {cell(floor, term)} |"
         )
+
+    def total(name: str) -> str:
+        target = f" (target ≤ ${targets[name]:.2f})" if name in targets else ""
+        return f"**${phases[name]['total']:.3f}**{target}"
+
+    cpu_bound = [f"${phases[name]['lambda_duration_cpu_bound']:.4f} ({name.replace('_', '-')})" for name in names]
     lines += [
-        f"| **total** | **${phases['broadcast']['total']:.3f}** (target ≤ ${targets['broadcast']:.2f}) "
-        f"| **${phases['per_recipient']['total']:.3f}** (target ≤ ${targets['per_recipient']:.2f}) "
-        f"| {'$' + format(broadcast_floor['total'], '.3f') if broadcast_floor else '–'} | ${floor['total']:.3f} |",
+        "| **total** | "
+        + " | ".join(total(name) for name in names)
+        + f" | {'$' + format(broadcast_floor['total'], '.3f') if broadcast_floor else '–'} | ${floor['total']:.3f} |",
         "",
         f"Lambda duration is billed at the local wall time; at CPU time alone (÷ the vCPU share of the "
         f"memory size, as if DynamoDB, SQS and the provider answered at once) it would be "
-        f"${phases['broadcast']['lambda_duration_cpu_bound']:.4f} (broadcast) and "
-        f"${phases['per_recipient']['lambda_duration_cpu_bound']:.4f} (per-recipient) per million.",
+        f"{', '.join(cpu_bound[:-1])} and {cpu_bound[-1]} per million.",
         "",
         "Per notification:",
         "",
     ]
     rows = []
-    for name in ("broadcast", "per_recipient"):
+    for name in names:
         figures = phases[name]["per_notification"]
         rows.append(
             [
@@ -665,7 +697,7 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
     lines += _table(
         ["phase", "RRU", "WRU", "SQS requests", "invocations", "billed ms", "log bytes", "egress bytes"], rows
     )
-    for name in ("broadcast", "per_recipient"):
+    for name in names:
         lines += [
             "",
             f"DynamoDB by function and operation, {name.replace('_', '-')} (units per notification, $ per million):",
@@ -706,7 +738,13 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         f"invocation. The floor of a per-recipient send ({measured['devices_per_recipient']:.2f} devices a "
         "recipient here): egress and one eventually consistent device `Query` (0.5 RRU) per recipient. "
         "The floor of a broadcast: egress and each device read once from the device index, at the read "
-        "units the broadcast's own index pages cost.",
+        "units the broadcast's own index pages cost."
+        + (
+            " A segment send reads every person of its kind (the ones the filter leaves out too) and, "
+            "like a per-recipient send, one device `Query` per matching person; it has no target of its own."
+            if "segment" in phases
+            else ""
+        ),
         "",
     ]
     return lines

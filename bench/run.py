@@ -3,8 +3,9 @@
 
 Workloads (see ``shared/reference/performance-anchors.md`` section 6 and ``bench/README`` in the
 report): W0 h2load ceiling, W1 registration, W2 delivery per client and in-flight limit, W3 cold
-start, W4 sender memory, W6 a 100,000-device send through the real handlers (``bench.w6``) and W5
-its cost, measured from W6's meters, W7 a send under provider faults (``bench.faults``). Run
+start, W4 sender memory, W6 a 100,000-device send through the real handlers (``bench.w6``: a
+broadcast, per-recipient sends and a segment send to half of 200,000 people) and W5 its cost,
+measured from W6's meters, W7 a send under provider faults (``bench.faults``). Run
 ``python -m bench --help`` for the settings; ``--quick`` is for trying the harness; ``--w6-only``
 runs W6 and W5 alone (``make bench-large``: a million devices); ``--faults-only`` runs W7 alone.
 """
@@ -210,7 +211,7 @@ def measure_w6(args: argparse.Namespace, console: Any) -> dict[str, Any]:
     """W6 on a local runtime of its own (its services need both cores: nothing is pinned)."""
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-w6-"))
     try:
-        return w6.run_w6(args.w6_devices, args.w6_recipients, workdir, console)
+        return w6.run_w6(args.w6_devices, args.w6_recipients, workdir, console, segment_people=args.w6_segment_people)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -225,7 +226,8 @@ def measure_faults(args: argparse.Namespace, console: Any) -> dict[str, Any]:
 
 
 def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
-    """W5 from W6's meters: the broadcast and the per-recipient phases, priced at list prices."""
+    """W5 from W6's meters: the broadcast, the per-recipient and (when it ran) the segment phases,
+    priced at list prices."""
     # W6's notification as it leaves: its text and a tracking id (a GUID) per device.
     sent = replace(MESSAGE, title=w6.TITLE, body=w6.BODY, tracking_id=str(uuid.uuid4()))
     payload_bytes = len(encode_apns_payload(build_apns_payload(sent)))
@@ -234,7 +236,8 @@ def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
         name: cost.measured_delivery_cost(
             w6_results[name], memory, payload_bytes=payload_bytes, logical_ids=w6.FUNCTION_NAMES
         )
-        for name in ("broadcast", "per_recipient")
+        for name in ("broadcast", "per_recipient", "segment")
+        if name in w6_results
     }
     devices_per_recipient = w6_results["per_recipient"]["notifications"] / w6_results["per_recipient"]["recipients"]
     index_reads = sum(
@@ -288,6 +291,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", type=pathlib.Path, default=RESULTS_DIR)
     parser.add_argument("--w6-devices", type=int, default=100_000, help="devices of W6's broadcast")
     parser.add_argument("--w6-recipients", type=int, default=10_000, help="people of W6's per-recipient sends")
+    parser.add_argument(
+        "--w6-segment-people",
+        type=int,
+        default=w6.SEGMENT_PEOPLE,
+        help="people of W6's segment phase (its filter matches half of them; 0 leaves it out)",
+    )
     parser.add_argument("--w6-only", action="store_true", help="W6 and W5 only (writes <date>-w6.json and w6.md)")
     parser.add_argument("--no-w6", action="store_true", help="leave W6 (and the measured W5) out")
     parser.add_argument("--faults-devices", type=int, default=faults.DEVICES, help="devices of each W7 send")
@@ -302,6 +311,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.repetitions, args.seconds, args.cold_starts, args.memory_runs = 2, 0.3, 3, 1
         args.w6_devices, args.w6_recipients = min(args.w6_devices, 5000), min(args.w6_recipients, 1000)
+        args.w6_segment_people = min(args.w6_segment_people, 10_000)
         args.faults_devices = min(args.faults_devices, 400)
     return args
 
@@ -487,7 +497,8 @@ def _main_w6_only(args: argparse.Namespace, console: Any, date: str, started: fl
 
     results: dict[str, Any] = {
         "date": date,
-        "command": f"python -m bench --w6-only --w6-devices {args.w6_devices}",
+        "command": f"python -m bench --w6-only --w6-devices {args.w6_devices} "
+        f"--w6-segment-people {args.w6_segment_people}",
         "machine": describe_machine(),
     }
     results["w6"] = measure_w6(args, console)

@@ -16,9 +16,16 @@ Two phases, each metered on its own:
 * **Broadcast** (W6): one send with ``"Audience": "AllActiveDevices"`` to every seeded device.
 * **Per-recipient**: sends naming ``PER_RECIPIENT_SEND`` recipients each (1 or 2 devices a person),
   until ``per_recipient_users`` people are covered.
+* **Segment**: a second org of ``segment_people`` directory contacts (1 or 2 devices each, as
+  above), every other pair of them with the custom attribute ``tier`` ``'gold'`` and the rest
+  ``'silver'``, gets one send with ``"Audience": {"Filter": SEGMENT_FILTER, "Kind": "contacts"}``:
+  the audience worker reads every contact of the org page by page and sends to the half that match.
+  It is seeded after the other phases, in an org of its own, so the broadcast's population and
+  figures are the same with or without it.
 
 After each phase the simulator's record (notifications per token) and the ledger (every page of
-``GET .../recipients``) are compared with the seeded devices: lost and duplicated must be 0 / 0.
+``GET .../recipients``) are compared with the expected devices: lost and duplicated must be 0 / 0,
+and nobody else may be reached (a segment's non-matching people included).
 
 Metering (``bench.metering``) is installed in the bench process and, through the runtime's worker
 preload, in every function worker: DynamoDB's ``ConsumedCapacity`` of every call, SQS billed
@@ -39,7 +46,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import boto3
 
@@ -58,6 +65,12 @@ PER_RECIPIENT_SEND = 2000
 SEED_PARALLELISM = 8
 SEEDED_AT = datetime.now(UTC) - timedelta(days=1)
 COMPLETION_TIMEOUT_S = 3600.0
+#: The segment phase's filter: a custom attribute about half of its people have.
+SEGMENT_FILTER = "customattributes/tier eq 'gold'"
+#: People of the segment phase's org (``--w6-segment-people``); the filter matches half of them.
+SEGMENT_PEOPLE = 200_000
+#: Where the segment population's device tokens start (apart from the broadcast population's).
+SEGMENT_TOKEN_BASE = 10**12
 TITLE = "Flash sale"
 BODY = "Everything is 20% off until midnight."
 FUNCTION_NAMES = {
@@ -69,13 +82,14 @@ FUNCTION_NAMES = {
 
 @dataclass
 class Population:
-    """What was seeded: user ids in order, each user's device tokens."""
+    """What was seeded: user ids in order, each user's device tokens, who matches the segment filter."""
 
     org_id: str = ""
     app_id: str = ""
     message_id: str = ""
     users: list[str] = field(default_factory=list)
     devices: dict[str, list[str]] = field(default_factory=dict)
+    matching: list[str] = field(default_factory=list)
 
     def tokens(self, users: list[str] | None = None) -> list[str]:
         """The tokens of the given users (all when omitted)."""
@@ -109,9 +123,11 @@ def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
 
     session = botocore.session.Session()
     meter = metering.install()
-    session.unregister("after-call", meter.after_call)
+    # botocore calls handlers with keywords only; the stubs' handler protocol cannot say that the
+    # meter's also accept them by position.
+    session.unregister("after-call", cast("Any", meter.after_call))
     for operation in ("GetItem", "Query", "BatchWriteItem"):
-        session.unregister(f"before-parameter-build.dynamodb.{operation}", meter.ask_for_capacity)
+        session.unregister(f"before-parameter-build.dynamodb.{operation}", cast("Any", meter.ask_for_capacity))
     return session.create_client(
         "dynamodb",
         endpoint_url=runtime.dynamodb_url,
@@ -121,9 +137,9 @@ def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
     )
 
 
-def _create_app_and_message(runtime: LocalRuntime) -> tuple[str, str, str]:
+def _create_app_and_message(runtime: LocalRuntime, org_name: str) -> tuple[str, str, str]:
     with admin_client(runtime) as admin:
-        org_id, app_id = create_ios_app(admin, org_name="W6 org", app_name="W6 app")
+        org_id, app_id = create_ios_app(admin, org_name=org_name, app_name="W6 app")
         created = admin.post(
             f"/admin/v1/orgs/{org_id}/pushmessages",
             json={"Name": "Flash sale", "Title": TITLE, "Body": BODY},
@@ -134,8 +150,18 @@ def _create_app_and_message(runtime: LocalRuntime) -> tuple[str, str, str]:
     return org_id, app_id, message_id
 
 
-def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) -> tuple[Population, float]:
-    """Writes people (1 or 2 devices each, 1.5 on average) and their iOS devices; returns the seconds it took."""
+def seed(
+    runtime: LocalRuntime, devices: int, advance: Callable[[int], None], *, segment_people: int | None = None
+) -> tuple[Population, float]:
+    """Writes people (1 or 2 devices each, 1.5 on average) and their iOS devices; returns the seconds it took.
+
+    Args:
+        runtime: The local runtime.
+        devices: Devices to write (the broadcast's population), ignored with ``segment_people``.
+        advance: Moves the progress bar by the devices written.
+        segment_people: Seed the segment's population instead: this many people in an org of
+            their own, half with ``tier`` ``'gold'`` (``Population.matching``), half ``'silver'``.
+    """
     from pushgate.adapters.dynamodb.device_audience import person_stamp  # noqa: PLC0415
     from pushgate.adapters.dynamodb.directory import _person_item  # noqa: PLC0415 - the stored shape
     from pushgate.adapters.dynamodb.keys import device_key  # noqa: PLC0415
@@ -147,29 +173,37 @@ def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) ->
 
     started = time.perf_counter()
     population = Population()
-    population.org_id, population.app_id, population.message_id = _create_app_and_message(runtime)
+    segment = segment_people is not None
+    org_name, namespace = ("W6 segment org", "pushgate-w6-segment") if segment else ("W6 org", "pushgate-w6")
+    population.org_id, population.app_id, population.message_id = _create_app_and_message(runtime, org_name)
     table = MainTable(_unmetered_dynamodb(runtime), runtime.resources.table_names["MainTable"])
     serial = 0
     batch: list[tuple[Any, dict[str, Any]]] = []
     batches: list[list[tuple[Any, dict[str, Any]]]] = []
     number = 0
-    while serial < devices:
+    while (number < segment_people) if segment_people is not None else (serial < devices):
         # Directory ids are GUIDs (as CI-J's are): they do not compress in the ledger as a counter would.
-        user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pushgate-w6/{number}"))
+        user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{namespace}/{number}"))
+        # Gold in pairs (0, 1 gold; 2, 3 silver): the matching half has the same 1-or-2 device mix.
+        gold = number % 4 < 2
         number += 1
         person = Person(
             org_id=population.org_id,
             entity_type=EntityType.CONTACT,
             person_id=user_id,
-            attributes=PersonAttributes(firstname="Ana", pushconsent=True),
+            attributes=PersonAttributes(
+                firstname="Ana",
+                pushconsent=True,
+                customattributes={"tier": "gold" if gold else "silver"} if segment else {},
+            ),
             created_at=SEEDED_AT,
             modified_at=SEEDED_AT,
         )
         item = _person_item(person)
         batch.append((None, item))
         tokens = []
-        for _ in range(min(1 + number % 2, devices - serial)):
-            token = device_token(serial + 1)
+        for _ in range(1 + number % 2 if segment else min(1 + number % 2, devices - serial)):
+            token = device_token((SEGMENT_TOKEN_BASE if segment else 0) + serial + 1)
             serial += 1
             device = Device(
                 org_id=population.org_id,
@@ -194,6 +228,8 @@ def seed(runtime: LocalRuntime, devices: int, advance: Callable[[int], None]) ->
             tokens.append(token)
         population.users.append(user_id)
         population.devices[user_id] = tokens
+        if segment and gold:
+            population.matching.append(user_id)
         if len(batch) >= 500:
             batches.append(batch)
             batch = []
@@ -289,11 +325,15 @@ def _check(
     hashes = {hashlib.sha256(token.encode()).hexdigest() for token in tokens}
     ledger_hashes: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
+    ledger_unexpected = 0
     for send_id in send_ids:
         for entry in _ledger(runtime, population.org_id, send_id):
             outcomes[entry["Outcome"] if entry["Outcome"] == "Sent" else f"NotSent:{entry['Reason']}"] += 1
             if entry["DeviceTokenSha256"]:
                 ledger_hashes[entry["DeviceTokenSha256"]] += 1
+            if entry["DeviceTokenSha256"] not in hashes:
+                # A device (or a device-less person) the send should not have reached.
+                ledger_unexpected += 1
     return {
         "devices": len(tokens),
         "simulator_received": sum(received.values()),
@@ -304,6 +344,8 @@ def _check(
         "ledger_outcomes": dict(outcomes),
         "ledger_lost": sum(1 for digest in hashes if ledger_hashes.get(digest, 0) == 0),
         "ledger_duplicated": sum(max(0, ledger_hashes.get(digest, 0) - 1) for digest in hashes),
+        "ledger_unexpected": ledger_unexpected,
+        "unexpected": max(unexpected, ledger_unexpected),
         "lost": max(simulator_lost, sum(1 for digest in hashes if ledger_hashes.get(digest, 0) == 0)),
         "duplicated": max(simulator_duplicated, sum(max(0, ledger_hashes.get(d, 0) - 1) for d in hashes)),
     }
@@ -404,9 +446,11 @@ def run_w6(
     state_dir: pathlib.Path,
     console: Any,
     *,
+    segment_people: int = 0,
     queue_workers: int = QUEUE_WORKERS,
 ) -> dict[str, Any]:
-    """Seeds ``devices`` devices, runs the broadcast and the per-recipient phases; returns the figures."""
+    """Seeds ``devices`` devices, runs the broadcast and the per-recipient phases, then (when
+    ``segment_people`` > 0) seeds the segment's population and runs its send; returns the figures."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
     meter_dir = state_dir / "meter"
@@ -428,6 +472,8 @@ def run_w6(
         },
     )
     results: dict[str, Any] = {"devices": devices, "queue_workers": queue_workers, "latency_ms": LATENCY_MS}
+    # The segment population's devices: 1 or 2 a person, as the broadcast's.
+    segment_devices = segment_people * 3 // 2 + 1
     columns = (
         TextColumn("{task.description:<30}"),
         BarColumn(),
@@ -438,7 +484,9 @@ def run_w6(
     with LocalRuntime(config) as runtime, Progress(*columns, console=console) as progress:
         assert runtime.simulator is not None  # noqa: S101
         runtime.simulator.configure(
-            latency_ms=LATENCY_MS, max_recorded=devices * 2 + per_recipient_users * 2 + 1000, record_payloads=False
+            latency_ms=LATENCY_MS,
+            max_recorded=devices * 2 + per_recipient_users * 2 + segment_devices + 1000,
+            record_payloads=False,
         )
         status_client = _unmetered_dynamodb(runtime)
         seeding = progress.add_task("W6 seeding devices", total=devices, note="BatchWriteItem to DynamoDB Local")
@@ -478,6 +526,10 @@ def run_w6(
             advance=bar(f"W6 per-recipient, {len(users):,} people", len(chosen)),
         )  # fmt: skip
         results["per_recipient"] = per_recipient.as_json() | {"recipients": len(users)}
+        if segment_people > 0:
+            results["segment"] = _run_segment(
+                runtime, segment_people, meter_dir=meter_dir, log=log, status_client=status_client, progress=progress
+            )
         results["memory_mb"] = {
             name: runtime.stack.function(logical).memory_size for logical, name in FUNCTION_NAMES.items()
         }
@@ -485,8 +537,44 @@ def run_w6(
     return results
 
 
+def _run_segment(
+    runtime: LocalRuntime,
+    people: int,
+    *,
+    meter_dir: pathlib.Path,
+    log: InvocationLog,
+    status_client: Any,
+    progress: Any,
+) -> dict[str, Any]:
+    """Seeds the segment's population and sends to the half its filter matches; returns the phase."""
+    seeding = progress.add_task(
+        "W6 seeding segment people", total=people * 3 // 2 + 1, note="BatchWriteItem to DynamoDB Local"
+    )
+    population, seed_s = seed(runtime, 0, lambda n: progress.advance(seeding, n), segment_people=people)
+    progress.update(seeding, total=len(population.tokens()), completed=len(population.tokens()))
+    tokens = population.tokens(population.matching)
+    task = progress.add_task(f"W6 segment, {len(population.matching):,} of {people:,}", total=len(tokens), note="")
+    body = {
+        "MobileAppId": population.app_id,
+        "MessageId": population.message_id,
+        "Audience": {"Filter": SEGMENT_FILTER, "Kind": "contacts"},
+    }
+    phase = _run_phase(
+        "segment", runtime, population=population, meter_dir=meter_dir, log=log, status_client=status_client,
+        bodies=[body], tokens=tokens,
+        advance=lambda done, note: progress.update(task, completed=done, note=note),
+    )  # fmt: skip
+    return phase.as_json() | {
+        "people": people,
+        "recipients": len(population.matching),
+        "segment_devices": len(population.tokens()),
+        "filter": SEGMENT_FILTER,
+        "seed_s": seed_s,
+    }
+
+
 def main() -> None:
-    """``python -m bench.w6 [devices] [per-recipient users]``: W6 alone, the figures as JSON."""
+    """``python -m bench.w6 [devices] [per-recipient users] [segment people]``: W6 alone, the figures as JSON."""
     import sys  # noqa: PLC0415
 
     environments.add_tools_to_path()
@@ -494,8 +582,9 @@ def main() -> None:
 
     devices = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     users = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    segment_people = int(sys.argv[3]) if len(sys.argv) > 3 else SEGMENT_PEOPLE
     state = pathlib.Path(".pushgate") / "w6"
-    result = run_w6(devices, users, state, Console(stderr=True))
+    result = run_w6(devices, users, state, Console(stderr=True), segment_people=segment_people)
     print(json.dumps(result, indent=2))
 
 

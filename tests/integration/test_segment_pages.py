@@ -189,3 +189,77 @@ def test_every_matching_person_is_in_one_job_and_a_page_read_twice_counts_once(t
     assert stored.audience_shards_pending == 0
     entries = sends.ledger_page(org_id, send_id, limit=1000, next_token=None, outcome=None).entries
     assert Counter(e.reason for e in entries) == {"NoPushConsent": len(withdrawn), "NoValidDevice": len(no_device)}
+
+
+def test_a_segment_send_is_not_complete_while_a_page_before_the_last_is_uncounted(table: MainTable) -> None:
+    """Pages are read in parallel (each enqueues the next before its own work), so the last page can
+    be counted while an earlier one is still being fanned out: the send is not complete until every
+    page up to the last is counted, even when everything counted so far is decided."""
+    org_id, app_id, send_id, message_id = (str(uuid.uuid4()) for _ in range(4))
+    people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
+    for index, with_device in enumerate((True, True, False)):
+        person_id = f"p{index}"
+        attributes = PersonAttributes(firstname="Ana", pushconsent=True, customattributes={"tier": "gold"})
+        people.save(
+            Person(
+                org_id=org_id, entity_type=EntityType.CONTACT, person_id=person_id, attributes=attributes,
+                created_at=NOW, modified_at=NOW,
+            ),
+            previous=None,
+        )  # fmt: skip
+        if with_device:
+            token = hashlib.sha256(person_id.encode()).hexdigest()
+            devices.save(
+                Device(
+                    org_id=org_id, app_id=app_id, user_id=person_id, platform=DevicePlatform.IOS, token=token,
+                    token_sha256=hashlib.sha256(token.encode()).hexdigest(), registered_at=NOW,
+                    last_registered_at=NOW, status_changed_at=NOW,
+                ),
+                expected_owner=None,
+            )  # fmt: skip
+    sends = DynamoSendRepository(table)
+    segment_filter = "customattributes/tier eq 'gold'"
+    sends.create(
+        SendRecord(
+            org_id=org_id, send_id=send_id, app_id=app_id, message_id=message_id, message_version=1,
+            created_at=NOW, recipients_accepted=0, recipients_rejected=0, devices_targeted=0,
+            recipient_outcomes=0, jobs_total=0, audience_shards_pending=1, audience_filter=segment_filter,
+            audience_kind=EntityType.CONTACT,
+        ),
+        [],
+        {},
+    )  # fmt: skip
+    template = DeliveryJob(
+        job_id="template", org_id=org_id, app_id=app_id, send_id=send_id, message_id=message_id,
+        message_version=1, messages=[], devices=[],
+    )  # fmt: skip
+    first = SegmentPage(
+        template=template,
+        content=MessageContent(name="n", title="Hi", body="Gold"),
+        kind=EntityType.CONTACT,
+        filter=segment_filter,
+        policy=DEFAULT_DELIVERY_POLICY,
+        accepted_at=NOW,
+    )
+    pages, jobs = ListQueue(), ListQueue()
+    app = _app().model_copy(update={"org_id": org_id, "app_id": app_id})
+    ports = SegmentPorts(
+        people=people, apps=FakeApps(app), devices=devices, progress=sends,
+        pages=pages, jobs=jobs, held=None,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+    # Page 0 (p0, p1) enqueued page 1 and is still at work when page 1 (p2, no device: decided at
+    # once as NoValidDevice) is read and counted as the last.
+    last = first.model_copy(update={"page": 1, "after_id": "p1"})
+    expand_segment_page(last, ports, now=lambda: NOW, page_size=2)
+    stored = sends.get(org_id, send_id)
+    assert stored is not None
+    assert stored.recipient_outcomes == stored.not_sent == 1
+    assert not stored.completed  # page 0's two people are not counted yet
+
+    assert expand_segment_page(first, ports, now=lambda: NOW, page_size=2) == 2
+    stored = sends.get(org_id, send_id)
+    assert stored is not None
+    assert stored.devices_targeted == 2
+    assert stored.audience_shards_pending == 0
+    assert not stored.completed  # counted, not yet delivered

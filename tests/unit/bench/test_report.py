@@ -262,6 +262,68 @@ def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> Non
     assert "| $0.032 | $0.066 |" in rendered
 
 
+def test_a_segment_phase_is_reported_beside_the_broadcast_with_its_cost_and_nobody_else_reached() -> None:
+    from bench import cost  # noqa: PLC0415
+
+    segment = _w6_phase(150_000) | {
+        "name": "segment",
+        "wall_s": 120.0,
+        "notifications_per_s": 1250.0,
+        "people": 200_000,
+        "recipients": 100_000,
+        "segment_devices": 300_000,
+        "filter": "customattributes/tier eq 'gold'",
+        "seed_s": 240.0,
+    }
+    segment["check"] |= {"ledger_unexpected": 0, "unexpected": 0}
+    w6 = {
+        "devices": 100_000,
+        "users": 66_667,
+        "queue_workers": 3,
+        "latency_ms": 20,
+        "seed_s": 90.0,
+        "broadcast": _w6_phase(100_000),
+        "per_recipient": _w6_phase(15_000) | {"recipients": 10_000},
+        "segment": segment,
+        "memory_mb": {"deliver_push": 1024},
+        "unmetered_calls": 0,
+    }
+    phases = {
+        name: cost.measured_delivery_cost(w6[name], {}, payload_bytes=130, logical_ids={})
+        for name in ("broadcast", "per_recipient", "segment")
+    }
+    measured = {
+        "phases": phases,
+        "floor": cost.per_recipient_floor(1.5, 130),
+        "broadcast_floor": cost.broadcast_floor(0.0625, 130),
+        "devices_per_recipient": 1.5,
+        "payload_bytes": 130,
+        "memory_mb": {"deliver_push": 1024},
+        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+    }
+    rendered = report.render_w6_markdown(
+        {"date": "2026-12-06", "command": "python -m bench --w6-only", "duration_s": 900.0}
+        | {"machine": results()["machine"], "w6": w6, "w5": {"measured": measured}}
+    )
+    assert "| segment (`customattributes/tier eq 'gold'`, 100,000 of 200,000 people) | 1 | 150,000 | 120.0 s |" in (
+        rendered
+    )
+    assert "**1,250/s**" in rendered
+    assert "ledger 150,000 entries (Sent 150,000); 0 others reached |" in rendered
+    assert "200,000 directory contacts with 300,000 iOS devices" in rendered
+    assert "| term | broadcast | per-recipient | segment | broadcast floor | per-recipient floor |" in rendered
+    # The segment's cost sits beside the broadcast's, with no target of its own.
+    assert "| Egress | $0.0243 | $0.0243 | $0.0243 | $0.0243 | $0.0243 |" in rendered
+    assert "(target ≤ $0.08) | **$0.024** | $0.032 | $0.066 |" in rendered
+    assert "DynamoDB by function and operation, segment" in rendered
+    # The targets stay the two of the issue: the segment has none of its own.
+    rows = report.cost_target_rows(results(w5={"measured": measured}))
+    assert [target for target, _, _ in rows] == [
+        "≤ $0.08 per million notifications, per-recipient sends (W5 measured from W6)",
+        "≤ $0.05 per million notifications, a broadcast (W5 measured from W6)",
+    ]
+
+
 def test_targets_show_the_node_apn_ratio_at_the_top_limit_and_the_measured_costs() -> None:
     w2 = results()["w2"] | {
         "node-apn": {

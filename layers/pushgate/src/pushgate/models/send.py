@@ -116,6 +116,9 @@ class SendRecord(BaseModel):
         audience: The broadcast audience, when the send named no recipients.
         audience_shards_pending: Shards of a broadcast's audience not yet read to the end; the
             send cannot be complete before they are (a segment send has one: its chain of pages).
+        segment_pages: A segment send's pages, known once its last page is counted (0 before).
+        segment_pages_counted: The segment send's pages counted so far: pages are read in
+            parallel, so the last one can be counted before an earlier one is.
         audience_filter: A segment send's filter over the directory.
         audience_kind: The kind of people it selects (``contact``, ``lead``, ``profile``).
         segment_id: The saved segment it named, if any.
@@ -149,6 +152,8 @@ class SendRecord(BaseModel):
     canceled_at: datetime | None = None
     audience: Audience | None = None
     audience_shards_pending: int = 0
+    segment_pages: int = 0
+    segment_pages_counted: int = 0
     audience_filter: str | None = None
     audience_kind: EntityType | None = None
     segment_id: str | None = None
@@ -159,9 +164,14 @@ class SendRecord(BaseModel):
         return self.devices_targeted + self.recipient_outcomes
 
     @property
+    def audience_read(self) -> bool:
+        """Whether a broadcast's every shard, or a segment's every page, is read and counted."""
+        return self.audience_shards_pending <= 0 and self.segment_pages_counted >= self.segment_pages
+
+    @property
     def completed(self) -> bool:
-        """Whether every expected outcome is recorded (and, for a broadcast, every device found)."""
-        return self.audience_shards_pending <= 0 and self.sent + self.not_sent >= self.expected
+        """Whether every expected outcome is recorded (and, for a broadcast or segment, every device found)."""
+        return self.audience_read and self.sent + self.not_sent >= self.expected
 
 
 class JobDevice(BaseModel):

@@ -105,15 +105,27 @@ def _page_totals_update(
     held: Sequence[Mapping[str, int]],
     deferred: int,
     accepted: int = 0,
+    segment_page: int | None = None,
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The update of a send record adding one broadcast or segment page (``held``: devices and people
-    held, by hour; ``accepted``: the people a segment page took on)."""
+    held, by hour; ``accepted``: the people a segment page took on; ``segment_page``: the number of
+    a segment's page, counted among its pages, and for the last one its pages in all)."""
     update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
     values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
     names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
     if last:
         values[":minus_one"] = -1
         names["#pending"] = "audience_shards_pending"
+    if segment_page is not None:
+        # The last page can be counted before an earlier one (pages are read in parallel): the send
+        # is complete only once as many pages are counted as the last one says there are.
+        update += ", #pages_counted :one_page"
+        names["#pages_counted"] = "segment_pages_counted"
+        values[":one_page"] = 1
+        if last:
+            update += ", #pages :pages"
+            names["#pages"] = "segment_pages"
+            values[":pages"] = segment_page + 1
     if accepted:
         update += ", #accepted :accepted"
         names["#accepted"] = "recipients_accepted"
@@ -489,6 +501,7 @@ class DynamoSendRepository:
             held=[count.scheduled, count.scheduled_recipients],
             deferred=count.deferred,
             accepted=count.people,
+            segment_page=count.page,
         )
         marker = segment_page_key(send.org_id, send.send_id, count.page)
         marker_item = {

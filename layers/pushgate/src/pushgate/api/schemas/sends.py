@@ -128,10 +128,9 @@ def _status(send: SendRecord) -> str:
     if send.canceled_at is not None:
         return "Canceling"
     held = sum(send.scheduled.values()) - sum(send.released.values())
-    # An audience shard not yet read may still add devices due now, so the send is not "Scheduled"
-    # (only held work left) before every shard is counted.
-    all_read = send.audience_shards_pending <= 0
-    if all_read and held > 0 and send.sent + send.not_sent + held >= send.expected:
+    # An audience shard or segment page not yet read may still add devices due now, so the send is
+    # not "Scheduled" (only held work left) before every one is counted.
+    if send.audience_read and held > 0 and send.sent + send.not_sent + held >= send.expected:
         return "Scheduled"
     return "InProgress"
 
