@@ -22,7 +22,6 @@ from pushgate.config import ProviderSettings, provider_settings
 from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
-from pushgate.providers.jws import sign_es256
 from pushgate.providers.payloads import (
     APNS_MAX_COLLAPSE_ID_BYTES,
     APNS_VERIFICATION_PAYLOAD,
@@ -31,6 +30,7 @@ from pushgate.providers.payloads import (
     encode_apns_payload,
 )
 from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse
+from pushgate.runtime.jws import sign_es256
 
 #: Apple: refresh the provider token no more than once every 20 minutes and no less than once an hour.
 #: https://developer.apple.com/documentation/usernotifications/establishing-a-token-based-connection-to-apns

@@ -25,9 +25,9 @@ from pushgate.config import ProviderSettings, provider_settings
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
 from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
-from pushgate.providers.jws import sign_rs256
 from pushgate.providers.payloads import FcmBodyEncoder
 from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse
+from pushgate.runtime.jws import sign_rs256
 
 FCM_SCOPE: Final = "https://www.googleapis.com/auth/firebase.messaging"
 GOOGLE_TOKEN_URL: Final = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret

@@ -7,7 +7,7 @@ import base64
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pushgate.providers.jws import sign_es256, sign_rs256
+from pushgate.runtime.jws import sign_es256, sign_rs256
 
 CLAIMS = {"iss": "TEAMID1234", "iat": 1_700_000_000, "aud": "https://oauth2.googleapis.com/token"}
 
