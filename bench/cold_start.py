@@ -43,7 +43,7 @@ import httpx
 from bench import environments
 from bench.import_profile import summarize
 from bench.registration import function_environment
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository

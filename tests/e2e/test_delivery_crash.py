@@ -31,8 +31,8 @@ import httpx
 import pytest
 
 from pushgate.models.device import DevicePlatform
+from pushgate.models.payloads import apns_id_for
 from pushgate.models.send import DeliveryJob
-from pushgate.providers import apns_id_for
 from pushgate.repositories.dynamodb.delivery_timing import DynamoHeldJobs
 from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 from pushgate_local.events import sqs_event

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository

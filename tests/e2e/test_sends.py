@@ -17,7 +17,7 @@ import boto3
 import httpx
 import pytest
 
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository

@@ -15,8 +15,8 @@ import pytest
 
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
 from pushgate.models.message_template import MessageContent, MessageVersion
+from pushgate.models.push import PushMessage
 from pushgate.models.send import Audience, AudiencePage, DeliveryJob, SendRecord
-from pushgate.providers import PushMessage
 from pushgate.repositories.dynamodb.delivery_timing import DynamoHeldJobs
 from pushgate.repositories.dynamodb.devices import DynamoDeviceRepository
 from pushgate.repositories.dynamodb.directory import DynamoPersonRepository

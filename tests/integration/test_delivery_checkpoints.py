@@ -16,11 +16,14 @@ from typing import Any
 import boto3
 import pytest
 
+from pushgate.config import fcm_pacing_policy
 from pushgate.errors import ConflictError
 from pushgate.models.delivery_progress import DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
+from pushgate.models.payloads import apns_id_for
+from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord
-from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict, apns_id_for
+from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.repositories.dynamodb.keys import delivery_job_key
 from pushgate.repositories.dynamodb.sends import DynamoSendRepository
 from pushgate.repositories.dynamodb.table import MainTable
@@ -172,7 +175,9 @@ def _run(table: MainTable, job: DeliveryJob, window: int) -> DynamoSendRepositor
         counters=FakeCounters(),  # type: ignore[arg-type]
         providers=Providers(),
     )
-    report = DeliveryService(ports, now=lambda: NOW, window=window).run(job)
+    report = DeliveryService(
+        ports, fcm_pacer=ProjectRateLimiter(fcm_pacing_policy()), now=lambda: NOW, window=window
+    ).run(job)
     assert report.sent == len(job.devices)
     return sends
 

@@ -19,6 +19,7 @@ from functions.report_interaction import app as report_interaction
 from pushgate import deps
 from pushgate.models.device import DevicePlatform
 from pushgate.models.org import Org
+from pushgate.models.push import PushMessage
 from pushgate.models.send import (
     DeliveryJob,
     JobDevice,
@@ -28,7 +29,6 @@ from pushgate.models.send import (
     new_tracking_id,
     new_tracking_key,
 )
-from pushgate.providers import PushMessage
 from pushgate.repositories.dynamodb.sends import DynamoInsightCounters
 from tests.conftest import FakeLambdaContext, load_event
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, UnauthorizedError
 from pushgate.models.device import (
     Device,
@@ -25,9 +25,9 @@ from pushgate.models.device import (
     RegistrationStatus,
 )
 from pushgate.models.mobile_app import MobileApp
+from pushgate.models.push import DeliveryOutcome, Platform, PushRequest, Verdict
 from pushgate.models.webhook import WebhookResult, signature, webhook_body
-from pushgate.providers import DeliveryOutcome, Platform, PushRequest, Verdict
-from pushgate.providers.clients import ProviderNotConfiguredError
+from pushgate.providers.ports import ProviderNotConfiguredError
 from pushgate.repositories.dynamodb import keys
 from pushgate.repositories.dynamodb.devices import REGISTRATION_STATUS_RETENTION
 from pushgate.repositories.webhooks import WebhookRefusedError, address_refusal, check_target

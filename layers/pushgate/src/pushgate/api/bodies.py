@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from pushgate.credentials import problems_from_validation_error
+from pushgate.credentials.inputs import problems_from_validation_error
 from pushgate.errors import FieldProblem, InvalidRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 from pushgate.text import text_problem
 
