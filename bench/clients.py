@@ -21,14 +21,9 @@ import httpx
 
 from bench.common import APNS_BODY, BUNDLE_ID, KEY_ID, MESSAGE, TEAM_ID, Cell, Stopwatch, device_token
 from pushgate.config import provider_settings
-from pushgate.providers import (
-    ApnsClient,
-    ApnsTokenCredentials,
-    FcmClient,
-    FcmServiceAccount,
-    PushRequest,
-    Verdict,
-)
+from pushgate.models.push import PushRequest, Verdict
+from pushgate.providers.apns import ApnsClient, ApnsTokenCredentials
+from pushgate.providers.fcm import FcmClient, FcmServiceAccount
 
 H2LOAD_HELP = "h2load is missing: install it with `apt-get update && apt-get install -y nghttp2-client` (Debian)."
 

@@ -46,7 +46,7 @@ from bench.registration import function_environment
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.adapters.dynamodb.table import MainTable
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate_local.credentials import generate_apns_auth_key

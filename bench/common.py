@@ -19,7 +19,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from pushgate.providers import PushMessage
+from pushgate.models.push import PushMessage
 from pushgate_local.template import read_stack
 
 TEAM_ID = "TEAM123456"

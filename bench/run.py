@@ -34,7 +34,7 @@ from bench.common import FCM_PROJECT_ID, IN_FLIGHT_LEVELS, LATENCY_MS, MESSAGE, 
 from bench.delivery import CLIENTS, DeliverySetup, run_client, run_delivery
 from bench.machine import describe_machine
 from bench.registration import run_registration
-from pushgate.providers import build_apns_payload, encode_apns_payload
+from pushgate.models.payloads import build_apns_payload, encode_apns_payload
 from pushgate_local.credentials import generate_fcm_service_account
 from pushgate_local.simulator import start_simulator
 from pushgate_local.template import load_template

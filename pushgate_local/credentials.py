@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from pushgate.credentials import DEFAULT_GOOGLE_TOKEN_URI
+from pushgate.credentials.inputs import DEFAULT_GOOGLE_TOKEN_URI
 
 ApnsCertificateKind = Literal["universal", "development", "production"]
 

@@ -11,7 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pushgate.providers import ApnsTokenCredentials, FcmServiceAccount
+from pushgate.providers.apns import ApnsTokenCredentials
+from pushgate.providers.fcm import FcmServiceAccount
 
 TEAM_ID = "TEAM123456"
 KEY_ID = "KEY1234567"

@@ -33,8 +33,8 @@ import pytest
 from pushgate.adapters.dynamodb.delivery_timing import DynamoHeldJobs
 from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.models.device import DevicePlatform
+from pushgate.models.payloads import apns_id_for
 from pushgate.models.send import DeliveryJob
-from pushgate.providers import apns_id_for
 from pushgate_local.events import sqs_event
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, create_app

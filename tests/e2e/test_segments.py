@@ -22,7 +22,7 @@ import pytest
 
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate_local.runtime import LocalRuntime

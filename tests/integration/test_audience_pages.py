@@ -21,8 +21,8 @@ from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
 from pushgate.models.message_template import MessageContent, MessageVersion
+from pushgate.models.push import PushMessage
 from pushgate.models.send import Audience, AudiencePage, DeliveryJob, SendRecord
-from pushgate.providers import PushMessage
 from pushgate.services.sends.audience import AudiencePorts, expand_page
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources

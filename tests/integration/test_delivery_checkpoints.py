@@ -19,11 +19,14 @@ import pytest
 from pushgate.adapters.dynamodb.keys import delivery_job_key
 from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.config import PacingPolicy, settings
 from pushgate.errors import ConflictError
 from pushgate.models.delivery_progress import DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
+from pushgate.models.payloads import apns_id_for
+from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord
-from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict, apns_id_for
+from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
 from pushgate.services.sends.ports import ClaimState
 from pushgate_local.processes import local_aws_environment
@@ -172,7 +175,9 @@ def _run(table: MainTable, job: DeliveryJob, window: int) -> DynamoSendRepositor
         counters=FakeCounters(),  # type: ignore[arg-type]
         providers=Providers(),
     )
-    report = DeliveryService(ports, now=lambda: NOW, window=window).run(job)
+    report = DeliveryService(
+        ports, fcm_pacer=ProjectRateLimiter(settings(PacingPolicy)), now=lambda: NOW, window=window
+    ).run(job)
     assert report.sent == len(job.devices)
     return sends
 

@@ -20,6 +20,7 @@ from pushgate import deps
 from pushgate.adapters.dynamodb.sends import DynamoInsightCounters
 from pushgate.models.device import DevicePlatform
 from pushgate.models.org import Org
+from pushgate.models.push import PushMessage
 from pushgate.models.send import (
     DeliveryJob,
     JobDevice,
@@ -29,7 +30,6 @@ from pushgate.models.send import (
     new_tracking_id,
     new_tracking_key,
 )
-from pushgate.providers import PushMessage
 from tests.conftest import FakeLambdaContext, load_event
 
 ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"

@@ -9,8 +9,8 @@ from pushgate.models.delivery_timing import DeliveryPolicy, QuietHours
 from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.models.message_template import MessageContent
+from pushgate.models.push import PushMessage
 from pushgate.models.send import AudienceMember, AudiencePage, DeliveryJob
-from pushgate.providers import PushMessage
 from pushgate.services.messages.message_rendering import CompiledMessage
 from pushgate.services.sends.audience import BROADCAST_JOB_MAX_DEVICES, plan_page
 

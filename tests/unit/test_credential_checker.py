@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pushgate.credentials import (
-    AndroidCredentialsInput,
-    IosTokenCredentialsInput,
-    validate_android_credentials,
-    validate_ios_token_credentials,
-)
+from pushgate.config import ProviderSettings
+from pushgate.credentials.apns_token import validate_ios_token_credentials
+from pushgate.credentials.fcm import validate_android_credentials
+from pushgate.credentials.inputs import AndroidCredentialsInput, IosTokenCredentialsInput
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
-from pushgate.providers import ProviderSettings
 from pushgate.providers.clients import ProviderClientFactory
 from pushgate.services.apps.credential_checks import ProviderCredentialChecker
 from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account

@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 
 from pushgate.config import PacingPolicy
-from pushgate.credentials import FcmServiceAccountMetadata
+from pushgate.credentials.metadata import FcmServiceAccountMetadata
 from pushgate.errors import DependencyError
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
-from pushgate.models.push import NOW_OR_NEVER
+from pushgate.models.payloads import apns_id_for
+from pushgate.models.push import NOW_OR_NEVER, DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
-from pushgate.providers import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict, apns_id_for
-from pushgate.providers.clients import ProviderNotConfiguredError
 from pushgate.providers.pacing import ProjectRateLimiter
+from pushgate.providers.ports import ProviderNotConfiguredError
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
 from pushgate.services.sends.ports import ClaimState
 from tests.fakes.clocks import FakeClock

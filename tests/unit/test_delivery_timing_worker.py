@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pushgate.config import PacingPolicy, settings
 from pushgate.models.delivery_timing import CapRule
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import Outcome
+from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
 from tests.unit.test_delivery import NOW, World, _device, _job
 
@@ -60,7 +62,9 @@ def _service(
         caps=caps,
         cancellations=cancellations,
     )
-    return DeliveryService(ports, now=lambda: NOW, jitter=lambda: 0.5)
+    return DeliveryService(
+        ports, fcm_pacer=ProjectRateLimiter(settings(PacingPolicy)), now=lambda: NOW, jitter=lambda: 0.5
+    )
 
 
 def test_a_capped_recipient_gets_nothing_on_any_device_and_is_checked_once() -> None:

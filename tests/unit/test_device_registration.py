@@ -15,7 +15,7 @@ import pytest
 from pushgate.adapters.dynamodb import keys
 from pushgate.adapters.dynamodb.devices import REGISTRATION_STATUS_RETENTION
 from pushgate.adapters.webhooks import WebhookRefusedError, address_refusal, check_target
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, UnauthorizedError
 from pushgate.models.device import (
     Device,
@@ -28,9 +28,9 @@ from pushgate.models.device import (
     RegistrationStatus,
 )
 from pushgate.models.mobile_app import MobileApp
+from pushgate.models.push import DeliveryOutcome, Platform, PushRequest, Verdict
 from pushgate.models.webhook import WebhookResult, signature, webhook_body
-from pushgate.providers import DeliveryOutcome, Platform, PushRequest, Verdict
-from pushgate.providers.clients import ProviderNotConfiguredError
+from pushgate.providers.ports import ProviderNotConfiguredError
 from pushgate.services.devices import device_registration
 from pushgate.services.devices.device_verification import MAX_RECEIVE_COUNT, DeviceVerifier, RetryLaterError
 from pushgate_local.template import read_stack

@@ -1,4 +1,4 @@
-"""What a function's cold start loads: importing ``app.py`` and a first request stay clear of the heavy modules.
+"""What a function's cold start loads, and which modules the use cases may import.
 
 Each function is imported in one fresh interpreter (with tracing off, as outside Lambda) and, for an
 HTTP function, handed a request no route serves; the modules each one brought in are then read from
@@ -7,6 +7,9 @@ what is imported, which is what the timings depend on.
 
 Also the one layer rule a ruff prefix ban cannot state: adapters import ports of ``pushgate.services``,
 never a use case.
+
+The layer rules of ``services/ruff.toml`` are checked by asking ruff about a module placed in
+``services/``: every provider module but the port must be refused, the port accepted.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = PROJECT_ROOT / "layers" / "pushgate" / "src" / "pushgate"
 FUNCTIONS = sorted(path.parent.name for path in (PROJECT_ROOT / "functions").glob("*/app.py"))
+LAYER_PACKAGE = PACKAGE
+#: Every module of ``pushgate.providers`` but the port: no use case may import one.
+CONCRETE_PROVIDER_MODULES = sorted(
+    f"pushgate.providers.{path.stem}"
+    for path in (LAYER_PACKAGE / "providers").glob("*.py")
+    if path.stem not in {"__init__", "ports"}
+)
 #: Never loaded by a function's import or its first request: X-Ray's SDK (tracing is off), boto3 and
 #: s3transfer (clients come from botocore), and the provider clients with what only they need
 #: (loaded where a delivery, a verification, a credential check or a test send happens).
@@ -154,3 +164,47 @@ def test_the_import_check_flags_a_use_case(tmp_path: Path) -> None:
         "pushgate.services.sends.send_fanout",
         "pushgate.services.apps.orgs",
     ]
+
+
+def _banned_imports_in_a_service(source: str) -> list[str]:
+    """The banned-import findings ruff reports for ``source`` as a module of ``services/``."""
+    result = subprocess.run(  # noqa: S603 - this interpreter's ruff, fixed arguments
+        [
+            sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "TID251", "--output-format", "json",
+            "--stdin-filename", str(LAYER_PACKAGE / "services" / "sends" / "boundary_probe.py"), "-",
+        ],
+        input=source, capture_output=True, text=True, check=False, cwd=PROJECT_ROOT, timeout=60,
+    )  # fmt: skip
+    findings: list[dict[str, Any]] = json.loads(result.stdout)
+    return [finding["message"] for finding in findings]
+
+
+@pytest.mark.parametrize("module", CONCRETE_PROVIDER_MODULES)
+def test_lint_refuses_a_service_that_imports_a_concrete_provider_module(module: str) -> None:
+    name = module.rpartition(".")[2]
+    for statement in (f"import {module}\n", f"from pushgate.providers import {name}\n"):
+        findings = _banned_imports_in_a_service(statement)
+
+        assert len(findings) == 1, statement
+        assert f"`{module}` is banned" in findings[0]
+
+
+def test_lint_lets_a_service_import_the_provider_port() -> None:
+    source = "from pushgate.providers.ports import Pacer, ProviderClients, ProviderNotConfiguredError\n"
+
+    assert _banned_imports_in_a_service(source) == []
+
+
+def test_no_module_of_the_layer_package_hands_out_names_through_a_module_getattr() -> None:
+    # A module-level __getattr__ (names loaded with importlib on first use) hides imports from lint
+    # and readers: each name is imported from the module that defines it.
+    faces = [
+        str(path.relative_to(LAYER_PACKAGE))
+        for path in sorted(LAYER_PACKAGE.rglob("*.py"))
+        if any(
+            isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
+            for node in ast.parse(path.read_text(encoding="utf-8")).body
+        )
+    ]
+
+    assert faces == []

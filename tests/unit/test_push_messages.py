@@ -15,7 +15,8 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
-from pushgate.providers import DeliveryOutcome, NotificationTooLargeError, Platform, PushRequest, Verdict
+from pushgate.models.payloads import NotificationTooLargeError
+from pushgate.models.push import DeliveryOutcome, Platform, PushRequest, Verdict
 from pushgate.services.messages import message_previews, push_messages
 from pushgate.services.messages.message_previews import PreviewRequest, TestSendRequest
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient

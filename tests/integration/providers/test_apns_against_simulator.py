@@ -13,20 +13,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from cryptography.x509.oid import NameOID
 
-from pushgate.providers import (
-    ApnsCertificateCredentials,
-    ApnsClient,
-    ApnsEnvironment,
-    ApnsTokenCredentials,
-    Platform,
-    ProviderCredentialsError,
-    ProviderSettings,
-    PushMessage,
-    PushRequest,
-    Verdict,
-    apns_id_for,
-    verdicts,
-)
+from pushgate.config import ProviderSettings
+from pushgate.models.payloads import apns_id_for
+from pushgate.models.push import Platform, PushMessage, PushRequest, Verdict
+from pushgate.providers import verdicts
+from pushgate.providers.apns import ApnsCertificateCredentials, ApnsClient, ApnsEnvironment, ApnsTokenCredentials
+from pushgate.providers.errors import ProviderCredentialsError
 from pushgate_local.simulator import RunningSimulator
 from tests.provider_keys import BUNDLE_ID, KEY_ID, TEAM_ID, public_pem
 

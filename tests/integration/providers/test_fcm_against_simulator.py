@@ -8,17 +8,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from pushgate.providers import (
-    FcmClient,
-    FcmServiceAccount,
-    OAuthTokenSource,
-    Platform,
-    ProviderSettings,
-    PushMessage,
-    PushRequest,
-    Verdict,
-    verdicts,
-)
+from pushgate.config import ProviderSettings
+from pushgate.models.push import Platform, PushMessage, PushRequest, Verdict
+from pushgate.providers import verdicts
+from pushgate.providers.fcm import FcmClient, FcmServiceAccount, OAuthTokenSource
 from pushgate_local.simulator import RunningSimulator
 from tests.provider_keys import CLIENT_EMAIL, PRIVATE_KEY_ID, public_pem
 

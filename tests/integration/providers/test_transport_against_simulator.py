@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pushgate.providers import ProviderSettings
+from pushgate.config import ProviderSettings
 from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse
 
 

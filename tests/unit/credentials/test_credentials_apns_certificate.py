@@ -13,15 +13,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from pushgate.credentials import (
-    AppMode,
-    IosCertificateCredentialsInput,
-    IosCertificateMetadata,
-    parse_ios_credentials,
-    validate_ios_certificate_credentials,
-    validate_ios_credentials,
-)
 from pushgate.credentials._p12 import read_der_topics
+from pushgate.credentials.apns_certificate import validate_ios_certificate_credentials
+from pushgate.credentials.inputs import AppMode, IosCertificateCredentialsInput, parse_ios_credentials
+from pushgate.credentials.metadata import IosCertificateMetadata
+from pushgate.credentials.validation import validate_ios_credentials
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate_local.credentials import ApnsPushCertificate, generate_apns_certificate
 

@@ -10,15 +10,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from pushgate.credentials import (
-    AppMode,
-    IosTokenCredentialsInput,
-    IosTokenMetadata,
-    IosTokenSecret,
-    parse_ios_credentials,
-    validate_ios_credentials,
-    validate_ios_token_credentials,
-)
+from pushgate.credentials.apns_token import validate_ios_token_credentials
+from pushgate.credentials.inputs import AppMode, IosTokenCredentialsInput, parse_ios_credentials
+from pushgate.credentials.metadata import IosTokenMetadata
+from pushgate.credentials.secret_models import IosTokenSecret
+from pushgate.credentials.validation import validate_ios_credentials
 from pushgate.errors import InvalidRequestError
 from pushgate_local.credentials import ApnsAuthKey
 

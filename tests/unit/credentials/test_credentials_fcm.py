@@ -10,12 +10,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pushgate.credentials import (
-    DEFAULT_GOOGLE_TOKEN_URI,
-    FcmServiceAccountMetadata,
-    parse_android_credentials,
-    validate_android_credentials,
-)
+from pushgate.credentials.fcm import validate_android_credentials
+from pushgate.credentials.inputs import DEFAULT_GOOGLE_TOKEN_URI, parse_android_credentials
+from pushgate.credentials.metadata import FcmServiceAccountMetadata
 from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate_local.credentials import FcmServiceAccount
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pushgate.credentials import (
+from pushgate.credentials.inputs import (
     MAX_CREDENTIAL_FIELD_BYTES,
     AndroidCredentialsInput,
     AppMode,

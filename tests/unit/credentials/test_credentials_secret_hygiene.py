@@ -10,18 +10,20 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from pushgate.credentials import (
+from pushgate.credentials.inputs import (
     MAX_CREDENTIAL_FIELD_BYTES,
     AndroidCredentialsInput,
+    parse_android_credentials,
+    parse_ios_credentials,
+    parse_mobile_app_credentials,
+)
+from pushgate.credentials.secret_models import (
     FcmServiceAccountSecret,
     IosCertificateSecret,
     IosTokenSecret,
     load_ios_secret,
-    parse_android_credentials,
-    parse_ios_credentials,
-    parse_mobile_app_credentials,
-    validate_mobile_app_credentials_input,
 )
+from pushgate.credentials.validation import validate_mobile_app_credentials_input
 from pushgate.errors import InvalidRequestError
 from pushgate_local.credentials import ApnsAuthKey, ApnsPushCertificate, FcmServiceAccount
 

@@ -7,15 +7,14 @@ from typing import Any
 
 import pytest
 
-from pushgate.credentials import (
+from pushgate.credentials.inputs import parse_mobile_app_credentials
+from pushgate.credentials.metadata import (
     FcmServiceAccountMetadata,
     IosCertificateMetadata,
     IosTokenMetadata,
     MobileAppCredentialsMetadata,
-    parse_mobile_app_credentials,
-    validate_mobile_app_credentials,
-    validate_mobile_app_credentials_input,
 )
+from pushgate.credentials.validation import validate_mobile_app_credentials, validate_mobile_app_credentials_input
 from pushgate.errors import InvalidRequestError
 from pushgate_local.credentials import FcmServiceAccount
 

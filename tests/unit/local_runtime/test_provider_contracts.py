@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from pushgate.models.payloads import build_apns_payload, build_fcm_message, encode_apns_payload
 from pushgate.models.push import InterruptionLevel, PushMessage, PushRequest
-from pushgate.providers.payloads import build_apns_payload, build_fcm_message, encode_apns_payload
 from pushgate_local.simulator import find_node
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "pushgate_local" / "simulator" / "contracts.mjs"

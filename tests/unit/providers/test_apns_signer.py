@@ -6,7 +6,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pushgate.providers import ApnsTokenCredentials, ApnsTokenSigner, ProviderCredentialsError
+from pushgate.providers.apns import ApnsTokenCredentials, ApnsTokenSigner
+from pushgate.providers.errors import ProviderCredentialsError
 from tests.fakes.clocks import FixedClock
 from tests.provider_keys import BUNDLE_ID, KEY_ID, TEAM_ID, private_pem
 

@@ -11,8 +11,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from pushgate.providers import FcmServiceAccount, OAuthError, OAuthTokenSource, ProviderCredentialsError
-from pushgate.providers.fcm import FCM_SCOPE, JWT_BEARER_GRANT
+from pushgate.providers.errors import ProviderCredentialsError
+from pushgate.providers.fcm import FCM_SCOPE, JWT_BEARER_GRANT, FcmServiceAccount, OAuthTokenSource
+from pushgate.providers.ports import OAuthError
 from tests.fakes.clocks import FixedClock
 
 

@@ -7,19 +7,17 @@ import uuid
 
 import pytest
 
-from pushgate.models.push import NOW_OR_NEVER, has_expired
-from pushgate.providers import (
-    InterruptionLevel,
+from pushgate.models.payloads import (
+    APNS_ID_NAMESPACE,
+    FcmBodyEncoder,
     NotificationTooLargeError,
-    PushMessage,
-    PushRequest,
     apns_id_for,
     build_apns_payload,
     build_fcm_message,
     encode_apns_payload,
     encode_fcm_message,
 )
-from pushgate.providers.payloads import APNS_ID_NAMESPACE, FcmBodyEncoder
+from pushgate.models.push import NOW_OR_NEVER, InterruptionLevel, PushMessage, PushRequest, has_expired
 
 FULL = PushMessage(
     title="Sale",

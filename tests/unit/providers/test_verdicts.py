@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 
-from pushgate.providers import VERDICT_TABLE, Platform, Verdict, verdicts
+from pushgate.models.push import Platform, Verdict
+from pushgate.providers import verdicts
+from pushgate.providers.verdicts import VERDICT_TABLE
 
 T, R, C, P = Verdict.TOKEN_INVALID, Verdict.RETRY, Verdict.CONFIGURATION_ERROR, Verdict.PAYLOAD_ERROR
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pushgate.credentials import AppMode
+from pushgate.credentials.inputs import AppMode
 
 
 class DevicePlatform(StrEnum):

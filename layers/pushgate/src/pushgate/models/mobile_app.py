@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from pushgate.credentials import FcmServiceAccountMetadata, IosCertificateMetadata, IosTokenMetadata
+from pushgate.credentials.metadata import FcmServiceAccountMetadata, IosCertificateMetadata, IosTokenMetadata
 
 
 class CheckStatus(StrEnum):

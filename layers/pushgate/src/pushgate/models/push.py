@@ -1,7 +1,7 @@
 """A notification as the delivery use case hands it to a provider client, and the outcome it gets back.
 
-Plain values with no provider code: the domain models (sends, templates, delivery progress) use
-them, and :mod:`pushgate.providers` re-exports them beside the clients.
+Plain values with no provider code: the domain models (sends, templates, delivery progress), the
+use cases and the provider clients all import them from here.
 """
 
 from __future__ import annotations

@@ -19,18 +19,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from pushgate.config import ProviderSettings, provider_settings
-from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
-from pushgate.providers import verdicts
-from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
-from pushgate.providers.jws import sign_es256
-from pushgate.providers.payloads import (
+from pushgate.models.payloads import (
     APNS_MAX_COLLAPSE_ID_BYTES,
     APNS_VERIFICATION_PAYLOAD,
+    NotificationTooLargeError,
     apns_id_for,
     build_apns_payload,
     encode_apns_payload,
 )
+from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
+from pushgate.providers import verdicts
+from pushgate.providers.errors import ProviderCredentialsError
 from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse
+from pushgate.runtime.jws import sign_es256
 
 #: Apple: refresh the provider token no more than once every 20 minutes and no less than once an hour.
 #: https://developer.apple.com/documentation/usernotifications/establishing-a-token-based-connection-to-apns

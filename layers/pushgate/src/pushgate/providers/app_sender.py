@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from pushgate.errors import ConflictError, FieldProblem
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
-from pushgate.providers.clients import ProviderClientFactory, ProviderNotConfiguredError
+from pushgate.providers.ports import ProviderClients, ProviderNotConfiguredError
 
 
 class AppPushSender:
     """The ``PushSender`` port over the app's cached provider clients (or the simulator, per ``ProviderSettings``)."""
 
-    def __init__(self, clients: ProviderClientFactory) -> None:
+    def __init__(self, clients: ProviderClients) -> None:
         """Builds the sender over a client factory (built for interactive use: short timeouts)."""
         self._clients = clients
 

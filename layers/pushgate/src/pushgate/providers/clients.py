@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pushgate.config import provider_settings
-from pushgate.credentials import (
-    AppMode,
+from pushgate.credentials.inputs import AppMode
+from pushgate.credentials.metadata import IosCertificateMetadata
+from pushgate.credentials.secret_models import (
     FcmServiceAccountSecret,
-    IosCertificateMetadata,
     IosCertificateSecret,
     IosTokenSecret,
     load_ios_secret,
 )
-from pushgate.errors import PushgateError
 from pushgate.models.mobile_app import MobileApp
 from pushgate.providers.errors import ProviderCredentialsError
-from pushgate.services.ports import SecretStore
+from pushgate.providers.ports import ProviderNotConfiguredError
 
 if TYPE_CHECKING:
     from pushgate.config import ProviderSettings
@@ -36,10 +35,11 @@ if TYPE_CHECKING:
 SECRET_MAX_AGE_SECONDS = 300
 
 
-class ProviderNotConfiguredError(PushgateError):
-    """The app has no credentials for the platform, or its stored credentials cannot be used."""
+class SecretReader(Protocol):
+    """Where the apps' credentials are (the secret store the composition root passes)."""
 
-    code = "ProviderNotConfigured"
+    def read(self, secret_id: str, *, max_age_seconds: int = 0) -> str:
+        """The secret's value (cached up to ``max_age_seconds``)."""
 
 
 class ProviderClientFactory:
@@ -60,7 +60,7 @@ class ProviderClientFactory:
     def __init__(
         self,
         *,
-        secrets: SecretStore,
+        secrets: SecretReader,
         settings: ProviderSettings | None = None,
         apns_options: dict[str, Any] | None = None,
         fcm_options: dict[str, Any] | None = None,

@@ -22,12 +22,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pushgate.config import ProviderSettings, provider_settings
+from pushgate.models.payloads import FcmBodyEncoder, NotificationTooLargeError
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
-from pushgate.providers.errors import NotificationTooLargeError, ProviderCredentialsError
-from pushgate.providers.jws import sign_rs256
-from pushgate.providers.payloads import FcmBodyEncoder
+from pushgate.providers.errors import ProviderCredentialsError
+from pushgate.providers.ports import OAuthError
 from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse
+from pushgate.runtime.jws import sign_rs256
 
 FCM_SCOPE: Final = "https://www.googleapis.com/auth/firebase.messaging"
 GOOGLE_TOKEN_URL: Final = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
@@ -116,21 +117,6 @@ class FcmServiceAccount:
 
     def __repr__(self) -> str:
         return f"FcmServiceAccount(project_id={self.project_id!r}, client_email={self.client_email!r})"
-
-
-class OAuthError(Exception):
-    """The access token could not be obtained.
-
-    Attributes:
-        rejected: The token endpoint refused the assertion (the credentials are wrong) rather than
-            failing or being unreachable.
-        detail: What happened; never contains the assertion or a token.
-    """
-
-    def __init__(self, detail: str, *, rejected: bool) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.rejected = rejected
 
 
 @dataclass(frozen=True, slots=True)

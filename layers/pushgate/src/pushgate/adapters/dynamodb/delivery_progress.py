@@ -17,7 +17,7 @@ import zlib
 from typing import Any
 
 from pushgate.models.delivery_progress import DeviceFate, FateKind, JobProgress
-from pushgate.providers import Verdict
+from pushgate.models.push import Verdict
 
 
 def encode_fates(progress: JobProgress) -> bytes:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from pushgate.credentials import MobileAppCredentialsInput
+from pushgate.credentials.inputs import MobileAppCredentialsInput
 from pushgate.models.mobile_app import ApiToken, CredentialCheck, MobileApp
 from pushgate.text import SINGLE_LINE
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from pushgate.models.message_template import MessageTemplate, MessageVersion
-from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES
+from pushgate.models.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES
 from pushgate.services.messages.message_previews import PLATFORM_NAMES, Preview, TestSend
 from pushgate.text import SINGLE_LINE
 

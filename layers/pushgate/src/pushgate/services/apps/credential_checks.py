@@ -16,8 +16,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
-from pushgate.providers import DeliveryOutcome, OAuthError, PushRequest, Verdict
-from pushgate.providers.clients import ProviderClientFactory, ProviderNotConfiguredError
+from pushgate.models.push import DeliveryOutcome, PushRequest, Verdict
+from pushgate.providers.ports import OAuthError, ProviderClients, ProviderNotConfiguredError
 
 #: A well-formed APNs device token no device has (APNs checks the provider token before the device token).
 APNS_PROBE_TOKEN = "0" * 64
@@ -46,7 +46,7 @@ def _check_from_outcome(outcome: DeliveryOutcome, checked_at: datetime) -> Crede
 class ProviderCredentialChecker:
     """Checks credentials against the real providers (or the simulator, per ``ProviderSettings``)."""
 
-    def __init__(self, *, clients: ProviderClientFactory, now: Callable[[], datetime] = _now) -> None:
+    def __init__(self, *, clients: ProviderClients, now: Callable[[], datetime] = _now) -> None:
         """Builds the checker.
 
         Args:

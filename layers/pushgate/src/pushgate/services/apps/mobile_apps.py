@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from pushgate.credentials import (
+from pushgate.credentials.inputs import (
     AndroidCredentialsInput,
-    FcmServiceAccountMetadata,
     IosCertificateCredentialsInput,
     IosTokenCredentialsInput,
 )
+from pushgate.credentials.metadata import FcmServiceAccountMetadata
 from pushgate.errors import InvalidRequestError, NotFoundError, PushgateError
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.device import DevicePlatform

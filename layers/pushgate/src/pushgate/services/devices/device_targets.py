@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pushgate.models.device import DevicePlatform, DeviceStatus
-from pushgate.providers import Platform
+from pushgate.models.push import Platform
 from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.messages.ports import DeviceTarget
 

@@ -30,11 +30,10 @@ from pushgate.models.device import (
     token_is_too_long,
 )
 from pushgate.models.mobile_app import MobileApp
+from pushgate.models.push import PushRequest, Verdict
 from pushgate.models.webhook import webhook_body
 from pushgate.observability import logger
-from pushgate.providers import PushRequest, Verdict
-from pushgate.providers.clients import ProviderNotConfiguredError
-from pushgate.providers.ports import ProviderClients
+from pushgate.providers.ports import ProviderClients, ProviderNotConfiguredError
 from pushgate.services.devices.device_registration import store_device, token_sha256
 from pushgate.services.devices.ports import DeviceRepository, RegistrationStatusRepository, WebhookSender
 from pushgate.services.ports import MobileAppRepository

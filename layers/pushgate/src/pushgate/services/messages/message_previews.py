@@ -22,8 +22,8 @@ from pushgate.locales import canonical_locale
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import MessageTemplate
 from pushgate.models.mobile_app import MobileApp
-from pushgate.providers import DeliveryOutcome, Platform
-from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES, apns_topic
+from pushgate.models.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES, apns_topic
+from pushgate.models.push import DeliveryOutcome, Platform
 from pushgate.providers.ports import PushSender
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.messages.message_rendering import (

@@ -3,7 +3,7 @@
 :class:`CompiledMessage` compiles every template of a version (default texts, each localization,
 the URL, custom data) once; :meth:`CompiledMessage.render` then picks the recipient's locale
 variant and fills in their data, and :meth:`CompiledMessage.push_request` builds the provider
-request. Payloads are built as dicts by ``pushgate.providers`` and JSON-encoded there, so nothing
+request. Payloads are built as dicts by ``pushgate.models.payloads`` and JSON-encoded there, so nothing
 a recipient's data contains can change the payload's structure.
 """
 
@@ -18,19 +18,16 @@ from typing import Any, Final
 from pushgate.errors import FieldProblem
 from pushgate.locales import pick_variant
 from pushgate.models.message_template import AndroidPriority, MessageContent, OnClickBehavior, literal_origin
-from pushgate.models.push import NOW_OR_NEVER
-from pushgate.models.send import NotSentReason
-from pushgate.providers import (
+from pushgate.models.payloads import (
+    APNS_MAX_PAYLOAD_BYTES,
     NotificationTooLargeError,
-    Platform,
-    PushMessage,
-    PushRequest,
     build_apns_payload,
     build_fcm_message,
     encode_apns_payload,
     encode_fcm_message,
 )
-from pushgate.providers.payloads import APNS_MAX_PAYLOAD_BYTES
+from pushgate.models.push import NOW_OR_NEVER, Platform, PushMessage, PushRequest
+from pushgate.models.send import NotSentReason
 from pushgate.templating import (
     RECIPIENT_SOURCE,
     SOURCES,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pushgate.models.message_status import MessageStatus
     from pushgate.models.message_template import MessageTemplate, MessageVersion
     from pushgate.models.mobile_app import MobileApp
-    from pushgate.providers import Platform
+    from pushgate.models.push import Platform
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pushgate.credentials import problems_from_validation_error
+from pushgate.credentials.inputs import problems_from_validation_error
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.message_status import MessageStatus

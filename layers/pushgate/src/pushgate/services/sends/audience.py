@@ -30,6 +30,8 @@ from pushgate.errors import DependencyError, InvalidRequestError
 from pushgate.ids import new_id
 from pushgate.models.delivery_timing import DEFAULT_DELIVERY_POLICY
 from pushgate.models.directory import EntityType, Person
+from pushgate.models.payloads import NotificationTooLargeError
+from pushgate.models.push import PushMessage
 from pushgate.models.send import (
     Audience,
     AudienceMember,
@@ -37,7 +39,6 @@ from pushgate.models.send import (
     JobDevice,
     SendRecord,
 )
-from pushgate.providers import NotificationTooLargeError, PushMessage
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
 from pushgate.services.messages.ports import MessageTemplateRepository

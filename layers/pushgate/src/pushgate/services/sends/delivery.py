@@ -44,19 +44,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Final
 
-from pushgate.config import PacingPolicy, settings
 from pushgate.errors import ConflictError, PushgateError
 from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
-from pushgate.models.push import NOW_OR_NEVER, has_expired
+from pushgate.models.payloads import apns_id_for
+from pushgate.models.push import NOW_OR_NEVER, DeliveryOutcome, PushRequest, Verdict, has_expired
 from pushgate.models.send import DEFERRED_QUIET_HOURS, DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
 from pushgate.observability import count_tokens_marked_invalid, logger
-from pushgate.providers import DeliveryOutcome, PushRequest, Verdict, apns_id_for
-from pushgate.providers.clients import ProviderNotConfiguredError
-from pushgate.providers.pacing import ProjectRateLimiter
-from pushgate.providers.ports import ProviderClient, ProviderClients
+from pushgate.providers.ports import Pacer, ProviderClient, ProviderClients, ProviderNotConfiguredError
 from pushgate.services.messages.ports import AppFinder, MessageStatusReader
 from pushgate.services.ports import MobileAppRepository
 from pushgate.services.sends.ports import (
@@ -208,7 +205,7 @@ class DeliveryService:
         max_attempts: Provider attempts per device.
         now: Clock.
         jitter: Returns a number in [0, 1) for backoff jitter.
-        fcm_pacer: Paces FCM sends per project (by default at ``FCM_MESSAGES_PER_MINUTE``).
+        fcm_pacer: Paces FCM sends per project (``deps.fcm_pacer``: ``FCM_MESSAGES_PER_MINUTE``).
         window: Devices handed to the provider between two checkpoints, at most.
     """
 
@@ -216,10 +213,10 @@ class DeliveryService:
         self,
         ports: DeliveryPorts,
         *,
+        fcm_pacer: Pacer,
         max_attempts: int = MAX_ATTEMPTS,
         now: Callable[[], datetime] = _now,
         jitter: Callable[[], float] = random.random,
-        fcm_pacer: ProjectRateLimiter | None = None,
         window: int = DELIVERY_WINDOW,
     ) -> None:
         self._ports = ports
@@ -227,7 +224,7 @@ class DeliveryService:
         self._max_attempts = max_attempts
         self._now = now
         self._jitter = jitter
-        self._fcm_pacer = fcm_pacer if fcm_pacer is not None else ProjectRateLimiter(settings(PacingPolicy))
+        self._fcm_pacer = fcm_pacer
 
     def run(self, job: DeliveryJob) -> JobReport:
         """Sends one job and records every device's outcome.

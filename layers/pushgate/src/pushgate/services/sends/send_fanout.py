@@ -34,7 +34,8 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AndroidPriority, MessageContent, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
-from pushgate.models.push import NOW_OR_NEVER, has_expired
+from pushgate.models.payloads import NotificationTooLargeError
+from pushgate.models.push import NOW_OR_NEVER, PushMessage, has_expired
 from pushgate.models.send import (
     MAX_RECIPIENTS,
     DeliveryJob,
@@ -47,7 +48,6 @@ from pushgate.models.send import (
     new_tracking_id,
     new_tracking_key,
 )
-from pushgate.providers import NotificationTooLargeError, PushMessage
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_attributes import canonical_client_id

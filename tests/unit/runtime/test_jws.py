@@ -1,4 +1,4 @@
-"""The provider tokens' compact JWS: what PyJWT, an independent implementation, accepts."""
+"""Parity of ``pushgate.runtime.jws`` with PyJWT: PyJWT verifies its tokens, and signs the same ones."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import base64
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from pushgate.providers.jws import sign_es256, sign_rs256
+from pushgate.runtime.jws import sign_es256, sign_rs256
 
 CLAIMS = {"iss": "TEAMID1234", "iat": 1_700_000_000, "aud": "https://oauth2.googleapis.com/token"}
 
@@ -44,3 +44,25 @@ def test_rs256_token_verifies_with_the_public_key() -> None:
 
     assert jwt.get_unverified_header(token) == {"alg": "RS256", "kid": "abc123", "typ": "JWT"}
     assert jwt.decode(token, key.public_key(), algorithms=["RS256"], audience=CLAIMS["aud"]) == CLAIMS
+
+
+def test_rs256_token_is_byte_for_byte_the_one_pyjwt_signs() -> None:
+    # RSASSA-PKCS1-v1_5 is deterministic: the same key, header and claims give the same token.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    ours = sign_rs256(CLAIMS, key, key_id="abc123")
+    theirs = jwt.encode(CLAIMS, key, algorithm="RS256", headers={"kid": "abc123"})
+
+    assert ours == theirs
+
+
+def test_es256_token_signs_pyjwts_signing_input_in_pyjwts_signature_format() -> None:
+    # ECDSA signatures are randomised, so only the signature may differ: the header and claims
+    # segments are PyJWT's, and both signatures are the raw r || s of RFC 7518.
+    key = ec.generate_private_key(ec.SECP256R1())
+
+    ours = sign_es256(CLAIMS, key, key_id="KEYID12345")
+    theirs = jwt.encode(CLAIMS, key, algorithm="ES256", headers={"kid": "KEYID12345"})
+
+    assert ours.rsplit(".", 1)[0] == theirs.rsplit(".", 1)[0]
+    assert len(_segment(theirs.split(".")[2])) == len(_segment(ours.split(".")[2])) == 64

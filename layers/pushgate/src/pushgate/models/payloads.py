@@ -4,6 +4,9 @@ Both carry the same custom keys (``title``, ``body``, ``imageUrl``, ``link``, ``
 ``trackingId``) so one app-side handler reads either platform; an unset key is ``null`` in the APNs
 ``data`` object and absent from the FCM ``data`` map (see ``docs/client-integration.md``). Both
 limits are checked on the encoded bytes before anything is sent.
+
+The payload is what Pushgate promises an app, not how a provider is called: the provider clients
+send it, previews show it and message validation measures it, so it lives with the domain values.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
+from pushgate.errors import FieldProblem, InvalidRequestError
 from pushgate.models.push import NOW_OR_NEVER, PushMessage, PushRequest
-from pushgate.providers.errors import NotificationTooLargeError
 
 if TYPE_CHECKING:
     from pushgate.models.mobile_app import MobileApp
@@ -30,6 +33,30 @@ APNS_MAX_COLLAPSE_ID_BYTES: Final = 64
 FCM_MAX_MESSAGE_BYTES: Final = 4096
 #: Google: android.ttl is between 0 and 4 weeks.
 FCM_MAX_TTL_S: Final = 2_419_200
+
+
+class NotificationTooLargeError(InvalidRequestError):
+    """The rendered notification exceeds the provider's payload limit."""
+
+    code = "NotificationTooLarge"
+
+    @classmethod
+    def for_size(cls, provider: str, size: int, limit: int) -> NotificationTooLargeError:
+        """Builds the error for one oversized payload.
+
+        Args:
+            provider: ``APNs`` or ``FCM``.
+            size: Encoded size in bytes.
+            limit: The provider's limit in bytes.
+
+        Returns:
+            The error, naming both sizes.
+        """
+        problem = (
+            f"the {provider} payload is {size} bytes; the limit is {limit} bytes (shorten the title, body or data)"
+        )
+        return cls(message=f"Payload: {problem}", problems=[FieldProblem("Payload", problem)])
+
 
 #: Namespace of the deterministic apns-id: the same (send, device) always gets the same id, so
 #: a redelivered SQS message is recognisable in Apple's delivery log.
