@@ -212,20 +212,25 @@ def registration_inputs(
     write_units: float | None,
     read_units: float | None,
     log_bytes: float = 300,
+    sqs_requests: float = 0.0,
+    worker_invocations: float = 0.0,
 ) -> CostInputs:
     """Per-registration inputs: one HTTP API request and one invocation, plus what W1 measured.
 
     Unmeasured figures count as zero, so the result is then a floor (API Gateway and Lambda requests).
+    A v2 registration adds the registration queue's requests and a share of a worker invocation;
+    ``wall_ms``/``cpu_ms`` then include the worker's time.
     """
     billed = lambda_billed_ms(wall_ms, cpu_ms or 0.0, memory_mb) if wall_ms is not None else 0.0
     return CostInputs(
         memory_mb=memory_mb,
         price_gb_s=ARM64_GB_S,
         billed_ms=billed,
-        invocations=1,
+        invocations=1 + worker_invocations,
         api_requests=1,
         write_units=write_units or 0.0,
         read_units=read_units or 0.0,
+        sqs_requests=sqs_requests,
         log_bytes=log_bytes,
     )
 

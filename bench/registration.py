@@ -1,8 +1,9 @@
-"""W1: registration throughput, CPU and DynamoDB units through the ``register_device`` handler.
+"""W1: registration throughput, CPU, DynamoDB units and SQS requests through the ``register_device``
+and ``verify_device`` handlers, new and repeated, CI-J v1 and v2.
 
 Starts the local runtime (DynamoDB Local from ``pushgate_local.processes``, moto and the simulator,
 on the real ``template.yaml``), creates an org, an iOS app and an ApiToken through the operator
-API, then runs :mod:`bench.drivers.registration` with the function's own environment.
+API, then runs :mod:`bench.drivers.registration` with the functions' own environment.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pushgate_local.runtime import LocalRuntime, RuntimeConfig
 from pushgate_local.template import Resolver
 
 FUNCTION = "RegisterDeviceFunction"
-V1_PATH = "/api/v1.0/orgs/{orgId}/pushchannel/apps/{appId}/devices/{userId}"
+WORKER = "VerifyDeviceFunction"
 
 
 def function_environment(runtime: LocalRuntime, logical_id: str = FUNCTION) -> dict[str, str]:
@@ -70,22 +71,27 @@ def run_registration(state_dir: pathlib.Path, count: int, repetitions: int) -> d
     )
     with LocalRuntime(config) as runtime:
         spec = runtime.stack.function(FUNCTION)
-        route = next(route for route in spec.routes if route.path == V1_PATH)
+        worker = runtime.stack.function(WORKER)
         driver_config = _create_app(runtime) | {
             "code_uri": str(spec.code_uri),
+            "worker_code_uri": str(worker.code_uri),
+            "queue_url": runtime.resources.queue_urls["RegistrationQueue"],
+            "queue_arn": runtime.resources.queue_arns["RegistrationQueue"],
             "memory_mb": spec.memory_size,
-            "route": {"method": route.method, "path": route.path, "auth": route.auth},
+            "routes": [{"method": r.method, "path": r.path, "auth": r.auth} for r in spec.routes],
             "count": count,
             "repetitions": repetitions,
         }
+        environment = function_environment(runtime, WORKER) | function_environment(runtime)
         result = subprocess.run(  # noqa: S603 - this package's driver
             [sys.executable, "-m", "bench.drivers.registration", json.dumps(driver_config)],
-            capture_output=True, text=True, check=False, timeout=600,
-            env=function_environment(runtime), cwd=environments.PROJECT_ROOT,
+            capture_output=True, text=True, check=False, timeout=900,
+            env=environment, cwd=environments.PROJECT_ROOT,
         )  # fmt: skip
     lines = result.stdout.strip().splitlines()
     if result.returncode != 0 or not lines:
         raise RuntimeError((result.stderr.strip().splitlines() or ["no output"])[-1])
     figures: dict[str, Any] = json.loads(lines[-1])
     figures["memory_mb"] = spec.memory_size
+    figures["worker_memory_mb"] = worker.memory_size
     return figures

@@ -341,7 +341,57 @@ def _w1_section(results: Mapping[str, Any]) -> list[str]:
     )
     lines.append("")
     rows = [[name, median_range(values, fmt_ms)] for name, values in w1["figures"].items()]
-    return [*lines, *_table(["figure", "median (min–max)"], rows), ""]
+    return [*lines, *_table(["figure", "median (min–max)"], rows), "", *_w1_scenarios(w1)]
+
+
+#: W1's scenarios as the report names them.
+_W1_SCENARIOS = {
+    "v1 new": "v1, new device",
+    "v1 repeat": "v1, repeat (same user and token, same day)",
+    "v2 new": "v2, new device (untracked; worker's verification push and store)",
+    "v2 repeat": "v2, repeat (untracked, CI-J's default)",
+    "v2 repeat tracked": "v2, repeat with `x-ms-track-registration: true`",
+}
+
+
+def _w1_scenarios(w1: Mapping[str, Any]) -> list[str]:
+    scenarios = w1.get("scenarios")
+    if not scenarios:
+        return []
+    lines = [
+        "New and repeat registrations, v1 and v2: the repeat registers the same user's same token again "
+        "moments after (an app's next launch). Per registration, medians (min–max) over the repetitions; "
+        "v2 includes what the API enqueued and the `verify_device` worker did with it (SQS-shaped batches of "
+        "10), SQS requests as billed (idle polls left out). $ per million registrations at list prices, arm64: "
+        "HTTP API request, Lambda requests and duration (API and worker, max(wall, CPU × 1,769 / memory)), "
+        "DynamoDB on demand, SQS, logs. The ApiToken check is cached per execution environment for 30 s, so "
+        "these warm figures leave out its reads (the token and the app, once per 30 s per environment and "
+        "token) and the token's last-use write (at most every 5 minutes).",
+        "",
+    ]
+    rows = []
+    for name, label in _W1_SCENARIOS.items():
+        scenario = scenarios.get(name)
+        if scenario is None:
+            continue
+        values = scenario["values"]
+        rows.append(
+            [
+                label,
+                median_range(values["read_units"], _fmt_units),
+                median_range(values["write_units"], _fmt_units),
+                median_range(values["sqs_requests"], _fmt_units),
+                median_range(values["wall_ms"], fmt_ms),
+                median_range(values["cpu_ms"], fmt_ms),
+                f"${scenario['total']:.3f}",
+            ]
+        )
+    header = ["registration", "RRU", "WRU", "SQS requests", "wall ms", "CPU ms", "$ per million"]
+    return [*lines, *_table(header, rows), ""]
+
+
+def _fmt_units(value: float) -> str:
+    return f"{value:.2f}"
 
 
 def _import_medians(section: Mapping[str, Any] | None, figure: str = "import_ms") -> dict[str, float]:

@@ -71,26 +71,48 @@ def run_memory(setup: DeliverySetup, processes: int, advance: Callable[[str], No
 
 
 def measure_registration(state_dir: pathlib.Path, repetitions: int) -> dict[str, Any]:
-    """W1 through the register_device handler, or why it was not measured."""
+    """W1 through the register_device and verify_device handlers, or why it was not measured."""
     if not (environments.PROJECT_ROOT / "functions" / "register_device" / "app.py").exists():
         return {"measured": False, "note": "not measured: registration not built yet"}
     try:
         figures = run_registration(state_dir, W1_REGISTRATIONS, repetitions)
     except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
         return {"measured": False, "note": f"not measured: the registration run failed ({error})"}
+    v1_new = figures["scenarios"]["v1 new"]
     return {
         "measured": True,
         "registrations": W1_REGISTRATIONS,
         "memory_mb": figures["memory_mb"],
         "log_bytes": figures["log_bytes"],
         "figures": {
-            "registrations/s (one warm process)": figures["per_second"],
-            "wall ms per registration": figures["wall_ms"],
-            "CPU ms per registration": figures["cpu_ms"],
-            "DynamoDB write units per registration": figures["write_units"],
-            "DynamoDB read units per registration": figures["read_units"],
+            "registrations/s (one warm process)": v1_new["per_second"],
+            "wall ms per registration": v1_new["wall_ms"],
+            "CPU ms per registration": v1_new["cpu_ms"],
+            "DynamoDB write units per registration": v1_new["write_units"],
+            "DynamoDB read units per registration": v1_new["read_units"],
+        },
+        "scenarios": {
+            name: registration_scenario(values, figures["memory_mb"], figures["log_bytes"])
+            for name, values in figures["scenarios"].items()
         },
     }
+
+
+def registration_scenario(values: dict[str, list[float]], memory_mb: int, log_bytes: float) -> dict[str, Any]:
+    """One W1 scenario's medians and its dollars per million registrations (API request, the
+    function and the worker's invocations, DynamoDB, SQS, logs)."""
+    medians = {name: statistics.median(series) for name, series in values.items()}
+    inputs = cost.registration_inputs(
+        memory_mb=memory_mb,
+        wall_ms=medians["wall_ms"],
+        cpu_ms=medians["cpu_ms"],
+        write_units=medians["write_units"],
+        read_units=medians["read_units"],
+        log_bytes=log_bytes,
+        sqs_requests=medians["sqs_requests"],
+        worker_invocations=medians["worker_invocations"],
+    )
+    return {"values": values, "lines": cost.cost_lines(inputs), "total": cost.cost_per_million(inputs)}
 
 
 def template_memory() -> tuple[int, dict[str, int]]:

@@ -80,6 +80,7 @@ def register(orgId: str, body: Annotated[RegisterDeviceBody, DEVICE_BODY]) -> Re
         options=options,
         authenticator=deps.api_token_authenticator(),
         queue=deps.registration_queue(),
+        devices=deps.device_repository(),
         now=deps.clock(),
     )
     metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=1)
@@ -101,6 +102,7 @@ def register_batch(
         options=options,
         authenticator=deps.api_token_authenticator(),
         queue=deps.registration_queue(),
+        devices=deps.device_repository(),
         now=deps.clock(),
     )
     metrics.add_metric(name="RegistrationsAccepted", unit="Count", value=len(items))

@@ -110,20 +110,42 @@ def test_status_path_with_the_documented_trailing_slash(public: httpx.Client, ap
     assert statuses(public, app, [str(uuid.uuid4())], slash=True) == [{"Status": "Pending"}]
 
 
-def test_re_registering_the_same_token_for_the_same_user_reports_duplicate_and_refreshes(
-    public: httpx.Client, app: RegisteredApp, table: Table
+def test_re_registering_the_same_token_for_the_same_user_reports_duplicate_and_refreshes_once_a_day(
+    dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client, app: RegisteredApp, table: Table
 ) -> None:
+    simulator = dev_stack.simulator
+    assert simulator is not None
     user_id, token = user(), hex_token()
     first = public.post(app.v2, json=app.ios(user_id, token), headers=TRACK).json()["RegistrationRequestId"]
     assert final_statuses(public, app, [first]) == [{"Status": "Success"}]
     (before,) = table.devices(app, user_id)
 
-    second = public.post(app.v2, json=app.ios(user_id, token.upper()), headers=TRACK).json()["RegistrationRequestId"]
+    # The next launches the same day: answered as ever, the device left as it is.
+    second = public.post(app.v2, json=app.ios(user_id, token.upper()), headers=TRACK)
+    untracked = public.post(app.v2, json=app.ios(user_id, token))
+    v1 = public.post(app.v1(user_id), json={"ApiToken": app.api_token, "ApnsDeviceContract": {"ApnsToken": token}})
 
-    assert final_statuses(public, app, [second]) == [{"Status": "Failed", "FailureReason": "DuplicateExists"}]
+    assert second.status_code == 202
+    assert list(second.json()) == ["RegistrationRequestId"]
+    assert (untracked.status_code, untracked.content) == (202, b"")
+    assert (v1.status_code, v1.content) == (200, b"")
+    second_id = second.json()["RegistrationRequestId"]
+    assert final_statuses(public, app, [second_id]) == [{"Status": "Failed", "FailureReason": "DuplicateExists"}]
+    assert table.devices(app, user_id) == [before]
+    # A duplicate is not verified again: the provider saw the first registration's push only.
+    assert len(simulator.notifications(token=token)) == 1
+
+    # A day later the registration moves the device's last registration (and its stale due time).
+    moved = admin.post("/_local/clock", json={"AdvanceSeconds": 25 * 3600})
+    assert moved.status_code == 200, moved.text
+    third = public.post(app.v2, json=app.ios(user_id, token), headers=TRACK).json()["RegistrationRequestId"]
+
+    assert final_statuses(public, app, [third]) == [{"Status": "Failed", "FailureReason": "DuplicateExists"}]
     (after,) = table.devices(app, user_id)
     assert after["registered_at"] == before["registered_at"]
     assert after["last_registered_at"] > before["last_registered_at"]
+    assert after["gsi1sk"] > before["gsi1sk"]
+    assert len(simulator.notifications(token=token)) == 1
 
 
 def test_registering_a_token_under_another_user_moves_it(

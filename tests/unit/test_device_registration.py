@@ -26,6 +26,7 @@ from pushgate.models.device import (
     RegistrationOutcome,
     RegistrationState,
     RegistrationStatus,
+    is_fresh_registration,
 )
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.push import DeliveryOutcome, Platform, PushRequest, Verdict
@@ -80,6 +81,10 @@ class FakeDevices:
     def get(self, org_id: str, app_id: str, user_id: str, platform: DevicePlatform, sha: str) -> Device | None:
         return self.devices.get((app_id, user_id, platform.value, sha))
 
+    def get_many(self, keys: Sequence[tuple[str, str, str, DevicePlatform, str]]) -> list[Device]:
+        found = [self.devices.get((app, user, platform.value, sha)) for _, app, user, platform, sha in keys]
+        return [device for device in found if device is not None]
+
     def owner_of(self, org_id: str, app_id: str, platform: DevicePlatform, sha: str) -> str | None:
         return self.owners.get((platform.value, sha))
 
@@ -107,12 +112,13 @@ class FakeDevices:
         *,
         at: datetime,
         request_id: str,
+        app_mode: AppMode | None,
     ) -> bool:
         device = self.devices.get((app_id, user_id, platform.value, token_sha256))
         if device is None or device.status is not DeviceStatus.ACTIVE:
             return False
         self.devices[(app_id, user_id, platform.value, token_sha256)] = device.model_copy(
-            update={"last_registered_at": at, "last_request_id": request_id}
+            update={"last_registered_at": at, "last_request_id": request_id, "app_mode": app_mode}
         )
         self.items_written += 1
         return True
@@ -346,6 +352,7 @@ def test_a_bad_api_token_is_a_400_on_api_token_and_nothing_is_enqueued_or_writte
             options=device_registration.RegistrationOptions(track=True),
             authenticator=RejectingAuthenticator(),  # type: ignore[arg-type]
             queue=queue,
+            devices=devices,
         )
     with pytest.raises(InvalidRequestError):
         device_registration.register_now(ORG, item(), authenticator=RejectingAuthenticator(), devices=devices)  # type: ignore[arg-type]
@@ -365,9 +372,155 @@ def test_the_api_token_travels_in_the_job_only_with_a_webhook() -> None:
         device_registration.RegistrationOptions(track=True),
         device_registration.RegistrationOptions(callback_url="https://h.example.com/"),
     ):
-        device_registration.accept_registrations(ORG, [item()], options=options, authenticator=Accepting(), queue=queue)  # type: ignore[arg-type]
+        device_registration.accept_registrations(
+            ORG,
+            [item()],
+            options=options,
+            authenticator=Accepting(),  # type: ignore[arg-type]
+            queue=queue,
+            devices=FakeDevices(),
+        )
 
     assert [j.api_token for j in queue.sent] == [None, "pgat_x"]
+
+
+# ------------------------------------------------------------------ repeats (apps register at every launch)
+
+
+class AcceptingAuthenticator:
+    def authenticate(self, org_id: str, app_id: str, api_token: str) -> MobileApp:
+        return mobile_app()
+
+
+def stored(devices: FakeDevices, *, at: datetime, status: DeviceStatus = DeviceStatus.ACTIVE) -> Device:
+    device = Device(
+        org_id=ORG,
+        app_id=APP,
+        user_id="alice",
+        platform=DevicePlatform.IOS,
+        token=TOKEN,
+        token_sha256=device_registration.token_sha256(TOKEN),
+        app_mode=AppMode.SANDBOX,
+        status=status,
+        registered_at=at,
+        last_registered_at=at,
+        status_changed_at=at,
+    )
+    devices.devices[(APP, "alice", "ios", device.token_sha256)] = device
+    devices.owners[("ios", device.token_sha256)] = "alice"
+    return device
+
+
+@pytest.mark.parametrize(
+    ("age", "status", "app_mode", "fresh"),
+    [
+        (timedelta(0), DeviceStatus.ACTIVE, AppMode.SANDBOX, True),
+        (timedelta(hours=23, minutes=59), DeviceStatus.ACTIVE, AppMode.SANDBOX, True),
+        (timedelta(hours=24), DeviceStatus.ACTIVE, AppMode.SANDBOX, False),
+        (timedelta(hours=1), DeviceStatus.INVALID, AppMode.SANDBOX, False),
+        (timedelta(hours=1), DeviceStatus.STALE, AppMode.SANDBOX, False),
+        (timedelta(hours=1), DeviceStatus.ACTIVE, AppMode.PRODUCTION, False),
+        (-timedelta(minutes=1), DeviceStatus.ACTIVE, AppMode.SANDBOX, False),
+    ],
+)
+def test_a_repeat_is_fresh_only_while_active_within_a_day_in_the_same_environment(
+    age: timedelta, status: DeviceStatus, app_mode: AppMode, fresh: bool
+) -> None:
+    device = stored(FakeDevices(), at=NOW - age, status=status)
+
+    assert is_fresh_registration(device, app_mode=app_mode, now=NOW) is fresh
+    assert is_fresh_registration(None, app_mode=app_mode, now=NOW) is False
+
+
+def test_a_v1_repeat_within_a_day_writes_nothing_and_a_day_later_refreshes_once() -> None:
+    devices = FakeDevices()
+    stored(devices, at=NOW)
+
+    def register(at: datetime) -> RegistrationOutcome:
+        return device_registration.register_now(
+            ORG,
+            item(),
+            authenticator=AcceptingAuthenticator(),
+            devices=devices,
+            now=lambda: at,  # type: ignore[arg-type]
+        )
+
+    assert register(NOW + timedelta(hours=23)).reason is FailureReason.DUPLICATE_EXISTS
+    assert devices.items_written == 0
+    assert register(NOW + timedelta(hours=25)).reason is FailureReason.DUPLICATE_EXISTS
+    assert devices.items_written == 1
+    assert register(NOW + timedelta(hours=26)).reason is FailureReason.DUPLICATE_EXISTS
+    assert devices.items_written == 1
+
+
+def test_a_fresh_v2_repeat_is_enqueued_only_when_someone_waits_for_its_outcome() -> None:
+    devices, queue = FakeDevices(), RecordingQueue()
+    stored(devices, at=NOW - timedelta(hours=3))
+    options = [
+        device_registration.RegistrationOptions(),
+        device_registration.RegistrationOptions(track=True),
+        device_registration.RegistrationOptions(callback_url="https://h.example.com/"),
+    ]
+    answers = [
+        device_registration.accept_registrations(
+            ORG,
+            [item()],
+            options=option,
+            authenticator=AcceptingAuthenticator(),  # type: ignore[arg-type]
+            queue=queue,
+            devices=devices,
+            now=lambda: NOW,
+        )
+        for option in options
+    ]
+
+    assert all(len(ids) == 1 for ids in answers)
+    assert [(j.request_id, j.fresh_repeat) for j in queue.sent] == [(answers[1][0], True), (answers[2][0], True)]
+    assert devices.items_written == 0
+
+
+def test_a_batch_enqueues_what_is_not_a_fresh_repeat() -> None:
+    devices, queue = FakeDevices(), RecordingQueue()
+    stored(devices, at=NOW - timedelta(hours=3))
+    other_user = device_registration.RegistrationItem(
+        "[1].", APP, "bob", "pgat_x", DevicePlatform.IOS, TOKEN, "ApnsDeviceToken"
+    )
+
+    ids = device_registration.accept_registrations(
+        ORG,
+        [item("[0]."), other_user],
+        options=device_registration.RegistrationOptions(),
+        authenticator=AcceptingAuthenticator(),  # type: ignore[arg-type]
+        queue=queue,
+        devices=devices,
+        now=lambda: NOW,
+    )
+
+    assert [(j.request_id, j.user_id, j.fresh_repeat) for j in queue.sent] == [(ids[1], "bob", False)]
+
+
+def test_the_worker_reports_a_fresh_repeat_without_reading_or_writing() -> None:
+    worker, devices, statuses, webhooks = verifier()
+    worker._apps = FakeApps(None)  # type: ignore[assignment] - not even the app is read
+    url = "https://hooks.example.com/cb"
+
+    outcome = worker.run(job(fresh_repeat=True, callback_url=url, api_token="pgat_secret"))
+
+    assert (outcome.state, outcome.reason) == (RegistrationState.FAILED, FailureReason.DUPLICATE_EXISTS)
+    assert devices.items_written == 0
+    assert statuses.stored[job().request_id].outcome.reason is FailureReason.DUPLICATE_EXISTS
+    assert webhooks.calls[0][2]["FailureReason"] == "DuplicateExists"
+
+
+def test_the_worker_leaves_a_device_stored_moments_ago_alone_and_refreshes_a_day_old_one() -> None:
+    worker, devices, _, _ = verifier()
+    stored(devices, at=NOW - timedelta(minutes=1))
+    assert worker.run(job()).reason is FailureReason.DUPLICATE_EXISTS
+    assert devices.items_written == 0
+
+    stored(devices, at=NOW - timedelta(days=2))
+    assert worker.run(job()).reason is FailureReason.DUPLICATE_EXISTS
+    assert devices.items_written == 1
 
 
 # ------------------------------------------------------------------ webhook rules

@@ -41,6 +41,18 @@ def test_registration_with_measured_figures_matches_the_anchor_example() -> None
     assert cost.cost_per_million(inputs) == pytest.approx(2.67, abs=0.01)
 
 
+def test_a_v2_registration_adds_the_queue_and_its_share_of_a_worker_invocation() -> None:
+    plain = cost.registration_inputs(memory_mb=256, wall_ms=20, cpu_ms=1, write_units=2, read_units=0)
+    queued = cost.registration_inputs(
+        memory_mb=256, wall_ms=20, cpu_ms=1, write_units=2, read_units=0, sqs_requests=1.2, worker_invocations=0.1
+    )
+
+    lines = cost.cost_lines(queued)
+    assert lines["SQS"] == pytest.approx(0.40 * 1.2)
+    assert lines["Lambda requests"] == pytest.approx(0.20 * 1.1)
+    assert cost.cost_per_million(queued) - cost.cost_per_million(plain) == pytest.approx(0.48 + 0.02)
+
+
 @pytest.mark.parametrize(
     ("wall_ms", "cpu_ms", "memory_mb", "billed"),
     [

@@ -172,6 +172,33 @@ def test_report_shows_measured_registration_figures() -> None:
     assert "| DynamoDB write units per registration | 2.0 (2.0–2.0) |" in text
 
 
+def test_report_shows_new_and_repeat_registrations_side_by_side() -> None:
+    def scenario(read: float, write: float, sqs: float, total: float) -> dict[str, object]:
+        values = {
+            "read_units": [read],
+            "write_units": [write],
+            "sqs_requests": [sqs],
+            "wall_ms": [5.0],
+            "cpu_ms": [2.0],
+        }
+        return {"values": values, "lines": {}, "total": total}
+
+    w1 = {
+        "measured": True,
+        "registrations": 100,
+        "memory_mb": 512,
+        "log_bytes": 218,
+        "figures": {"CPU ms per registration": [7.0]},
+        "scenarios": {"v1 new": scenario(2, 14, 0, 10.5), "v2 repeat": scenario(1, 0, 0, 1.48)},
+    }
+
+    text = report.render_markdown(results(w1=w1))
+
+    assert "| v1, new device | 2.00 (2.00–2.00) | 14.00 (14.00–14.00) | 0.00 (0.00–0.00) |" in text
+    assert "| v2, repeat (untracked, CI-J's default) | 1.00 (1.00–1.00) | 0.00 (0.00–0.00) |" in text
+    assert "$1.480 |" in text
+
+
 def test_report_shows_the_cap_check_cost_when_measured() -> None:
     row = {
         "notifications": 10,

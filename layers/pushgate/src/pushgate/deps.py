@@ -11,6 +11,10 @@ AWS clients come from one botocore session, not from boto3: importing boto3 impo
 (about 100 ms of a cold start together) for nothing a client needs. The session reads the same
 settings boto3's clients do (region, credentials, ``AWS_ENDPOINT_URL_<SERVICE>``, retry mode and
 attempts from the environment and the shared config) and signs with SigV4 the same way.
+
+With Lambda SnapStart, every execution environment resumed from a snapshot starts with these caches
+as init left them; ``reset`` runs after each restore (``pushgate.snapstart``), so credentials,
+connections and provider tokens are never shared between resumed environments.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, cast
 
 import botocore.session
 
+from pushgate import snapstart
 from pushgate.config import (
     AudienceQueueSettings,
     DeliveryClockSettings,
@@ -667,3 +672,8 @@ def reset() -> None:
         segment_ports,
     ):
         factory.cache_clear()
+
+
+# Registered when a handler imports this module (every function does, at top level), which is where
+# Lambda looks for runtime hooks.
+snapstart.register_after_restore(reset)

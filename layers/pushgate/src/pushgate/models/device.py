@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -113,6 +113,26 @@ class Device(BaseModel):
     history: tuple[DeviceTransition, ...] = ()
 
 
+#: A registration of a token its user already holds within this long is a repeat that writes nothing:
+#: apps register at every launch, and the stale sweep's windows are days (at least 7), so its due time
+#: moving at most once a day loses nothing.
+FRESH_REGISTRATION_WINDOW = timedelta(hours=24)
+
+
+def is_fresh_registration(existing: Device | None, *, app_mode: AppMode | None, now: datetime) -> bool:
+    """Whether registering a token again finds nothing to change: the user holds it (``existing`` is
+    the user's device for it), it is ``Active``, it was registered within the last
+    ``FRESH_REGISTRATION_WINDOW`` and the app still sends to it in the same APNs environment.
+
+    A device a provider marked ``Invalid`` (or the cleanup ``Stale``) is never fresh: registering
+    revives it. A registration time after ``now`` (a clock moved back) is not fresh either.
+    """
+    if existing is None or existing.status is not DeviceStatus.ACTIVE or existing.app_mode != app_mode:
+        return False
+    age = now - existing.last_registered_at
+    return timedelta(0) <= age < FRESH_REGISTRATION_WINDOW
+
+
 class RegistrationState(StrEnum):
     """``Status`` of a registration request, as CI-J reports it."""
 
@@ -175,6 +195,8 @@ class RegistrationJob(BaseModel):
         callback_headers: Extra webhook headers (``x-ms-callback-url-headers``).
         api_token: The ApiToken, only with a ``callback_url``.
         accepted_at: When the API accepted it.
+        fresh_repeat: The API found the user holding the token, fresh (``is_fresh_registration``):
+            the worker reports ``DuplicateExists`` without reading or writing the device.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -190,6 +212,7 @@ class RegistrationJob(BaseModel):
     callback_headers: dict[str, str] = Field(default_factory=dict)
     api_token: str | None = None
     accepted_at: datetime
+    fresh_repeat: bool = False
 
     def __repr__(self) -> str:
         # The ApiToken must never reach a log line, even through a repr in a traceback.

@@ -51,6 +51,7 @@ from pushgate.adapters.dynamodb.token_policies import (
     TokenPolicies,
     device_index_attributes,
 )
+from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import (
     Device,
     DevicePlatform,
@@ -98,6 +99,14 @@ class DynamoDeviceRepository:
         """One device of a user, or ``None``."""
         item = self._table.get(device_key(org_id, app_id, user_id, platform.value, token_sha256))
         return _device_from_item(item) if item is not None else None
+
+    def get_many(self, keys: Sequence[tuple[str, str, str, DevicePlatform, str]]) -> list[Device]:
+        """The devices that exist among the keys: one strongly consistent ``BatchGetItem`` per 100 keys
+        (absent keys cost nothing)."""
+        items = self._table.batch_get(
+            [device_key(org, app, user, platform.value, sha) for org, app, user, platform, sha in keys]
+        )
+        return [_device_from_item(item) for item in items]
 
     def owner_of(self, org_id: str, app_id: str, platform: DevicePlatform, token_sha256: str) -> str | None:
         """The user of an app who currently holds a token, or ``None``."""
@@ -194,8 +203,13 @@ class DynamoDeviceRepository:
         *,
         at: datetime,
         request_id: str,
+        app_mode: AppMode | None,
     ) -> bool:
-        """Moves ``last_registered_at`` of an ``Active`` device, and its stale due time (one ``UpdateItem``)."""
+        """Moves ``last_registered_at`` of an ``Active`` device, and its stale due time (one ``UpdateItem``).
+
+        Registration calls it at most once a day per device (``is_fresh_registration``): the update
+        rewrites the item and moves its ``GSI1`` entry, about 6 write units.
+        """
         due = device_state_sort_key(
             index_time(stale_at(at, self._policies.policy_for(org_id, app_id))), platform.value, token_sha256
         )
@@ -204,6 +218,8 @@ class DynamoDeviceRepository:
             {
                 "last_registered_at": at.isoformat(),
                 "last_request_id": request_id,
+                # An app switched between APNs environments sends its tokens to the new one.
+                **({"app_mode": app_mode.value} if app_mode is not None else {}),
                 GSI1_PARTITION_KEY: device_state_partition(DeviceStatus.ACTIVE.value, device_state_shard(token_sha256)),
                 GSI1_SORT_KEY: due,
             },

@@ -5,6 +5,12 @@ The API never writes to DynamoDB for a request it rejects: bodies are checked an
 bad tokens costs reads at most, as CI-J promises ("no registration history" for invalid tokens).
 v2 registrations are enqueued for the verification worker; only the worker writes devices and
 outcomes. v1 stores synchronously, without a dry run.
+
+Apps register at every launch, so most registrations repeat one made hours before. A repeat the
+read of the device finds fresh (``is_fresh_registration``: same user, app and token, ``Active``,
+registered within a day) writes nothing: v1 answers as before, v2 enqueues it only when someone
+waits for its ``DuplicateExists`` (tracking or a webhook), and the worker then reports it without
+touching the device. The stale sweep's due time thus moves at most once a day.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from pushgate.credentials.inputs import AppMode
 from pushgate.errors import ConflictError, InvalidRequestError, UnauthorizedError
 from pushgate.models.device import (
     Device,
@@ -27,6 +34,7 @@ from pushgate.models.device import (
     RegistrationJob,
     RegistrationOutcome,
     bounded_history,
+    is_fresh_registration,
     normalize_token,
     token_is_too_long,
     token_shape_problem,
@@ -139,6 +147,11 @@ def _require_platform(app: MobileApp, item: RegistrationItem) -> None:
         )
 
 
+def app_mode_of(app: MobileApp, platform: DevicePlatform) -> AppMode | None:
+    """The APNs environment a device of ``platform`` is sent through (``None`` for FCM)."""
+    return app.ios.metadata.app_mode if platform is DevicePlatform.IOS and app.ios is not None else None
+
+
 def accept_registrations(
     org_id: str,
     items: Sequence[RegistrationItem],
@@ -146,10 +159,14 @@ def accept_registrations(
     options: RegistrationOptions,
     authenticator: ApiTokenAuthenticator,
     queue: RegistrationQueue,
+    devices: DeviceRepository,
     now: Callable[[], datetime] = _now,
     new_request_id: Callable[[], str] = lambda: str(uuid.uuid4()),
 ) -> list[str]:
-    """Checks every item, then enqueues them all for verification (v2, single and batch).
+    """Checks every item, then enqueues them for verification (v2, single and batch).
+
+    The items' devices are read first (one batched read): a fresh repeat is enqueued only when
+    tracking or a webhook waits for its ``DuplicateExists``, marked so the worker reads nothing.
 
     Returns:
         The ``RegistrationRequestId`` of each item, in order.
@@ -157,16 +174,35 @@ def accept_registrations(
     Raises:
         InvalidRequestError: An item's ApiToken does not open its app, or the app lacks the
             item's platform; nothing is enqueued.
-        DependencyError: The queue did not take them.
+        DependencyError: The queue did not take them, or the devices could not be read.
     """
     accepted_at = now()
-    jobs = []
+    apps = []
     for item in items:
         app = authenticate(authenticator, org_id, item.app_id, item.api_token, field_prefix=item.field_prefix)
         _require_platform(app, item)
+        apps.append(app)
+    keys = [
+        (app.org_id, app.app_id, item.user_id, item.platform, token_sha256(item.token))
+        for app, item in zip(apps, items, strict=True)
+    ]
+    found = {(d.app_id, d.user_id, d.platform, d.token_sha256): d for d in devices.get_many(keys)}
+    reported = options.track or options.callback_url is not None
+    request_ids = []
+    jobs = []
+    for app, item, (_, _, user_id, platform, sha) in zip(apps, items, keys, strict=True):
+        request_id = new_request_id()
+        request_ids.append(request_id)
+        fresh = is_fresh_registration(
+            found.get((app.app_id, user_id, platform, sha)), app_mode=app_mode_of(app, platform), now=accepted_at
+        )
+        if fresh and not reported:
+            # Nobody waits for this outcome (CI-J keeps untracked ones Pending for ever) and the
+            # device is as it should be: nothing to do.
+            continue
         jobs.append(
             RegistrationJob(
-                request_id=new_request_id(),
+                request_id=request_id,
                 org_id=app.org_id,
                 app_id=app.app_id,
                 user_id=item.user_id,
@@ -178,10 +214,14 @@ def accept_registrations(
                 # The HMAC key of the webhook travels only when there is a webhook to sign.
                 api_token=item.api_token if options.callback_url else None,
                 accepted_at=accepted_at,
+                fresh_repeat=fresh,
             )
         )
-    queue.send(jobs)
-    return [job.request_id for job in jobs]
+    if jobs:
+        queue.send(jobs)
+    if len(jobs) < len(items):
+        metrics.add_metric(name="RegistrationsFreshRepeats", unit=MetricUnit.Count, value=len(items) - len(jobs))
+    return request_ids
 
 
 def store_device(
@@ -209,7 +249,7 @@ def store_device(
         DependencyError: DynamoDB failed.
     """
     sha = token_sha256(token)
-    app_mode = app.ios.metadata.app_mode if platform is DevicePlatform.IOS and app.ios is not None else None
+    app_mode = app_mode_of(app, platform)
     for attempt in range(STORE_ATTEMPTS):
         owner = devices.owner_of(app.org_id, app.app_id, platform, sha)
         same_device = existing is not None and owner == user_id
@@ -270,7 +310,8 @@ def register_now(
     """The v1 registration: checks and stores synchronously (no dry run; the first send judges the token).
 
     Returns:
-        ``Success``, or ``Failed``/``DuplicateExists`` when the user already had the token (refreshed).
+        ``Success``, or ``Failed``/``DuplicateExists`` when the user already had the token (refreshed
+        unless fresh; the route answers 200 either way).
 
     Raises:
         InvalidRequestError: Bad ApiToken, platform missing, or the token is too long.
@@ -283,8 +324,11 @@ def register_now(
     request_id = str(uuid.uuid4())
     sha = token_sha256(item.token)
     existing = devices.get(app.org_id, app.app_id, item.user_id, item.platform, sha)
+    app_mode = app_mode_of(app, item.platform)
+    if is_fresh_registration(existing, app_mode=app_mode, now=at):
+        return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS)
     if existing is not None and devices.refresh(
-        app.org_id, app.app_id, item.user_id, item.platform, sha, at=at, request_id=request_id
+        app.org_id, app.app_id, item.user_id, item.platform, sha, at=at, request_id=request_id, app_mode=app_mode
     ):
         return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS)
     store_device(

@@ -1,8 +1,9 @@
 """The registration worker's use case: verify one accepted registration, store it, report it.
 
 Per job, in CI-J's order: the app must still exist (else ``ApiTokenNotValid``), the token must fit
-its platform's length (``DeviceTokenTooLong``), a token the user already holds is refreshed
-(``DuplicateExists``), a verification push (APNs: a background push carrying nothing; FCM: a
+its platform's length (``DeviceTokenTooLong``), a token the user already holds is refreshed, or left alone when
+registered within the last day (``DuplicateExists``; a job the API found fresh is reported so
+without any read), a verification push (APNs: a background push carrying nothing; FCM: a
 ``validate_only`` message) must be accepted (``DryRunSendingFailed``), and the device is stored
 (``FailedToStoreDevice`` when that keeps failing). Then the outcome is stored when tracking was
 asked for, and the webhook is called.
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pushgate.credentials.inputs import AppMode
 from pushgate.errors import ConflictError, DependencyError
 from pushgate.models.device import (
     Device,
@@ -27,6 +29,7 @@ from pushgate.models.device import (
     RegistrationJob,
     RegistrationOutcome,
     RegistrationStatus,
+    is_fresh_registration,
     token_is_too_long,
 )
 from pushgate.models.mobile_app import MobileApp
@@ -34,12 +37,14 @@ from pushgate.models.push import PushRequest, Verdict
 from pushgate.models.webhook import webhook_body
 from pushgate.observability import logger
 from pushgate.providers.ports import ProviderClients, ProviderNotConfiguredError
-from pushgate.services.devices.device_registration import store_device, token_sha256
+from pushgate.services.devices.device_registration import app_mode_of, store_device, token_sha256
 from pushgate.services.devices.ports import DeviceRepository, RegistrationStatusRepository, WebhookSender
 from pushgate.services.ports import MobileAppRepository
 
 #: The registration queue's ``maxReceiveCount`` in template.yaml: the last delivery before the DLQ.
 MAX_RECEIVE_COUNT = 5
+#: The detail of a ``DuplicateExists`` that wrote nothing (``is_fresh_registration``).
+FRESH_REPEAT_DETAIL = "registered within the last day"
 
 
 def _now() -> datetime:
@@ -94,7 +99,12 @@ class DeviceVerifier:
         """
         final_delivery = receive_count >= MAX_RECEIVE_COUNT
         try:
-            outcome = self._decide(job, final_delivery=final_delivery)
+            if job.fresh_repeat:
+                # The API read the device as this registration would leave it, moments ago, and
+                # authenticated the app: report the duplicate, read and write nothing.
+                outcome = RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS, FRESH_REPEAT_DETAIL)
+            else:
+                outcome = self._decide(job, final_delivery=final_delivery)
         except DependencyError:
             if not final_delivery:
                 raise RetryLaterError("the data store failed") from None
@@ -155,7 +165,7 @@ class DeviceVerifier:
         sha = token_sha256(job.token)
         existing = self._devices.get(job.org_id, job.app_id, job.user_id, job.platform, sha)
         now = self._now()
-        known = self._known_device_outcome(job, existing, sha, now)
+        known = self._known_device_outcome(job, existing, sha, now, app_mode_of(app, job.platform))
         if known is not None:
             return known
         failed = self._dry_run(app, job, final_delivery=final_delivery)
@@ -179,15 +189,18 @@ class DeviceVerifier:
         return RegistrationOutcome.success()
 
     def _known_device_outcome(
-        self, job: RegistrationJob, existing: Device | None, sha: str, now: datetime
+        self, job: RegistrationJob, existing: Device | None, sha: str, now: datetime, app_mode: AppMode | None
     ) -> RegistrationOutcome | None:
         if existing is None:
             return None
         if existing.last_request_id == job.request_id:
             # A redelivery of the job that stored this device: report what it achieved.
             return RegistrationOutcome.success()
+        if is_fresh_registration(existing, app_mode=app_mode, now=now):
+            # Stored since the API looked (two launches in quick succession): nothing to move.
+            return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS, FRESH_REPEAT_DETAIL)
         if existing.status is DeviceStatus.ACTIVE and self._devices.refresh(
-            job.org_id, job.app_id, job.user_id, job.platform, sha, at=now, request_id=job.request_id
+            job.org_id, job.app_id, job.user_id, job.platform, sha, at=now, request_id=job.request_id, app_mode=app_mode
         ):
             return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS, "refreshed the registration")
         # Not active (invalid, stale): verify and store it again like a new one.

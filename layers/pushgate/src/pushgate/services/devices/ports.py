@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform, RegistrationJob, RegistrationStatus
 from pushgate.models.webhook import WebhookResult
 
@@ -16,6 +17,9 @@ class DeviceRepository(Protocol):
 
     def get(self, org_id: str, app_id: str, user_id: str, platform: DevicePlatform, token_sha256: str) -> Device | None:
         """One device of a user, or ``None``."""
+
+    def get_many(self, keys: Sequence[tuple[str, str, str, DevicePlatform, str]]) -> list[Device]:
+        """The devices that exist among (org, app, user, platform, token hash) keys (one batched read)."""
 
     def owner_of(self, org_id: str, app_id: str, platform: DevicePlatform, token_sha256: str) -> str | None:
         """The user of an app who currently holds a token, or ``None``."""
@@ -43,8 +47,10 @@ class DeviceRepository(Protocol):
         *,
         at: datetime,
         request_id: str,
+        app_mode: AppMode | None,
     ) -> bool:
-        """Moves ``last_registered_at`` of an ``Active`` device; returns whether it was one."""
+        """Moves ``last_registered_at`` of an ``Active`` device (and notes the app's APNs environment);
+        returns whether it was one."""
 
     def remove(self, org_id: str, app_id: str, user_id: str, platform: DevicePlatform, token_sha256: str) -> bool:
         """Deletes a user's device and releases the token; returns whether the device existed."""
