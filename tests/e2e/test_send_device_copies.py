@@ -65,6 +65,7 @@ def _message(admin: httpx.Client, org_id: str, title: str) -> str:
             "Title": title,
             "Body": "Order {{trigger.order}} is on its way",
             "OnClick": {"Behavior": "OpenUrl", "Url": "https://contoso.com/orders"},
+            "Localizations": {"pt-BR": {"Title": f"{title} (pt)", "Body": "A caminho"}},
         },
     )
     assert created.status_code == 201, created.text
@@ -119,7 +120,12 @@ def test_without_placeholders_the_devices_answer_for_the_person_with_the_same_ou
         )
 
     serial = 0
-    for user, attributes in ((ana, {"trackingconsent": True}), (bo, {}), (cy, {}), (dee, {"pushconsent": False})):
+    for user, attributes in (
+        (ana, {"trackingconsent": True, "locale": "pt-BR"}),
+        (bo, {}),
+        (cy, {}),
+        (dee, {"pushconsent": False}),
+    ):
         people.save(person(user, **attributes), previous=None)
         if user == cy:
             continue  # no device
@@ -200,4 +206,10 @@ def test_without_placeholders_the_devices_answer_for_the_person_with_the_same_ou
     received = [n for n in dev_stack.simulator.notifications() if n["token"] == tokens[ana]]
     assert len(received) == 3
     assert all("/l/" in json.dumps(n["payload"]) for n in received)
+    # ... and in her locale's words, also from the copy.
+    assert sorted(n["payload"]["aps"]["alert"]["title"] for n in received) == [
+        "Flash sale (pt)",
+        "Flash sale (pt)",
+        "Hi Ana (pt)",
+    ]
     assert not [n for n in dev_stack.simulator.notifications() if n["token"] in (tokens[bo], tokens[dee])]
