@@ -160,6 +160,7 @@ def test_held_jobs_are_released_when_due_and_canceled_with_their_send(table: Mai
         sends=sends,
         queue=queue,
         parked=None,  # type: ignore[arg-type]
+        recipient_devices=None,  # type: ignore[arg-type]
         held=held,
     )
     canceled = cancel_send(org, send, stores=stores, now=lambda: AT + timedelta(hours=2))

@@ -392,6 +392,7 @@ def send_stores() -> SendStores:
     from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
     from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
     from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.adapters.dynamodb.recipient_devices import DynamoRecipientDevices
     from pushgate.adapters.dynamodb.sends import DynamoInsightCounters
     from pushgate.services.sends.send_fanout import SendStores
 
@@ -406,6 +407,7 @@ def send_stores() -> SendStores:
         sends=send_repository(),
         queue=delivery_queue(),
         parked=parked_jobs(),
+        recipient_devices=DynamoRecipientDevices(main_table(), consistent=False),
         link_base=tracked_link_base(settings(MobileAppSettings).public_endpoint),
         held=held_jobs(),
         policies=delivery_policies(),

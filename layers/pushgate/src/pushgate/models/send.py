@@ -271,6 +271,7 @@ class AudienceMember:
         trackingconsent: The person's tracking consent.
         timezone: The person's IANA time zone, if set.
         locale: The person's locale, if set.
+        revision: The person's revision the copy was taken at (0: no person then); ``None`` unstamped.
     """
 
     user_id: str
@@ -283,6 +284,7 @@ class AudienceMember:
     trackingconsent: bool = False
     timezone: str | None = None
     locale: str | None = None
+    revision: int | None = None
 
 
 class AudiencePage(BaseModel):

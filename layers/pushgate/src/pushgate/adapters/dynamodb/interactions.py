@@ -40,13 +40,13 @@ from pushgate.adapters.dynamodb.keys import (
     send_partition,
     tracking_key_key,
 )
+from pushgate.adapters.dynamodb.ledger_codec import decode_entries
 from pushgate.adapters.dynamodb.sends import (
     DEFAULT_INTERACTION_RETENTION,
     NOT_SENT_REASON_ATTRIBUTE_PREFIX,
     DynamoSendRepository,
     add_counts,
     counter_dimensions,
-    decode_entries,
     log_counter_failure,
 )
 from pushgate.adapters.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token, revision_put

@@ -1,9 +1,9 @@
 """Sends, delivery-job claims (which become the ledger), parked jobs and insight counters.
 
 A delivery job's claim is put before any provider call (``attribute_not_exists``); completing it
-replaces the claim with the outcomes of all the job's devices (zlib-compressed JSON in one binary
-attribute) and adds them to the send's totals in the same transaction, so totals never count a
-job twice and never miss one that is recorded.
+replaces the claim with the outcomes of all the job's devices (one compressed binary attribute, see
+``ledger_codec``) and adds them to the send's totals in the same transaction, so totals never count
+a job twice and never miss one that is recorded.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import zlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
-
-from pydantic import TypeAdapter
 
 from pushgate.adapters.dynamodb.delivery_progress import decode_fates, encode_fates
 from pushgate.adapters.dynamodb.keys import (
@@ -42,6 +40,7 @@ from pushgate.adapters.dynamodb.keys import (
     send_reference_sort_key,
     tracking_key_key,
 )
+from pushgate.adapters.dynamodb.ledger_codec import decode_entries, encode_entries
 from pushgate.adapters.dynamodb.table import (
     MainTable,
     decode_opaque_token,
@@ -58,7 +57,6 @@ from pushgate.services.sends.ports import ClaimState, LedgerPage, SegmentPageCou
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
 FANOUT_JOB_ID = "fanout"
-_ENTRIES = TypeAdapter(list[LedgerEntry])
 _SEND_FIELDS = tuple(SendRecord.model_fields)
 #: Job items read per ledger page query (each holds up to a job's worth of entries).
 _JOBS_PER_QUERY = 25
@@ -66,17 +64,6 @@ _JOBS_PER_QUERY = 25
 DEFAULT_INTERACTION_RETENTION: Final = timedelta(days=90)
 #: Prefix of an insight counter's per-reason ``NotSent`` attributes (``not_sent:Unregistered``).
 NOT_SENT_REASON_ATTRIBUTE_PREFIX: Final = "not_sent:"
-
-
-def encode_entries(entries: Sequence[LedgerEntry]) -> bytes:
-    """The stored form of a job's ledger entries: compact JSON, zlib-compressed."""
-    return zlib.compress(_ENTRIES.dump_json(list(entries), exclude_none=True), 6)
-
-
-def decode_entries(value: Any) -> list[LedgerEntry]:
-    """Reads the stored form back."""
-    raw = bytes(value)
-    return _ENTRIES.validate_json(zlib.decompress(raw))
 
 
 def _send_from_item(item: Mapping[str, Any]) -> SendRecord:
@@ -674,7 +661,7 @@ class DynamoSendRepository:
     ) -> bool:
         """Records the job's outcomes, then completes the claim and adds them to the totals.
 
-        The outcomes (the big part: about 90 bytes a device) go in their own item, written once
+        The outcomes (the big part: about 65 bytes a device) go in their own item, written once
         with a plain ``PutItem`` while no other run's outcomes are there; then one transaction of
         two small updates turns the claim ``Done`` and adds the counts to the send. Written in the
         transaction, the outcomes would cost twice their size. A run that finds another run's

@@ -189,9 +189,15 @@ class CompiledMessage:
         A message that is not personal renders the same for everyone without a trigger, so a
         broadcast renders it once instead of reading each person.
         """
-        if self._variants:
-            return True
-        templates = [self._default.title, self._default.subtitle, self._default.body, self._url, *self._data.values()]
+        return bool(self._variants) or self.reads_directory
+
+    @property
+    def reads_directory(self) -> bool:
+        """Whether a template reads the recipient's directory record (``{{contact.*}}``,
+        ``{{lead.*}}``, ``{{profile.*}}``): only then does a send need more of the person than the
+        copy on their devices (consent, zone, locale)."""
+        texts = [self._default, *self._variants.values()]
+        templates = [t for x in texts for t in (x.title, x.subtitle, x.body)] + [self._url, *self._data.values()]
         return any(
             SOURCES.get(path.split(".", 1)[0]) == RECIPIENT_SOURCE
             for template in templates

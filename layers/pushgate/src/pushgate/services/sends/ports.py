@@ -178,6 +178,13 @@ class AudienceReader(Protocol):
         """One page of a shard, and where the next one starts (``None`` after the last)."""
 
 
+class RecipientDevices(Protocol):
+    """A recipient's devices with their copy of the person (consent, zone, locale), in one read."""
+
+    def active_devices(self, org_id: str, app_id: str, user_id: str) -> list[AudienceMember]:
+        """The user's ``Active`` devices of the app."""
+
+
 class AudienceProgress(Protocol):
     """Counts a broadcast's expanded pages into its send."""
 

@@ -38,6 +38,7 @@ from pushgate.models.payloads import NotificationTooLargeError
 from pushgate.models.push import NOW_OR_NEVER, PushMessage, has_expired
 from pushgate.models.send import (
     MAX_RECIPIENTS,
+    AudienceMember,
     DeliveryJob,
     JobDevice,
     LedgerEntry,
@@ -64,6 +65,7 @@ from pushgate.services.sends.ports import (
     InsightCounters,
     LedgerPage,
     ParkedJobs,
+    RecipientDevices,
     SendRepository,
 )
 from pushgate.time_zones import resolve_zone
@@ -93,6 +95,7 @@ class SendStores:
         sends: Sends and their ledger.
         queue: The delivery queue.
         parked: Jobs parked after a credential failure.
+        recipient_devices: A recipient's devices with their copy of the person.
         link_base: Base URL of tracked links (``<PUBLIC_ENDPOINT>/l/``); empty means no tracked links.
         held: Jobs held until they are due (scheduled sends, quiet hours).
         policies: Apps' delivery policies (quiet hours, caps, default zone).
@@ -107,6 +110,7 @@ class SendStores:
     sends: SendRepository
     queue: DeliveryQueue
     parked: ParkedJobs
+    recipient_devices: RecipientDevices
     link_base: str = ""
     held: HeldJobs | None = None
     policies: DeliveryPolicies | None = None
@@ -771,19 +775,39 @@ def _plan_deliveries(
     at: datetime,
     timing: RecipientTiming,
 ) -> None:
-    people = people_by_precedence(org_id, user_ids, stores.people)
-    reachable = _reachable(user_ids, people, plan, at)
+    def active_devices(user_ids: list[str]) -> dict[str, list[AudienceMember]]:
+        def of(user_id: str) -> list[AudienceMember]:
+            return stores.recipient_devices.active_devices(org_id, app.app_id, user_id)
 
-    def active_devices(user_id: str) -> list[Any]:
-        return [d for d in stores.devices.list_for_user(org_id, app.app_id, user_id) if d.status is DeviceStatus.ACTIVE]
+        workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(user_ids)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
+            return dict(zip(user_ids, pool.map(of, user_ids), strict=True))
 
-    workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(reachable)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
-        devices_by_user = dict(zip(reachable, pool.map(active_devices, reachable), strict=True))
+    if compiled.reads_directory:
+        # The message reads the person's record: read everyone first, devices only of those reachable.
+        people = people_by_precedence(org_id, user_ids, stores.people)
+        reachable = _reachable(user_ids, people, plan, at)
+        devices_by_user = active_devices(reachable)
+        profiles = {user_id: RecipientProfile.of(people[user_id]) for user_id in reachable}
+    else:
+        # Consent, zone and locale travel with the devices (written in the directory's transaction):
+        # the person is read only when their devices cannot answer for them.
+        devices_by_user = active_devices(user_ids)
+        profiles = {}
+        unanswered = []
+        for user_id in user_ids:
+            profile = copied_profile(user_id, devices_by_user[user_id])
+            if profile is None:
+                unanswered.append(user_id)
+            else:
+                profiles[user_id] = profile
+        people = people_by_precedence(org_id, unanswered, stores.people) if unanswered else {}
+        profiles.update({user_id: RecipientProfile.of(person) for user_id, person in people.items()})
+        reachable = _reachable_profiles(user_ids, profiles, plan, at)
 
     packing = JobPacking(template, plan, at)
     for user_id in reachable:
-        person = people[user_id]
+        profile = profiles[user_id]
         devices = [
             JobDevice(
                 user_id=user_id,
@@ -792,13 +816,13 @@ def _plan_deliveries(
                 token_sha256=device.token_sha256,
                 tracking_id="",
                 message=0,
-                profile_type=person.entity_type.value,
+                profile_type=profile.profile_type,
             )
             for device in devices_by_user[user_id]
             if platform_configured(app, device.platform)
         ]
         plan_recipient(
-            RecipientProfile.of(person),
+            profile,
             devices,
             compiled=compiled,
             timing=timing,
@@ -808,6 +832,48 @@ def _plan_deliveries(
             trigger=triggers.get(user_id, {}),
         )
     packing.finish()
+
+
+def copied_profile(user_id: str, devices: Sequence[AudienceMember]) -> RecipientProfile | None:
+    """The person as their devices' copy has them, or ``None`` when the person must be read: no
+    device (the outcome tells an unknown recipient from one without consent or device), a device
+    stored before the copy existed, copies at different revisions (a directory write settling), or a
+    copy naming no live record (no person when registered, or erased)."""
+    if not devices:
+        return None
+    first = devices[0]
+    if first.profile_type is None or first.revision is None:
+        return None
+    if any(device.revision != first.revision for device in devices):
+        return None
+    return RecipientProfile(
+        user_id=user_id,
+        profile_type=first.profile_type,
+        pushconsent=first.pushconsent,
+        trackingconsent=first.trackingconsent,
+        timezone=first.timezone,
+        locale=first.locale,
+    )
+
+
+def _reachable_profiles(
+    user_ids: list[str], profiles: Mapping[str, RecipientProfile], plan: SendPlan, at: datetime
+) -> list[str]:
+    """The recipients that exist and consented (as their profiles say); the others are refused (and recorded)."""
+    reachable: list[str] = []
+    for user_id in user_ids:
+        profile = profiles.get(user_id)
+        reason = None
+        if profile is None:
+            reason = NotSentReason.UNKNOWN_RECIPIENT
+        elif not profile.pushconsent:
+            reason = NotSentReason.NO_PUSH_CONSENT
+        if reason is not None:
+            plan.rejected.append((user_id, reason.value))
+            plan.entries.append(_not_sent_profile(user_id, reason, at, profile.profile_type if profile else None))
+        else:
+            reachable.append(user_id)
+    return reachable
 
 
 def platform_configured(app: MobileApp, platform: DevicePlatform) -> bool:
