@@ -37,7 +37,9 @@ from pushgate.adapters.dynamodb.keys import (
     person_key,
 )
 from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
+from pushgate.models.send import AudienceMember
 
 #: Attributes of a device item copied from its person (all projected into ``GSI3``).
 PERSON_TYPE: Final = "person_type"
@@ -55,6 +57,24 @@ ERASED_REVISION: Final = 2**62
 #: Device updates that ride in the person's transaction (``TransactWriteItems`` takes 100 actions;
 #: the person and its lookups take up to 7). A person with more devices gets the rest right after.
 DEVICES_PER_TRANSACTION: Final = 90
+
+
+def audience_member(item: Mapping[str, Any], platform: DevicePlatform, token_sha256: str) -> AudienceMember:
+    """A device item (or its ``GSI3`` projection) as a member of an audience, with its person's copy."""
+    return AudienceMember(
+        user_id=str(item["user_id"]),
+        platform=platform,
+        token=str(item["token"]),
+        token_sha256=token_sha256,
+        # Items written before devices copied their person carry no revision: their people are read instead.
+        stamped=PERSON_REVISION in item,
+        profile_type=item.get(PERSON_TYPE),
+        pushconsent=bool(item.get(PUSH_CONSENT, True)),
+        trackingconsent=bool(item.get(TRACKING_CONSENT, False)),
+        timezone=item.get(TIME_ZONE),
+        locale=item.get(LOCALE),
+        revision=int(item[PERSON_REVISION]) if PERSON_REVISION in item else None,
+    )
 
 
 def person_stamp(person: Person | None, *, erased: bool = False) -> dict[str, Any]:

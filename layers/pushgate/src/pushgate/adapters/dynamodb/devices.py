@@ -17,12 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pushgate.adapters.dynamodb.device_audience import (
-    LOCALE,
-    PERSON_REVISION,
-    PERSON_TYPE,
-    PUSH_CONSENT,
-    TIME_ZONE,
-    TRACKING_CONSENT,
+    audience_member,
     effective_person,
     person_guard,
     person_stamp,
@@ -139,22 +134,7 @@ class DynamoDeviceRepository:
         members = []
         for item in items:
             platform, token_sha256, _ = str(item[GSI2_SORT_KEY]).split("#", 2)
-            members.append(
-                AudienceMember(
-                    user_id=str(item["user_id"]),
-                    platform=DevicePlatform(platform),
-                    token=str(item["token"]),
-                    token_sha256=token_sha256,
-                    # Items written before devices copied their person carry no revision: the
-                    # broadcast reads their people instead.
-                    stamped=PERSON_REVISION in item,
-                    profile_type=item.get(PERSON_TYPE),
-                    pushconsent=bool(item.get(PUSH_CONSENT, True)),
-                    trackingconsent=bool(item.get(TRACKING_CONSENT, False)),
-                    timezone=item.get(TIME_ZONE),
-                    locale=item.get(LOCALE),
-                )
-            )
+            members.append(audience_member(item, DevicePlatform(platform), token_sha256))
         return members, next_key
 
     def save(self, device: Device, *, expected_owner: str | None) -> None:

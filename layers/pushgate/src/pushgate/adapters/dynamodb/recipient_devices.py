@@ -7,39 +7,11 @@ recipient's devices also tells it what it would otherwise read the person for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from pushgate.adapters.dynamodb.device_audience import (
-    LOCALE,
-    PERSON_REVISION,
-    PERSON_TYPE,
-    PUSH_CONSENT,
-    TIME_ZONE,
-    TRACKING_CONSENT,
-)
+from pushgate.adapters.dynamodb.device_audience import audience_member
 from pushgate.adapters.dynamodb.keys import device_partition
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.send import AudienceMember
-
-
-def audience_member(item: Mapping[str, Any], platform: DevicePlatform, token_sha256: str) -> AudienceMember:
-    """A device item (or its ``GSI3`` projection) as a member of an audience, with its person's copy."""
-    return AudienceMember(
-        user_id=str(item["user_id"]),
-        platform=platform,
-        token=str(item["token"]),
-        token_sha256=token_sha256,
-        # Items written before devices copied their person carry no revision: their people are read instead.
-        stamped=PERSON_REVISION in item,
-        profile_type=item.get(PERSON_TYPE),
-        pushconsent=bool(item.get(PUSH_CONSENT, True)),
-        trackingconsent=bool(item.get(TRACKING_CONSENT, False)),
-        timezone=item.get(TIME_ZONE),
-        locale=item.get(LOCALE),
-        revision=int(item[PERSON_REVISION]) if PERSON_REVISION in item else None,
-    )
 
 
 class DynamoRecipientDevices:
