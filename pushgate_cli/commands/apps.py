@@ -103,15 +103,8 @@ def create(
 @reports_errors
 def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's apps (every page)."""
-    apps: list[dict[str, Any]] = []
     with in_org(org) as (client, org_id):
-        token: str | None = None
-        while True:
-            page = client.call("GET", admin_path(org_id, "mobileapps"), params={"NextToken": token})
-            apps.extend(page["MobileApps"])
-            token = page.get("NextToken")
-            if not token:
-                break
+        apps: list[dict[str, Any]] = client.every_page(admin_path(org_id, "mobileapps"), "MobileApps")
     if json_output:
         print_json({"MobileApps": apps})
         return

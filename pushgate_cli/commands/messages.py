@@ -71,14 +71,8 @@ def create(
 @reports_errors
 def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's messages (every page)."""
-    messages: list[dict[str, Any]] = []
     with in_org(org) as (client, org_id):
-        token: str | None = None
-        while True:
-            page = client.call("GET", admin_path(org_id, "pushmessages"), params={"NextToken": token})
-            messages.extend(page["PushMessages"])
-            if not (token := page.get("NextToken")):
-                break
+        messages: list[dict[str, Any]] = client.every_page(admin_path(org_id, "pushmessages"), "PushMessages")
     if json_output:
         print_json({"PushMessages": messages})
     else:

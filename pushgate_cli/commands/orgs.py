@@ -63,15 +63,8 @@ def use(org_id: Annotated[str, typer.Argument(help="The org later commands work 
 @reports_errors
 def list_orgs(json_output: JsonFlag = False) -> None:
     """List every org, oldest first (every page)."""
-    found: list[dict[str, Any]] = []
-    token: str | None = None
     with api() as client:
-        while True:
-            page = client.call("GET", "/admin/v1/orgs", params={"MaxResults": 100, "NextToken": token})
-            found.extend(page["Orgs"])
-            token = page.get("NextToken")
-            if not token:
-                break
+        found: list[dict[str, Any]] = client.every_page("/admin/v1/orgs", "Orgs", {"MaxResults": 100})
     if json_output:
         print_json({"Orgs": found})
     else:
