@@ -42,13 +42,13 @@ import httpx
 
 from bench import environments
 from bench.import_profile import summarize
+from bench.local_stack import save_contact
 from bench.registration import function_environment
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
-from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate_local.credentials import generate_apns_auth_key
 from pushgate_local.events import sqs_event
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
@@ -303,17 +303,7 @@ def _set_up_delivery(runtime: LocalRuntime, admin: httpx.Client) -> _DeliverySet
     user_id = "cold-start-user"
     token = hashlib.sha256(app_id.encode()).hexdigest()
     table = _table(runtime)
-    DynamoPersonRepository(table).save(
-        Person(
-            org_id=org_id,
-            entity_type=EntityType.CONTACT,
-            person_id=user_id,
-            attributes=PersonAttributes(firstname="Ana"),
-            created_at=now,
-            modified_at=now,
-        ),
-        previous=None,
-    )
+    save_contact(DynamoPersonRepository(table), org_id=org_id, person_id=user_id, at=now)
     DynamoDeviceRepository(table).save(
         Device(
             org_id=org_id,
