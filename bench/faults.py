@@ -29,12 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import httpx
 
 from bench import environments
 from bench.common import device_token
-from bench.local_stack import admin_client, create_ios_app, save_contact
+from bench.local_stack import admin_client, create_ios_app, main_table, save_contact
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
 
 LATENCY_MS = 20
@@ -66,17 +65,9 @@ def _seed(runtime: LocalRuntime, org_id: str, app_id: str, devices: int, phase: 
     """One person per device, platforms alternating; returns user id → (platform, token)."""
     from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository  # noqa: PLC0415
     from pushgate.adapters.dynamodb.directory import DynamoPersonRepository  # noqa: PLC0415
-    from pushgate.adapters.dynamodb.table import MainTable  # noqa: PLC0415
     from pushgate.models.device import Device, DevicePlatform  # noqa: PLC0415
 
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=runtime.dynamodb_url,
-        region_name=runtime.config.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
-    )
-    table = MainTable(client, runtime.resources.table_names["MainTable"])
+    table = main_table(runtime)
     people, stored_devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
     salt = 1_000_000 * (1 + PHASES.index(phase))
     population: dict[str, tuple[str, str]] = {}

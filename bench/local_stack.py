@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import boto3
 import httpx
 
 from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account
@@ -12,6 +13,21 @@ from pushgate_local.runtime import LocalRuntime
 
 if TYPE_CHECKING:
     from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+    from pushgate.adapters.dynamodb.table import MainTable
+
+
+def main_table(runtime: LocalRuntime) -> MainTable:
+    """The runtime's main table on DynamoDB Local, for writing a bench's population straight into it."""
+    from pushgate.adapters.dynamodb.table import MainTable  # noqa: PLC0415
+
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=runtime.dynamodb_url,
+        region_name=runtime.config.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
+    )
+    return MainTable(client, runtime.resources.table_names["MainTable"])
 
 
 def save_contact(people: DynamoPersonRepository, *, org_id: str, person_id: str, at: datetime) -> None:
