@@ -8,7 +8,16 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.config import load_target, resolve_org, save_target
-from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.output import (
+    JsonFlag,
+    OrgOption,
+    done,
+    print_json,
+    reports_errors,
+    show_answer,
+    show_record,
+    show_rows,
+)
 from pushgate_cli.session import api
 
 app = typer.Typer(help="Orgs.", no_args_is_help=True)
@@ -42,10 +51,7 @@ def get(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     org_id = resolve_org(load_target(), org)
     with api() as client:
         found = client.call("GET", admin_path(org_id))
-    if json_output:
-        print_json(found)
-    else:
-        show_record("Org", found, FIELDS)
+    show_answer("Org", found, FIELDS, json_output=json_output)
 
 
 @app.command("use")
