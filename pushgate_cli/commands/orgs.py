@@ -8,16 +8,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.config import load_target, resolve_org, save_target
-from pushgate_cli.output import (
-    JsonFlag,
-    OrgOption,
-    done,
-    print_json,
-    reports_errors,
-    show_answer,
-    show_record,
-    show_rows,
-)
+from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_answer, show_rows
 from pushgate_cli.session import api
 
 app = typer.Typer(help="Orgs.", no_args_is_help=True)
@@ -36,11 +27,8 @@ def create(
         org = client.call("POST", "/admin/v1/orgs", body={"Name": name})
     if use:
         save_target(load_target().with_org(org["OrgId"]))
-    if json_output:
-        print_json(org)
-        return
-    show_record("Org", org, FIELDS)
-    if use:
+    show_answer("Org", org, FIELDS, json_output=json_output)
+    if use and not json_output:
         done(f"default org is now {org['OrgId']}")
 
 
