@@ -42,13 +42,12 @@ import httpx
 
 from bench import environments
 from bench.import_profile import summarize
+from bench.local_stack import main_table, save_contact
 from bench.registration import function_environment
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
-from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
-from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate_local.credentials import generate_apns_auth_key
 from pushgate_local.events import sqs_event
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
@@ -271,17 +270,6 @@ class _DeliverySetup:
     token: str
 
 
-def _table(runtime: LocalRuntime) -> MainTable:
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=runtime.dynamodb_url,
-        region_name=runtime.config.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
-    )
-    return MainTable(client, runtime.resources.table_names["MainTable"])
-
-
 def _set_up_delivery(runtime: LocalRuntime, admin: httpx.Client) -> _DeliverySetup:
     """An org, an iOS app (token auth), one directory person with one Active device, an active message."""
     org = admin.post("/admin/v1/orgs", json={"Name": "Cold start org"})
@@ -302,18 +290,8 @@ def _set_up_delivery(runtime: LocalRuntime, admin: httpx.Client) -> _DeliverySet
     now = datetime.datetime.now(datetime.UTC)
     user_id = "cold-start-user"
     token = hashlib.sha256(app_id.encode()).hexdigest()
-    table = _table(runtime)
-    DynamoPersonRepository(table).save(
-        Person(
-            org_id=org_id,
-            entity_type=EntityType.CONTACT,
-            person_id=user_id,
-            attributes=PersonAttributes(firstname="Ana"),
-            created_at=now,
-            modified_at=now,
-        ),
-        previous=None,
-    )
+    table = main_table(runtime)
+    save_contact(DynamoPersonRepository(table), org_id=org_id, person_id=user_id, at=now)
     DynamoDeviceRepository(table).save(
         Device(
             org_id=org_id,

@@ -29,13 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import httpx
 
 from bench import environments
 from bench.common import device_token
-from bench.local_stack import admin_client
-from pushgate_local.credentials import generate_apns_auth_key, generate_fcm_service_account
+from bench.local_stack import admin_client, create_ios_app, main_table, save_contact
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
 
 LATENCY_MS = 20
@@ -53,46 +51,23 @@ PHASE_TIMEOUT_S = 600.0
 
 
 def _create_app_and_message(admin: httpx.Client) -> tuple[str, str, str]:
-    key = generate_apns_auth_key()
-    org = admin.post("/admin/v1/orgs", json={"Name": "W7 org"})
-    org.raise_for_status()
-    org_id = str(org.json()["OrgId"])
-    ios = {
-        "AuthMode": "Token",
-        "AppMode": "Production",
-        "BundleId": "com.example.bench",
-        "TeamId": key.team_id,
-        "KeyId": key.key_id,
-        "SigningKey": key.private_key_pem,
-    }
-    android = {"ServiceAccountJson": generate_fcm_service_account("pushgate-bench-w7").info}
-    app = admin.post(f"/admin/v1/orgs/{org_id}/mobileapps", json={"Name": "W7 app", "Ios": ios, "Android": android})
-    app.raise_for_status()
+    org_id, app_id = create_ios_app(admin, org_name="W7 org", app_name="W7 app", android_project="pushgate-bench-w7")
     message = admin.post(
         f"/admin/v1/orgs/{org_id}/pushmessages", json={"Name": "Faults", "Title": "Order", "Body": "On its way"}
     )
     message.raise_for_status()
     message_id = str(message.json()["MessageId"])
     admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate").raise_for_status()
-    return org_id, str(app.json()["MobileAppId"]), message_id
+    return org_id, app_id, message_id
 
 
 def _seed(runtime: LocalRuntime, org_id: str, app_id: str, devices: int, phase: str) -> dict[str, tuple[str, str]]:
     """One person per device, platforms alternating; returns user id → (platform, token)."""
     from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository  # noqa: PLC0415
     from pushgate.adapters.dynamodb.directory import DynamoPersonRepository  # noqa: PLC0415
-    from pushgate.adapters.dynamodb.table import MainTable  # noqa: PLC0415
     from pushgate.models.device import Device, DevicePlatform  # noqa: PLC0415
-    from pushgate.models.directory import EntityType, Person, PersonAttributes  # noqa: PLC0415
 
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=runtime.dynamodb_url,
-        region_name=runtime.config.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
-    )
-    table = MainTable(client, runtime.resources.table_names["MainTable"])
+    table = main_table(runtime)
     people, stored_devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
     salt = 1_000_000 * (1 + PHASES.index(phase))
     population: dict[str, tuple[str, str]] = {}
@@ -101,17 +76,7 @@ def _seed(runtime: LocalRuntime, org_id: str, app_id: str, devices: int, phase: 
         user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pushgate-w7/{phase}/{number}"))
         platform = DevicePlatform.IOS if number % 2 else DevicePlatform.ANDROID
         token = device_token(salt + number)
-        people.save(
-            Person(
-                org_id=org_id,
-                entity_type=EntityType.CONTACT,
-                person_id=user_id,
-                attributes=PersonAttributes(firstname="Ana"),
-                created_at=SEEDED_AT,
-                modified_at=SEEDED_AT,
-            ),
-            previous=None,
-        )
+        save_contact(people, org_id=org_id, person_id=user_id, at=SEEDED_AT)
         stored_devices.save(
             Device(
                 org_id=org_id,

@@ -169,3 +169,14 @@ class ApiClient:
             return response.json()
         except ValueError:
             raise CliError(f"{method} {path}: the answer is not JSON") from None
+
+    def every_page(self, path: str, items: str, params: Mapping[str, str | int | None] | None = None) -> list[Any]:
+        """``GET``s every page of a list, following ``NextToken``, and returns the ``items`` of all of them."""
+        found: list[Any] = []
+        token: str | None = None
+        while True:
+            page = self.call("GET", path, params={**(params or {}), "NextToken": token})
+            found.extend(page[items])
+            token = page.get("NextToken")
+            if not token:
+                return found

@@ -211,3 +211,13 @@ def progress_bar(*, quiet: bool) -> Progress:
         console=err_console,
         disable=quiet,
     )
+
+
+def show_answer(
+    title: str, record: Mapping[str, Any], fields: Iterable[str] | None = None, *, json_output: bool
+) -> None:
+    """One record the API answered: its JSON with ``--json``, else as :func:`show_record` lays it out."""
+    if json_output:
+        print_json(record)
+    else:
+        show_record(title, record, fields)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import ssl
@@ -667,18 +668,19 @@ def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     demo._client.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate", headers=demo._admin)
     base = f"/admin/v1/orgs/{org_id}/sends"
     recipients = [{"UserId": p["contactid"], "TriggerData": {"vip": n % 10 == 0}} for n, p in enumerate(people)]
+    journey_step = {
+        "MobileAppId": app_id,
+        "MessageId": message_id,
+        "Recipients": recipients,
+        "JourneyId": "spring-sale",
+        "IdempotencyKey": f"spring-sale-{run}",
+    }
     accepted = demo.request(
         f"A journey sends it to all {SEND_WALK_PEOPLE} people (devices resolved, rendered, queued)",
         "POST",
         base,
         202,
-        body={
-            "MobileAppId": app_id,
-            "MessageId": message_id,
-            "Recipients": recipients,
-            "JourneyId": "spring-sale",
-            "IdempotencyKey": f"spring-sale-{run}",
-        },
+        body=journey_step,
         summarize=lambda b: f"SendId {b['SendId']}, Accepted {b['Accepted']}, Rejected {len(b['Rejected'])}",
     )
     send_id = accepted.get("SendId", "") if isinstance(accepted, dict) else ""
@@ -687,21 +689,11 @@ def walk_sends(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
         "POST",
         base,
         202,
-        body={
-            "MobileAppId": app_id,
-            "MessageId": message_id,
-            "Recipients": recipients,
-            "JourneyId": "spring-sale",
-            "IdempotencyKey": f"spring-sale-{run}",
-        },
+        body=journey_step,
         summarize=lambda b: f"SendId {b['SendId']} (the first one)",
     )
-    deadline = time.monotonic() + 60
-    while send_id and time.monotonic() < deadline:
-        polled = demo._client.get(f"{base}/{send_id}", headers=demo._admin)  # quietly: not a step of the report
-        if polled.status_code != 200 or polled.json()["Status"] == "Completed":
-            break
-        time.sleep(0.3)
+    if send_id:
+        _wait_for_send(demo, f"{base}/{send_id}")
     demo.request(
         "The delivery worker finished: the ledger's totals",
         "GET",
@@ -766,12 +758,8 @@ def walk_segments(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
         summarize=lambda b: f"SendId {b['SendId']}",
     )
     send_id = accepted.get("SendId", "") if isinstance(accepted, dict) else ""
-    deadline = time.monotonic() + 60
-    while send_id and time.monotonic() < deadline:
-        polled = demo._client.get(f"{base}/{send_id}", headers=demo._admin)  # quietly: not a step of the report
-        if polled.status_code != 200 or polled.json()["Status"] == "Completed":
-            break
-        time.sleep(0.3)
+    if send_id:
+        _wait_for_send(demo, f"{base}/{send_id}")
     demo.request(
         "...each person of the segment got their own notification",
         "GET",
@@ -906,14 +894,18 @@ def walk_interactions(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]
     return {}
 
 
-def _wait_for_jobs(demo: DemoWalk, path: str, jobs: int, deadline_s: float = 60) -> dict[str, Any]:
-    """Polls a send (quietly) until ``jobs`` of its jobs are done or it completed."""
+def _wait_for_send(demo: DemoWalk, path: str, jobs: float = math.inf, deadline_s: float = 60) -> dict[str, Any]:
+    """Polls a send quietly (not a step of the report) until it completed or ``jobs`` of its jobs are done.
+
+    Returns:
+        The send as last read; ``{}`` when it could not be read (the next step shows why).
+    """
     end = time.monotonic() + deadline_s
     body: dict[str, Any] = {}
     while time.monotonic() < end:
         polled = demo._client.get(path, headers=demo._admin)
         body = polled.json() if polled.status_code == 200 else {}
-        if body.get("Status") == "Completed" or body.get("JobsDone", 0) >= jobs:
+        if not body or body["Status"] == "Completed" or body["JobsDone"] >= jobs:
             break
         time.sleep(0.3)
     return body
@@ -991,7 +983,7 @@ def walk_timing(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     for done, hour in enumerate(hours, 1):
         title = f"The local clock moves to {hour}: the release schedule hands that hour's job over"
         demo.request(title, "POST", "/_local/clock", 200, body={"Now": hour.replace("Z", "+00:00")})
-        _wait_for_jobs(demo, f"{base}/{send_id}", done)
+        _wait_for_send(demo, f"{base}/{send_id}", done)
     demo.request(
         "...each recipient got it at 09:00 their time (the ledger's At, in their zone)",
         "GET",
@@ -1005,7 +997,7 @@ def walk_timing(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
         headers=demo._admin,
     ).json()
     capped_send = again.get("SendId", "") if isinstance(again, dict) else ""
-    _wait_for_jobs(demo, f"{base}/{capped_send}", 1)
+    _wait_for_send(demo, f"{base}/{capped_send}", 1)
     demo.request(
         "A second notification to Lena the same day: the cap of 1 a day holds it back",
         "GET",

@@ -13,7 +13,16 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.output import (
+    JsonFlag,
+    OrgOption,
+    done,
+    print_json,
+    reports_errors,
+    show_answer,
+    show_record,
+    show_rows,
+)
 from pushgate_cli.session import in_org
 
 app = typer.Typer(help="Mobile app configurations.", no_args_is_help=True)
@@ -103,15 +112,8 @@ def create(
 @reports_errors
 def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's apps (every page)."""
-    apps: list[dict[str, Any]] = []
     with in_org(org) as (client, org_id):
-        token: str | None = None
-        while True:
-            page = client.call("GET", admin_path(org_id, "mobileapps"), params={"NextToken": token})
-            apps.extend(page["MobileApps"])
-            token = page.get("NextToken")
-            if not token:
-                break
+        apps: list[dict[str, Any]] = client.every_page(admin_path(org_id, "mobileapps"), "MobileApps")
     if json_output:
         print_json({"MobileApps": apps})
         return
@@ -128,10 +130,7 @@ def get(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> 
     """Show an app (credentials redacted)."""
     with in_org(org) as (client, org_id):
         found = client.call("GET", admin_path(org_id, "mobileapps", app_id))
-    if json_output:
-        print_json(found)
-        return
-    show_record("Mobile app", found, FIELDS)
+    show_answer("Mobile app", found, FIELDS, json_output=json_output)
 
 
 @app.command("validate")
@@ -422,7 +421,4 @@ def token_policy(
         if changes:
             current = {name: policy[name] for name in ("StaleAfterDays", "InvalidGraceDays", "StaleGraceDays")}
             policy = client.call("PUT", path, body={**current, **changes})
-    if json_output:
-        print_json(policy)
-    else:
-        show_record("Token policy", policy)
+    show_answer("Token policy", policy, json_output=json_output)

@@ -20,6 +20,7 @@ from pushgate_cli.output import (
     print_json,
     progress_bar,
     reports_errors,
+    show_answer,
     show_record,
     show_rows,
 )
@@ -120,10 +121,7 @@ def get(
     """Show one person's attributes."""
     with in_org(org) as (client, org_id):
         found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id))
-    if json_output:
-        print_json(found)
-    else:
-        show_record(f"{kind[:-1].capitalize()} {person_id}", found)
+    show_answer(f"{kind[:-1].capitalize()} {person_id}", found, json_output=json_output)
 
 
 @app.command("search")
@@ -176,10 +174,7 @@ def update(
         raise typer.BadParameter("give at least one NAME=VALUE", param_hint="--set")
     with in_org(org) as (client, org_id):
         updated = client.call("PATCH", admin_path(org_id, checked_kind(kind), person_id), body=changes)
-    if json_output:
-        print_json(updated)
-    else:
-        show_record(f"{kind[:-1].capitalize()} {person_id}", updated)
+    show_answer(f"{kind[:-1].capitalize()} {person_id}", updated, json_output=json_output)
 
 
 def _value(text: str) -> Any:

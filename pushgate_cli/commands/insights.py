@@ -86,61 +86,34 @@ def _insights(
         done(f"chart written to {chart}")
 
 
-@app.command("message")
-@reports_errors
-def message(
-    message_id: Annotated[str, typer.Argument(help="The MessageId.")],
-    since: FromOption = None,
-    until: ToOption = None,
-    chart: ChartOption = None,
-    org: OrgOption = None,
-    json_output: JsonFlag = False,
-) -> None:
-    """Insights of one message."""
-    _insights(
-        dimension="messages",
-        entity_id=message_id,
-        since=since,
-        until=until,
-        chart=chart,
-        org=org,
-        json_output=json_output,
-    )
+def _dimension_command(name: str, dimension: str, noun: str, id_field: str) -> None:
+    """Registers ``pushgate insights <name> <id>``: the commands differ only in what the id names."""
+
+    def command(
+        entity_id: str,
+        since: FromOption = None,
+        until: ToOption = None,
+        chart: ChartOption = None,
+        org: OrgOption = None,
+        json_output: JsonFlag = False,
+    ) -> None:
+        _insights(
+            dimension=dimension,
+            entity_id=entity_id,
+            since=since,
+            until=until,
+            chart=chart,
+            org=org,
+            json_output=json_output,
+        )
+
+    command.__doc__ = f"Insights of one {noun}."
+    # Typer reads an argument's help and shown name from its annotation, and a string annotation
+    # (this module's) cannot see this command's id field: this one is the object itself.
+    command.__annotations__["entity_id"] = Annotated[str, typer.Argument(help=f"The {id_field}.", metavar=f"{noun}_id")]
+    app.command(name)(reports_errors(command))
 
 
-@app.command("journey")
-@reports_errors
-def journey(
-    journey_id: Annotated[str, typer.Argument(help="The JourneyId.")],
-    since: FromOption = None,
-    until: ToOption = None,
-    chart: ChartOption = None,
-    org: OrgOption = None,
-    json_output: JsonFlag = False,
-) -> None:
-    """Insights of one journey."""
-    _insights(
-        dimension="journeys",
-        entity_id=journey_id,
-        since=since,
-        until=until,
-        chart=chart,
-        org=org,
-        json_output=json_output,
-    )
-
-
-@app.command("app")
-@reports_errors
-def mobile_app(
-    app_id: Annotated[str, typer.Argument(help="The MobileAppId.")],
-    since: FromOption = None,
-    until: ToOption = None,
-    chart: ChartOption = None,
-    org: OrgOption = None,
-    json_output: JsonFlag = False,
-) -> None:
-    """Insights of one app."""
-    _insights(
-        dimension="apps", entity_id=app_id, since=since, until=until, chart=chart, org=org, json_output=json_output
-    )
+_dimension_command("message", "messages", "message", "MessageId")
+_dimension_command("journey", "journeys", "journey", "JourneyId")
+_dimension_command("app", "apps", "app", "MobileAppId")

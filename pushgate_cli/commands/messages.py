@@ -10,7 +10,17 @@ import typer
 from pushgate_cli.client import admin_path
 from pushgate_cli.errors import usage_error
 from pushgate_cli.files import json_object, parse_json, read_text
-from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, reports_errors, show_record, show_rows, text
+from pushgate_cli.output import (
+    JsonFlag,
+    OrgOption,
+    console,
+    print_json,
+    reports_errors,
+    show_answer,
+    show_record,
+    show_rows,
+    text,
+)
 from pushgate_cli.session import in_org
 
 app = typer.Typer(help="Push messages.", no_args_is_help=True)
@@ -61,24 +71,15 @@ def create(
         body["Data"] = parsed
     with in_org(org) as (client, org_id):
         created = client.call("POST", admin_path(org_id, "pushmessages"), body=body)
-    if json_output:
-        print_json(created)
-    else:
-        show_record("Push message", created, FIELDS)
+    show_answer("Push message", created, FIELDS, json_output=json_output)
 
 
 @app.command("list")
 @reports_errors
 def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's messages (every page)."""
-    messages: list[dict[str, Any]] = []
     with in_org(org) as (client, org_id):
-        token: str | None = None
-        while True:
-            page = client.call("GET", admin_path(org_id, "pushmessages"), params={"NextToken": token})
-            messages.extend(page["PushMessages"])
-            if not (token := page.get("NextToken")):
-                break
+        messages: list[dict[str, Any]] = client.every_page(admin_path(org_id, "pushmessages"), "PushMessages")
     if json_output:
         print_json({"PushMessages": messages})
     else:
@@ -91,10 +92,7 @@ def get(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = Fa
     """Show a message."""
     with in_org(org) as (client, org_id):
         found = client.call("GET", admin_path(org_id, "pushmessages", message_id))
-    if json_output:
-        print_json(found)
-    else:
-        show_record("Push message", found, FIELDS)
+    show_answer("Push message", found, FIELDS, json_output=json_output)
 
 
 @app.command("preview")
@@ -132,10 +130,9 @@ def preview(
 def _transition(action: str, message_id: str, org: str | None, json_output: bool) -> None:
     with in_org(org) as (client, org_id):
         result = client.call("POST", admin_path(org_id, "pushmessages", message_id, action))
-    if json_output:
-        print_json(result)
-    else:
-        show_record("Push message", result, ("MessageId", "Name", "Status", "Version", "StatusChangedAt"))
+    show_answer(
+        "Push message", result, ("MessageId", "Name", "Status", "Version", "StatusChangedAt"), json_output=json_output
+    )
 
 
 @app.command("activate")

@@ -8,7 +8,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.config import load_target, resolve_org, save_target
-from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_answer, show_rows
 from pushgate_cli.session import api
 
 app = typer.Typer(help="Orgs.", no_args_is_help=True)
@@ -27,11 +27,8 @@ def create(
         org = client.call("POST", "/admin/v1/orgs", body={"Name": name})
     if use:
         save_target(load_target().with_org(org["OrgId"]))
-    if json_output:
-        print_json(org)
-        return
-    show_record("Org", org, FIELDS)
-    if use:
+    show_answer("Org", org, FIELDS, json_output=json_output)
+    if use and not json_output:
         done(f"default org is now {org['OrgId']}")
 
 
@@ -42,10 +39,7 @@ def get(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     org_id = resolve_org(load_target(), org)
     with api() as client:
         found = client.call("GET", admin_path(org_id))
-    if json_output:
-        print_json(found)
-    else:
-        show_record("Org", found, FIELDS)
+    show_answer("Org", found, FIELDS, json_output=json_output)
 
 
 @app.command("use")
@@ -63,15 +57,8 @@ def use(org_id: Annotated[str, typer.Argument(help="The org later commands work 
 @reports_errors
 def list_orgs(json_output: JsonFlag = False) -> None:
     """List every org, oldest first (every page)."""
-    found: list[dict[str, Any]] = []
-    token: str | None = None
     with api() as client:
-        while True:
-            page = client.call("GET", "/admin/v1/orgs", params={"MaxResults": 100, "NextToken": token})
-            found.extend(page["Orgs"])
-            token = page.get("NextToken")
-            if not token:
-                break
+        found: list[dict[str, Any]] = client.every_page("/admin/v1/orgs", "Orgs", {"MaxResults": 100})
     if json_output:
         print_json({"Orgs": found})
     else:

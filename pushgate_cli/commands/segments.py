@@ -50,16 +50,8 @@ def create(
 @reports_errors
 def list_segments(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's segments (every page)."""
-    found: list[dict[str, Any]] = []
     with in_org(org) as (client, org_id):
-        token: str | None = None
-        while True:
-            query = {"MaxResults": "100", **({"NextToken": token} if token else {})}
-            page = client.call("GET", admin_path(org_id, "segments"), params=query)
-            found.extend(page["Segments"])
-            token = page.get("NextToken")
-            if not token:
-                break
+        found: list[dict[str, Any]] = client.every_page(admin_path(org_id, "segments"), "Segments", {"MaxResults": 100})
     if json_output:
         print_json({"Segments": found})
     else:

@@ -97,16 +97,9 @@ def recipients(
     json_output: JsonFlag = False,
 ) -> None:
     """The send's ledger: one row per recipient and device, every page."""
-    entries: list[dict[str, Any]] = []
-    token: str | None = None
     with in_org(org) as (client, org_id):
-        while True:
-            params = {"Limit": 1000, "Outcome": outcome, "NextToken": token}
-            page = client.call("GET", admin_path(org_id, "sends", send_id, "recipients"), params=params)
-            entries.extend(page["Recipients"])
-            token = page.get("NextToken")
-            if not token:
-                break
+        path = admin_path(org_id, "sends", send_id, "recipients")
+        entries: list[dict[str, Any]] = client.every_page(path, "Recipients", {"Limit": 1000, "Outcome": outcome})
     if json_output:
         print_json({"Recipients": entries})
     else:

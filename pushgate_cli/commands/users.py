@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from pushgate_cli.client import admin_path
-from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_record
+from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_answer
 from pushgate_cli.session import in_org
 
 app = typer.Typer(help="App users linked to directory records.", no_args_is_help=True)
@@ -32,10 +32,7 @@ def link(
             admin_path(org_id, "mobileapps", app_id, "users", app_user_id),
             body={"EntityType": kind, "EntityId": to},
         )
-    if json_output:
-        print_json(linked)
-    else:
-        show_record("App user link", linked)
+    show_answer("App user link", linked, json_output=json_output)
 
 
 @app.command("get")
@@ -44,10 +41,7 @@ def get(app_id: AppId, app_user_id: AppUserId, org: OrgOption = None, json_outpu
     """Show whom an app user is linked to."""
     with in_org(org) as (client, org_id):
         found = client.call("GET", admin_path(org_id, "mobileapps", app_id, "users", app_user_id))
-    if json_output:
-        print_json(found)
-    else:
-        show_record("App user link", found)
+    show_answer("App user link", found, json_output=json_output)
 
 
 @app.command("unlink")

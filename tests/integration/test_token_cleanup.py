@@ -24,6 +24,7 @@ from pushgate.adapters.dynamodb.token_policies import DynamoTokenPolicyRepositor
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy
 from pushgate.services.devices.device_registration import store_device
+from pushgate.services.token_cleanup.ports import DueQuery
 from pushgate.services.token_cleanup.token_cleanup import TokenCleanup
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_device_registration import APP, ORG, mobile_app
@@ -150,7 +151,7 @@ def test_a_registration_racing_the_purge_wins(devices: DynamoDeviceRepository, v
     due = [
         d
         for s in range(DEVICE_STATE_SHARDS)
-        for d in store.due_page(DeviceStatus.INVALID, s, as_of, start_key=None, limit=10)[0]
+        for d in store.due_page(DueQuery(DeviceStatus.INVALID, s, as_of), start_key=None, limit=10)[0]
     ]
     assert len(due) == 1
 
@@ -256,7 +257,7 @@ def test_the_conditional_writes_alone_keep_two_purgers_from_double_counting(
     due = [
         d
         for s in range(DEVICE_STATE_SHARDS)
-        for d in store.due_page(DeviceStatus.INVALID, s, as_of, start_key=None, limit=100)[0]
+        for d in store.due_page(DueQuery(DeviceStatus.INVALID, s, as_of), start_key=None, limit=100)[0]
     ]
     results: list[bool] = []
     start = threading.Barrier(2)

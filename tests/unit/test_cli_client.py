@@ -174,6 +174,27 @@ def test_client_turns_refusals_and_unreachable_hosts_into_cli_errors() -> None:
     assert "cannot reach http://api" in down.value.message
 
 
+def test_every_page_follows_next_token_to_the_last_page_keeping_the_query() -> None:
+    pages = {None: (["a", "b"], "t1"), "t1": (["c"], "t2"), "t2": ([], None)}
+    seen: list[dict[str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        query = dict(request.url.params)
+        seen.append(query)
+        items, token = pages[query.get("NextToken")]
+        return httpx.Response(200, json={"Things": items, "NextToken": token})
+
+    with ApiClient("http://api", BearerAuth("key"), transport=httpx.MockTransport(answer)) as client:
+        found = client.every_page("/things", "Things", {"MaxResults": 100, "Outcome": None})
+
+    assert found == ["a", "b", "c"]
+    assert seen == [
+        {"MaxResults": "100"},
+        {"MaxResults": "100", "NextToken": "t1"},
+        {"MaxResults": "100", "NextToken": "t2"},
+    ]
+
+
 def test_csv_people_types_consent_and_custom_attributes(tmp_path: Path) -> None:
     path = tmp_path / "people.csv"
     path.write_text(

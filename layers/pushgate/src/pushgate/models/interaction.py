@@ -13,10 +13,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
-
 from pushgate.models.device import DevicePlatform
-from pushgate.models.send import LedgerEntry, Outcome
+from pushgate.models.send import LedgerEntry, Outcome, SendContext
 
 #: How a profile type is spelled in interactions (CI-J's names).
 PROFILE_TYPE_NAMES: Final = {"contact": "Contact", "lead": "Lead", "profile": "CI Profile"}
@@ -46,27 +44,13 @@ class InteractionSource(StrEnum):
     DELIVERY = "Delivery"  # the send's ledger (Sent, NotSent)
 
 
-class TrackedNotification(BaseModel):
+class TrackedNotification(SendContext):
     """What a tracking id resolves to: one notification of a send and the send's context.
 
-    Attributes:
-        org_id: The org.
-        send_id: The send.
-        app_id: The app it went through.
-        message_id: The message.
-        message_version: The version rendered.
-        journey_id: The journey, if any.
+    Attributes (besides the :class:`SendContext`):
         entry: The notification's ledger entry (its device, recipient, outcome, tracked link).
     """
 
-    model_config = ConfigDict(frozen=True)
-
-    org_id: str
-    send_id: str
-    app_id: str
-    message_id: str
-    message_version: int
-    journey_id: str | None = None
     entry: LedgerEntry
 
     @property
@@ -80,20 +64,14 @@ class TrackedNotification(BaseModel):
         return self.entry.outcome is Outcome.SENT
 
 
-class Interaction(BaseModel):
+class Interaction(SendContext):
     """One interaction record.
 
-    Attributes:
+    Attributes (besides the :class:`SendContext`):
         interaction_id: Unique id (ledger-derived records use the tracking id or the recipient).
         type: The interaction type.
         at: When it happened (UTC).
         source: Where it was observed.
-        org_id: The org.
-        send_id: The send.
-        app_id: The app.
-        message_id: The message.
-        message_version: The message version sent.
-        journey_id: The journey, if any.
         profile_id: The recipient's directory id.
         profile_type: ``Contact``, ``Lead`` or ``CI Profile`` when known.
         platform: ``iOS`` or ``Android`` (absent for recipient-level ``NotSent``).
@@ -105,18 +83,10 @@ class Interaction(BaseModel):
         ip_address: Bot link clicks: the client's address.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     interaction_id: str
     type: InteractionType
     at: datetime
     source: InteractionSource
-    org_id: str
-    send_id: str
-    app_id: str
-    message_id: str
-    message_version: int
-    journey_id: str | None = None
     profile_id: str
     profile_type: str | None = None
     platform: str | None = None
@@ -143,16 +113,11 @@ def engagement(
     """An open or click of a tracked notification."""
     entry = notification.entry
     return Interaction(
+        **notification.context_fields(),
         interaction_id=interaction_id,
         type=kind,
         at=at,
         source=source,
-        org_id=notification.org_id,
-        send_id=notification.send_id,
-        app_id=notification.app_id,
-        message_id=notification.message_id,
-        message_version=notification.message_version,
-        journey_id=notification.journey_id,
         profile_id=entry.user_id,
         profile_type=PROFILE_TYPE_NAMES.get(entry.profile_type or ""),
         platform=PLATFORM_NAMES[entry.platform] if entry.platform else None,

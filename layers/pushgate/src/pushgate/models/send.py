@@ -83,8 +83,8 @@ class Audience(StrEnum):
     ALL_ACTIVE_DEVICES = "AllActiveDevices"
 
 
-class SendRecord(BaseModel):
-    """A send as accepted by the API, with the totals the delivery worker adds to.
+class SendContext(BaseModel):
+    """What names a send wherever it is recorded: the send, its tracked notifications, their interactions.
 
     Attributes:
         org_id: Owner org.
@@ -93,6 +93,26 @@ class SendRecord(BaseModel):
         message_id: The message.
         message_version: The version rendered (the current one when the send was accepted).
         journey_id: The journey that asked for it, if any.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    send_id: str
+    app_id: str
+    message_id: str
+    message_version: int
+    journey_id: str | None = None
+
+    def context_fields(self) -> dict[str, Any]:
+        """The context's fields alone, to build another record of the same send from."""
+        return {name: getattr(self, name) for name in SendContext.model_fields}
+
+
+class SendRecord(SendContext):
+    """A send as accepted by the API, with the totals the delivery worker adds to.
+
+    Attributes (besides the :class:`SendContext`):
         created_at: When it was accepted.
         recipients_accepted: Recipients taken on (their outcomes are in the ledger).
         recipients_rejected: Recipients refused at once (also in the ledger, as ``NotSent``).
@@ -124,14 +144,6 @@ class SendRecord(BaseModel):
         segment_id: The saved segment it named, if any.
     """
 
-    model_config = ConfigDict(frozen=True)
-
-    org_id: str
-    send_id: str
-    app_id: str
-    message_id: str
-    message_version: int
-    journey_id: str | None = None
     created_at: datetime
     recipients_accepted: int
     recipients_rejected: int

@@ -30,7 +30,7 @@ from pushgate.models.payloads import (
 from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
 from pushgate.providers import verdicts
 from pushgate.providers.errors import ProviderCredentialsError
-from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse
+from pushgate.providers.transport import ClientCertificate, CurlHttp2Transport, HttpRequest, HttpResponse, PushClient
 from pushgate.runtime.jws import sign_es256
 
 #: Apple: refresh the provider token no more than once every 20 minutes and no less than once an hour.
@@ -250,11 +250,8 @@ class ApnsTokenSigner:
         return f"ApnsTokenSigner(key_id={self._credentials.key_id!r}, issued_at={self._issued_at})"
 
 
-class ApnsClient:
+class ApnsClient(PushClient):
     """Sends notifications to APNs for one app (one set of credentials, one environment).
-
-    Create one per app and execution environment and keep it: connections and the provider token
-    are reused across batches and invocations. Calls are serialized; it holds no event loop.
 
     Args:
         credentials: Token or certificate credentials.
@@ -306,10 +303,6 @@ class ApnsClient:
             client_certificate=client_certificate,
         )
 
-    def send(self, request: PushRequest) -> DeliveryOutcome:
-        """Sends one notification; see :meth:`send_batch`."""
-        return self.send_batch([request])[0]
-
     def send_batch(self, requests: Sequence[PushRequest]) -> list[DeliveryOutcome]:
         """Sends notifications concurrently and returns one outcome per request, in order.
 
@@ -341,10 +334,7 @@ class ApnsClient:
                             verdicts.EXPIRED_PROVIDER_TOKEN_AGAIN,
                             provider_message_id=outcome.provider_message_id,
                         )
-            final = [outcome for outcome in outcomes if outcome is not None]
-            if any(verdicts.needs_new_connection(outcome) for outcome in final):
-                self._transport.reset_connections()
-            return final
+            return self._settle(outcomes)
 
     def close(self) -> None:
         """Closes the connections."""

@@ -27,7 +27,7 @@ from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
 from pushgate.providers.errors import ProviderCredentialsError
 from pushgate.providers.ports import OAuthError
-from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse
+from pushgate.providers.transport import CurlHttp2Transport, HttpRequest, HttpResponse, PushClient
 from pushgate.runtime.jws import sign_rs256
 
 FCM_SCOPE: Final = "https://www.googleapis.com/auth/firebase.messaging"
@@ -290,11 +290,8 @@ class OAuthTokenSource:
         return f"OAuthTokenSource(client_email={self._account.client_email!r}, token_url={self._token_url!r})"
 
 
-class FcmClient:
+class FcmClient(PushClient):
     """Sends messages through FCM HTTP v1 for one Firebase project.
-
-    Create one per app and execution environment and keep it: connections and the access token
-    are reused across batches and invocations. Calls are serialized; it holds no event loop.
 
     Args:
         service_account: The project's service account.
@@ -344,10 +341,6 @@ class FcmClient:
         """The access-token cache."""
         return self._tokens
 
-    def send(self, request: PushRequest) -> DeliveryOutcome:
-        """Sends one message; see :meth:`send_batch`."""
-        return self.send_batch([request])[0]
-
     def send_batch(self, requests: Sequence[PushRequest]) -> list[DeliveryOutcome]:
         """Sends messages concurrently and returns one outcome per request, in order.
 
@@ -383,10 +376,7 @@ class FcmClient:
                         outcome = outcomes[index]
                         if outcome is not None and outcome.rule == "HTTP 401":
                             outcomes[index] = verdicts.decide(Platform.FCM, 401, verdicts.UNAUTHENTICATED_AGAIN)
-            final = [outcome for outcome in outcomes if outcome is not None]
-            if any(verdicts.needs_new_connection(outcome) for outcome in final):
-                self._transport.reset_connections()
-            return final
+            return self._settle(outcomes)
 
     def close(self) -> None:
         """Closes connections and the token client."""

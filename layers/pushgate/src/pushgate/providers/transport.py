@@ -13,18 +13,20 @@ above the ``last_stream_id`` of a ``GOAWAY``) are resent by libcurl on a new con
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
 import certifi
 import pycurl
 
+from pushgate.models.push import DeliveryOutcome, PushRequest
 from pushgate.providers import verdicts
 
 #: libcurl errors after which a request that got no answer byte is resent once on a new connection.
@@ -425,3 +427,28 @@ class CurlHttp2Transport:
             slot.body_chunks.clear()
         slot.index = -1
         self._idle.append(easy)
+
+
+class PushClient(abc.ABC):
+    """What the APNs and FCM clients share: batches of notifications over one ``CurlHttp2Transport``.
+
+    Create one client per app and execution environment and keep it: connections and the provider
+    token are reused across batches and invocations. Calls are serialized; it holds no event loop.
+    """
+
+    _transport: CurlHttp2Transport
+
+    def send(self, request: PushRequest) -> DeliveryOutcome:
+        """Sends one notification; see ``send_batch``."""
+        return self.send_batch([request])[0]
+
+    @abc.abstractmethod
+    def send_batch(self, requests: Sequence[PushRequest]) -> list[DeliveryOutcome]:
+        """Sends notifications concurrently and returns one outcome per request, in order."""
+
+    def _settle(self, outcomes: Sequence[DeliveryOutcome | None]) -> list[DeliveryOutcome]:
+        """The outcomes of a batch; a verdict that condemns the connection closes the connections."""
+        final = [outcome for outcome in outcomes if outcome is not None]
+        if any(verdicts.needs_new_connection(outcome) for outcome in final):
+            self._transport.reset_connections()
+        return final

@@ -43,21 +43,19 @@ def _due_text(epoch: int) -> str:
 
 
 class DynamoDeliveryPolicies:
-    """Delivery policies (``ORG#<orgId>`` / ``DELIVERYPOLICY#<appId>``)."""
+    """The adapter of ``DeliveryPolicies``: delivery policies (``ORG#<orgId>`` / ``DELIVERYPOLICY#<appId>``)."""
 
     def __init__(self, table: MainTable) -> None:
         """Binds the repository to the main table."""
         self._table = table
 
     def get(self, org_id: str, app_id: str) -> DeliveryPolicy | None:
-        """The policy an operator set for the app, or ``None``."""
         item = self._table.get(delivery_policy_key(org_id, app_id))
         if item is None:
             return None
         return DeliveryPolicy.model_validate({n: item[n] for n in DeliveryPolicy.model_fields if n in item})
 
     def put(self, org_id: str, app_id: str, policy: DeliveryPolicy) -> None:
-        """Stores (replaces) the app's policy."""
         self._table.put(
             delivery_policy_key(org_id, app_id),
             {"type": "DeliveryPolicy", **policy.model_dump(mode="json", exclude_none=True)},

@@ -96,7 +96,7 @@ def _revision_condition(previous: Person | None) -> dict[str, Any]:
 
 
 class DynamoPersonRepository:
-    """People of an org's directory, with their email and phone lookups."""
+    """The adapter of ``PersonRepository``: people of an org's directory, with their email and phone lookups."""
 
     def __init__(self, table: MainTable, *, consistent_batch_reads: bool = True) -> None:
         """Binds the repository to the main table.
@@ -110,7 +110,6 @@ class DynamoPersonRepository:
         self._consistent_batch_reads = consistent_batch_reads
 
     def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
-        """One person, or ``None``."""
         item = self._table.get(person_key(org_id, entity_type, person_id))
         return None if item is None else person_from_item(item)
 
@@ -232,14 +231,15 @@ def _link_from_item(item: Mapping[str, Any]) -> AppUserLink:
 
 
 class DynamoAppUserLinkRepository:
-    """Links from apps' own user ids to directory records, with a reverse item per link."""
+    """The adapter of ``AppUserLinkRepository``: links from apps' own user ids to directory records, with a
+    reverse item per link.
+    """
 
     def __init__(self, table: MainTable) -> None:
         """Binds the repository to the main table."""
         self._table = table
 
     def get(self, org_id: str, app_id: str, app_user_id: str) -> AppUserLink | None:
-        """One link, or ``None``."""
         item = self._table.get(app_user_link_key(org_id, app_id, app_user_id))
         return None if item is None else _link_from_item(item)
 

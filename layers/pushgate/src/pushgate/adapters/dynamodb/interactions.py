@@ -336,15 +336,7 @@ class DynamoInteractionExport:
 
 
 def _notification(send: SendRecord, entry: Any) -> TrackedNotification:
-    return TrackedNotification(
-        org_id=send.org_id,
-        send_id=send.send_id,
-        app_id=send.app_id,
-        message_id=send.message_id,
-        message_version=send.message_version,
-        journey_id=send.journey_id,
-        entry=entry,
-    )
+    return TrackedNotification(**send.context_fields(), entry=entry)
 
 
 def _encode_export_token(partition: str, after: str | None, resume: str | None, ledger: str | None) -> str:

@@ -28,7 +28,6 @@ class DynamoSegmentRepository:
         self._table = table
 
     def get(self, org_id: str, segment_id: str) -> Segment | None:
-        """One segment, or ``None``."""
         item = self._table.get(segment_key(org_id, segment_id))
         return None if item is None else _segment_from_item(item)
 
@@ -57,5 +56,4 @@ class DynamoSegmentRepository:
         )
 
     def delete(self, org_id: str, segment_id: str) -> bool:
-        """Deletes a segment; ``False`` when there was none."""
         return self._table.delete(segment_key(org_id, segment_id))

@@ -8,7 +8,6 @@ lagging the table (it is eventually consistent) can never make the cleanup act o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +27,7 @@ from pushgate.adapters.dynamodb.token_policies import device_index_attributes
 from pushgate.errors import ConflictError
 from pushgate.models.device import Device, DeviceStatus
 from pushgate.models.token_lifecycle import TokenPolicy, index_time, marked_stale
-from pushgate.services.token_cleanup.ports import DueDevice
+from pushgate.services.token_cleanup.ports import DueDevice, DueQuery
 
 _DEVICE_FIELDS = tuple(Device.model_fields)
 _SEEN = ("status", "last_registered_at", "status_changed_at")
@@ -56,27 +55,17 @@ class DynamoTokenCleanupStore:
 
     # ------------------------------------------------------------------ devices
     def due_page(
-        self,
-        status: DeviceStatus,
-        shard: int,
-        as_of: datetime,
-        *,
-        start_key: dict[str, str] | None,
-        limit: int,
-        only: Mapping[str, str] | None = None,
+        self, query: DueQuery, *, start_key: dict[str, str] | None, limit: int
     ) -> tuple[list[DueDevice], dict[str, str] | None]:
-        """One page of the devices of a status and shard whose next step is due at ``as_of``.
-
-        ``only`` keeps devices whose attributes have these values (``org_id``, ``app_id``).
-        """
+        """Reads the status and shard's index partition below ``as_of`` (``only`` filters on the table side)."""
         # Every sort key of a device due at or before as_of sorts below "<as_of>#\uffff".
-        below = f"{index_time(as_of)}#\uffff"
+        below = f"{index_time(query.as_of)}#\uffff"
         items, last_key = self._table.query_gsi1_below(
-            device_state_partition(status.value, shard),
+            device_state_partition(query.status.value, query.shard),
             below,
             limit=limit,
             start_key=start_key,
-            equal_to=only,
+            equal_to=query.only,
         )
         return [_due_device(item) for item in items], last_key
 

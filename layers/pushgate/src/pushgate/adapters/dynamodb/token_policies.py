@@ -58,21 +58,19 @@ def _policy_item(policy: TokenPolicy) -> dict[str, Any]:
 
 
 class DynamoTokenPolicyRepository:
-    """Token policies in the main table (``ORG#<orgId>`` / ``TOKENPOLICY#<appId>``)."""
+    """The adapter of ``TokenPolicyStore``: token policies (``ORG#<orgId>`` / ``TOKENPOLICY#<appId>``)."""
 
     def __init__(self, table: MainTable) -> None:
         """Binds the repository to the main table."""
         self._table = table
 
     def get(self, org_id: str, app_id: str) -> TokenPolicy | None:
-        """The policy an operator set for the app, or ``None``."""
         item = self._table.get(token_policy_key(org_id, app_id))
         if item is None:
             return None
         return TokenPolicy.model_validate({name: item[name] for name in TokenPolicy.model_fields if name in item})
 
     def put(self, org_id: str, app_id: str, policy: TokenPolicy) -> None:
-        """Stores (replaces) the app's policy."""
         self._table.put(token_policy_key(org_id, app_id), _policy_item(policy))
 
     def policy_for(self, org_id: str, app_id: str) -> TokenPolicy:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, RootModel, Strict, StrictStr, StringConstraints
 
 from pushgate.api.bodies import CaseInsensitiveBody
+from pushgate.api.schemas.sends import EntryOutcomeView
 from pushgate.models.directory import AppUserLink
 from pushgate.services.directory.directory import ImportResult
 from pushgate.services.directory.person_page import PersonDevice, PersonNotification
@@ -219,21 +220,18 @@ class PersonLinksResponse(BaseModel):
     Links: list[AppUserLinkResponse]
 
 
-class PersonNotificationView(BaseModel):
-    """One of the person's ledger entries in a recent send."""
-
+class _NotificationSend(BaseModel):
     SendId: str
     MessageId: str
     MessageName: str | None
     MobileAppId: str
     JourneyId: str | None
     SentAt: datetime
-    Outcome: str
-    Reason: str | None
-    Platform: str | None
-    DeviceTokenSha256: str | None
-    TrackingId: str | None
-    Verdict: str | None
+
+
+class PersonNotificationView(EntryOutcomeView, _NotificationSend):
+    """One of the person's ledger entries in a recent send."""
+
     At: datetime
 
     @classmethod
@@ -247,12 +245,7 @@ class PersonNotificationView(BaseModel):
             MobileAppId=send.app_id,
             JourneyId=send.journey_id,
             SentAt=send.created_at,
-            Outcome=entry.outcome.value,
-            Reason=entry.reason,
-            Platform=entry.platform.value if entry.platform else None,
-            DeviceTokenSha256=entry.token_sha256,
-            TrackingId=entry.tracking_id,
-            Verdict=entry.verdict,
+            **cls.outcome_of(entry),
             At=entry.at,
         )
 

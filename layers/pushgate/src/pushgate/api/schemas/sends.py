@@ -157,16 +157,13 @@ def _history_audience(send: SendRecord) -> str:
     return send.audience.value if send.audience else "Recipients"
 
 
-class SendResponse(BaseModel):
-    """``GET .../sends/{sendId}``: totals and progress."""
+# A body lists its model's bases' fields first, the last base's first of all: the views below are
+# put together from bases in the order their fields are shown, so that no field list is written twice.
 
-    SendId: str
-    MobileAppId: str
-    MessageId: str
-    MessageVersion: int
-    JourneyId: str | None
-    CreatedAt: datetime
-    Status: str
+
+class SendCounts(BaseModel):
+    """The counts of a send that ``GET .../sends/{sendId}`` and the history's ``Totals`` both show."""
+
     RecipientsAccepted: int
     RecipientsRejected: int
     DevicesTargeted: int
@@ -175,6 +172,21 @@ class SendResponse(BaseModel):
     NotSent: int
     Pending: int
     Parked: int
+
+
+class _SendHead(BaseModel):
+    SendId: str
+    MobileAppId: str
+    MessageId: str
+    MessageVersion: int
+    JourneyId: str | None
+    CreatedAt: datetime
+    Status: str
+
+
+class SendResponse(SendCounts, _SendHead):
+    """``GET .../sends/{sendId}``: totals and progress."""
+
     NotSentReasons: dict[str, int]
     JobsTotal: int
     JobsDone: int
@@ -216,17 +228,9 @@ class SendResponse(BaseModel):
         )
 
 
-class SendTotals(BaseModel):
+class SendTotals(SendCounts):
     """A send's counts, as ``GET .../sends/{sendId}`` shows them."""
 
-    RecipientsAccepted: int
-    RecipientsRejected: int
-    DevicesTargeted: int
-    Expected: int
-    Sent: int
-    NotSent: int
-    Pending: int
-    Parked: int
     Deferred: int
     NotSentReasons: dict[str, int]
 
@@ -272,16 +276,36 @@ class SendHistoryResponse(BaseModel):
     NextToken: str | None
 
 
-class LedgerEntryView(BaseModel):
-    """One (send, user, device) outcome."""
+class EntryOutcomeView(BaseModel):
+    """What became of one ledger entry, as the send's ledger and a person's notifications show it."""
 
-    UserId: str
     Outcome: str
     Reason: str | None
     Platform: str | None
     DeviceTokenSha256: str | None
     TrackingId: str | None
     Verdict: str | None
+
+    @staticmethod
+    def outcome_of(entry: LedgerEntry) -> dict[str, Any]:
+        """The fields of this view for ``entry`` (its token's hash, never the token itself)."""
+        return {
+            "Outcome": entry.outcome.value,
+            "Reason": entry.reason,
+            "Platform": entry.platform.value if entry.platform else None,
+            "DeviceTokenSha256": entry.token_sha256,
+            "TrackingId": entry.tracking_id,
+            "Verdict": entry.verdict,
+        }
+
+
+class _LedgerRecipient(BaseModel):
+    UserId: str
+
+
+class LedgerEntryView(EntryOutcomeView, _LedgerRecipient):
+    """One (send, user, device) outcome."""
+
     ProviderMessageId: str | None
     Attempts: int
     At: datetime
@@ -291,12 +315,7 @@ class LedgerEntryView(BaseModel):
         """The view of a ledger entry (never the token itself)."""
         return cls(
             UserId=entry.user_id,
-            Outcome=entry.outcome.value,
-            Reason=entry.reason,
-            Platform=entry.platform.value if entry.platform else None,
-            DeviceTokenSha256=entry.token_sha256,
-            TrackingId=entry.tracking_id,
-            Verdict=entry.verdict,
+            **cls.outcome_of(entry),
             ProviderMessageId=entry.provider_message_id,
             Attempts=entry.attempts,
             At=entry.at,

@@ -134,6 +134,15 @@ def _body_id(body: Mapping[str, Any], entity_type: EntityType, prefix: str = "")
     return canonical_client_id(sent, field_path)
 
 
+def _path_id(body: Mapping[str, Any], entity_type: EntityType, person_id: str) -> str:
+    """The path's person id, canonical; a body may repeat it but not name another."""
+    canonical_id = person_path_id(entity_type, person_id)
+    sent_id = _body_id(body, entity_type)
+    if sent_id is not None and sent_id != canonical_id:
+        raise InvalidRequestError.for_field(entity_type.id_attribute, "differs from the id in the path")
+    return canonical_id
+
+
 def get_person(org_id: str, entity_type: EntityType, person_id: str, *, stores: DirectoryStores) -> Person:
     """One person of an org.
 
@@ -203,10 +212,7 @@ def upsert_person(
         NotFoundError: No such org.
     """
     org = get_org(org_id, orgs=stores.orgs)
-    canonical_id = person_path_id(entity_type, person_id)
-    sent_id = _body_id(body, entity_type)
-    if sent_id is not None and sent_id != canonical_id:
-        raise InvalidRequestError.for_field(entity_type.id_attribute, "differs from the id in the path")
+    canonical_id = _path_id(body, entity_type, person_id)
     attributes = parse_attributes(body, entity_type)
     return _write(org.org_id, entity_type, canonical_id, lambda _previous: attributes, stores=stores, now=now)
 
@@ -259,10 +265,7 @@ def patch_person(
         NotFoundError: No such org or person.
     """
     org = get_org(org_id, orgs=stores.orgs)
-    canonical_id = person_path_id(entity_type, person_id)
-    sent_id = _body_id(body, entity_type)
-    if sent_id is not None and sent_id != canonical_id:
-        raise InvalidRequestError.for_field(entity_type.id_attribute, "differs from the id in the path")
+    canonical_id = _path_id(body, entity_type, person_id)
 
     def merged(previous: Person | None) -> PersonAttributes | None:
         return None if previous is None else parse_attributes(body, entity_type, base=previous.attributes)

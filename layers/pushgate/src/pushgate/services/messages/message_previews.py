@@ -153,14 +153,13 @@ class TestSend:
 
 def _recipient(
     org_id: str,
+    request: PreviewRequest | TestSendRequest,
     *,
-    user_id: str | None,
-    contact: Mapping[str, Any] | None,
-    trigger: Mapping[str, Any] | None,
-    locale: str | None,
     directory: RecipientDirectory,
     warnings: list[FieldProblem],
 ) -> Recipient:
+    """Whom a preview or test send renders for: the directory's person, the sample contact over it."""
+    user_id, contact, trigger, locale = request.user_id, request.contact, request.trigger, request.locale
     person = None
     if user_id:
         person = directory.find_person(org_id, user_id)
@@ -292,15 +291,7 @@ def _preview(
     app = _find_app(message.org_id, request.app_id, stores.apps) if request.app_id else None
     sent_at = now()
     warnings: list[FieldProblem] = []
-    recipient = _recipient(
-        message.org_id,
-        user_id=request.user_id,
-        contact=request.contact,
-        trigger=request.trigger,
-        locale=request.locale,
-        directory=directory,
-        warnings=warnings,
-    )
+    recipient = _recipient(message.org_id, request, directory=directory, warnings=warnings)
     compiled = CompiledMessage(message.content)
     rendered = compiled.render(recipient)
     payloads = compiled.build_payloads(rendered, tracking_id=PREVIEW_TRACKING_ID, now=sent_at)
@@ -380,15 +371,7 @@ def send_test_message(
         targets = targets[:MAX_TEST_SEND_DEVICES]
     else:
         targets = [_token_target(request.device_token, request.platform)]
-    recipient = _recipient(
-        message.org_id,
-        user_id=request.user_id,
-        contact=request.contact,
-        trigger=request.trigger,
-        locale=request.locale,
-        directory=directory,
-        warnings=[],
-    )
+    recipient = _recipient(message.org_id, request, directory=directory, warnings=[])
     compiled = CompiledMessage(content)
     rendered = compiled.render(recipient)
     if rendered.url_problem is not None:

@@ -28,22 +28,32 @@ class DueDevice:
     position: dict[str, str]
 
 
+@dataclass(frozen=True)
+class DueQuery:
+    """Which devices a page of the cleanup reads.
+
+    Attributes:
+        status: The devices' status.
+        shard: The index shard of that status.
+        as_of: Devices whose next step is due at or before this instant.
+        only: Attribute filters (``org_id``, ``app_id``): only devices with these values.
+    """
+
+    status: DeviceStatus
+    shard: int
+    as_of: datetime
+    only: Mapping[str, str] | None = None
+
+
 class CleanupStore(Protocol):
     """What the cleanup reads and writes (``DynamoTokenCleanupStore``)."""
 
     shards: int
 
     def due_page(
-        self,
-        status: DeviceStatus,
-        shard: int,
-        as_of: datetime,
-        *,
-        start_key: dict[str, str] | None,
-        limit: int,
-        only: Mapping[str, str] | None = None,
+        self, query: DueQuery, *, start_key: dict[str, str] | None, limit: int
     ) -> tuple[list[DueDevice], dict[str, str] | None]:
-        """One page of due devices of a status and shard (``only``: attribute filters)."""
+        """One page of the devices ``query`` selects, from ``start_key``, and the key to resume after it."""
 
     def mark_stale(self, due: DueDevice, *, at: datetime, policy: TokenPolicy) -> bool:
         """``Active`` → ``Stale`` if unchanged since read."""

@@ -27,7 +27,7 @@ from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy, due_at, 
 from pushgate.observability import logger
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
 from pushgate.services.apps.orgs import get_org
-from pushgate.services.token_cleanup.ports import CleanupStore, DueDevice, PolicySource, TokenPolicyStore
+from pushgate.services.token_cleanup.ports import CleanupStore, DueDevice, DueQuery, PolicySource, TokenPolicyStore
 
 #: The phases of a run, in order: which status's due devices each one reads.
 PHASES: tuple[DeviceStatus, ...] = (DeviceStatus.INVALID, DeviceStatus.STALE, DeviceStatus.ACTIVE)
@@ -294,12 +294,9 @@ class TokenCleanup:
                     if remaining_ms() < self._margin_ms:
                         return False
                     page, next_key = self._store.due_page(
-                        status,
-                        cursor.shard,
-                        cursor.as_of,
+                        DueQuery(status, cursor.shard, cursor.as_of, only),
                         start_key=cursor.start_key,
                         limit=self._page_size,
-                        only=only,
                     )
                     for due in page:
                         if remaining_ms() < self._margin_ms:
