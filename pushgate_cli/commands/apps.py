@@ -23,7 +23,7 @@ from pushgate_cli.output import (
     show_record,
     show_rows,
 )
-from pushgate_cli.session import in_org
+from pushgate_cli.session import in_org, read_in_org
 
 app = typer.Typer(help="Mobile app configurations.", no_args_is_help=True)
 FIELDS = ("MobileAppId", "Name", "Description", "Ios", "Android", "CredentialValidation", "UserResolveEnabled")
@@ -128,8 +128,7 @@ def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 @reports_errors
 def get(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show an app (credentials redacted)."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "mobileapps", app_id))
+    found = read_in_org(org, "mobileapps", app_id)
     show_answer("Mobile app", found, FIELDS, json_output=json_output)
 
 

@@ -21,7 +21,7 @@ from pushgate_cli.output import (
     show_rows,
     text,
 )
-from pushgate_cli.session import in_org
+from pushgate_cli.session import in_org, read_in_org
 
 app = typer.Typer(help="Push messages.", no_args_is_help=True)
 FIELDS = ("MessageId", "Name", "Status", "Version", "Title", "Subtitle", "Body", "OnClick", "Data", "UpdatedAt")
@@ -90,8 +90,7 @@ def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 @reports_errors
 def get(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show a message."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "pushmessages", message_id))
+    found = read_in_org(org, "pushmessages", message_id)
     show_answer("Push message", found, FIELDS, json_output=json_output)
 
 

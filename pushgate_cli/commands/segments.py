@@ -8,7 +8,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_record, show_rows
-from pushgate_cli.session import in_org
+from pushgate_cli.session import in_org, read_in_org
 
 app = typer.Typer(
     help="Saved segments: named filters over the directory, to preview and send to.", no_args_is_help=True
@@ -62,8 +62,7 @@ def list_segments(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 @reports_errors
 def get(segment_id: SegmentIdArgument, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show one segment."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "segments", segment_id))
+    found = read_in_org(org, "segments", segment_id)
     if json_output:
         print_json(found)
     else:

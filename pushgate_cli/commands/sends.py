@@ -9,7 +9,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, reports_errors, show_record, show_rows
-from pushgate_cli.session import in_org
+from pushgate_cli.session import in_org, read_in_org
 
 app = typer.Typer(help="Sends (start one with 'pushgate send').", no_args_is_help=True)
 
@@ -30,8 +30,7 @@ def show_send(send: Mapping[str, Any]) -> None:
 @reports_errors
 def get(send_id: SendId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show a send's status and totals, and its scheduled hours."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "sends", send_id))
+    found = read_in_org(org, "sends", send_id)
     if json_output:
         print_json(found)
     else:

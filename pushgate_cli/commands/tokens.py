@@ -17,7 +17,7 @@ from pushgate_cli.output import (
     show_rows,
     show_secret,
 )
-from pushgate_cli.session import in_org
+from pushgate_cli.session import in_org, read_in_org
 
 app = typer.Typer(help="ApiTokens of an app.", no_args_is_help=True)
 AppId = Annotated[str, typer.Argument(help="The MobileAppId.")]
@@ -45,8 +45,7 @@ def create(
 @reports_errors
 def list_tokens(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the app's tokens (never the token itself)."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "mobileapps", app_id, "tokens"))
+    found = read_in_org(org, "mobileapps", app_id, "tokens")
     if json_output:
         print_json(found)
         return
