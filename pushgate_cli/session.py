@@ -26,7 +26,7 @@ def in_org(org: str | None) -> Iterator[tuple[ApiClient, str]]:
         yield client, org_id
 
 
-def read_in_org(org: str | None, *parts: str) -> Any:
-    """The org's answer to ``GET /admin/v1/orgs/{org}/<parts>`` (one record or one listing)."""
+def call_in_org(org: str | None, method: str, *parts: str, body: Any = None) -> Any:
+    """The org's answer to one request to ``/admin/v1/orgs/{org}/<parts>`` (for a command that sends only it)."""
     with in_org(org) as (client, org_id):
-        return client.call("GET", admin_path(org_id, *parts))
+        return client.call(method, admin_path(org_id, *parts), body=body)

@@ -9,7 +9,7 @@ import typer
 from pushgate_cli.commands.contacts import DEVICE_COLUMNS, outcome_text
 from pushgate_cli.errors import usage_error
 from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_rows
-from pushgate_cli.session import read_in_org
+from pushgate_cli.session import call_in_org
 
 app = typer.Typer(help="Devices.", no_args_is_help=True)
 
@@ -30,7 +30,7 @@ def list_devices(
     if len(given) != 1:
         raise usage_error("give one of --contact, --lead or --profile")
     ((kind, person_id),) = given
-    found = read_in_org(org, kind, person_id, "devices")
+    found = call_in_org(org, "GET", kind, person_id, "devices")
     if json_output:
         print_json(found)
         return
