@@ -219,7 +219,11 @@ def devices(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
     """The person's devices in every app (token suffix only), with status and the last change."""
-    found = _read_person(org, kind, person_id, "devices")
+    show_person_devices(kind, person_id, _read_person(org, kind, person_id, "devices"), json_output=json_output)
+
+
+def show_person_devices(kind: str, person_id: str, found: dict[str, Any], *, json_output: bool) -> None:
+    """A person's devices as the API answered them (``contacts devices`` and ``devices list``)."""
     if json_output:
         print_json(found)
         return

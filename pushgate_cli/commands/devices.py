@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from pushgate_cli.commands.contacts import DEVICE_COLUMNS, outcome_text
+from pushgate_cli.commands.contacts import show_person_devices
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_rows
+from pushgate_cli.output import JsonFlag, OrgOption, reports_errors
 from pushgate_cli.session import call_in_org
 
 app = typer.Typer(help="Devices.", no_args_is_help=True)
@@ -31,8 +31,4 @@ def list_devices(
         raise usage_error("give one of --contact, --lead or --profile")
     ((kind, person_id),) = given
     found = call_in_org(org, "GET", kind, person_id, "devices")
-    if json_output:
-        print_json(found)
-        return
-    rows = [{**d, "LastOutcome": outcome_text(d.get("LastOutcome"))} for d in found["Devices"]]
-    show_rows(f"Devices of {kind[:-1]} {person_id}", rows, DEVICE_COLUMNS)
+    show_person_devices(kind, person_id, found, json_output=json_output)
