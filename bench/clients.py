@@ -54,18 +54,7 @@ def run_pushgate_apns(
         key_id=KEY_ID, team_id=TEAM_ID, signing_key_pem=signing_key_pem, bundle_id=BUNDLE_ID
     )
     client = ApnsClient(credentials, settings=settings, max_in_flight=in_flight)
-    cell = Cell()
-    try:
-        _check_delivered("pushgate-apns warm-up", _delivered(client.send_batch(_requests(1, "warm-up"))), 1)
-        for repetition in range(repetitions):
-            requests = _requests(count, f"bench-{repetition}")
-            watch = Stopwatch()
-            outcomes = client.send_batch(requests)
-            cell.add(count, *watch.stop())
-            _check_delivered("pushgate-apns", _delivered(outcomes), count)
-    finally:
-        client.close()
-    return cell
+    return _measure_pushgate("pushgate-apns", client, count, repetitions)
 
 
 def run_pushgate_fcm(
@@ -87,15 +76,20 @@ def run_pushgate_fcm(
     settings = provider_settings(provider_environment)
     account = FcmServiceAccount.from_json(dict(service_account))
     client = FcmClient(account, settings=settings, max_in_flight=in_flight, max_streams_per_connection=in_flight)
+    return _measure_pushgate("pushgate-fcm", client, count, repetitions)
+
+
+def _measure_pushgate(name: str, client: ApnsClient | FcmClient, count: int, repetitions: int) -> Cell:
+    """One warm-up send, then ``repetitions`` timed batches of ``count``; closes the client."""
     cell = Cell()
     try:
-        _check_delivered("pushgate-fcm warm-up", _delivered(client.send_batch(_requests(1, "warm-up"))), 1)
+        _check_delivered(f"{name} warm-up", _delivered(client.send_batch(_requests(1, "warm-up"))), 1)
         for repetition in range(repetitions):
             requests = _requests(count, f"bench-{repetition}")
             watch = Stopwatch()
             outcomes = client.send_batch(requests)
             cell.add(count, *watch.stop())
-            _check_delivered("pushgate-fcm", _delivered(outcomes), count)
+            _check_delivered(name, _delivered(outcomes), count)
     finally:
         client.close()
     return cell

@@ -481,12 +481,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.cold_start_only:
         results |= measure_cold_starts_only(args, console)
         results["duration_s"] = time.time() - started
-        (args.output / "cold-start.json").write_text(json.dumps(results, indent=2) + "\n")
-        section = render_cold_start(results)
-        (args.output / "cold-start.md").write_text(section)
-        console.print(f"wrote {args.output / 'cold-start.json'}, {args.output / 'cold-start.md'}")
-        print(section)
-        return 0
+        return _publish(
+            args.output,
+            console,
+            results,
+            json_name="cold-start.json",
+            report_name="cold-start.md",
+            render=render_cold_start,
+        )
     results |= measure(args, console, preparations)
     results["machine"]["h2load"] = environments.h2load_version()
     results["preparations"] = [vars(step) for step in preparations]
@@ -513,6 +515,28 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _publish(
+    output: pathlib.Path,
+    console: Any,
+    results: dict[str, Any],
+    *,
+    json_name: str,
+    report_name: str,
+    render: Callable[[dict[str, Any]], str],
+) -> int:
+    """Writes the results, then their report beside them, in ``output``; says where and prints the report.
+
+    The results are written before the report is rendered, so a rendering error never loses a run.
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    (output / json_name).write_text(json.dumps(results, indent=2) + "\n")
+    report = render(results)
+    (output / report_name).write_text(report)
+    console.print(f"wrote {output / json_name}, {output / report_name}")
+    print(report)
+    return 0
+
+
 def _main_w6_only(args: argparse.Namespace, console: Any, date: str, started: float) -> int:
     """``--w6-only``: W6 and the measured W5, in files of their own (``latest.md`` is left alone)."""
     from bench.report import render_w6_markdown  # noqa: PLC0415
@@ -529,14 +553,15 @@ def _main_w6_only(args: argparse.Namespace, console: Any, date: str, started: fl
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "duration_s": time.time() - started,
     }
-    args.output.mkdir(parents=True, exist_ok=True)
     suffix = "w6" if args.w6_devices == 100_000 else f"w6-{args.w6_devices}"
-    (args.output / f"{date}-{suffix}.json").write_text(json.dumps(results, indent=2) + "\n")
-    report = render_w6_markdown(results)
-    (args.output / f"{suffix}.md").write_text(report)
-    console.print(f"wrote {args.output / (date + '-' + suffix + '.json')}, {args.output / (suffix + '.md')}")
-    print(report)
-    return 0
+    return _publish(
+        args.output,
+        console,
+        results,
+        json_name=f"{date}-{suffix}.json",
+        report_name=f"{suffix}.md",
+        render=render_w6_markdown,
+    )
 
 
 def _main_faults_only(args: argparse.Namespace, console: Any, date: str, started: float) -> int:
@@ -553,10 +578,11 @@ def _main_faults_only(args: argparse.Namespace, console: Any, date: str, started
         "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "duration_s": time.time() - started,
     }
-    args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / f"{date}-faults.json").write_text(json.dumps(results, indent=2) + "\n")
-    report = render_faults_markdown(results)
-    (args.output / "faults.md").write_text(report)
-    console.print(f"wrote {args.output / (date + '-faults.json')}, {args.output / 'faults.md'}")
-    print(report)
-    return 0
+    return _publish(
+        args.output,
+        console,
+        results,
+        json_name=f"{date}-faults.json",
+        report_name="faults.md",
+        render=render_faults_markdown,
+    )

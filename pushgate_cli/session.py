@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from pushgate_cli.client import ApiClient
+from pushgate_cli.client import ApiClient, admin_path
 from pushgate_cli.config import load_target, resolve_org
 
 
@@ -23,3 +24,9 @@ def in_org(org: str | None) -> Iterator[tuple[ApiClient, str]]:
     org_id = resolve_org(target, org)
     with ApiClient.for_target(target) as client:
         yield client, org_id
+
+
+def call_in_org(org: str | None, method: str, *parts: str, body: Any = None) -> Any:
+    """The org's answer to one request to ``/admin/v1/orgs/{org}/<parts>`` (for a command that sends only it)."""
+    with in_org(org) as (client, org_id):
+        return client.call(method, admin_path(org_id, *parts), body=body)

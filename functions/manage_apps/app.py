@@ -7,7 +7,6 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,6 +14,7 @@ from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import NextToken, PageLimit, no_content
 from pushgate.api.schemas.delivery_policy import DeliveryPolicyRequest, DeliveryPolicyResponse
 from pushgate.api.schemas.mobile_apps import (
     CreateMobileAppRequest,
@@ -56,8 +56,8 @@ def create_mobile_app(orgId: str, request: CreateMobileAppRequest) -> tuple[Mobi
 @tracer.capture_method
 def list_mobile_apps(
     orgId: str,
-    limit: Annotated[int, Query(alias="Limit", ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+    limit: PageLimit = 50,
+    next_token: NextToken = None,
 ) -> MobileAppListResponse:
     found, token = mobile_apps.list_mobile_apps(
         orgId, limit=limit, next_token=next_token, stores=deps.mobile_app_stores()
@@ -94,7 +94,7 @@ def update_mobile_app(orgId: str, appId: str, request: UpdateMobileAppRequest) -
 @tracer.capture_method
 def delete_mobile_app(orgId: str, appId: str) -> Response[str]:
     mobile_apps.delete_mobile_app(orgId, appId, stores=deps.mobile_app_stores())
-    return Response(status_code=204, body="")
+    return no_content()
 
 
 @app.post(f"{BASE}/<appId>/validate")
@@ -135,7 +135,7 @@ def list_tokens(orgId: str, appId: str) -> TokenListResponse:
 @tracer.capture_method
 def revoke_token(orgId: str, appId: str, tokenId: str) -> Response[str]:
     api_tokens.revoke_api_token(orgId, appId, tokenId, stores=deps.mobile_app_stores())
-    return Response(status_code=204, body="")
+    return no_content()
 
 
 @app.get(f"{BASE}/<appId>/delivery-policy")

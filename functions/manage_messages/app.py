@@ -7,7 +7,6 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,6 +14,7 @@ from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import NextToken, PageLimit, no_content
 from pushgate.api.schemas.push_messages import (
     MessageDocument,
     PreviewRequestBody,
@@ -54,8 +54,8 @@ def create_push_message(
 @tracer.capture_method
 def list_push_messages(
     orgId: str,
-    limit: Annotated[int, Query(alias="Limit", ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+    limit: PageLimit = 50,
+    next_token: NextToken = None,
 ) -> PushMessageListResponse:
     found, token = push_messages.list_messages(orgId, limit=limit, next_token=next_token, stores=deps.message_stores())
     return PushMessageListResponse(PushMessages=[PushMessageResponse.from_message(m) for m in found], NextToken=token)
@@ -83,7 +83,7 @@ def update_push_message(
 @tracer.capture_method
 def delete_push_message(orgId: str, messageId: str) -> Response[str]:
     push_messages.delete_message(orgId, messageId, stores=deps.message_stores())
-    return Response(status_code=204, body="")
+    return no_content()
 
 
 @app.post(f"{BASE}/<messageId>/activate")

@@ -1,14 +1,14 @@
 """Operator routes for orgs: ``POST /admin/v1/orgs``, ``GET /admin/v1/orgs`` (paged), ``GET /admin/v1/orgs/{orgId}``."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import MaxResults, NextToken
 from pushgate.api.schemas.orgs import CreateOrgRequest, OrgListResponse, OrgResponse
 from pushgate.observability import logger, metrics, tracer
 from pushgate.services.apps import orgs
@@ -28,8 +28,8 @@ def create_org(request: CreateOrgRequest) -> tuple[OrgResponse, int]:
 @app.get("/admin/v1/orgs")
 @tracer.capture_method
 def list_orgs(
-    max_results: Annotated[int, Query(alias="MaxResults", ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+    max_results: MaxResults = 50,
+    next_token: NextToken = None,
 ) -> OrgListResponse:
     page, token = orgs.list_orgs(limit=max_results, next_token=next_token, orgs=deps.org_repository())
     return OrgListResponse(Orgs=[OrgResponse.from_org(org) for org in page], NextToken=token)

@@ -6,16 +6,16 @@ over one kind of the directory's people, checked when saved by the parser sends 
 audience reaches through an app now, with a sample of ten; it writes nothing.
 """
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import MaxResults, NextToken, no_content
 from pushgate.api.schemas.segments import (
     AudiencePreviewRequest,
     AudiencePreviewResponse,
@@ -45,8 +45,8 @@ def create_segment(orgId: str, request: SegmentRequest) -> tuple[SegmentResponse
 @tracer.capture_method
 def list_segments(
     orgId: str,
-    limit: Annotated[int, Query(alias="MaxResults", ge=1, le=100)] = 50,
-    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+    limit: MaxResults = 50,
+    next_token: NextToken = None,
 ) -> SegmentListResponse:
     found, token = segments.list_segments(orgId, limit=limit, next_token=next_token, stores=deps.segment_stores())
     return SegmentListResponse(Segments=[SegmentResponse.from_segment(s) for s in found], NextToken=token)
@@ -70,7 +70,7 @@ def replace_segment(orgId: str, segmentId: str, request: SegmentRequest) -> Segm
 @tracer.capture_method
 def delete_segment(orgId: str, segmentId: str) -> Response[str]:
     segments.delete_segment(orgId, segmentId, stores=deps.segment_stores())
-    return Response(status_code=204, body="")
+    return no_content()
 
 
 @app.post("/admin/v1/orgs/<orgId>/audiences/preview")

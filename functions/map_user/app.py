@@ -18,6 +18,7 @@ from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import query_parameters, responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import no_content
 from pushgate.api.schemas.directory import (
     MAX_IMPORT_BODY_BYTES,
     AppUserLinkRequest,
@@ -175,7 +176,7 @@ def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
             content_type=content_types.APPLICATION_JSON,
             body=ErasureResponse.from_report(report).model_dump_json(),
         )
-    return Response(status_code=204, body="")
+    return no_content()
 
 
 @app.get(f"{COLLECTION}/<personId>/devices")
@@ -242,7 +243,7 @@ def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str
     user_mapping.delete_app_user_link(
         orgId, appId, appUserId, apps=deps.mobile_app_stores(), links=deps.app_user_link_repository()
     )
-    return Response(status_code=204, body="")
+    return no_content()
 
 
 @app.post("/api/v1.0/orgs/<orgId>/pushusermapping/resolve")

@@ -20,6 +20,7 @@ from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import MaxResults, NextToken
 from pushgate.api.schemas.segments import FilterAudience, SegmentAudience, audience_filter
 from pushgate.api.schemas.sends import (
     CreateSendRequest,
@@ -115,8 +116,8 @@ def list_sends(
     orgId: str,
     app_id: Annotated[str | None, Query(alias="MobileAppId", max_length=256)] = None,
     message_id: Annotated[str | None, Query(alias="MessageId", max_length=256)] = None,
-    max_results: Annotated[int, Query(alias="MaxResults", ge=1, le=100)] = 25,
-    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+    max_results: MaxResults = 25,
+    next_token: NextToken = None,
 ) -> SendHistoryResponse:
     page, token = history.list_sends(
         orgId,
@@ -151,7 +152,7 @@ def list_send_recipients(
     orgId: str,
     sendId: str,
     limit: Annotated[int, Query(alias="Limit", ge=1, le=1000)] = 100,
-    next_token: Annotated[str | None, Query(alias="NextToken", max_length=2048)] = None,
+    next_token: NextToken = None,
     outcome: Annotated[Outcome | None, Query(alias="Outcome")] = None,
 ) -> LedgerPageResponse:
     page = send_fanout.list_recipients(

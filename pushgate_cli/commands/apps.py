@@ -23,7 +23,7 @@ from pushgate_cli.output import (
     show_record,
     show_rows,
 )
-from pushgate_cli.session import in_org
+from pushgate_cli.session import call_in_org, in_org
 
 app = typer.Typer(help="Mobile app configurations.", no_args_is_help=True)
 FIELDS = ("MobileAppId", "Name", "Description", "Ios", "Android", "CredentialValidation", "UserResolveEnabled")
@@ -99,8 +99,7 @@ def create(
         body["Ios"] = ios_body(ios_p8, key_id, team_id, bundle_id, app_mode)
     if android_service_account is not None:
         body["Android"] = android_body(android_service_account)
-    with in_org(org) as (client, org_id):
-        created = client.call("POST", admin_path(org_id, "mobileapps"), body=body)
+    created = call_in_org(org, "POST", "mobileapps", body=body)
     if json_output:
         print_json(created)
         return
@@ -128,8 +127,7 @@ def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 @reports_errors
 def get(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show an app (credentials redacted)."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "mobileapps", app_id))
+    found = call_in_org(org, "GET", "mobileapps", app_id)
     show_answer("Mobile app", found, FIELDS, json_output=json_output)
 
 
@@ -137,8 +135,7 @@ def get(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> 
 @reports_errors
 def validate(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Check the app's credentials live against APNs and FCM."""
-    with in_org(org) as (client, org_id):
-        result = client.call("POST", admin_path(org_id, "mobileapps", app_id, "validate"))
+    result = call_in_org(org, "POST", "mobileapps", app_id, "validate")
     if json_output:
         print_json(result)
         return
@@ -149,8 +146,7 @@ def validate(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False
 @reports_errors
 def delete(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Delete an app with its tokens and secrets."""
-    with in_org(org) as (client, org_id):
-        client.call("DELETE", admin_path(org_id, "mobileapps", app_id))
+    call_in_org(org, "DELETE", "mobileapps", app_id)
     if json_output:
         print_json({"Deleted": app_id})
     else:
@@ -380,8 +376,7 @@ def update(
         body["Android"] = android_body(android_service_account)
     if not body:
         raise usage_error("nothing to change: give --name, --description, credentials or --remove-ios/--remove-android")
-    with in_org(org) as (client, org_id):
-        updated = client.call("PATCH", admin_path(org_id, "mobileapps", app_id), body=body)
+    updated = call_in_org(org, "PATCH", "mobileapps", app_id, body=body)
     if json_output:
         print_json(updated)
         return

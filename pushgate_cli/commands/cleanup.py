@@ -10,11 +10,10 @@ from typing import Annotated, Any
 import typer
 from botocore.session import Session
 
-from pushgate_cli.client import admin_path
 from pushgate_cli.config import load_target
 from pushgate_cli.errors import CliError
 from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, reports_errors, show_record, show_rows
-from pushgate_cli.session import api, in_org
+from pushgate_cli.session import api, call_in_org
 
 #: The cleanup function and its daily schedule, as template.yaml names them.
 CLEANUP_FUNCTION = "CleanupTokensFunction"
@@ -34,8 +33,7 @@ def preview(
 ) -> None:
     """Dry run of the cleanup for the org: devices it would mark Stale or purge, per app and reason."""
     body: dict[str, Any] = {"AppId": app_id} if app_id else {}
-    with in_org(org) as (client, org_id):
-        report = client.call("POST", admin_path(org_id, "cleanup", "preview"), body=body)
+    report = call_in_org(org, "POST", "cleanup", "preview", body=body)
     if json_output:
         print_json(report)
         return

@@ -109,6 +109,12 @@ def checked_kind(kind: str) -> str:
     return kind
 
 
+def _read_person(org: str | None, kind: str, person_id: str, *below: str) -> Any:
+    """The person (or what ``below`` names under them: ``devices``, ``links``...) as the org's API answers."""
+    with in_org(org) as (client, org_id):
+        return client.call("GET", admin_path(org_id, checked_kind(kind), person_id, *below))
+
+
 def _quoted(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -119,8 +125,7 @@ def get(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
     """Show one person's attributes."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id))
+    found = _read_person(org, kind, person_id)
     show_answer(f"{kind[:-1].capitalize()} {person_id}", found, json_output=json_output)
 
 
@@ -214,8 +219,11 @@ def devices(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
     """The person's devices in every app (token suffix only), with status and the last change."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id, "devices"))
+    show_person_devices(kind, person_id, _read_person(org, kind, person_id, "devices"), json_output=json_output)
+
+
+def show_person_devices(kind: str, person_id: str, found: dict[str, Any], *, json_output: bool) -> None:
+    """A person's devices as the API answered them (``contacts devices`` and ``devices list``)."""
     if json_output:
         print_json(found)
         return
@@ -235,8 +243,7 @@ def links(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
     """The app-user links pointing at the person."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id, "links"))
+    found = _read_person(org, kind, person_id, "links")
     if json_output:
         print_json(found)
     else:
@@ -249,8 +256,7 @@ def notifications(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
     """The person's notifications in the org's recent sends (the answer says how many sends were read)."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, checked_kind(kind), person_id, "notifications"))
+    found = _read_person(org, kind, person_id, "notifications")
     if json_output:
         print_json(found)
         return

@@ -6,11 +6,10 @@ from typing import Annotated
 
 import typer
 
-from pushgate_cli.client import admin_path
-from pushgate_cli.commands.contacts import DEVICE_COLUMNS, outcome_text
+from pushgate_cli.commands.contacts import show_person_devices
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_rows
-from pushgate_cli.session import in_org
+from pushgate_cli.output import JsonFlag, OrgOption, reports_errors
+from pushgate_cli.session import call_in_org
 
 app = typer.Typer(help="Devices.", no_args_is_help=True)
 
@@ -31,10 +30,5 @@ def list_devices(
     if len(given) != 1:
         raise usage_error("give one of --contact, --lead or --profile")
     ((kind, person_id),) = given
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, kind, person_id, "devices"))
-    if json_output:
-        print_json(found)
-        return
-    rows = [{**d, "LastOutcome": outcome_text(d.get("LastOutcome"))} for d in found["Devices"]]
-    show_rows(f"Devices of {kind[:-1]} {person_id}", rows, DEVICE_COLUMNS)
+    found = call_in_org(org, "GET", kind, person_id, "devices")
+    show_person_devices(kind, person_id, found, json_output=json_output)

@@ -21,7 +21,7 @@ from pushgate_cli.output import (
     show_rows,
     text,
 )
-from pushgate_cli.session import in_org
+from pushgate_cli.session import call_in_org, in_org
 
 app = typer.Typer(help="Push messages.", no_args_is_help=True)
 FIELDS = ("MessageId", "Name", "Status", "Version", "Title", "Subtitle", "Body", "OnClick", "Data", "UpdatedAt")
@@ -69,8 +69,7 @@ def create(
         body["OnClick"] = {"Behavior": "OpenUrl", "Url": url}
     if (parsed := json_object(data, "--data")) is not None:
         body["Data"] = parsed
-    with in_org(org) as (client, org_id):
-        created = client.call("POST", admin_path(org_id, "pushmessages"), body=body)
+    created = call_in_org(org, "POST", "pushmessages", body=body)
     show_answer("Push message", created, FIELDS, json_output=json_output)
 
 
@@ -90,8 +89,7 @@ def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 @reports_errors
 def get(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show a message."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "pushmessages", message_id))
+    found = call_in_org(org, "GET", "pushmessages", message_id)
     show_answer("Push message", found, FIELDS, json_output=json_output)
 
 
@@ -113,8 +111,7 @@ def preview(
         body["UserId"] = user
     if app_id is not None:
         body["MobileAppId"] = app_id
-    with in_org(org) as (client, org_id):
-        result = client.call("POST", admin_path(org_id, "pushmessages", message_id, "preview"), body=body)
+    result = call_in_org(org, "POST", "pushmessages", message_id, "preview", body=body)
     if json_output:
         print_json(result)
         return
@@ -128,8 +125,7 @@ def preview(
 
 
 def _transition(action: str, message_id: str, org: str | None, json_output: bool) -> None:
-    with in_org(org) as (client, org_id):
-        result = client.call("POST", admin_path(org_id, "pushmessages", message_id, action))
+    result = call_in_org(org, "POST", "pushmessages", message_id, action)
     show_answer(
         "Push message", result, ("MessageId", "Name", "Status", "Version", "StatusChangedAt"), json_output=json_output
     )
@@ -171,8 +167,7 @@ def testsend(
         body.update({"DeviceToken": device_token, "Platform": platform})
     else:
         body["UserId"] = user
-    with in_org(org) as (client, org_id):
-        result = client.call("POST", admin_path(org_id, "pushmessages", message_id, "testsend"), body=body)
+    result = call_in_org(org, "POST", "pushmessages", message_id, "testsend", body=body)
     if json_output:
         print_json(result)
     else:

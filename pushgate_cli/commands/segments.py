@@ -8,7 +8,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_record, show_rows
-from pushgate_cli.session import in_org
+from pushgate_cli.session import call_in_org, in_org
 
 app = typer.Typer(
     help="Saved segments: named filters over the directory, to preview and send to.", no_args_is_help=True
@@ -38,8 +38,7 @@ def create(
     body: dict[str, Any] = {"Name": name, "Filter": filter_text, "Kind": kind}
     if description is not None:
         body["Description"] = description
-    with in_org(org) as (client, org_id):
-        created = client.call("POST", admin_path(org_id, "segments"), body=body)
+    created = call_in_org(org, "POST", "segments", body=body)
     if json_output:
         print_json(created)
     else:
@@ -62,8 +61,7 @@ def list_segments(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 @reports_errors
 def get(segment_id: SegmentIdArgument, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show one segment."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "segments", segment_id))
+    found = call_in_org(org, "GET", "segments", segment_id)
     if json_output:
         print_json(found)
     else:
@@ -74,8 +72,7 @@ def get(segment_id: SegmentIdArgument, org: OrgOption = None, json_output: JsonF
 @reports_errors
 def delete(segment_id: SegmentIdArgument, org: OrgOption = None) -> None:
     """Delete a segment (sends already accepted keep their filter)."""
-    with in_org(org) as (client, org_id):
-        client.call("DELETE", admin_path(org_id, "segments", segment_id))
+    call_in_org(org, "DELETE", "segments", segment_id)
     typer.echo(f"deleted segment {segment_id}")
 
 

@@ -9,7 +9,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, reports_errors, show_record, show_rows
-from pushgate_cli.session import in_org
+from pushgate_cli.session import call_in_org, in_org
 
 app = typer.Typer(help="Sends (start one with 'pushgate send').", no_args_is_help=True)
 
@@ -30,8 +30,7 @@ def show_send(send: Mapping[str, Any]) -> None:
 @reports_errors
 def get(send_id: SendId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show a send's status and totals, and its scheduled hours."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "sends", send_id))
+    found = call_in_org(org, "GET", "sends", send_id)
     if json_output:
         print_json(found)
     else:
@@ -42,8 +41,7 @@ def get(send_id: SendId, org: OrgOption = None, json_output: JsonFlag = False) -
 @reports_errors
 def cancel(send_id: SendId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Stop what has not gone out yet (held and queued devices become NotSent / Canceled)."""
-    with in_org(org) as (client, org_id):
-        canceled = client.call("POST", admin_path(org_id, "sends", send_id, "cancel"))
+    canceled = call_in_org(org, "POST", "sends", send_id, "cancel")
     if json_output:
         print_json(canceled)
         return

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from pushgate_cli.client import admin_path
 from pushgate_cli.output import (
     JsonFlag,
     OrgOption,
@@ -17,7 +16,7 @@ from pushgate_cli.output import (
     show_rows,
     show_secret,
 )
-from pushgate_cli.session import in_org
+from pushgate_cli.session import call_in_org
 
 app = typer.Typer(help="ApiTokens of an app.", no_args_is_help=True)
 AppId = Annotated[str, typer.Argument(help="The MobileAppId.")]
@@ -32,8 +31,7 @@ def create(
     json_output: JsonFlag = False,
 ) -> None:
     """Issue a token (shown this once)."""
-    with in_org(org) as (client, org_id):
-        issued = client.call("POST", admin_path(org_id, "mobileapps", app_id, "tokens"), body={"Label": label})
+    issued = call_in_org(org, "POST", "mobileapps", app_id, "tokens", body={"Label": label})
     if json_output:
         print_json(issued)
         return
@@ -45,8 +43,7 @@ def create(
 @reports_errors
 def list_tokens(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the app's tokens (never the token itself)."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "mobileapps", app_id, "tokens"))
+    found = call_in_org(org, "GET", "mobileapps", app_id, "tokens")
     if json_output:
         print_json(found)
         return
@@ -62,8 +59,7 @@ def revoke(
     json_output: JsonFlag = False,
 ) -> None:
     """Revoke a token (effective within 30 s)."""
-    with in_org(org) as (client, org_id):
-        client.call("DELETE", admin_path(org_id, "mobileapps", app_id, "tokens", token_id))
+    call_in_org(org, "DELETE", "mobileapps", app_id, "tokens", token_id)
     if json_output:
         print_json({"Revoked": token_id})
     else:

@@ -8,7 +8,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_answer
-from pushgate_cli.session import in_org
+from pushgate_cli.session import call_in_org, in_org
 
 app = typer.Typer(help="App users linked to directory records.", no_args_is_help=True)
 AppId = Annotated[str, typer.Argument(help="The MobileAppId.")]
@@ -39,8 +39,7 @@ def link(
 @reports_errors
 def get(app_id: AppId, app_user_id: AppUserId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show whom an app user is linked to."""
-    with in_org(org) as (client, org_id):
-        found = client.call("GET", admin_path(org_id, "mobileapps", app_id, "users", app_user_id))
+    found = call_in_org(org, "GET", "mobileapps", app_id, "users", app_user_id)
     show_answer("App user link", found, json_output=json_output)
 
 
@@ -48,8 +47,7 @@ def get(app_id: AppId, app_user_id: AppUserId, org: OrgOption = None, json_outpu
 @reports_errors
 def unlink(app_id: AppId, app_user_id: AppUserId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Remove an app user's link."""
-    with in_org(org) as (client, org_id):
-        client.call("DELETE", admin_path(org_id, "mobileapps", app_id, "users", app_user_id))
+    call_in_org(org, "DELETE", "mobileapps", app_id, "users", app_user_id)
     if json_output:
         print_json({"Unlinked": app_user_id})
     else:

@@ -3,7 +3,8 @@ handler answers, each has an area tag and a summary that is not its path, and er
 only where they can happen (``/health`` cannot answer 409, 413 or 415).
 
 The handlers' answers are read from their source (the status literals they return, directly or
-through a module helper), in a child process that imports the functions as the document builder does.
+through a module helper or one of :mod:`pushgate.api.routes_kit`), in a child process that imports
+the functions as the document builder does.
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ from pathlib import Path
 from pushgate_local.template import read_stack
 
 STATUS = re.compile(r"(?:return [^\n]*, |\), |status_code=|_empty\(|_json\(|\b(?:if|else) )(\d{3})\b|\b(\d{3}) if\b")
-HELPER = re.compile(r"\b(_[a-z]\w*)\(")
+HELPER = re.compile(r"\b([a-z_]\w*)\(")
+SHARED = "pushgate.api.routes_kit"
 
 def codes(function, module, seen):
     source = inspect.getsource(inspect.unwrap(function))
     found = {int(a or b) for a, b in STATUS.findall(source)}
     for name in HELPER.findall(source):
         helper = getattr(module, name, None)
-        if inspect.isfunction(helper) and name not in seen:
+        # The module's own helpers (``_name``) and the answers the routes share (``no_content``).
+        shared = inspect.isfunction(helper) and helper.__module__ == SHARED
+        if (name.startswith("_") or shared) and inspect.isfunction(helper) and name not in seen:
             seen.add(name)
             found |= codes(helper, module, seen)
     return found
