@@ -53,7 +53,7 @@ from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord, segment_fanout_job_id
 from pushgate.observability import logger
-from pushgate.services.sends.ports import ClaimState, LedgerPage, SegmentPageCount
+from pushgate.services.sends.ports import AudiencePageCount, ClaimState, LedgerPage, SegmentPageCount
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
 FANOUT_JOB_ID = "fanout"
@@ -326,61 +326,32 @@ class DynamoSendRepository:
             item[GSI1_SORT_KEY] = sort_key
         return item
 
-    def count_audience_page(
-        self,
-        send: DeliveryJob,
-        *,
-        shard: int,
-        page: int,
-        devices: int,
-        jobs: int,
-        last: bool,
-        tracking_keys: Mapping[str, str],
-        at: datetime,
-        outcomes: Sequence[LedgerEntry] = (),
-        scheduled: Mapping[str, int] | None = None,
-        scheduled_recipients: Mapping[str, int] | None = None,
-        deferred: int = 0,
-    ) -> bool:
+    def count_audience_page(self, send: DeliveryJob, count: AudiencePageCount, *, at: datetime) -> bool:
         """Records one expanded page of a broadcast: its jobs' tracking keys, then (one transaction)
         the page's marker, its ``NotSent`` outcomes (a ledger item of the page, when it has any) and
         its devices, jobs, outcomes and held devices added to the send's totals (and, for a shard's
         last page, the shard counted done).
 
-        Args:
-            send: Any job of the send (its keys are read).
-            shard: The index shard.
-            page: The page number within the shard.
-            devices: Devices put into jobs.
-            jobs: Jobs enqueued or held.
-            last: Whether the shard has no page after this one.
-            tracking_keys: Tracking key → job id, for the page's jobs.
-            at: When the page was read.
-            outcomes: Recipient-level outcomes decided without a job (no push consent...).
-            scheduled: Devices held by quiet hours, by UTC hour.
-            scheduled_recipients: People held, by the same hours.
-            deferred: People whose notification quiet hours deferred.
-
         Returns:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
         """
         expires = int((at + self._retention).timestamp())
-        self._put_tracking_keys(send.org_id, send.send_id, tracking_keys, expires)
-        update, names, values = _page_totals_update(
-            devices,
-            jobs=jobs,
-            last=last,
-            outcomes=outcomes,
-            held=[scheduled or {}, scheduled_recipients or {}],
-            deferred=deferred,
+        self._put_tracking_keys(send.org_id, send.send_id, count.tracking_keys, expires)
+        totals = _page_totals_update(
+            count.devices,
+            jobs=count.jobs,
+            last=count.last,
+            outcomes=count.entries,
+            held=[count.scheduled, count.scheduled_recipients],
+            deferred=count.deferred,
         )
-        marker = audience_page_key(send.org_id, send.send_id, shard, page)
-        marker_item = {"type": "AudiencePage", "devices": devices, "jobs": jobs, "last": last}
+        marker = audience_page_key(send.org_id, send.send_id, count.shard, count.page)
+        marker_item = {"type": "AudiencePage", "devices": count.devices, "jobs": count.jobs, "last": count.last}
         return self._count_page(
             send,
             (marker, marker_item),
-            (update, names, values),
-            (audience_outcomes_job_id(shard, page), outcomes),
+            totals,
+            (audience_outcomes_job_id(count.shard, count.page), count.entries),
             at=at,
             expires=expires,
             what="audience page",

@@ -42,7 +42,14 @@ from pushgate.models.send import (
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
 from pushgate.services.messages.ports import MessageTemplateRepository
-from pushgate.services.sends.ports import AudienceProgress, AudienceQueue, AudienceReader, DeliveryQueue, HeldJobs
+from pushgate.services.sends.ports import (
+    AudiencePageCount,
+    AudienceProgress,
+    AudienceQueue,
+    AudienceReader,
+    DeliveryQueue,
+    HeldJobs,
+)
 from pushgate.services.sends.send_fanout import (
     AcceptedSend,
     JobLimits,
@@ -345,18 +352,17 @@ def expand_page(
         ports.held.hold(plan.held)
     if next_key is not None:
         ports.pages.send([page.model_copy(update={"page": page.page + 1, "start_key": next_key})])
-    counted = ports.progress.count_audience_page(
-        template,
+    count = AudiencePageCount(
         shard=page.shard,
         page=page.page,
         devices=plan.devices,
         jobs=len(plan.jobs) + len(plan.held),
         last=next_key is None,
         tracking_keys=plan.tracking_keys,
-        at=at,
-        outcomes=plan.entries,
+        entries=plan.entries,
         scheduled=plan.scheduled,
         scheduled_recipients=plan.scheduled_recipients,
         deferred=plan.deferred,
     )
+    counted = ports.progress.count_audience_page(template, count, at=at)
     return plan.devices if counted else 0

@@ -6,7 +6,7 @@ delivery policies, held delivery jobs, frequency caps); adapters live in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -185,25 +185,39 @@ class RecipientDevices(Protocol):
         """The user's ``Active`` devices of the app."""
 
 
+@dataclass(frozen=True)
+class AudiencePageCount:
+    """What one expanded page of a broadcast adds to its send.
+
+    Attributes:
+        shard: The index shard.
+        page: The page number within the shard.
+        devices: Devices put into jobs.
+        jobs: Jobs enqueued or held.
+        last: Whether the shard has no page after this one.
+        tracking_keys: Tracking key → job id, for the page's jobs.
+        entries: Recipient-level outcomes decided without a job (no push consent...).
+        scheduled: Devices held by quiet hours, by UTC hour.
+        scheduled_recipients: People held, by the same hours.
+        deferred: People whose notification quiet hours deferred.
+    """
+
+    shard: int
+    page: int
+    devices: int
+    jobs: int
+    last: bool
+    tracking_keys: Mapping[str, str]
+    entries: Sequence[LedgerEntry] = ()
+    scheduled: Mapping[str, int] = field(default_factory=dict)
+    scheduled_recipients: Mapping[str, int] = field(default_factory=dict)
+    deferred: int = 0
+
+
 class AudienceProgress(Protocol):
     """Counts a broadcast's expanded pages into its send."""
 
-    def count_audience_page(
-        self,
-        send: DeliveryJob,
-        *,
-        shard: int,
-        page: int,
-        devices: int,
-        jobs: int,
-        last: bool,
-        tracking_keys: Mapping[str, str],
-        at: datetime,
-        outcomes: Sequence[LedgerEntry] = (),
-        scheduled: Mapping[str, int] | None = None,
-        scheduled_recipients: Mapping[str, int] | None = None,
-        deferred: int = 0,
-    ) -> bool:
+    def count_audience_page(self, send: DeliveryJob, count: AudiencePageCount, *, at: datetime) -> bool:
         """Counts a page once, with its outcomes and held devices; ``False`` when it was counted before."""
 
 
