@@ -15,7 +15,7 @@ from pushgate.config import PacingPolicy
 from pushgate.credentials.metadata import FcmServiceAccountMetadata
 from pushgate.errors import DependencyError
 from pushgate.models.delivery_progress import JobProgress
-from pushgate.models.device import DevicePlatform
+from pushgate.models.device import DevicePlatform, DeviceRef
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.models.payloads import apns_id_for
@@ -187,21 +187,11 @@ class FakeDeviceVerdicts:
     invalid: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
     def mark_invalid(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        reason: str,
-        invalid_since: datetime,
-        send_id: str,
-        at: datetime,
+        self, device: DeviceRef, *, reason: str, invalid_since: datetime, send_id: str, at: datetime
     ) -> bool:
-        if self.registered_at.get(token_sha256, NOW - timedelta(days=1)) >= invalid_since:
+        if self.registered_at.get(device.token_sha256, NOW - timedelta(days=1)) >= invalid_since:
             return False
-        self.invalid[token_sha256] = (reason, invalid_since)
+        self.invalid[device.token_sha256] = (reason, invalid_since)
         return True
 
 

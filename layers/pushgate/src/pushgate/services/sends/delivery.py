@@ -46,7 +46,7 @@ from typing import Final
 
 from pushgate.errors import ConflictError, PushgateError
 from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
-from pushgate.models.device import DevicePlatform
+from pushgate.models.device import DevicePlatform, DeviceRef
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
 from pushgate.models.payloads import apns_id_for
@@ -463,11 +463,7 @@ class DeliveryService:
             return DeviceFate(FateKind.PARKED, reason=f"{code}: {outcome.detail}" if outcome.detail else code)
         if verdict is Verdict.TOKEN_INVALID:
             marked = self._ports.devices.mark_invalid(
-                run.job.org_id,
-                run.job.app_id,
-                device.user_id,
-                device.platform,
-                device.token_sha256,
+                DeviceRef(run.job.org_id, run.job.app_id, device.user_id, device.platform, device.token_sha256),
                 reason=code,
                 invalid_since=outcome.invalid_since or run.at,
                 send_id=run.job.send_id,

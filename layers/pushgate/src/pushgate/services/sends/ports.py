@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.delivery_timing import CapRule, DeliveryPolicy
-from pushgate.models.device import DevicePlatform
+from pushgate.models.device import DevicePlatform, DeviceRef
 from pushgate.models.send import (
     AudienceMember,
     AudiencePage,
@@ -265,17 +265,7 @@ class DeviceVerdicts(Protocol):
     """Applies provider verdicts to stored devices."""
 
     def mark_invalid(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        reason: str,
-        invalid_since: datetime,
-        send_id: str,
-        at: datetime,
+        self, device: DeviceRef, *, reason: str, invalid_since: datetime, send_id: str, at: datetime
     ) -> bool:
         """Marks an ``Active`` device ``Invalid`` unless it was registered again after ``invalid_since``.
 
