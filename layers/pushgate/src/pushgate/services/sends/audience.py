@@ -164,22 +164,7 @@ def accept_broadcast(
         started=started,
         messages=[notification],
     )
-    record = SendRecord(
-        org_id=org.org_id,
-        send_id=send_id,
-        app_id=app.app_id,
-        message_id=message.message_id,
-        message_version=message.version,
-        journey_id=journey_id,
-        created_at=started,
-        recipients_accepted=0,
-        recipients_rejected=0,
-        devices_targeted=0,
-        recipient_outcomes=0,
-        jobs_total=0,
-        audience=audience,
-        audience_shards_pending=shards,
-    )
+    record = SendRecord.accepted(template, created_at=started, audience=audience, audience_shards_pending=shards)
     stores.sends.create(record, [], {})
     pages.send(
         [

@@ -133,19 +133,9 @@ def accept_segment_send(
     )
     local_time = timing.local_time.strip() if timing and timing.local_time else None
     send_at = timing.send_at.astimezone(UTC) if timing and timing.send_at else None
-    record = SendRecord(
-        org_id=org.org_id,
-        send_id=send_id,
-        app_id=app.app_id,
-        message_id=message.message_id,
-        message_version=message.version,
-        journey_id=journey_id,
+    record = SendRecord.accepted(
+        template,
         created_at=started,
-        recipients_accepted=0,
-        recipients_rejected=0,
-        devices_targeted=0,
-        recipient_outcomes=0,
-        jobs_total=0,
         send_at=send_at,
         send_at_local_time=local_time,
         audience_shards_pending=1,

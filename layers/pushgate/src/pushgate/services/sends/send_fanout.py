@@ -528,13 +528,8 @@ def accept_send(
             at=started,
             timing=RecipientTiming(policy, quiet_exempt=content.time_sensitive is True, schedule=schedule),
         )
-    record = SendRecord(
-        org_id=org.org_id,
-        send_id=send_id,
-        app_id=app.app_id,
-        message_id=message.message_id,
-        message_version=message.version,
-        journey_id=journey_id,
+    record = SendRecord.accepted(
+        template,
         created_at=started,
         recipients_accepted=len(user_ids) - len(plan.rejected),
         recipients_rejected=len(plan.rejected),
