@@ -135,7 +135,8 @@ def accept_broadcast(
         ConflictError: The message is not ``Active``.
         DependencyError: DynamoDB or SQS failed.
     """
-    org, app, message, journey_id = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    parts = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    org, app, message, journey_id = parts
     started = now()
     content = message.content
     compiled = CompiledMessage(content)
@@ -154,11 +155,9 @@ def accept_broadcast(
     # app's caps hold for an announcement as for a campaign (the worker admits each person). The
     # notification rendered here is everyone's unless the message is personal.
     template = job_template(
-        message,
+        parts,
         compiled,
         send_id=send_id,
-        app_id=app.app_id,
-        journey_id=journey_id,
         link_base=stores.link_base,
         policy=policy,
         started=started,
