@@ -101,9 +101,7 @@ def _delivered(now: datetime, *, legacy: bool = False) -> str:
         link="https://contoso.com/sale",
     )
     assert sends.complete(job, [entry], parked=0, at=at)
-    DynamoInsightCounters(deps.main_table()).add(
-        ORG, app_id=APP, message_id=MESSAGE, journey_id="welcome", day=at.date().isoformat(), sent=1, not_sent=0
-    )
+    DynamoInsightCounters(deps.main_table()).add(job, [entry], day=at.date().isoformat())
     return tracking_id
 
 

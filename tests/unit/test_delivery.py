@@ -210,8 +210,9 @@ class FakeCredentials:
 class FakeCounters:
     added: list[tuple[int, int]] = field(default_factory=list)
 
-    def add(self, org_id: str, **kwargs: object) -> None:
-        self.added.append((int(kwargs["sent"]), int(kwargs["not_sent"])))  # type: ignore[call-overload]
+    def add(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, day: str) -> None:
+        sent = sum(1 for entry in entries if entry.outcome is Outcome.SENT)
+        self.added.append((sent, len(entries) - sent))
 
 
 #: Answers by token prefix, as the simulator does.

@@ -814,21 +814,9 @@ class DynamoInsightCounters:
         """Binds the adapter to the main table."""
         self._table = table
 
-    def add(
-        self,
-        org_id: str,
-        *,
-        app_id: str,
-        message_id: str,
-        journey_id: str | None,
-        day: str,
-        sent: int,
-        not_sent: int,
-        not_sent_reasons: Mapping[str, int] | None = None,
-    ) -> None:
-        """Adds the counts to the message's, the journey's (when there is one) and the app's day."""
-        counts = delivery_counts(sent, not_sent, not_sent_reasons or {})
-        add_counts(self._table, org_id, counter_dimensions(app_id, message_id, journey_id), day, counts)
+    def add(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, day: str) -> None:
+        counts = delivery_counts(*_reason_counts(entries))
+        add_counts(self._table, job.org_id, counter_dimensions(job.app_id, job.message_id, job.journey_id), day, counts)
 
     def get(self, org_id: str, dimension: str, dimension_id: str, day: str) -> tuple[int, int]:
         """A day's ``(sent, not_sent)`` of one dimension (zeros when nothing was counted)."""

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -513,21 +512,11 @@ class DeliveryService:
         completed = ports.sends.complete(job, entries, parked=parked, at=self._now(), owner=run.owner)
         report.sent = sum(1 for e in entries if e.outcome is Outcome.SENT)
         report.not_sent = len(entries) - report.sent
-        reasons = Counter(entry.reason or "Unknown" for entry in entries if entry.outcome is Outcome.NOT_SENT)
         report.parked = parked
         if not completed or not entries:
             return
         try:
-            ports.counters.add(
-                job.org_id,
-                app_id=job.app_id,
-                message_id=job.message_id,
-                journey_id=job.journey_id,
-                day=run.at.date().isoformat(),
-                sent=report.sent,
-                not_sent=report.not_sent,
-                not_sent_reasons=dict(reasons),
-            )
+            ports.counters.add(job, entries, day=run.at.date().isoformat())
         except PushgateError as error:
             # The ledger and the send's totals are recorded; only the daily insight counts lag.
             logger.warning(

@@ -119,19 +119,9 @@ class SendRepository(Protocol):
 class InsightCounters(Protocol):
     """Per-day delivery counters of messages, journeys and apps."""
 
-    def add(
-        self,
-        org_id: str,
-        *,
-        app_id: str,
-        message_id: str,
-        journey_id: str | None,
-        day: str,
-        sent: int,
-        not_sent: int,
-        not_sent_reasons: Mapping[str, int] | None = None,
-    ) -> None:
-        """Adds one job's counts (``NotSent`` also by reason) to each dimension's counter of the day."""
+    def add(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, day: str) -> None:
+        """Adds one job's outcomes (``Sent``, ``NotSent`` also by reason) to the day's counter of
+        each dimension the job counts in (its message, its app, its journey when there is one)."""
 
 
 class ParkedJobs(Protocol):

@@ -15,7 +15,6 @@ checks the mark before each job; a job whose claim a worker already holds goes o
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -103,16 +102,7 @@ def _count(counters: InsightCounters | None, job: DeliveryJob, entries: list[Led
     if counters is None or not entries:
         return
     try:
-        counters.add(
-            job.org_id,
-            app_id=job.app_id,
-            message_id=job.message_id,
-            journey_id=job.journey_id,
-            day=at.date().isoformat(),
-            sent=0,
-            not_sent=len(entries),
-            not_sent_reasons=dict(Counter(entry.reason or "Unknown" for entry in entries)),
-        )
+        counters.add(job, entries, day=at.date().isoformat())
     except PushgateError as error:
         logger.warning(
             "insight counters not updated", extra={"send_id": job.send_id, "error_type": type(error).__name__}
