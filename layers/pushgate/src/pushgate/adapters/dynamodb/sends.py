@@ -51,7 +51,7 @@ from pushgate.adapters.dynamodb.table import (
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
-from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord, segment_fanout_job_id
+from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendContext, SendRecord, segment_fanout_job_id
 from pushgate.observability import logger
 from pushgate.services.sends.ports import AudiencePageCount, ClaimState, LedgerPage, SegmentPageCount
 
@@ -189,6 +189,21 @@ def counter_increments(counts: Mapping[str, int]) -> dict[str, Any]:
     return {"UpdateExpression": update, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
 
 
+def _done_ledger_item(
+    send: SendContext | DeliveryJob, job_id: str, entries: Sequence[LedgerEntry], at: datetime
+) -> dict[str, Any]:
+    """The ledger item of outcomes decided without a delivery job (a send's fan-out, a page's
+    recipients without a device): done as it is written, under a job id of its own."""
+    return {
+        **delivery_job_key(send.org_id, send.send_id, job_id).as_dict(),
+        "type": "DeliveryJobLedger",
+        "state": ClaimState.DONE.value,
+        "entries": encode_entries(entries),
+        "entry_count": len(entries),
+        "completed_at": at.isoformat(),
+    }
+
+
 def delivery_counts(sent: int, not_sent: int, reasons: Mapping[str, int]) -> dict[str, int]:
     """The counter attributes of delivery outcomes: ``sent``, ``not_sent`` and ``not_sent:<reason>``."""
     counts = {"sent": sent, "not_sent": not_sent}
@@ -283,14 +298,7 @@ class DynamoSendRepository:
             }
         ]
         if fanout_entries:
-            ledger = {
-                **delivery_job_key(send.org_id, send.send_id, FANOUT_JOB_ID).as_dict(),
-                "type": "DeliveryJobLedger",
-                "state": ClaimState.DONE.value,
-                "entries": encode_entries(fanout_entries),
-                "entry_count": len(fanout_entries),
-                "completed_at": send.created_at.isoformat(),
-            }
+            ledger = _done_ledger_item(send, FANOUT_JOB_ID, fanout_entries, send.created_at)
             actions.append({"Put": {"Item": ledger}})
         actions.append({"Put": {"Item": self._reference(send)}})
         created = send.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -392,15 +400,7 @@ class DynamoSendRepository:
             },
         ]
         if outcomes:
-            ledger_item = {
-                **delivery_job_key(send.org_id, send.send_id, ledger_job_id).as_dict(),
-                "type": "DeliveryJobLedger",
-                "state": ClaimState.DONE.value,
-                "entries": encode_entries(outcomes),
-                "entry_count": len(outcomes),
-                "completed_at": at.isoformat(),
-            }
-            actions.append({"Put": {"Item": ledger_item}})
+            actions.append({"Put": {"Item": _done_ledger_item(send, ledger_job_id, outcomes, at)}})
         for attempt in range(_COMPLETE_ATTEMPTS):
             try:
                 self._table.transact_write(actions)
