@@ -24,7 +24,7 @@ from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.providers.ports import ProviderNotConfiguredError
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
-from pushgate.services.sends.ports import ClaimState
+from pushgate.services.sends.ports import ClaimState, JobOutcomes
 from tests.fakes.clocks import FakeClock
 from tests.fakes.stores import FakeApps
 
@@ -124,15 +124,7 @@ class FakeSends:
         self.checkpoints[job.job_id] = replace(progress, fates=dict(progress.fates))  # as stored, not as mutated later
         return True
 
-    def complete(
-        self,
-        job: DeliveryJob,
-        entries: Sequence[LedgerEntry],
-        *,
-        parked: int,
-        at: datetime,
-        owner: str | None = None,
-    ) -> bool:
+    def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
         if self.fail_complete:
             raise DependencyError(message="the data store is unavailable; retry later")
         if self.claims.get(job.job_id) != ClaimState.IN_FLIGHT.value:
@@ -140,7 +132,7 @@ class FakeSends:
         if owner is not None and self.checkpoints[job.job_id].owner != owner:
             return False
         self.claims[job.job_id] = ClaimState.DONE.value
-        self.ledger[job.job_id] = list(entries)
+        self.ledger[job.job_id] = list(outcomes.entries)
         return True
 
     def ledger_page(self, *args: object, **kwargs: object) -> None:

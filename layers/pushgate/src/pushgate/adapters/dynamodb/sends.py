@@ -53,7 +53,7 @@ from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendContext, SendRecord, segment_fanout_job_id
 from pushgate.observability import logger
-from pushgate.services.sends.ports import AudiencePageCount, ClaimState, LedgerPage, SegmentPageCount
+from pushgate.services.sends.ports import AudiencePageCount, ClaimState, JobOutcomes, LedgerPage, SegmentPageCount
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
 FANOUT_JOB_ID = "fanout"
@@ -621,15 +621,7 @@ class DynamoSendRepository:
             condition=f"#state = :in_flight AND {owned}",
         )
 
-    def complete(
-        self,
-        job: DeliveryJob,
-        entries: Sequence[LedgerEntry],
-        *,
-        parked: int,
-        at: datetime,
-        owner: str | None = None,
-    ) -> bool:
+    def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
         """Records the job's outcomes, then completes the claim and adds them to the totals.
 
         The outcomes (the big part: about 65 bytes a device) go in their own item, written once
@@ -641,6 +633,7 @@ class DynamoSendRepository:
 
         With ``owner``, only while that run holds the claim; the checkpoint is removed either way.
         """
+        entries, parked = outcomes.entries, outcomes.parked
         job_key = delivery_job_key(job.org_id, job.send_id, job.job_id)
         outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
         recorded = self._table.put_if(

@@ -62,6 +62,7 @@ from pushgate.services.sends.ports import (
     DeviceVerdicts,
     FrequencyCaps,
     InsightCounters,
+    JobOutcomes,
     ParkedJobs,
     SendCancellations,
     SendRepository,
@@ -509,7 +510,7 @@ class DeliveryService:
             report.retry_delay_s = delay if number == 0 else min(report.retry_delay_s, delay)
         parked = sum(len(devices) for devices, _ in settled.parked.values())
         entries = settled.entries
-        completed = ports.sends.complete(job, entries, parked=parked, at=self._now(), owner=run.owner)
+        completed = ports.sends.complete(job, JobOutcomes(entries, parked), at=self._now(), owner=run.owner)
         report.sent = sum(1 for e in entries if e.outcome is Outcome.SENT)
         report.not_sent = len(entries) - report.sent
         report.parked = parked

@@ -46,6 +46,19 @@ class LedgerPage:
     next_token: str | None
 
 
+@dataclass(frozen=True)
+class JobOutcomes:
+    """What one run of a delivery job ends with, recorded when the job completes.
+
+    Attributes:
+        entries: The ledger entries of its devices.
+        parked: Devices parked because the app's credentials failed (they wait for a resume).
+    """
+
+    entries: Sequence[LedgerEntry]
+    parked: int = 0
+
+
 class SendRepository(Protocol):
     """Stores sends, the claims of their delivery jobs and the ledger those claims become."""
 
@@ -88,15 +101,7 @@ class SendRepository(Protocol):
             ``False`` when another run holds the claim now, or the job is complete.
         """
 
-    def complete(
-        self,
-        job: DeliveryJob,
-        entries: Sequence[LedgerEntry],
-        *,
-        parked: int,
-        at: datetime,
-        owner: str | None = None,
-    ) -> bool:
+    def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
         """Records a claimed job's outcomes and adds them to the send's totals, all or nothing.
 
         Returns:

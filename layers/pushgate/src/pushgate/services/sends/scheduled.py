@@ -24,7 +24,14 @@ from pushgate.errors import ConflictError, FieldProblem, PushgateError
 from pushgate.models.delivery_timing import hour_bucket
 from pushgate.models.send import DeliveryJob, LedgerEntry, NotSentReason, Outcome, SendRecord
 from pushgate.observability import logger
-from pushgate.services.sends.ports import ClaimState, DeliveryQueue, HeldJobs, InsightCounters, SendRepository
+from pushgate.services.sends.ports import (
+    ClaimState,
+    DeliveryQueue,
+    HeldJobs,
+    InsightCounters,
+    JobOutcomes,
+    SendRepository,
+)
 from pushgate.services.sends.send_fanout import SendStores, get_send
 
 #: How far ahead of their due time jobs are handed to SQS (the release runs once a minute).
@@ -129,7 +136,7 @@ def cancel_send(org_id: str, send_id: str, *, stores: SendStores, now: Callable[
     for job in held.of_send(send.org_id, send.send_id) if held is not None else []:
         if stores.sends.claim(job, at=at) is ClaimState.CLAIMED:
             entries = _canceled_entries(job, at)
-            if stores.sends.complete(job, entries, parked=0, at=at):
+            if stores.sends.complete(job, JobOutcomes(entries), at=at):
                 _count(stores.counters, job, entries, at)
                 canceled += len(entries)
         assert held is not None  # noqa: S101 - the loop runs only with a store
