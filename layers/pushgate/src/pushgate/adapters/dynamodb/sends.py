@@ -53,7 +53,14 @@ from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendContext, SendRecord, segment_fanout_job_id
 from pushgate.observability import logger
-from pushgate.services.sends.ports import AudiencePageCount, ClaimState, JobOutcomes, LedgerPage, SegmentPageCount
+from pushgate.services.sends.ports import (
+    AudiencePageCount,
+    ClaimState,
+    JobOutcomes,
+    LedgerPage,
+    SegmentPageCount,
+    SendHistoryFilter,
+)
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
 FANOUT_JOB_ID = "fanout"
@@ -502,21 +509,16 @@ class DynamoSendRepository:
         return None if item is None else _send_from_item(item)
 
     def history_page(
-        self,
-        org_id: str,
-        *,
-        app_id: str | None,
-        message_id: str | None,
-        limit: int,
-        next_token: str | None,
+        self, org_id: str, only: SendHistoryFilter, *, limit: int, next_token: str | None
     ) -> tuple[list[SendRecord], str | None]:
-        """One page of an org's sends, newest first: all of them, or one message's and/or one app's.
+        """One ``Query`` of the listing's history entries (newest first), then one ``BatchGetItem``
+        of their send records.
 
         Raises:
             InvalidRequestError: ``next_token`` belongs to another listing.
         """
         partition = send_history_partition(org_id)
-        prefix = send_history_prefix(message_id=message_id, app_id=app_id)
+        prefix = send_history_prefix(message_id=only.message_id, app_id=only.app_id)
         start_key = decode_page_token(next_token, partition)
         if start_key is not None and not start_key[SORT_KEY]["S"].startswith(prefix):
             raise InvalidRequestError.for_field("NextToken", "belongs to a listing with other filters")

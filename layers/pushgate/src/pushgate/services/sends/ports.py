@@ -47,6 +47,19 @@ class LedgerPage:
 
 
 @dataclass(frozen=True)
+class SendHistoryFilter:
+    """Which of an org's sends a history listing names: all of them, or one message's and/or one app's.
+
+    Attributes:
+        app_id: Only this app's sends.
+        message_id: Only this message's sends.
+    """
+
+    app_id: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
 class JobOutcomes:
     """What one run of a delivery job ends with, recorded when the job completes.
 
@@ -73,15 +86,9 @@ class SendRepository(Protocol):
         """A send with its totals, or ``None``."""
 
     def history_page(
-        self,
-        org_id: str,
-        *,
-        app_id: str | None,
-        message_id: str | None,
-        limit: int,
-        next_token: str | None,
+        self, org_id: str, only: SendHistoryFilter, *, limit: int, next_token: str | None
     ) -> tuple[list[SendRecord], str | None]:
-        """One page of an org's sends, newest first (all, or one message's and/or one app's).
+        """One page of an org's sends that ``only`` names, newest first.
 
         Raises:
             InvalidRequestError: ``next_token`` belongs to another listing.
