@@ -58,6 +58,7 @@ from pushgate.services.sends.ports import (
     ClaimState,
     JobOutcomes,
     LedgerPage,
+    PageCount,
     SegmentPageCount,
     SendHistoryFilter,
 )
@@ -91,19 +92,12 @@ def _reason_counts(entries: Sequence[LedgerEntry]) -> tuple[int, int, dict[str, 
 
 
 def _page_totals_update(
-    devices: int,
-    *,
-    jobs: int,
-    last: bool,
-    outcomes: Sequence[LedgerEntry],
-    held: Sequence[Mapping[str, int]],
-    deferred: int,
-    accepted: int = 0,
-    segment_page: int | None = None,
+    count: PageCount, *, accepted: int = 0, segment_page: int | None = None
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """The update of a send record adding one broadcast or segment page (``held``: devices and people
-    held, by hour; ``accepted``: the people a segment page took on; ``segment_page``: the number of
-    a segment's page, counted among its pages, and for the last one its pages in all)."""
+    """The update of a send record adding one broadcast or segment page (``accepted``: the people a
+    segment page took on; ``segment_page``: the number of a segment's page, counted among its
+    pages, and for the last one its pages in all)."""
+    devices, jobs, last, outcomes, deferred = count.devices, count.jobs, count.last, count.entries, count.deferred
     update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
     values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
     names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
@@ -134,12 +128,16 @@ def _page_totals_update(
         names["#deferred"] = "deferred"
         values[":deferred"] = deferred
     assignments: list[str] = []
-    maps = (("not_sent_reasons", reasons), ("scheduled", held[0]), ("scheduled_recipients", held[1]))
+    maps = (
+        ("not_sent_reasons", reasons),
+        ("scheduled", count.scheduled),
+        ("scheduled_recipients", count.scheduled_recipients),
+    )
     for number, (attribute, counts) in enumerate(maps):
-        for index, (name, count) in enumerate(sorted(counts.items())):
+        for index, (name, added) in enumerate(sorted(counts.items())):
             names[f"#m{number}"] = attribute
             names[f"#m{number}k{index}"] = name
-            values[f":m{number}k{index}"] = count
+            values[f":m{number}k{index}"] = added
             values[":zero"] = 0
             path = f"#m{number}.#m{number}k{index}"
             assignments.append(f"{path} = if_not_exists({path}, :zero) + :m{number}k{index}")
@@ -352,14 +350,7 @@ class DynamoSendRepository:
         """
         expires = int((at + self._retention).timestamp())
         self._put_tracking_keys(send.org_id, send.send_id, count.tracking_keys, expires)
-        totals = _page_totals_update(
-            count.devices,
-            jobs=count.jobs,
-            last=count.last,
-            outcomes=count.entries,
-            held=[count.scheduled, count.scheduled_recipients],
-            deferred=count.deferred,
-        )
+        totals = _page_totals_update(count)
         marker = audience_page_key(send.org_id, send.send_id, count.shard, count.page)
         marker_item = {"type": "AudiencePage", "devices": count.devices, "jobs": count.jobs, "last": count.last}
         return self._count_page(
@@ -458,16 +449,7 @@ class DynamoSendRepository:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
         """
         expires = int((at + self._retention).timestamp())
-        totals = _page_totals_update(
-            count.devices,
-            jobs=count.jobs,
-            last=count.last,
-            outcomes=count.entries,
-            held=[count.scheduled, count.scheduled_recipients],
-            deferred=count.deferred,
-            accepted=count.people,
-            segment_page=count.page,
-        )
+        totals = _page_totals_update(count, accepted=count.people, segment_page=count.page)
         marker = segment_page_key(send.org_id, send.send_id, count.page)
         marker_item = {
             "type": "SegmentPage",

@@ -187,33 +187,42 @@ class RecipientDevices(Protocol):
         """The user's ``Active`` devices of the app."""
 
 
-@dataclass(frozen=True)
-class AudiencePageCount:
-    """What one expanded page of a broadcast adds to its send.
+@dataclass(frozen=True, kw_only=True)
+class PageCount:
+    """What one expanded page of a broadcast or a segment send adds to its send.
 
     Attributes:
-        shard: The index shard.
-        page: The page number within the shard.
         devices: Devices put into jobs.
         jobs: Jobs enqueued or held.
-        last: Whether the shard has no page after this one.
-        tracking_keys: Tracking key → job id, for the page's jobs.
-        entries: Recipient-level outcomes decided without a job (no push consent...).
-        scheduled: Devices held by quiet hours, by UTC hour.
+        last: Whether no page follows (in the broadcast's shard, or in the segment send).
+        entries: Recipient-level outcomes decided without a job (no push consent, no device...).
+        scheduled: Devices held by quiet hours or a schedule, by UTC hour.
         scheduled_recipients: People held, by the same hours.
         deferred: People whose notification quiet hours deferred.
     """
 
-    shard: int
-    page: int
     devices: int
     jobs: int
     last: bool
-    tracking_keys: Mapping[str, str]
     entries: Sequence[LedgerEntry] = ()
     scheduled: Mapping[str, int] = field(default_factory=dict)
     scheduled_recipients: Mapping[str, int] = field(default_factory=dict)
     deferred: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudiencePageCount(PageCount):
+    """What one expanded page of a broadcast adds to its send.
+
+    Attributes (besides the :class:`PageCount`):
+        shard: The index shard.
+        page: The page number within the shard.
+        tracking_keys: Tracking key → job id, for the page's jobs.
+    """
+
+    shard: int
+    page: int
+    tracking_keys: Mapping[str, str]
 
 
 class AudienceProgress(Protocol):
@@ -223,31 +232,17 @@ class AudienceProgress(Protocol):
         """Counts a page once, with its outcomes and held devices; ``False`` when it was counted before."""
 
 
-@dataclass(frozen=True)
-class SegmentPageCount:
+@dataclass(frozen=True, kw_only=True)
+class SegmentPageCount(PageCount):
     """What one expanded page of a segment send adds to the send.
 
-    Attributes:
+    Attributes (besides the :class:`PageCount`):
         page: The page's number.
         people: People of the page that matched the filter (each has ledger entries).
-        devices: Devices put into jobs.
-        jobs: Jobs enqueued or held.
-        entries: Outcomes decided without a device (no consent, no device...), one ledger item.
-        scheduled: Held devices by UTC hour.
-        scheduled_recipients: Held recipients by UTC hour.
-        deferred: Recipients quiet hours deferred.
-        last: Whether no page follows.
     """
 
     page: int
     people: int
-    devices: int
-    jobs: int
-    entries: Sequence[LedgerEntry]
-    scheduled: Mapping[str, int]
-    scheduled_recipients: Mapping[str, int]
-    deferred: int
-    last: bool
 
 
 class SegmentProgress(Protocol):
