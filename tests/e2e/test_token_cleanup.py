@@ -19,7 +19,7 @@ import pytest
 from pushgate.adapters.dynamodb.device_verdicts import DynamoDeviceVerdicts
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.table import MainTable
-from pushgate.models.device import Device, DevicePlatform
+from pushgate.models.device import Device, DevicePlatform, DeviceRef
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, Table, create_app
 
@@ -85,11 +85,7 @@ def test_preview_dry_run_and_the_daily_schedule(
     for token in (dead, revived):
         age_device(main_table, app, "bob", token, registered=now - timedelta(days=40))
         assert DynamoDeviceVerdicts(main_table).mark_invalid(
-            app.org_id,
-            app.app_id,
-            "bob",
-            DevicePlatform.IOS,
-            sha(token),
+            DeviceRef(app.org_id, app.app_id, "bob", DevicePlatform.IOS, sha(token)),
             reason="Unregistered",
             invalid_since=now - timedelta(days=20),
             send_id="send-e2e",

@@ -28,7 +28,7 @@ from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushReq
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, SendRecord
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
-from pushgate.services.sends.ports import ClaimState
+from pushgate.services.sends.ports import ClaimState, JobOutcomes
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_delivery import (
@@ -230,10 +230,10 @@ def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: t
     assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), (2,)), expected_owner="run-a")
     assert not sends.checkpoint(job, JobProgress("run-a", {0: answered}, (2,)), expected_owner="run-a")
     entry = LedgerEntry(user_id="u", outcome=Outcome.SENT, at=NOW)
-    assert not sends.complete(job, [entry] * 3, parked=0, at=NOW, owner="run-a")
+    assert not sends.complete(job, JobOutcomes([entry] * 3), at=NOW, owner="run-a")
 
     # The holder completes; the checkpoint goes, the job is done
-    assert sends.complete(job, [entry] * 3, parked=0, at=NOW, owner="run-b")
+    assert sends.complete(job, JobOutcomes([entry] * 3), at=NOW, owner="run-b")
     stored = table.get(delivery_job_key(ORG, job.send_id, job.job_id))
     assert stored is not None and "progress" not in stored and stored["state"] == ClaimState.DONE.value
     assert sends.progress(job) is None
@@ -278,7 +278,7 @@ def test_a_completion_cancelled_by_a_concurrent_transaction_is_retried_not_lost(
 
     # When the completion transaction is cancelled twice by another job's transaction on the send
     entry = LedgerEntry(user_id="u", outcome=Outcome.SENT, at=NOW)
-    assert sends.complete(job, [entry] * 3, parked=0, at=NOW, owner="run-a")
+    assert sends.complete(job, JobOutcomes([entry] * 3), at=NOW, owner="run-a")
 
     # Then the outcomes are recorded once, with the send's totals
     stored = table.get(delivery_job_key(ORG, job.send_id, job.job_id))
@@ -287,7 +287,7 @@ def test_a_completion_cancelled_by_a_concurrent_transaction_is_retried_not_lost(
     assert send is not None and (send.sent, send.jobs_done) == (3, 1)
     # And a job another run completed meanwhile is not recorded again
     assert not DynamoSendRepository(ContendedTable(table, cancellations=1)).complete(
-        job, [entry] * 3, parked=0, at=NOW, owner="run-a"
+        job, JobOutcomes([entry] * 3), at=NOW, owner="run-a"
     )
 
 
@@ -316,7 +316,7 @@ def test_outcomes_are_written_once_outside_the_transaction_and_another_runs_reco
     # Run a decided every device, recorded them, then lost the claim before completing it
     assert sends.checkpoint(job, JobProgress("run-b", {}, ()), expected_owner="run-a")
     meter.writes.clear()
-    assert not sends.complete(job, sent, parked=0, at=NOW, owner="run-a")
+    assert not sends.complete(job, JobOutcomes(sent), at=NOW, owner="run-a")
     (outcomes_units,) = meter.units("PutItem", "JOB#")
     # The outcomes (about 90 bytes a device) cost their size once; the transaction stays small
     assert 6 <= outcomes_units <= 12
@@ -328,7 +328,7 @@ def test_outcomes_are_written_once_outside_the_transaction_and_another_runs_reco
     uncertain = [
         entry.model_copy(update={"outcome": Outcome.NOT_SENT, "reason": "DeliveryUncertain"}) for entry in sent
     ]
-    assert sends.complete(job, uncertain, parked=0, at=NOW, owner="run-b")
+    assert sends.complete(job, JobOutcomes(uncertain), at=NOW, owner="run-b")
     page = sends.ledger_page(ORG, job.send_id, limit=1000, next_token=None, outcome=None)
     assert page.entries == sent
     stored = sends.get(ORG, job.send_id)

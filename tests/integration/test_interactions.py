@@ -30,6 +30,7 @@ from pushgate.models.send import (
     new_tracking_id,
     new_tracking_key,
 )
+from pushgate.services.sends.ports import JobOutcomes
 from tests.conftest import FakeLambdaContext, load_event
 
 ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
@@ -100,10 +101,8 @@ def _delivered(now: datetime, *, legacy: bool = False) -> str:
         profile_type="contact",
         link="https://contoso.com/sale",
     )
-    assert sends.complete(job, [entry], parked=0, at=at)
-    DynamoInsightCounters(deps.main_table()).add(
-        ORG, app_id=APP, message_id=MESSAGE, journey_id="welcome", day=at.date().isoformat(), sent=1, not_sent=0
-    )
+    assert sends.complete(job, JobOutcomes([entry]), at=at)
+    DynamoInsightCounters(deps.main_table()).add(job, [entry], day=at.date().isoformat())
     return tracking_id
 
 

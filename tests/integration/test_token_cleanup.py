@@ -21,7 +21,7 @@ from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.keys import DEVICE_STATE_SHARDS, device_state_partition
 from pushgate.adapters.dynamodb.token_cleanup import DynamoTokenCleanupStore
 from pushgate.adapters.dynamodb.token_policies import DynamoTokenPolicyRepository
-from pushgate.models.device import Device, DevicePlatform, DeviceStatus
+from pushgate.models.device import Device, DevicePlatform, DeviceRef, DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy
 from pushgate.services.devices.device_registration import store_device
 from pushgate.services.token_cleanup.ports import DueQuery
@@ -86,11 +86,7 @@ def register(devices: DynamoDeviceRepository, n: int, at: datetime, user: str = 
 
 def invalidate(verdicts: DynamoDeviceVerdicts, n: int, at: datetime, user: str = "user-1") -> bool:
     return verdicts.mark_invalid(
-        ORG,
-        APP,
-        user,
-        DevicePlatform.IOS,
-        sha(token(n)),
+        DeviceRef(ORG, APP, user, DevicePlatform.IOS, sha(token(n))),
         reason="Unregistered",
         invalid_since=at - timedelta(minutes=1),
         send_id="send-1",

@@ -15,7 +15,7 @@ from pushgate.config import PacingPolicy
 from pushgate.credentials.metadata import FcmServiceAccountMetadata
 from pushgate.errors import DependencyError
 from pushgate.models.delivery_progress import JobProgress
-from pushgate.models.device import DevicePlatform
+from pushgate.models.device import DevicePlatform, DeviceRef
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.models.payloads import apns_id_for
@@ -24,7 +24,7 @@ from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.providers.ports import ProviderNotConfiguredError
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
-from pushgate.services.sends.ports import ClaimState
+from pushgate.services.sends.ports import ClaimState, JobOutcomes
 from tests.fakes.clocks import FakeClock
 from tests.fakes.stores import FakeApps
 
@@ -124,15 +124,7 @@ class FakeSends:
         self.checkpoints[job.job_id] = replace(progress, fates=dict(progress.fates))  # as stored, not as mutated later
         return True
 
-    def complete(
-        self,
-        job: DeliveryJob,
-        entries: Sequence[LedgerEntry],
-        *,
-        parked: int,
-        at: datetime,
-        owner: str | None = None,
-    ) -> bool:
+    def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
         if self.fail_complete:
             raise DependencyError(message="the data store is unavailable; retry later")
         if self.claims.get(job.job_id) != ClaimState.IN_FLIGHT.value:
@@ -140,7 +132,7 @@ class FakeSends:
         if owner is not None and self.checkpoints[job.job_id].owner != owner:
             return False
         self.claims[job.job_id] = ClaimState.DONE.value
-        self.ledger[job.job_id] = list(entries)
+        self.ledger[job.job_id] = list(outcomes.entries)
         return True
 
     def ledger_page(self, *args: object, **kwargs: object) -> None:
@@ -187,21 +179,11 @@ class FakeDeviceVerdicts:
     invalid: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
     def mark_invalid(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        reason: str,
-        invalid_since: datetime,
-        send_id: str,
-        at: datetime,
+        self, device: DeviceRef, *, reason: str, invalid_since: datetime, send_id: str, at: datetime
     ) -> bool:
-        if self.registered_at.get(token_sha256, NOW - timedelta(days=1)) >= invalid_since:
+        if self.registered_at.get(device.token_sha256, NOW - timedelta(days=1)) >= invalid_since:
             return False
-        self.invalid[token_sha256] = (reason, invalid_since)
+        self.invalid[device.token_sha256] = (reason, invalid_since)
         return True
 
 
@@ -220,8 +202,9 @@ class FakeCredentials:
 class FakeCounters:
     added: list[tuple[int, int]] = field(default_factory=list)
 
-    def add(self, org_id: str, **kwargs: object) -> None:
-        self.added.append((int(kwargs["sent"]), int(kwargs["not_sent"])))  # type: ignore[call-overload]
+    def add(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, day: str) -> None:
+        sent = sum(1 for entry in entries if entry.outcome is Outcome.SENT)
+        self.added.append((sent, len(entries) - sent))
 
 
 #: Answers by token prefix, as the simulator does.

@@ -20,6 +20,7 @@ from pushgate.errors import ConflictError, DependencyError, InvalidRequestError,
 from pushgate.models.device import (
     Device,
     DevicePlatform,
+    DeviceRef,
     DeviceStatus,
     FailureReason,
     RegistrationJob,
@@ -102,22 +103,12 @@ class FakeDevices:
             self.devices.pop((device.app_id, str(expected_owner), device.platform.value, device.token_sha256), None)
             self.items_written += 1
 
-    def refresh(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        at: datetime,
-        request_id: str,
-        app_mode: AppMode | None,
-    ) -> bool:
-        device = self.devices.get((app_id, user_id, platform.value, token_sha256))
+    def refresh(self, ref: DeviceRef, *, at: datetime, request_id: str, app_mode: AppMode | None) -> bool:
+        key = (ref.app_id, ref.user_id, ref.platform.value, ref.token_sha256)
+        device = self.devices.get(key)
         if device is None or device.status is not DeviceStatus.ACTIVE:
             return False
-        self.devices[(app_id, user_id, platform.value, token_sha256)] = device.model_copy(
+        self.devices[key] = device.model_copy(
             update={"last_registered_at": at, "last_request_id": request_id, "app_mode": app_mode}
         )
         self.items_written += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -68,6 +69,25 @@ def bounded_history(
 ) -> tuple[DeviceTransition, ...]:
     """The history with one more transition, keeping the newest ``DEVICE_HISTORY_LIMIT``."""
     return (*tuple(history), transition)[-DEVICE_HISTORY_LIMIT:]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRef:
+    """Which stored device: the key parts that travel together wherever one device is named.
+
+    Attributes:
+        org_id: Owner org.
+        app_id: The ``MobileAppId``.
+        user_id: The directory id the token is registered under.
+        platform: ``ios`` (APNs) or ``android`` (FCM).
+        token_sha256: Lower-case hex SHA-256 of the token.
+    """
+
+    org_id: str
+    app_id: str
+    user_id: str
+    platform: DevicePlatform
+    token_sha256: str
 
 
 class Device(BaseModel):

@@ -185,6 +185,34 @@ class SendRecord(SendContext):
         """Whether every expected outcome is recorded (and, for a broadcast or segment, every device found)."""
         return self.audience_read and self.sent + self.not_sent >= self.expected
 
+    @classmethod
+    def accepted(cls, template: DeliveryJob, *, created_at: datetime, **totals: Any) -> SendRecord:
+        """The record a send starts with, named as its jobs are (``template``: what they share).
+
+        Its fan-out totals are zero unless ``totals`` gives them: a recipients' send counts its
+        fan-out before the record is written, a broadcast's or a segment's pages add theirs later.
+        """
+        return cls(
+            org_id=template.org_id,
+            send_id=template.send_id,
+            app_id=template.app_id,
+            message_id=template.message_id,
+            message_version=template.message_version,
+            journey_id=template.journey_id,
+            created_at=created_at,
+            **(dict.fromkeys(_FANOUT_TOTALS, 0) | totals),
+        )
+
+
+#: The totals a send's fan-out sets on its record (``SendRecord.accepted`` starts them at zero).
+_FANOUT_TOTALS: Final = (
+    "recipients_accepted",
+    "recipients_rejected",
+    "devices_targeted",
+    "recipient_outcomes",
+    "jobs_total",
+)
+
 
 class JobDevice(BaseModel):
     """One device of a delivery job.

@@ -19,7 +19,7 @@ from datetime import datetime
 from pushgate.adapters.dynamodb.keys import (
     GSI1_PARTITION_KEY,
     GSI1_SORT_KEY,
-    device_key,
+    device_ref_key,
     device_state_partition,
     device_state_shard,
     device_state_sort_key,
@@ -30,7 +30,7 @@ from pushgate.adapters.dynamodb.token_policies import (
     DynamoTokenPolicyRepository,
     TokenPolicies,
 )
-from pushgate.models.device import DevicePlatform, DeviceStatus, DeviceTransition
+from pushgate.models.device import DeviceRef, DeviceStatus, DeviceTransition
 from pushgate.models.token_lifecycle import index_time, invalid_purge_at, invalidated_history, verdict_applies
 
 
@@ -43,17 +43,7 @@ class DynamoDeviceVerdicts:
         self._policies = policies or CachedTokenPolicies(DynamoTokenPolicyRepository(table))
 
     def mark_invalid(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        reason: str,
-        invalid_since: datetime,
-        send_id: str,
-        at: datetime,
+        self, device: DeviceRef, *, reason: str, invalid_since: datetime, send_id: str, at: datetime
     ) -> bool:
         """Marks the device ``Invalid`` with the provider's reason, timestamp and the send that saw it.
 
@@ -61,7 +51,7 @@ class DynamoDeviceVerdicts:
             Whether it was marked: ``False`` when the device is gone, no longer ``Active``, or was
             registered again at or after ``invalid_since``.
         """
-        key = device_key(org_id, app_id, user_id, platform.value, token_sha256)
+        key = device_ref_key(device)
         found = self._table.get_attributes(key, ["status", "last_registered_at", "history"])
         if found is None:
             return False
@@ -75,8 +65,8 @@ class DynamoDeviceVerdicts:
             send_id=send_id,
             at=at,
         )
-        purge_at = invalid_purge_at(at, self._policies.policy_for(org_id, app_id))
-        shard = device_state_shard(token_sha256)
+        purge_at = invalid_purge_at(at, self._policies.policy_for(device.org_id, device.app_id))
+        shard = device_state_shard(device.token_sha256)
         return self._table.update_if(
             key,
             {
@@ -87,7 +77,7 @@ class DynamoDeviceVerdicts:
                 "invalid_send_id": send_id,
                 "history": [entry.model_dump(mode="json") for entry in history],
                 GSI1_PARTITION_KEY: device_state_partition(DeviceStatus.INVALID.value, shard),
-                GSI1_SORT_KEY: device_state_sort_key(index_time(purge_at), platform.value, token_sha256),
+                GSI1_SORT_KEY: device_state_sort_key(index_time(purge_at), device.platform.value, device.token_sha256),
             },
             condition="#cstatus = :active AND #clast_registered_at = :seen",
             condition_values={":active": DeviceStatus.ACTIVE.value, ":seen": seen},

@@ -33,6 +33,7 @@ from pushgate.adapters.dynamodb.keys import (
     app_device_partition,
     device_key,
     device_partition,
+    device_ref_key,
     device_state_partition,
     device_state_shard,
     device_state_sort_key,
@@ -50,6 +51,7 @@ from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import (
     Device,
     DevicePlatform,
+    DeviceRef,
     DeviceStatus,
     RegistrationOutcome,
     RegistrationStatus,
@@ -173,34 +175,27 @@ class DynamoDeviceRepository:
             actions.append({"Delete": {"Key": previous.as_dict()}})
         self._table.transact_write(actions)
 
-    def refresh(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        at: datetime,
-        request_id: str,
-        app_mode: AppMode | None,
-    ) -> bool:
+    def refresh(self, device: DeviceRef, *, at: datetime, request_id: str, app_mode: AppMode | None) -> bool:
         """Moves ``last_registered_at`` of an ``Active`` device, and its stale due time (one ``UpdateItem``).
 
         Registration calls it at most once a day per device (``is_fresh_registration``): the update
         rewrites the item and moves its ``GSI1`` entry, about 6 write units.
         """
         due = device_state_sort_key(
-            index_time(stale_at(at, self._policies.policy_for(org_id, app_id))), platform.value, token_sha256
+            index_time(stale_at(at, self._policies.policy_for(device.org_id, device.app_id))),
+            device.platform.value,
+            device.token_sha256,
         )
         return self._table.update_if(
-            device_key(org_id, app_id, user_id, platform.value, token_sha256),
+            device_ref_key(device),
             {
                 "last_registered_at": at.isoformat(),
                 "last_request_id": request_id,
                 # An app switched between APNs environments sends its tokens to the new one.
                 **({"app_mode": app_mode.value} if app_mode is not None else {}),
-                GSI1_PARTITION_KEY: device_state_partition(DeviceStatus.ACTIVE.value, device_state_shard(token_sha256)),
+                GSI1_PARTITION_KEY: device_state_partition(
+                    DeviceStatus.ACTIVE.value, device_state_shard(device.token_sha256)
+                ),
                 GSI1_SORT_KEY: due,
             },
             condition="attribute_exists(#pk) AND #cstatus = :active",

@@ -51,6 +51,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from pushgate.models.device import DeviceRef
+
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 GSI1_NAME = "GSI1"
@@ -202,6 +204,11 @@ def device_key(org_id: str, app_id: str, user_id: str, platform: str, token_sha2
     """The key of one device of a user: platform and token hash in the sort key."""
     sort_key = f"{_component(platform)}{_SEPARATOR}{_component(token_sha256)}"
     return ItemKey(device_partition(org_id, app_id, user_id), sort_key)
+
+
+def device_ref_key(device: DeviceRef) -> ItemKey:
+    """The key of the device a ``DeviceRef`` names."""
+    return device_key(device.org_id, device.app_id, device.user_id, device.platform.value, device.token_sha256)
 
 
 def device_token_owner_key(org_id: str, app_id: str, platform: str, token_sha256: str) -> ItemKey:

@@ -51,9 +51,17 @@ from pushgate.adapters.dynamodb.table import (
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
-from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendRecord, segment_fanout_job_id
+from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendContext, SendRecord, segment_fanout_job_id
 from pushgate.observability import logger
-from pushgate.services.sends.ports import ClaimState, LedgerPage, SegmentPageCount
+from pushgate.services.sends.ports import (
+    AudiencePageCount,
+    ClaimState,
+    JobOutcomes,
+    LedgerPage,
+    PageCount,
+    SegmentPageCount,
+    SendHistoryFilter,
+)
 
 #: The ledger item of the outcomes decided at fan-out (recipients without a device to try).
 FANOUT_JOB_ID = "fanout"
@@ -84,19 +92,12 @@ def _reason_counts(entries: Sequence[LedgerEntry]) -> tuple[int, int, dict[str, 
 
 
 def _page_totals_update(
-    devices: int,
-    *,
-    jobs: int,
-    last: bool,
-    outcomes: Sequence[LedgerEntry],
-    held: Sequence[Mapping[str, int]],
-    deferred: int,
-    accepted: int = 0,
-    segment_page: int | None = None,
+    count: PageCount, *, accepted: int = 0, segment_page: int | None = None
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """The update of a send record adding one broadcast or segment page (``held``: devices and people
-    held, by hour; ``accepted``: the people a segment page took on; ``segment_page``: the number of
-    a segment's page, counted among its pages, and for the last one its pages in all)."""
+    """The update of a send record adding one broadcast or segment page (``accepted``: the people a
+    segment page took on; ``segment_page``: the number of a segment's page, counted among its
+    pages, and for the last one its pages in all)."""
+    devices, jobs, last, outcomes, deferred = count.devices, count.jobs, count.last, count.entries, count.deferred
     update = "ADD #devices :devices, #jobs :jobs" + (", #pending :minus_one" if last else "")
     values: dict[str, Any] = {":devices": devices, ":jobs": jobs}
     names = {"#devices": "devices_targeted", "#jobs": "jobs_total"}
@@ -127,12 +128,16 @@ def _page_totals_update(
         names["#deferred"] = "deferred"
         values[":deferred"] = deferred
     assignments: list[str] = []
-    maps = (("not_sent_reasons", reasons), ("scheduled", held[0]), ("scheduled_recipients", held[1]))
+    maps = (
+        ("not_sent_reasons", reasons),
+        ("scheduled", count.scheduled),
+        ("scheduled_recipients", count.scheduled_recipients),
+    )
     for number, (attribute, counts) in enumerate(maps):
-        for index, (name, count) in enumerate(sorted(counts.items())):
+        for index, (name, added) in enumerate(sorted(counts.items())):
             names[f"#m{number}"] = attribute
             names[f"#m{number}k{index}"] = name
-            values[f":m{number}k{index}"] = count
+            values[f":m{number}k{index}"] = added
             values[":zero"] = 0
             path = f"#m{number}.#m{number}k{index}"
             assignments.append(f"{path} = if_not_exists({path}, :zero) + :m{number}k{index}")
@@ -187,6 +192,21 @@ def counter_increments(counts: Mapping[str, int]) -> dict[str, Any]:
         additions.append(f"#c{index} :c{index}")
     update = "SET #type = :type" + (" ADD " + ", ".join(additions) if additions else "")
     return {"UpdateExpression": update, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+
+
+def _done_ledger_item(
+    send: SendContext | DeliveryJob, job_id: str, entries: Sequence[LedgerEntry], at: datetime
+) -> dict[str, Any]:
+    """The ledger item of outcomes decided without a delivery job (a send's fan-out, a page's
+    recipients without a device): done as it is written, under a job id of its own."""
+    return {
+        **delivery_job_key(send.org_id, send.send_id, job_id).as_dict(),
+        "type": "DeliveryJobLedger",
+        "state": ClaimState.DONE.value,
+        "entries": encode_entries(entries),
+        "entry_count": len(entries),
+        "completed_at": at.isoformat(),
+    }
 
 
 def delivery_counts(sent: int, not_sent: int, reasons: Mapping[str, int]) -> dict[str, int]:
@@ -283,14 +303,7 @@ class DynamoSendRepository:
             }
         ]
         if fanout_entries:
-            ledger = {
-                **delivery_job_key(send.org_id, send.send_id, FANOUT_JOB_ID).as_dict(),
-                "type": "DeliveryJobLedger",
-                "state": ClaimState.DONE.value,
-                "entries": encode_entries(fanout_entries),
-                "entry_count": len(fanout_entries),
-                "completed_at": send.created_at.isoformat(),
-            }
+            ledger = _done_ledger_item(send, FANOUT_JOB_ID, fanout_entries, send.created_at)
             actions.append({"Put": {"Item": ledger}})
         actions.append({"Put": {"Item": self._reference(send)}})
         created = send.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -326,61 +339,25 @@ class DynamoSendRepository:
             item[GSI1_SORT_KEY] = sort_key
         return item
 
-    def count_audience_page(
-        self,
-        send: DeliveryJob,
-        *,
-        shard: int,
-        page: int,
-        devices: int,
-        jobs: int,
-        last: bool,
-        tracking_keys: Mapping[str, str],
-        at: datetime,
-        outcomes: Sequence[LedgerEntry] = (),
-        scheduled: Mapping[str, int] | None = None,
-        scheduled_recipients: Mapping[str, int] | None = None,
-        deferred: int = 0,
-    ) -> bool:
+    def count_audience_page(self, send: DeliveryJob, count: AudiencePageCount, *, at: datetime) -> bool:
         """Records one expanded page of a broadcast: its jobs' tracking keys, then (one transaction)
         the page's marker, its ``NotSent`` outcomes (a ledger item of the page, when it has any) and
         its devices, jobs, outcomes and held devices added to the send's totals (and, for a shard's
         last page, the shard counted done).
 
-        Args:
-            send: Any job of the send (its keys are read).
-            shard: The index shard.
-            page: The page number within the shard.
-            devices: Devices put into jobs.
-            jobs: Jobs enqueued or held.
-            last: Whether the shard has no page after this one.
-            tracking_keys: Tracking key → job id, for the page's jobs.
-            at: When the page was read.
-            outcomes: Recipient-level outcomes decided without a job (no push consent...).
-            scheduled: Devices held by quiet hours, by UTC hour.
-            scheduled_recipients: People held, by the same hours.
-            deferred: People whose notification quiet hours deferred.
-
         Returns:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
         """
         expires = int((at + self._retention).timestamp())
-        self._put_tracking_keys(send.org_id, send.send_id, tracking_keys, expires)
-        update, names, values = _page_totals_update(
-            devices,
-            jobs=jobs,
-            last=last,
-            outcomes=outcomes,
-            held=[scheduled or {}, scheduled_recipients or {}],
-            deferred=deferred,
-        )
-        marker = audience_page_key(send.org_id, send.send_id, shard, page)
-        marker_item = {"type": "AudiencePage", "devices": devices, "jobs": jobs, "last": last}
+        self._put_tracking_keys(send.org_id, send.send_id, count.tracking_keys, expires)
+        totals = _page_totals_update(count)
+        marker = audience_page_key(send.org_id, send.send_id, count.shard, count.page)
+        marker_item = {"type": "AudiencePage", "devices": count.devices, "jobs": count.jobs, "last": count.last}
         return self._count_page(
             send,
             (marker, marker_item),
-            (update, names, values),
-            (audience_outcomes_job_id(shard, page), outcomes),
+            totals,
+            (audience_outcomes_job_id(count.shard, count.page), count.entries),
             at=at,
             expires=expires,
             what="audience page",
@@ -421,15 +398,7 @@ class DynamoSendRepository:
             },
         ]
         if outcomes:
-            ledger_item = {
-                **delivery_job_key(send.org_id, send.send_id, ledger_job_id).as_dict(),
-                "type": "DeliveryJobLedger",
-                "state": ClaimState.DONE.value,
-                "entries": encode_entries(outcomes),
-                "entry_count": len(outcomes),
-                "completed_at": at.isoformat(),
-            }
-            actions.append({"Put": {"Item": ledger_item}})
+            actions.append({"Put": {"Item": _done_ledger_item(send, ledger_job_id, outcomes, at)}})
         for attempt in range(_COMPLETE_ATTEMPTS):
             try:
                 self._table.transact_write(actions)
@@ -480,16 +449,7 @@ class DynamoSendRepository:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
         """
         expires = int((at + self._retention).timestamp())
-        totals = _page_totals_update(
-            count.devices,
-            jobs=count.jobs,
-            last=count.last,
-            outcomes=count.entries,
-            held=[count.scheduled, count.scheduled_recipients],
-            deferred=count.deferred,
-            accepted=count.people,
-            segment_page=count.page,
-        )
+        totals = _page_totals_update(count, accepted=count.people, segment_page=count.page)
         marker = segment_page_key(send.org_id, send.send_id, count.page)
         marker_item = {
             "type": "SegmentPage",
@@ -531,21 +491,16 @@ class DynamoSendRepository:
         return None if item is None else _send_from_item(item)
 
     def history_page(
-        self,
-        org_id: str,
-        *,
-        app_id: str | None,
-        message_id: str | None,
-        limit: int,
-        next_token: str | None,
+        self, org_id: str, only: SendHistoryFilter, *, limit: int, next_token: str | None
     ) -> tuple[list[SendRecord], str | None]:
-        """One page of an org's sends, newest first: all of them, or one message's and/or one app's.
+        """One ``Query`` of the listing's history entries (newest first), then one ``BatchGetItem``
+        of their send records.
 
         Raises:
             InvalidRequestError: ``next_token`` belongs to another listing.
         """
         partition = send_history_partition(org_id)
-        prefix = send_history_prefix(message_id=message_id, app_id=app_id)
+        prefix = send_history_prefix(message_id=only.message_id, app_id=only.app_id)
         start_key = decode_page_token(next_token, partition)
         if start_key is not None and not start_key[SORT_KEY]["S"].startswith(prefix):
             raise InvalidRequestError.for_field("NextToken", "belongs to a listing with other filters")
@@ -650,15 +605,7 @@ class DynamoSendRepository:
             condition=f"#state = :in_flight AND {owned}",
         )
 
-    def complete(
-        self,
-        job: DeliveryJob,
-        entries: Sequence[LedgerEntry],
-        *,
-        parked: int,
-        at: datetime,
-        owner: str | None = None,
-    ) -> bool:
+    def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
         """Records the job's outcomes, then completes the claim and adds them to the totals.
 
         The outcomes (the big part: about 65 bytes a device) go in their own item, written once
@@ -670,6 +617,7 @@ class DynamoSendRepository:
 
         With ``owner``, only while that run holds the claim; the checkpoint is removed either way.
         """
+        entries, parked = outcomes.entries, outcomes.parked
         job_key = delivery_job_key(job.org_id, job.send_id, job.job_id)
         outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
         recorded = self._table.put_if(
@@ -843,21 +791,9 @@ class DynamoInsightCounters:
         """Binds the adapter to the main table."""
         self._table = table
 
-    def add(
-        self,
-        org_id: str,
-        *,
-        app_id: str,
-        message_id: str,
-        journey_id: str | None,
-        day: str,
-        sent: int,
-        not_sent: int,
-        not_sent_reasons: Mapping[str, int] | None = None,
-    ) -> None:
-        """Adds the counts to the message's, the journey's (when there is one) and the app's day."""
-        counts = delivery_counts(sent, not_sent, not_sent_reasons or {})
-        add_counts(self._table, org_id, counter_dimensions(app_id, message_id, journey_id), day, counts)
+    def add(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, day: str) -> None:
+        counts = delivery_counts(*_reason_counts(entries))
+        add_counts(self._table, job.org_id, counter_dimensions(job.app_id, job.message_id, job.journey_id), day, counts)
 
     def get(self, org_id: str, dimension: str, dimension_id: str, day: str) -> tuple[int, int]:
         """A day's ``(sent, not_sent)`` of one dimension (zeros when nothing was counted)."""

@@ -28,6 +28,7 @@ from pushgate.errors import ConflictError, InvalidRequestError, UnauthorizedErro
 from pushgate.models.device import (
     Device,
     DevicePlatform,
+    DeviceRef,
     DeviceStatus,
     DeviceTransition,
     FailureReason,
@@ -328,7 +329,10 @@ def register_now(
     if is_fresh_registration(existing, app_mode=app_mode, now=at):
         return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS)
     if existing is not None and devices.refresh(
-        app.org_id, app.app_id, item.user_id, item.platform, sha, at=at, request_id=request_id, app_mode=app_mode
+        DeviceRef(app.org_id, app.app_id, item.user_id, item.platform, sha),
+        at=at,
+        request_id=request_id,
+        app_mode=app_mode,
     ):
         return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS)
     store_device(

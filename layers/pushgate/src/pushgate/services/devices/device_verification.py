@@ -24,6 +24,7 @@ from pushgate.errors import ConflictError, DependencyError
 from pushgate.models.device import (
     Device,
     DevicePlatform,
+    DeviceRef,
     DeviceStatus,
     FailureReason,
     RegistrationJob,
@@ -200,7 +201,10 @@ class DeviceVerifier:
             # Stored since the API looked (two launches in quick succession): nothing to move.
             return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS, FRESH_REPEAT_DETAIL)
         if existing.status is DeviceStatus.ACTIVE and self._devices.refresh(
-            job.org_id, job.app_id, job.user_id, job.platform, sha, at=now, request_id=job.request_id, app_mode=app_mode
+            DeviceRef(job.org_id, job.app_id, job.user_id, job.platform, sha),
+            at=now,
+            request_id=job.request_id,
+            app_mode=app_mode,
         ):
             return RegistrationOutcome.failed(FailureReason.DUPLICATE_EXISTS, "refreshed the registration")
         # Not active (invalid, stale): verify and store it again like a new one.

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from pushgate.credentials.inputs import AppMode
-from pushgate.models.device import Device, DevicePlatform, RegistrationJob, RegistrationStatus
+from pushgate.models.device import Device, DevicePlatform, DeviceRef, RegistrationJob, RegistrationStatus
 from pushgate.models.webhook import WebhookResult
 
 
@@ -37,18 +37,7 @@ class DeviceRepository(Protocol):
             ConflictError: The owner changed since it was read; nothing was written.
         """
 
-    def refresh(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        at: datetime,
-        request_id: str,
-        app_mode: AppMode | None,
-    ) -> bool:
+    def refresh(self, device: DeviceRef, *, at: datetime, request_id: str, app_mode: AppMode | None) -> bool:
         """Moves ``last_registered_at`` of an ``Active`` device (and notes the app's APNs environment);
         returns whether it was one."""
 

@@ -21,7 +21,7 @@ from pushgate.services.directory.directory import DirectoryStores, get_person
 from pushgate.services.directory.ports import AppUserLinkRepository
 from pushgate.services.messages.ports import MessageTemplateRepository
 from pushgate.services.ports import MobileAppRepository
-from pushgate.services.sends.ports import SendRepository
+from pushgate.services.sends.ports import SendHistoryFilter, SendRepository
 
 _APPS_PAGE: Final = 100
 #: How many of the org's most recent sends the notification search reads.
@@ -147,9 +147,7 @@ def person_notifications(
         NotFoundError: No such org or person.
     """
     person = get_person(org_id, entity_type, person_id, stores=stores.directory)
-    recent, _ = stores.sends.history_page(
-        person.org_id, app_id=None, message_id=None, limit=RECENT_SENDS, next_token=None
-    )
+    recent, _ = stores.sends.history_page(person.org_id, SendHistoryFilter(), limit=RECENT_SENDS, next_token=None)
     notifications: list[PersonNotification] = []
     names: dict[str, str | None] = {}
     searched = skipped = 0

@@ -42,7 +42,14 @@ from pushgate.models.send import (
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
 from pushgate.services.messages.ports import MessageTemplateRepository
-from pushgate.services.sends.ports import AudienceProgress, AudienceQueue, AudienceReader, DeliveryQueue, HeldJobs
+from pushgate.services.sends.ports import (
+    AudiencePageCount,
+    AudienceProgress,
+    AudienceQueue,
+    AudienceReader,
+    DeliveryQueue,
+    HeldJobs,
+)
 from pushgate.services.sends.send_fanout import (
     AcceptedSend,
     JobLimits,
@@ -128,7 +135,8 @@ def accept_broadcast(
         ConflictError: The message is not ``Active``.
         DependencyError: DynamoDB or SQS failed.
     """
-    org, app, message, journey_id = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    parts = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    org, app, message, journey_id = parts
     started = now()
     content = message.content
     compiled = CompiledMessage(content)
@@ -147,32 +155,15 @@ def accept_broadcast(
     # app's caps hold for an announcement as for a campaign (the worker admits each person). The
     # notification rendered here is everyone's unless the message is personal.
     template = job_template(
-        message,
+        parts,
         compiled,
         send_id=send_id,
-        app_id=app.app_id,
-        journey_id=journey_id,
         link_base=stores.link_base,
         policy=policy,
         started=started,
         messages=[notification],
     )
-    record = SendRecord(
-        org_id=org.org_id,
-        send_id=send_id,
-        app_id=app.app_id,
-        message_id=message.message_id,
-        message_version=message.version,
-        journey_id=journey_id,
-        created_at=started,
-        recipients_accepted=0,
-        recipients_rejected=0,
-        devices_targeted=0,
-        recipient_outcomes=0,
-        jobs_total=0,
-        audience=audience,
-        audience_shards_pending=shards,
-    )
+    record = SendRecord.accepted(template, created_at=started, audience=audience, audience_shards_pending=shards)
     stores.sends.create(record, [], {})
     pages.send(
         [
@@ -345,18 +336,17 @@ def expand_page(
         ports.held.hold(plan.held)
     if next_key is not None:
         ports.pages.send([page.model_copy(update={"page": page.page + 1, "start_key": next_key})])
-    counted = ports.progress.count_audience_page(
-        template,
+    count = AudiencePageCount(
         shard=page.shard,
         page=page.page,
         devices=plan.devices,
         jobs=len(plan.jobs) + len(plan.held),
         last=next_key is None,
         tracking_keys=plan.tracking_keys,
-        at=at,
-        outcomes=plan.entries,
+        entries=plan.entries,
         scheduled=plan.scheduled,
         scheduled_recipients=plan.scheduled_recipients,
         deferred=plan.deferred,
     )
+    counted = ports.progress.count_audience_page(template, count, at=at)
     return plan.devices if counted else 0

@@ -37,7 +37,6 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -46,7 +45,7 @@ from typing import Final
 
 from pushgate.errors import ConflictError, PushgateError
 from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
-from pushgate.models.device import DevicePlatform
+from pushgate.models.device import DevicePlatform, DeviceRef
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
 from pushgate.models.payloads import apns_id_for
@@ -63,6 +62,7 @@ from pushgate.services.sends.ports import (
     DeviceVerdicts,
     FrequencyCaps,
     InsightCounters,
+    JobOutcomes,
     ParkedJobs,
     SendCancellations,
     SendRepository,
@@ -463,11 +463,7 @@ class DeliveryService:
             return DeviceFate(FateKind.PARKED, reason=f"{code}: {outcome.detail}" if outcome.detail else code)
         if verdict is Verdict.TOKEN_INVALID:
             marked = self._ports.devices.mark_invalid(
-                run.job.org_id,
-                run.job.app_id,
-                device.user_id,
-                device.platform,
-                device.token_sha256,
+                DeviceRef(run.job.org_id, run.job.app_id, device.user_id, device.platform, device.token_sha256),
                 reason=code,
                 invalid_since=outcome.invalid_since or run.at,
                 send_id=run.job.send_id,
@@ -514,24 +510,14 @@ class DeliveryService:
             report.retry_delay_s = delay if number == 0 else min(report.retry_delay_s, delay)
         parked = sum(len(devices) for devices, _ in settled.parked.values())
         entries = settled.entries
-        completed = ports.sends.complete(job, entries, parked=parked, at=self._now(), owner=run.owner)
+        completed = ports.sends.complete(job, JobOutcomes(entries, parked), at=self._now(), owner=run.owner)
         report.sent = sum(1 for e in entries if e.outcome is Outcome.SENT)
         report.not_sent = len(entries) - report.sent
-        reasons = Counter(entry.reason or "Unknown" for entry in entries if entry.outcome is Outcome.NOT_SENT)
         report.parked = parked
         if not completed or not entries:
             return
         try:
-            ports.counters.add(
-                job.org_id,
-                app_id=job.app_id,
-                message_id=job.message_id,
-                journey_id=job.journey_id,
-                day=run.at.date().isoformat(),
-                sent=report.sent,
-                not_sent=report.not_sent,
-                not_sent_reasons=dict(reasons),
-            )
+            ports.counters.add(job, entries, day=run.at.date().isoformat())
         except PushgateError as error:
             # The ledger and the send's totals are recorded; only the daily insight counts lag.
             logger.warning(

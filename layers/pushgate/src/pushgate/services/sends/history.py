@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pushgate.ids import parse_uuid
 from pushgate.models.send import SendRecord
 from pushgate.services.apps.orgs import get_org
+from pushgate.services.sends.ports import SendHistoryFilter
 from pushgate.services.sends.send_fanout import SendStores
 
 
@@ -48,9 +49,8 @@ def list_sends(
     org = get_org(org_id, orgs=stores.orgs)
     app = parse_uuid(app_id, "MobileAppId") if app_id else None
     message = parse_uuid(message_id, "MessageId") if message_id else None
-    sends, token = stores.sends.history_page(
-        org.org_id, app_id=app, message_id=message, limit=limit, next_token=next_token
-    )
+    only = SendHistoryFilter(app_id=app, message_id=message)
+    sends, token = stores.sends.history_page(org.org_id, only, limit=limit, next_token=next_token)
     names: dict[str, str | None] = {}
     for send in sends:
         if send.message_id not in names:

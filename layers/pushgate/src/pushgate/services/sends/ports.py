@@ -6,14 +6,14 @@ delivery policies, held delivery jobs, frequency caps); adapters live in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.delivery_timing import CapRule, DeliveryPolicy
-from pushgate.models.device import DevicePlatform
+from pushgate.models.device import DevicePlatform, DeviceRef
 from pushgate.models.send import (
     AudienceMember,
     AudiencePage,
@@ -46,6 +46,32 @@ class LedgerPage:
     next_token: str | None
 
 
+@dataclass(frozen=True)
+class SendHistoryFilter:
+    """Which of an org's sends a history listing names: all of them, or one message's and/or one app's.
+
+    Attributes:
+        app_id: Only this app's sends.
+        message_id: Only this message's sends.
+    """
+
+    app_id: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class JobOutcomes:
+    """What one run of a delivery job ends with, recorded when the job completes.
+
+    Attributes:
+        entries: The ledger entries of its devices.
+        parked: Devices parked because the app's credentials failed (they wait for a resume).
+    """
+
+    entries: Sequence[LedgerEntry]
+    parked: int = 0
+
+
 class SendRepository(Protocol):
     """Stores sends, the claims of their delivery jobs and the ledger those claims become."""
 
@@ -60,15 +86,9 @@ class SendRepository(Protocol):
         """A send with its totals, or ``None``."""
 
     def history_page(
-        self,
-        org_id: str,
-        *,
-        app_id: str | None,
-        message_id: str | None,
-        limit: int,
-        next_token: str | None,
+        self, org_id: str, only: SendHistoryFilter, *, limit: int, next_token: str | None
     ) -> tuple[list[SendRecord], str | None]:
-        """One page of an org's sends, newest first (all, or one message's and/or one app's).
+        """One page of an org's sends that ``only`` names, newest first.
 
         Raises:
             InvalidRequestError: ``next_token`` belongs to another listing.
@@ -88,15 +108,7 @@ class SendRepository(Protocol):
             ``False`` when another run holds the claim now, or the job is complete.
         """
 
-    def complete(
-        self,
-        job: DeliveryJob,
-        entries: Sequence[LedgerEntry],
-        *,
-        parked: int,
-        at: datetime,
-        owner: str | None = None,
-    ) -> bool:
+    def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
         """Records a claimed job's outcomes and adds them to the send's totals, all or nothing.
 
         Returns:
@@ -119,19 +131,9 @@ class SendRepository(Protocol):
 class InsightCounters(Protocol):
     """Per-day delivery counters of messages, journeys and apps."""
 
-    def add(
-        self,
-        org_id: str,
-        *,
-        app_id: str,
-        message_id: str,
-        journey_id: str | None,
-        day: str,
-        sent: int,
-        not_sent: int,
-        not_sent_reasons: Mapping[str, int] | None = None,
-    ) -> None:
-        """Adds one job's counts (``NotSent`` also by reason) to each dimension's counter of the day."""
+    def add(self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, day: str) -> None:
+        """Adds one job's outcomes (``Sent``, ``NotSent`` also by reason) to the day's counter of
+        each dimension the job counts in (its message, its app, its journey when there is one)."""
 
 
 class ParkedJobs(Protocol):
@@ -185,53 +187,62 @@ class RecipientDevices(Protocol):
         """The user's ``Active`` devices of the app."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class PageCount:
+    """What one expanded page of a broadcast or a segment send adds to its send.
+
+    Attributes:
+        devices: Devices put into jobs.
+        jobs: Jobs enqueued or held.
+        last: Whether no page follows (in the broadcast's shard, or in the segment send).
+        entries: Recipient-level outcomes decided without a job (no push consent, no device...).
+        scheduled: Devices held by quiet hours or a schedule, by UTC hour.
+        scheduled_recipients: People held, by the same hours.
+        deferred: People whose notification quiet hours deferred.
+    """
+
+    devices: int
+    jobs: int
+    last: bool
+    entries: Sequence[LedgerEntry] = ()
+    scheduled: Mapping[str, int] = field(default_factory=dict)
+    scheduled_recipients: Mapping[str, int] = field(default_factory=dict)
+    deferred: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudiencePageCount(PageCount):
+    """What one expanded page of a broadcast adds to its send.
+
+    Attributes (besides the :class:`PageCount`):
+        shard: The index shard.
+        page: The page number within the shard.
+        tracking_keys: Tracking key → job id, for the page's jobs.
+    """
+
+    shard: int
+    page: int
+    tracking_keys: Mapping[str, str]
+
+
 class AudienceProgress(Protocol):
     """Counts a broadcast's expanded pages into its send."""
 
-    def count_audience_page(
-        self,
-        send: DeliveryJob,
-        *,
-        shard: int,
-        page: int,
-        devices: int,
-        jobs: int,
-        last: bool,
-        tracking_keys: Mapping[str, str],
-        at: datetime,
-        outcomes: Sequence[LedgerEntry] = (),
-        scheduled: Mapping[str, int] | None = None,
-        scheduled_recipients: Mapping[str, int] | None = None,
-        deferred: int = 0,
-    ) -> bool:
+    def count_audience_page(self, send: DeliveryJob, count: AudiencePageCount, *, at: datetime) -> bool:
         """Counts a page once, with its outcomes and held devices; ``False`` when it was counted before."""
 
 
-@dataclass(frozen=True)
-class SegmentPageCount:
+@dataclass(frozen=True, kw_only=True)
+class SegmentPageCount(PageCount):
     """What one expanded page of a segment send adds to the send.
 
-    Attributes:
+    Attributes (besides the :class:`PageCount`):
         page: The page's number.
         people: People of the page that matched the filter (each has ledger entries).
-        devices: Devices put into jobs.
-        jobs: Jobs enqueued or held.
-        entries: Outcomes decided without a device (no consent, no device...), one ledger item.
-        scheduled: Held devices by UTC hour.
-        scheduled_recipients: Held recipients by UTC hour.
-        deferred: Recipients quiet hours deferred.
-        last: Whether no page follows.
     """
 
     page: int
     people: int
-    devices: int
-    jobs: int
-    entries: Sequence[LedgerEntry]
-    scheduled: Mapping[str, int]
-    scheduled_recipients: Mapping[str, int]
-    deferred: int
-    last: bool
 
 
 class SegmentProgress(Protocol):
@@ -251,17 +262,7 @@ class DeviceVerdicts(Protocol):
     """Applies provider verdicts to stored devices."""
 
     def mark_invalid(
-        self,
-        org_id: str,
-        app_id: str,
-        user_id: str,
-        platform: DevicePlatform,
-        token_sha256: str,
-        *,
-        reason: str,
-        invalid_since: datetime,
-        send_id: str,
-        at: datetime,
+        self, device: DeviceRef, *, reason: str, invalid_since: datetime, send_id: str, at: datetime
     ) -> bool:
         """Marks an ``Active`` device ``Invalid`` unless it was registered again after ``invalid_since``.
 

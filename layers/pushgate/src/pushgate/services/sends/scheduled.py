@@ -15,7 +15,6 @@ checks the mark before each job; a job whose claim a worker already holds goes o
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +24,14 @@ from pushgate.errors import ConflictError, FieldProblem, PushgateError
 from pushgate.models.delivery_timing import hour_bucket
 from pushgate.models.send import DeliveryJob, LedgerEntry, NotSentReason, Outcome, SendRecord
 from pushgate.observability import logger
-from pushgate.services.sends.ports import ClaimState, DeliveryQueue, HeldJobs, InsightCounters, SendRepository
+from pushgate.services.sends.ports import (
+    ClaimState,
+    DeliveryQueue,
+    HeldJobs,
+    InsightCounters,
+    JobOutcomes,
+    SendRepository,
+)
 from pushgate.services.sends.send_fanout import SendStores, get_send
 
 #: How far ahead of their due time jobs are handed to SQS (the release runs once a minute).
@@ -103,16 +109,7 @@ def _count(counters: InsightCounters | None, job: DeliveryJob, entries: list[Led
     if counters is None or not entries:
         return
     try:
-        counters.add(
-            job.org_id,
-            app_id=job.app_id,
-            message_id=job.message_id,
-            journey_id=job.journey_id,
-            day=at.date().isoformat(),
-            sent=0,
-            not_sent=len(entries),
-            not_sent_reasons=dict(Counter(entry.reason or "Unknown" for entry in entries)),
-        )
+        counters.add(job, entries, day=at.date().isoformat())
     except PushgateError as error:
         logger.warning(
             "insight counters not updated", extra={"send_id": job.send_id, "error_type": type(error).__name__}
@@ -139,7 +136,7 @@ def cancel_send(org_id: str, send_id: str, *, stores: SendStores, now: Callable[
     for job in held.of_send(send.org_id, send.send_id) if held is not None else []:
         if stores.sends.claim(job, at=at) is ClaimState.CLAIMED:
             entries = _canceled_entries(job, at)
-            if stores.sends.complete(job, entries, parked=0, at=at):
+            if stores.sends.complete(job, JobOutcomes(entries), at=at):
                 _count(stores.counters, job, entries, at)
                 canceled += len(entries)
         assert held is not None  # noqa: S101 - the loop runs only with a store

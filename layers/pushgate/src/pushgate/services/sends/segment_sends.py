@@ -109,7 +109,8 @@ def accept_segment_send(
         ConflictError: The message is not ``Active``.
         DependencyError: DynamoDB or SQS failed.
     """
-    org, app, message, journey_id = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    parts = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    org, app, message, journey_id = parts
     person_filter, segment_id = audience_person_filter(org.org_id, audience, segments=segments)
     started = now()
     check_timing(timing, started)
@@ -121,31 +122,15 @@ def accept_segment_send(
         raise InvalidRequestError.for_field("MessageId", "the message has expired; the send would deliver nothing")
     policy = app_delivery_policy(org.org_id, app.app_id, stores)
     send_id = make_id()
+    compiled = CompiledMessage(content)
     template = job_template(
-        message,
-        compiled=CompiledMessage(content),
-        send_id=send_id,
-        app_id=app.app_id,
-        journey_id=journey_id,
-        link_base=stores.link_base,
-        policy=policy,
-        started=started,
+        parts, compiled, send_id=send_id, link_base=stores.link_base, policy=policy, started=started
     )
     local_time = timing.local_time.strip() if timing and timing.local_time else None
     send_at = timing.send_at.astimezone(UTC) if timing and timing.send_at else None
-    record = SendRecord(
-        org_id=org.org_id,
-        send_id=send_id,
-        app_id=app.app_id,
-        message_id=message.message_id,
-        message_version=message.version,
-        journey_id=journey_id,
+    record = SendRecord.accepted(
+        template,
         created_at=started,
-        recipients_accepted=0,
-        recipients_rejected=0,
-        devices_targeted=0,
-        recipient_outcomes=0,
-        jobs_total=0,
         send_at=send_at,
         send_at_local_time=local_time,
         audience_shards_pending=1,

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
 from pushgate.ids import new_id, parse_uuid
@@ -194,9 +194,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class SendParts(NamedTuple):
+    """What every send names, found and checked (see :func:`find_send_parts`)."""
+
+    org: Org
+    app: MobileApp
+    message: MessageTemplate
+    journey_id: str | None
+
+
 def find_send_parts(
     org_id: str, app_id: str, message_id: str, journey_id: str | None, *, stores: SendStores
-) -> tuple[Org, MobileApp, MessageTemplate, str | None]:
+) -> SendParts:
     """What every send names, checked: the org, its app and ``Active`` message, the canonical journey id.
 
     Raises:
@@ -208,7 +217,7 @@ def find_send_parts(
     app = find_sendable_app(org.org_id, app_id, apps=stores.apps)
     message = find_sendable_message(org.org_id, message_id, messages=stores.messages)
     journey = canonical_client_id(journey_id, "JourneyId") if journey_id is not None else None
-    return org, app, message, journey
+    return SendParts(org, app, message, journey)
 
 
 def find_sendable_app(org_id: str, app_id: str, *, apps: AppFinder) -> MobileApp:
@@ -412,12 +421,10 @@ def app_delivery_policy(org_id: str, app_id: str, stores: SendStores) -> Deliver
 
 
 def job_template(
-    message: MessageTemplate,
+    parts: SendParts,
     compiled: CompiledMessage,
     *,
     send_id: str,
-    app_id: str,
-    journey_id: str | None,
     link_base: str,
     policy: DeliveryPolicy,
     started: datetime,
@@ -429,17 +436,18 @@ def job_template(
         messages: Notifications rendered once for every device (a broadcast's); a recipients'
             send renders per person and adds them job by job.
     """
+    message = parts.message
     content = message.content
     android = content.android
     expires_at = compiled.expires_at(started)
     return DeliveryJob(
         job_id="template",
         org_id=message.org_id,
-        app_id=app_id,
+        app_id=parts.app.app_id,
         send_id=send_id,
         message_id=message.message_id,
         message_version=message.version,
-        journey_id=journey_id,
+        journey_id=parts.journey_id,
         link_base=link_base,
         expires_at=expires_at,
         collapse_id=content.collapse_id,
@@ -493,7 +501,8 @@ def accept_send(
         ConflictError: The message is not ``Active``.
         DependencyError: DynamoDB or SQS failed.
     """
-    org, app, message, journey_id = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    parts = find_send_parts(org_id, app_id, message_id, journey_id, stores=stores)
+    org, app, message, journey_id = parts
     user_ids = _recipient_ids(recipients)
     started = now()
     schedule = _schedule(timing, started)
@@ -503,14 +512,7 @@ def accept_send(
     compiled = CompiledMessage(content)
     policy = app_delivery_policy(org.org_id, app.app_id, stores)
     template = job_template(
-        message,
-        compiled,
-        send_id=send_id,
-        app_id=app.app_id,
-        journey_id=journey_id,
-        link_base=stores.link_base,
-        policy=policy,
-        started=started,
+        parts, compiled, send_id=send_id, link_base=stores.link_base, policy=policy, started=started
     )
     plan = SendPlan()
     if content.expires_at is not None and content.expires_at <= started:
@@ -528,13 +530,8 @@ def accept_send(
             at=started,
             timing=RecipientTiming(policy, quiet_exempt=content.time_sensitive is True, schedule=schedule),
         )
-    record = SendRecord(
-        org_id=org.org_id,
-        send_id=send_id,
-        app_id=app.app_id,
-        message_id=message.message_id,
-        message_version=message.version,
-        journey_id=journey_id,
+    record = SendRecord.accepted(
+        template,
         created_at=started,
         recipients_accepted=len(user_ids) - len(plan.rejected),
         recipients_rejected=len(plan.rejected),
