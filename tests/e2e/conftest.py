@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -67,3 +68,16 @@ def no_contract_violations(request: pytest.FixtureRequest) -> Iterator[None]:
     if simulator is not None:
         added = simulator.violations()[before:]
         assert added == [], f"the providers would refuse {len(added)} request(s) the product sent: {added[:3]}"
+
+
+@pytest.fixture
+def clock(dev_stack: LocalRuntime, admin: httpx.Client) -> Iterator[Any]:
+    """Moves the local clock (``POST /_local/clock``); puts it back to the real time afterwards."""
+
+    def move(**body: Any) -> dict[str, Any]:
+        response = admin.post("/_local/clock", json=body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    yield move
+    dev_stack.reset_clock()

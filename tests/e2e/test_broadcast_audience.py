@@ -18,12 +18,12 @@ import pytest
 
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, Table, wait_until
-from tests.e2e.test_delivery_timing import _day_after_tomorrow, app, clock, policy, received, totals
+from tests.e2e.test_delivery_timing import _day_after_tomorrow, app, policy, received, totals
 from tests.e2e.test_sends import ledger, wait_for_completion
 
 pytestmark = pytest.mark.stack
 
-__all__ = ["app", "clock"]  # fixtures this module uses from the timing tests
+__all__ = ["app"]  # the fixture this module uses from the timing tests
 
 
 def _person(

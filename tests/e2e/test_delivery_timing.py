@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,19 +23,6 @@ from tests.e2e.test_interactions import _export
 from tests.e2e.test_sends import ledger, wait_for_completion
 
 pytestmark = pytest.mark.stack
-
-
-@pytest.fixture
-def clock(dev_stack: LocalRuntime, admin: httpx.Client) -> Iterator[Any]:
-    """Moves the local clock (``POST /_local/clock``); puts it back to the real time afterwards."""
-
-    def move(**body: Any) -> dict[str, Any]:
-        response = admin.post("/_local/clock", json=body)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    yield move
-    dev_stack.reset_clock()
 
 
 @pytest.fixture

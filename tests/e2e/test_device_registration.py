@@ -111,7 +111,7 @@ def test_status_path_with_the_documented_trailing_slash(public: httpx.Client, ap
 
 
 def test_re_registering_the_same_token_for_the_same_user_reports_duplicate_and_refreshes_once_a_day(
-    dev_stack: LocalRuntime, admin: httpx.Client, public: httpx.Client, app: RegisteredApp, table: Table
+    dev_stack: LocalRuntime, public: httpx.Client, app: RegisteredApp, table: Table, clock: Any
 ) -> None:
     simulator = dev_stack.simulator
     assert simulator is not None
@@ -136,8 +136,7 @@ def test_re_registering_the_same_token_for_the_same_user_reports_duplicate_and_r
     assert len(simulator.notifications(token=token)) == 1
 
     # A day later the registration moves the device's last registration (and its stale due time).
-    moved = admin.post("/_local/clock", json={"AdvanceSeconds": 25 * 3600})
-    assert moved.status_code == 200, moved.text
+    clock(AdvanceSeconds=25 * 3600)
     third = public.post(app.v2, json=app.ios(user_id, token), headers=TRACK).json()["RegistrationRequestId"]
 
     assert final_statuses(public, app, [third]) == [{"Status": "Failed", "FailureReason": "DuplicateExists"}]

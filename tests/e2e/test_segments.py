@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -277,18 +276,6 @@ def test_bad_filters_and_audiences_are_400s_naming_the_field_and_write_nothing(
         json={"MobileAppId": app.app_id, "Audience": {"Filter": "contains(pushconsent,'x')", "Kind": "leads"}},
     )
     assert preview.status_code == 400 and "needs a text attribute" in problems(preview)["Audience.Filter"]
-
-
-@pytest.fixture
-def clock(dev_stack: LocalRuntime, admin: httpx.Client) -> Iterator[Any]:
-    """Moves the local clock (``POST /_local/clock``); puts it back to the real time afterwards."""
-
-    def move(**body: Any) -> None:
-        response = admin.post("/_local/clock", json=body)
-        assert response.status_code == 200, response.text
-
-    yield move
-    dev_stack.reset_clock()
 
 
 def test_a_segment_send_holds_each_person_in_quiet_hours_until_their_morning(
