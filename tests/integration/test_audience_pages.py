@@ -7,11 +7,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime
-
-import boto3
-import pytest
 
 from pushgate.adapters.dynamodb.delivery_timing import DynamoHeldJobs
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
@@ -24,33 +20,9 @@ from pushgate.models.message_template import MessageContent, MessageVersion
 from pushgate.models.push import PushMessage
 from pushgate.models.send import Audience, AudiencePage, DeliveryJob, SendRecord
 from pushgate.services.sends.audience import AudiencePorts, expand_page
-from pushgate_local.processes import local_aws_environment
-from pushgate_local.provision import ProvisionedResources
+from tests.fakes.queues import ListQueue
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-class ListQueue:
-    """A queue that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.items: list[object] = []
-
-    def send(self, items: Sequence[object], *, delay_seconds: int = 0) -> None:
-        self.items.extend(items)
-
-
-@pytest.fixture
-def table(services: dict[str, str], stack_resources: ProvisionedResources) -> MainTable:
-    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=services["dynamodb_url"],
-        region_name="us-east-1",
-        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-    )
-    return MainTable(client, stack_resources.table_names["MainTable"])
 
 
 class _Versions:

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 import pytest
 
 from pushgate.adapters.dynamodb.keys import delivery_job_key
@@ -29,7 +28,6 @@ from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome, S
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
 from pushgate.services.sends.ports import ClaimState, JobOutcomes
-from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_delivery import (
     FakeApps,
@@ -73,15 +71,7 @@ class Meter:
 
 
 @pytest.fixture
-def metered(services: dict[str, str], stack_resources: ProvisionedResources) -> Iterator[tuple[MainTable, Meter]]:
-    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=services["dynamodb_url"],
-        region_name="us-east-1",
-        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-    )
+def metered(client: Any, stack_resources: ProvisionedResources) -> Iterator[tuple[MainTable, Meter]]:
     meter = Meter()
     meter.install(client)
     yield MainTable(client, stack_resources.table_names["MainTable"]), meter

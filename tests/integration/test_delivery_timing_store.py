@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
 
 from bench.cap_cost import measure_with
@@ -26,29 +25,11 @@ from pushgate.models.org import Org
 from pushgate.models.send import DeliveryJob, JobDevice, Outcome, SendRecord
 from pushgate.services.sends.scheduled import cancel_send, release_due_jobs
 from pushgate.services.sends.send_fanout import SendStores
-from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 from tests.conftest import load_event
 
 AT = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 DAY = 24 * 3600
-
-
-@pytest.fixture
-def client(services: dict[str, str]) -> Any:
-    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=services["dynamodb_url"],
-        region_name="us-east-1",
-        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-@pytest.fixture
-def table(client: Any, stack_resources: ProvisionedResources) -> MainTable:
-    return MainTable(client, stack_resources.table_names["MainTable"])
 
 
 def test_racing_sends_never_exceed_the_cap(table: MainTable) -> None:

@@ -7,7 +7,6 @@ import hashlib
 import uuid
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 
 from pushgate.adapters.dynamodb.device_audience import person_guard, read_people_with_id
@@ -18,23 +17,8 @@ from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.errors import ConflictError
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate_local.processes import local_aws_environment
-from pushgate_local.provision import ProvisionedResources
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def table(services: dict[str, str], stack_resources: ProvisionedResources) -> MainTable:
-    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=services["dynamodb_url"],
-        region_name="us-east-1",
-        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-    )
-    return MainTable(client, stack_resources.table_names["MainTable"])
 
 
 def _app(table: MainTable, org_id: str) -> str:

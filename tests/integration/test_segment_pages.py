@@ -7,11 +7,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Sequence
 from datetime import UTC, datetime
-
-import boto3
-import pytest
 
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
@@ -23,36 +19,12 @@ from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.models.message_template import MessageContent
 from pushgate.models.send import DeliveryJob, SegmentPage, SendRecord
 from pushgate.services.sends.segment_sends import SegmentPorts, expand_segment_page
-from pushgate_local.processes import local_aws_environment
-from pushgate_local.provision import ProvisionedResources
+from tests.fakes.queues import ListQueue
 from tests.fakes.stores import FakeApps
 from tests.unit.test_delivery import _app
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 FILTER = "address1_city eq 'Berlin' and customattributes/orders ge 3"
-
-
-class ListQueue:
-    """A queue that keeps what it is given."""
-
-    def __init__(self) -> None:
-        self.items: list[object] = []
-
-    def send(self, items: Sequence[object], *, delay_seconds: int = 0) -> None:
-        self.items.extend(items)
-
-
-@pytest.fixture
-def table(services: dict[str, str], stack_resources: ProvisionedResources) -> MainTable:
-    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=services["dynamodb_url"],
-        region_name="us-east-1",
-        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-    )
-    return MainTable(client, stack_resources.table_names["MainTable"])
 
 
 def _seed(table: MainTable, org_id: str, app_id: str, count: int) -> dict[str, tuple[bool, bool, list[str]]]:
@@ -105,16 +77,18 @@ def _seed(table: MainTable, org_id: str, app_id: str, count: int) -> dict[str, t
     return seeded
 
 
-def test_every_matching_person_is_in_one_job_and_a_page_read_twice_counts_once(table: MainTable) -> None:
-    org_id, app_id, send_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
-    seeded = _seed(table, org_id, app_id, 60)
+def _segment_send(
+    table: MainTable, org_id: str, app_id: str, segment_filter: str, content: MessageContent
+) -> tuple[SegmentPage, SegmentPorts, DynamoSendRepository, ListQueue, ListQueue]:
+    """A stored segment send over ``table`` and its first page; the ports expand pages into the
+    returned page and job queues."""
+    send_id, message_id = str(uuid.uuid4()), str(uuid.uuid4())
     sends = DynamoSendRepository(table)
-    message_id = str(uuid.uuid4())
     sends.create(
         SendRecord(
             org_id=org_id, send_id=send_id, app_id=app_id, message_id=message_id, message_version=1,
             created_at=NOW, recipients_accepted=0, recipients_rejected=0, devices_targeted=0,
-            recipient_outcomes=0, jobs_total=0, audience_shards_pending=1, audience_filter=FILTER,
+            recipient_outcomes=0, jobs_total=0, audience_shards_pending=1, audience_filter=segment_filter,
             audience_kind=EntityType.CONTACT,
         ),
         [],
@@ -126,23 +100,28 @@ def test_every_matching_person_is_in_one_job_and_a_page_read_twice_counts_once(t
     )  # fmt: skip
     first = SegmentPage(
         template=template,
-        content=MessageContent(name="n", title="Hi {{contact.firstname}}", body="Your orders"),
+        content=content,
         kind=EntityType.CONTACT,
-        filter=FILTER,
+        filter=segment_filter,
         policy=DEFAULT_DELIVERY_POLICY,
         accepted_at=NOW,
     )
     pages, jobs = ListQueue(), ListQueue()
     app = _app().model_copy(update={"org_id": org_id, "app_id": app_id})
     ports = SegmentPorts(
-        people=DynamoPersonRepository(table),
-        apps=FakeApps(app),
-        devices=DynamoDeviceRepository(table),
-        progress=sends,
-        pages=pages,  # type: ignore[arg-type]
-        jobs=jobs,  # type: ignore[arg-type]
-        held=None,
+        people=DynamoPersonRepository(table), apps=FakeApps(app), devices=DynamoDeviceRepository(table),
+        progress=sends, pages=pages, jobs=jobs, held=None,
+    )  # fmt: skip
+    return first, ports, sends, pages, jobs
+
+
+def test_every_matching_person_is_in_one_job_and_a_page_read_twice_counts_once(table: MainTable) -> None:
+    org_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
+    seeded = _seed(table, org_id, app_id, 60)
+    first, ports, sends, pages, jobs = _segment_send(
+        table, org_id, app_id, FILTER, MessageContent(name="n", title="Hi {{contact.firstname}}", body="Your orders")
     )
+    send_id = first.template.send_id
     pages.items = [first]
     expanded: list[tuple[SegmentPage, int]] = []
     while pages.items:
@@ -195,7 +174,7 @@ def test_a_segment_send_is_not_complete_while_a_page_before_the_last_is_uncounte
     """Pages are read in parallel (each enqueues the next before its own work), so the last page can
     be counted while an earlier one is still being fanned out: the send is not complete until every
     page up to the last is counted, even when everything counted so far is decided."""
-    org_id, app_id, send_id, message_id = (str(uuid.uuid4()) for _ in range(4))
+    org_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
     people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
     for index, with_device in enumerate((True, True, False)):
         person_id = f"p{index}"
@@ -217,36 +196,10 @@ def test_a_segment_send_is_not_complete_while_a_page_before_the_last_is_uncounte
                 ),
                 expected_owner=None,
             )  # fmt: skip
-    sends = DynamoSendRepository(table)
-    segment_filter = "customattributes/tier eq 'gold'"
-    sends.create(
-        SendRecord(
-            org_id=org_id, send_id=send_id, app_id=app_id, message_id=message_id, message_version=1,
-            created_at=NOW, recipients_accepted=0, recipients_rejected=0, devices_targeted=0,
-            recipient_outcomes=0, jobs_total=0, audience_shards_pending=1, audience_filter=segment_filter,
-            audience_kind=EntityType.CONTACT,
-        ),
-        [],
-        {},
-    )  # fmt: skip
-    template = DeliveryJob(
-        job_id="template", org_id=org_id, app_id=app_id, send_id=send_id, message_id=message_id,
-        message_version=1, messages=[], devices=[],
-    )  # fmt: skip
-    first = SegmentPage(
-        template=template,
-        content=MessageContent(name="n", title="Hi", body="Gold"),
-        kind=EntityType.CONTACT,
-        filter=segment_filter,
-        policy=DEFAULT_DELIVERY_POLICY,
-        accepted_at=NOW,
+    first, ports, sends, _, _ = _segment_send(
+        table, org_id, app_id, "customattributes/tier eq 'gold'", MessageContent(name="n", title="Hi", body="Gold")
     )
-    pages, jobs = ListQueue(), ListQueue()
-    app = _app().model_copy(update={"org_id": org_id, "app_id": app_id})
-    ports = SegmentPorts(
-        people=people, apps=FakeApps(app), devices=devices, progress=sends,
-        pages=pages, jobs=jobs, held=None,  # type: ignore[arg-type]
-    )  # fmt: skip
+    send_id = first.template.send_id
 
     # Page 0 (p0, p1) enqueued page 1 and is still at work when page 1 (p2, no device: decided at
     # once as NoValidDevice) is read and counted as the last.

@@ -1,0 +1,31 @@
+"""Fixtures of the integration tests: a DynamoDB client and the main table on the session's DynamoDB Local."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from pushgate.adapters.dynamodb.table import MainTable
+from pushgate_local.processes import local_aws_environment
+from pushgate_local.provision import ProvisionedResources
+
+
+@pytest.fixture
+def client(services: dict[str, str]) -> Any:
+    """A DynamoDB client of DynamoDB Local with the local stack's credentials."""
+    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=services["dynamodb_url"],
+        region_name="us-east-1",
+        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+@pytest.fixture
+def table(client: Any, stack_resources: ProvisionedResources) -> MainTable:
+    """The main table, as the adapters use it."""
+    return MainTable(client, stack_resources.table_names["MainTable"])
