@@ -18,6 +18,9 @@ from pushgate_cli.session import api, call_in_org
 #: The cleanup function and its daily schedule, as template.yaml names them.
 CLEANUP_FUNCTION = "CleanupTokensFunction"
 DAILY_SCHEDULE = "Daily"
+#: The alias every function publishes (template.yaml's AutoPublishAlias): the version the schedule
+#: invokes, and the one a SnapStart snapshot is taken of; the unqualified name is $LATEST, never snapshotted.
+LIVE_ALIAS = "live"
 #: The stack `sam deploy` created, unless --stack or $PUSHGATE_STACK_NAME says otherwise.
 DEFAULT_STACK = "pushgate"
 
@@ -53,7 +56,7 @@ def _invoke_in_aws(stack: str, region: str, event: dict[str, Any]) -> dict[str, 
         functions: Any = session.create_client("lambda", region_name=region)
         found = stacks.describe_stack_resource(StackName=stack, LogicalResourceId=CLEANUP_FUNCTION)
         name = found["StackResourceDetail"]["PhysicalResourceId"]
-        answer = functions.invoke(FunctionName=name, Payload=json.dumps(event).encode())
+        answer = functions.invoke(FunctionName=name, Qualifier=LIVE_ALIAS, Payload=json.dumps(event).encode())
     except Exception as error:  # botocore's errors have no common base worth naming here
         raise CliError(f"cannot invoke the cleanup of stack {stack}: {error}") from None
     result: Any = json.loads(answer["Payload"].read() or b"null")
