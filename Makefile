@@ -78,7 +78,7 @@ build-check: build ## Check the built layer: pinned deps, the package, arm64; an
 	$(PY) -m pushgate_local.layer_check
 
 pytest: bootstrap $(CHROMIUM) ## All tests (the console's in headless Chromium), with the branch-coverage floor on the layer package
-	$(PY) -m pytest --cov --cov-report=term
+	$(PY) -m pytest --cov --cov-report=term --durations=25
 
 unit: $(VENV)/.synced ## Unit tests only (no services)
 	$(PY) -m pytest tests/unit
