@@ -89,9 +89,10 @@ def test_a_broadcast_honours_consent_tracking_quiet_hours_and_names_each_person(
         assert changed.status_code == 200, changed.text
     gone = admin.delete(f"/admin/v1/orgs/{org}/contacts/{erased[0]}", params={"erase": "true"})
     assert gone.status_code in {200, 204}, gone.text
+    message_id = _message(admin, org)
     accepted = admin.post(
         f"/admin/v1/orgs/{org}/sends",
-        json={"MobileAppId": app.app_id, "MessageId": _message(admin, org), "Audience": "AllActiveDevices"},
+        json={"MobileAppId": app.app_id, "MessageId": message_id, "Audience": "AllActiveDevices"},
     )
     assert accepted.status_code == 202, accepted.text
     send_id = str(accepted.json()["SendId"])
@@ -130,3 +131,11 @@ def test_a_broadcast_honours_consent_tracking_quiet_hours_and_names_each_person(
     assert {entry["UserId"] for entry in entries if entry["Outcome"] == "Sent"} == {
         user for user, _ in [*now, in_tokyo]
     }
+    # The message's insights count what the send's totals count: the refusals decided while the
+    # audience was read, and the deferral, besides the deliveries.
+    overall = admin.get(
+        f"/admin/v1/orgs/{org}/insights/messages/{message_id}",
+        params={"From": day.date().isoformat(), "To": (day + timedelta(days=1)).date().isoformat()},
+    ).json()["Overall"]
+    assert (overall["Sent"], overall["NotSent"], overall["Deferred"]) == (5, 2, 1)
+    assert overall["NotSentReasons"] == {"NoPushConsent": 2}

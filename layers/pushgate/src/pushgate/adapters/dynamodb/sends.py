@@ -146,6 +146,13 @@ def _page_totals_update(
     return update, names, values
 
 
+def _page_insights(count: PageCount) -> dict[str, int]:
+    """What a broadcast or segment page adds to the day's insight counters: its outcomes decided
+    without a job (no push consent, no device...) and its deferrals; its jobs count their own."""
+    sent, not_sent, reasons = _reason_counts(count.entries)
+    return {"deferred": count.deferred, **delivery_counts(sent, not_sent, reasons)}
+
+
 def audience_outcomes_job_id(shard: int, page: int) -> str:
     """The ledger item holding a broadcast page's outcomes decided without a job (``03-000012-nd``)."""
     return f"{shard:02d}-{page:06d}-nd"
@@ -343,7 +350,8 @@ class DynamoSendRepository:
         """Records one expanded page of a broadcast: its jobs' tracking keys, then (one transaction)
         the page's marker, its ``NotSent`` outcomes (a ledger item of the page, when it has any) and
         its devices, jobs, outcomes and held devices added to the send's totals (and, for a shard's
-        last page, the shard counted done).
+        last page, the shard counted done). Then the page's refusals and deferrals go to the day's
+        insight counters, as a send's fan-out's do.
 
         Returns:
             ``False`` when the page was counted before (a redelivered page message): nothing is added.
@@ -358,6 +366,7 @@ class DynamoSendRepository:
             (marker, marker_item),
             totals,
             (audience_outcomes_job_id(count.shard, count.page), count.entries),
+            _page_insights(count),
             at=at,
             expires=expires,
             what="audience page",
@@ -369,6 +378,7 @@ class DynamoSendRepository:
         marker: tuple[ItemKey, dict[str, Any]],
         totals: tuple[str, dict[str, str], dict[str, Any]],
         ledger: tuple[str, Sequence[LedgerEntry]],
+        insights: Mapping[str, int],
         *,
         at: datetime,
         expires: int,
@@ -376,7 +386,8 @@ class DynamoSendRepository:
     ) -> bool:
         """Counts one expanded page of a broadcast or a segment once, in one transaction: the page's
         marker (``attribute_not_exists``), its totals added to the send and, when it decided any
-        outcomes without a job, their ledger item. ``False`` when the page was counted before."""
+        outcomes without a job, their ledger item. Then ``insights`` go to the day's insight
+        counters, as a send's fan-out's counts do. ``False`` when the page was counted before."""
         marker_key, marker_item = marker
         update, names, values = totals
         ledger_job_id, outcomes = ledger
@@ -408,6 +419,7 @@ class DynamoSendRepository:
                     return False
                 time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
                 continue
+            self._count_insights(send, insights, at)
             return True
         raise DependencyError(message=f"the {what} could not be counted; it will be read again")
 
@@ -458,20 +470,16 @@ class DynamoSendRepository:
             "jobs": count.jobs,
             "last": count.last,
         }
-        if not self._count_page(
+        return self._count_page(
             send,
             (marker, marker_item),
             totals,
             (segment_fanout_job_id(count.page), count.entries),
+            {"inflow": count.people, **_page_insights(count)},
             at=at,
             expires=expires,
             what="segment page",
-        ):
-            return False
-        sent, not_sent, reasons = _reason_counts(count.entries)
-        counts = {"inflow": count.people, "deferred": count.deferred, **delivery_counts(sent, not_sent, reasons)}
-        self._count_insights(send, counts, at)
-        return True
+        )
 
     def _count_insights(self, send: DeliveryJob, counts: Mapping[str, int], at: datetime) -> None:
         try:
