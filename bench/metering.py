@@ -28,7 +28,8 @@ from typing import Any
 
 METER_DIR_VARIABLE = "PUSHGATE_METER_DIR"
 SQS_CHUNK_BYTES = 64 * 1024
-_DYNAMODB_OPERATIONS = (
+#: DynamoDB's data operations, each of which reports the capacity it consumed when asked.
+DYNAMODB_OPERATIONS = (
     "GetItem",
     "PutItem",
     "UpdateItem",
@@ -40,7 +41,8 @@ _DYNAMODB_OPERATIONS = (
     "TransactWriteItems",
     "TransactGetItems",
 )
-_READ_OPERATIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+#: Those of them that consume read units.
+READ_OPERATIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
 _DUMP_INTERVAL_S = 0.5
 
 
@@ -90,7 +92,7 @@ class Meter:
         consumed = parsed.get("ConsumedCapacity")
         if consumed is None:
             # Control-plane calls (CreateTable, DescribeTable) have no units to report.
-            if operation in _DYNAMODB_OPERATIONS:
+            if operation in DYNAMODB_OPERATIONS:
                 self.unmetered_calls += 1
             return
         entries = consumed if isinstance(consumed, list) else [consumed]
@@ -186,7 +188,7 @@ def install(directory: pathlib.Path | str | None = None) -> Meter:
 
     where = directory if directory is not None else os.environ.get(METER_DIR_VARIABLE)
     meter = Meter(pathlib.Path(where) if where else None)
-    for operation in _DYNAMODB_OPERATIONS:
+    for operation in DYNAMODB_OPERATIONS:
         handlers.BUILTIN_HANDLERS.append((f"before-parameter-build.dynamodb.{operation}", meter.ask_for_capacity))
     handlers.BUILTIN_HANDLERS.append(("before-parameter-build.sqs", meter.remember_params))
     handlers.BUILTIN_HANDLERS.append(("after-call", meter.after_call))

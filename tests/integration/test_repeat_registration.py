@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
+from bench.metering import DYNAMODB_OPERATIONS, READ_OPERATIONS
 from functions.register_device import app as register_device
 from functions.verify_device import app as verify_device
 from pushgate import deps
@@ -35,19 +36,6 @@ from tests.conftest import REGION, FakeLambdaContext
 
 V1_ROUTE = HttpRoute("POST", "/api/v1.0/orgs/{orgId}/pushchannel/apps/{proxy+}", "NONE")
 V2_ROUTE = HttpRoute("POST", "/api/v1.0/orgs/{orgId}/pushdeviceregistration/{proxy+}", "NONE")
-DATA_OPERATIONS = (
-    "GetItem",
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "Query",
-    "Scan",
-    "BatchGetItem",
-    "BatchWriteItem",
-    "TransactWriteItems",
-    "TransactGetItems",
-)
-READS = {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
 
 
 class CapacityMeter:
@@ -61,7 +49,7 @@ class CapacityMeter:
 
     def install(self) -> None:
         events = deps.aws_session().get_component("event_emitter")
-        for operation in DATA_OPERATIONS:
+        for operation in DYNAMODB_OPERATIONS:
             events.register(f"provide-client-params.dynamodb.{operation}", self._ask)
             events.register(f"after-call.dynamodb.{operation}", self._count)
         events.register("provide-client-params.sqs.SendMessageBatch", self._sent)
@@ -80,13 +68,13 @@ class CapacityMeter:
         consumed = parsed.get("ConsumedCapacity") or []
         # A failed conditional write answers with an error and no units: AWS still bills at least
         # one write unit for it, so it counts as one here.
-        if "Error" in parsed and model.name not in READS:
+        if "Error" in parsed and model.name not in READ_OPERATIONS:
             consumed = [{"CapacityUnits": 1.0}]
         units = sum(
             entry.get("CapacityUnits", 0.0) for entry in (consumed if isinstance(consumed, list) else [consumed])
         )
         self.calls.append(model.name)
-        if model.name in READS:
+        if model.name in READ_OPERATIONS:
             self.read_units += units
         else:
             self.write_units += units
