@@ -130,7 +130,7 @@ def upsert_person(
     body: PersonAttributes,
 ) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
-    person, outcome = directory.upsert_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
+    person, outcome = directory.write_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
     return directory.person_view(person), 201 if outcome is directory.WriteOutcome.CREATED else 200
 
 
@@ -149,8 +149,9 @@ def patch_person(
     personId: str,
     body: Annotated[JsonObject, JsonBody(description="The attributes to change (null clears one)")],
 ) -> dict[str, Any]:
-    entity_type = _entity_type(entitySet)
-    person = directory.patch_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
+    person, _ = directory.write_person(
+        orgId, _entity_type(entitySet), personId, body.root, patch=True, stores=deps.directory_stores()
+    )
     return directory.person_view(person)
 
 
