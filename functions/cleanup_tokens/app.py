@@ -37,7 +37,6 @@ PREVIEW_BUDGET_MS = 25_000
 
 
 @app.post("/admin/v1/orgs/<orgId>/cleanup/preview")
-@tracer.capture_method
 def preview_cleanup(
     orgId: str, request: Annotated[CleanupPreviewRequest, JsonBody(required=False)]
 ) -> CleanupReportResponse:
@@ -53,7 +52,6 @@ def preview_cleanup(
 
 
 @app.get("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
-@tracer.capture_method
 def get_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
     app_id, policy = read_token_policy(
         orgId, appId, stores=deps.mobile_app_stores(), policies=deps.token_policy_repository()
@@ -62,7 +60,6 @@ def get_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
 
 
 @app.put("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
-@tracer.capture_method
 def put_token_policy(orgId: str, appId: str, request: TokenPolicyRequest) -> TokenPolicyResponse:
     app_id, policy = set_token_policy(
         orgId,
