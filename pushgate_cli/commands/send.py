@@ -27,7 +27,6 @@ from pushgate_cli.output import (
     console,
     print_json,
     progress_bar,
-    reports_errors,
     show_record,
     show_rows,
 )
@@ -41,7 +40,6 @@ SETTLED = frozenset({"Completed", "Canceled", "Scheduled"})
 TOTALS = ("Expected", "Sent", "NotSent", "Pending", "Parked", "RecipientsAccepted", "RecipientsRejected")
 
 
-@reports_errors
 def send(
     message: Annotated[str, typer.Option("--message", help="MessageId of an Active message.")],
     app_id: Annotated[str, typer.Option("--app", help="MobileAppId to send through.")],
