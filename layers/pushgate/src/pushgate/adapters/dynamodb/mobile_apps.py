@@ -14,7 +14,7 @@ from pushgate.adapters.dynamodb.keys import (
     mobile_app_key,
     org_partition,
 )
-from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.mobile_app import ApiToken, MobileApp
 
 _APP_FIELDS = (
@@ -57,11 +57,8 @@ class DynamoMobileAppRepository:
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MobileApp], str | None]:
         """One page of an org's configurations, in id order."""
-        partition = org_partition(org_id)
-        items, last_key = self._table.query_prefix(
-            partition, APP_PREFIX, limit=limit, start_key=decode_page_token(next_token, partition)
-        )
-        return [_app_from_item(item) for item in items], encode_page_token(last_key)
+        items, token = self._table.page(org_partition(org_id), APP_PREFIX, limit=limit, next_token=next_token)
+        return [_app_from_item(item) for item in items], token
 
     def replace(self, app: MobileApp, *, expected_revision: int) -> None:
         """Overwrites a configuration still at ``expected_revision``."""

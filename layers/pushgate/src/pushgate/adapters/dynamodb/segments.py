@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pushgate.adapters.dynamodb.keys import PARTITION_KEY, SEGMENT_PREFIX, org_partition, segment_key
-from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.segment import Segment
 
 _FIELDS = tuple(Segment.model_fields)
@@ -33,11 +33,8 @@ class DynamoSegmentRepository:
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[Segment], str | None]:
         """A page of the org's segments in id order (one Query), and the token of the next page."""
-        partition = org_partition(org_id)
-        items, last_key = self._table.query_prefix(
-            partition, SEGMENT_PREFIX, limit=limit, start_key=decode_page_token(next_token, partition)
-        )
-        return [_segment_from_item(item) for item in items], encode_page_token(last_key)
+        items, token = self._table.page(org_partition(org_id), SEGMENT_PREFIX, limit=limit, next_token=next_token)
+        return [_segment_from_item(item) for item in items], token
 
     def create(self, segment: Segment) -> None:
         """Writes a new segment (one conditional PutItem).

@@ -256,6 +256,21 @@ class MainTable:
             response = self._client.query(**request)
         return [_from_dynamo(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey")
 
+    def page(
+        self, partition: str, sort_key_prefix: str, *, limit: int, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a listing (the items of a partition under a prefix), read from a ``NextToken``.
+
+        Returns:
+            The items, and the ``NextToken`` of the next page (``None`` on the last).
+
+        Raises:
+            InvalidRequestError: ``next_token`` is malformed or belongs to another partition.
+        """
+        start_key = decode_page_token(next_token, partition)
+        items, last_key = self.query_prefix(partition, sort_key_prefix, limit=limit, start_key=start_key)
+        return items, encode_page_token(last_key)
+
     def query_all(self, partition: str, sort_key_prefix: str) -> list[dict[str, Any]]:
         """Every item of a partition under a prefix, across pages."""
         items: list[dict[str, Any]] = []
