@@ -12,7 +12,7 @@ from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import NextToken, PageLimit, http_handler, no_content
+from pushgate.api.routes_kit import NextToken, PageLimit, created, http_handler, no_content
 from pushgate.api.schemas.delivery_policy import DeliveryPolicyRequest, DeliveryPolicyResponse
 from pushgate.api.schemas.mobile_apps import (
     CreateMobileAppRequest,
@@ -26,7 +26,6 @@ from pushgate.api.schemas.mobile_apps import (
     UpdateMobileAppRequest,
 )
 from pushgate.config import MobileAppSettings, settings
-from pushgate.observability import metrics
 from pushgate.services.apps import api_tokens, delivery_policy, mobile_apps
 
 app = make_resolver()
@@ -36,7 +35,7 @@ BASE = "/admin/v1/orgs/<orgId>/mobileapps"
 @app.post(BASE)
 @responds(201)
 def create_mobile_app(orgId: str, request: CreateMobileAppRequest) -> tuple[MobileAppResponse, int]:
-    created = mobile_apps.create_mobile_app(
+    mobile_app = mobile_apps.create_mobile_app(
         orgId,
         name=request.name,
         description=request.description,
@@ -45,8 +44,7 @@ def create_mobile_app(orgId: str, request: CreateMobileAppRequest) -> tuple[Mobi
         user_resolve_enabled=request.user_resolve_enabled,
         stores=deps.mobile_app_stores(),
     )
-    metrics.add_metric(name="MobileAppsCreated", unit="Count", value=1)
-    return MobileAppResponse.from_app(created), 201
+    return created(MobileAppResponse.from_app(mobile_app), "MobileAppsCreated")
 
 
 @app.get(BASE)
@@ -108,10 +106,10 @@ def issue_token(
     orgId: str, appId: str, request: Annotated[IssueTokenRequest, JsonBody(required=False)]
 ) -> tuple[IssuedTokenResponse, int]:
     record, api_token = api_tokens.issue_api_token(orgId, appId, label=request.Label, stores=deps.mobile_app_stores())
-    metrics.add_metric(name="ApiTokensIssued", unit="Count", value=1)
-    return IssuedTokenResponse(
+    issued = IssuedTokenResponse(
         TokenId=record.token_id, Label=record.label, ApiToken=api_token, CreatedAt=record.created_at
-    ), 201
+    )
+    return created(issued, "ApiTokensIssued")
 
 
 @app.get(f"{BASE}/<appId>/tokens")

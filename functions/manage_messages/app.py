@@ -12,7 +12,7 @@ from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import NextToken, PageLimit, http_handler, no_content
+from pushgate.api.routes_kit import NextToken, PageLimit, created, http_handler, no_content
 from pushgate.api.schemas.push_messages import (
     MessageDocument,
     PreviewRequestBody,
@@ -42,9 +42,8 @@ def create_push_message(
         JsonBody(description="The message content (see docs/push-messages.md)", documented_as=MessageContent),
     ],
 ) -> tuple[PushMessageResponse, int]:
-    created = push_messages.create_message(orgId, document.fields, stores=deps.message_stores())
-    metrics.add_metric(name="PushMessagesCreated", unit="Count", value=1)
-    return PushMessageResponse.from_message(created), 201
+    message = push_messages.create_message(orgId, document.fields, stores=deps.message_stores())
+    return created(PushMessageResponse.from_message(message), "PushMessagesCreated")
 
 
 @app.get(BASE)

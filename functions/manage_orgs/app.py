@@ -3,9 +3,8 @@
 from pushgate import deps
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import MaxResults, NextToken, http_handler
+from pushgate.api.routes_kit import MaxResults, NextToken, created, http_handler
 from pushgate.api.schemas.orgs import CreateOrgRequest, OrgListResponse, OrgResponse
-from pushgate.observability import metrics
 from pushgate.services.apps import orgs
 
 app = make_resolver()
@@ -15,8 +14,7 @@ app = make_resolver()
 @responds(201)
 def create_org(request: CreateOrgRequest) -> tuple[OrgResponse, int]:
     org = orgs.create_org(request.Name, orgs=deps.org_repository())
-    metrics.add_metric(name="OrgsCreated", unit="Count", value=1)
-    return OrgResponse.from_org(org), 201
+    return created(OrgResponse.from_org(org), "OrgsCreated")
 
 
 @app.get("/admin/v1/orgs")

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from pushgate import deps
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import MaxResults, NextToken, http_handler, no_content
+from pushgate.api.routes_kit import MaxResults, NextToken, created, http_handler, no_content
 from pushgate.api.schemas.segments import (
     AudiencePreviewRequest,
     AudiencePreviewResponse,
@@ -21,7 +21,6 @@ from pushgate.api.schemas.segments import (
     audience_filter,
 )
 from pushgate.models.send import Audience
-from pushgate.observability import metrics
 from pushgate.services.segments import preview, segments
 
 app = make_resolver()
@@ -31,9 +30,8 @@ BASE = "/admin/v1/orgs/<orgId>/segments"
 @app.post(BASE)
 @responds(201)
 def create_segment(orgId: str, request: SegmentRequest) -> tuple[SegmentResponse, int]:
-    created = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores())
-    metrics.add_metric(name="SegmentsCreated", unit="Count", value=1)
-    return SegmentResponse.from_segment(created), 201
+    segment = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores())
+    return created(SegmentResponse.from_segment(segment), "SegmentsCreated")
 
 
 @app.get(BASE)

@@ -16,7 +16,7 @@ from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import query_parameters, responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import http_handler, no_content
+from pushgate.api.routes_kit import created, http_handler, no_content
 from pushgate.api.schemas.directory import (
     MAX_IMPORT_BODY_BYTES,
     AppUserLinkRequest,
@@ -100,8 +100,7 @@ def create_person(
 ) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
     person = directory.create_person(orgId, entity_type, body.root, stores=deps.directory_stores())
-    metrics.add_metric(name="PeopleWritten", unit="Count", value=1)
-    return directory.person_view(person), 201
+    return created(directory.person_view(person), "PeopleWritten")
 
 
 @app.post(f"{COLLECTION}/import")

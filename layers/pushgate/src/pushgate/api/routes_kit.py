@@ -1,5 +1,5 @@
-"""Pieces the HTTP functions share: the paging query parameters, the empty 204 answer and the
-``lambda_handler`` around the routes.
+"""Pieces the HTTP functions share: the paging query parameters, the 201 and the empty 204 answers and
+the ``lambda_handler`` around the routes.
 
 A list route pages with a size (``Limit`` on the CI-J-shaped routes, ``MaxResults`` on the
 Pinpoint-shaped ones) and the opaque ``NextToken`` of the page before; declaring them once keeps
@@ -10,7 +10,7 @@ The default page size stays at the route, where it differs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -21,12 +21,20 @@ from pushgate.observability import logger, metrics, tracer
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
 
+BodyT = TypeVar("BodyT")
+
 #: The opaque cursor a list route answered with, to read the next page.
 NextToken = Annotated[str | None, Query(alias="NextToken", max_length=2048)]
 #: A page size of at most 100 items, named ``Limit``.
 PageLimit = Annotated[int, Query(alias="Limit", ge=1, le=100)]
 #: A page size of at most 100 items, named ``MaxResults``.
 MaxResults = Annotated[int, Query(alias="MaxResults", ge=1, le=100)]
+
+
+def created(body: BodyT, metric: str) -> tuple[BodyT, int]:
+    """The 201 answer of a route that created something, counted once in ``metric`` (``OrgsCreated``)."""
+    metrics.add_metric(name=metric, unit="Count", value=1)
+    return body, 201
 
 
 def no_content() -> Response[str]:
