@@ -14,7 +14,7 @@ from pushgate.adapters.dynamodb.keys import (
     mobile_app_key,
     org_partition,
 )
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import TableAdapter
 from pushgate.models.mobile_app import ApiToken, MobileApp
 
 _APP_FIELDS = (
@@ -39,12 +39,8 @@ def _app_from_item(item: dict[str, Any]) -> MobileApp:
     return MobileApp.model_validate({name: item[name] for name in _APP_FIELDS if name in item})
 
 
-class DynamoMobileAppRepository:
+class DynamoMobileAppRepository(TableAdapter):
     """The DynamoDB adapter of ``MobileAppRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def create(self, app: MobileApp) -> None:
         """Stores a new configuration."""
@@ -78,12 +74,8 @@ def _token_from_item(item: dict[str, Any]) -> ApiToken:
     return ApiToken.model_validate({name: item.get(name) for name in _TOKEN_FIELDS})
 
 
-class DynamoApiTokenRepository:
+class DynamoApiTokenRepository(TableAdapter):
     """The DynamoDB adapter of ``ApiTokenRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def create(self, token: ApiToken) -> None:
         """Stores a new token (its hash)."""

@@ -6,26 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from pushgate.adapters.dynamodb.keys import PARTITION_KEY, SEGMENT_PREFIX, org_partition, segment_key
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import TableAdapter, model_from_item
 from pushgate.models.segment import Segment
-
-_FIELDS = tuple(Segment.model_fields)
 
 
 def _segment_from_item(item: Mapping[str, Any]) -> Segment:
-    return Segment.model_validate({name: item[name] for name in _FIELDS if name in item})
+    return model_from_item(Segment, item)
 
 
 def _item(segment: Segment) -> dict[str, Any]:
     return {"type": "Segment", **segment.model_dump(mode="json", exclude_none=True)}
 
 
-class DynamoSegmentRepository:
+class DynamoSegmentRepository(TableAdapter):
     """The DynamoDB adapter of ``SegmentRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def get(self, org_id: str, segment_id: str) -> Segment | None:
         item = self._table.get(segment_key(org_id, segment_id))
