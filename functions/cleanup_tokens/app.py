@@ -24,12 +24,8 @@ from pushgate.api.schemas.token_cleanup import (
 )
 from pushgate.models.token_lifecycle import TokenPolicy
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.token_cleanup.token_cleanup import (
-    CleanupReport,
-    preview_scope,
-    read_token_policy,
-    set_token_policy,
-)
+from pushgate.services.apps.app_policies import read_app_policy
+from pushgate.services.token_cleanup.token_cleanup import CleanupReport, preview_scope, set_token_policy
 
 app = make_resolver()
 #: A preview answers within API Gateway's 30-second integration timeout, complete or not.
@@ -53,7 +49,7 @@ def preview_cleanup(
 
 @app.get("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
 def get_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
-    app_id, policy = read_token_policy(
+    app_id, policy = read_app_policy(
         orgId, appId, stores=deps.mobile_app_stores(), policies=deps.token_policy_repository()
     )
     return TokenPolicyResponse.from_policy(app_id, policy)

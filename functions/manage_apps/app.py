@@ -26,7 +26,7 @@ from pushgate.api.schemas.mobile_apps import (
     UpdateMobileAppRequest,
 )
 from pushgate.config import MobileAppSettings, settings
-from pushgate.services.apps import api_tokens, delivery_policy, mobile_apps
+from pushgate.services.apps import api_tokens, app_policies, delivery_policy, mobile_apps
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/mobileapps"
@@ -127,7 +127,7 @@ def revoke_token(orgId: str, appId: str, tokenId: str) -> Response[str]:
 
 @app.get(f"{BASE}/<appId>/delivery-policy")
 def get_delivery_policy(orgId: str, appId: str) -> DeliveryPolicyResponse:
-    app_id, policy = delivery_policy.read_delivery_policy(
+    app_id, policy = app_policies.read_app_policy(
         orgId, appId, stores=deps.mobile_app_stores(), policies=deps.delivery_policies()
     )
     return DeliveryPolicyResponse.from_policy(app_id, policy, delivery_policy.resolved_default_zone(policy))
