@@ -12,15 +12,7 @@ from botocore.session import Session
 
 from pushgate_cli.config import load_target
 from pushgate_cli.errors import CliError
-from pushgate_cli.output import (
-    Commands,
-    JsonFlag,
-    OrgOption,
-    console,
-    print_json,
-    show_record,
-    show_rows,
-)
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, print_json, show_record, show_rows
 from pushgate_cli.session import api, call_in_org
 
 #: The cleanup function and its daily schedule, as template.yaml names them.

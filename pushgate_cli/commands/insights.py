@@ -10,16 +10,7 @@ import typer
 from pushgate_cli.chart import FORMATS, write_chart
 from pushgate_cli.client import ApiClient, admin_path
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import (
-    Commands,
-    JsonFlag,
-    OrgOption,
-    console,
-    done,
-    print_json,
-    show_rows,
-    text,
-)
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, done, print_json, show_rows, text
 from pushgate_cli.session import in_org
 
 app = Commands(help="Insights per message, journey or app.", no_args_is_help=True)

@@ -8,15 +8,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.config import load_target, resolve_org, save_target
-from pushgate_cli.output import (
-    Commands,
-    JsonFlag,
-    OrgOption,
-    done,
-    show_answer,
-    show_json_or,
-    show_rows,
-)
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, done, show_answer, show_json_or, show_rows
 from pushgate_cli.session import api
 
 app = Commands(help="Orgs.", no_args_is_help=True)

@@ -8,16 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from pushgate_cli.client import admin_path
-from pushgate_cli.output import (
-    Commands,
-    JsonFlag,
-    OrgOption,
-    console,
-    print_json,
-    show_json_or,
-    show_record,
-    show_rows,
-)
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, print_json, show_json_or, show_record, show_rows
 from pushgate_cli.session import call_in_org, in_org
 
 app = Commands(help="Sends (start one with 'pushgate send').", no_args_is_help=True)
