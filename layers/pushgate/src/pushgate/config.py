@@ -78,12 +78,18 @@ class MobileAppSettings(_Settings):
 # -------------------------------- Device registration: the registration queue and webhook calls.
 
 
-class RegistrationQueueSettings(_Settings):
-    """Where accepted registrations go.
+class _QueueSettings(_Settings):
+    """Where a queue's messages go.
 
     Attributes:
-        queue_url: URL of the registration queue (``REGISTRATION_QUEUE_URL``).
+        queue_url: URL of the queue (each queue names its variable, ``<QUEUE>_QUEUE_URL``).
     """
+
+    queue_url: str
+
+
+class RegistrationQueueSettings(_QueueSettings):
+    """Where accepted registrations go."""
 
     queue_url: str = Field(min_length=1, validation_alias="REGISTRATION_QUEUE_URL")
 
@@ -104,22 +110,14 @@ class WebhookSettings(_Settings):
 # -------------------------------- Sends and delivery: the delivery queue and tracked links.
 
 
-class DeliveryQueueSettings(_Settings):
-    """Where delivery jobs go.
-
-    Attributes:
-        queue_url: URL of the delivery queue (``DELIVERY_QUEUE_URL``).
-    """
+class DeliveryQueueSettings(_QueueSettings):
+    """Where delivery jobs go."""
 
     queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
 
 
-class AudienceQueueSettings(_Settings):
-    """Where pages of broadcast audiences go.
-
-    Attributes:
-        queue_url: URL of the audience queue (``AUDIENCE_QUEUE_URL``).
-    """
+class AudienceQueueSettings(_QueueSettings):
+    """Where pages of broadcast audiences go."""
 
     queue_url: str = Field(min_length=1, validation_alias="AUDIENCE_QUEUE_URL")
 
