@@ -30,8 +30,9 @@ from pushgate_cli.commands import (
     tokens,
     users,
 )
+from pushgate_cli.output import Commands
 
-app = typer.Typer(
+app = Commands(
     name="pushgate",
     help="Operate a Pushgate API: the local stack ('pushgate login --local') or a deployed one (SigV4).",
     no_args_is_help=True,

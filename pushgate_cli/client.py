@@ -76,7 +76,11 @@ def admin_path(org: str, *parts: str) -> str:
     return "/".join(["/admin/v1/orgs", segment(org), *(segment(p) for p in parts)])
 
 
-def query_string(params: Mapping[str, str | int | None]) -> str:
+#: A request's query parameters; one whose value is ``None`` is left out.
+QueryParams = Mapping[str, str | int | None]
+
+
+def query_string(params: QueryParams) -> str:
     """RFC 3986 encoding (``%20``, never ``+``), as SigV4's canonical query string expects."""
     pairs = [f"{quote(k, safe='-_.~')}={quote(str(v), safe='-_.~')}" for k, v in params.items() if v is not None]
     return "?" + "&".join(pairs) if pairs else ""
@@ -124,14 +128,7 @@ class ApiClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        params: Mapping[str, str | int | None] | None = None,
-    ) -> httpx.Response:
+    def send(self, method: str, path: str, *, body: Any = None, params: QueryParams | None = None) -> httpx.Response:
         """Sends one request; any answer below 400 is returned.
 
         Raises:
@@ -153,14 +150,7 @@ class ApiClient:
             raise error_from_response(response.status_code, decoded, response.text)
         return response
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        params: Mapping[str, str | int | None] | None = None,
-    ) -> Any:
+    def call(self, method: str, path: str, *, body: Any = None, params: QueryParams | None = None) -> Any:
         """Sends one request and returns its decoded JSON body (``None`` when it has none)."""
         response = self.send(method, path, body=body, params=params)
         if not response.content:
@@ -170,7 +160,7 @@ class ApiClient:
         except ValueError:
             raise CliError(f"{method} {path}: the answer is not JSON") from None
 
-    def every_page(self, path: str, items: str, params: Mapping[str, str | int | None] | None = None) -> list[Any]:
+    def every_page(self, path: str, items: str, params: QueryParams | None = None) -> list[Any]:
         """``GET``s every page of a list, following ``NextToken``, and returns the ``items`` of all of them."""
         found: list[Any] = []
         token: str | None = None

@@ -15,7 +15,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, ParamSpec
+from typing import Annotated, Any, ParamSpec, cast
 
 import typer
 from rich.cells import cell_len
@@ -24,6 +24,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.models import CommandFunctionType
 
 from pushgate_cli.errors import CliError
 
@@ -87,6 +88,19 @@ def reports_errors(func: Callable[P, None]) -> Callable[P, None]:
             raise typer.Exit(error.exit_code) from None
 
     return wrapper
+
+
+class Commands(typer.Typer):
+    """A Typer app whose every command reports a `CliError` as :func:`reports_errors` does."""
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        """Typer's command registration, with the command wrapped in :func:`reports_errors`."""
+        register = super().command(*args, **kwargs)
+
+        def register_reporting(func: CommandFunctionType) -> CommandFunctionType:
+            return register(cast("CommandFunctionType", reports_errors(func)))
+
+        return register_reporting
 
 
 def cell(value: Any) -> str:
@@ -213,11 +227,16 @@ def progress_bar(*, quiet: bool) -> Progress:
     )
 
 
+def show_json_or(data: Any, show: Callable[[], None], *, json_output: bool) -> None:
+    """A command's answer: ``data`` as JSON with ``--json`` (for scripts), else what ``show`` prints."""
+    if json_output:
+        print_json(data)
+    else:
+        show()
+
+
 def show_answer(
     title: str, record: Mapping[str, Any], fields: Iterable[str] | None = None, *, json_output: bool
 ) -> None:
     """One record the API answered: its JSON with ``--json``, else as :func:`show_record` lays it out."""
-    if json_output:
-        print_json(record)
-    else:
-        show_record(title, record, fields)
+    show_json_or(record, lambda: show_record(title, record, fields), json_output=json_output)

@@ -24,12 +24,8 @@ from pushgate.api.schemas.token_cleanup import (
 )
 from pushgate.models.token_lifecycle import TokenPolicy
 from pushgate.observability import logger, metrics, tracer
-from pushgate.services.token_cleanup.token_cleanup import (
-    CleanupReport,
-    preview_scope,
-    read_token_policy,
-    set_token_policy,
-)
+from pushgate.services.apps.app_policies import read_app_policy
+from pushgate.services.token_cleanup.token_cleanup import CleanupReport, preview_scope, set_token_policy
 
 app = make_resolver()
 #: A preview answers within API Gateway's 30-second integration timeout, complete or not.
@@ -37,7 +33,6 @@ PREVIEW_BUDGET_MS = 25_000
 
 
 @app.post("/admin/v1/orgs/<orgId>/cleanup/preview")
-@tracer.capture_method
 def preview_cleanup(
     orgId: str, request: Annotated[CleanupPreviewRequest, JsonBody(required=False)]
 ) -> CleanupReportResponse:
@@ -53,16 +48,14 @@ def preview_cleanup(
 
 
 @app.get("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
-@tracer.capture_method
 def get_token_policy(orgId: str, appId: str) -> TokenPolicyResponse:
-    app_id, policy = read_token_policy(
+    app_id, policy = read_app_policy(
         orgId, appId, stores=deps.mobile_app_stores(), policies=deps.token_policy_repository()
     )
     return TokenPolicyResponse.from_policy(app_id, policy)
 
 
 @app.put("/admin/v1/orgs/<orgId>/mobileapps/<appId>/token-policy")
-@tracer.capture_method
 def put_token_policy(orgId: str, appId: str, request: TokenPolicyRequest) -> TokenPolicyResponse:
     app_id, policy = set_token_policy(
         orgId,

@@ -4,17 +4,15 @@
 ``/delivery-policy``).
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import NextToken, PageLimit, no_content
+from pushgate.api.routes_kit import NextToken, PageLimit, created, http_handler, no_content
 from pushgate.api.schemas.delivery_policy import DeliveryPolicyRequest, DeliveryPolicyResponse
 from pushgate.api.schemas.mobile_apps import (
     CreateMobileAppRequest,
@@ -28,8 +26,7 @@ from pushgate.api.schemas.mobile_apps import (
     UpdateMobileAppRequest,
 )
 from pushgate.config import MobileAppSettings, settings
-from pushgate.observability import logger, metrics, tracer
-from pushgate.services.apps import api_tokens, delivery_policy, mobile_apps
+from pushgate.services.apps import api_tokens, app_policies, delivery_policy, mobile_apps
 
 app = make_resolver()
 BASE = "/admin/v1/orgs/<orgId>/mobileapps"
@@ -37,9 +34,8 @@ BASE = "/admin/v1/orgs/<orgId>/mobileapps"
 
 @app.post(BASE)
 @responds(201)
-@tracer.capture_method
 def create_mobile_app(orgId: str, request: CreateMobileAppRequest) -> tuple[MobileAppResponse, int]:
-    created = mobile_apps.create_mobile_app(
+    mobile_app = mobile_apps.create_mobile_app(
         orgId,
         name=request.name,
         description=request.description,
@@ -48,12 +44,10 @@ def create_mobile_app(orgId: str, request: CreateMobileAppRequest) -> tuple[Mobi
         user_resolve_enabled=request.user_resolve_enabled,
         stores=deps.mobile_app_stores(),
     )
-    metrics.add_metric(name="MobileAppsCreated", unit="Count", value=1)
-    return MobileAppResponse.from_app(created), 201
+    return created(MobileAppResponse.from_app(mobile_app), "MobileAppsCreated")
 
 
 @app.get(BASE)
-@tracer.capture_method
 def list_mobile_apps(
     orgId: str,
     limit: PageLimit = 50,
@@ -66,13 +60,11 @@ def list_mobile_apps(
 
 
 @app.get(f"{BASE}/<appId>")
-@tracer.capture_method
 def get_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
     return MobileAppResponse.from_app(mobile_apps.find_mobile_app(orgId, appId, stores=deps.mobile_app_stores()))
 
 
 @app.patch(f"{BASE}/<appId>")
-@tracer.capture_method
 def update_mobile_app(orgId: str, appId: str, request: UpdateMobileAppRequest) -> MobileAppResponse:
     updated = mobile_apps.update_mobile_app(
         orgId,
@@ -91,14 +83,12 @@ def update_mobile_app(orgId: str, appId: str, request: UpdateMobileAppRequest) -
 
 @app.delete(f"{BASE}/<appId>")
 @responds(204)
-@tracer.capture_method
 def delete_mobile_app(orgId: str, appId: str) -> Response[str]:
     mobile_apps.delete_mobile_app(orgId, appId, stores=deps.mobile_app_stores())
     return no_content()
 
 
 @app.post(f"{BASE}/<appId>/validate")
-@tracer.capture_method
 def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
     checked = mobile_apps.check_credentials(
         orgId,
@@ -112,19 +102,17 @@ def validate_mobile_app(orgId: str, appId: str) -> MobileAppResponse:
 
 @app.post(f"{BASE}/<appId>/tokens")
 @responds(201)
-@tracer.capture_method
 def issue_token(
     orgId: str, appId: str, request: Annotated[IssueTokenRequest, JsonBody(required=False)]
 ) -> tuple[IssuedTokenResponse, int]:
     record, api_token = api_tokens.issue_api_token(orgId, appId, label=request.Label, stores=deps.mobile_app_stores())
-    metrics.add_metric(name="ApiTokensIssued", unit="Count", value=1)
-    return IssuedTokenResponse(
+    issued = IssuedTokenResponse(
         TokenId=record.token_id, Label=record.label, ApiToken=api_token, CreatedAt=record.created_at
-    ), 201
+    )
+    return created(issued, "ApiTokensIssued")
 
 
 @app.get(f"{BASE}/<appId>/tokens")
-@tracer.capture_method
 def list_tokens(orgId: str, appId: str) -> TokenListResponse:
     tokens = api_tokens.list_api_tokens(orgId, appId, stores=deps.mobile_app_stores())
     return TokenListResponse(Tokens=[TokenSummary.from_token(t) for t in tokens])
@@ -132,23 +120,20 @@ def list_tokens(orgId: str, appId: str) -> TokenListResponse:
 
 @app.delete(f"{BASE}/<appId>/tokens/<tokenId>")
 @responds(204)
-@tracer.capture_method
 def revoke_token(orgId: str, appId: str, tokenId: str) -> Response[str]:
     api_tokens.revoke_api_token(orgId, appId, tokenId, stores=deps.mobile_app_stores())
     return no_content()
 
 
 @app.get(f"{BASE}/<appId>/delivery-policy")
-@tracer.capture_method
 def get_delivery_policy(orgId: str, appId: str) -> DeliveryPolicyResponse:
-    app_id, policy = delivery_policy.read_delivery_policy(
+    app_id, policy = app_policies.read_app_policy(
         orgId, appId, stores=deps.mobile_app_stores(), policies=deps.delivery_policies()
     )
     return DeliveryPolicyResponse.from_policy(app_id, policy, delivery_policy.resolved_default_zone(policy))
 
 
 @app.put(f"{BASE}/<appId>/delivery-policy")
-@tracer.capture_method
 def put_delivery_policy(orgId: str, appId: str, request: DeliveryPolicyRequest) -> DeliveryPolicyResponse:
     app_id, policy = delivery_policy.set_delivery_policy(
         orgId, appId, request.to_policy(), stores=deps.mobile_app_stores(), policies=deps.delivery_policies()
@@ -157,7 +142,6 @@ def put_delivery_policy(orgId: str, appId: str, request: DeliveryPolicyRequest) 
 
 
 @app.get(f"{BASE}/<appId>/developer-info")
-@tracer.capture_method
 def developer_info(orgId: str, appId: str) -> DeveloperInfoResponse:
     stores = deps.mobile_app_stores()
     found = mobile_apps.find_mobile_app(orgId, appId, stores=stores)
@@ -171,8 +155,4 @@ def developer_info(orgId: str, appId: str) -> DeveloperInfoResponse:
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -7,14 +7,12 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import NextToken, PageLimit, no_content
+from pushgate.api.routes_kit import NextToken, PageLimit, created, http_handler, no_content
 from pushgate.api.schemas.push_messages import (
     MessageDocument,
     PreviewRequestBody,
@@ -28,7 +26,7 @@ from pushgate.api.schemas.push_messages import (
     preview_body,
 )
 from pushgate.models.message_template import MessageContent
-from pushgate.observability import logger, metrics, tracer
+from pushgate.observability import metrics
 from pushgate.services.messages import message_previews, push_messages
 
 app = make_resolver()
@@ -37,7 +35,6 @@ BASE = "/admin/v1/orgs/<orgId>/pushmessages"
 
 @app.post(BASE)
 @responds(201)
-@tracer.capture_method
 def create_push_message(
     orgId: str,
     document: Annotated[
@@ -45,13 +42,11 @@ def create_push_message(
         JsonBody(description="The message content (see docs/push-messages.md)", documented_as=MessageContent),
     ],
 ) -> tuple[PushMessageResponse, int]:
-    created = push_messages.create_message(orgId, document.fields, stores=deps.message_stores())
-    metrics.add_metric(name="PushMessagesCreated", unit="Count", value=1)
-    return PushMessageResponse.from_message(created), 201
+    message = push_messages.create_message(orgId, document.fields, stores=deps.message_stores())
+    return created(PushMessageResponse.from_message(message), "PushMessagesCreated")
 
 
 @app.get(BASE)
-@tracer.capture_method
 def list_push_messages(
     orgId: str,
     limit: PageLimit = 50,
@@ -62,13 +57,11 @@ def list_push_messages(
 
 
 @app.get(f"{BASE}/<messageId>")
-@tracer.capture_method
 def get_push_message(orgId: str, messageId: str) -> PushMessageResponse:
     return PushMessageResponse.from_message(push_messages.find_message(orgId, messageId, stores=deps.message_stores()))
 
 
 @app.patch(f"{BASE}/<messageId>")
-@tracer.capture_method
 def update_push_message(
     orgId: str,
     messageId: str,
@@ -80,14 +73,12 @@ def update_push_message(
 
 @app.delete(f"{BASE}/<messageId>")
 @responds(204)
-@tracer.capture_method
 def delete_push_message(orgId: str, messageId: str) -> Response[str]:
     push_messages.delete_message(orgId, messageId, stores=deps.message_stores())
     return no_content()
 
 
 @app.post(f"{BASE}/<messageId>/activate")
-@tracer.capture_method
 def activate_push_message(orgId: str, messageId: str) -> PushMessageResponse:
     return PushMessageResponse.from_message(
         push_messages.activate_message(orgId, messageId, stores=deps.message_stores())
@@ -95,7 +86,6 @@ def activate_push_message(orgId: str, messageId: str) -> PushMessageResponse:
 
 
 @app.post(f"{BASE}/<messageId>/deactivate")
-@tracer.capture_method
 def deactivate_push_message(orgId: str, messageId: str) -> PushMessageResponse:
     return PushMessageResponse.from_message(
         push_messages.deactivate_message(orgId, messageId, stores=deps.message_stores())
@@ -103,14 +93,12 @@ def deactivate_push_message(orgId: str, messageId: str) -> PushMessageResponse:
 
 
 @app.get(f"{BASE}/<messageId>/versions")
-@tracer.capture_method
 def list_push_message_versions(orgId: str, messageId: str) -> PushMessageVersionListResponse:
     versions = push_messages.list_versions(orgId, messageId, stores=deps.message_stores())
     return PushMessageVersionListResponse(Versions=[PushMessageVersionResponse.from_version(v) for v in versions])
 
 
 @app.get(f"{BASE}/<messageId>/versions/<version>")
-@tracer.capture_method
 def get_push_message_version(orgId: str, messageId: str, version: int) -> PushMessageVersionResponse:
     found = push_messages.get_version(orgId, messageId, version, stores=deps.message_stores())
     return PushMessageVersionResponse.from_version(found)
@@ -128,7 +116,6 @@ def _whom(request: PreviewRequestBody) -> message_previews.PreviewRequest:
 
 
 @app.post(f"{BASE}/preview")
-@tracer.capture_method
 def preview_unsaved_push_message(orgId: str, request: UnsavedPreviewRequestBody) -> dict[str, Any]:
     # The console's editor previews at every keystroke; saving each one would make a version each.
     preview = message_previews.preview_content(
@@ -142,7 +129,6 @@ def preview_unsaved_push_message(orgId: str, request: UnsavedPreviewRequestBody)
 
 
 @app.post(f"{BASE}/<messageId>/preview")
-@tracer.capture_method
 def preview_push_message(
     orgId: str, messageId: str, request: Annotated[PreviewRequestBody, JsonBody(required=False)]
 ) -> dict[str, Any]:
@@ -157,7 +143,6 @@ def preview_push_message(
 
 
 @app.post(f"{BASE}/<messageId>/testsend")
-@tracer.capture_method
 def test_send_push_message(orgId: str, messageId: str, request: TestSendRequestBody) -> dict[str, Any]:
     sent = message_previews.send_test_message(
         orgId,
@@ -180,8 +165,4 @@ def test_send_push_message(orgId: str, messageId: str, request: TestSendRequestB
     return body_of_test_send(sent)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

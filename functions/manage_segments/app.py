@@ -6,16 +6,12 @@ over one kind of the directory's people, checked when saved by the parser sends 
 audience reaches through an app now, with a sample of ten; it writes nothing.
 """
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import MaxResults, NextToken, no_content
+from pushgate.api.routes_kit import MaxResults, NextToken, created, http_handler, no_content
 from pushgate.api.schemas.segments import (
     AudiencePreviewRequest,
     AudiencePreviewResponse,
@@ -25,7 +21,6 @@ from pushgate.api.schemas.segments import (
     audience_filter,
 )
 from pushgate.models.send import Audience
-from pushgate.observability import logger, metrics, tracer
 from pushgate.services.segments import preview, segments
 
 app = make_resolver()
@@ -34,15 +29,12 @@ BASE = "/admin/v1/orgs/<orgId>/segments"
 
 @app.post(BASE)
 @responds(201)
-@tracer.capture_method
 def create_segment(orgId: str, request: SegmentRequest) -> tuple[SegmentResponse, int]:
-    created = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores())
-    metrics.add_metric(name="SegmentsCreated", unit="Count", value=1)
-    return SegmentResponse.from_segment(created), 201
+    segment = segments.create_segment(orgId, request.as_input(), stores=deps.segment_stores())
+    return created(SegmentResponse.from_segment(segment), "SegmentsCreated")
 
 
 @app.get(BASE)
-@tracer.capture_method
 def list_segments(
     orgId: str,
     limit: MaxResults = 50,
@@ -53,13 +45,11 @@ def list_segments(
 
 
 @app.get(f"{BASE}/<segmentId>")
-@tracer.capture_method
 def get_segment(orgId: str, segmentId: str) -> SegmentResponse:
     return SegmentResponse.from_segment(segments.get_segment(orgId, segmentId, stores=deps.segment_stores()))
 
 
 @app.put(f"{BASE}/<segmentId>")
-@tracer.capture_method
 def replace_segment(orgId: str, segmentId: str, request: SegmentRequest) -> SegmentResponse:
     replaced = segments.replace_segment(orgId, segmentId, request.as_input(), stores=deps.segment_stores())
     return SegmentResponse.from_segment(replaced)
@@ -67,22 +57,16 @@ def replace_segment(orgId: str, segmentId: str, request: SegmentRequest) -> Segm
 
 @app.delete(f"{BASE}/<segmentId>")
 @responds(204)
-@tracer.capture_method
 def delete_segment(orgId: str, segmentId: str) -> Response[str]:
     segments.delete_segment(orgId, segmentId, stores=deps.segment_stores())
     return no_content()
 
 
 @app.post("/admin/v1/orgs/<orgId>/audiences/preview")
-@tracer.capture_method
 def preview_audience(orgId: str, request: AudiencePreviewRequest) -> AudiencePreviewResponse:
     audience = None if isinstance(request.Audience, Audience) else audience_filter(request.Audience)
     found = preview.preview_audience(orgId, request.MobileAppId, audience, stores=deps.preview_stores())
     return AudiencePreviewResponse.from_preview(found)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -11,14 +11,12 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import query_parameters, responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import no_content
+from pushgate.api.routes_kit import created, http_handler, no_content
 from pushgate.api.schemas.directory import (
     MAX_IMPORT_BODY_BYTES,
     AppUserLinkRequest,
@@ -37,7 +35,7 @@ from pushgate.api.schemas.directory import (
 )
 from pushgate.errors import InvalidRequestError, NotFoundError
 from pushgate.models.directory import EntityType
-from pushgate.observability import logger, metrics, tracer
+from pushgate.observability import logger, metrics
 from pushgate.services.directory import directory, person_page, user_mapping
 
 app = make_resolver()
@@ -82,7 +80,6 @@ def _query() -> dict[str, str]:
         "$skiptoken": {"type": "string", "maxLength": 1024},
     }
 )
-@tracer.capture_method
 def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
     options = _query()
     page = directory.query_people(orgId, _entity_type(entitySet), options, stores=deps.directory_stores())
@@ -96,7 +93,6 @@ def query_people(orgId: str, entitySet: str) -> dict[str, Any]:
 
 @app.post(COLLECTION)
 @responds(201)
-@tracer.capture_method
 def create_person(
     orgId: str,
     entitySet: str,
@@ -104,12 +100,10 @@ def create_person(
 ) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
     person = directory.create_person(orgId, entity_type, body.root, stores=deps.directory_stores())
-    metrics.add_metric(name="PeopleWritten", unit="Count", value=1)
-    return directory.person_view(person), 201
+    return created(directory.person_view(person), "PeopleWritten")
 
 
 @app.post(f"{COLLECTION}/import")
-@tracer.capture_method
 def import_people(
     orgId: str, entitySet: str, request: Annotated[ImportRequest, JsonBody(max_bytes=MAX_IMPORT_BODY_BYTES)]
 ) -> ImportResponse:
@@ -122,7 +116,6 @@ def import_people(
 
 @app.put(f"{COLLECTION}/<personId>")
 @responds(200, 201)
-@tracer.capture_method
 def upsert_person(
     orgId: str,
     entitySet: str,
@@ -130,34 +123,32 @@ def upsert_person(
     body: PersonAttributes,
 ) -> tuple[dict[str, Any], int]:
     entity_type = _entity_type(entitySet)
-    person, outcome = directory.upsert_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
+    person, outcome = directory.write_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
     return directory.person_view(person), 201 if outcome is directory.WriteOutcome.CREATED else 200
 
 
 @app.get(f"{COLLECTION}/<personId>")
-@tracer.capture_method
 def get_person(orgId: str, entitySet: str, personId: str) -> dict[str, Any]:
     person = directory.get_person(orgId, _entity_type(entitySet), personId, stores=deps.directory_stores())
     return directory.person_view(person)
 
 
 @app.patch(f"{COLLECTION}/<personId>")
-@tracer.capture_method
 def patch_person(
     orgId: str,
     entitySet: str,
     personId: str,
     body: Annotated[JsonObject, JsonBody(description="The attributes to change (null clears one)")],
 ) -> dict[str, Any]:
-    entity_type = _entity_type(entitySet)
-    person = directory.patch_person(orgId, entity_type, personId, body.root, stores=deps.directory_stores())
+    person, _ = directory.write_person(
+        orgId, _entity_type(entitySet), personId, body.root, patch=True, stores=deps.directory_stores()
+    )
     return directory.person_view(person)
 
 
 @app.delete(f"{COLLECTION}/<personId>")
 @responds(200, 204)
 @query_parameters(erase={"type": "string", "enum": ["true", "false"]})
-@tracer.capture_method
 def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
     entity_type = _entity_type(entitySet)
     erase = _query().get("erase", "false").lower()
@@ -180,21 +171,18 @@ def delete_person(orgId: str, entitySet: str, personId: str) -> Response[str]:
 
 
 @app.get(f"{COLLECTION}/<personId>/devices")
-@tracer.capture_method
 def list_person_devices(orgId: str, entitySet: str, personId: str) -> PersonDevicesResponse:
     found = person_page.person_devices(orgId, _entity_type(entitySet), personId, stores=deps.person_page_stores())
     return PersonDevicesResponse(Devices=[PersonDeviceView.from_device(device) for device in found])
 
 
 @app.get(f"{COLLECTION}/<personId>/links")
-@tracer.capture_method
 def list_person_links(orgId: str, entitySet: str, personId: str) -> PersonLinksResponse:
     links = person_page.person_links(orgId, _entity_type(entitySet), personId, stores=deps.person_page_stores())
     return PersonLinksResponse(Links=[AppUserLinkResponse.from_link(link) for link in links])
 
 
 @app.get(f"{COLLECTION}/<personId>/notifications")
-@tracer.capture_method
 def list_person_notifications(orgId: str, entitySet: str, personId: str) -> PersonNotificationsResponse:
     search = person_page.person_notifications(
         orgId, _entity_type(entitySet), personId, stores=deps.person_page_stores()
@@ -210,7 +198,6 @@ def list_person_notifications(orgId: str, entitySet: str, personId: str) -> Pers
 
 @app.put(LINK)
 @responds(200, 201)
-@tracer.capture_method
 def put_app_user_link(
     orgId: str, appId: str, appUserId: str, request: AppUserLinkRequest
 ) -> tuple[AppUserLinkResponse, int]:
@@ -228,7 +215,6 @@ def put_app_user_link(
 
 
 @app.get(LINK)
-@tracer.capture_method
 def get_app_user_link(orgId: str, appId: str, appUserId: str) -> AppUserLinkResponse:
     link = user_mapping.get_app_user_link(
         orgId, appId, appUserId, apps=deps.mobile_app_stores(), links=deps.app_user_link_repository()
@@ -238,7 +224,6 @@ def get_app_user_link(orgId: str, appId: str, appUserId: str) -> AppUserLinkResp
 
 @app.delete(LINK)
 @responds(204)
-@tracer.capture_method
 def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str]:
     user_mapping.delete_app_user_link(
         orgId, appId, appUserId, apps=deps.mobile_app_stores(), links=deps.app_user_link_repository()
@@ -247,7 +232,6 @@ def delete_app_user_link(orgId: str, appId: str, appUserId: str) -> Response[str
 
 
 @app.post("/api/v1.0/orgs/<orgId>/pushusermapping/resolve")
-@tracer.capture_method
 def resolve_user(orgId: str, request: ResolveRequest) -> ResolveResponse:
     resolved = user_mapping.resolve_user(
         orgId,
@@ -264,8 +248,4 @@ def resolve_user(orgId: str, request: ResolveRequest) -> ResolveResponse:
     return ResolveResponse(UserId=resolved.user_id, EntityType=resolved.entity_type.value)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

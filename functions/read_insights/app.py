@@ -7,18 +7,17 @@ next page's token is in the ``X-Next-Token`` header (absent on the last page).
 """
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import http_handler
 from pushgate.api.schemas.interactions import ExportFormat, InsightResponse, export_row, render_export
 from pushgate.errors import NotFoundError
-from pushgate.observability import logger, metrics, tracer
+from pushgate.observability import metrics
 from pushgate.services.interactions import insights
 from pushgate.services.interactions.insights import InsightDimension
 
@@ -35,7 +34,6 @@ def _dimension(value: str) -> InsightDimension:
 
 
 @app.get(BASE)
-@tracer.capture_method
 def read_insights(
     orgId: str,
     dimension: str,
@@ -56,7 +54,6 @@ def read_insights(
 
 
 @app.get(f"{BASE}/interactions")
-@tracer.capture_method
 def export_interactions(
     orgId: str,
     dimension: str,
@@ -82,8 +79,4 @@ def export_interactions(
     return Response(status_code=200, content_type=content_type, headers=headers, body=body)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

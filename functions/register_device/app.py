@@ -8,12 +8,11 @@ import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import http_handler
 from pushgate.api.schemas.devices import (
     DEVICE_BODY,
     CleanupBody,
@@ -34,7 +33,7 @@ from pushgate.api.schemas.devices import (
     status_query,
     status_request_ids,
 )
-from pushgate.observability import logger, metrics, tracer
+from pushgate.observability import metrics
 from pushgate.services.devices import device_registration
 from pushgate.services.devices.device_registration import CleanupItem, RegistrationItem
 
@@ -52,7 +51,6 @@ def _empty(status: int) -> Response[str]:
 
 
 @app.post(V1)
-@tracer.capture_method
 def register_v1(
     orgId: str, appId: str, userId: str, body: Annotated[LegacyRegisterDeviceBody, DEVICE_BODY]
 ) -> Response[str]:
@@ -70,7 +68,6 @@ def register_v1(
 
 @app.post(V2)
 @responds(202)
-@tracer.capture_method
 def register(orgId: str, body: Annotated[RegisterDeviceBody, DEVICE_BODY]) -> Response[str]:
     options = registration_options(app.current_event.headers)
     item = registration_item(body)
@@ -91,7 +88,6 @@ def register(orgId: str, body: Annotated[RegisterDeviceBody, DEVICE_BODY]) -> Re
 
 @app.post(f"{V2}/batch")
 @responds(202)
-@tracer.capture_method
 def register_batch(
     orgId: str, items: Annotated[list[RegistrationItem], device_batch(RegisterDeviceBody, registration_item)]
 ) -> Response[str]:
@@ -112,7 +108,6 @@ def register_batch(
 
 
 @app.post(f"{V2}/status")
-@tracer.capture_method
 def registration_status(orgId: str, body: Annotated[StatusBody, DEVICE_BODY]) -> Response[str]:
     request_ids = status_request_ids(body)
     outcomes = device_registration.registration_statuses(
@@ -129,7 +124,6 @@ def registration_status(orgId: str, body: Annotated[StatusBody, DEVICE_BODY]) ->
 
 @app.get(f"{V2}/status/batch")
 @app.post(f"{V2}/status/batch")
-@tracer.capture_method
 def registration_status_batch(
     orgId: str,
     queries: Annotated[list[StatusQuery], device_batch(StatusBatchItemBody, status_query, accept_object=True)],
@@ -147,7 +141,6 @@ def registration_status_batch(
 
 @app.post(f"{V2}/cleanup")
 @responds(202)
-@tracer.capture_method
 def cleanup(orgId: str, body: Annotated[CleanupBody, DEVICE_BODY]) -> Response[str]:
     item = cleanup_item(body)
     removed = device_registration.cleanup_devices(
@@ -159,7 +152,6 @@ def cleanup(orgId: str, body: Annotated[CleanupBody, DEVICE_BODY]) -> Response[s
 
 @app.post(f"{V2}/cleanup/batch")
 @responds(202)
-@tracer.capture_method
 def cleanup_batch(
     orgId: str, items: Annotated[list[CleanupItem], device_batch(CleanupBody, cleanup_item, accept_object=True)]
 ) -> Response[str]:
@@ -171,7 +163,6 @@ def cleanup_batch(
 
 
 @app.get("/admin/v1/orgs/<orgId>/mobileapps/<appId>/devices/<userId>")
-@tracer.capture_method
 def list_devices(orgId: str, appId: str, userId: str) -> DeviceListResponse:
     devices = device_registration.list_user_devices(
         orgId, appId, userId, stores=deps.mobile_app_stores(), devices=deps.device_repository()
@@ -179,8 +170,4 @@ def list_devices(orgId: str, appId: str, userId: str) -> DeviceListResponse:
     return DeviceListResponse(Devices=[DeviceSummary.from_device(d) for d in devices])
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -11,18 +11,17 @@ import html
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
+from pushgate.api.routes_kit import http_handler
 from pushgate.api.schemas.interactions import EventBody, LegacyEventBody
 from pushgate.config import InteractionSettings, settings
 from pushgate.errors import NotFoundError
 from pushgate.models.interaction import InteractionType
-from pushgate.observability import logger, metrics, tracer
+from pushgate.observability import metrics
 from pushgate.services.interactions import interactions
 
 app = make_resolver()
@@ -43,7 +42,6 @@ def _count(recorded: list[Any]) -> None:
 
 @app.post(f"{ORG}/pushdatareceiver/events")
 @responds(202)
-@tracer.capture_method
 def report_event(orgId: str, body: Annotated[EventBody, JsonBody(max_bytes=MAX_EVENT_BODY_BYTES)]) -> Response[str]:
     recorded = interactions.report_event(
         orgId,
@@ -57,7 +55,6 @@ def report_event(orgId: str, body: Annotated[EventBody, JsonBody(max_bytes=MAX_E
 
 
 @app.post(f"{ORG}/pushchannel/event/trackings/<trackingId>")
-@tracer.capture_method
 def report_event_v1(
     orgId: str, trackingId: str, body: Annotated[LegacyEventBody, JsonBody(max_bytes=MAX_EVENT_BODY_BYTES)]
 ) -> Response[str]:
@@ -106,20 +103,14 @@ LINK_RESPONSES: dict[int, Any] = {
 
 @app.get(LINK, responses=LINK_RESPONSES)
 @responds(302)
-@tracer.capture_method
 def follow_link(trackingId: str) -> Response[str]:
     return _follow(trackingId)
 
 
 @app.head(LINK, responses=LINK_RESPONSES)
 @responds(302)
-@tracer.capture_method
 def follow_link_head(trackingId: str) -> Response[str]:
     return _follow(trackingId)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

@@ -13,14 +13,12 @@ idempotency in the main table); repeating it returns the first answer and enqueu
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from pushgate import deps
 from pushgate.api.bodies import JsonBody
 from pushgate.api.openapi import responds
 from pushgate.api.resolver import make_resolver
-from pushgate.api.routes_kit import MaxResults, NextToken
+from pushgate.api.routes_kit import MaxResults, NextToken, http_handler
 from pushgate.api.schemas.segments import FilterAudience, SegmentAudience, audience_filter
 from pushgate.api.schemas.sends import (
     CreateSendRequest,
@@ -35,7 +33,7 @@ from pushgate.api.schemas.sends import (
     SendResponse,
 )
 from pushgate.models.send import Outcome
-from pushgate.observability import logger, metrics, tracer
+from pushgate.observability import metrics
 from pushgate.services.sends import audience, history, scheduled, segment_sends, send_fanout
 from pushgate.services.sends.send_fanout import SendRecipient, SendTiming
 
@@ -102,7 +100,6 @@ def _accept_once(request: CreateSendRequest, org_id: str) -> dict[str, Any]:
 
 @app.post(BASE)
 @responds(202)
-@tracer.capture_method
 def create_send(
     orgId: str, request: Annotated[CreateSendRequest, JsonBody(max_bytes=MAX_SEND_BODY_BYTES)]
 ) -> tuple[CreateSendResponse, int]:
@@ -111,7 +108,6 @@ def create_send(
 
 
 @app.get(BASE)
-@tracer.capture_method
 def list_sends(
     orgId: str,
     app_id: Annotated[str | None, Query(alias="MobileAppId", max_length=256)] = None,
@@ -133,13 +129,11 @@ def list_sends(
 
 
 @app.get(f"{BASE}/<sendId>")
-@tracer.capture_method
 def get_send(orgId: str, sendId: str) -> SendResponse:
     return SendResponse.from_send(send_fanout.get_send(orgId, sendId, stores=deps.send_stores()))
 
 
 @app.post(f"{BASE}/<sendId>/cancel")
-@tracer.capture_method
 def cancel_send(orgId: str, sendId: str) -> SendResponse:
     canceled = scheduled.cancel_send(orgId, sendId, stores=deps.send_stores(), now=deps.clock())
     metrics.add_metric(name="SendsCanceled", unit="Count", value=1)
@@ -147,7 +141,6 @@ def cancel_send(orgId: str, sendId: str) -> SendResponse:
 
 
 @app.get(f"{BASE}/<sendId>/recipients")
-@tracer.capture_method
 def list_send_recipients(
     orgId: str,
     sendId: str,
@@ -164,14 +157,9 @@ def list_send_recipients(
 
 
 @app.post(f"{BASE}/parked/resume")
-@tracer.capture_method
 def resume_parked(orgId: str, request: ResumeParkedRequest) -> ResumeParkedResponse:
     resumed = send_fanout.resume_parked(orgId, request.MobileAppId, stores=deps.send_stores())
     return ResumeParkedResponse(Resumed=resumed)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+lambda_handler = http_handler(app)

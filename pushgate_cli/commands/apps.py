@@ -14,18 +14,19 @@ import typer
 from pushgate_cli.client import admin_path
 from pushgate_cli.errors import usage_error
 from pushgate_cli.output import (
+    Commands,
     JsonFlag,
     OrgOption,
     done,
     print_json,
-    reports_errors,
     show_answer,
+    show_json_or,
     show_record,
     show_rows,
 )
 from pushgate_cli.session import call_in_org, in_org
 
-app = typer.Typer(help="Mobile app configurations.", no_args_is_help=True)
+app = Commands(help="Mobile app configurations.", no_args_is_help=True)
 FIELDS = ("MobileAppId", "Name", "Description", "Ios", "Android", "CredentialValidation", "UserResolveEnabled")
 #: Apple names downloaded keys AuthKey_<KEY ID>.p8.
 P8_NAME = re.compile(r"AuthKey_([A-Z0-9]{10})\.p8$")
@@ -73,7 +74,6 @@ def show_validation(result: dict[str, Any]) -> None:
 
 
 @app.command("create")
-@reports_errors
 def create(
     name: Annotated[str, typer.Argument(help="The app's name.")],
     ios_p8: Annotated[Path | None, typer.Option("--ios-p8", help="APNs auth key (AuthKey_XXXXXXXXXX.p8).")] = None,
@@ -108,7 +108,6 @@ def create(
 
 
 @app.command("list")
-@reports_errors
 def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's apps (every page)."""
     with in_org(org) as (client, org_id):
@@ -124,7 +123,6 @@ def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 
 
 @app.command("get")
-@reports_errors
 def get(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show an app (credentials redacted)."""
     found = call_in_org(org, "GET", "mobileapps", app_id)
@@ -132,25 +130,17 @@ def get(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> 
 
 
 @app.command("validate")
-@reports_errors
 def validate(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Check the app's credentials live against APNs and FCM."""
     result = call_in_org(org, "POST", "mobileapps", app_id, "validate")
-    if json_output:
-        print_json(result)
-        return
-    show_validation(result)
+    show_json_or(result, lambda: show_validation(result), json_output=json_output)
 
 
 @app.command("delete")
-@reports_errors
 def delete(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Delete an app with its tokens and secrets."""
     call_in_org(org, "DELETE", "mobileapps", app_id)
-    if json_output:
-        print_json({"Deleted": app_id})
-    else:
-        done(f"deleted app {app_id}")
+    show_json_or({"Deleted": app_id}, lambda: done(f"deleted app {app_id}"), json_output=json_output)
 
 
 #: The parts of a policy the ``PUT`` takes (its answer adds ``MobileAppId``, ``IsDefault``...).
@@ -266,7 +256,6 @@ def show_policy(policy: dict[str, Any]) -> None:
 
 
 @app.command("delivery-policy")
-@reports_errors
 def delivery_policy(
     app_id: AppId,
     zone: Annotated[
@@ -304,10 +293,7 @@ def delivery_policy(
         policy = client.call("GET", path)
         if changes:
             policy = client.call("PUT", path, body=changes.applied_to(policy))
-    if json_output:
-        print_json(policy)
-    else:
-        show_policy(policy)
+    show_json_or(policy, lambda: show_policy(policy), json_output=json_output)
 
 
 def ios_certificate_body(p12: Path, password: str, bundle_id: str | None, mode: str) -> dict[str, Any]:
@@ -333,7 +319,6 @@ def _removals(*, remove_ios: bool, remove_android: bool) -> dict[str, None]:
 
 
 @app.command("update")
-@reports_errors
 def update(
     app_id: AppId,
     name: Annotated[str | None, typer.Option("--name")] = None,
@@ -385,7 +370,6 @@ def update(
 
 
 @app.command("token-policy")
-@reports_errors
 def token_policy(
     app_id: AppId,
     stale_after_days: Annotated[

@@ -12,7 +12,7 @@ from botocore.session import Session
 
 from pushgate_cli.config import load_target
 from pushgate_cli.errors import CliError
-from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, print_json, show_record, show_rows
 from pushgate_cli.session import api, call_in_org
 
 #: The cleanup function and its daily schedule, as template.yaml names them.
@@ -24,11 +24,10 @@ LIVE_ALIAS = "live"
 #: The stack `sam deploy` created, unless --stack or $PUSHGATE_STACK_NAME says otherwise.
 DEFAULT_STACK = "pushgate"
 
-app = typer.Typer(help="Token cleanup.", no_args_is_help=True)
+app = Commands(help="Token cleanup.", no_args_is_help=True)
 
 
 @app.command("preview")
-@reports_errors
 def preview(
     app_id: Annotated[str | None, typer.Option("--app", help="Only this MobileAppId.")] = None,
     org: OrgOption = None,
@@ -66,7 +65,6 @@ def _invoke_in_aws(stack: str, region: str, event: dict[str, Any]) -> dict[str, 
 
 
 @app.command("run")
-@reports_errors
 def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what a run would change; change nothing.")] = False,
     stack: Annotated[

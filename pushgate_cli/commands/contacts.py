@@ -13,20 +13,20 @@ from pushgate_cli.client import admin_path
 from pushgate_cli.errors import EXIT_REFUSED
 from pushgate_cli.files import PeopleFile, chunks_by_size, read_people_file
 from pushgate_cli.output import (
+    Commands,
     JsonFlag,
     OrgOption,
     console,
     done,
     print_json,
     progress_bar,
-    reports_errors,
     show_answer,
     show_record,
     show_rows,
 )
 from pushgate_cli.session import in_org
 
-app = typer.Typer(help="The directory: contacts, leads and profiles.", no_args_is_help=True)
+app = Commands(help="The directory: contacts, leads and profiles.", no_args_is_help=True)
 #: The import route's limits: 1,000 people and 5 MiB per request (kept under with room for the envelope).
 MAX_ITEMS = 1_000
 MAX_BYTES = 4 * 1024 * 1024
@@ -34,7 +34,6 @@ STATUSES = ("Created", "Updated", "Unchanged", "Failed")
 
 
 @app.command("import")
-@reports_errors
 def import_people(
     file: Annotated[Path, typer.Argument(help="A .csv (header row of attribute names) or .json (array).")],
     kind: Annotated[str, typer.Option("--kind", help="contacts, leads or profiles.")] = "contacts",
@@ -120,7 +119,6 @@ def _quoted(value: str) -> str:
 
 
 @app.command("get")
-@reports_errors
 def get(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
@@ -130,7 +128,6 @@ def get(
 
 
 @app.command("search")
-@reports_errors
 def search(
     email: Annotated[str | None, typer.Option("--email", help="emailaddress1 equals this.")] = None,
     phone: Annotated[str | None, typer.Option("--phone", help="mobilephone or telephone1 equals this (E.164).")] = None,
@@ -158,7 +155,6 @@ def search(
 
 
 @app.command("update")
-@reports_errors
 def update(
     person_id: PersonId,
     attributes: Annotated[
@@ -192,7 +188,6 @@ def _value(text: str) -> Any:
 
 
 @app.command("delete")
-@reports_errors
 def delete(
     person_id: PersonId,
     erase: Annotated[bool, typer.Option("--erase", help="Show what the erasure removed, per kind.")] = False,
@@ -214,7 +209,6 @@ def delete(
 
 
 @app.command("devices")
-@reports_errors
 def devices(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
@@ -238,7 +232,6 @@ def outcome_text(last: dict[str, Any] | None) -> str:
 
 
 @app.command("links")
-@reports_errors
 def links(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:
@@ -251,7 +244,6 @@ def links(
 
 
 @app.command("notifications")
-@reports_errors
 def notifications(
     person_id: PersonId, kind: KindOption = "contacts", org: OrgOption = None, json_output: JsonFlag = False
 ) -> None:

@@ -14,9 +14,9 @@ from typing import Annotated
 import typer
 
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import JsonFlag, console, done, print_json, reports_errors, show_record
+from pushgate_cli.output import Commands, JsonFlag, console, done, print_json, show_record
 
-app = typer.Typer(help="Local development helpers.", no_args_is_help=True)
+app = Commands(help="Local development helpers.", no_args_is_help=True)
 #: Apple's Key ID and Team ID: 10 upper-case letters or digits.
 APPLE_ID = re.compile(r"[A-Z0-9]{10}")
 SERVICE_ACCOUNT_FILE = "sa.json"
@@ -29,7 +29,6 @@ def _apple_id(value: str, option: str) -> str:
 
 
 @app.command("credentials")
-@reports_errors
 def credentials(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the files in.")] = Path(),
     key_id: Annotated[str, typer.Option("--key-id", help="APNs Key ID (the .p8 is named after it).")] = "ABCDE12345",

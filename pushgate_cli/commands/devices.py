@@ -8,14 +8,13 @@ import typer
 
 from pushgate_cli.commands.contacts import show_person_devices
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import JsonFlag, OrgOption, reports_errors
+from pushgate_cli.output import Commands, JsonFlag, OrgOption
 from pushgate_cli.session import call_in_org
 
-app = typer.Typer(help="Devices.", no_args_is_help=True)
+app = Commands(help="Devices.", no_args_is_help=True)
 
 
 @app.command("list")
-@reports_errors
 def list_devices(
     contact: Annotated[str | None, typer.Option("--contact", help="A contact's devices in every app.")] = None,
     lead: Annotated[str | None, typer.Option("--lead", help="A lead's devices in every app.")] = None,

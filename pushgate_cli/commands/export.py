@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from pushgate_cli.client import admin_path
-from pushgate_cli.output import JsonFlag, OrgOption, done, err_console, print_json, reports_errors
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, done, err_console, print_json
 from pushgate_cli.session import in_org
 
-app = typer.Typer(help="Export interaction records (sent, not sent, opened, clicked).", no_args_is_help=True)
+app = Commands(help="Export interaction records (sent, not sent, opened, clicked).", no_args_is_help=True)
 PAGE_SIZE = 1_000
 NEXT_TOKEN_HEADER = "X-Next-Token"  # noqa: S105 - a header name
 OutputOption = Annotated[Path, typer.Option("--output", "-o", help="The file to write (replaced).")]
@@ -53,7 +53,6 @@ def _export(
 
 
 @app.command("message")
-@reports_errors
 def message(
     message_id: Annotated[str, typer.Argument(help="The MessageId.")],
     output: OutputOption,
@@ -66,7 +65,6 @@ def message(
 
 
 @app.command("journey")
-@reports_errors
 def journey(
     journey_id: Annotated[str, typer.Argument(help="The JourneyId.")],
     output: OutputOption,

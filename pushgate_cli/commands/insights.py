@@ -10,10 +10,10 @@ import typer
 from pushgate_cli.chart import FORMATS, write_chart
 from pushgate_cli.client import ApiClient, admin_path
 from pushgate_cli.errors import usage_error
-from pushgate_cli.output import JsonFlag, OrgOption, console, done, print_json, reports_errors, show_rows, text
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, done, print_json, show_rows, text
 from pushgate_cli.session import in_org
 
-app = typer.Typer(help="Insights per message, journey or app.", no_args_is_help=True)
+app = Commands(help="Insights per message, journey or app.", no_args_is_help=True)
 COUNTS = ("Inflow", "Sent", "NotSent", "Opened", "UniqueOpens", "Clicks", "UniqueClicks", "BotClicks")
 RATES = ("OpenRate", "ClickThroughRate", "ClickToOpenRate")
 
@@ -111,7 +111,7 @@ def _dimension_command(name: str, dimension: str, noun: str, id_field: str) -> N
     # Typer reads an argument's help and shown name from its annotation, and a string annotation
     # (this module's) cannot see this command's id field: this one is the object itself.
     command.__annotations__["entity_id"] = Annotated[str, typer.Argument(help=f"The {id_field}.", metavar=f"{noun}_id")]
-    app.command(name)(reports_errors(command))
+    app.command(name)(command)
 
 
 _dimension_command("message", "messages", "message", "MessageId")

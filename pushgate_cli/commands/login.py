@@ -11,10 +11,9 @@ from botocore.session import Session
 from pushgate_cli.client import ApiClient
 from pushgate_cli.config import Target, default_local_json, load_target, save_target
 from pushgate_cli.errors import CliError, usage_error
-from pushgate_cli.output import JsonFlag, console, done, print_json, reports_errors
+from pushgate_cli.output import JsonFlag, console, done, print_json
 
 
-@reports_errors
 def login(
     local: Annotated[
         bool, typer.Option("--local", help="The local stack ('make dev'), through its local.json.")

@@ -11,11 +11,11 @@ from pushgate_cli.client import admin_path
 from pushgate_cli.errors import usage_error
 from pushgate_cli.files import json_object, parse_json, read_text
 from pushgate_cli.output import (
+    Commands,
     JsonFlag,
     OrgOption,
     console,
     print_json,
-    reports_errors,
     show_answer,
     show_record,
     show_rows,
@@ -23,7 +23,7 @@ from pushgate_cli.output import (
 )
 from pushgate_cli.session import call_in_org, in_org
 
-app = typer.Typer(help="Push messages.", no_args_is_help=True)
+app = Commands(help="Push messages.", no_args_is_help=True)
 FIELDS = ("MessageId", "Name", "Status", "Version", "Title", "Subtitle", "Body", "OnClick", "Data", "UpdatedAt")
 MessageId = Annotated[str, typer.Argument(help="The MessageId.")]
 ContactOption = Annotated[str | None, typer.Option("--contact", help="Sample contact attributes (JSON object).")]
@@ -43,7 +43,6 @@ def _sample(contact: str | None, trigger_data: str | None, locale: str | None) -
 
 
 @app.command("create")
-@reports_errors
 def create(
     file: Annotated[Path | None, typer.Option("--file", help="The whole body as JSON (options override it).")] = None,
     name: Annotated[str | None, typer.Option("--name")] = None,
@@ -74,7 +73,6 @@ def create(
 
 
 @app.command("list")
-@reports_errors
 def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's messages (every page)."""
     with in_org(org) as (client, org_id):
@@ -86,7 +84,6 @@ def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 
 
 @app.command("get")
-@reports_errors
 def get(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show a message."""
     found = call_in_org(org, "GET", "pushmessages", message_id)
@@ -94,7 +91,6 @@ def get(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = Fa
 
 
 @app.command("preview")
-@reports_errors
 def preview(
     message_id: MessageId,
     user: Annotated[str | None, typer.Option("--user", help="Render for this directory user.")] = None,
@@ -132,21 +128,18 @@ def _transition(action: str, message_id: str, org: str | None, json_output: bool
 
 
 @app.command("activate")
-@reports_errors
 def activate(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Draft/Inactive → Active (sends need an Active message)."""
     _transition("activate", message_id, org, json_output)
 
 
 @app.command("deactivate")
-@reports_errors
 def deactivate(message_id: MessageId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Active → Inactive."""
     _transition("deactivate", message_id, org, json_output)
 
 
 @app.command("testsend")
-@reports_errors
 def testsend(
     message_id: MessageId,
     app_id: Annotated[str, typer.Option("--app", help="MobileAppId whose credentials send.")],

@@ -8,15 +8,14 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.config import load_target, resolve_org, save_target
-from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_answer, show_rows
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, done, show_answer, show_json_or, show_rows
 from pushgate_cli.session import api
 
-app = typer.Typer(help="Orgs.", no_args_is_help=True)
+app = Commands(help="Orgs.", no_args_is_help=True)
 FIELDS = ("OrgId", "Name", "CreatedAt")
 
 
 @app.command("create")
-@reports_errors
 def create(
     name: Annotated[str, typer.Argument(help="The org's name.")],
     use: Annotated[bool, typer.Option("--use", help="Make it the default org of later commands.")] = False,
@@ -33,7 +32,6 @@ def create(
 
 
 @app.command("get")
-@reports_errors
 def get(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show an org (default: the saved one)."""
     org_id = resolve_org(load_target(), org)
@@ -43,7 +41,6 @@ def get(org: OrgOption = None, json_output: JsonFlag = False) -> None:
 
 
 @app.command("use")
-@reports_errors
 def use(org_id: Annotated[str, typer.Argument(help="The org later commands work in.")]) -> None:
     """Save the default org (checked first)."""
     target = load_target()
@@ -54,12 +51,8 @@ def use(org_id: Annotated[str, typer.Argument(help="The org later commands work 
 
 
 @app.command("list")
-@reports_errors
 def list_orgs(json_output: JsonFlag = False) -> None:
     """List every org, oldest first (every page)."""
     with api() as client:
         found: list[dict[str, Any]] = client.every_page("/admin/v1/orgs", "Orgs", {"MaxResults": 100})
-    if json_output:
-        print_json({"Orgs": found})
-    else:
-        show_rows("Orgs", found, FIELDS)
+    show_json_or({"Orgs": found}, lambda: show_rows("Orgs", found, FIELDS), json_output=json_output)

@@ -7,12 +7,10 @@ from typing import Annotated, Any
 import typer
 
 from pushgate_cli.client import admin_path
-from pushgate_cli.output import JsonFlag, OrgOption, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, print_json, show_json_or, show_record, show_rows
 from pushgate_cli.session import call_in_org, in_org
 
-app = typer.Typer(
-    help="Saved segments: named filters over the directory, to preview and send to.", no_args_is_help=True
-)
+app = Commands(help="Saved segments: named filters over the directory, to preview and send to.", no_args_is_help=True)
 
 SegmentIdArgument = Annotated[str, typer.Argument(help="The SegmentId.")]
 KindOption = Annotated[str, typer.Option("--kind", help="contacts, leads or profiles.")]
@@ -25,7 +23,6 @@ def _show_segment(segment: dict[str, Any]) -> None:
 
 
 @app.command("create")
-@reports_errors
 def create(
     name: Annotated[str, typer.Argument(help="The segment's name.")],
     filter_text: Annotated[str, typer.Option("--filter", help="An OData $filter over the directory.")],
@@ -39,37 +36,25 @@ def create(
     if description is not None:
         body["Description"] = description
     created = call_in_org(org, "POST", "segments", body=body)
-    if json_output:
-        print_json(created)
-    else:
-        _show_segment(created)
+    show_json_or(created, lambda: _show_segment(created), json_output=json_output)
 
 
 @app.command("list")
-@reports_errors
 def list_segments(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's segments (every page)."""
     with in_org(org) as (client, org_id):
         found: list[dict[str, Any]] = client.every_page(admin_path(org_id, "segments"), "Segments", {"MaxResults": 100})
-    if json_output:
-        print_json({"Segments": found})
-    else:
-        show_rows("Segments", found, COLUMNS)
+    show_json_or({"Segments": found}, lambda: show_rows("Segments", found, COLUMNS), json_output=json_output)
 
 
 @app.command("get")
-@reports_errors
 def get(segment_id: SegmentIdArgument, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show one segment."""
     found = call_in_org(org, "GET", "segments", segment_id)
-    if json_output:
-        print_json(found)
-    else:
-        _show_segment(found)
+    show_json_or(found, lambda: _show_segment(found), json_output=json_output)
 
 
 @app.command("delete")
-@reports_errors
 def delete(segment_id: SegmentIdArgument, org: OrgOption = None) -> None:
     """Delete a segment (sends already accepted keep their filter)."""
     call_in_org(org, "DELETE", "segments", segment_id)
@@ -77,7 +62,6 @@ def delete(segment_id: SegmentIdArgument, org: OrgOption = None) -> None:
 
 
 @app.command("preview")
-@reports_errors
 def preview(
     app_id: Annotated[str, typer.Option("--app", help="MobileAppId whose devices are counted.")],
     segment_id: Annotated[str | None, typer.Argument(help="A saved segment's id (or give --filter).")] = None,

@@ -21,16 +21,7 @@ from pushgate_cli.client import ApiClient, admin_path
 from pushgate_cli.commands.sends import HOUR_COLUMNS
 from pushgate_cli.errors import CliError, usage_error
 from pushgate_cli.files import read_recipients
-from pushgate_cli.output import (
-    JsonFlag,
-    OrgOption,
-    console,
-    print_json,
-    progress_bar,
-    reports_errors,
-    show_record,
-    show_rows,
-)
+from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, progress_bar, show_record, show_rows
 from pushgate_cli.session import in_org
 
 #: The sends route takes at most 10,000 recipients per request; a larger file becomes several sends.
@@ -41,7 +32,6 @@ SETTLED = frozenset({"Completed", "Canceled", "Scheduled"})
 TOTALS = ("Expected", "Sent", "NotSent", "Pending", "Parked", "RecipientsAccepted", "RecipientsRejected")
 
 
-@reports_errors
 def send(
     message: Annotated[str, typer.Option("--message", help="MessageId of an Active message.")],
     app_id: Annotated[str, typer.Option("--app", help="MobileAppId to send through.")],

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 import typer
 
 from pushgate_cli.client import admin_path
-from pushgate_cli.output import JsonFlag, OrgOption, console, print_json, reports_errors, show_record, show_rows
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, print_json, show_json_or, show_record, show_rows
 from pushgate_cli.session import call_in_org, in_org
 
-app = typer.Typer(help="Sends (start one with 'pushgate send').", no_args_is_help=True)
+app = Commands(help="Sends (start one with 'pushgate send').", no_args_is_help=True)
 
 SendId = Annotated[str, typer.Argument(help="The SendId.")]
 #: The columns of a send's ``Scheduled`` list (one row per UTC hour with held notifications).
@@ -27,18 +27,13 @@ def show_send(send: Mapping[str, Any]) -> None:
 
 
 @app.command("get")
-@reports_errors
 def get(send_id: SendId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show a send's status and totals, and its scheduled hours."""
     found = call_in_org(org, "GET", "sends", send_id)
-    if json_output:
-        print_json(found)
-    else:
-        show_send(found)
+    show_json_or(found, lambda: show_send(found), json_output=json_output)
 
 
 @app.command("cancel")
-@reports_errors
 def cancel(send_id: SendId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Stop what has not gone out yet (held and queued devices become NotSent / Canceled)."""
     canceled = call_in_org(org, "POST", "sends", send_id, "cancel")
@@ -57,7 +52,6 @@ LEDGER_COLUMNS = ("UserId", "Outcome", "Reason", "Platform", "DeviceTokenSha256"
 
 
 @app.command("list")
-@reports_errors
 def list_sends(
     message: Annotated[str | None, typer.Option("--message", help="Only this MessageId's sends.")] = None,
     app_id: Annotated[str | None, typer.Option("--app", help="Only this MobileAppId's sends.")] = None,
@@ -87,7 +81,6 @@ def list_sends(
 
 
 @app.command("recipients")
-@reports_errors
 def recipients(
     send_id: SendId,
     outcome: Annotated[str | None, typer.Option("--outcome", help="Only Sent or NotSent.")] = None,

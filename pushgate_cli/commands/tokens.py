@@ -7,23 +7,23 @@ from typing import Annotated
 import typer
 
 from pushgate_cli.output import (
+    Commands,
     JsonFlag,
     OrgOption,
     done,
     print_json,
-    reports_errors,
+    show_json_or,
     show_record,
     show_rows,
     show_secret,
 )
 from pushgate_cli.session import call_in_org
 
-app = typer.Typer(help="ApiTokens of an app.", no_args_is_help=True)
+app = Commands(help="ApiTokens of an app.", no_args_is_help=True)
 AppId = Annotated[str, typer.Argument(help="The MobileAppId.")]
 
 
 @app.command("create")
-@reports_errors
 def create(
     app_id: AppId,
     label: Annotated[str, typer.Option("--label", help="A name to recognise the token by.")] = "",
@@ -40,7 +40,6 @@ def create(
 
 
 @app.command("list")
-@reports_errors
 def list_tokens(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the app's tokens (never the token itself)."""
     found = call_in_org(org, "GET", "mobileapps", app_id, "tokens")
@@ -51,7 +50,6 @@ def list_tokens(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = Fa
 
 
 @app.command("revoke")
-@reports_errors
 def revoke(
     app_id: AppId,
     token_id: Annotated[str, typer.Argument(help="The TokenId.")],
@@ -60,7 +58,4 @@ def revoke(
 ) -> None:
     """Revoke a token (effective within 30 s)."""
     call_in_org(org, "DELETE", "mobileapps", app_id, "tokens", token_id)
-    if json_output:
-        print_json({"Revoked": token_id})
-    else:
-        done(f"revoked token {token_id}")
+    show_json_or({"Revoked": token_id}, lambda: done(f"revoked token {token_id}"), json_output=json_output)

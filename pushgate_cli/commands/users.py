@@ -7,16 +7,15 @@ from typing import Annotated
 import typer
 
 from pushgate_cli.client import admin_path
-from pushgate_cli.output import JsonFlag, OrgOption, done, print_json, reports_errors, show_answer
+from pushgate_cli.output import Commands, JsonFlag, OrgOption, done, show_answer, show_json_or
 from pushgate_cli.session import call_in_org, in_org
 
-app = typer.Typer(help="App users linked to directory records.", no_args_is_help=True)
+app = Commands(help="App users linked to directory records.", no_args_is_help=True)
 AppId = Annotated[str, typer.Argument(help="The MobileAppId.")]
 AppUserId = Annotated[str, typer.Argument(help="The app's own id for its user.")]
 
 
 @app.command("link")
-@reports_errors
 def link(
     app_id: AppId,
     app_user_id: AppUserId,
@@ -36,7 +35,6 @@ def link(
 
 
 @app.command("get")
-@reports_errors
 def get(app_id: AppId, app_user_id: AppUserId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Show whom an app user is linked to."""
     found = call_in_org(org, "GET", "mobileapps", app_id, "users", app_user_id)
@@ -44,11 +42,7 @@ def get(app_id: AppId, app_user_id: AppUserId, org: OrgOption = None, json_outpu
 
 
 @app.command("unlink")
-@reports_errors
 def unlink(app_id: AppId, app_user_id: AppUserId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """Remove an app user's link."""
     call_in_org(org, "DELETE", "mobileapps", app_id, "users", app_user_id)
-    if json_output:
-        print_json({"Unlinked": app_user_id})
-    else:
-        done(f"unlinked {app_user_id}")
+    show_json_or({"Unlinked": app_user_id}, lambda: done(f"unlinked {app_user_id}"), json_output=json_output)

@@ -246,12 +246,12 @@ def test_upsert_retries_a_concurrent_change_then_gives_up(
     people: FakePeople, stores: directory.DirectoryStores
 ) -> None:
     people.conflicts_to_raise = 1
-    person, outcome = directory.upsert_person(ORG, CONTACT, "p1", {"firstname": "A"}, stores=stores, now=lambda: NOW)
+    person, outcome = directory.write_person(ORG, CONTACT, "p1", {"firstname": "A"}, stores=stores, now=lambda: NOW)
     assert outcome is directory.WriteOutcome.CREATED and person.revision == 1
 
     people.conflicts_to_raise = directory.WRITE_ATTEMPTS
     with pytest.raises(ConflictError):
-        directory.upsert_person(ORG, CONTACT, "p1", {"firstname": "B"}, stores=stores, now=lambda: NOW)
+        directory.write_person(ORG, CONTACT, "p1", {"firstname": "B"}, stores=stores, now=lambda: NOW)
     assert directory.get_person(ORG, CONTACT, "p1", stores=stores).attributes.firstname == "A"
 
 
@@ -270,7 +270,7 @@ def test_import_of_a_thousand_items_and_again_changes_nothing(stores: directory.
 
 def test_query_answers_from_lookups_and_pages_by_id(stores: directory.DirectoryStores) -> None:
     for n in range(5):
-        directory.upsert_person(
+        directory.write_person(
             ORG, CONTACT, f"p{n}", {"emailaddress1": "same@example.com", "lastname": f"L{n % 2}"}, stores=stores
         )
 
@@ -297,7 +297,7 @@ def test_query_without_an_indexed_equality_reads_pages_of_people(
     stores: directory.DirectoryStores, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for n in range(7):
-        directory.upsert_person(ORG, CONTACT, f"p{n}", {"lastname": f"L{n % 2}"}, stores=stores)
+        directory.write_person(ORG, CONTACT, f"p{n}", {"lastname": f"L{n % 2}"}, stores=stores)
     monkeypatch.setattr(directory, "SCAN_PAGE_SIZE", 2)
 
     first = directory.query_people(ORG, CONTACT, {"$filter": "lastname eq 'l0'", "$top": "2"}, stores=stores)
@@ -333,12 +333,12 @@ def test_resolve_precedence_ambiguity_and_switch(people: FakePeople, stores: dir
             **args,
         )
 
-    directory.upsert_person(ORG, EntityType.PROFILE, "pr", {"telephone1": "+14255550100"}, stores=stores)
-    directory.upsert_person(ORG, EntityType.LEAD, "ld", {"telephone1": "+14255550100"}, stores=stores)
+    directory.write_person(ORG, EntityType.PROFILE, "pr", {"telephone1": "+14255550100"}, stores=stores)
+    directory.write_person(ORG, EntityType.LEAD, "ld", {"telephone1": "+14255550100"}, stores=stores)
     assert resolve(phone="+1 425 555 0100") == user_mapping.ResolvedUser("ld", EntityType.LEAD)
-    directory.upsert_person(ORG, EntityType.PROFILE, "pm", {"mobilephone": "+14255550100"}, stores=stores)
+    directory.write_person(ORG, EntityType.PROFILE, "pm", {"mobilephone": "+14255550100"}, stores=stores)
     assert resolve(phone="+14255550100") == user_mapping.ResolvedUser("pm", EntityType.PROFILE)
-    directory.upsert_person(ORG, EntityType.PROFILE, "pm2", {"mobilephone": "+14255550100"}, stores=stores)
+    directory.write_person(ORG, EntityType.PROFILE, "pm2", {"mobilephone": "+14255550100"}, stores=stores)
     with pytest.raises(ConflictError):
         resolve(phone="+14255550100")
     with pytest.raises(NotFoundError):
@@ -362,7 +362,7 @@ class RecordingEraser:
 
 def test_erase_runs_every_eraser_and_reports_per_kind(people: FakePeople, stores: directory.DirectoryStores) -> None:
     links = FakeLinks()
-    directory.upsert_person(
+    directory.write_person(
         ORG, CONTACT, "p1", {"emailaddress1": "p1@example.com", "mobilephone": "+14255550100"}, stores=stores
     )
     links.links[(ORG, "app", "u1")] = AppUserLink(

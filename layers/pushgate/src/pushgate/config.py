@@ -46,19 +46,23 @@ def clear_settings() -> None:
     _settings.cache_clear()
 
 
-class TableSettings(BaseModel):
+class _Settings(BaseModel):
+    """A settings model: frozen once read, and built on first use (``defer_build``)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class TableSettings(_Settings):
     """Where the main DynamoDB table is.
 
     Attributes:
         table_name: Name of the single main table (``TABLE_NAME``).
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
     table_name: str = Field(min_length=3, validation_alias="TABLE_NAME")
 
 
-class MobileAppSettings(BaseModel):
+class MobileAppSettings(_Settings):
     """Settings of the functions that manage apps and check access tokens.
 
     Attributes:
@@ -67,8 +71,6 @@ class MobileAppSettings(BaseModel):
         public_endpoint: Base URL apps call (``PUBLIC_ENDPOINT``); empty means the API's own domain.
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
     secrets_prefix: str = Field(min_length=1, validation_alias="SECRETS_PREFIX")
     public_endpoint: str = Field(default="", validation_alias="PUBLIC_ENDPOINT")
 
@@ -76,19 +78,23 @@ class MobileAppSettings(BaseModel):
 # -------------------------------- Device registration: the registration queue and webhook calls.
 
 
-class RegistrationQueueSettings(BaseModel):
-    """Where accepted registrations go.
+class _QueueSettings(_Settings):
+    """Where a queue's messages go.
 
     Attributes:
-        queue_url: URL of the registration queue (``REGISTRATION_QUEUE_URL``).
+        queue_url: URL of the queue (each queue names its variable, ``<QUEUE>_QUEUE_URL``).
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    queue_url: str
+
+
+class RegistrationQueueSettings(_QueueSettings):
+    """Where accepted registrations go."""
 
     queue_url: str = Field(min_length=1, validation_alias="REGISTRATION_QUEUE_URL")
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(_Settings):
     """How registration webhooks are called.
 
     Attributes:
@@ -97,8 +103,6 @@ class WebhookSettings(BaseModel):
         timeout_s: Limit of the one attempt, connect and answer together (``WEBHOOK_TIMEOUT_SECONDS``).
     """
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
     allow_loopback: bool = Field(default=False, validation_alias="PUSHGATE_ALLOW_LOOPBACK_WEBHOOKS")
     timeout_s: float = Field(default=5.0, gt=0, le=30, validation_alias="WEBHOOK_TIMEOUT_SECONDS")
 
@@ -106,26 +110,14 @@ class WebhookSettings(BaseModel):
 # -------------------------------- Sends and delivery: the delivery queue and tracked links.
 
 
-class DeliveryQueueSettings(BaseModel):
-    """Where delivery jobs go.
-
-    Attributes:
-        queue_url: URL of the delivery queue (``DELIVERY_QUEUE_URL``).
-    """
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
+class DeliveryQueueSettings(_QueueSettings):
+    """Where delivery jobs go."""
 
     queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
 
 
-class AudienceQueueSettings(BaseModel):
-    """Where pages of broadcast audiences go.
-
-    Attributes:
-        queue_url: URL of the audience queue (``AUDIENCE_QUEUE_URL``).
-    """
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
+class AudienceQueueSettings(_QueueSettings):
+    """Where pages of broadcast audiences go."""
 
     queue_url: str = Field(min_length=1, validation_alias="AUDIENCE_QUEUE_URL")
 
@@ -139,7 +131,7 @@ def tracked_link_base(public_endpoint: str) -> str:
 # -------------------------------- Interactions: retention and the bot-click threshold.
 
 
-class InteractionSettings(BaseModel):
+class InteractionSettings(_Settings):
     """How long interaction records live and what counts as a bot click.
 
     Attributes:
@@ -148,8 +140,6 @@ class InteractionSettings(BaseModel):
         human_click_seconds: A tracked-link click sooner than this after delivery is recorded as a
             bot click (``HUMAN_CLICK_SECONDS``, default 2).
     """
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     retention_days: int = Field(default=90, ge=1, le=3650, validation_alias="INTERACTION_RETENTION_DAYS")
     human_click_seconds: float = Field(default=2.0, ge=0, le=60, validation_alias="HUMAN_CLICK_SECONDS")
@@ -172,7 +162,7 @@ class InteractionSettings(BaseModel):
 FCM_MESSAGES_PER_MINUTE: Final = 600_000
 
 
-class PacingPolicy(BaseModel):
+class PacingPolicy(_Settings):
     """How one FCM project's sends are paced (``pushgate.providers.pacing`` applies it).
 
     Attributes:
@@ -185,7 +175,7 @@ class PacingPolicy(BaseModel):
             (one batch often meets several).
     """
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     messages_per_minute: int = Field(default=FCM_MESSAGES_PER_MINUTE, gt=0, validation_alias="FCM_MESSAGES_PER_MINUTE")
     burst_seconds: float = Field(default=1.0, gt=0)
@@ -207,7 +197,7 @@ APNS_SANDBOX_URL = "https://api.sandbox.push.apple.com"
 FCM_API_URL = "https://fcm.googleapis.com"
 
 
-class ProviderSettings(BaseModel):
+class ProviderSettings(_Settings):
     """Provider endpoints and extra trust.
 
     Attributes:
@@ -219,7 +209,7 @@ class ProviderSettings(BaseModel):
         ca_bundle: Path of an extra PEM CA to trust besides the public roots (``PROVIDER_CA_BUNDLE``).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    model_config = ConfigDict(extra="forbid")
 
     apns_production_url: str = APNS_PRODUCTION_URL
     apns_sandbox_url: str = APNS_SANDBOX_URL
@@ -257,7 +247,7 @@ def provider_settings(environ: Mapping[str, str] | None = None) -> ProviderSetti
 # -------------------------------- Delivery timing: the clock scheduled sends, quiet hours and caps use.
 
 
-class DeliveryClockSettings(BaseModel):
+class DeliveryClockSettings(_Settings):
     """Which clock delivery timing reads.
 
     Attributes:
@@ -265,8 +255,6 @@ class DeliveryClockSettings(BaseModel):
             holding an offset from the real time, so tests and the demo can advance the clock that
             schedules, quiet hours and frequency caps see. Empty (always, in AWS) means the real time.
     """
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     local_clock_file: str = Field(default="", validation_alias="PUSHGATE_LOCAL_CLOCK_FILE")
 

@@ -8,6 +8,7 @@ API client: they name the field and the problem and never contain secret materia
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,20 @@ class PushgateError(Exception):
     problems: list[FieldProblem] = field(default_factory=list)
 
     #: Stable machine-readable code used in error bodies.
-    code = "Error"
+    code: ClassVar[str] = "Error"
+
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs: Any) -> None:
+        # A subclass names its code in its header: ``class NotFoundError(PushgateError, code="NotFound")``.
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
 
     def __str__(self) -> str:
         return self.message
 
 
-class InvalidRequestError(PushgateError):
+class InvalidRequestError(PushgateError, code="InvalidRequest"):
     """The client sent something Pushgate cannot accept (400)."""
-
-    code = "InvalidRequest"
 
     @classmethod
     def for_field(cls, field_path: str, problem: str) -> InvalidRequestError:
@@ -61,43 +66,29 @@ class InvalidRequestError(PushgateError):
         return cls(message=f"{field_path}: {problem}", problems=[FieldProblem(field_path, problem)])
 
 
-class UnauthorizedError(PushgateError):
+class UnauthorizedError(PushgateError, code="Unauthorized"):
     """Missing or invalid credentials (401). Says nothing about which part was wrong."""
 
-    code = "Unauthorized"
 
-
-class ForbiddenError(PushgateError):
+class ForbiddenError(PushgateError, code="Forbidden"):
     """Authenticated, but not allowed to do this (403)."""
 
-    code = "Forbidden"
 
-
-class NotFoundError(PushgateError):
+class NotFoundError(PushgateError, code="NotFound"):
     """The resource does not exist, or belongs to another org (404)."""
 
-    code = "NotFound"
 
-
-class ConflictError(PushgateError):
+class ConflictError(PushgateError, code="Conflict"):
     """The request conflicts with the current state (409)."""
 
-    code = "Conflict"
 
-
-class PayloadTooLargeError(PushgateError):
+class PayloadTooLargeError(PushgateError, code="PayloadTooLarge"):
     """The request body is larger than the route accepts (413)."""
 
-    code = "PayloadTooLarge"
 
-
-class UnsupportedMediaTypeError(InvalidRequestError):
+class UnsupportedMediaTypeError(InvalidRequestError, code="UnsupportedMediaType"):
     """The request body is not of a media type the route reads (415; bodies are JSON)."""
 
-    code = "UnsupportedMediaType"
 
-
-class DependencyError(PushgateError):
+class DependencyError(PushgateError, code="DependencyUnavailable"):
     """A backing service (DynamoDB, SQS, Secrets Manager, a provider) failed; retryable (503)."""
-
-    code = "DependencyUnavailable"

@@ -30,7 +30,7 @@ from pushgate.errors import (
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
-from pushgate.observability import logger
+from pushgate.observability import logger, tracer
 from pushgate.text import text_problem
 from pushgate.validation import field_problems, location_of
 
@@ -42,6 +42,8 @@ PUBLIC_PATH_PREFIX = "/api/"
 MAX_PATH_PARAMETER_CHARS = 256
 #: No query parameter value is longer (an OData ``$filter`` is the longest).
 MAX_QUERY_PARAMETER_CHARS = 4096
+#: Set on a route handler once it is traced.
+_TRACED_ATTRIBUTE = "__pushgate_traced__"
 
 STATUS_BY_ERROR: dict[type[PushgateError], HTTPStatus] = {
     InvalidRequestError: HTTPStatus.BAD_REQUEST,
@@ -133,11 +135,15 @@ class PushgateResolver(APIGatewayHttpResolver):
     path_parameters: dict[str, str] = {}  # noqa: RUF012 - replaced per request, never mutated
 
     def route(self, *args: Any, **kwargs: Any) -> Callable[[FunctionT], FunctionT]:
-        """Powertools' route registration (``app.get``, ``app.post``... call it), with the handler's body
-        parameter filled by :func:`pushgate.api.bodies.route_body`."""
+        """Powertools' route registration (``app.get``, ``app.post``... call it), with the handler traced
+        as its own subsegment and its body parameter filled by :func:`pushgate.api.bodies.route_body`."""
         register = super().route(*args, **kwargs)
 
         def register_with_body(handler: FunctionT) -> FunctionT:
+            # A handler registered for a second method (``@app.get`` over ``@app.post``) is traced already.
+            if not getattr(handler, _TRACED_ATTRIBUTE, False):
+                handler = tracer.capture_method(handler)
+                setattr(handler, _TRACED_ATTRIBUTE, True)
             return register(route_body(handler, lambda: self.current_event))
 
         return register_with_body

@@ -40,20 +40,18 @@ def validate_ios_token_credentials(credentials: IosTokenCredentialsInput, *, pre
         InvalidRequestError: Listing every problem found.
     """
     problems = ProblemCollector(prefix)
-    key_id_problem = explain_ten_character_id(
-        credentials.key_id,
-        what="Key ID",
-        where_to_find="shown next to the key under Keys, and in the file name AuthKey_<KeyID>.p8",
-    )
-    if key_id_problem:
-        problems.add(problems.path("KeyId"), key_id_problem)
-    team_id_problem = explain_ten_character_id(
-        credentials.team_id,
-        what="Team ID",
-        where_to_find="shown under Membership details in the Apple Developer account",
-    )
-    if team_id_problem:
-        problems.add(problems.path("TeamId"), team_id_problem)
+    for field, value, what, where_to_find in (
+        (
+            "KeyId",
+            credentials.key_id,
+            "Key ID",
+            "shown next to the key under Keys, and in the file name AuthKey_<KeyID>.p8",
+        ),
+        ("TeamId", credentials.team_id, "Team ID", "shown under Membership details in the Apple Developer account"),
+    ):
+        id_problem = explain_ten_character_id(value, what=what, where_to_find=where_to_find)
+        if id_problem:
+            problems.add(problems.path(field), id_problem)
     bundle_id_problem = explain_bundle_id(credentials.bundle_id)
     if bundle_id_problem:
         problems.add(problems.path("BundleId"), bundle_id_problem)

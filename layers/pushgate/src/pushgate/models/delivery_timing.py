@@ -19,9 +19,10 @@ from enum import StrEnum
 from typing import Annotated, Final
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from pushgate.models.frozen import Frozen
 from pushgate.models.push import NOW_OR_NEVER
 
 #: How far ahead a send may be scheduled.
@@ -141,7 +142,7 @@ def _clock_time(value: object) -> object:
     return value
 
 
-class QuietHours(BaseModel):
+class QuietHours(Frozen):
     """A daily window, in each recipient's local time, in which no notification should land.
 
     ``Start`` 21:00 and ``End`` 08:00 cross midnight: 21:00 to 23:59 and 00:00 to 07:59 are quiet.
@@ -150,8 +151,6 @@ class QuietHours(BaseModel):
         start: First quiet minute.
         end: First minute that is no longer quiet.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     start: time
     end: time
@@ -185,10 +184,8 @@ class QuietHours(BaseModel):
         return max(local_instant(day, self.end, zone), instant)
 
 
-class FrequencyCap(BaseModel):
+class FrequencyCap(Frozen):
     """At most ``max_notifications`` notifications per person in any ``period_hours`` (a rolling window)."""
-
-    model_config = ConfigDict(frozen=True)
 
     max_notifications: Annotated[int, Field(ge=1, le=1000)]
     period_hours: Annotated[int, Field(ge=1, le=720)]
@@ -207,7 +204,7 @@ class UncertainDelivery(StrEnum):
     RESEND_COLLAPSED = "ResendCollapsed"
 
 
-class DeliveryPolicy(BaseModel):
+class DeliveryPolicy(Frozen):
     """An app's delivery policy.
 
     Attributes:
@@ -220,8 +217,6 @@ class DeliveryPolicy(BaseModel):
             messages without a collapse id of their own; see :meth:`resends_uncertain`).
         updated_at: Last change.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     default_time_zone: str = "UTC"
     quiet_hours: QuietHours | None = None
@@ -259,7 +254,7 @@ class DeliveryPolicy(BaseModel):
 DEFAULT_DELIVERY_POLICY: Final = DeliveryPolicy()
 
 
-class CapRule(BaseModel):
+class CapRule(Frozen):
     """One cap a delivery job checks per recipient (copied from the policy when the send was accepted).
 
     Attributes:
@@ -267,8 +262,6 @@ class CapRule(BaseModel):
         max_notifications: The cap.
         period_s: The rolling window.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     scope: str
     max_notifications: int

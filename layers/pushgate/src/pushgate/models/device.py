@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from pushgate.credentials.inputs import AppMode
+from pushgate.models.frozen import Frozen
 
 
 class DevicePlatform(StrEnum):
@@ -40,7 +41,7 @@ class DeviceStatus(StrEnum):
 DEVICE_HISTORY_LIMIT = 10
 
 
-class DeviceTransition(BaseModel):
+class DeviceTransition(Frozen):
     """One status change of a device, with its reason and evidence.
 
     Attributes:
@@ -52,8 +53,6 @@ class DeviceTransition(BaseModel):
         provider_timestamp: Since when the provider says the token is invalid (APNs 410 ``timestamp``).
         send_id: The send (or registration dry run) that saw the verdict.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     from_status: DeviceStatus | None = None
     to_status: DeviceStatus
@@ -90,7 +89,7 @@ class DeviceRef:
     token_sha256: str
 
 
-class Device(BaseModel):
+class Device(Frozen):
     """One device token of one user for one app.
 
     Attributes:
@@ -112,8 +111,6 @@ class Device(BaseModel):
             queue messages recognisable).
         history: The newest status transitions, oldest first (at most ``DEVICE_HISTORY_LIMIT``).
     """
-
-    model_config = ConfigDict(frozen=True)
 
     org_id: str
     app_id: str
@@ -171,7 +168,7 @@ class FailureReason(StrEnum):
     API_TOKEN_NOT_VALID = "ApiTokenNotValid"  # noqa: S105 - a reason name, not a secret
 
 
-class RegistrationOutcome(BaseModel):
+class RegistrationOutcome(Frozen):
     """How one registration request ended.
 
     Attributes:
@@ -179,8 +176,6 @@ class RegistrationOutcome(BaseModel):
         reason: Why it failed (``None`` on success).
         detail: Words for operators (logs and the status item), never secrets.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     state: RegistrationState
     reason: FailureReason | None = None
@@ -197,7 +192,7 @@ class RegistrationOutcome(BaseModel):
         return cls(state=RegistrationState.FAILED, reason=reason, detail=detail)
 
 
-class RegistrationJob(BaseModel):
+class RegistrationJob(Frozen):
     """One accepted registration, as it travels through the registration queue.
 
     The queue is encrypted (SSE). ``api_token`` travels only when a webhook was asked for: it is the
@@ -219,8 +214,6 @@ class RegistrationJob(BaseModel):
             the worker reports ``DuplicateExists`` without reading or writing the device.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     request_id: str
     org_id: str
     app_id: str
@@ -241,7 +234,7 @@ class RegistrationJob(BaseModel):
     __str__ = __repr__
 
 
-class RegistrationStatus(BaseModel):
+class RegistrationStatus(Frozen):
     """The stored outcome of a tracked registration (kept 7 days).
 
     Attributes:
@@ -251,8 +244,6 @@ class RegistrationStatus(BaseModel):
         outcome: How it ended.
         completed_at: When the worker finished it.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     org_id: str
     app_id: str

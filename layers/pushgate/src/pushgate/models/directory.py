@@ -12,7 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from pushgate.models.frozen import Frozen
 
 
 class EntityType(StrEnum):
@@ -47,7 +49,7 @@ class EntityType(StrEnum):
 ENTITY_TYPE_PRECEDENCE = (EntityType.CONTACT, EntityType.LEAD, EntityType.PROFILE)
 
 
-class PersonAttributes(BaseModel):
+class PersonAttributes(Frozen):
     """What the directory knows about a person, already validated and normalised.
 
     Attribute names follow Dataverse's logical names where Dataverse has them.
@@ -67,8 +69,6 @@ class PersonAttributes(BaseModel):
         customattributes: Free attributes for personalisation (bounded; see the service).
     """
 
-    model_config = ConfigDict(frozen=True)
-
     firstname: str | None = None
     lastname: str | None = None
     fullname: str | None = None
@@ -83,7 +83,7 @@ class PersonAttributes(BaseModel):
     customattributes: dict[str, Any] = Field(default_factory=dict)
 
 
-class Person(BaseModel):
+class Person(Frozen):
     """One directory record.
 
     Attributes:
@@ -96,8 +96,6 @@ class Person(BaseModel):
         revision: Incremented on every change; guards read-modify-write against concurrent writers.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     org_id: str
     entity_type: EntityType
     person_id: str
@@ -107,7 +105,7 @@ class Person(BaseModel):
     revision: int = 1
 
 
-class AppUserLink(BaseModel):
+class AppUserLink(Frozen):
     """An app's own user id pointing at a directory record.
 
     Attributes:
@@ -119,8 +117,6 @@ class AppUserLink(BaseModel):
         created_at: When the link was first made.
         modified_at: When it last changed.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     org_id: str
     app_id: str

@@ -28,6 +28,7 @@ from pydantic.alias_generators import to_pascal
 from pydantic_core import PydanticCustomError
 
 from pushgate.locales import canonical_locale
+from pushgate.models.frozen import Frozen
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.push import InterruptionLevel
 from pushgate.templating import TemplateSyntaxError, compile_template
@@ -312,7 +313,7 @@ class MessageContent(BaseModel):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class MessageTemplate(BaseModel):
+class MessageTemplate(Frozen):
     """The current version of a push message and its lifecycle state.
 
     Attributes:
@@ -327,8 +328,6 @@ class MessageTemplate(BaseModel):
         status_changed_at: Last lifecycle transition.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     org_id: str
     message_id: str
     status: MessageStatus
@@ -340,7 +339,7 @@ class MessageTemplate(BaseModel):
     status_changed_at: datetime
 
 
-class MessageVersion(BaseModel):
+class MessageVersion(Frozen):
     """One immutable version of a message's content (sends record which one they used).
 
     Attributes:
@@ -350,8 +349,6 @@ class MessageVersion(BaseModel):
         content: The content as saved.
         created_at: When this version was saved.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     org_id: str
     message_id: str

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
 from pushgate.credentials.metadata import FcmServiceAccountMetadata, IosCertificateMetadata, IosTokenMetadata
+from pushgate.models.frozen import Frozen
 
 
 class CheckStatus(StrEnum):
@@ -18,7 +17,7 @@ class CheckStatus(StrEnum):
     UNCHECKED = "Unchecked"
 
 
-class CredentialCheck(BaseModel):
+class CredentialCheck(Frozen):
     """What the last check of a platform's credentials found.
 
     Attributes:
@@ -27,34 +26,28 @@ class CredentialCheck(BaseModel):
         checked_at: When the provider was asked; ``None`` while Unchecked.
     """
 
-    model_config = ConfigDict(frozen=True)
-
     status: CheckStatus
     reason: str | None = None
     checked_at: datetime | None = None
 
 
-class IosPlatform(BaseModel):
+class IosPlatform(Frozen):
     """The iOS part of a configuration: non-secret metadata and where the secret is."""
-
-    model_config = ConfigDict(frozen=True)
 
     metadata: IosTokenMetadata | IosCertificateMetadata
     secret_id: str
     check: CredentialCheck
 
 
-class AndroidPlatform(BaseModel):
+class AndroidPlatform(Frozen):
     """The Android part of a configuration."""
-
-    model_config = ConfigDict(frozen=True)
 
     metadata: FcmServiceAccountMetadata
     secret_id: str
     check: CredentialCheck
 
 
-class MobileApp(BaseModel):
+class MobileApp(Frozen):
     """One mobile app configuration (one ``MobileAppId`` covers both platforms, as in CI-J).
 
     Attributes:
@@ -71,8 +64,6 @@ class MobileApp(BaseModel):
             (``POST /api/v1.0/orgs/{orgId}/pushusermapping/resolve``).
     """
 
-    model_config = ConfigDict(frozen=True)
-
     org_id: str
     app_id: str
     name: str
@@ -85,7 +76,7 @@ class MobileApp(BaseModel):
     user_resolve_enabled: bool = True
 
 
-class ApiToken(BaseModel):
+class ApiToken(Frozen):
     """An access token (``ApiToken``) of a mobile app; the token itself is never stored, only its hash.
 
     Attributes:
@@ -97,8 +88,6 @@ class ApiToken(BaseModel):
         created_at: When it was issued.
         last_used_at: When a public route last accepted it (updated at most every few minutes).
     """
-
-    model_config = ConfigDict(frozen=True)
 
     org_id: str
     app_id: str

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pushgate.models.frozen import Frozen
 
 
-class Org(BaseModel):
+class Org(Frozen):
     """One tenant of a Pushgate deployment.
 
     Attributes:
@@ -15,8 +15,6 @@ class Org(BaseModel):
         name: Display name chosen by the operator.
         created_at: When the org was created (UTC).
     """
-
-    model_config = ConfigDict(frozen=True)
 
     org_id: str
     name: str

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
-
 from pushgate.models.directory import EntityType
+from pushgate.models.frozen import Frozen
 
 
-class Segment(BaseModel):
+class Segment(Frozen):
     """A named filter over contacts, leads or profiles.
 
     Attributes:
@@ -22,8 +21,6 @@ class Segment(BaseModel):
         created_at: When it was created.
         updated_at: When it was last replaced.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     org_id: str
     segment_id: str

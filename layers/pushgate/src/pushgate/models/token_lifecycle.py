@@ -17,9 +17,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from pushgate.models.device import Device, DeviceStatus, DeviceTransition, bounded_history
+from pushgate.models.frozen import Frozen
 
 #: FCM's guidance: a token not refreshed for 270 days is expired on Android; the same window suits APNs.
 DEFAULT_STALE_AFTER_DAYS = 270
@@ -29,7 +30,7 @@ DEFAULT_INVALID_GRACE_DAYS = 7
 DEFAULT_STALE_GRACE_DAYS = 30
 
 
-class TokenPolicy(BaseModel):
+class TokenPolicy(Frozen):
     """How long an app's tokens live without being registered again, and the grace before purging.
 
     Attributes:
@@ -38,8 +39,6 @@ class TokenPolicy(BaseModel):
         stale_grace_days: A ``Stale`` device is purged this long after it was marked.
         updated_at: When an operator last changed it (``None`` for the defaults).
     """
-
-    model_config = ConfigDict(frozen=True)
 
     stale_after_days: int = Field(default=DEFAULT_STALE_AFTER_DAYS, ge=7, le=3650)
     invalid_grace_days: int = Field(default=DEFAULT_INVALID_GRACE_DAYS, ge=0, le=365)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pushgate.config import provider_settings
 from pushgate.credentials.inputs import AppMode
@@ -33,6 +33,14 @@ if TYPE_CHECKING:
 
 #: Secrets are re-read at most this often (a new credential arrives under a new secret id anyway).
 SECRET_MAX_AGE_SECONDS = 300
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+VersionT = TypeVar("VersionT")
+ClientT = TypeVar("ClientT", bound=_Closable)
 
 
 class SecretReader(Protocol):
@@ -92,17 +100,7 @@ class ProviderClientFactory:
         ios = app.ios
         if ios is None:
             raise ProviderNotConfiguredError(message=f"mobile app {app.app_id} has no iOS (APNs) configuration")
-        app_key = (app.org_id, app.app_id)
-        version = (ios.secret_id, ios.metadata.app_mode.value)
-        with self._lock:
-            cached = self._apns.get(app_key)
-            if cached is not None and cached[0] == version:
-                return cached[1]
-            client = self._build_apns(app)
-            self._apns[app_key] = (version, client)
-        if cached is not None:
-            cached[1].close()
-        return client
+        return self._cached(self._apns, app, (ios.secret_id, ios.metadata.app_mode.value), self._build_apns)
 
     def fcm_client(self, app: MobileApp) -> FcmClient:
         """The FCM client of an app.
@@ -114,28 +112,45 @@ class ProviderClientFactory:
         android = app.android
         if android is None:
             raise ProviderNotConfiguredError(message=f"mobile app {app.app_id} has no Android (FCM) configuration")
+        return self._cached(self._fcm, app, android.secret_id, self._build_fcm)
+
+    def _cached(
+        self,
+        cache: dict[tuple[str, str], tuple[VersionT, ClientT]],
+        app: MobileApp,
+        version: VersionT,
+        build: Callable[[MobileApp], ClientT],
+    ) -> ClientT:
+        # The app's client if it was built for this version of its credentials, else a new one; the
+        # client it replaces is closed outside the lock.
         app_key = (app.org_id, app.app_id)
         with self._lock:
-            cached = self._fcm.get(app_key)
-            if cached is not None and cached[0] == android.secret_id:
+            cached = cache.get(app_key)
+            if cached is not None and cached[0] == version:
                 return cached[1]
-            from pushgate.providers.fcm import FcmClient, FcmServiceAccount  # noqa: PLC0415 - on first use, see above
-
-            secret = FcmServiceAccountSecret.from_secret_string(
-                self._secrets.read(android.secret_id, max_age_seconds=SECRET_MAX_AGE_SECONDS)
-            )
-            try:
-                account = FcmServiceAccount.from_json(secret.service_account.get_secret_value())
-            except ProviderCredentialsError as error:
-                raise ProviderNotConfiguredError(
-                    message=f"the stored service account cannot be used: {error.message}"
-                ) from None
-            factory = self._fcm_factory or FcmClient
-            client = factory(account, settings=self._provider_settings(), **self._fcm_options)
-            self._fcm[app_key] = (android.secret_id, client)
+            client = build(app)
+            cache[app_key] = (version, client)
         if cached is not None:
             cached[1].close()
         return client
+
+    def _build_fcm(self, app: MobileApp) -> FcmClient:
+        from pushgate.providers.fcm import FcmClient, FcmServiceAccount  # noqa: PLC0415 - on first use, see the class
+
+        android = app.android
+        if android is None:
+            raise ProviderNotConfiguredError(message=f"mobile app {app.app_id} has no Android (FCM) configuration")
+        secret = FcmServiceAccountSecret.from_secret_string(
+            self._secrets.read(android.secret_id, max_age_seconds=SECRET_MAX_AGE_SECONDS)
+        )
+        try:
+            account = FcmServiceAccount.from_json(secret.service_account.get_secret_value())
+        except ProviderCredentialsError as error:
+            raise ProviderNotConfiguredError(
+                message=f"the stored service account cannot be used: {error.message}"
+            ) from None
+        factory = self._fcm_factory or FcmClient
+        return factory(account, settings=self._provider_settings(), **self._fcm_options)
 
     def _build_apns(self, app: MobileApp) -> ApnsClient:
         from pushgate.providers.apns import (  # noqa: PLC0415 - on first use, see the class

@@ -10,7 +10,5 @@ from __future__ import annotations
 from pushgate.errors import InvalidRequestError
 
 
-class ProviderCredentialsError(InvalidRequestError):
+class ProviderCredentialsError(InvalidRequestError, code="InvalidProviderCredentials"):
     """The app's provider credentials are malformed (bad .p8, .p12 or service-account JSON)."""
-
-    code = "InvalidProviderCredentials"

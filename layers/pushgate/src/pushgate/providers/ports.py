@@ -24,10 +24,8 @@ if TYPE_CHECKING:
     from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 
 
-class ProviderNotConfiguredError(PushgateError):
+class ProviderNotConfiguredError(PushgateError, code="ProviderNotConfigured"):
     """The app has no credentials for the platform, or its stored credentials cannot be used."""
-
-    code = "ProviderNotConfigured"
 
 
 class OAuthError(Exception):

@@ -29,7 +29,7 @@ from pushgate.adapters.dynamodb.keys import (
     held_job_key,
     send_partition,
 )
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import TableAdapter, model_from_item
 from pushgate.errors import ConflictError, DependencyError
 from pushgate.models.delivery_timing import CapRule, DeliveryPolicy, admitted
 from pushgate.models.send import DeliveryJob
@@ -42,18 +42,12 @@ def _due_text(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class DynamoDeliveryPolicies:
+class DynamoDeliveryPolicies(TableAdapter):
     """The adapter of ``DeliveryPolicies``: delivery policies (``ORG#<orgId>`` / ``DELIVERYPOLICY#<appId>``)."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def get(self, org_id: str, app_id: str) -> DeliveryPolicy | None:
         item = self._table.get(delivery_policy_key(org_id, app_id))
-        if item is None:
-            return None
-        return DeliveryPolicy.model_validate({n: item[n] for n in DeliveryPolicy.model_fields if n in item})
+        return None if item is None else model_from_item(DeliveryPolicy, item)
 
     def put(self, org_id: str, app_id: str, policy: DeliveryPolicy) -> None:
         self._table.put(
@@ -62,12 +56,8 @@ class DynamoDeliveryPolicies:
         )
 
 
-class DynamoHeldJobs:
+class DynamoHeldJobs(TableAdapter):
     """Held delivery jobs with their due index."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the adapter to the main table."""
-        self._table = table
 
     def hold(self, jobs: Sequence[DeliveryJob]) -> None:
         """Batch-writes the jobs with their due-index attributes (expiring a day after they are due)."""
@@ -120,12 +110,8 @@ class DynamoHeldJobs:
         return self._table.delete(held_job_key(job.org_id, job.send_id, job.job_id))
 
 
-class DynamoFrequencyCaps:
+class DynamoFrequencyCaps(TableAdapter):
     """Cap histories (``CAP#<orgId>#<appId>#<userId>`` / ``CAP``), written under a revision guard."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the adapter to the main table."""
-        self._table = table
 
     def admit(
         self, org_id: str, app_id: str, user_id: str, *, send_id: str, at: datetime, rules: Sequence[CapRule]

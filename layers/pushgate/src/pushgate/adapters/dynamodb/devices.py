@@ -40,7 +40,7 @@ from pushgate.adapters.dynamodb.keys import (
     device_token_owner_key,
     registration_status_key,
 )
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import MainTable, model_from_item
 from pushgate.adapters.dynamodb.token_policies import (
     CachedTokenPolicies,
     DynamoTokenPolicyRepository,
@@ -62,8 +62,6 @@ from pushgate.models.token_lifecycle import index_time, stale_at
 #: CI-J does not say how long outcomes are kept; a week covers any sane polling.
 REGISTRATION_STATUS_RETENTION = timedelta(days=7)
 
-_DEVICE_FIELDS = tuple(Device.model_fields)
-
 
 def _device_item(device: Device, policies: TokenPolicies) -> dict[str, Any]:
     policy = policies.policy_for(device.org_id, device.app_id)
@@ -71,7 +69,7 @@ def _device_item(device: Device, policies: TokenPolicies) -> dict[str, Any]:
 
 
 def _device_from_item(item: dict[str, Any]) -> Device:
-    return Device.model_validate({name: item[name] for name in _DEVICE_FIELDS if name in item})
+    return model_from_item(Device, item)
 
 
 class DynamoDeviceRepository:

@@ -36,7 +36,7 @@ from pushgate.adapters.dynamodb.keys import (
     person_lookup_partition,
     person_prefix,
 )
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import MainTable, TableAdapter
 from pushgate.models.directory import AppUserLink, EntityType, Person, PersonAttributes, lookup_digest, lookup_values
 from pushgate.runtime.attribute_values import serialize
 
@@ -230,14 +230,10 @@ def _link_from_item(item: Mapping[str, Any]) -> AppUserLink:
     return AppUserLink.model_validate({name: item[name] for name in _LINK_FIELDS})
 
 
-class DynamoAppUserLinkRepository:
+class DynamoAppUserLinkRepository(TableAdapter):
     """The adapter of ``AppUserLinkRepository``: links from apps' own user ids to directory records, with a
     reverse item per link.
     """
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def get(self, org_id: str, app_id: str, app_user_id: str) -> AppUserLink | None:
         item = self._table.get(app_user_link_key(org_id, app_id, app_user_id))

@@ -49,7 +49,13 @@ from pushgate.adapters.dynamodb.sends import (
     counter_dimensions,
     log_counter_failure,
 )
-from pushgate.adapters.dynamodb.table import MainTable, decode_opaque_token, encode_opaque_token, revision_put
+from pushgate.adapters.dynamodb.table import (
+    MainTable,
+    TableAdapter,
+    decode_opaque_token,
+    encode_opaque_token,
+    revision_put,
+)
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
 from pushgate.models.interaction import (
     Interaction,
@@ -83,12 +89,8 @@ def fixed_utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class DynamoTrackedNotifications:
+class DynamoTrackedNotifications(TableAdapter):
     """The DynamoDB adapter of ``TrackedNotifications``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the adapter to the main table."""
-        self._table = table
 
     def locate(self, tracking_key: str) -> TrackingRef | None:
         """One ``GetItem`` of the tracking key's item."""
@@ -256,12 +258,8 @@ def _interaction_from_item(item: Mapping[str, Any]) -> Interaction:
     return Interaction.model_validate(values)
 
 
-class DynamoInsightCounterReader:
+class DynamoInsightCounterReader(TableAdapter):
     """The DynamoDB adapter of ``InsightCounterReader``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the adapter to the main table."""
-        self._table = table
 
     def days(self, org_id: str, dimension: str, dimension_id: str, first_day: str, last_day: str) -> list[DayCounts]:
         """One ``Query`` of the dimension's partition between the two days' sort keys."""

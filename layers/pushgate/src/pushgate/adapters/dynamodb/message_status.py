@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pushgate.adapters.dynamodb.keys import push_message_key
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import TableAdapter
 from pushgate.models.message_status import MessageStatus
 
 
-class DynamoMessageStatusReader:
+class DynamoMessageStatusReader(TableAdapter):
     """Reads two attributes of a message's current item: a small read a job can afford."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the reader to the main table."""
-        self._table = table
 
     def status_of(self, org_id: str, message_id: str) -> tuple[MessageStatus, int] | None:
         """Status and current version, or ``None`` when the message is gone."""

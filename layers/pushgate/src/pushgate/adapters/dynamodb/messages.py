@@ -12,7 +12,6 @@ from pushgate.adapters.dynamodb.keys import (
     push_message_versions_prefix,
 )
 from pushgate.adapters.dynamodb.message_status import DynamoMessageStatusReader
-from pushgate.adapters.dynamodb.table import decode_page_token, encode_page_token
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import MessageContent, MessageTemplate, MessageVersion
 
@@ -90,11 +89,8 @@ class DynamoMessageTemplateRepository(DynamoMessageStatusReader):
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MessageTemplate], str | None]:
         """One page of an org's messages, in id order."""
-        partition = org_partition(org_id)
-        items, last_key = self._table.query_prefix(
-            partition, MESSAGE_PREFIX, limit=limit, start_key=decode_page_token(next_token, partition)
-        )
-        return [_message_from_item(item) for item in items], encode_page_token(last_key)
+        items, token = self._table.page(org_partition(org_id), MESSAGE_PREFIX, limit=limit, next_token=next_token)
+        return [_message_from_item(item) for item in items], token
 
     def save_version(self, message: MessageTemplate, *, expected_revision: int) -> None:
         """Writes the new current state and the new version in one transaction."""

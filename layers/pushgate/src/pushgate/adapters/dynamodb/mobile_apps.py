@@ -14,7 +14,7 @@ from pushgate.adapters.dynamodb.keys import (
     mobile_app_key,
     org_partition,
 )
-from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.table import TableAdapter
 from pushgate.models.mobile_app import ApiToken, MobileApp
 
 _APP_FIELDS = (
@@ -39,12 +39,8 @@ def _app_from_item(item: dict[str, Any]) -> MobileApp:
     return MobileApp.model_validate({name: item[name] for name in _APP_FIELDS if name in item})
 
 
-class DynamoMobileAppRepository:
+class DynamoMobileAppRepository(TableAdapter):
     """The DynamoDB adapter of ``MobileAppRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def create(self, app: MobileApp) -> None:
         """Stores a new configuration."""
@@ -57,11 +53,8 @@ class DynamoMobileAppRepository:
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MobileApp], str | None]:
         """One page of an org's configurations, in id order."""
-        partition = org_partition(org_id)
-        items, last_key = self._table.query_prefix(
-            partition, APP_PREFIX, limit=limit, start_key=decode_page_token(next_token, partition)
-        )
-        return [_app_from_item(item) for item in items], encode_page_token(last_key)
+        items, token = self._table.page(org_partition(org_id), APP_PREFIX, limit=limit, next_token=next_token)
+        return [_app_from_item(item) for item in items], token
 
     def replace(self, app: MobileApp, *, expected_revision: int) -> None:
         """Overwrites a configuration still at ``expected_revision``."""
@@ -81,12 +74,8 @@ def _token_from_item(item: dict[str, Any]) -> ApiToken:
     return ApiToken.model_validate({name: item.get(name) for name in _TOKEN_FIELDS})
 
 
-class DynamoApiTokenRepository:
+class DynamoApiTokenRepository(TableAdapter):
     """The DynamoDB adapter of ``ApiTokenRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def create(self, token: ApiToken) -> None:
         """Stores a new token (its hash)."""

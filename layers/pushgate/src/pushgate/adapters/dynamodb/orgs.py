@@ -13,7 +13,7 @@ from pushgate.adapters.dynamodb.keys import (
     org_key,
     org_listing_key,
 )
-from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.table import TableAdapter, decode_page_token, encode_page_token
 from pushgate.errors import InvalidRequestError
 from pushgate.models.org import Org
 
@@ -30,12 +30,8 @@ def _listing_key(org: Org) -> dict[str, str]:
     return org_listing_key(org.created_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), org.org_id).as_dict()
 
 
-class DynamoOrgRepository:
+class DynamoOrgRepository(TableAdapter):
     """The DynamoDB adapter of ``OrgRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def create(self, org: Org) -> None:
         """Stores a new org and its entry in the list of orgs, in one transaction; a duplicate id is a

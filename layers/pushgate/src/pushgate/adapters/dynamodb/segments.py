@@ -6,26 +6,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from pushgate.adapters.dynamodb.keys import PARTITION_KEY, SEGMENT_PREFIX, org_partition, segment_key
-from pushgate.adapters.dynamodb.table import MainTable, decode_page_token, encode_page_token
+from pushgate.adapters.dynamodb.table import TableAdapter, model_from_item
 from pushgate.models.segment import Segment
-
-_FIELDS = tuple(Segment.model_fields)
 
 
 def _segment_from_item(item: Mapping[str, Any]) -> Segment:
-    return Segment.model_validate({name: item[name] for name in _FIELDS if name in item})
+    return model_from_item(Segment, item)
 
 
 def _item(segment: Segment) -> dict[str, Any]:
     return {"type": "Segment", **segment.model_dump(mode="json", exclude_none=True)}
 
 
-class DynamoSegmentRepository:
+class DynamoSegmentRepository(TableAdapter):
     """The DynamoDB adapter of ``SegmentRepository``."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def get(self, org_id: str, segment_id: str) -> Segment | None:
         item = self._table.get(segment_key(org_id, segment_id))
@@ -33,11 +27,8 @@ class DynamoSegmentRepository:
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[Segment], str | None]:
         """A page of the org's segments in id order (one Query), and the token of the next page."""
-        partition = org_partition(org_id)
-        items, last_key = self._table.query_prefix(
-            partition, SEGMENT_PREFIX, limit=limit, start_key=decode_page_token(next_token, partition)
-        )
-        return [_segment_from_item(item) for item in items], encode_page_token(last_key)
+        items, token = self._table.page(org_partition(org_id), SEGMENT_PREFIX, limit=limit, next_token=next_token)
+        return [_segment_from_item(item) for item in items], token
 
     def create(self, segment: Segment) -> None:
         """Writes a new segment (one conditional PutItem).

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -26,6 +26,7 @@ from pushgate.runtime.attribute_values import deserialize, serialize
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from pydantic import BaseModel
 
 _BATCH_WRITE_LIMIT = 25
 
@@ -73,6 +74,14 @@ def decode_opaque_token(token: str) -> Any:
         return json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, binascii.Error):
         raise InvalidRequestError.for_field("NextToken", "is not a token this API returned") from None
+
+
+ModelT = TypeVar("ModelT", bound="BaseModel")
+
+
+def model_from_item(model: type[ModelT], item: Mapping[str, Any]) -> ModelT:
+    """The model an item stores: its fields, without the keys and index attributes stored beside them."""
+    return model.model_validate({name: item[name] for name in model.model_fields if name in item})
 
 
 def encode_page_token(last_key: Mapping[str, Any] | None) -> str | None:
@@ -255,6 +264,21 @@ class MainTable:
         with translated_errors("query_prefix"):
             response = self._client.query(**request)
         return [_from_dynamo(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+    def page(
+        self, partition: str, sort_key_prefix: str, *, limit: int, next_token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a listing (the items of a partition under a prefix), read from a ``NextToken``.
+
+        Returns:
+            The items, and the ``NextToken`` of the next page (``None`` on the last).
+
+        Raises:
+            InvalidRequestError: ``next_token`` is malformed or belongs to another partition.
+        """
+        start_key = decode_page_token(next_token, partition)
+        items, last_key = self.query_prefix(partition, sort_key_prefix, limit=limit, start_key=start_key)
+        return items, encode_page_token(last_key)
 
     def query_all(self, partition: str, sort_key_prefix: str) -> list[dict[str, Any]]:
         """Every item of a partition under a prefix, across pages."""
@@ -693,6 +717,14 @@ class MainTable:
 
 
 _CONDITION_NAME = re.compile(r"#c([A-Za-z_][A-Za-z0-9_]*)")
+
+
+class TableAdapter:
+    """An adapter over the main table, which it reads and writes through ``self._table``."""
+
+    def __init__(self, table: MainTable) -> None:
+        """Binds the adapter to the main table."""
+        self._table = table
 
 
 def _condition_attribute_names(condition: str) -> set[str]:

@@ -22,19 +22,18 @@ from pushgate.adapters.dynamodb.keys import (
     device_state_partition,
     device_token_owner_key,
 )
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import TableAdapter, model_from_item
 from pushgate.adapters.dynamodb.token_policies import device_index_attributes
 from pushgate.errors import ConflictError
 from pushgate.models.device import Device, DeviceStatus
 from pushgate.models.token_lifecycle import TokenPolicy, index_time, marked_stale
 from pushgate.services.token_cleanup.ports import DueDevice, DueQuery
 
-_DEVICE_FIELDS = tuple(Device.model_fields)
 _SEEN = ("status", "last_registered_at", "status_changed_at")
 
 
 def _due_device(item: dict[str, Any]) -> DueDevice:
-    device = Device.model_validate({name: item[name] for name in _DEVICE_FIELDS if name in item})
+    device = model_from_item(Device, item)
     names = (PARTITION_KEY, SORT_KEY, GSI1_PARTITION_KEY, GSI1_SORT_KEY)
     return DueDevice(
         device=device,
@@ -44,14 +43,10 @@ def _due_device(item: dict[str, Any]) -> DueDevice:
     )
 
 
-class DynamoTokenCleanupStore:
+class DynamoTokenCleanupStore(TableAdapter):
     """The DynamoDB adapter of the cleanup's ``CleanupStore`` port."""
 
     shards = DEVICE_STATE_SHARDS
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the store to the main table."""
-        self._table = table
 
     # ------------------------------------------------------------------ devices
     def due_page(

@@ -24,7 +24,7 @@ from pushgate.adapters.dynamodb.keys import (
     device_state_sort_key,
     token_policy_key,
 )
-from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.adapters.dynamodb.table import TableAdapter, model_from_item
 from pushgate.models.device import Device
 from pushgate.models.token_lifecycle import DEFAULT_TOKEN_POLICY, TokenPolicy, due_at, index_time
 
@@ -57,18 +57,12 @@ def _policy_item(policy: TokenPolicy) -> dict[str, Any]:
     return {"type": "TokenPolicy", **policy.model_dump(mode="json")}
 
 
-class DynamoTokenPolicyRepository:
+class DynamoTokenPolicyRepository(TableAdapter):
     """The adapter of ``TokenPolicyStore``: token policies (``ORG#<orgId>`` / ``TOKENPOLICY#<appId>``)."""
-
-    def __init__(self, table: MainTable) -> None:
-        """Binds the repository to the main table."""
-        self._table = table
 
     def get(self, org_id: str, app_id: str) -> TokenPolicy | None:
         item = self._table.get(token_policy_key(org_id, app_id))
-        if item is None:
-            return None
-        return TokenPolicy.model_validate({name: item[name] for name in TokenPolicy.model_fields if name in item})
+        return None if item is None else model_from_item(TokenPolicy, item)
 
     def put(self, org_id: str, app_id: str, policy: TokenPolicy) -> None:
         self._table.put(token_policy_key(org_id, app_id), _policy_item(policy))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from pushgate.api.schemas.common import REQUEST_CONFIG
 from pushgate.models.delivery_timing import (
     DeliveryPolicy,
     FrequencyCap,
@@ -18,14 +19,13 @@ from pushgate.models.delivery_timing import (
 from pushgate.text import SINGLE_LINE
 from pushgate.validation import JsonInt
 
-_REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), SINGLE_LINE]
 
 
 class QuietHoursBody(BaseModel):
     """Recipient-local quiet hours; ``Start`` after ``End`` crosses midnight (21:00 to 08:00)."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     Start: str
     End: str
@@ -48,7 +48,7 @@ class QuietHoursBody(BaseModel):
 class FrequencyCapBody(BaseModel):
     """At most ``MaxNotifications`` per person in any ``PeriodHours`` (rolling)."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     MaxNotifications: JsonInt = Field(ge=1, le=1000)
     PeriodHours: JsonInt = Field(ge=1, le=720)
@@ -61,7 +61,7 @@ class FrequencyCapBody(BaseModel):
 class DeliveryPolicyRequest(BaseModel):
     """``PUT .../delivery-policy``: the whole policy (an omitted part is off)."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     #: IANA name, Windows id or Dataverse ``timezonecode`` (recipients without a known zone get it).
     DefaultTimeZone: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | int = "UTC"

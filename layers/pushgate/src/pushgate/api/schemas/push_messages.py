@@ -11,12 +11,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from pushgate.api.schemas.common import REQUEST_CONFIG, Identifier
 from pushgate.models.message_template import MessageTemplate, MessageVersion
 from pushgate.models.payloads import APNS_MAX_PAYLOAD_BYTES, FCM_MAX_MESSAGE_BYTES
 from pushgate.services.messages.message_previews import PLATFORM_NAMES, Preview, TestSend
-from pushgate.text import SINGLE_LINE
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
 SampleData = dict[str, Any]
 
 
@@ -34,7 +33,7 @@ class MessageDocument(BaseModel):
 class PreviewRequestBody(BaseModel):
     """``POST .../preview``: whom to render for (all optional)."""
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = REQUEST_CONFIG
 
     UserId: Identifier | None = None
     Contact: SampleData | None = None
@@ -54,7 +53,7 @@ class TestSendRequestBody(BaseModel):
 
     __test__ = False  # not a pytest test class
 
-    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+    model_config = REQUEST_CONFIG
 
     MobileAppId: Identifier
     UserId: Identifier | None = None

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag
+from pydantic import BaseModel, Discriminator, Field, StringConstraints, Tag
 
+from pushgate.api.schemas.common import REQUEST_CONFIG, Identifier
 from pushgate.models.directory import EntityType, Person
 from pushgate.models.segment import Segment
 from pushgate.models.send import Audience as BroadcastAudience
@@ -22,8 +23,6 @@ from pushgate.services.segments.segments import (
 from pushgate.text import SINGLE_LINE
 from pushgate.validation import AUDIENCE_TAGS
 
-_REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
 FilterText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FILTER_LENGTH), SINGLE_LINE]
 #: The collection a filter selects from, named as in the directory's URLs.
 Kind = Literal["contacts", "leads", "profiles"]
@@ -39,7 +38,7 @@ def entity_type_of(kind: Kind) -> EntityType:
 class FilterAudience(BaseModel):
     """A segment audience given inline: an OData ``$filter`` over one kind of people."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     Filter: FilterText
     Kind: Kind = "contacts"
@@ -48,7 +47,7 @@ class FilterAudience(BaseModel):
 class SegmentAudience(BaseModel):
     """A segment audience given by a saved segment's id."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     SegmentId: Identifier
 
@@ -83,7 +82,7 @@ def audience_filter(audience: FilterAudience | SegmentAudience) -> AudienceFilte
 class SegmentRequest(BaseModel):
     """``POST .../segments`` and ``PUT .../segments/{segmentId}`` (a PUT replaces every field)."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     Name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH)]
     Filter: FilterText
@@ -135,7 +134,7 @@ class SegmentListResponse(BaseModel):
 class AudiencePreviewRequest(BaseModel):
     """``POST .../audiences/preview``."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     MobileAppId: Identifier
     Audience: AudienceBody

@@ -5,23 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from pushgate.api.schemas.common import REQUEST_CONFIG, Identifier
 from pushgate.api.schemas.segments import AudienceBody, FilterAudience, SegmentAudience
 from pushgate.models.send import MAX_RECIPIENTS, LedgerEntry, SendRecord
 from pushgate.text import SINGLE_LINE
 from pushgate.validation import field_error
 
-Identifier = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), SINGLE_LINE]
 #: Printable ASCII without spaces, as the keys journeys and schedulers make.
 IdempotencyKeyText = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
-_REQUEST_CONFIG = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 class SendRecipientBody(BaseModel):
     """One recipient: a directory id and optional trigger data for ``{{trigger.*}}``."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     UserId: Identifier
     TriggerData: dict[str, Any] | None = None
@@ -30,7 +29,7 @@ class SendRecipientBody(BaseModel):
 class CreateSendRequest(BaseModel):
     """``POST .../sends``."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     MobileAppId: Identifier
     MessageId: Identifier
@@ -332,7 +331,7 @@ class LedgerPageResponse(BaseModel):
 class ResumeParkedRequest(BaseModel):
     """``POST .../sends/parked/resume``."""
 
-    model_config = _REQUEST_CONFIG
+    model_config = REQUEST_CONFIG
 
     MobileAppId: Identifier
 

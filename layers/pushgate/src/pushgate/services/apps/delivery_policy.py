@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pushgate.errors import InvalidRequestError
 from pushgate.models.delivery_timing import DeliveryPolicy
 from pushgate.observability import logger
-from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
+from pushgate.services.apps.app_policies import replace_app_policy
+from pushgate.services.apps.mobile_apps import MobileAppStores
 from pushgate.services.sends.ports import DeliveryPolicies
 from pushgate.time_zones import DEFAULT_TIME_ZONE, iana_name
 
@@ -20,18 +21,6 @@ def _now() -> datetime:
 def resolved_default_zone(policy: DeliveryPolicy | None) -> str:
     """The IANA zone the policy's default names."""
     return iana_name(policy.default_time_zone if policy else DEFAULT_TIME_ZONE) or DEFAULT_TIME_ZONE
-
-
-def read_delivery_policy(
-    org_id: str, app_id: str, *, stores: MobileAppStores, policies: DeliveryPolicies
-) -> tuple[str, DeliveryPolicy | None]:
-    """An app's delivery policy (``None``: none was set).
-
-    Raises:
-        NotFoundError: No such org, or no such app in it.
-    """
-    app = find_mobile_app(org_id, app_id, stores=stores)
-    return app.app_id, policies.get(app.org_id, app.app_id)
 
 
 def set_delivery_policy(
@@ -55,16 +44,14 @@ def set_delivery_policy(
             f"'{policy.default_time_zone}' is not an IANA zone (Europe/Paris), a Windows time zone id "
             "(W. Europe Standard Time) or a Dataverse timezonecode (110)",
         )
-    app = find_mobile_app(org_id, app_id, stores=stores)
-    stored = policy.model_copy(update={"updated_at": now()})
-    policies.put(app.org_id, app.app_id, stored)
+    app_id, stored = replace_app_policy(org_id, app_id, policy, stores=stores, policies=policies, now=now)
     logger.info(
         "delivery policy changed",
         extra={
-            "app_id": app.app_id,
+            "app_id": app_id,
             "quiet_hours": stored.quiet_hours is not None,
             "frequency_cap": stored.frequency_cap is not None,
             "category_caps": len(stored.category_caps),
         },
     )
-    return app.app_id, stored
+    return app_id, stored

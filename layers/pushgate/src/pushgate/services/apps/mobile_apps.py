@@ -21,12 +21,12 @@ from pushgate.credentials.inputs import (
     IosTokenCredentialsInput,
 )
 from pushgate.credentials.metadata import FcmServiceAccountMetadata
-from pushgate.errors import InvalidRequestError, NotFoundError, PushgateError
-from pushgate.ids import new_id, parse_uuid
+from pushgate.errors import InvalidRequestError, PushgateError
+from pushgate.ids import new_id
 from pushgate.models.device import DevicePlatform
 from pushgate.models.mobile_app import AndroidPlatform, CheckStatus, CredentialCheck, IosPlatform, MobileApp
 from pushgate.observability import logger
-from pushgate.services.apps.orgs import get_org
+from pushgate.services.apps.orgs import find_in_org, get_org
 from pushgate.services.ports import ApiTokenRepository, MobileAppRepository, OrgRepository, SecretStore
 
 UNCHECKED = CredentialCheck(status=CheckStatus.UNCHECKED, reason="saved; not yet confirmed with the provider")
@@ -79,12 +79,7 @@ def find_mobile_app(org_id: str, app_id: str, *, stores: MobileAppStores) -> Mob
         InvalidRequestError: An id is not a UUID.
         NotFoundError: No such org, or no such app in this org (another org's app included).
     """
-    org = get_org(org_id, orgs=stores.orgs)
-    canonical_app_id = parse_uuid(app_id, "MobileAppId")
-    app = stores.apps.get(org.org_id, canonical_app_id)
-    if app is None:
-        raise NotFoundError(message=f"mobile app {canonical_app_id} not found in org {org.org_id}")
-    return app
+    return find_in_org(org_id, app_id, orgs=stores.orgs, get=stores.apps.get, what="mobile app", id_field="MobileAppId")
 
 
 class _SecretWrites:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from pushgate.errors import NotFoundError
 from pushgate.ids import new_id, parse_uuid
 from pushgate.models.org import Org
 from pushgate.services.ports import OrgRepository
+
+ItemT = TypeVar("ItemT")
 
 
 def create_org(
@@ -53,6 +56,31 @@ def get_org(org_id: str, *, orgs: OrgRepository) -> Org:
     if org is None:
         raise NotFoundError(message=f"org {canonical_id} not found")
     return org
+
+
+def find_in_org(
+    org_id: str, item_id: str, *, orgs: OrgRepository, get: Callable[[str, str], ItemT | None], what: str, id_field: str
+) -> ItemT:
+    """Finds an item of an org (an app, a message) with ``get(org_id, item_id)``.
+
+    Args:
+        org_id: The org's id from the path.
+        item_id: The item's id; ``id_field`` names it when it is not a UUID.
+        orgs: Where orgs are stored.
+        get: Reads the item of the org, or ``None``.
+        what: What the item is, for the 404 (``mobile app``).
+        id_field: The field that carried the id (``MobileAppId``).
+
+    Raises:
+        InvalidRequestError: An id is not a UUID.
+        NotFoundError: No such org, or no such item in it (another org's included).
+    """
+    org = get_org(org_id, orgs=orgs)
+    canonical_id = parse_uuid(item_id, id_field)
+    found = get(org.org_id, canonical_id)
+    if found is None:
+        raise NotFoundError(message=f"{what} {canonical_id} not found in org {org.org_id}")
+    return found
 
 
 def list_orgs(*, limit: int, next_token: str | None, orgs: OrgRepository) -> tuple[list[Org], str | None]:

@@ -196,25 +196,33 @@ def _write(
     raise ConflictError(message=f"{entity_type.value} {person_id} is being changed concurrently; retry")
 
 
-def upsert_person(
+def write_person(
     org_id: str,
     entity_type: EntityType,
     person_id: str,
     body: Mapping[str, Any],
     *,
+    patch: bool = False,
     stores: DirectoryStores,
     now: Callable[[], datetime] = _now,
 ) -> tuple[Person, WriteOutcome]:
-    """Creates or fully replaces a person (``PUT``).
+    """Creates or fully replaces a person (``PUT``); with ``patch``, changes the attributes sent,
+    ``null`` clearing one (``PATCH``).
 
     Raises:
         InvalidRequestError: Bad attributes (all named), or a body id that differs from the path's.
-        NotFoundError: No such org.
+        NotFoundError: No such org; with ``patch``, no such person.
     """
     org = get_org(org_id, orgs=stores.orgs)
     canonical_id = _path_id(body, entity_type, person_id)
-    attributes = parse_attributes(body, entity_type)
-    return _write(org.org_id, entity_type, canonical_id, lambda _previous: attributes, stores=stores, now=now)
+    replacement = None if patch else parse_attributes(body, entity_type)
+
+    def build(previous: Person | None) -> PersonAttributes | None:
+        if replacement is not None:
+            return replacement
+        return None if previous is None else parse_attributes(body, entity_type, base=previous.attributes)
+
+    return _write(org.org_id, entity_type, canonical_id, build, stores=stores, now=now)
 
 
 def create_person(
@@ -247,30 +255,6 @@ def create_person(
         stores.people.save(person, previous=None)
     except ConflictError:
         raise ConflictError(message=f"{entity_type.value} {person_id} already exists; PUT replaces it") from None
-    return person
-
-
-def patch_person(
-    org_id: str,
-    entity_type: EntityType,
-    person_id: str,
-    body: Mapping[str, Any],
-    *,
-    stores: DirectoryStores,
-    now: Callable[[], datetime] = _now,
-) -> Person:
-    """Changes the attributes sent; ``null`` clears one (``PATCH``).
-
-    Raises:
-        NotFoundError: No such org or person.
-    """
-    org = get_org(org_id, orgs=stores.orgs)
-    canonical_id = _path_id(body, entity_type, person_id)
-
-    def merged(previous: Person | None) -> PersonAttributes | None:
-        return None if previous is None else parse_attributes(body, entity_type, base=previous.attributes)
-
-    person, _ = _write(org.org_id, entity_type, canonical_id, merged, stores=stores, now=now)
     return person
 
 

@@ -19,10 +19,10 @@ from pydantic import ValidationError
 
 from pushgate.credentials.inputs import problems_from_validation_error
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError
-from pushgate.ids import new_id, parse_uuid
+from pushgate.ids import new_id
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AUTHORING, MessageContent, MessageTemplate, MessageVersion
-from pushgate.services.apps.orgs import get_org
+from pushgate.services.apps.orgs import find_in_org, get_org
 from pushgate.services.messages.message_rendering import PREVIEW_TRACKING_ID, CompiledMessage, Recipient
 from pushgate.services.messages.ports import AppFinder, MessageTemplateRepository
 from pushgate.services.ports import OrgRepository
@@ -88,12 +88,9 @@ def find_message(org_id: str, message_id: str, *, stores: MessageStores) -> Mess
         InvalidRequestError: An id is not a UUID.
         NotFoundError: No such org, or no such message in it.
     """
-    org = get_org(org_id, orgs=stores.orgs)
-    canonical_id = parse_uuid(message_id, "MessageId")
-    message = stores.messages.get(org.org_id, canonical_id)
-    if message is None:
-        raise NotFoundError(message=f"push message {canonical_id} not found in org {org.org_id}")
-    return message
+    return find_in_org(
+        org_id, message_id, orgs=stores.orgs, get=stores.messages.get, what="push message", id_field="MessageId"
+    )
 
 
 def create_message(

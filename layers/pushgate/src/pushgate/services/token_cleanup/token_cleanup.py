@@ -25,6 +25,7 @@ from pushgate.ids import parse_uuid
 from pushgate.models.device import DeviceStatus
 from pushgate.models.token_lifecycle import CleanupAction, TokenPolicy, due_at, next_step
 from pushgate.observability import logger
+from pushgate.services.apps.app_policies import replace_app_policy
 from pushgate.services.apps.mobile_apps import MobileAppStores, find_mobile_app
 from pushgate.services.apps.orgs import get_org
 from pushgate.services.token_cleanup.ports import CleanupStore, DueDevice, DueQuery, PolicySource, TokenPolicyStore
@@ -378,21 +379,6 @@ def preview_scope(org_id: str, app_id: str | None, *, stores: MobileAppStores) -
     return app.org_id, app.app_id
 
 
-def read_token_policy(
-    org_id: str, app_id: str, *, stores: MobileAppStores, policies: TokenPolicyStore
-) -> tuple[str, TokenPolicy | None]:
-    """An app's token policy (``None``: the defaults apply).
-
-    Returns:
-        The canonical app id and the stored policy.
-
-    Raises:
-        NotFoundError: No such org, or no such app in it.
-    """
-    app = find_mobile_app(org_id, app_id, stores=stores)
-    return app.app_id, policies.get(app.org_id, app.app_id)
-
-
 def set_token_policy(
     org_id: str,
     app_id: str,
@@ -411,16 +397,14 @@ def set_token_policy(
     Raises:
         NotFoundError: No such org, or no such app in it.
     """
-    app = find_mobile_app(org_id, app_id, stores=stores)
-    stored = policy.model_copy(update={"updated_at": now()})
-    policies.put(app.org_id, app.app_id, stored)
+    app_id, stored = replace_app_policy(org_id, app_id, policy, stores=stores, policies=policies, now=now)
     logger.info(
         "token policy changed",
         extra={
-            "app_id": app.app_id,
+            "app_id": app_id,
             "stale_after_days": stored.stale_after_days,
             "invalid_grace_days": stored.invalid_grace_days,
             "stale_grace_days": stored.stale_grace_days,
         },
     )
-    return app.app_id, stored
+    return app_id, stored
