@@ -4,12 +4,19 @@ A job's outcomes are one item (``JOB#<id>#outcomes``) of up to a job's devices, 
 size is most of what delivering a notification writes. Written as JSON, ids cost two hex characters
 a byte and every entry repeats its field names; here each field is one column, a column of canonical
 UUIDs or SHA-256 hashes is packed as raw bytes, a column with one value for every entry is stored
-once, and ``at`` is kept as microseconds after the job's first outcome. An ``apns-id`` that is the
-one derived from the send id and the token hash (:func:`~pushgate.models.payloads.apns_id_from_sha256`,
-what the APNs client sends) is marked, not stored, and derived again when read: only FCM message
-names and any other value are kept. The whole is zlib-compressed. Items written before read as
-they are: the first columnar form (leading ``0x01``, every id whole) and zlib-compressed JSON
-(leading ``0x78``, zlib's first byte).
+once, and ``at`` is kept as microseconds after the job's first outcome. Two ids need not be stored
+whole:
+
+- an ``apns-id`` that is the one derived from the send id and the token hash
+  (:func:`~pushgate.models.payloads.apns_id_from_sha256`, what the APNs client sends) is marked,
+  not stored, and derived again when read: only FCM message names and any other value are kept;
+- a packed UUID column whose values all begin with the same 8 bytes (the tracking ids: their first
+  half is the job's tracking key) stores those once and 8 bytes a row.
+
+What stays is random: the user id, the token hash and the tracking id's second half. The whole is
+zlib-compressed. Items written before read as they are: the first columnar form (leading ``0x01``,
+every id whole; its packed columns name no shared prefix) and zlib-compressed JSON (leading ``0x78``,
+zlib's first byte).
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ _DERIVED: Final = 1
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SIZES: Final = {"uuid": 16, "sha256": 32}
+#: A packed UUID column's first bytes, stored once when every value shares them.
+_SHARED_PREFIX: Final = 8
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -49,13 +58,18 @@ def _pack_kind(values: Sequence[Any]) -> str | None:
     return None
 
 
-def _to_bytes(values: Sequence[str]) -> bytes:
-    return b"".join(bytes.fromhex(value.replace("-", "")) for value in values)
+def _pack(name: str, kind: str, values: Sequence[str]) -> tuple[list[str], bytes]:
+    """A packed column's header entry (``[name, kind]``, plus the shared prefix) and its bytes."""
+    raw = [bytes.fromhex(value.replace("-", "")) for value in values]
+    prefix = raw[0][:_SHARED_PREFIX]
+    if kind != "uuid" or any(not value.startswith(prefix) for value in raw):
+        return [name, kind], b"".join(raw)
+    return [name, kind, prefix.hex()], b"".join(value[_SHARED_PREFIX:] for value in raw)
 
 
-def _from_bytes(kind: str, raw: bytes, count: int) -> list[str]:
-    size = _SIZES[kind]
-    values = [raw[index * size : (index + 1) * size].hex() for index in range(count)]
+def _unpack(kind: str, prefix: bytes, raw: bytes, count: int) -> list[str]:
+    size = _SIZES[kind] - len(prefix)
+    values = [(prefix + raw[index * size : (index + 1) * size]).hex() for index in range(count)]
     if kind == "uuid":
         values = [f"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}" for v in values]
     return values
@@ -95,8 +109,9 @@ def encode_entries(entries: Sequence[LedgerEntry], send_id: str) -> bytes:
         if kind is None:
             header["columns"][name] = values
         else:
-            header["packed"].append([name, kind])
-            blocks.append(_to_bytes([str(value) for value in values]))
+            spec, block = _pack(name, kind, [str(value) for value in values])
+            header["packed"].append(spec)
+            blocks.append(block)
     text = json.dumps(header, separators=(",", ":")).encode()
     return _COLUMNAR + zlib.compress(struct.pack(">I", len(text)) + text + b"".join(blocks), 9)
 
@@ -113,9 +128,10 @@ def decode_entries(value: Any, send_id: str) -> list[LedgerEntry]:
     columns: dict[str, list[Any]] = {name: [same] * count for name, same in header["same"].items()}
     columns.update(header["columns"])
     offset = 4 + length
-    for name, kind in header["packed"]:
-        size = _SIZES[kind] * count
-        columns[name] = _from_bytes(kind, body[offset : offset + size], count)
+    for name, kind, *shared in header["packed"]:
+        prefix = bytes.fromhex(shared[0]) if shared else b""
+        size = (_SIZES[kind] - len(prefix)) * count
+        columns[name] = _unpack(kind, prefix, body[offset : offset + size], count)
         offset += size
     if "at" in header:
         first, *deltas = header["at"]
