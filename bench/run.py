@@ -274,7 +274,7 @@ def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
         "devices_per_recipient": devices_per_recipient,
         "payload_bytes": payload_bytes,
         "memory_mb": memory,
-        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+        "targets": {**cost.COST_TARGETS_PER_M, "per_recipient_with_placeholders": cost.PLACEHOLDERS_TARGET_PER_M},
     }
 
 

@@ -42,11 +42,11 @@ import shutil
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 
@@ -55,6 +55,9 @@ from bench.common import device_token
 from bench.local_stack import admin_client, create_ios_app
 from pushgate_local.invoker import Invocation
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
+
+if TYPE_CHECKING:
+    from pushgate.models.send import SendRecord
 
 LATENCY_MS = 20
 #: Execution environments per SQS event source (Lambda would run up to 1,000; two cores run few).
@@ -253,12 +256,17 @@ def seed(
     return population, time.perf_counter() - started
 
 
-def _send_status(client: Any, table_name: str, org_id: str, send_id: str) -> dict[str, Any]:
-    from pushgate.adapters.dynamodb.keys import send_key  # noqa: PLC0415
+def _send_status(client: Any, table_name: str, org_id: str, send_id: str) -> SendRecord | None:
+    from pushgate.adapters.dynamodb.sends import DynamoSendRepository  # noqa: PLC0415
     from pushgate.adapters.dynamodb.table import MainTable  # noqa: PLC0415
 
-    item = MainTable(client, table_name).get(send_key(org_id, send_id))
-    return item or {}
+    return DynamoSendRepository(MainTable(client, table_name)).get(org_id, send_id)
+
+
+def sends_complete(records: Sequence[SendRecord | None]) -> bool:
+    """Whether every send is complete as its record says (a segment's every page counted too: the
+    last page can be counted before an earlier one, and the counts alone would look complete)."""
+    return all(record is not None and record.completed for record in records)
 
 
 def _wait(
@@ -278,15 +286,8 @@ def _wait(
     while time.monotonic() < deadline:
         received = runtime.simulator.stats()["recorded"] - start_count
         states = [_send_status(status_client, table_name, population.org_id, send_id) for send_id in send_ids]
-        done = all(
-            int(s.get("audience_shards_pending", 0)) <= 0
-            and int(s.get("sent", 0)) + int(s.get("not_sent", 0))
-            >= int(s.get("devices_targeted", 0)) + int(s.get("recipient_outcomes", 0))
-            and "send_id" in s
-            for s in states
-        )
-        advance(min(received, expected), f"{sum(int(s.get('jobs_done', 0)) for s in states)} jobs done")
-        if done:
+        advance(min(received, expected), f"{sum(s.jobs_done for s in states if s is not None)} jobs done")
+        if sends_complete(states):
             return
         time.sleep(0.25)
     raise RuntimeError(f"W6: the sends were not complete after {COMPLETION_TIMEOUT_S:.0f} s")

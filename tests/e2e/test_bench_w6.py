@@ -91,3 +91,6 @@ def test_a_segment_send_reaches_exactly_the_matching_people_and_is_priced_beside
         f"| segment (`customattributes/tier eq 'gold'`, {GOLD_PEOPLE:,} of {PEOPLE:,} people) | 1 | {GOLD_DEVICES:,} |"
     ) in report
     assert "| term | broadcast | per-recipient | segment | broadcast floor | per-recipient floor |" in report
+    # Issue 28's targets: per-recipient (with and without contact placeholders), broadcast and segment.
+    assert "(target ≤ $0.10; ≤ $0.14 with contact placeholders)" in report
+    assert report.count("(target ≤ $0.06)") == 2

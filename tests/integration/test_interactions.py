@@ -16,7 +16,9 @@ import pytest
 
 from functions.read_insights import app as read_insights
 from functions.report_interaction import app as report_interaction
+from functions.send_fanout import app as send_fanout
 from pushgate import deps
+from pushgate.adapters.dynamodb.keys import job_outcomes_key
 from pushgate.adapters.dynamodb.sends import DynamoInsightCounters
 from pushgate.models.device import DevicePlatform
 from pushgate.models.org import Org
@@ -31,6 +33,8 @@ from pushgate.models.send import (
     new_tracking_key,
 )
 from pushgate.services.sends.ports import JobOutcomes
+from pushgate_local.provision import ProvisionedResources
+from tests import ledger_forms
 from tests.conftest import FakeLambdaContext, load_event
 
 ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
@@ -46,12 +50,18 @@ def _legacy_tracking_id() -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
-def _delivered(now: datetime, *, legacy: bool = False) -> str:
-    """Records a one-device send as the fan-out and the delivery worker would; returns its tracking id."""
+def _delivered(now: datetime, *, legacy: bool = False, entries: list[LedgerEntry] | None = None) -> str:
+    """Records a one-device send as the fan-out and the delivery worker would; returns its tracking id.
+
+    With ``entries``, the job's outcomes are those (the device's tracking id is the first one's).
+    """
     sends = deps.send_repository()
     deps.org_repository().create(Org(org_id=ORG, name="Contoso", created_at=now))
     tracking_key = new_tracking_key()
     tracking_id = _legacy_tracking_id() if legacy else new_tracking_id(tracking_key)
+    if entries is not None and entries[0].tracking_id is not None:
+        tracking_id = entries[0].tracking_id
+        tracking_key = tracking_id.replace("-", "")[:16]
     device = JobDevice(
         user_id="contact-1",
         platform=DevicePlatform.IOS,
@@ -101,8 +111,9 @@ def _delivered(now: datetime, *, legacy: bool = False) -> str:
         profile_type="contact",
         link="https://contoso.com/sale",
     )
-    assert sends.complete(job, JobOutcomes([entry]), at=at)
-    DynamoInsightCounters(deps.main_table()).add(job, [entry], day=at.date().isoformat())
+    outcomes = [entry] if entries is None else entries
+    assert sends.complete(job, JobOutcomes(outcomes), at=at)
+    DynamoInsightCounters(deps.main_table()).add(job, outcomes, day=at.date().isoformat())
     return tracking_id
 
 
@@ -228,3 +239,52 @@ def test_legacy_ids_and_reports_without_a_device_token_are_believed(lambda_conte
     )
     assert unknown["statusCode"] == 400
     assert json.loads(unknown["body"])["Error"]["Details"][0]["Field"] == "TrackingId"
+
+
+def _recipients(lambda_context: FakeLambdaContext) -> dict[str, Any]:
+    event = copy.deepcopy(load_event("send_fanout/list_send_recipients.json"))
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/admin/v1/orgs/{ORG}/sends/{SEND}/recipients"
+    event["pathParameters"] = {"orgId": ORG, "sendId": SEND}
+    event["rawQueryString"], event["queryStringParameters"] = "", None
+    response = send_fanout.lambda_handler(event, lambda_context)
+    assert response["statusCode"] == 200, response["body"]
+    body: dict[str, Any] = json.loads(response["body"])
+    return body
+
+
+@pytest.mark.parametrize("form", ["compressed JSON", "first columnar"])
+def test_outcomes_stored_in_a_form_before_answer_as_they_did(
+    form: str, aws_env: ProvisionedResources, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, queue in (("DELIVERY_QUEUE_URL", "DeliveryQueue"), ("AUDIENCE_QUEUE_URL", "AudienceQueue")):
+        monkeypatch.setenv(name, aws_env.queue_urls[queue])
+    monkeypatch.setenv("PUBLIC_ENDPOINT", "https://push.example.com")
+    monkeypatch.setenv("SECRETS_PREFIX", "pushgate-test/")
+    deps.reset()
+    # Given a job's outcomes recorded today, and what the recipients route answers for them
+    entries = ledger_forms.earlier_entries()
+    assert ledger_forms.SEND == SEND and entries[0].link is not None
+    tracking_id = _delivered(datetime.now(UTC), entries=entries)
+    today = _recipients(lambda_context)
+    assert [r["ProviderMessageId"] for r in today["Recipients"]] == [e.provider_message_id for e in entries]
+
+    # When the same outcomes are stored as a form before stored them
+    stored = ledger_forms.compressed_json_form() if form == "compressed JSON" else ledger_forms.FIRST_COLUMNAR_FORM
+    deps.main_table().update_expression(
+        job_outcomes_key(ORG, SEND, "00000"),
+        "SET #entries = :entries",
+        names={"#entries": "entries"},
+        values={":entries": stored},
+    )
+
+    # Then the recipients, an open by tracking id and the redirect answer as they did
+    assert _recipients(lambda_context) == today
+    opened = report_interaction.lambda_handler(
+        _event("report_event.json", tracking_id, DeviceToken=TOKEN), lambda_context
+    )
+    assert opened["statusCode"] == 202, opened["body"]
+    click = report_interaction.lambda_handler(_event("follow_link.json", tracking_id), lambda_context)
+    assert click["statusCode"] == 302
+    assert click["headers"]["Location"] == entries[0].link
+    overall = _insights(lambda_context, "messages", MESSAGE)
+    assert (overall["Sent"], overall["UniqueOpens"], overall["UniqueClicks"]) == (2, 1, 1)

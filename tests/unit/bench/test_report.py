@@ -266,6 +266,7 @@ def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> Non
         "devices_per_recipient": 1.5,
         "payload_bytes": 130,
         "memory_mb": {"deliver_push": 1024},
+        # As a results file recorded them before the segment had a target: it renders as it did.
         "targets": {"per_recipient": 0.08, "broadcast": 0.05},
     }
     rendered = report.render_w6_markdown(
@@ -326,7 +327,7 @@ def test_a_segment_phase_is_reported_beside_the_broadcast_with_its_cost_and_nobo
         "devices_per_recipient": 1.5,
         "payload_bytes": 130,
         "memory_mb": {"deliver_push": 1024},
-        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+        "targets": {"per_recipient": 0.10, "broadcast": 0.06, "segment": 0.06, "per_recipient_with_placeholders": 0.14},
     }
     rendered = report.render_w6_markdown(
         {"date": "2026-12-06", "command": "python -m bench --w6-only", "duration_s": 900.0}
@@ -339,15 +340,20 @@ def test_a_segment_phase_is_reported_beside_the_broadcast_with_its_cost_and_nobo
     assert "ledger 150,000 entries (Sent 150,000); 0 others reached |" in rendered
     assert "200,000 directory contacts with 300,000 iOS devices" in rendered
     assert "| term | broadcast | per-recipient | segment | broadcast floor | per-recipient floor |" in rendered
-    # The segment's cost sits beside the broadcast's, with no target of its own.
+    # The segment's cost sits beside the broadcast's, with the target of a broadcast.
     assert "| Egress | $0.0243 | $0.0243 | $0.0243 | $0.0243 | $0.0243 |" in rendered
-    assert "(target ≤ $0.08) | **$0.024** | $0.032 | $0.066 |" in rendered
+    assert (
+        "(target ≤ $0.10; ≤ $0.14 with contact placeholders) | **$0.024** (target ≤ $0.06) | $0.032 | $0.066 |"
+    ) in rendered
     assert "DynamoDB by function and operation, segment" in rendered
-    # The targets stay the two of the issue: the segment has none of its own.
+    assert "W6's message has no contact placeholders" in rendered
+    assert "no target of its own" not in rendered
+    # Issue 28's three targets, each beside what was measured.
     rows = report.cost_target_rows(results(w5={"measured": measured}))
     assert [target for target, _, _ in rows] == [
-        "≤ $0.08 per million notifications, per-recipient sends (W5 measured from W6)",
-        "≤ $0.05 per million notifications, a broadcast (W5 measured from W6)",
+        "≤ $0.10 per million notifications, per-recipient sends without contact placeholders (W5 measured from W6)",
+        "≤ $0.06 per million notifications, a broadcast (W5 measured from W6)",
+        "≤ $0.06 per million notifications, a segment send (W5 measured from W6)",
     ]
 
 
@@ -360,17 +366,18 @@ def test_targets_show_the_node_apn_ratio_at_the_top_limit_and_the_measured_costs
     }
     measured = {
         "phases": {"per_recipient": {"total": 0.251}, "broadcast": {"total": 0.04}},
-        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+        "targets": {"per_recipient": 0.10, "broadcast": 0.06, "segment": 0.06},
     }
     rows = report.target_rows(results(w2=w2, w5={"measured": measured, "delivery": {"total": 0.184}}))
 
     assert ("pushgate-apns ≥ 1.3× node-apn at in flight 1000", "1.50×", "met") in rows
     assert (
-        "≤ $0.08 per million notifications, per-recipient sends (W5 measured from W6)",
+        "≤ $0.10 per million notifications, per-recipient sends (W5 measured from W6)",
         "$0.251",
         "**not met**",
     ) in rows
-    assert ("≤ $0.05 per million notifications, a broadcast (W5 measured from W6)", "$0.040", "met") in rows
+    assert ("≤ $0.06 per million notifications, a broadcast (W5 measured from W6)", "$0.040", "met") in rows
+    assert not any("segment" in target for target, _, _ in rows)  # no segment phase ran
     assert not any("from assumptions" in target for target, _, _ in rows)  # the measured figures replace them
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -12,6 +13,7 @@ from pushgate.models.payloads import (
     FcmBodyEncoder,
     NotificationTooLargeError,
     apns_id_for,
+    apns_id_from_sha256,
     build_apns_payload,
     build_fcm_message,
     encode_apns_payload,
@@ -193,7 +195,10 @@ def test_apns_id_is_a_deterministic_uuid5_per_send_and_device() -> None:
     assert first != apns_id_for("send-1", "cd" * 32)
     parsed = uuid.UUID(first)
     assert parsed.version == 5 and str(parsed) == first
-    assert first == str(uuid.uuid5(APNS_ID_NAMESPACE, "send-1\n" + "ab" * 32))
+    # Of the send id and the token's SHA-256, so that outcomes keeping only the hash can derive it.
+    token_sha256 = hashlib.sha256(("ab" * 32).encode()).hexdigest()
+    assert first == str(uuid.uuid5(APNS_ID_NAMESPACE, f"send-1\n{token_sha256}"))
+    assert first == apns_id_from_sha256("send-1", token_sha256)
 
 
 def test_fcm_bodies_of_a_batch_are_the_bytes_of_one_encoding_each() -> None:

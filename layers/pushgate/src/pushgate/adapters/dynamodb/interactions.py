@@ -115,7 +115,7 @@ class DynamoTrackedNotifications(TableAdapter):
             claim = family.get(sort_key.removesuffix(JOB_OUTCOMES_SUFFIX), {})
             if claim.get("state") != ClaimState.DONE.value or "entries" not in item:
                 continue
-            for entry in decode_entries(item["entries"]):
+            for entry in decode_entries(item["entries"], ref.send_id):
                 if same_tracking_id(tracking_id, entry.tracking_id):
                     context = self._context(ref, claim)
                     return None if context is None else TrackedNotification(**context, entry=entry)
