@@ -81,3 +81,14 @@ def clock(dev_stack: LocalRuntime, admin: httpx.Client) -> Iterator[Any]:
 
     yield move
     dev_stack.reset_clock()
+
+
+@pytest.fixture
+def one_second_retry_after(dev_stack: LocalRuntime) -> Iterator[None]:
+    """The simulator names a 1 s ``Retry-After`` when it throttles (7 s by default): a test whose devices
+    are throttled until their attempts run out waits 4 s, not 28 s, per send."""
+    assert dev_stack.simulator is not None
+    before = dev_stack.simulator.configure()["retry_after_s"]
+    dev_stack.simulator.configure(retry_after_s=1)
+    yield
+    dev_stack.simulator.configure(retry_after_s=before)

@@ -26,7 +26,7 @@ def _received(dev_stack: LocalRuntime, tokens: set[str]) -> Counter[str]:
 
 
 def test_a_broadcast_reaches_every_active_device_of_the_app_once_and_skips_invalid_ones(
-    dev_stack: LocalRuntime, admin: httpx.Client, org_id: str
+    dev_stack: LocalRuntime, admin: httpx.Client, org_id: str, one_second_retry_after: None
 ) -> None:
     app = create_app(admin, org_id)
     other_app = create_app(admin, org_id)

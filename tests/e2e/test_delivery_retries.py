@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -31,15 +30,6 @@ pytestmark = pytest.mark.stack
 SEEDED_AT = datetime.now(UTC) - timedelta(days=1)
 #: Far below the 900 s a mixed retry job used to be held, far above a 1 s retry on a loaded machine.
 ANDROID_DEADLINE_S = 90.0
-
-
-@pytest.fixture
-def one_second_retry_after(dev_stack: LocalRuntime) -> Iterator[None]:
-    assert dev_stack.simulator is not None
-    before = dev_stack.simulator.configure()["retry_after_s"]
-    dev_stack.simulator.configure(retry_after_s=1)
-    yield
-    dev_stack.simulator.configure(retry_after_s=before)
 
 
 def seed_people(dev_stack: LocalRuntime, app: RegisteredApp, tokens: list[tuple[DevicePlatform, str]]) -> list[str]:
