@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -15,7 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pushgate_local.demo import run_demo
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.conftest import ADMIN_KEY
 
@@ -64,46 +62,6 @@ def test_operator_routes_refuse_without_the_admin_key(dev_stack: LocalRuntime, h
 
     assert response.status_code == 401
     assert response.json()["Error"]["Code"] == "Unauthorized"
-
-
-def test_demo_walk_passes(dev_stack: LocalRuntime) -> None:
-    try:
-        report = run_demo(dev_stack.api_url, ADMIN_KEY, dev_stack.config.state_dir / "local.json")
-    finally:
-        dev_stack.reset_clock()  # the timing walk moves the local clock forward
-
-    assert report.passed, report.render()
-    assert len(report.steps) >= 8
-    rendered = report.render()
-    cli_part = rendered[rendered.index("The same steps with the CLI") :]
-    numbered = [found.groups() for found in re.finditer(r"^ +(\d+)\. (.+)$", cli_part, re.M)]
-    assert [int(number) for number, _ in numbered] == list(range(1, len(report.steps) + 1))  # one per step
-    # Daily work through the CLI itself: the lists, a broadcast and the person page.
-    ran = {step.path.split(" --")[0] for step in report.steps if step.method == "CLI"}
-    assert {"pushgate orgs list", "pushgate sends list", "pushgate send"} <= ran
-    assert {"pushgate contacts devices", "pushgate contacts links", "pushgate contacts notifications"} <= {
-        " ".join(path.split()[:3]) for path in ran
-    }
-    broadcast = next(step for step in report.steps if "--broadcast" in step.path)
-    assert '"Status": "Completed"' in broadcast.summary, broadcast
-    devices = next(step for step in report.steps if step.path.startswith("pushgate contacts devices"))
-    assert "ios Active" in devices.summary and "android" in devices.summary, devices
-    notifications = next(step for step in report.steps if step.path.startswith("pushgate contacts notifications"))
-    assert "Sent" in notifications.summary, notifications
-    commands = [command for _, command in numbered]
-    assert 'pushgate orgs create "Contoso Mobile" --use' in commands
-    # Each send over HTTP has its `pushgate send` equivalent; the walk's own CLI broadcast is one more.
-    assert sum(command.startswith("pushgate send ") for command in commands) == sum(
-        step.method == "POST" and step.path.endswith("/sends") for step in report.steps
-    ) + sum(step.method == "CLI" and step.path.startswith("pushgate send ") for step in report.steps)
-    assert all(c.startswith(("pushgate ", "curl ", "(")) for c in commands)
-    assert rendered.rstrip().endswith("sign in with the admin_key of .pushgate/local.json.")
-    assert "/console/" in cli_part
-    summaries = {step.title: step.summary for step in report.steps}
-    landed = summaries["...each recipient got it at 09:00 their time (the ledger's At, in their zone)"]
-    assert landed.count("09:00 local (Sent)") == 2, landed
-    capped = summaries["A second notification to Lena the same day: the cap of 1 a day holds it back"]
-    assert "{'CappedFrequency': 1}" in capped, capped
 
 
 def _port_open(url: str) -> bool:

@@ -1,4 +1,5 @@
-"""`make dev` and `make demo` side by side, as a developer runs them in two terminals.
+"""`make dev` and `make demo` side by side, as a developer runs them in two terminals; and what the
+demo walk shows.
 
 The dev stack owns its state folder (``local.json``, the local clock, logs, certificates) while it
 runs and removes ``local.json`` when it stops; the demo runs in a folder of its own; the CLI says
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -38,6 +41,74 @@ def _local(command: str, env: dict[str, str], timeout: float) -> subprocess.Comp
         )
     except subprocess.TimeoutExpired:
         return None
+
+
+@dataclass(frozen=True)
+class PrintedStep:
+    """One step of the walk as `make demo` prints it."""
+
+    title: str
+    method: str
+    path: str
+    summary: str
+
+
+_STEP = re.compile(r"^(?:ok  |FAIL) +(\d+)\. (.*)$")
+_CALL = re.compile(r"^ {9}(\S+) (.*) -> \S+ \(expected \S+\)$")
+
+
+def printed_steps(printed: str) -> list[PrintedStep]:
+    """The steps of the walk report `make demo` printed (title, call and summary lines)."""
+    rule = "=" * 72
+    walk = printed[printed.index(rule) + len(rule) : printed.rindex(rule)].strip("\n").splitlines()
+    steps: list[PrintedStep] = []
+    index = 0
+    while index < len(walk):
+        title = _STEP.match(walk[index])
+        call = _CALL.match(walk[index + 1])
+        assert title and call, walk[index : index + 2]
+        index += 2
+        summary: list[str] = []
+        while index < len(walk) and not _STEP.match(walk[index]):
+            summary.append(walk[index].strip())
+            index += 1
+        steps.append(PrintedStep(title[2], call[1], call[2], "\n".join(summary)))
+    return steps
+
+
+def check_walk(printed: str) -> None:
+    """What the demo walk must have shown: a CLI line per step, the CLI's daily work, the console."""
+    steps = printed_steps(printed)
+    assert len(steps) >= 8
+    cli_part = printed[printed.index("The same steps with the CLI") :]
+    numbered = [found.groups() for found in re.finditer(r"^ +(\d+)\. (.+)$", cli_part, re.M)]
+    assert [int(number) for number, _ in numbered] == list(range(1, len(steps) + 1))  # one per step
+    # Daily work through the CLI itself: the lists, a broadcast and the person page.
+    ran = {step.path.split(" --")[0] for step in steps if step.method == "CLI"}
+    assert {"pushgate orgs list", "pushgate sends list", "pushgate send"} <= ran
+    assert {"pushgate contacts devices", "pushgate contacts links", "pushgate contacts notifications"} <= {
+        " ".join(path.split()[:3]) for path in ran
+    }
+    broadcast = next(step for step in steps if "--broadcast" in step.path)
+    assert '"Status": "Completed"' in broadcast.summary, broadcast
+    devices = next(step for step in steps if step.path.startswith("pushgate contacts devices"))
+    assert "ios Active" in devices.summary and "android" in devices.summary, devices
+    notifications = next(step for step in steps if step.path.startswith("pushgate contacts notifications"))
+    assert "Sent" in notifications.summary, notifications
+    commands = [command for _, command in numbered]
+    assert 'pushgate orgs create "Contoso Mobile" --use' in commands
+    # Each send over HTTP has its `pushgate send` equivalent; the walk's own CLI broadcast is one more.
+    assert sum(command.startswith("pushgate send ") for command in commands) == sum(
+        step.method == "POST" and step.path.endswith("/sends") for step in steps
+    ) + sum(step.method == "CLI" and step.path.startswith("pushgate send ") for step in steps)
+    assert all(c.startswith(("pushgate ", "curl ", "(")) for c in commands)
+    assert "sign in with the admin_key of .pushgate/local.json." in printed
+    assert "/console/" in cli_part
+    summaries = {step.title: step.summary for step in steps}
+    landed = summaries["...each recipient got it at 09:00 their time (the ledger's At, in their zone)"]
+    assert landed.count("09:00 local (Sent)") == 2, landed
+    capped = summaries["A second notification to Lena the same day: the cap of 1 a day holds it back"]
+    assert "{'CappedFrequency': 1}" in capped, capped
 
 
 def _cli(config_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -80,6 +151,7 @@ def test_demo_beside_a_running_dev_leaves_it_untouched_and_dev_cleans_up(tmp_pat
         assert demo is not None
         assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
         assert "steps answered as expected" in demo.stdout
+        check_walk(demo.stdout)
 
         # The dev stack is untouched: same local.json, its clock never moved, the CLI still reaches it.
         assert local_json.read_text(encoding="utf-8") == written
