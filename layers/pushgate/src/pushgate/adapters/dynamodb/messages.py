@@ -89,8 +89,9 @@ class DynamoMessageTemplateRepository(DynamoMessageStatusReader):
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MessageTemplate], str | None]:
         """One page of an org's messages, in id order."""
-        items, token = self._table.page(org_partition(org_id), MESSAGE_PREFIX, limit=limit, next_token=next_token)
-        return [_message_from_item(item) for item in items], token
+        return self._table.page(
+            org_partition(org_id), MESSAGE_PREFIX, _message_from_item, limit=limit, next_token=next_token
+        )
 
     def save_version(self, message: MessageTemplate, *, expected_revision: int) -> None:
         """Writes the new current state and the new version in one transaction."""

@@ -53,8 +53,7 @@ class DynamoMobileAppRepository(TableAdapter):
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MobileApp], str | None]:
         """One page of an org's configurations, in id order."""
-        items, token = self._table.page(org_partition(org_id), APP_PREFIX, limit=limit, next_token=next_token)
-        return [_app_from_item(item) for item in items], token
+        return self._table.page(org_partition(org_id), APP_PREFIX, _app_from_item, limit=limit, next_token=next_token)
 
     def replace(self, app: MobileApp, *, expected_revision: int) -> None:
         """Overwrites a configuration still at ``expected_revision``."""

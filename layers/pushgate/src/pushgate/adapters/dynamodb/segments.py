@@ -27,8 +27,9 @@ class DynamoSegmentRepository(TableAdapter):
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[Segment], str | None]:
         """A page of the org's segments in id order (one Query), and the token of the next page."""
-        items, token = self._table.page(org_partition(org_id), SEGMENT_PREFIX, limit=limit, next_token=next_token)
-        return [_segment_from_item(item) for item in items], token
+        return self._table.page(
+            org_partition(org_id), SEGMENT_PREFIX, _segment_from_item, limit=limit, next_token=next_token
+        )
 
     def create(self, segment: Segment) -> None:
         """Writes a new segment (one conditional PutItem).
