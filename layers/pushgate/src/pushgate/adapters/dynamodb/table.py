@@ -319,6 +319,11 @@ class MainTable:
             return None
         return _from_dynamo(item)
 
+    def get_as(self, key: ItemKey, read: Callable[[dict[str, Any]], RecordT]) -> RecordT | None:
+        """The item at ``key`` as ``read`` makes it (see :meth:`get`), or ``None`` when absent."""
+        item = self.get(key)
+        return None if item is None else read(item)
+
     def transact_write(self, actions: Sequence[Mapping[str, Mapping[str, Any]]]) -> None:
         """Writes up to 100 actions all-or-nothing (``TransactWriteItems``).
 
