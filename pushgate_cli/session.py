@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from pushgate_cli.client import ApiClient, admin_path
+from pushgate_cli.client import ApiClient, QueryParams, admin_path
 from pushgate_cli.config import load_target, resolve_org
 
 
@@ -30,3 +30,9 @@ def call_in_org(org: str | None, method: str, *parts: str, body: Any = None) -> 
     """The org's answer to one request to ``/admin/v1/orgs/{org}/<parts>`` (for a command that sends only it)."""
     with in_org(org) as (client, org_id):
         return client.call(method, admin_path(org_id, *parts), body=body)
+
+
+def every_page_in_org(org: str | None, *parts: str, items: str, params: QueryParams | None = None) -> list[Any]:
+    """The ``items`` of every page of the org's listing ``/admin/v1/orgs/{org}/<parts>``."""
+    with in_org(org) as (client, org_id):
+        return client.every_page(admin_path(org_id, *parts), items, params)

@@ -24,7 +24,7 @@ from pushgate_cli.output import (
     show_record,
     show_rows,
 )
-from pushgate_cli.session import call_in_org, in_org
+from pushgate_cli.session import call_in_org, every_page_in_org, in_org
 
 app = Commands(help="Mobile app configurations.", no_args_is_help=True)
 FIELDS = ("MobileAppId", "Name", "Description", "Ios", "Android", "CredentialValidation", "UserResolveEnabled")
@@ -110,8 +110,7 @@ def create(
 @app.command("list")
 def list_apps(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's apps (every page)."""
-    with in_org(org) as (client, org_id):
-        apps: list[dict[str, Any]] = client.every_page(admin_path(org_id, "mobileapps"), "MobileApps")
+    apps = every_page_in_org(org, "mobileapps", items="MobileApps")
     if json_output:
         print_json({"MobileApps": apps})
         return

@@ -21,6 +21,7 @@ from pushgate_cli.output import (
     print_json,
     progress_bar,
     show_answer,
+    show_json_or,
     show_record,
     show_rows,
 )
@@ -237,10 +238,8 @@ def links(
 ) -> None:
     """The app-user links pointing at the person."""
     found = _read_person(org, kind, person_id, "links")
-    if json_output:
-        print_json(found)
-    else:
-        show_rows(f"App users linked to {kind[:-1]} {person_id}", found["Links"], LINK_COLUMNS)
+    title = f"App users linked to {kind[:-1]} {person_id}"
+    show_json_or(found, lambda: show_rows(title, found["Links"], LINK_COLUMNS), json_output=json_output)
 
 
 @app.command("notifications")

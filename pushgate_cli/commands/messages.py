@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from pushgate_cli.client import admin_path
 from pushgate_cli.errors import usage_error
 from pushgate_cli.files import json_object, parse_json, read_text
 from pushgate_cli.output import (
@@ -17,11 +16,12 @@ from pushgate_cli.output import (
     console,
     print_json,
     show_answer,
+    show_json_or,
     show_record,
     show_rows,
     text,
 )
-from pushgate_cli.session import call_in_org, in_org
+from pushgate_cli.session import call_in_org, every_page_in_org
 
 app = Commands(help="Push messages.", no_args_is_help=True)
 FIELDS = ("MessageId", "Name", "Status", "Version", "Title", "Subtitle", "Body", "OnClick", "Data", "UpdatedAt")
@@ -75,12 +75,11 @@ def create(
 @app.command("list")
 def list_messages(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's messages (every page)."""
-    with in_org(org) as (client, org_id):
-        messages: list[dict[str, Any]] = client.every_page(admin_path(org_id, "pushmessages"), "PushMessages")
-    if json_output:
-        print_json({"PushMessages": messages})
-    else:
-        show_rows("Push messages", messages, ["MessageId", "Name", "Status", "Version", "UpdatedAt"])
+    messages = every_page_in_org(org, "pushmessages", items="PushMessages")
+    columns = ["MessageId", "Name", "Status", "Version", "UpdatedAt"]
+    show_json_or(
+        {"PushMessages": messages}, lambda: show_rows("Push messages", messages, columns), json_output=json_output
+    )
 
 
 @app.command("get")
@@ -161,7 +160,5 @@ def testsend(
     else:
         body["UserId"] = user
     result = call_in_org(org, "POST", "pushmessages", message_id, "testsend", body=body)
-    if json_output:
-        print_json(result)
-    else:
-        show_rows("Test send", result["Results"], ["Platform", "DeviceToken", "Verdict", "Status", "Reason"])
+    columns = ["Platform", "DeviceToken", "Verdict", "Status", "Reason"]
+    show_json_or(result, lambda: show_rows("Test send", result["Results"], columns), json_output=json_output)

@@ -8,7 +8,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.output import Commands, JsonFlag, OrgOption, print_json, show_json_or, show_record, show_rows
-from pushgate_cli.session import call_in_org, in_org
+from pushgate_cli.session import call_in_org, every_page_in_org, in_org
 
 app = Commands(help="Saved segments: named filters over the directory, to preview and send to.", no_args_is_help=True)
 
@@ -42,8 +42,7 @@ def create(
 @app.command("list")
 def list_segments(org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the org's segments (every page)."""
-    with in_org(org) as (client, org_id):
-        found: list[dict[str, Any]] = client.every_page(admin_path(org_id, "segments"), "Segments", {"MaxResults": 100})
+    found = every_page_in_org(org, "segments", items="Segments", params={"MaxResults": 100})
     show_json_or({"Segments": found}, lambda: show_rows("Segments", found, COLUMNS), json_output=json_output)
 
 

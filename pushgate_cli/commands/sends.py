@@ -9,7 +9,7 @@ import typer
 
 from pushgate_cli.client import admin_path
 from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, print_json, show_json_or, show_record, show_rows
-from pushgate_cli.session import call_in_org, in_org
+from pushgate_cli.session import call_in_org, every_page_in_org, in_org
 
 app = Commands(help="Sends (start one with 'pushgate send').", no_args_is_help=True)
 
@@ -88,10 +88,7 @@ def recipients(
     json_output: JsonFlag = False,
 ) -> None:
     """The send's ledger: one row per recipient and device, every page."""
-    with in_org(org) as (client, org_id):
-        path = admin_path(org_id, "sends", send_id, "recipients")
-        entries: list[dict[str, Any]] = client.every_page(path, "Recipients", {"Limit": 1000, "Outcome": outcome})
-    if json_output:
-        print_json({"Recipients": entries})
-    else:
-        show_rows(f"Ledger of send {send_id} ({len(entries)} entries)", entries, LEDGER_COLUMNS)
+    params = {"Limit": 1000, "Outcome": outcome}
+    entries = every_page_in_org(org, "sends", send_id, "recipients", items="Recipients", params=params)
+    title = f"Ledger of send {send_id} ({len(entries)} entries)"
+    show_json_or({"Recipients": entries}, lambda: show_rows(title, entries, LEDGER_COLUMNS), json_output=json_output)

@@ -43,10 +43,8 @@ def create(
 def list_tokens(app_id: AppId, org: OrgOption = None, json_output: JsonFlag = False) -> None:
     """List the app's tokens (never the token itself)."""
     found = call_in_org(org, "GET", "mobileapps", app_id, "tokens")
-    if json_output:
-        print_json(found)
-        return
-    show_rows("Tokens", found["Tokens"], ["TokenId", "Label", "CreatedAt", "LastUsedAt"])
+    columns = ["TokenId", "Label", "CreatedAt", "LastUsedAt"]
+    show_json_or(found, lambda: show_rows("Tokens", found["Tokens"], columns), json_output=json_output)
 
 
 @app.command("revoke")

@@ -10,7 +10,7 @@ from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.models.message_template import MessageContent
 from pushgate.models.push import PushMessage
-from pushgate.models.send import AudienceMember, AudiencePage, DeliveryJob
+from pushgate.models.send import AudienceMember, AudiencePage, DeliveryJob, JobDevice
 from pushgate.services.messages.message_rendering import CompiledMessage
 from pushgate.services.sends.audience import BROADCAST_JOB_MAX_DEVICES, plan_page
 
@@ -122,3 +122,32 @@ def test_a_full_page_of_ios_devices_is_one_job_under_the_queues_limit() -> None:
     (job,) = plan.jobs
     assert len(job.devices) == BROADCAST_JOB_MAX_DEVICES
     assert len(job.model_dump_json(exclude_defaults=True).encode()) < 256 * 1024
+
+
+def test_a_job_and_its_page_show_no_token_or_content_in_a_log_line() -> None:
+    page = _page()
+    device = _member("ana@example.com", 7)
+    job = page.template.model_copy(
+        update={
+            "job_id": "000001",
+            "devices": [
+                JobDevice(
+                    user_id=device.user_id,
+                    platform=device.platform,
+                    token=device.token,
+                    token_sha256=device.token_sha256,
+                    tracking_id="t",
+                    message=0,
+                )
+            ],
+        }
+    )
+
+    shown = [repr(job), str(job), f"{job}", repr(page), str(page)]
+
+    assert shown[:2] == ["DeliveryJob(send_id='send', job_id='000001', devices=1)"] * 2
+    assert repr(page) == "AudiencePage(send_id='send', shard=3, page=2)"
+    for text in shown:
+        assert device.token not in text
+        assert "ana@example.com" not in text
+        assert "Hi there" not in text

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from pushgate.credentials.inputs import AppMode
-from pushgate.models.frozen import Frozen
+from pushgate.models.frozen import Frozen, LogSafe
 
 
 class DevicePlatform(StrEnum):
@@ -192,7 +192,7 @@ class RegistrationOutcome(Frozen):
         return cls(state=RegistrationState.FAILED, reason=reason, detail=detail)
 
 
-class RegistrationJob(Frozen):
+class RegistrationJob(LogSafe, Frozen):
     """One accepted registration, as it travels through the registration queue.
 
     The queue is encrypted (SSE). ``api_token`` travels only when a webhook was asked for: it is the
@@ -227,11 +227,8 @@ class RegistrationJob(Frozen):
     accepted_at: datetime
     fresh_repeat: bool = False
 
-    def __repr__(self) -> str:
-        # The ApiToken must never reach a log line, even through a repr in a traceback.
-        return f"RegistrationJob(request_id={self.request_id!r}, app_id={self.app_id!r}, platform={self.platform!r})"
-
-    __str__ = __repr__
+    def _log_fields(self) -> dict[str, object]:
+        return {"request_id": self.request_id, "app_id": self.app_id, "platform": self.platform}
 
 
 class RegistrationStatus(Frozen):

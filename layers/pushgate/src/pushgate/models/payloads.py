@@ -179,22 +179,30 @@ def build_apns_payload(message: PushMessage, *, silent: bool = False) -> dict[st
     return {"aps": aps, "data": custom_data(message)}
 
 
+def compact_json(document: dict[str, Any]) -> bytes:
+    """Compact UTF-8 JSON, as APNs payloads and FCM request bodies are sent."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _within_limit(encoded: bytes, size: int, *, provider: str, limit: int) -> bytes:
+    """``encoded``, when ``size`` (what the provider counts of it) is within the provider's ``limit``.
+
+    Raises:
+        NotificationTooLargeError: ``size`` exceeds ``limit``; the error names the provider and both sizes.
+    """
+    if size > limit:
+        raise NotificationTooLargeError.for_size(provider, size, limit)
+    return encoded
+
+
 def encode_apns_payload(payload: dict[str, Any]) -> bytes:
-    """Encodes an APNs payload and enforces the 4096-byte limit.
-
-    Args:
-        payload: From :func:`build_apns_payload`.
-
-    Returns:
-        Compact UTF-8 JSON.
+    """Compact UTF-8 JSON of a :func:`build_apns_payload` payload.
 
     Raises:
         NotificationTooLargeError: The encoded payload exceeds 4096 bytes.
     """
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    if len(body) > APNS_MAX_PAYLOAD_BYTES:
-        raise NotificationTooLargeError.for_size("APNs", len(body), APNS_MAX_PAYLOAD_BYTES)
-    return body
+    body = compact_json(payload)
+    return _within_limit(body, len(body), provider="APNs", limit=APNS_MAX_PAYLOAD_BYTES)
 
 
 def build_fcm_verification(device_token: str) -> dict[str, Any]:
@@ -254,22 +262,14 @@ def _fcm_message_size(encoded: bytes, *, validate_only: bool) -> int:
 
 
 def encode_fcm_message(body: dict[str, Any]) -> bytes:
-    """Encodes an FCM request body and enforces the 4096-byte message limit.
-
-    Args:
-        body: From :func:`build_fcm_message`.
-
-    Returns:
-        Compact UTF-8 JSON.
+    """Compact UTF-8 JSON of a :func:`build_fcm_message` request body.
 
     Raises:
         NotificationTooLargeError: The encoded message exceeds 4096 bytes.
     """
-    encoded = encode_fcm_message_unchecked(body)
-    message_size = _fcm_message_size(encoded, validate_only="validate_only" in body)
-    if message_size > FCM_MAX_MESSAGE_BYTES:
-        raise NotificationTooLargeError.for_size("FCM", message_size, FCM_MAX_MESSAGE_BYTES)
-    return encoded
+    encoded = compact_json(body)
+    size = _fcm_message_size(encoded, validate_only="validate_only" in body)
+    return _within_limit(encoded, size, provider="FCM", limit=FCM_MAX_MESSAGE_BYTES)
 
 
 def apns_topic(app: MobileApp | None) -> str | None:
@@ -325,16 +325,9 @@ class FcmBodyEncoder:
             request.notification_tag,
         )
         if request.message is not self._message or options != self._options:
-            template = encode_fcm_message_unchecked(build_fcm_message(replace(request, device_token=""), now=self._now))
+            template = compact_json(build_fcm_message(replace(request, device_token=""), now=self._now))
             self._tail = template[len(_FCM_TOKEN_PREFIX) + len(b'""') :]
             self._message, self._options = request.message, options
         body = _FCM_TOKEN_PREFIX + json_string(request.device_token) + self._tail
-        message_size = _fcm_message_size(body, validate_only=request.dry_run)
-        if message_size > FCM_MAX_MESSAGE_BYTES:
-            raise NotificationTooLargeError.for_size("FCM", message_size, FCM_MAX_MESSAGE_BYTES)
-        return body
-
-
-def encode_fcm_message_unchecked(body: dict[str, Any]) -> bytes:
-    """Compact UTF-8 JSON of an FCM request body, without the size check."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        size = _fcm_message_size(body, validate_only=request.dry_run)
+        return _within_limit(body, size, provider="FCM", limit=FCM_MAX_MESSAGE_BYTES)

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pushgate.models.delivery_timing import CapRule, DeliveryPolicy
 from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import EntityType
+from pushgate.models.frozen import LogSafe
 from pushgate.models.message_template import MessageContent
 from pushgate.models.push import PushMessage
 
@@ -240,7 +241,7 @@ class JobDevice(BaseModel):
     profile_type: str | None = None
 
 
-class DeliveryJob(BaseModel):
+class DeliveryJob(LogSafe, BaseModel):
     """A batch of notifications of one send, as it travels through the delivery queue.
 
     Attributes:
@@ -288,11 +289,8 @@ class DeliveryJob(BaseModel):
     caps: list[CapRule] = Field(default_factory=list)
     resend_uncertain: bool = False
 
-    def __repr__(self) -> str:
-        # Jobs carry device tokens and personal data; a log line names the job only.
-        return f"DeliveryJob(send_id={self.send_id!r}, job_id={self.job_id!r}, devices={len(self.devices)})"
-
-    __str__ = __repr__
+    def _log_fields(self) -> dict[str, object]:
+        return {"send_id": self.send_id, "job_id": self.job_id, "devices": len(self.devices)}
 
 
 @dataclass(frozen=True)
@@ -327,7 +325,7 @@ class AudienceMember:
     revision: int | None = None
 
 
-class AudiencePage(BaseModel):
+class AudiencePage(LogSafe, BaseModel):
     """One page of a broadcast's audience still to be read, as it travels through the audience queue.
 
     Attributes:
@@ -351,13 +349,11 @@ class AudiencePage(BaseModel):
     quiet_exempt: bool = False
     personal: bool = False
 
-    def __repr__(self) -> str:
-        return f"AudiencePage(send_id={self.template.send_id!r}, shard={self.shard}, page={self.page})"
-
-    __str__ = __repr__
+    def _log_fields(self) -> dict[str, object]:
+        return {"send_id": self.template.send_id, "shard": self.shard, "page": self.page}
 
 
-class SegmentPage(BaseModel):
+class SegmentPage(LogSafe, BaseModel):
     """One page of a segment send's people still to be read, as it travels through the audience queue.
 
     Attributes:
@@ -387,10 +383,8 @@ class SegmentPage(BaseModel):
     page: int = 0
     after_id: str | None = None
 
-    def __repr__(self) -> str:
-        return f"SegmentPage(send_id={self.template.send_id!r}, page={self.page})"
-
-    __str__ = __repr__
+    def _log_fields(self) -> dict[str, object]:
+        return {"send_id": self.template.send_id, "page": self.page}
 
 
 def segment_job_id(page: int, number: int) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import json
 import re
 import threading
 import time
@@ -415,23 +414,13 @@ class ApnsClient(PushClient):
             # APNs echoes the apns-id it was sent; skip header parsing on the hot path.
             return DeliveryOutcome(Verdict.DELIVERED, Platform.APNS, 200, provider_message_id=apns_id, rule="Success")
         message_id = response.header("apns-id") or apns_id
-        reason: str | None = None
+        answer = response.json_object()
+        reason = answer.get("reason") if isinstance(answer.get("reason"), str) else None
+        timestamp = answer.get("timestamp")
         invalid_since = None
-        try:
-            answer = json.loads(response.body) if response.body else {}
-        except ValueError:
-            answer = {}
-        if isinstance(answer, dict):
-            reason = answer.get("reason") if isinstance(answer.get("reason"), str) else None
-            timestamp = answer.get("timestamp")
-            # Apple: the 410 timestamp is in milliseconds since the epoch.
-            if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
-                invalid_since = datetime.datetime.fromtimestamp(timestamp / 1000, tz=datetime.UTC)
-        return verdicts.decide(
-            Platform.APNS,
-            response.status,
-            reason,
-            retry_after=verdicts.parse_retry_after(response.header("retry-after"), now=self._clock()),
-            invalid_since=invalid_since,
-            provider_message_id=message_id,
+        # Apple: the 410 timestamp is in milliseconds since the epoch.
+        if isinstance(timestamp, int | float) and not isinstance(timestamp, bool):
+            invalid_since = datetime.datetime.fromtimestamp(timestamp / 1000, tz=datetime.UTC)
+        return self._error_outcome(
+            Platform.APNS, response, reason, invalid_since=invalid_since, provider_message_id=message_id
         )

@@ -424,23 +424,12 @@ class FcmClient(PushClient):
     def _interpret(self, response: HttpResponse) -> DeliveryOutcome:
         if response.status is None:
             return verdicts.decide(Platform.FCM, None, response.error, detail=response.error_detail)
-        try:
-            answer = json.loads(response.body) if response.body else {}
-        except ValueError:
-            answer = {}
-        if not isinstance(answer, dict):
-            answer = {}
+        answer = response.json_object()
         if response.status == 200:
             name = answer.get("name")
             return verdicts.decide(Platform.FCM, 200, None, provider_message_id=name if isinstance(name, str) else None)
         code, message = _error_code(answer)
-        return verdicts.decide(
-            Platform.FCM,
-            response.status,
-            code,
-            retry_after=verdicts.parse_retry_after(response.header("retry-after"), now=self._clock()),
-            detail=message,
-        )
+        return self._error_outcome(Platform.FCM, response, code, detail=message)
 
 
 def _error_code(answer: Mapping[str, Any]) -> tuple[str | None, str | None]:

@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import datetime
 import hashlib
+import json
 import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import certifi
 import pycurl
 
-from pushgate.models.push import DeliveryOutcome, PushRequest
+from pushgate.models.push import DeliveryOutcome, Platform, PushRequest
 from pushgate.providers import verdicts
 
 #: libcurl errors after which a request that got no answer byte is resent once on a new connection.
@@ -95,6 +97,14 @@ class HttpResponse:
             if separator and field_name.strip().lower() == wanted:
                 found = value.strip().decode("latin-1")
         return found
+
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; ``{}`` when it is empty, not JSON, or not an object."""
+        try:
+            answer = json.loads(self.body) if self.body else {}
+        except ValueError:
+            return {}
+        return answer if isinstance(answer, dict) else {}
 
 
 class ClientCertificate:
@@ -437,6 +447,7 @@ class PushClient(abc.ABC):
     """
 
     _transport: CurlHttp2Transport
+    _clock: Callable[[], float]
 
     def send(self, request: PushRequest) -> DeliveryOutcome:
         """Sends one notification; see ``send_batch``."""
@@ -452,3 +463,24 @@ class PushClient(abc.ABC):
         if any(verdicts.needs_new_connection(outcome) for outcome in final):
             self._transport.reset_connections()
         return final
+
+    def _error_outcome(
+        self,
+        platform: Platform,
+        response: HttpResponse,
+        code: str | None,
+        *,
+        invalid_since: datetime.datetime | None = None,
+        provider_message_id: str | None = None,
+        detail: str | None = None,
+    ) -> DeliveryOutcome:
+        """The outcome of a provider's error answer; its ``Retry-After`` counts from the client's clock."""
+        return verdicts.decide(
+            platform,
+            response.status,
+            code,
+            retry_after=verdicts.parse_retry_after(response.header("retry-after"), now=self._clock()),
+            invalid_since=invalid_since,
+            provider_message_id=provider_message_id,
+            detail=detail,
+        )

@@ -92,8 +92,7 @@ class DynamoDeviceRepository:
 
     def get(self, org_id: str, app_id: str, user_id: str, platform: DevicePlatform, token_sha256: str) -> Device | None:
         """One device of a user, or ``None``."""
-        item = self._table.get(device_key(org_id, app_id, user_id, platform.value, token_sha256))
-        return _device_from_item(item) if item is not None else None
+        return self._table.get_as(device_key(org_id, app_id, user_id, platform.value, token_sha256), _device_from_item)
 
     def get_many(self, keys: Sequence[tuple[str, str, str, DevicePlatform, str]]) -> list[Device]:
         """The devices that exist among the keys: one strongly consistent ``BatchGetItem`` per 100 keys

@@ -110,8 +110,7 @@ class DynamoPersonRepository:
         self._consistent_batch_reads = consistent_batch_reads
 
     def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
-        item = self._table.get(person_key(org_id, entity_type, person_id))
-        return None if item is None else person_from_item(item)
+        return self._table.get_as(person_key(org_id, entity_type, person_id), person_from_item)
 
     def get_many(self, org_id: str, refs: Sequence[tuple[EntityType, str]]) -> list[Person]:
         """The people that exist among ``refs`` (any order)."""
@@ -236,8 +235,7 @@ class DynamoAppUserLinkRepository(TableAdapter):
     """
 
     def get(self, org_id: str, app_id: str, app_user_id: str) -> AppUserLink | None:
-        item = self._table.get(app_user_link_key(org_id, app_id, app_user_id))
-        return None if item is None else _link_from_item(item)
+        return self._table.get_as(app_user_link_key(org_id, app_id, app_user_id), _link_from_item)
 
     def save(self, link: AppUserLink, *, previous: AppUserLink | None) -> None:
         """Writes a link (moving its reverse item when it points elsewhere now) if the person exists.

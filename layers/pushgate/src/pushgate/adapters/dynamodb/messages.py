@@ -84,13 +84,13 @@ class DynamoMessageTemplateRepository(DynamoMessageStatusReader):
 
     def get(self, org_id: str, message_id: str) -> MessageTemplate | None:
         """The current state of a message."""
-        item = self._table.get(push_message_key(org_id, message_id))
-        return None if item is None else _message_from_item(item)
+        return self._table.get_as(push_message_key(org_id, message_id), _message_from_item)
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MessageTemplate], str | None]:
         """One page of an org's messages, in id order."""
-        items, token = self._table.page(org_partition(org_id), MESSAGE_PREFIX, limit=limit, next_token=next_token)
-        return [_message_from_item(item) for item in items], token
+        return self._table.page(
+            org_partition(org_id), MESSAGE_PREFIX, _message_from_item, limit=limit, next_token=next_token
+        )
 
     def save_version(self, message: MessageTemplate, *, expected_revision: int) -> None:
         """Writes the new current state and the new version in one transaction."""
@@ -123,8 +123,7 @@ class DynamoMessageTemplateRepository(DynamoMessageStatusReader):
 
     def get_version(self, org_id: str, message_id: str, version: int) -> MessageVersion | None:
         """One version."""
-        item = self._table.get(push_message_version_key(org_id, message_id, version))
-        return None if item is None else _version_from_item(item)
+        return self._table.get_as(push_message_version_key(org_id, message_id, version), _version_from_item)
 
     def list_versions(self, org_id: str, message_id: str) -> list[MessageVersion]:
         """Every version, oldest first (the sort key is zero-padded)."""

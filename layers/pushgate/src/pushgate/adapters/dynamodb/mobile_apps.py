@@ -48,13 +48,11 @@ class DynamoMobileAppRepository(TableAdapter):
 
     def get(self, org_id: str, app_id: str) -> MobileApp | None:
         """Finds a configuration of an org."""
-        item = self._table.get(mobile_app_key(org_id, app_id))
-        return None if item is None else _app_from_item(item)
+        return self._table.get_as(mobile_app_key(org_id, app_id), _app_from_item)
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[MobileApp], str | None]:
         """One page of an org's configurations, in id order."""
-        items, token = self._table.page(org_partition(org_id), APP_PREFIX, limit=limit, next_token=next_token)
-        return [_app_from_item(item) for item in items], token
+        return self._table.page(org_partition(org_id), APP_PREFIX, _app_from_item, limit=limit, next_token=next_token)
 
     def replace(self, app: MobileApp, *, expected_revision: int) -> None:
         """Overwrites a configuration still at ``expected_revision``."""
@@ -86,8 +84,7 @@ class DynamoApiTokenRepository(TableAdapter):
 
     def get(self, org_id: str, app_id: str, token_id: str) -> ApiToken | None:
         """Finds a live token."""
-        item = self._table.get(api_token_key(org_id, app_id, token_id))
-        return None if item is None else _token_from_item(item)
+        return self._table.get_as(api_token_key(org_id, app_id, token_id), _token_from_item)
 
     def find_in_org(self, org_id: str, token_id: str) -> ApiToken | None:
         """One ``Query`` of the org's token items (a handful per app), matched on the id."""

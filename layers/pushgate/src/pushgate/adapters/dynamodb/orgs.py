@@ -51,10 +51,7 @@ class DynamoOrgRepository(TableAdapter):
 
     def get(self, org_id: str) -> Org | None:
         """Finds an org by id."""
-        item = self._table.get(org_key(org_id))
-        if item is None:
-            return None
-        return _org_from_item(item)
+        return self._table.get_as(org_key(org_id), _org_from_item)
 
     def list_page(self, *, limit: int, next_token: str | None) -> tuple[list[Org], str | None]:
         """One page of every org, oldest first."""

@@ -22,13 +22,13 @@ class DynamoSegmentRepository(TableAdapter):
     """The DynamoDB adapter of ``SegmentRepository``."""
 
     def get(self, org_id: str, segment_id: str) -> Segment | None:
-        item = self._table.get(segment_key(org_id, segment_id))
-        return None if item is None else _segment_from_item(item)
+        return self._table.get_as(segment_key(org_id, segment_id), _segment_from_item)
 
     def list_page(self, org_id: str, *, limit: int, next_token: str | None) -> tuple[list[Segment], str | None]:
         """A page of the org's segments in id order (one Query), and the token of the next page."""
-        items, token = self._table.page(org_partition(org_id), SEGMENT_PREFIX, limit=limit, next_token=next_token)
-        return [_segment_from_item(item) for item in items], token
+        return self._table.page(
+            org_partition(org_id), SEGMENT_PREFIX, _segment_from_item, limit=limit, next_token=next_token
+        )
 
     def create(self, segment: Segment) -> None:
         """Writes a new segment (one conditional PutItem).

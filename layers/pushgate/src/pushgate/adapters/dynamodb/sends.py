@@ -495,8 +495,7 @@ class DynamoSendRepository:
 
     def get(self, org_id: str, send_id: str) -> SendRecord | None:
         """A send with its totals, or ``None``."""
-        item = self._table.get(send_key(org_id, send_id))
-        return None if item is None else _send_from_item(item)
+        return self._table.get_as(send_key(org_id, send_id), _send_from_item)
 
     def history_page(
         self, org_id: str, only: SendHistoryFilter, *, limit: int, next_token: str | None

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -77,6 +77,7 @@ def decode_opaque_token(token: str) -> Any:
 
 
 ModelT = TypeVar("ModelT", bound="BaseModel")
+RecordT = TypeVar("RecordT")
 
 
 def model_from_item(model: type[ModelT], item: Mapping[str, Any]) -> ModelT:
@@ -266,19 +267,25 @@ class MainTable:
         return [_from_dynamo(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey")
 
     def page(
-        self, partition: str, sort_key_prefix: str, *, limit: int, next_token: str | None
-    ) -> tuple[list[dict[str, Any]], str | None]:
+        self,
+        partition: str,
+        sort_key_prefix: str,
+        read: Callable[[dict[str, Any]], RecordT],
+        *,
+        limit: int,
+        next_token: str | None,
+    ) -> tuple[list[RecordT], str | None]:
         """One page of a listing (the items of a partition under a prefix), read from a ``NextToken``.
 
         Returns:
-            The items, and the ``NextToken`` of the next page (``None`` on the last).
+            The items as ``read`` makes them, and the ``NextToken`` of the next page (``None`` on the last).
 
         Raises:
             InvalidRequestError: ``next_token`` is malformed or belongs to another partition.
         """
         start_key = decode_page_token(next_token, partition)
         items, last_key = self.query_prefix(partition, sort_key_prefix, limit=limit, start_key=start_key)
-        return items, encode_page_token(last_key)
+        return [read(item) for item in items], encode_page_token(last_key)
 
     def query_all(self, partition: str, sort_key_prefix: str) -> list[dict[str, Any]]:
         """Every item of a partition under a prefix, across pages."""
@@ -311,6 +318,11 @@ class MainTable:
         if item is None:
             return None
         return _from_dynamo(item)
+
+    def get_as(self, key: ItemKey, read: Callable[[dict[str, Any]], RecordT]) -> RecordT | None:
+        """The item at ``key`` as ``read`` makes it (see :meth:`get`), or ``None`` when absent."""
+        item = self.get(key)
+        return None if item is None else read(item)
 
     def transact_write(self, actions: Sequence[Mapping[str, Mapping[str, Any]]]) -> None:
         """Writes up to 100 actions all-or-nothing (``TransactWriteItems``).

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Final, Protocol
 
 from pushgate.credentials.inputs import (
     AndroidCredentialsInput,
@@ -29,6 +29,8 @@ from pushgate.observability import logger
 from pushgate.services.apps.orgs import find_in_org, get_org
 from pushgate.services.ports import ApiTokenRepository, MobileAppRepository, OrgRepository, SecretStore
 
+#: Apps read per page where every app of an org is needed (an org has few).
+_APPS_PAGE: Final = 100
 UNCHECKED = CredentialCheck(status=CheckStatus.UNCHECKED, reason="saved; not yet confirmed with the provider")
 
 
@@ -265,6 +267,17 @@ def list_mobile_apps(
     """One page of an org's configurations."""
     org = get_org(org_id, orgs=stores.orgs)
     return stores.apps.list_page(org.org_id, limit=limit, next_token=next_token)
+
+
+def every_app(org_id: str, apps: MobileAppRepository) -> list[MobileApp]:
+    """Every app of an org, across pages."""
+    found: list[MobileApp] = []
+    next_token: str | None = None
+    while True:
+        page, next_token = apps.list_page(org_id, limit=_APPS_PAGE, next_token=next_token)
+        found.extend(page)
+        if next_token is None:
+            return found
 
 
 def delete_mobile_app(org_id: str, app_id: str, *, stores: MobileAppStores) -> None:

@@ -16,6 +16,7 @@ from pushgate.models.device import Device
 from pushgate.models.directory import AppUserLink, EntityType
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.send import LedgerEntry, SendRecord
+from pushgate.services.apps.mobile_apps import every_app
 from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.directory import DirectoryStores, get_person
 from pushgate.services.directory.ports import AppUserLinkRepository
@@ -23,7 +24,6 @@ from pushgate.services.messages.ports import MessageTemplateRepository
 from pushgate.services.ports import MobileAppRepository
 from pushgate.services.sends.ports import SendHistoryFilter, SendRepository
 
-_APPS_PAGE: Final = 100
 #: How many of the org's most recent sends the notification search reads.
 RECENT_SENDS: Final = 20
 #: A send whose ledger holds more entries than this is not searched (a broadcast to a large app):
@@ -85,16 +85,6 @@ class NotificationSearch:
     sends_skipped: int
 
 
-def _apps(org_id: str, apps: MobileAppRepository) -> list[MobileApp]:
-    found: list[MobileApp] = []
-    next_token: str | None = None
-    while True:
-        page, next_token = apps.list_page(org_id, limit=_APPS_PAGE, next_token=next_token)
-        found.extend(page)
-        if next_token is None:
-            return found
-
-
 def person_devices(
     org_id: str, entity_type: EntityType, person_id: str, *, stores: PersonPageStores
 ) -> list[PersonDevice]:
@@ -106,7 +96,7 @@ def person_devices(
     """
     person = get_person(org_id, entity_type, person_id, stores=stores.directory)
     found: list[PersonDevice] = []
-    for app in sorted(_apps(person.org_id, stores.apps), key=lambda a: (a.name.lower(), a.app_id)):
+    for app in sorted(every_app(person.org_id, stores.apps), key=lambda a: (a.name.lower(), a.app_id)):
         devices = stores.devices.list_for_user(person.org_id, app.app_id, person.person_id)
         devices.sort(key=lambda d: d.last_registered_at, reverse=True)
         found.extend(PersonDevice(app, device) for device in devices)

@@ -49,7 +49,7 @@ from pushgate.models.send import (
     new_tracking_id,
     new_tracking_key,
 )
-from pushgate.services.apps.orgs import get_org
+from pushgate.services.apps.orgs import find_in_org, get_org
 from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.directory.ports import PersonRepository
@@ -294,11 +294,7 @@ def people_by_precedence(org_id: str, user_ids: Sequence[str], people: PersonRep
     return found
 
 
-def _not_sent(user_id: str, reason: NotSentReason, at: datetime, person: Person | None = None) -> LedgerEntry:
-    return _not_sent_profile(user_id, reason, at, person.entity_type.value if person is not None else None)
-
-
-def _not_sent_profile(user_id: str, reason: NotSentReason, at: datetime, profile_type: str | None) -> LedgerEntry:
+def _not_sent(user_id: str, reason: NotSentReason, at: datetime, profile_type: str | None = None) -> LedgerEntry:
     return LedgerEntry(user_id=user_id, outcome=Outcome.NOT_SENT, reason=reason.value, at=at, profile_type=profile_type)
 
 
@@ -636,24 +632,6 @@ def _landing(
     return _Landing(release, expires_at, deferred=True)
 
 
-def _reachable(user_ids: list[str], people: Mapping[str, Person], plan: SendPlan, at: datetime) -> list[str]:
-    """The recipients that exist and consented; the others are refused (and recorded) at once."""
-    reachable: list[str] = []
-    for user_id in user_ids:
-        person = people.get(user_id)
-        reason = None
-        if person is None:
-            reason = NotSentReason.UNKNOWN_RECIPIENT
-        elif not person.attributes.pushconsent:
-            reason = NotSentReason.NO_PUSH_CONSENT
-        if reason is not None:
-            plan.rejected.append((user_id, reason.value))
-            plan.entries.append(_not_sent(user_id, reason, at, person))
-        else:
-            reachable.append(user_id)
-    return reachable
-
-
 class JobPacking:
     """Packs each recipient into the jobs of their due time: now (the queue) or later (held)."""
 
@@ -732,14 +710,14 @@ def plan_recipient(
     user_id = profile.user_id
     profile_type = profile.profile_type
     if not profile.pushconsent:
-        plan.entries.append(_not_sent_profile(user_id, NotSentReason.NO_PUSH_CONSENT, at, profile_type))
+        plan.entries.append(_not_sent(user_id, NotSentReason.NO_PUSH_CONSENT, at, profile_type))
         return
     if not devices:
-        plan.entries.append(_not_sent_profile(user_id, NotSentReason.NO_VALID_DEVICE, at, profile_type))
+        plan.entries.append(_not_sent(user_id, NotSentReason.NO_VALID_DEVICE, at, profile_type))
         return
     landing = _landing(profile, timing, compiled, at)
     if isinstance(landing, NotSentReason):
-        plan.entries.append(_not_sent_profile(user_id, landing, at, profile_type))
+        plan.entries.append(_not_sent(user_id, landing, at, profile_type))
         return
     message = shared
     if message is None:
@@ -747,10 +725,10 @@ def plan_recipient(
         try:
             rendered = compiled.render(recipient)
         except NotificationTooLargeError:
-            plan.entries.append(_not_sent_profile(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, profile_type))
+            plan.entries.append(_not_sent(user_id, NotSentReason.PAYLOAD_TOO_LARGE, at, profile_type))
             return
         if rendered.url_problem is not None:
-            plan.entries.append(_not_sent_profile(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, profile_type))
+            plan.entries.append(_not_sent(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, profile_type))
             return
         # The tracking id and the tracked link are per device: the packer and the worker fill them in.
         message = replace(compiled.push_message(rendered, tracking_id=""), link="")
@@ -783,9 +761,9 @@ def _plan_deliveries(
     if compiled.reads_directory:
         # The message reads the person's record: read everyone first, devices only of those reachable.
         people = people_by_precedence(org_id, user_ids, stores.people)
-        reachable = _reachable(user_ids, people, plan, at)
+        profiles = {user_id: RecipientProfile.of(person) for user_id, person in people.items()}
+        reachable = _reachable(user_ids, profiles, plan, at)
         devices_by_user = active_devices(reachable)
-        profiles = {user_id: RecipientProfile.of(people[user_id]) for user_id in reachable}
     else:
         # Consent, zone and locale travel with the devices (written in the directory's transaction):
         # the person is read only when their devices cannot answer for them.
@@ -800,7 +778,7 @@ def _plan_deliveries(
                 profiles[user_id] = profile
         people = people_by_precedence(org_id, unanswered, stores.people) if unanswered else {}
         profiles.update({user_id: RecipientProfile.of(person) for user_id, person in people.items()})
-        reachable = _reachable_profiles(user_ids, profiles, plan, at)
+        reachable = _reachable(user_ids, profiles, plan, at)
 
     packing = JobPacking(template, plan, at)
     for user_id in reachable:
@@ -853,7 +831,7 @@ def copied_profile(user_id: str, devices: Sequence[AudienceMember]) -> Recipient
     )
 
 
-def _reachable_profiles(
+def _reachable(
     user_ids: list[str], profiles: Mapping[str, RecipientProfile], plan: SendPlan, at: datetime
 ) -> list[str]:
     """The recipients that exist and consented (as their profiles say); the others are refused (and recorded)."""
@@ -867,7 +845,7 @@ def _reachable_profiles(
             reason = NotSentReason.NO_PUSH_CONSENT
         if reason is not None:
             plan.rejected.append((user_id, reason.value))
-            plan.entries.append(_not_sent_profile(user_id, reason, at, profile.profile_type if profile else None))
+            plan.entries.append(_not_sent(user_id, reason, at, profile.profile_type if profile else None))
         else:
             reachable.append(user_id)
     return reachable
@@ -896,12 +874,7 @@ def get_send(org_id: str, send_id: str, *, stores: SendStores) -> SendRecord:
         InvalidRequestError: ``sendId`` is not a UUID.
         NotFoundError: No such org or send.
     """
-    org = get_org(org_id, orgs=stores.orgs)
-    canonical = parse_uuid(send_id, "SendId")
-    send = stores.sends.get(org.org_id, canonical)
-    if send is None:
-        raise NotFoundError(message=f"send {canonical} not found in org {org.org_id}")
-    return send
+    return find_in_org(org_id, send_id, orgs=stores.orgs, get=stores.sends.get, what="send", id_field="SendId")
 
 
 def list_recipients(
