@@ -738,6 +738,11 @@ class LocalRuntime:
         route, logical_id, path_parameters = matched
         allowed, problem, authorizer = self._authorize(route.auth, headers, (method, target, body))
         if not allowed:
+            signed = any(n.lower() == "authorization" and v.startswith(SIGV4_SCHEME) for n, v in headers.items())
+            if signed:
+                # API Gateway's IAM authorizer refuses a signature with 403 (InvalidSignatureException),
+                # which is what the console renews its credentials on.
+                return _json_response(HTTPStatus.FORBIDDEN, _error_body("InvalidSignature", str(problem)))
             return _json_response(HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", str(problem)))
         event = http_api_event(
             route=route,

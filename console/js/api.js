@@ -6,15 +6,36 @@ import { sign } from "./sigv4.js";
 
 let config = { ApiUrl: "", SignIn: "AdminKey" };
 let awsCredentials = async () => null;
+let discardCredentials = () => {};
 
 export function configure(settings) {
   config = { ...config, ...settings };
 }
 
 // Where signed calls get their credentials ({AccessKeyId, SecretKey, SessionToken}, or null when
-// the user is signed out): a function, so that they are renewed before they expire.
-export function signWith(source) {
+// the user is signed out): a function, so that they are renewed before they expire; and how to drop
+// them when API Gateway refuses them, so that the next call gets fresh ones.
+export function signWith(source, discard) {
   awsCredentials = source;
+  discardCredentials = discard || (() => {});
+}
+
+// API Gateway's IAM authorizer answers 403 to a signature it refuses ("Signature expired", "The
+// security token included in the request is expired", a clock or key that no longer fits), and 403
+// to a caller IAM does not allow ("... is not authorized to perform: execute-api:Invoke").
+function refusedSignature(status, message) {
+  return status === 403 && /signature|security token/i.test(message || "");
+}
+
+async function errorOf(response) {
+  let decoded = null;
+  try {
+    decoded = await response.json();
+  } catch {
+    decoded = null;
+  }
+  const error = decoded?.Error;
+  return new ApiError(response.status, error?.Code || `HTTP ${response.status}`, error?.Message || decoded?.message || decoded?.Message || response.statusText, error?.Details);
 }
 
 export function settings() {
@@ -46,43 +67,47 @@ export async function request(method, path, { body, query, raw } = {}) {
   const search = query
     ? "?" + Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== "").map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&")
     : "";
-  let url = new URL(`${config.ApiUrl}${path}${search === "?" ? "" : search}`, window.location.href).href;
-  let headers = {};
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const target = new URL(`${config.ApiUrl}${path}${search === "?" ? "" : search}`, window.location.href).href;
   const text = body === undefined ? undefined : JSON.stringify(body);
-  let response;
-  try {
-    if (config.SignIn === "Cognito") {
-      const credentials = await awsCredentials();
-      if (!credentials) {
-        window.dispatchEvent(new CustomEvent("pushgate:unauthorized"));
-        throw new ApiError(401, "Unauthorized", "the sign-in has ended: sign in again");
-      }
-      ({ url, headers } = await sign({ method, url, headers, body: text, credentials, region: config.Region }));
-    } else {
-      headers.Authorization = `Bearer ${credential() || ""}`;
-    }
-    response = await fetch(url, { method, headers, body: text });
-  } catch (error) {
-    if (error instanceof ApiError) throw error;
-    throw new ApiError(0, "Unreachable", `cannot reach the API: ${error.message}`);
-  }
-  if (response.status === 401) {
-    window.dispatchEvent(new CustomEvent("pushgate:unauthorized"));
-  }
-  if (!response.ok) {
-    let decoded = null;
+  // A signed call the authorizer refuses is signed again once with fresh credentials; refused
+  // again, the sign-in has ended.
+  for (let attempt = 1; ; attempt++) {
+    let url = target;
+    let headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
     try {
-      decoded = await response.json();
-    } catch {
-      decoded = null;
+      if (config.SignIn === "Cognito") {
+        const credentials = await awsCredentials();
+        if (!credentials) {
+          window.dispatchEvent(new CustomEvent("pushgate:unauthorized"));
+          throw new ApiError(401, "Unauthorized", "the sign-in has ended: sign in again");
+        }
+        ({ url, headers } = await sign({ method, url, headers, body: text, credentials, region: config.Region }));
+      } else {
+        headers.Authorization = `Bearer ${credential() || ""}`;
+      }
+      response = await fetch(url, { method, headers, body: text });
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      throw new ApiError(0, "Unreachable", `cannot reach the API: ${error.message}`);
     }
-    const error = decoded?.Error;
-    throw new ApiError(response.status, error?.Code || `HTTP ${response.status}`, error?.Message || decoded?.message || response.statusText, error?.Details);
+    if (response.status === 401) {
+      window.dispatchEvent(new CustomEvent("pushgate:unauthorized"));
+    }
+    if (!response.ok) {
+      const error = await errorOf(response);
+      if (config.SignIn === "Cognito" && refusedSignature(error.status, error.message)) {
+        discardCredentials();
+        if (attempt === 1) continue;
+        window.dispatchEvent(new CustomEvent("pushgate:unauthorized"));
+      }
+      throw error;
+    }
+    if (raw) return response;
+    const answer = await response.text();
+    return answer ? JSON.parse(answer) : null;
   }
-  if (raw) return response;
-  const answer = await response.text();
-  return answer ? JSON.parse(answer) : null;
 }
 
 export const get = (path, query) => request("GET", path, { query });

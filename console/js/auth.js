@@ -125,6 +125,11 @@ export async function awsCredentials() {
   return aws;
 }
 
+// Drops the credentials (not the identity): the next call gets fresh ones from the identity pool.
+export function discardCredentials() {
+  aws = null;
+}
+
 export function forgetCredentials() {
   aws = null;
   identityId = null;

@@ -1,6 +1,6 @@
 // The console's shell: configuration, sign-in, and a hash router over the pages.
 import * as api from "./api.js";
-import { awsCredentials, completeSignIn, forgetCredentials, signInPage, signOut } from "./auth.js";
+import { awsCredentials, completeSignIn, discardCredentials, forgetCredentials, signInPage, signOut } from "./auth.js";
 import { errorBox, h } from "./dom.js";
 import * as session from "./session.js";
 import { orgsPage } from "./pages/orgs.js";
@@ -106,7 +106,7 @@ async function boot() {
   } catch {
     // no config.json: same-origin defaults
   }
-  api.signWith(awsCredentials);
+  api.signWith(awsCredentials, discardCredentials);
   window.addEventListener("pushgate:unauthorized", () => {
     if (!signedIn) return; // the sign-in form reports a refused key itself
     session.set("credential", null);

@@ -67,7 +67,9 @@ def test_a_wrong_or_stale_or_tampered_signature_is_refused_with_what_is_wrong(
         "stale": stale.json()["Error"]["Message"],
         "tampered": tampered.json()["Error"]["Message"],
     }
-    assert {r.status_code for r in (wrong, elsewhere, stale, tampered)} == {401}
+    # As API Gateway's IAM authorizer answers a refused signature: 403, not the admin key's 401.
+    assert {r.status_code for r in (wrong, elsewhere, stale, tampered)} == {403}
+    assert {r.json()["Error"]["Code"] for r in (wrong, elsewhere, stale, tampered)} == {"InvalidSignature"}
     assert "signature does not match" in problems["wrong"] and "signature does not match" in problems["tampered"]
     assert f"region {dev_stack.config.region}" in problems["elsewhere"]
     assert "5 minutes" in problems["stale"]

@@ -329,7 +329,8 @@ def test_in_aws_the_console_signs_in_with_pkce_gets_identity_pool_credentials_an
     # browser's requests to them are intercepted); the dev server checks SigV4 made with the local
     # credentials (the admin key as secret key), which the played identity pool hands out. The ID
     # token from the code is about to expire, so the console renews it (refresh token) before trading
-    # it; the first credentials are about to expire too, so it renews them before its next call.
+    # it; the first credentials are about to expire too, so it renews them before its next call; the
+    # API refuses the second ones with 403, so the console renews them and makes those calls again.
     cognito = "https://auth.example.test"
     region = dev_stack.config.region
     identity_endpoint = f"https://cognito-identity.{region}.amazonaws.com/"
@@ -382,11 +383,13 @@ def test_in_aws_the_console_signs_in_with_pkce_gets_identity_pool_credentials_an
             answer: dict[str, object] = {"IdentityId": f"{region}:played-identity"}
         else:
             issued = sum(1 for c in seen["identity"] if c["action"] == "GetCredentialsForIdentity")
-            # The first credentials expire within the console's renewal margin; the second do not.
+            # The first credentials expire within the console's renewal margin; the second do not, but
+            # the API refuses them (as API Gateway refuses credentials revoked or signed off a wrong
+            # clock); the third are good.
             lifetime = 60 if issued == 1 else 3600
             credentials = {
                 "AccessKeyId": LOCAL_ACCESS_KEY_ID,
-                "SecretKey": ADMIN_KEY,
+                "SecretKey": "not-the-admin-key" if issued == 2 else ADMIN_KEY,
                 "SessionToken": f"played-session-{issued}",
                 "Expiration": time.time() + lifetime,
             }
@@ -431,19 +434,28 @@ def test_in_aws_the_console_signs_in_with_pkce_gets_identity_pool_credentials_an
         "client_id": "console-client",
         "refresh_token": "the-refresh-token",
     }
-    # The identity pool: one identity, then credentials twice (the first ones were about to expire),
-    # each time for the renewed ID token (the first one was about to expire before it was used).
+    # The identity pool: one identity, then credentials three times (the first ones were about to
+    # expire, the second were refused), each time for the renewed ID token (the first one was about
+    # to expire before it was used).
     logins = {f"cognito-idp.{region}.amazonaws.com/{user_pool}": renewed_token}
     assert [c["action"] for c in seen["identity"]] == [
         "GetId",
         "GetCredentialsForIdentity",
         "GetCredentialsForIdentity",
+        "GetCredentialsForIdentity",
     ]
-    assert [c["Logins"] for c in seen["identity"]] == [logins, logins, logins]
+    assert [c["Logins"] for c in seen["identity"]] == [logins, logins, logins, logins]
     assert seen["identity"][0]["IdentityPoolId"] == f"{region}:00000000-0000-4000-8000-00000000cafe"
     assert "code=" not in page.url  # the code leaves the address bar
-    # Every API call was signed (none carried a bearer token), accepted, and on the operator routes.
-    assert api_calls and all(status == 200 for _, _, status in api_calls)
+    # Every API call was signed (none carried a bearer token) and on the operator routes; those signed
+    # with the refused credentials got API Gateway's 403 and were signed again with fresh ones.
+    statuses = {headers["x-amz-security-token"]: set() for _, headers, _ in api_calls}
+    for _, headers, status in api_calls:
+        statuses[headers["x-amz-security-token"]].add(status)
+    assert statuses == {"played-session-2": {403}, "played-session-3": {200}}
+    refused = [url for url, headers, _ in api_calls if headers["x-amz-security-token"] == "played-session-2"]
+    accepted = [url for url, headers, _ in api_calls if headers["x-amz-security-token"] == "played-session-3"]
+    assert set(refused) <= set(accepted)  # each refused call was made again, and answered
     assert all("/console-api" not in url for url, _, _ in api_calls)
     scope = (
         f"Credential={LOCAL_ACCESS_KEY_ID}/{time.strftime('%Y%m%d', time.gmtime())}/{region}/execute-api/aws4_request"
@@ -452,8 +464,7 @@ def test_in_aws_the_console_signs_in_with_pkce_gets_identity_pool_credentials_an
         assert headers["authorization"].startswith(
             f"AWS4-HMAC-SHA256 {scope}, SignedHeaders=host;x-amz-date;x-amz-security-token"
         )
-    tokens = [headers["x-amz-security-token"] for _, headers, _ in api_calls]
     # The first credentials (about to expire) were renewed before any call was signed with them.
-    assert set(tokens) == {"played-session-2"}
+    assert "played-session-1" not in statuses
     assert page.evaluate("() => JSON.stringify({...localStorage})") == "{}"
     context.close()
