@@ -263,6 +263,16 @@ def _error_body(code: str, message: str) -> dict[str, Any]:
     return {"Error": {"Code": code, "Message": message, "Details": []}}
 
 
+def _refusal(headers: dict[str, str], problem: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The answer to a caller the operator routes refuse: 403 ``InvalidSignature`` to a SigV4
+    signature, as API Gateway's IAM authorizer answers (InvalidSignatureException; the console
+    renews its credentials on it), and 401 to anything else (the local admin key)."""
+    signed = any(name.lower() == "authorization" and value.startswith(SIGV4_SCHEME) for name, value in headers.items())
+    if signed:
+        return _json_response(HTTPStatus.FORBIDDEN, _error_body("InvalidSignature", problem))
+    return _json_response(HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", problem))
+
+
 def lambda_result_to_http(invocation: Invocation) -> tuple[int, list[tuple[str, str]], bytes]:
     """Turns a handler's result into an HTTP response as API Gateway (payload 2.0) does."""
     if not invocation.ok:
@@ -738,12 +748,7 @@ class LocalRuntime:
         route, logical_id, path_parameters = matched
         allowed, problem, authorizer = self._authorize(route.auth, headers, (method, target, body))
         if not allowed:
-            signed = any(n.lower() == "authorization" and v.startswith(SIGV4_SCHEME) for n, v in headers.items())
-            if signed:
-                # API Gateway's IAM authorizer refuses a signature with 403 (InvalidSignatureException),
-                # which is what the console renews its credentials on.
-                return _json_response(HTTPStatus.FORBIDDEN, _error_body("InvalidSignature", str(problem)))
-            return _json_response(HTTPStatus.UNAUTHORIZED, _error_body("Unauthorized", str(problem)))
+            return _refusal(headers, str(problem))
         event = http_api_event(
             route=route,
             method=method,
