@@ -25,7 +25,6 @@ from pushgate import deps
 from pushgate.adapters.dynamodb.keys import GSI1_SORT_KEY, device_key
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from pushgate.models.mobile_app import MobileApp
 from pushgate.models.org import Org
 from pushgate.services.apps.api_tokens import issue_api_token
 from pushgate.services.devices.device_registration import token_sha256
@@ -33,6 +32,7 @@ from pushgate_local.events import http_api_event, sqs_event
 from pushgate_local.provision import ProvisionedResources
 from pushgate_local.template import HttpRoute
 from tests.conftest import REGION, FakeLambdaContext
+from tests.fakes.apps import stored_app
 
 V1_ROUTE = HttpRoute("POST", "/api/v1.0/orgs/{orgId}/pushchannel/apps/{proxy+}", "NONE")
 V2_ROUTE = HttpRoute("POST", "/api/v1.0/orgs/{orgId}/pushdeviceregistration/{proxy+}", "NONE")
@@ -106,28 +106,7 @@ class Stack:
         now = datetime.now(UTC)
         self.org_id, self.app_id = str(uuid.uuid4()), str(uuid.uuid4())
         deps.org_repository().create(Org(org_id=self.org_id, name="Contoso", created_at=now))
-        self.app = MobileApp.model_validate(
-            {
-                "org_id": self.org_id,
-                "app_id": self.app_id,
-                "name": "Contoso app",
-                "description": "",
-                "created_at": now,
-                "updated_at": now,
-                "ios": {
-                    "metadata": {
-                        "AuthMode": "Token",
-                        "AppMode": "Production",
-                        "BundleId": "com.contoso.app",
-                        "TeamId": "ABCDE12345",
-                        "KeyId": "KEY1234567",
-                        "PublicKeySha256": "0" * 64,
-                    },
-                    "secret_id": "arn:secret",
-                    "check": {"status": "Valid"},
-                },
-            }
-        )
+        self.app = stored_app(self.org_id, self.app_id, at=now)
         stores = deps.mobile_app_stores()
         stores.apps.create(self.app)
         _, self.api_token = issue_api_token(self.org_id, self.app_id, label="launches", stores=stores)

@@ -36,6 +36,7 @@ from pushgate.providers.ports import ProviderNotConfiguredError
 from pushgate.services.devices import device_registration
 from pushgate.services.devices.device_verification import MAX_RECEIVE_COUNT, DeviceVerifier, RetryLaterError
 from pushgate_local.template import read_stack
+from tests.fakes.apps import stored_app
 from tests.fakes.stores import FakeApps
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,28 +46,7 @@ TOKEN = "ab" * 32
 
 
 def mobile_app(*, ios: bool = True) -> MobileApp:
-    payload: dict[str, Any] = {
-        "org_id": ORG,
-        "app_id": APP,
-        "name": "x",
-        "description": "",
-        "created_at": NOW,
-        "updated_at": NOW,
-    }
-    if ios:
-        payload["ios"] = {
-            "metadata": {
-                "AuthMode": "Token",
-                "AppMode": "Sandbox",
-                "BundleId": "com.contoso.app",
-                "TeamId": "ABCDE12345",
-                "KeyId": "KEY1234567",
-                "PublicKeySha256": "0" * 64,
-            },
-            "secret_id": "arn:secret",
-            "check": {"status": "Valid"},
-        }
-    return MobileApp.model_validate(payload)
+    return stored_app(ORG, APP, at=NOW, name="x", ios_mode="Sandbox" if ios else None)
 
 
 class FakeDevices:

@@ -31,6 +31,7 @@ from pushgate.models.mobile_app import MobileApp
 from pushgate.models.push import PushRequest, Verdict
 from pushgate_local.provision import ProvisionedResources
 from pushgate_local.simulator import RunningSimulator
+from tests.fakes.apps import stored_app
 from tests.provider_keys import BUNDLE_ID, KEY_ID, TEAM_ID, private_pem, public_pem
 
 
@@ -89,27 +90,15 @@ def ios_app(
     secret = IosTokenSecret.model_validate({"signing_key_pem": private_pem(apns_key).decode()})
     secret_id = deps.mobile_app_stores().secrets.create(f"pushgate/{uuid.uuid4().hex}", secret.to_secret_string())
     now = datetime.now(UTC)
-    return MobileApp.model_validate(
-        {
-            "org_id": str(uuid.uuid4()),
-            "app_id": str(uuid.uuid4()),
-            "name": "Restored",
-            "description": "",
-            "created_at": now,
-            "updated_at": now,
-            "ios": {
-                "metadata": {
-                    "AuthMode": "Token",
-                    "AppMode": "Production",
-                    "BundleId": BUNDLE_ID,
-                    "TeamId": TEAM_ID,
-                    "KeyId": KEY_ID,
-                    "PublicKeySha256": "0" * 64,
-                },
-                "secret_id": secret_id,
-                "check": {"status": "Valid"},
-            },
-        }
+    return stored_app(
+        str(uuid.uuid4()),
+        str(uuid.uuid4()),
+        at=now,
+        name="Restored",
+        secret_id=secret_id,
+        bundle_id=BUNDLE_ID,
+        team_id=TEAM_ID,
+        key_id=KEY_ID,
     )
 
 
