@@ -48,7 +48,7 @@ from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateK
 from pushgate.models.device import DevicePlatform, DeviceRef
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.mobile_app import CheckStatus, CredentialCheck, MobileApp
-from pushgate.models.payloads import apns_id_for
+from pushgate.models.payloads import apns_id_from_sha256
 from pushgate.models.push import NOW_OR_NEVER, DeliveryOutcome, PushRequest, Verdict, has_expired
 from pushgate.models.send import DEFERRED_QUIET_HOURS, DeliveryJob, JobDevice, LedgerEntry, NotSentReason, Outcome
 from pushgate.observability import count_tokens_marked_invalid, logger
@@ -553,7 +553,7 @@ class DeliveryService:
                 message_id = fate.provider_message_id
                 if message_id is None and device.platform is DevicePlatform.IOS:
                     # A fate read back from a checkpoint keeps no message id; an apns-id is derived again.
-                    message_id = apns_id_for(job.send_id, device.token)
+                    message_id = apns_id_from_sha256(job.send_id, device.token_sha256)
                 settled.entries.append(
                     _entry(
                         device,
@@ -636,7 +636,7 @@ class DeliveryService:
         if job.resend_uncertain:
             # The notification's own collapse id, the same on every send of it (the first one and a
             # re-send after a crash), so the device shows it once. The deterministic apns-id is that.
-            own = apns_id_for(job.send_id, device.token)
+            own = apns_id_from_sha256(job.send_id, device.token_sha256)
             if ios:
                 collapse_id = own
             elif base.android_notification:
