@@ -50,6 +50,10 @@ def _legacy_tracking_id() -> str:
     return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
+#: How long before the reports the test's notification was delivered.
+DELIVERED_BEFORE = timedelta(minutes=1)
+
+
 def _delivered(now: datetime, *, legacy: bool = False, entries: list[LedgerEntry] | None = None) -> str:
     """Records a one-device send as the fan-out and the delivery worker would; returns its tracking id.
 
@@ -99,7 +103,7 @@ def _delivered(now: datetime, *, legacy: bool = False, entries: list[LedgerEntry
         jobs_total=1,
     )
     sends.create(record, [], {} if legacy else {tracking_key: "00000"})
-    at = now - timedelta(minutes=1)
+    at = now - DELIVERED_BEFORE
     sends.claim(job, at=at)
     entry = LedgerEntry(
         user_id="contact-1",
@@ -140,13 +144,16 @@ def _event(name: str, tracking_id: str, **changes: Any) -> dict[str, Any]:
 
 def _insights(lambda_context: FakeLambdaContext, dimension: str, dimension_id: str) -> dict[str, Any]:
     event = copy.deepcopy(load_event("read_insights/read_insights.json"))
-    today = datetime.now(UTC).date().isoformat()
+    # The days the send's counters and the reports can fall on: around midnight the delivery,
+    # a minute before, counts on the day before the reports.
+    now = datetime.now(UTC)
+    first, today = (now - DELIVERED_BEFORE).date().isoformat(), now.date().isoformat()
     event["rawPath"] = event["requestContext"]["http"]["path"] = (
         f"/admin/v1/orgs/{ORG}/insights/{dimension}/{dimension_id}"
     )
     event["pathParameters"] = {"orgId": ORG, "dimension": dimension, "dimensionId": dimension_id}
-    event["rawQueryString"] = f"From={today}&To={today}"
-    event["queryStringParameters"] = {"From": today, "To": today}
+    event["rawQueryString"] = f"From={first}&To={today}"
+    event["queryStringParameters"] = {"From": first, "To": today}
     response = read_insights.lambda_handler(event, lambda_context)
     assert response["statusCode"] == 200, response["body"]
     overall: dict[str, Any] = json.loads(response["body"])["Overall"]
