@@ -1097,8 +1097,10 @@ WALKS: list[Callable[[DemoWalk, dict[str, Any]], dict[str, Any]]] = [
     walk_sends,
     walk_interactions,
     walk_segments,
-    walk_timing,
+    # Before the timing walk: its quiet hours (21:00-08:00 Berlin) and the clock it leaves up to a
+    # day ahead would hold the daily broadcast back whenever they cover the moment it is sent.
     walk_operator_cli,
+    walk_timing,
 ]
 
 
