@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -924,6 +924,14 @@ def walk_timing(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
     """A morning briefing at 09:00 in each recipient's zone, on the local clock; then a frequency cap at work."""
     org_id, app_id, api_token = context["org_id"], context["app_id"], context.get("api_token") or ""
     demo.request(
+        "The local clock moves to the next 12:00 UTC, so this walk reads the same at any hour it runs",
+        "POST",
+        "/_local/clock",
+        200,
+        body={"Now": _next_noon_utc(demo).isoformat()},
+        summarize=lambda b: f"now {b['Now']}",
+    )
+    demo.request(
         "The app gets a delivery policy: quiet hours 21:00-08:00 recipient-local, 1 notification a day",
         "PUT",
         f"/admin/v1/orgs/{org_id}/mobileapps/{app_id}/delivery-policy",
@@ -1006,6 +1014,19 @@ def walk_timing(demo: DemoWalk, context: dict[str, Any]) -> dict[str, Any]:
         summarize=lambda b: f"{b['Status']}: {b['Sent']} sent, not sent {b['NotSentReasons']}",
     )
     return {}
+
+
+def _next_noon_utc(demo: DemoWalk) -> datetime:
+    """The first 12:00 UTC after the local clock's now.
+
+    From there Tokyo's next 09:00 (00:00 UTC) comes before Berlin's (08:00 UTC), so Lena's hour is
+    released last and her capped second send falls at 09:00 Berlin, outside the quiet hours. From
+    the real time instead, a run between 00:00 and 08:00 UTC ended on Tokyo's hour (01:00 in Berlin)
+    and the quiet hours, not the cap, held the send back.
+    """
+    now = datetime.fromisoformat(demo._client.get("/_local/clock", headers=demo._admin).json()["Now"])
+    noon = now.astimezone(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon > now else noon + timedelta(days=1)
 
 
 class _Cli:

@@ -20,7 +20,7 @@ from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import MessageContent, MessageTemplate
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import create_app, final_statuses
-from tests.e2e.test_sends import ledger, wait_for_completion
+from tests.e2e.test_sends import ledger, recent_insight_days, wait_for_completion
 
 pytestmark = pytest.mark.stack
 
@@ -125,8 +125,7 @@ def test_a_rendered_url_that_leaves_the_templates_host_is_not_sent_and_the_ledge
     assert (entry["Outcome"], entry["Reason"], entry.get("TrackingId")) == ("NotSent", "UrlOriginChanged", None)
     alerts = [n for n in dev_stack.simulator.notifications(token=token) if n["headers"]["apns-push-type"] == "alert"]
     assert alerts == []
-    today = datetime.now(UTC).date().isoformat()
-    insights = admin.get(f"/admin/v1/orgs/{org_id}/insights/messages/{message_id}", params={"From": today, "To": today})
+    insights = admin.get(f"/admin/v1/orgs/{org_id}/insights/messages/{message_id}", params=recent_insight_days())
     assert insights.json()["Overall"]["NotSentReasons"] == {"UrlOriginChanged": 1}
     exported = admin.get(
         f"/admin/v1/orgs/{org_id}/insights/messages/{message_id}/interactions", params={"Format": "ndjson"}

@@ -176,6 +176,12 @@ def wait_for_completion(admin: httpx.Client, org_id: str, send_id: str) -> dict[
         time.sleep(0.5)
 
 
+def recent_insight_days(minutes: int = 10) -> dict[str, str]:
+    """``From``/``To`` over the UTC days of the last few minutes: a test that crosses midnight reads both."""
+    now = datetime.now(UTC)
+    return {"From": (now - timedelta(minutes=minutes)).date().isoformat(), "To": now.date().isoformat()}
+
+
 def ledger(admin: httpx.Client, org_id: str, send_id: str, outcome: str | None = None) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     token: str | None = None
