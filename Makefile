@@ -44,7 +44,6 @@ bootstrap: $(VENV)/.synced node_modules/.synced ## Create the virtualenv and ins
 # The console's browser tests drive Debian's Chromium through Playwright's Python driver; Playwright
 # never downloads a browser. A fresh machine gets the apt package here (CI runs as root).
 CHROMIUM := /usr/bin/chromium
-FUZZ_TESTS := tests/e2e/test_api_fuzz.py
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y --no-install-recommends chromium; \
 	else echo "$(CHROMIUM) is missing: run 'apt-get install -y --no-install-recommends chromium' as root"; exit 1; fi
@@ -78,6 +77,7 @@ build: $(VENV)/.synced $(SAM_VENV)/.synced ## sam build (the layer for arm64)
 build-check: build ## Check the built layer: pinned deps, the package, arm64; and that the recipe imports
 	$(PY) -m pushgate_local.layer_check
 
+FUZZ_TESTS := tests/e2e/test_api_fuzz.py
 # On two workers, a module at a time each; the API fuzz module after them in one process, as xdist
 # schedules by test id and schemathesis gives all the operations of a test the same one.
 pytest: bootstrap $(CHROMIUM) ## All tests (the console's in headless Chromium), with the branch-coverage floor on the layer package
