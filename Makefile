@@ -77,8 +77,12 @@ build: $(VENV)/.synced $(SAM_VENV)/.synced ## sam build (the layer for arm64)
 build-check: build ## Check the built layer: pinned deps, the package, arm64; and that the recipe imports
 	$(PY) -m pushgate_local.layer_check
 
+FUZZ_TESTS := tests/e2e/test_api_fuzz.py
+# On two workers, a module at a time each; the API fuzz module after them in one process, as xdist
+# schedules by test id and schemathesis gives all the operations of a test the same one.
 pytest: bootstrap $(CHROMIUM) ## All tests (the console's in headless Chromium), with the branch-coverage floor on the layer package
-	$(PY) -m pytest --cov --cov-report=term --durations=25
+	$(PY) -m pytest -n 2 --dist loadfile --ignore=$(FUZZ_TESTS) --cov --cov-report= --durations=25
+	$(PY) -m pytest $(FUZZ_TESTS) --cov --cov-append --cov-report=term --durations=5
 
 unit: $(VENV)/.synced ## Unit tests only (no services)
 	$(PY) -m pytest tests/unit

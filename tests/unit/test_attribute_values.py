@@ -47,12 +47,20 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("value", VALUES, ids=repr)
+def _stable_id(value: Any) -> str:
+    """A test id that is the same in every process (set order and object addresses are not), as
+    pytest-xdist's workers must collect the same ids."""
+    if isinstance(value, set | frozenset):
+        return "{" + ", ".join(sorted(_stable_id(v) for v in value)) + "}"
+    return "object()" if type(value) is object else repr(value)
+
+
+@pytest.mark.parametrize("value", VALUES, ids=_stable_id)
 def test_values_serialize_as_boto3_serializes_them(value: Any) -> None:
     assert _comparable(serialize(value)) == _comparable(TypeSerializer().serialize(value))
 
 
-@pytest.mark.parametrize("value", VALUES, ids=repr)
+@pytest.mark.parametrize("value", VALUES, ids=_stable_id)
 def test_attribute_values_read_back_as_boto3_reads_them(value: Any) -> None:
     stored = TypeSerializer().serialize(value)
     assert _comparable(deserialize(stored)) == _comparable(TypeDeserializer().deserialize(stored))
@@ -61,7 +69,7 @@ def test_attribute_values_read_back_as_boto3_reads_them(value: Any) -> None:
 @pytest.mark.parametrize(
     "value",
     [1.5, Decimal("Infinity"), Decimal("NaN"), {1, "a"}, object(), Decimal("1." + "1" * 40)],
-    ids=repr,
+    ids=_stable_id,
 )
 def test_what_boto3_refuses_is_refused(value: Any) -> None:
     with pytest.raises(Exception) as ours:
