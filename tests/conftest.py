@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,13 @@ def load_event(relative_path: str) -> dict[str, Any]:
     """An event from ``events/`` (the files ``sam local invoke -e`` would use)."""
     loaded: dict[str, Any] = json.loads((EVENTS / relative_path).read_text(encoding="utf-8"))
     return loaded
+
+
+def recent_insight_days(minutes: int = 10) -> dict[str, str]:
+    """``From``/``To`` of an insights read over the UTC days of the last few minutes: a test that
+    crosses midnight UTC (its deliveries counted on one day, its reads made on the next) reads both."""
+    now = datetime.now(UTC)
+    return {"From": (now - timedelta(minutes=minutes)).date().isoformat(), "To": now.date().isoformat()}
 
 
 class FakeLambdaContext:

@@ -18,9 +18,10 @@ import httpx
 import pytest
 
 from pushgate_local.runtime import LocalRuntime
+from tests.conftest import recent_insight_days
 from tests.e2e.registration_support import RegisteredApp, create_app, wait_until
 from tests.e2e.test_interactions import _export
-from tests.e2e.test_sends import ledger, recent_insight_days, wait_for_completion
+from tests.e2e.test_sends import ledger, wait_for_completion
 
 pytestmark = pytest.mark.stack
 
@@ -260,9 +261,8 @@ def test_a_cap_of_one_lets_exactly_one_of_two_racing_sends_through(
     assert wait_for_completion(admin, app.org_id, receipt)["Sent"] == 1
     assert len(received(dev_stack, token)) == 2
 
-    counts = admin.get(f"/admin/v1/orgs/{app.org_id}/insights/apps/{app.app_id}", params=recent_insight_days()).json()[
-        "Overall"
-    ]
+    insights = admin.get(f"/admin/v1/orgs/{app.org_id}/insights/apps/{app.app_id}", params=recent_insight_days())
+    counts = insights.json()["Overall"]
     assert (counts["CappedFrequency"], counts["NotSentReasons"]["CappedFrequency"]) == (1, 1)
 
 

@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from pushgate_local.runtime import LocalRuntime
+from tests.conftest import recent_insight_days
 from tests.e2e.registration_support import create_app
-from tests.e2e.test_sends import create_active_message, ledger, recent_insight_days, seed, wait_for_completion
+from tests.e2e.test_sends import create_active_message, ledger, seed, wait_for_completion
 
 pytestmark = pytest.mark.stack
 

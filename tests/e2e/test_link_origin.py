@@ -19,8 +19,9 @@ from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import MessageContent, MessageTemplate
 from pushgate_local.runtime import LocalRuntime
+from tests.conftest import recent_insight_days
 from tests.e2e.registration_support import create_app, final_statuses
-from tests.e2e.test_sends import ledger, recent_insight_days, wait_for_completion
+from tests.e2e.test_sends import ledger, wait_for_completion
 
 pytestmark = pytest.mark.stack
 

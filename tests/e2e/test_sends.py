@@ -24,6 +24,7 @@ from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate_local.runtime import LocalRuntime
+from tests.conftest import recent_insight_days
 from tests.e2e.registration_support import RegisteredApp, Table, create_app
 
 pytestmark = pytest.mark.stack
@@ -174,12 +175,6 @@ def wait_for_completion(admin: httpx.Client, org_id: str, send_id: str) -> dict[
         if time.monotonic() > end:
             raise AssertionError(f"send not completed in time: {body}")
         time.sleep(0.5)
-
-
-def recent_insight_days(minutes: int = 10) -> dict[str, str]:
-    """``From``/``To`` over the UTC days of the last few minutes: a test that crosses midnight reads both."""
-    now = datetime.now(UTC)
-    return {"From": (now - timedelta(minutes=minutes)).date().isoformat(), "To": now.date().isoformat()}
 
 
 def ledger(admin: httpx.Client, org_id: str, send_id: str, outcome: str | None = None) -> list[dict[str, Any]]:

@@ -35,7 +35,7 @@ from pushgate.models.send import (
 from pushgate.services.sends.ports import JobOutcomes
 from pushgate_local.provision import ProvisionedResources
 from tests import ledger_forms
-from tests.conftest import FakeLambdaContext, load_event
+from tests.conftest import FakeLambdaContext, load_event, recent_insight_days
 
 ORG = "0b7c6f9e-2f44-4d1e-9a57-3c1e6f1d2a10"
 SEND = "5d0c3f7a-9b1e-4c2d-8e6f-0a1b2c3d4e5f"
@@ -48,10 +48,6 @@ def _legacy_tracking_id() -> str:
     """A 64-character id as Pushgate issued them before GUIDs (version 1, org, send, job 0, random)."""
     raw = bytes([1]) + uuid.UUID(ORG).bytes + uuid.UUID(SEND).bytes + (0).to_bytes(3, "big") + b"k" * 12
     return base64.urlsafe_b64encode(raw).decode("ascii")
-
-
-#: How long before the reports the test's notification was delivered.
-DELIVERED_BEFORE = timedelta(minutes=1)
 
 
 def _delivered(now: datetime, *, legacy: bool = False, entries: list[LedgerEntry] | None = None) -> str:
@@ -103,7 +99,7 @@ def _delivered(now: datetime, *, legacy: bool = False, entries: list[LedgerEntry
         jobs_total=1,
     )
     sends.create(record, [], {} if legacy else {tracking_key: "00000"})
-    at = now - DELIVERED_BEFORE
+    at = now - timedelta(minutes=1)
     sends.claim(job, at=at)
     entry = LedgerEntry(
         user_id="contact-1",
@@ -144,16 +140,14 @@ def _event(name: str, tracking_id: str, **changes: Any) -> dict[str, Any]:
 
 def _insights(lambda_context: FakeLambdaContext, dimension: str, dimension_id: str) -> dict[str, Any]:
     event = copy.deepcopy(load_event("read_insights/read_insights.json"))
-    # The days the send's counters and the reports can fall on: around midnight the delivery,
-    # a minute before, counts on the day before the reports.
-    now = datetime.now(UTC)
-    first, today = (now - DELIVERED_BEFORE).date().isoformat(), now.date().isoformat()
+    # Around midnight UTC the delivery, a minute before the reports, counts on the day before them.
+    days = recent_insight_days()
     event["rawPath"] = event["requestContext"]["http"]["path"] = (
         f"/admin/v1/orgs/{ORG}/insights/{dimension}/{dimension_id}"
     )
     event["pathParameters"] = {"orgId": ORG, "dimension": dimension, "dimensionId": dimension_id}
-    event["rawQueryString"] = f"From={first}&To={today}"
-    event["queryStringParameters"] = {"From": first, "To": today}
+    event["rawQueryString"] = f"From={days['From']}&To={days['To']}"
+    event["queryStringParameters"] = days
     response = read_insights.lambda_handler(event, lambda_context)
     assert response["statusCode"] == 200, response["body"]
     overall: dict[str, Any] = json.loads(response["body"])["Overall"]
