@@ -8,7 +8,6 @@ import json
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,13 +16,12 @@ import boto3
 import httpx
 import pytest
 
-from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
-from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.credentials.inputs import AppMode
 from pushgate.models.device import Device, DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate_local.runtime import LocalRuntime
+from pushgate_local.seeding import write_population
 from tests.conftest import recent_insight_days
 from tests.e2e.registration_support import RegisteredApp, Table, create_app
 
@@ -99,7 +97,6 @@ def stored_device(
 def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
     """Directory people with 1 to 3 devices each; every 50th device gone, every 100th bad or throttled."""
     table = _table(dev_stack)
-    people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
     population = Population(users=[], devices={}, tracked=set())
     writes: list[tuple[Person, list[Device]]] = []
     serial = 0
@@ -136,14 +133,8 @@ def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
             population.devices[user_id].append((platform, token))
         writes.append((person, owned))
 
-    def write(person: Person, owned: list[Device]) -> None:
-        people.save(person, previous=None)
-        for device in owned:
-            devices.save(device, expected_owner=None)
-
-    # Thousands of people: written in parallel, as a directory import would (boto3 clients are thread-safe).
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda pair: write(*pair), writes))
+    # Thousands of people: their stored items in batches (the send, not the registration, is the subject).
+    write_population(table, writes)
     return population
 
 

@@ -56,6 +56,7 @@ from pushgate.models.device import (
     RegistrationOutcome,
     RegistrationStatus,
 )
+from pushgate.models.directory import Person
 from pushgate.models.send import AudienceMember
 from pushgate.models.token_lifecycle import index_time, stale_at
 
@@ -66,6 +67,26 @@ REGISTRATION_STATUS_RETENTION = timedelta(days=7)
 def _device_item(device: Device, policies: TokenPolicies) -> dict[str, Any]:
     policy = policies.policy_for(device.org_id, device.app_id)
     return {"type": "Device", **device.model_dump(mode="json"), **device_index_attributes(device, policy)}
+
+
+def stored_device_items(
+    device: Device, policies: TokenPolicies, person: Person | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two items a registration stores for ``device``, keys included: its token's ownership and
+    the device itself with its copy of ``person`` (``None``: the anonymous defaults)."""
+    owner_key = device_token_owner_key(device.org_id, device.app_id, device.platform.value, device.token_sha256)
+    owner_item = {
+        **owner_key.as_dict(),
+        "type": "DeviceTokenOwner",
+        "org_id": device.org_id,
+        "app_id": device.app_id,
+        "platform": device.platform.value,
+        "token_sha256": device.token_sha256,
+        "user_id": device.user_id,
+        "updated_at": device.last_registered_at.isoformat(),
+    }
+    key = device_key(device.org_id, device.app_id, device.user_id, device.platform.value, device.token_sha256)
+    return owner_item, {**key.as_dict(), **_device_item(device, policies), **person_stamp(person)}
 
 
 def _device_from_item(item: dict[str, Any]) -> Device:
@@ -138,31 +159,19 @@ class DynamoDeviceRepository:
 
     def save(self, device: Device, *, expected_owner: str | None) -> None:
         """Writes the device and its ownership in one transaction (see ``DeviceRepository.save``)."""
-        owner_key = device_token_owner_key(device.org_id, device.app_id, device.platform.value, device.token_sha256)
-        owner_item = {
-            **owner_key.as_dict(),
-            "type": "DeviceTokenOwner",
-            "org_id": device.org_id,
-            "app_id": device.app_id,
-            "platform": device.platform.value,
-            "token_sha256": device.token_sha256,
-            "user_id": device.user_id,
-            "updated_at": device.last_registered_at.isoformat(),
-        }
+        # The device copies its person as read now; the guard makes the transaction fail (and the
+        # registration retry) if the person changed, appeared or went meanwhile.
+        people = read_people_with_id(self._table, device.org_id, device.user_id)
+        owner_item, device_item = stored_device_items(device, self._policies, effective_person(people))
         owner_put: dict[str, Any] = {"Item": owner_item}
         if expected_owner is None:
             owner_put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
             owner_put["ConditionExpression"] = "user_id = :expected"
             owner_put["ExpressionAttributeValues"] = {":expected": expected_owner}
-        key = device_key(device.org_id, device.app_id, device.user_id, device.platform.value, device.token_sha256)
-        # The device copies its person as read now; the guard makes the transaction fail (and the
-        # registration retry) if the person changed, appeared or went meanwhile.
-        people = read_people_with_id(self._table, device.org_id, device.user_id)
-        stamp = person_stamp(effective_person(people))
         actions: list[dict[str, dict[str, Any]]] = [
             {"Put": owner_put},
-            {"Put": {"Item": {**key.as_dict(), **_device_item(device, self._policies), **stamp}}},
+            {"Put": {"Item": device_item}},
             *person_guard(device.org_id, device.user_id, people),
         ]
         if expected_owner is not None and expected_owner != device.user_id:

@@ -58,6 +58,11 @@ def _person_item(person: Person) -> dict[str, Any]:
     }
 
 
+def stored_person_items(person: Person) -> list[dict[str, Any]]:
+    """The items the directory stores for a new ``person``, keys included: its record and its lookups."""
+    return [_person_item(person), *_lookup_keys(person).values()]
+
+
 def person_from_item(item: Mapping[str, Any]) -> Person:
     """A person as its item stores it."""
     attributes = {**item.get("attributes", {}), "customattributes": json.loads(item["custom_attributes_json"])}
