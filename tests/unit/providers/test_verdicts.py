@@ -8,6 +8,8 @@ import pytest
 
 from pushgate.models.push import Platform, Verdict
 from pushgate.providers import verdicts
+from pushgate.providers.fcm import delivered
+from pushgate.providers.transport import HttpResponse
 from pushgate.providers.verdicts import VERDICT_TABLE
 
 T, R, C, P = Verdict.TOKEN_INVALID, Verdict.RETRY, Verdict.CONFIGURATION_ERROR, Verdict.PAYLOAD_ERROR
@@ -158,3 +160,28 @@ def test_invalid_since_travels_only_with_token_invalid() -> None:
 def test_retry_after_reads_seconds_and_http_dates(value: str | None, expected: float | None) -> None:
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC).timestamp()
     assert verdicts.parse_retry_after(value, now=now) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"name": "projects/p/messages/0:1700000000%31bd1c9631bd1c96"}',
+        b'{\n  "name": "projects/p/messages/0:123"\n}\n',
+        b'{"name":"projects/p/messages/fake_message_id"}',
+        b'{"name": "projects/p/messages/a\\"b"}',
+        '{"name": "projects/p/messages/é"}'.encode(),
+        b'{"name": "projects/p/messages/1", "extra": true}',
+        b'{"name": 7}',
+        b"[]",
+        b"not json",
+        b"\xff\xfe",
+        b"",
+    ],
+)
+def test_an_fcm_success_reads_as_the_verdict_table_decides_it(body: bytes) -> None:
+    # The client reads a 200 without the table (it runs once per notification); it must agree with it.
+    answer = HttpResponse(status=200, body=body).json_object()
+    name = answer.get("name") if isinstance(answer.get("name"), str) else None
+    expected = verdicts.decide(Platform.FCM, 200, None, provider_message_id=name)
+
+    assert delivered(HttpResponse(status=200, body=body)) == expected
