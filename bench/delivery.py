@@ -1,9 +1,15 @@
 """W0 (h2load ceiling) and W2 (delivery throughput per client and in-flight limit).
 
-Every client runs in a fresh process of its own, one after another, pinned to the client core
-(it inherits this process's affinity) while the simulator has the other core. Each (client,
-in-flight) cell is one process that warms up with one send and then measures ``repetitions``
-batches of about ``seconds`` each.
+Every client runs in a fresh process of its own, pinned to the client core (it inherits this
+process's affinity) while the simulator has the other core. At each in-flight limit h2load and the
+clients take turns, ``repetitions`` rounds of h2load once and then each client once (a process
+that warms up with one send and one batch of about ``seconds``, whose rate is dropped, then
+measures one more: a JIT-compiled peer is as warm in its measured batch as it would be in the
+later batches of a longer-lived process). A client's share of the
+ceiling is then read round by round, against the h2load rate measured just before it: a host
+whose speed drifts over the minutes of a run (a shared machine) moves both sides of a ratio
+together, where a ceiling measured once before all the clients would set every client against the
+moment it happened to be measured in.
 """
 
 from __future__ import annotations
@@ -122,7 +128,7 @@ def run_delivery(
         setup: Simulator, credentials, environments.
         clients: Names from :data:`CLIENTS` to measure.
         levels: In-flight limits.
-        repetitions: Measured repetitions per cell.
+        repetitions: Rounds per in-flight limit (one measured repetition of each, per round).
         seconds: Target duration of one repetition.
         with_h2load: Measure the ceiling (h2load is installed).
         advance: Called with a label after each cell (progress).
@@ -135,23 +141,50 @@ def run_delivery(
     results: dict[str, dict[int, Cell]] = {name: {} for name in clients}
     failures: dict[str, str] = {}
     for level in levels:
-        if with_h2load:
-            count = notifications_for(level, H2LOAD_CEILING, seconds)
-            ceiling[level] = run_h2load(
-                setup.simulator.url,
-                setup.apns_key.authorization,
-                setup.workdir,
-                in_flight=level,
-                count=count,
-                repetitions=repetitions,
-            )
-        advance(f"W0 h2load in-flight {level}")
-        for name in clients:
-            if name not in failures:
-                try:
-                    count = notifications_for(level, CLIENTS[name], seconds)
-                    results[name][level] = run_client(setup, name, level, count, repetitions)
-                except (RuntimeError, subprocess.TimeoutExpired) as error:
-                    failures[name] = str(error)[:2000]
-            advance(f"W2 {name} in-flight {level}")
+        for _ in range(repetitions):
+            if with_h2load:
+                count = notifications_for(level, H2LOAD_CEILING, seconds)
+                _merge(
+                    ceiling,
+                    level,
+                    run_h2load(
+                        setup.simulator.url,
+                        setup.apns_key.authorization,
+                        setup.workdir,
+                        in_flight=level,
+                        count=count,
+                        repetitions=1,
+                    ),
+                )
+            advance(f"W0 h2load in-flight {level}")
+            for name in clients:
+                if name not in failures:
+                    try:
+                        count = notifications_for(level, CLIENTS[name], seconds)
+                        warm_and_measured = run_client(setup, name, level, count, 2)
+                        _merge(results[name], level, _last_repetition(warm_and_measured))
+                    except (RuntimeError, subprocess.TimeoutExpired) as error:
+                        failures[name] = str(error)[:2000]
+                        results[name].pop(level, None)
+                advance(f"W2 {name} in-flight {level}")
     return ceiling, {name: cells for name, cells in results.items() if cells}, failures
+
+
+def _last_repetition(cell: Cell) -> Cell:
+    """The cell of a process's last repetition alone (the ones before it warmed the client up)."""
+    return Cell(
+        rates=cell.rates[-1:],
+        cpu_rates=cell.cpu_rates[-1:],
+        run_queue_shares=cell.run_queue_shares[-1:],
+        max_rss_mb=cell.max_rss_mb,
+    )
+
+
+def _merge(cells: dict[int, Cell], level: int, measured: Cell) -> None:
+    """Adds one round's repetition to the level's cell (the peak RSS is the highest of the rounds)."""
+    cell = cells.setdefault(level, Cell())
+    cell.rates += measured.rates
+    cell.cpu_rates += measured.cpu_rates
+    cell.run_queue_shares += measured.run_queue_shares
+    if measured.max_rss_mb is not None:
+        cell.max_rss_mb = max(cell.max_rss_mb or 0.0, measured.max_rss_mb)

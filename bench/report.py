@@ -69,6 +69,19 @@ def client_median(results: Mapping[str, Any], client: str, level: str) -> float 
     return median(cell["rates"]) if cell and cell["rates"] else None
 
 
+def ceiling_share(results: Mapping[str, Any], client: str, level: str) -> float | None:
+    """A client's share of the h2load ceiling at an in-flight level: the median, over the rounds, of
+    its rate ÷ the h2load rate of the same round (``bench.delivery``); the ratio of the medians when
+    the repetitions do not pair up (a report of a run made before the rounds)."""
+    cell = results["w2"].get(client, {}).get(level)
+    top = (results.get("w0") or {}).get(level)
+    if not cell or not cell["rates"] or not top or not top["rates"]:
+        return None
+    if results["settings"].get("paired_rounds") and len(cell["rates"]) == len(top["rates"]):
+        return median([mine / theirs for mine, theirs in zip(cell["rates"], top["rates"], strict=True)])
+    return median(cell["rates"]) / median(top["rates"])
+
+
 def headline_table(results: Mapping[str, Any]) -> str:
     """Delivery throughput, notifications/s (median of the repetitions) and share of the h2load ceiling."""
     levels = _levels(results)
@@ -83,11 +96,11 @@ def headline_table(results: Mapping[str, Any]) -> str:
         cells = []
         for level in levels:
             value = client_median(results, client, level)
-            ceiling = ceiling_median(results, level)
+            share = ceiling_share(results, client, level)
             if value is None:
                 cells.append("–")
-            elif ceiling:
-                cells.append(f"{fmt_rate(value)} ({value / ceiling:.0%})")
+            elif share is not None:
+                cells.append(f"{fmt_rate(value)} ({share:.0%})")
             else:
                 cells.append(fmt_rate(value))
         lines.append(f"| {client} | " + " | ".join(cells) + " |")
@@ -99,11 +112,7 @@ def target_rows(results: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     levels = _levels(results)
     for client in ("pushgate-apns", "pushgate-fcm"):
-        shares = [
-            (level, value / ceiling)
-            for level in levels
-            if (value := client_median(results, client, level)) and (ceiling := ceiling_median(results, level))
-        ]
+        shares = [(level, share) for level in levels if (share := ceiling_share(results, client, level)) is not None]
         if shares:
             worst_level, worst = min(shares, key=lambda pair: pair[1])
             rows.append(
@@ -250,9 +259,8 @@ def _machine_section(results: Mapping[str, Any]) -> list[str]:
         *preparation_lines(results),
         f"- Provider simulator (Node `http2`) pinned to CPU {settings['simulator_cpu']}, "
         f"{settings['latency_ms']} ms latency per answer; each client in its own process pinned to CPU "
-        f"{settings['client_cpu']}; one HTTP/2 connection; clients run one after another.",
-        f"- {settings['repetitions']} repetitions per cell of about {settings['seconds_per_repetition']} s each "
-        "after one warm-up send; figures are median (min–max) of the repetitions.",
+        f"{settings['client_cpu']}; one HTTP/2 connection.",
+        *_rounds_lines(settings),
         f"- Run took {results['duration_s'] / 60:.1f} min. Reproduce: `{results['command']}`.",
         "",
     ]
@@ -294,12 +302,28 @@ def _calibration_lines(machine: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _rounds_lines(settings: Mapping[str, Any]) -> list[str]:
+    seconds = settings["seconds_per_repetition"]
+    if not settings.get("paired_rounds"):
+        return [
+            f"- Clients run one after another; {settings['repetitions']} repetitions per cell of about {seconds} s "
+            "each after one warm-up send; figures are median (min–max) of the repetitions."
+        ]
+    return [
+        f"- {settings['repetitions']} rounds per in-flight limit: h2load once, then each client once (a fresh "
+        f"process: one warm-up send and one repetition of about {seconds} s to warm up, then one measured "
+        "repetition), so the ceiling is measured beside every repetition it divides; figures are median "
+        "(min–max) of the rounds."
+    ]
+
+
 def _w2_section(results: Mapping[str, Any]) -> list[str]:
     lines = [
         "## W0 + W2 — delivery throughput",
         "",
-        "Notifications/s, median (min–max) of the repetitions; ratio to the h2load ceiling at the same "
-        "in-flight limit. CPU µs/notification is the client's own CPU time (user + system); "
+        "Notifications/s, median (min–max) of the repetitions; share of the h2load ceiling at the same "
+        "in-flight limit (the median, over the rounds, of the client's rate ÷ h2load's in the same round). "
+        "CPU µs/notification is the client's own CPU time (user + system); "
         "CPU wait is the share of the run the client was runnable but waiting for its core.",
         "",
     ]
@@ -313,12 +337,11 @@ def _w2_section(results: Mapping[str, Any]) -> list[str]:
             cell = cells.get(level)
             if not cell:
                 continue
-            value = median(cell["rates"])
-            top = ceiling_median(results, level)
+            share = ceiling_share(results, client, level)
             cpu = f"{1e6 / median(cell['cpu_rates']):,.0f}" if cell.get("cpu_rates") else "–"
             wait = f"{median(cell['run_queue_shares']):.0%}" if cell.get("run_queue_shares") else "–"
             rss = f"{cell['max_rss_mb']:.0f}" if cell.get("max_rss_mb") else "–"
-            ratio = f"{value / top:.0%}" if top else "–"
+            ratio = f"{share:.0%}" if share is not None else "–"
             rows.append([client, level, median_range(cell["rates"]), ratio, cpu, wait, rss])
     header = ["client", "in flight", "notifications/s", "÷ ceiling", "CPU µs/notif.", "CPU wait", "peak RSS MB"]
     lines += _table(header, rows)

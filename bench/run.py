@@ -361,7 +361,7 @@ def measure(args: argparse.Namespace, console: Any, preparations: list[environme
     functions = list((environments.PROJECT_ROOT / "functions").glob("*/app.py"))
     chosen = set(args.workloads)
     steps = (
-        (len(args.levels) * (1 + len(args.clients)) if "delivery" in chosen else 0)
+        (len(args.levels) * args.repetitions * (1 + len(args.clients)) if "delivery" in chosen else 0)
         + (args.memory_runs if "memory" in chosen else 0)
         + (
             cold_start_steps(len(functions), baseline=args.cold_start_baseline is not None)
@@ -424,6 +424,8 @@ def measure(args: argparse.Namespace, console: Any, preparations: list[environme
             "connections": 1,
             "simulator_cpu": simulator_cpu,
             "client_cpu": client_cpu,
+            # h2load and the clients take turns (``bench.delivery``): shares pair up round by round.
+            "paired_rounds": True,
         },
         "w0": _cells_to_json(ceiling) if ceiling else None,
         "w0_note": None if h2load else H2LOAD_HELP,

@@ -68,6 +68,28 @@ def test_headline_without_ceiling_shows_plain_rates() -> None:
     assert "| pushgate-apns | 46 | 12,000 |" in table
 
 
+def test_with_paired_rounds_the_share_is_read_round_by_round_against_its_own_ceiling() -> None:
+    # The host slowed down in the second round: h2load and the client both dropped.
+    paired = results(
+        settings={**results()["settings"], "paired_rounds": True, "repetitions": 3},
+        w0={"1": {"rates": [50.0, 50.0, 50.0]}, "1000": {"rates": [30000.0, 15000.0, 29000.0]}},
+        w2={
+            "pushgate-apns": {
+                "1": {"rates": [45.0, 46.0, 47.0], "cpu_rates": [], "run_queue_shares": []},
+                "1000": {"rates": [19500.0, 10500.0, 18000.0], "cpu_rates": [], "run_queue_shares": []},
+            }
+        },
+    )
+
+    # Round by round: 65%, 70%, 62% (median 65%); the medians alone would say 18,000 / 29,000 = 62%.
+    assert "| pushgate-apns | 46 (92%) | 18,000 (65%) |" in report.headline_table(paired)
+    rows = {target: (measured, verdict) for target, measured, verdict in report.target_rows(paired)}
+    assert rows["pushgate-apns ≥ 60% of the ceiling at every in-flight limit"] == ("lowest 65% (in flight 1000)", "met")
+    text = report.render_markdown(paired)
+    assert "3 rounds per in-flight limit: h2load once, then each client once" in text
+    assert "| pushgate-apns | 1000 | 18,000 (10,500–19,500) | 65% |" in text
+
+
 def test_targets_compare_with_the_peer_at_equal_settings() -> None:
     rows = {target: (measured, verdict) for target, measured, verdict in report.target_rows(results())}
 
