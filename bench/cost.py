@@ -28,6 +28,9 @@ SQS_REQUESTS_PER_M = 0.40
 HTTP_API_REQUESTS_PER_M = 1.00
 EGRESS_PER_GB = 0.09
 LOG_INGESTION_PER_GB = 0.50
+#: DynamoDB Standard table storage, $ per GB-month (GB of 2^30 bytes), and the days of a month.
+DYNAMODB_STORAGE_GB_MONTH = 0.25
+DAYS_PER_MONTH = 30.44
 SNS_MOBILE_PUSH_PER_M = 0.50
 PINPOINT_PUSH_PER_M = 1.00
 #: Lambda gives a function one full vCPU at this memory size and a proportional share below it.
@@ -261,6 +264,7 @@ def measured_delivery_cost(
     *,
     payload_bytes: int,
     logical_ids: dict[str, str],
+    retention_days: int | None = None,
 ) -> dict[str, Any]:
     """Dollars per million notifications from a metered W6 phase (every input measured, but egress).
 
@@ -269,6 +273,9 @@ def measured_delivery_cost(
         memory_mb: Memory of each function by code directory (template.yaml).
         payload_bytes: The APNs payload of the notification sent.
         logical_ids: Function logical id → code directory.
+        retention_days: How long the send's ledger stays stored (``InteractionRetentionDays``); with
+            the phase's measured ``stored`` bytes, it prices the ledger's storage (``storage``, kept
+            apart from the per-request terms and their ``total``).
 
     Returns:
         ``lines`` ($/M by term), ``total``, ``dynamodb`` (units and $/M per notification by function
@@ -348,9 +355,25 @@ def measured_delivery_cost(
             "log_bytes": log_bytes / notifications,
         },
         "lambda_duration_cpu_bound": _per_million(cpu_bound_duration, notifications),
+        "storage": ledger_storage(phase.get("stored") or {}, notifications, retention_days),
         "dynamodb": sorted(dynamodb, key=lambda row: -row["usd_per_m"]),
         "sqs": sqs_rows,
         "idle_receives": idle,
+    }
+
+
+def ledger_storage(stored: dict[str, int], notifications: int, retention_days: int | None) -> dict[str, Any] | None:
+    """What keeping a send's ledger for its retention costs per million notifications, from the
+    items and bytes it left stored (``bench.storage``); ``None`` when either is unknown."""
+    if not stored.get("bytes") or not retention_days:
+        return None
+    per_notification = stored["bytes"] / notifications
+    gb_months = per_notification * 1e6 / 2**30 * retention_days / DAYS_PER_MONTH
+    return {
+        "bytes_per_notification": per_notification,
+        "items_per_notification": stored["items"] / notifications,
+        "retention_days": retention_days,
+        "usd_per_m": gb_months * DYNAMODB_STORAGE_GB_MONTH,
     }
 
 

@@ -713,6 +713,25 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _storage_rows(phases: Mapping[str, Any], names: Sequence[str]) -> list[str]:
+    """The ledger's storage for its retention, below the total it is not part of (a stored cost, not
+    a request's), and the total with it; nothing for a run that did not measure it."""
+    storage = [phases[name].get("storage") for name in names]
+    if not all(storage):
+        return []
+    days = storage[0]["retention_days"]
+    return [
+        f"| DynamoDB storage of the ledger, {days} days | "
+        + " | ".join(f"${item['usd_per_m']:.4f} ({item['bytes_per_notification']:.0f} B)" for item in storage)
+        + " | – | – |",
+        "| total with the ledger's storage | "
+        + " | ".join(
+            f"${phases[name]['total'] + item['usd_per_m']:.3f}" for name, item in zip(names, storage, strict=True)
+        )
+        + " | – | – |",
+    ]
+
+
 def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
     measured = (results.get("w5") or {}).get("measured")
     if not measured:
@@ -755,6 +774,7 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         "| **total** | "
         + " | ".join(total(name) for name in names)
         + f" | {'$' + format(broadcast_floor['total'], '.3f') if broadcast_floor else '–'} | ${floor['total']:.3f} |",
+        *_storage_rows(phases, names),
         "",
         f"Lambda duration is billed at the local wall time; at CPU time alone (÷ the vCPU share of the "
         f"memory size, as if DynamoDB, SQS and the provider answered at once) it would be "
@@ -833,6 +853,15 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         + (
             " W6's message has no contact placeholders: its per-recipient send is held to the target of such a message."
             if "per_recipient_with_placeholders" in targets
+            else ""
+        )
+        + (
+            " The ledger's storage: after each phase the bench reads every item of its sends' partitions "
+            "(the send record, each job's claim and outcomes, page markers) and their tracking-key items, "
+            "sizes each by DynamoDB's rules plus its 100 B of indexing overhead, and prices them at "
+            f"${cost.DYNAMODB_STORAGE_GB_MONTH} per GB-month for the template's `InteractionRetentionDays`; "
+            "a stored cost, not a request's, so it stands below the total instead of in it."
+            if phases[names[0]].get("storage")
             else ""
         ),
         "",

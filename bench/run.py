@@ -254,9 +254,15 @@ def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
     sent = replace(MESSAGE, title=w6.TITLE, body=w6.BODY, tracking_id=str(uuid.uuid4()))
     payload_bytes = len(encode_apns_payload(build_apns_payload(sent)))
     memory = w6_results["memory_mb"]
+    parameters = load_template(environments.PROJECT_ROOT / "template.yaml")["Parameters"]
+    retention_days = int(parameters["InteractionRetentionDays"]["Default"])
     phases = {
         name: cost.measured_delivery_cost(
-            w6_results[name], memory, payload_bytes=payload_bytes, logical_ids=w6.FUNCTION_NAMES
+            w6_results[name],
+            memory,
+            payload_bytes=payload_bytes,
+            logical_ids=w6.FUNCTION_NAMES,
+            retention_days=retention_days,
         )
         for name in ("broadcast", "per_recipient", "segment")
         if name in w6_results

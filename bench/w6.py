@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 
-from bench import environments, metering
+from bench import environments, metering, storage
 from bench.common import device_token
 from bench.local_stack import admin_client, create_ios_app
 from pushgate_local.invoker import Invocation
@@ -313,8 +313,11 @@ def _check(
     send_ids: list[str],
     tokens: list[str],
     before: dict[str, int],
-) -> dict[str, Any]:
-    """Lost and duplicated notifications, by the simulator's record and by the ledger."""
+) -> tuple[dict[str, Any], set[str]]:
+    """Lost and duplicated notifications, by the simulator's record and by the ledger; and the
+    tracking keys the ledger's tracking ids begin with (one per job, for the storage measurement)."""
+    from pushgate.models.send import tracking_key_of  # noqa: PLC0415 - as the seeding's imports
+
     assert runtime.simulator is not None  # noqa: S101
     after = runtime.simulator.token_counts()
     expected = Counter(tokens)
@@ -327,15 +330,18 @@ def _check(
     ledger_hashes: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     ledger_unexpected = 0
+    tracking_keys: set[str] = set()
     for send_id in send_ids:
         for entry in _ledger(runtime, population.org_id, send_id):
+            if entry.get("TrackingId") and (key := tracking_key_of(entry["TrackingId"])) is not None:
+                tracking_keys.add(key)
             outcomes[entry["Outcome"] if entry["Outcome"] == "Sent" else f"NotSent:{entry['Reason']}"] += 1
             if entry["DeviceTokenSha256"]:
                 ledger_hashes[entry["DeviceTokenSha256"]] += 1
             if entry["DeviceTokenSha256"] not in hashes:
                 # A device (or a device-less person) the send should not have reached.
                 ledger_unexpected += 1
-    return {
+    check = {
         "devices": len(tokens),
         "simulator_received": sum(received.values()),
         "simulator_lost": simulator_lost,
@@ -350,6 +356,7 @@ def _check(
         "lost": max(simulator_lost, sum(1 for digest in hashes if ledger_hashes.get(digest, 0) == 0)),
         "duplicated": max(simulator_duplicated, sum(max(0, ledger_hashes.get(d, 0) - 1) for d in hashes)),
     }
+    return check, tracking_keys
 
 
 def _log_bytes(log_dir: pathlib.Path) -> dict[str, int]:
@@ -369,6 +376,8 @@ class Phase:
     log_bytes: dict[str, int]
     check: dict[str, Any]
     sends: int
+    #: What the sends left stored for the retention (``bench.storage``): items and bytes.
+    stored: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The phase in the results file (invocations summarised, not listed)."""
@@ -395,6 +404,7 @@ class Phase:
             "invocations": summary,
             "log_bytes": self.log_bytes,
             "check": self.check,
+            "stored": self.stored,
         }
 
 
@@ -437,8 +447,16 @@ def _run_phase(
     }
     logs_after = _log_bytes(runtime.log_dir)
     logs = {n: size - logs_before.get(n, 0) for n, size in logs_after.items() if size - logs_before.get(n, 0)}
-    check = _check(runtime, population, send_ids, tokens, before_counts)
-    return Phase(name, len(tokens), wall, meter, by_function, invocations, logs, check, len(send_ids))
+    from pushgate.adapters.dynamodb.keys import send_partition  # noqa: PLC0415 - as the seeding's imports
+
+    check, tracking_keys = _check(runtime, population, send_ids, tokens, before_counts)
+    stored = storage.stored_by_sends(
+        status_client,
+        runtime.resources.table_names["MainTable"],
+        [send_partition(population.org_id, send_id) for send_id in send_ids],
+        tracking_keys,
+    )
+    return Phase(name, len(tokens), wall, meter, by_function, invocations, logs, check, len(send_ids), stored)
 
 
 def run_w6(

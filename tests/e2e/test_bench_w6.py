@@ -86,7 +86,19 @@ def test_a_segment_send_reaches_exactly_the_matching_people_and_is_priced_beside
     assert set(priced) == {"broadcast", "per_recipient", "segment"}
     assert priced["segment"]["per_notification"]["rru"] > 0
     assert priced["segment"]["total"] > priced["segment"]["lines"]["Egress"] > 0
+    # What the ledger leaves stored for its retention, measured item by item and priced apart.
+    for phase in ("broadcast", "per_recipient", "segment"):
+        stored = w6[phase]["stored"]
+        # At least the send record, one claim and one outcomes item, one tracking-key item.
+        assert stored["items"] >= 4
+        storage = priced[phase]["storage"]
+        assert storage["retention_days"] == 90
+        # Each notification's outcome (user id, token hash, tracking id half) and the items' overhead.
+        assert 56 < storage["bytes_per_notification"] < 2000
+        assert storage["usd_per_m"] > 0
     report = results["report"]
+    assert "| DynamoDB storage of the ledger, 90 days | $" in report
+    assert "| total with the ledger's storage | $" in report
     assert (
         f"| segment (`customattributes/tier eq 'gold'`, {GOLD_PEOPLE:,} of {PEOPLE:,} people) | 1 | {GOLD_DEVICES:,} |"
     ) in report
