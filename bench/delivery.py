@@ -5,11 +5,11 @@ process's affinity) while the simulator has the other core. At each in-flight li
 clients take turns, ``repetitions`` rounds of h2load once and then each client once (a process
 that warms up with one send and one batch of about ``seconds``, whose rate is dropped, then
 measures one more: a JIT-compiled peer is as warm in its measured batch as it would be in the
-later batches of a longer-lived process). A client's share of the
-ceiling is then read round by round, against the h2load rate measured just before it: a host
-whose speed drifts over the minutes of a run (a shared machine) moves both sides of a ratio
-together, where a ceiling measured once before all the clients would set every client against the
-moment it happened to be measured in.
+later batches of a longer-lived process). A client's share of the ceiling is then read round by
+round, against the h2load rate measured just before it: a host whose speed drifts over the
+minutes of a run (a shared machine) moves both sides of a ratio together, where a ceiling
+measured once before all the clients would set every client against the moment it happened to
+be measured in.
 """
 
 from __future__ import annotations
