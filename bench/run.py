@@ -230,11 +230,28 @@ def run_cap_check(console: Any) -> dict[str, Any] | None:
 
 
 def measure_w6(args: argparse.Namespace, console: Any) -> dict[str, Any]:
-    """W6 on a local runtime of its own (its services need both cores: nothing is pinned)."""
+    """W6 on a local runtime of its own (its services need both cores: nothing is pinned).
+
+    The runtime's state goes with the run, but for the logs of a run that lost or duplicated a
+    notification (or failed): they are kept in a folder of their own, which the results name.
+    """
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-w6-"))
+    figures: dict[str, Any] | None = None
     try:
-        return w6.run_w6(args.w6_devices, args.w6_recipients, workdir, console, segment_people=args.w6_segment_people)
+        figures = w6.run_w6(
+            args.w6_devices, args.w6_recipients, workdir, console, segment_people=args.w6_segment_people
+        )
+        return figures
     finally:
+        not_exact = w6.phases_not_exact(figures) if figures is not None else {"run": "failed"}
+        if not_exact:
+            kept = pathlib.Path(tempfile.mkdtemp(prefix="pushgate-w6-logs-"))
+            for folder in ("logs", "simulator"):
+                if (workdir / folder).is_dir():
+                    shutil.copytree(workdir / folder, kept / folder, ignore=shutil.ignore_patterns("*.db", "*.pem"))
+            console.print(f"W6 not exact ({'; '.join(f'{k}: {v}' for k, v in not_exact.items())}): logs kept in {kept}")
+            if figures is not None:
+                figures["kept_logs"] = str(kept)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

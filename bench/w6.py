@@ -359,6 +359,17 @@ def _check(
     return check, tracking_keys
 
 
+def phases_not_exact(figures: dict[str, Any]) -> dict[str, str]:
+    """The phases of a W6 result that lost, duplicated or reached anyone else, with their counts."""
+    found = {}
+    for name in ("broadcast", "per_recipient", "segment"):
+        check = (figures.get(name) or {}).get("check") or {}
+        counts = {what: int(check.get(what, 0)) for what in ("lost", "duplicated", "unexpected")}
+        if any(counts.values()):
+            found[name] = ", ".join(f"{count} {what}" for what, count in counts.items())
+    return found
+
+
 def _log_bytes(log_dir: pathlib.Path) -> dict[str, int]:
     return {path.name: path.stat().st_size for path in log_dir.glob("*.log")}
 

@@ -32,3 +32,15 @@ def test_a_segment_whose_last_page_was_counted_before_an_earlier_one_is_not_yet_
     done = _segment_send(devices_targeted=3000, sent=3000, segment_pages=4, segment_pages_counted=4)
     assert w6.sends_complete([done])
     assert not w6.sends_complete([done, None])  # a send whose record is not there yet
+
+
+def test_a_phase_that_lost_duplicated_or_reached_others_is_named_with_its_counts() -> None:
+    exact = {"check": {"lost": 0, "duplicated": 0, "unexpected": 0}}
+    figures = {
+        "broadcast": exact,
+        "per_recipient": exact,
+        "segment": {"check": {"lost": 0, "duplicated": 72, "unexpected": 0}},
+    }
+
+    assert w6.phases_not_exact(figures) == {"segment": "0 lost, 72 duplicated, 0 unexpected"}
+    assert w6.phases_not_exact({"broadcast": exact, "per_recipient": exact}) == {}
