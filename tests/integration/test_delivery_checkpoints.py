@@ -235,7 +235,7 @@ def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: t
     # Its holder moves on; a takeover names the holder it read, and then the old holder is refused
     assert sends.checkpoint(job, JobProgress("run-a", {0: answered}, (1,)), expected_owner="run-a")
     found = sends.progress(job)
-    assert found == JobProgress("run-a", {0: answered}, (1,))
+    assert found == JobProgress("run-a", {0: answered}, (1,), version=1)
     assert found.resumed() == {0: answered, 1: DeviceFate(FateKind.UNCERTAIN)}
     assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), (2,)), expected_owner="run-a")
     assert not sends.checkpoint(job, JobProgress("run-a", {0: answered}, (2,)), expected_owner="run-a")
@@ -250,6 +250,35 @@ def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: t
     assert not sends.checkpoint(job, JobProgress("run-b", {}, ()), expected_owner="run-b")
 
 
+def test_a_takeover_replaces_only_the_checkpoint_it_read(metered: tuple[MainTable, Meter]) -> None:
+    table, _ = metered
+    sends = DynamoSendRepository(table)
+    job = _job(str(uuid.uuid4()), [DevicePlatform.IOS] * 3)
+    _send(sends, job)
+    answered = DeviceFate(FateKind.ANSWERED, verdict=Verdict.DELIVERED)
+    assert sends.claim(job, at=NOW, progress=JobProgress("run-a", window=(0,))) is ClaimState.CLAIMED
+
+    # A second run reads the claim's own checkpoint (version 0); the holder then writes its next
+    read = sends.progress(job)
+    assert read is not None and read.version == 0
+    assert sends.checkpoint(job, JobProgress("run-a", {0: answered}, (1,)), expected_owner="run-a")
+
+    # The takeover of what it read is refused, and the holder keeps the job
+    assert not sends.checkpoint(
+        job, JobProgress("run-b", read.resumed(), (1,)), expected_owner=read.owner, expected_version=read.version
+    )
+    assert sends.progress(job) == JobProgress("run-a", {0: answered}, (1,), version=1)
+
+    # Read again, the takeover applies; the next holder's checkpoints count on from it
+    again = sends.progress(job)
+    assert again is not None
+    assert sends.checkpoint(
+        job, JobProgress("run-b", again.resumed(), (2,)), expected_owner=again.owner, expected_version=again.version
+    )
+    assert sends.checkpoint(job, JobProgress("run-b", again.resumed(), ()), expected_owner="run-b")
+    assert sends.progress(job) == JobProgress("run-b", again.resumed(), (), version=3)
+
+
 def test_a_claim_from_before_checkpoints_leaves_every_device_uncertain(metered: tuple[MainTable, Meter]) -> None:
     table, _ = metered
     sends = DynamoSendRepository(table)
@@ -258,8 +287,8 @@ def test_a_claim_from_before_checkpoints_leaves_every_device_uncertain(metered: 
     assert sends.claim(job, at=NOW) is ClaimState.CLAIMED  # no owner, no checkpoint (an older worker)
     found = sends.progress(job)
     assert found == JobProgress("", window=(0, 1))
-    assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), ()), expected_owner="")
-    assert sends.progress(job) == JobProgress("run-b", found.resumed(), ())
+    assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), ()), expected_owner="", expected_version=0)
+    assert sends.progress(job) == JobProgress("run-b", found.resumed(), (), version=1)
 
 
 class ContendedTable(MainTable):

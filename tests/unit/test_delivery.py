@@ -23,7 +23,7 @@ from pushgate.models.push import NOW_OR_NEVER, DeliveryOutcome, Platform, PushMe
 from pushgate.models.send import DeliveryJob, JobDevice, LedgerEntry, Outcome
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.providers.ports import ProviderNotConfiguredError
-from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
+from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService, JobReport
 from pushgate.services.sends.ports import ClaimState, JobOutcomes
 from tests.fakes.clocks import FakeClock
 from tests.fakes.stores import FakeApps
@@ -114,14 +114,20 @@ class FakeSends:
             return None
         return self.checkpoints.get(job.job_id, JobProgress("", window=tuple(range(len(job.devices)))))
 
-    def checkpoint(self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str) -> bool:
+    def checkpoint(
+        self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str, expected_version: int | None = None
+    ) -> bool:
         self.checkpoint_writes += 1
         if self.checkpoint_writes == self.crash_at_checkpoint:
             raise WorkerKilled
         held = self.checkpoints.get(job.job_id)
+        version = held.version if held else 0
         if self.claims.get(job.job_id) != ClaimState.IN_FLIGHT.value or (held.owner if held else "") != expected_owner:
             return False
-        self.checkpoints[job.job_id] = replace(progress, fates=dict(progress.fates))  # as stored, not as mutated later
+        if expected_version is not None and version != expected_version:
+            return False
+        # As stored, not as mutated later; each checkpoint counts one more.
+        self.checkpoints[job.job_id] = replace(progress, fates=dict(progress.fates), version=version + 1)
         return True
 
     def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
@@ -585,6 +591,48 @@ def test_a_second_worker_that_takes_a_live_job_over_stops_the_first(world: World
     assert _sent_tokens(world) == Counter(device.token for device in job.devices)
     taker = reports[1]
     assert taker is not None and (taker.sent, taker.uncertain) == (35, 25)
+    assert len(world.sends.ledger["00000"]) == 60
+
+
+def test_a_takeover_that_read_a_checkpoint_the_holder_has_since_replaced_leaves_the_job_to_the_holder(
+    world: World,
+) -> None:
+    # Given a job whose worker is between two windows, and a duplicate SQS delivery of it to a second
+    # worker that reads the checkpoint just before the first one writes its next
+    job = _job(*(_device(f"u{n}", f"aa{n:03d}") for n in range(60)))
+    first, second = world.service(), world.service()
+    sends = world.sends
+    write_checkpoint, read_progress = sends.checkpoint, sends.progress
+    taker: list[JobReport] = []
+
+    def progress_read_then_overtaken(job: DeliveryJob) -> JobProgress | None:
+        found = read_progress(job)
+        sends.progress = read_progress  # type: ignore[method-assign]
+        assert write_checkpoint(job, held_checkpoint[0], expected_owner=held_checkpoint[0].owner)
+        return found
+
+    held_checkpoint: list[JobProgress] = []
+
+    def checkpoint(job: DeliveryJob, progress: JobProgress, **condition: Any) -> bool:
+        if not taker and progress.owner == condition.get("expected_owner"):
+            # The first worker's checkpoint before its second window: the second worker runs now,
+            # and this checkpoint lands between its read of the progress and its takeover.
+            sends.checkpoint = write_checkpoint  # type: ignore[method-assign]
+            held_checkpoint.append(progress)
+            sends.progress = progress_read_then_overtaken  # type: ignore[method-assign]
+            taker.append(second.run(job))
+            return True
+        return write_checkpoint(job, progress, **condition)
+
+    sends.checkpoint = checkpoint  # type: ignore[method-assign]
+
+    # When both run it
+    report = first.run(job)
+
+    # Then the second worker's takeover fails and it sends nothing; the first sends every device once
+    assert taker[0].sent == 0
+    assert _sent_tokens(world) == Counter(device.token for device in job.devices)
+    assert report.sent == 60
     assert len(world.sends.ledger["00000"]) == 60
 
 

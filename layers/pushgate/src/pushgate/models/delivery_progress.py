@@ -59,11 +59,15 @@ class JobProgress:
         owner: The run that holds the claim; a checkpoint or completion by any other run fails.
         fates: Device index → fate, for every device decided so far.
         window: Indices handed to (or about to be handed to) the connection, not yet decided.
+        version: How many checkpoints had replaced the claim's first one when this was read (0: the
+            claim's own). A run taking the job over names it, so that its takeover replaces only the
+            checkpoint it read: a holder that moved on meanwhile keeps the job.
     """
 
     owner: str
     fates: Mapping[int, DeviceFate] = field(default_factory=dict)
     window: tuple[int, ...] = ()
+    version: int = 0
 
     def resumed(self) -> dict[int, DeviceFate]:
         """The fates a worker taking the job over starts from: the window's devices become uncertain."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -266,6 +267,8 @@ def _decode_token(token: str, outcome: Outcome | None) -> tuple[str, int]:
 
 #: Attempts of a job's completion when concurrent jobs' transactions on the send record cancel it.
 _COMPLETE_ATTEMPTS: Final = 5
+#: The claim's count of the checkpoints that replaced its first one (``JobProgress.version``).
+_CHECKPOINT_VERSION: Final = "checkpoints"
 _COMPLETE_BACKOFF_S: Final = 0.05
 
 
@@ -578,38 +581,52 @@ class DynamoSendRepository:
         A claim written before checkpoints existed has none: every device may have been sent.
         """
         found = self._table.get_attributes(
-            delivery_job_key(job.org_id, job.send_id, job.job_id), ["state", "owner", "progress"]
+            delivery_job_key(job.org_id, job.send_id, job.job_id), ["state", "owner", "progress", _CHECKPOINT_VERSION]
         )
         if found is None or found.get("state") != ClaimState.IN_FLIGHT.value:
             return None
         owner = str(found.get("owner", ""))
+        version = int(found.get(_CHECKPOINT_VERSION, 0))
         if "progress" not in found:
-            return JobProgress(owner=owner, window=tuple(range(len(job.devices))))
-        return decode_fates(owner, found["progress"])
+            return JobProgress(owner=owner, window=tuple(range(len(job.devices))), version=version)
+        return replace(decode_fates(owner, found["progress"]), version=version)
 
-    def checkpoint(self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str) -> bool:
+    def checkpoint(
+        self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str, expected_version: int | None = None
+    ) -> bool:
         """Replaces the claim's checkpoint while it is in flight and ``expected_owner`` holds it.
 
-        One ``UpdateItem``. ``progress.owner`` becomes the holder (a takeover when it differs from
-        ``expected_owner``); ``expected_owner`` ``""`` matches a claim without an owner.
+        One ``UpdateItem``, which also counts the checkpoint (the claim's ``checkpoints``; absent:
+        0). ``progress.owner`` becomes the holder (a takeover when it differs from
+        ``expected_owner``); ``expected_owner`` ``""`` matches a claim without an owner. With
+        ``expected_version`` (a takeover), only while the count is still that: a holder that wrote
+        a newer checkpoint after the taker read its progress has moved on, and keeps the job.
 
         Returns:
-            ``False`` when the job is complete or another run holds it now.
+            ``False`` when the job is complete, another run holds it now, or the checkpoint moved on.
         """
         owned = "attribute_not_exists(#owner)" if not expected_owner else "#owner = :expected"
+        conditions = ["#state = :in_flight", owned]
         values: dict[str, Any] = {
             ":owner": progress.owner,
             ":progress": encode_fates(progress),
             ":in_flight": ClaimState.IN_FLIGHT.value,
+            ":one": 1,
         }
         if expected_owner:
             values[":expected"] = expected_owner
+        if expected_version is not None:
+            if expected_version:
+                conditions.append("#version = :version")
+                values[":version"] = expected_version
+            else:
+                conditions.append("attribute_not_exists(#version)")
         return self._table.update_expression(
             delivery_job_key(job.org_id, job.send_id, job.job_id),
-            "SET #owner = :owner, #progress = :progress",
-            names={"#owner": "owner", "#progress": "progress", "#state": "state"},
+            "SET #owner = :owner, #progress = :progress ADD #version :one",
+            names={"#owner": "owner", "#progress": "progress", "#state": "state", "#version": _CHECKPOINT_VERSION},
             values=values,
-            condition=f"#state = :in_flight AND {owned}",
+            condition=" AND ".join(conditions),
         )
 
     def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:

@@ -7,8 +7,10 @@ window about to be written (the claim itself carries the first window). A redeli
 claim complete and is skipped; one whose claim was left in flight (its worker died) is taken over:
 the recorded fates stand, the devices of the window that was on the wire are recorded ``NotSent`` /
 ``DeliveryUncertain`` (never sent again), and every device no worker handed over is sent. Each
-checkpoint, and the completion, is conditioned on the run that holds the claim, so two workers never
-send the same device. The deterministic ``apns-id`` and the collapse id make a duplicate
+checkpoint, and the completion, is conditioned on the run that holds the claim, and a takeover also
+on the checkpoint it read (its ``version``): a holder that wrote its next checkpoint after the taker
+read the last one has moved on to a window the taker would otherwise send again, so it keeps the
+job. Two workers therefore never send the same device. The deterministic ``apns-id`` and the collapse id make a duplicate
 recognisable should one ever slip through.
 
 A job whose app chose ``UncertainDelivery: ResendCollapsed`` (``DeliveryJob.resend_uncertain``)
@@ -342,7 +344,10 @@ class DeliveryService:
         self._decide_capped(run)
         run.windows = self._windows(run)
         first = run.windows[0][1] if run.windows else ()
-        if not self._ports.sends.checkpoint(job, JobProgress(run.owner, run.fates, first), expected_owner=found.owner):
+        taken = self._ports.sends.checkpoint(
+            job, JobProgress(run.owner, run.fates, first), expected_owner=found.owner, expected_version=found.version
+        )
+        if not taken:
             logger.warning("delivery job held by another worker; left to it", extra={"send_id": job.send_id})
             return False
         report.uncertain = sum(1 for fate in run.fates.values() if fate.kind is FateKind.UNCERTAIN)

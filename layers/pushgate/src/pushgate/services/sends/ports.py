@@ -101,11 +101,15 @@ class SendRepository(Protocol):
     def progress(self, job: DeliveryJob) -> JobProgress | None:
         """The checkpoint of a claim in flight, or ``None`` when the claim is not in flight."""
 
-    def checkpoint(self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str) -> bool:
-        """Replaces the checkpoint while ``expected_owner`` holds the claim in flight.
+    def checkpoint(
+        self, job: DeliveryJob, progress: JobProgress, *, expected_owner: str, expected_version: int | None = None
+    ) -> bool:
+        """Replaces the checkpoint while ``expected_owner`` holds the claim in flight (and, with
+        ``expected_version``, while the stored checkpoint is still the one of that version).
 
         Returns:
-            ``False`` when another run holds the claim now, or the job is complete.
+            ``False`` when another run holds the claim now, the checkpoint moved on, or the job is
+            complete.
         """
 
     def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
