@@ -10,8 +10,8 @@ the recorded fates stand, the devices of the window that was on the wire are rec
 checkpoint, and the completion, is conditioned on the run that holds the claim, and a takeover also
 on the checkpoint it read (its ``version``): a holder that wrote its next checkpoint after the taker
 read the last one has moved on to a window the taker would otherwise send again, so it keeps the
-job. Two workers therefore never send the same device. The deterministic ``apns-id`` and the collapse id make a duplicate
-recognisable should one ever slip through.
+job. Two workers therefore never send the same device. The deterministic ``apns-id`` and the
+collapse id make a duplicate recognisable should one ever slip through.
 
 A job whose app chose ``UncertainDelivery: ResendCollapsed`` (``DeliveryJob.resend_uncertain``)
 gives every notification a collapse id of its own from its first send (APNs ``apns-collapse-id``,
