@@ -220,12 +220,21 @@ def test_a_checkpoint_of_a_100_device_job_costs_one_write_unit(
     assert others(meter.writes) == others(single)
 
 
-def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: tuple[MainTable, Meter]) -> None:
-    table, _ = metered
+#: The fate of a device the provider accepted.
+DELIVERED = DeviceFate(FateKind.ANSWERED, verdict=Verdict.DELIVERED)
+
+
+def _three_device_send(table: MainTable) -> tuple[DynamoSendRepository, DeliveryJob]:
+    """A send of its own with one three-device iOS job, not yet claimed."""
     sends = DynamoSendRepository(table)
     job = _job(str(uuid.uuid4()), [DevicePlatform.IOS] * 3)
     _send(sends, job)
-    answered = DeviceFate(FateKind.ANSWERED, verdict=Verdict.DELIVERED)
+    return sends, job
+
+
+def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: tuple[MainTable, Meter]) -> None:
+    table, _ = metered
+    sends, job = _three_device_send(table)
 
     # A fresh claim carries the first window
     assert sends.claim(job, at=NOW, progress=JobProgress("run-a", window=(0,))) is ClaimState.CLAIMED
@@ -233,12 +242,12 @@ def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: t
     assert sends.progress(job) == JobProgress("run-a", window=(0,))
 
     # Its holder moves on; a takeover names the holder it read, and then the old holder is refused
-    assert sends.checkpoint(job, JobProgress("run-a", {0: answered}, (1,)), expected_owner="run-a")
+    assert sends.checkpoint(job, JobProgress("run-a", {0: DELIVERED}, (1,)), expected_owner="run-a")
     found = sends.progress(job)
-    assert found == JobProgress("run-a", {0: answered}, (1,), version=1)
-    assert found.resumed() == {0: answered, 1: DeviceFate(FateKind.UNCERTAIN)}
+    assert found == JobProgress("run-a", {0: DELIVERED}, (1,), version=1)
+    assert found.resumed() == {0: DELIVERED, 1: DeviceFate(FateKind.UNCERTAIN)}
     assert sends.checkpoint(job, JobProgress("run-b", found.resumed(), (2,)), expected_owner="run-a")
-    assert not sends.checkpoint(job, JobProgress("run-a", {0: answered}, (2,)), expected_owner="run-a")
+    assert not sends.checkpoint(job, JobProgress("run-a", {0: DELIVERED}, (2,)), expected_owner="run-a")
     entry = LedgerEntry(user_id="u", outcome=Outcome.SENT, at=NOW)
     assert not sends.complete(job, JobOutcomes([entry] * 3), at=NOW, owner="run-a")
 
@@ -252,22 +261,19 @@ def test_only_the_run_that_holds_the_claim_may_checkpoint_or_complete(metered: t
 
 def test_a_takeover_replaces_only_the_checkpoint_it_read(metered: tuple[MainTable, Meter]) -> None:
     table, _ = metered
-    sends = DynamoSendRepository(table)
-    job = _job(str(uuid.uuid4()), [DevicePlatform.IOS] * 3)
-    _send(sends, job)
-    answered = DeviceFate(FateKind.ANSWERED, verdict=Verdict.DELIVERED)
+    sends, job = _three_device_send(table)
     assert sends.claim(job, at=NOW, progress=JobProgress("run-a", window=(0,))) is ClaimState.CLAIMED
 
     # A second run reads the claim's own checkpoint (version 0); the holder then writes its next
     read = sends.progress(job)
     assert read is not None and read.version == 0
-    assert sends.checkpoint(job, JobProgress("run-a", {0: answered}, (1,)), expected_owner="run-a")
+    assert sends.checkpoint(job, JobProgress("run-a", {0: DELIVERED}, (1,)), expected_owner="run-a")
 
     # The takeover of what it read is refused, and the holder keeps the job
     assert not sends.checkpoint(
         job, JobProgress("run-b", read.resumed(), (1,)), expected_owner=read.owner, expected_version=read.version
     )
-    assert sends.progress(job) == JobProgress("run-a", {0: answered}, (1,), version=1)
+    assert sends.progress(job) == JobProgress("run-a", {0: DELIVERED}, (1,), version=1)
 
     # Read again, the takeover applies; the next holder's checkpoints count on from it
     again = sends.progress(job)

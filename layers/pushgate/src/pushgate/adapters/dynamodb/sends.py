@@ -267,9 +267,9 @@ def _decode_token(token: str, outcome: Outcome | None) -> tuple[str, int]:
 
 #: Attempts of a job's completion when concurrent jobs' transactions on the send record cancel it.
 _COMPLETE_ATTEMPTS: Final = 5
+_COMPLETE_BACKOFF_S: Final = 0.05
 #: The claim's count of the checkpoints that replaced its first one (``JobProgress.version``).
 _CHECKPOINT_VERSION: Final = "checkpoints"
-_COMPLETE_BACKOFF_S: Final = 0.05
 
 
 class DynamoSendRepository:
