@@ -28,8 +28,14 @@ SQS_REQUESTS_PER_M = 0.40
 HTTP_API_REQUESTS_PER_M = 1.00
 EGRESS_PER_GB = 0.09
 LOG_INGESTION_PER_GB = 0.50
-#: DynamoDB Standard table storage, $ per GB-month (GB of 2^30 bytes), and the days of a month.
+#: S3 Standard requests, $ per million: PUT, COPY, POST and LIST requests ($0.005 per 1,000), and
+#: GET, SELECT and every other request ($0.0004 per 1,000); DELETE requests are free.
+S3_PUT_CLASS_REQUESTS_PER_M = 5.00
+S3_GET_CLASS_REQUESTS_PER_M = 0.40
+#: DynamoDB Standard table storage and S3 Standard storage, $ per GB-month (GB of 2^30 bytes), and
+#: the days of a month.
 DYNAMODB_STORAGE_GB_MONTH = 0.25
+S3_STORAGE_GB_MONTH = 0.023
 DAYS_PER_MONTH = 30.44
 SNS_MOBILE_PUSH_PER_M = 0.50
 PINPOINT_PUSH_PER_M = 1.00
@@ -274,13 +280,14 @@ def measured_delivery_cost(
         payload_bytes: The APNs payload of the notification sent.
         logical_ids: Function logical id → code directory.
         retention_days: How long the send's ledger stays stored (``InteractionRetentionDays``); with
-            the phase's measured ``stored`` bytes, it prices the ledger's storage (``storage``, kept
-            apart from the per-request terms and their ``total``).
+            the phase's measured ``stored`` bytes (DynamoDB items and S3 objects), it prices the ledger's
+            storage (``storage``, kept apart from the per-request terms and their ``total``).
 
     Returns:
         ``lines`` ($/M by term), ``total``, ``dynamodb`` (units and $/M per notification by function
-        and operation), ``sqs`` (billed requests per notification by queue and operation) and the
-        idle polling seen (empty receives, not charged to notifications).
+        and operation), ``sqs`` (billed requests per notification by queue and operation), ``s3``
+        (requests per notification by function and operation; empty when no function made one) and
+        the idle polling seen (empty receives, not charged to notifications).
     """
     notifications = int(phase["notifications"])
     lambda_duration = 0.0
@@ -314,6 +321,7 @@ def measured_delivery_cost(
                         ),
                     }
                 )
+    s3_rows, s3_put_class, s3_get_class = _s3_requests(phase["meter_by_function"], logical_ids, notifications)
     sqs_rows: list[dict[str, Any]] = []
     sqs_billed = 0.0
     idle = 0.0
@@ -339,6 +347,7 @@ def measured_delivery_cost(
         "DynamoDB writes": _per_million(writes * DYNAMODB_WRU_PER_M / 1e6, notifications),
         "DynamoDB reads": _per_million(reads * DYNAMODB_RRU_PER_M / 1e6, notifications),
         "SQS": _per_million(sqs_billed * SQS_REQUESTS_PER_M / 1e6, notifications),
+        "S3 requests": _per_million(s3_requests_usd(s3_put_class, s3_get_class), notifications),
         "Egress": egress_per_million(payload_bytes),
         "Logs": _per_million(log_bytes * LOG_INGESTION_PER_GB / 1e9, notifications),
     }
@@ -349,6 +358,7 @@ def measured_delivery_cost(
             "rru": reads / notifications,
             "wru": writes / notifications,
             "sqs_requests": sqs_billed / notifications,
+            "s3_requests": (s3_put_class + s3_get_class) / notifications,
             "lambda_invocations": lambda_requests / notifications,
             "lambda_billed_ms": sum(f["billed_ms"] for f in phase["invocations"].values()) / notifications,
             "egress_bytes": payload_bytes + EGRESS_OVERHEAD_BYTES,
@@ -358,22 +368,68 @@ def measured_delivery_cost(
         "storage": ledger_storage(phase.get("stored") or {}, notifications, retention_days),
         "dynamodb": sorted(dynamodb, key=lambda row: -row["usd_per_m"]),
         "sqs": sqs_rows,
+        "s3": s3_rows,
         "idle_receives": idle,
     }
 
 
+def _s3_requests(
+    meter_by_function: dict[str, dict[str, Any]], logical_ids: dict[str, str], notifications: int
+) -> tuple[list[dict[str, Any]], float, float]:
+    """A phase's S3 requests by function and operation (per notification, with their $/M), and its
+    PUT-class and GET-class request counts."""
+    rows: list[dict[str, Any]] = []
+    put_total = get_total = 0.0
+    for logical, meter in meter_by_function.items():
+        # Phases metered before the ledger moved to S3 have no ``s3`` meters: no S3 request was made.
+        for bucket_operations in meter.get("s3", {}).values():
+            for operation, figures in bucket_operations.items():
+                put_class, get_class = figures["put_class_requests"], figures["get_class_requests"]
+                put_total += put_class
+                get_total += get_class
+                rows.append(
+                    {
+                        "function": logical_ids.get(logical, logical),
+                        "operation": operation,
+                        "requests": figures["calls"] / notifications,
+                        "error_responses": figures["error_responses"] / notifications,
+                        "usd_per_m": _per_million(s3_requests_usd(put_class, get_class), notifications),
+                    }
+                )
+    return sorted(rows, key=lambda row: -row["usd_per_m"]), put_total, get_total
+
+
+def s3_requests_usd(put_class: float, get_class: float) -> float:
+    """Dollars of S3 Standard requests: ``put_class`` PUT, COPY, POST or LIST requests and ``get_class``
+    GET, SELECT or other requests (``bench.metering`` sorts them)."""
+    return (put_class * S3_PUT_CLASS_REQUESTS_PER_M + get_class * S3_GET_CLASS_REQUESTS_PER_M) / 1e6
+
+
 def ledger_storage(stored: dict[str, int], notifications: int, retention_days: int | None) -> dict[str, Any] | None:
     """What keeping a send's ledger for its retention costs per million notifications, from the
-    items and bytes it left stored (``bench.storage``); ``None`` when either is unknown."""
-    if not stored.get("bytes") or not retention_days:
+    DynamoDB items and S3 objects it left stored and their bytes (``bench.storage``); ``None`` when
+    no bytes were measured or the retention is unknown.
+
+    ``usd_per_m`` and ``bytes_per_notification`` are DynamoDB's (as in results recorded before the
+    ledger had S3 objects), the ``s3_`` figures S3 Standard's; ``s3_bytes`` is 0 for a stack without
+    a ledger bucket.
+    """
+    dynamodb_bytes, s3_bytes = stored.get("bytes", 0), stored.get("s3_bytes", 0)
+    if not (dynamodb_bytes or s3_bytes) or not retention_days:
         return None
-    per_notification = stored["bytes"] / notifications
-    gb_months = per_notification * 1e6 / 2**30 * retention_days / DAYS_PER_MONTH
+    months = retention_days / DAYS_PER_MONTH
+
+    def gb_months(size: float) -> float:
+        return size / notifications * 1e6 / 2**30 * months
+
     return {
-        "bytes_per_notification": per_notification,
-        "items_per_notification": stored["items"] / notifications,
+        "bytes_per_notification": dynamodb_bytes / notifications,
+        "items_per_notification": stored.get("items", 0) / notifications,
         "retention_days": retention_days,
-        "usd_per_m": gb_months * DYNAMODB_STORAGE_GB_MONTH,
+        "usd_per_m": gb_months(dynamodb_bytes) * DYNAMODB_STORAGE_GB_MONTH,
+        "s3_bytes_per_notification": s3_bytes / notifications,
+        "s3_objects_per_notification": stored.get("s3_objects", 0) / notifications,
+        "s3_usd_per_m": gb_months(s3_bytes) * S3_STORAGE_GB_MONTH,
     }
 
 

@@ -1,4 +1,4 @@
-"""Counts what a run costs on AWS's meters: DynamoDB units and SQS billed requests, per call.
+"""Counts what a run costs on AWS's meters: DynamoDB units, SQS and S3 billed requests, per call.
 
 Installed in a process before any botocore session exists (:func:`install`), it adds two handlers
 to botocore's built-in list, so every session (boto3's default one, or a bare botocore one) gets
@@ -9,6 +9,10 @@ them: ``before-parameter-build.dynamodb.*`` sets ``ReturnConsumedCapacity=TOTAL`
   without it is counted in ``unmetered_calls`` (the report says so if that is ever non-zero).
 * SQS: billed requests as AWS bills them, one per started 64 KiB of payload (the bodies and
   attributes sent or received), at least one per call; empty receives count too.
+* S3: every request, by bucket and operation, in the class AWS prices it at: PUT, COPY, POST and LIST
+  requests, or GET, SELECT and the rest; DELETE requests are free. An error response is billed as
+  well (a conditional ``PutObject`` that finds the object answers 412): botocore emits ``after-call``
+  for it before raising, so it is counted, and ``error_responses`` says how many there were.
 
 Each process writes its totals to ``<directory>/<pid>.json`` (``PUSHGATE_METER_DIR``) at most every
 half second while it works, from a background thread, and at exit; :func:`collect` adds the files up.
@@ -43,11 +47,13 @@ DYNAMODB_OPERATIONS = (
 )
 #: Those of them that consume read units.
 READ_OPERATIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+#: S3 requests AWS bills as GET requests although they are sent as ``POST`` (a select is priced as a GET).
+S3_GET_CLASS_POSTS = frozenset({"SelectObjectContent"})
 _DUMP_INTERVAL_S = 0.5
 
 
 class Meter:
-    """Totals of one process: ``dynamodb[table][operation]`` and ``sqs[queue][operation]``."""
+    """Totals of one process by operation: ``dynamodb[table][operation]``, ``sqs[queue]...``, ``s3[bucket]...``."""
 
     def __init__(self, directory: pathlib.Path | None) -> None:
         """Counts into memory; writes to ``directory`` when one is given."""
@@ -62,6 +68,11 @@ class Meter:
                 lambda: {"calls": 0, "billed_requests": 0, "messages": 0, "bytes": 0, "empty_receives": 0}
             )
         )
+        self.s3: dict[str, dict[str, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(
+                lambda: {"calls": 0, "put_class_requests": 0, "get_class_requests": 0, "error_responses": 0}
+            )
+        )
         self.unmetered_calls = 0
 
     # ------------------------------------------------------------------ handlers
@@ -71,7 +82,7 @@ class Meter:
         params.setdefault("ReturnConsumedCapacity", "TOTAL")
 
     def after_call(self, http_response: Any, parsed: dict[str, Any], model: Any, **kwargs: Any) -> None:
-        """``after-call``: adds one call's units (DynamoDB) or billed requests (SQS)."""
+        """``after-call``: adds one call's units (DynamoDB) or billed requests (SQS, S3)."""
         service = model.service_model.service_name if hasattr(model, "service_model") else ""
         params = (kwargs.get("context") or {}).get("pushgate_params") or {}
         with self._lock:
@@ -79,13 +90,16 @@ class Meter:
                 self._count_dynamodb(model.name, parsed)
             elif service == "sqs":
                 self._count_sqs(model.name, params, parsed)
+            elif service == "s3":
+                self._count_s3(model, params, parsed)
             else:
                 return
             self._dirty = True
 
     @staticmethod
     def remember_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        """``before-parameter-build.sqs``: keeps the request so ``after_call`` can size what was sent."""
+        """``before-parameter-build`` (SQS, S3): keeps the request so ``after_call`` can size what was sent
+        and tell which queue or bucket it went to."""
         context["pushgate_params"] = params
 
     def _count_dynamodb(self, operation: str, parsed: dict[str, Any]) -> None:
@@ -135,6 +149,15 @@ class Meter:
             # Idle polling: billed, but by the hour of polling, not by the notifications sent.
             totals["empty_receives"] += 1
 
+    def _count_s3(self, model: Any, params: dict[str, Any], parsed: dict[str, Any]) -> None:
+        totals = self.s3[str(params.get("Bucket", "?"))][model.name]
+        totals["calls"] += 1
+        billed_as = s3_request_class(model.name, str((getattr(model, "http", None) or {}).get("method", "GET")))
+        if billed_as:
+            totals[f"{billed_as}_class_requests"] += 1
+        if int((parsed.get("ResponseMetadata") or {}).get("HTTPStatusCode", 200)) >= 300:
+            totals["error_responses"] += 1
+
     # ------------------------------------------------------------------ persistence
     def snapshot(self) -> dict[str, Any]:
         """The totals as plain JSON."""
@@ -142,6 +165,7 @@ class Meter:
             return {
                 "dynamodb": {table: dict(ops) for table, ops in self.dynamodb.items()},
                 "sqs": {queue: dict(ops) for queue, ops in self.sqs.items()},
+                "s3": {bucket: dict(ops) for bucket, ops in self.s3.items()},
                 "unmetered_calls": self.unmetered_calls,
             }
 
@@ -162,6 +186,17 @@ class Meter:
             time.sleep(_DUMP_INTERVAL_S)
             if self._dirty:
                 self.dump()
+
+
+def s3_request_class(operation: str, http_method: str) -> str | None:
+    """The price class of an S3 request (S3 Standard): ``"put"`` for PUT, COPY, POST and LIST requests,
+    ``"get"`` for GET, SELECT and every other request, ``None`` for the free DELETE requests."""
+    if http_method == "DELETE":
+        return None
+    if operation in S3_GET_CLASS_POSTS:
+        return "get"
+    # Listings are GETs on the wire but priced with the writes.
+    return "put" if http_method in {"PUT", "POST"} or operation.startswith("List") else "get"
 
 
 def _message_bytes(message: dict[str, Any]) -> int:
@@ -191,6 +226,7 @@ def install(directory: pathlib.Path | str | None = None) -> Meter:
     for operation in DYNAMODB_OPERATIONS:
         handlers.BUILTIN_HANDLERS.append((f"before-parameter-build.dynamodb.{operation}", meter.ask_for_capacity))
     handlers.BUILTIN_HANDLERS.append(("before-parameter-build.sqs", meter.remember_params))
+    handlers.BUILTIN_HANDLERS.append(("before-parameter-build.s3", meter.remember_params))
     handlers.BUILTIN_HANDLERS.append(("after-call", meter.after_call))
     if meter.directory is not None:
         meter.directory.mkdir(parents=True, exist_ok=True)
@@ -204,6 +240,7 @@ def collect(directory: pathlib.Path, function: str | None = None) -> dict[str, A
     """Adds up every process's totals in ``directory`` (only one function's, when named)."""
     dynamodb: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
     sqs: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+    s3: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
     unmetered = 0
     for path in sorted(directory.glob(f"{function}.*.json" if function else "*.json")):
         try:
@@ -211,7 +248,9 @@ def collect(directory: pathlib.Path, function: str | None = None) -> dict[str, A
         except (OSError, ValueError):
             continue
         unmetered += int(data.get("unmetered_calls", 0))
-        for target, source in ((dynamodb, data.get("dynamodb", {})), (sqs, data.get("sqs", {}))):
+        # A process metered before S3 was has no ``s3`` totals: it made no S3 request anyone counted.
+        sources = ((dynamodb, data.get("dynamodb", {})), (sqs, data.get("sqs", {})), (s3, data.get("s3", {})))
+        for target, source in sources:
             for resource, operations in source.items():
                 for operation, figures in operations.items():
                     for name, value in figures.items():
@@ -219,6 +258,7 @@ def collect(directory: pathlib.Path, function: str | None = None) -> dict[str, A
     return {
         "dynamodb": {t: {o: dict(f) for o, f in ops.items()} for t, ops in dynamodb.items()},
         "sqs": {q: {o: dict(f) for o, f in ops.items()} for q, ops in sqs.items()},
+        "s3": {b: {o: dict(f) for o, f in ops.items()} for b, ops in s3.items()},
         "unmetered_calls": unmetered,
     }
 
@@ -226,11 +266,11 @@ def collect(directory: pathlib.Path, function: str | None = None) -> dict[str, A
 def difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     """``after - before`` of two :func:`collect` results (what one phase of a run consumed)."""
     result: dict[str, Any] = {"unmetered_calls": after["unmetered_calls"] - before["unmetered_calls"]}
-    for service in ("dynamodb", "sqs"):
+    for service in ("dynamodb", "sqs", "s3"):
         result[service] = {}
-        for resource, operations in after[service].items():
+        for resource, operations in after.get(service, {}).items():
             for operation, figures in operations.items():
-                earlier = before[service].get(resource, {}).get(operation, {})
+                earlier = before.get(service, {}).get(resource, {}).get(operation, {})
                 delta = {name: value - earlier.get(name, 0) for name, value in figures.items()}
                 if any(delta.values()):
                     result[service].setdefault(resource, {})[operation] = delta

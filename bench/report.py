@@ -714,22 +714,68 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
 
 
 def _storage_rows(phases: Mapping[str, Any], names: Sequence[str]) -> list[str]:
-    """The ledger's storage for its retention, below the total it is not part of (a stored cost, not
-    a request's), and the total with it; nothing for a run that did not measure it."""
+    """The ledger's storage for its retention, DynamoDB's and S3's (bytes per notification beside
+    each), below the total it is not part of (a stored cost, not a request's), and the total with it;
+    nothing for a run that did not measure it, no S3 row for one measured before the ledger bucket."""
     storage = [phases[name].get("storage") for name in names]
     if not all(storage):
         return []
     days = storage[0]["retention_days"]
-    return [
+    rows = [
         f"| DynamoDB storage of the ledger, {days} days | "
         + " | ".join(f"${item['usd_per_m']:.4f} ({item['bytes_per_notification']:.0f} B)" for item in storage)
-        + " | – | – |",
-        "| total with the ledger's storage | "
-        + " | ".join(
-            f"${phases[name]['total'] + item['usd_per_m']:.3f}" for name, item in zip(names, storage, strict=True)
-        )
-        + " | – | – |",
+        + " | – | – |"
     ]
+    if any("s3_usd_per_m" in item for item in storage):
+        rows.append(
+            f"| S3 storage of the ledger, {days} days | "
+            + " | ".join(
+                f"${item.get('s3_usd_per_m', 0.0):.4f} ({item.get('s3_bytes_per_notification', 0.0):.0f} B)"
+                for item in storage
+            )
+            + " | – | – |"
+        )
+    totals = [
+        phases[name]["total"] + item["usd_per_m"] + item.get("s3_usd_per_m", 0.0)
+        for name, item in zip(names, storage, strict=True)
+    ]
+    return [*rows, "| total with the ledger's storage | " + " | ".join(f"${t:.3f}" for t in totals) + " | – | – |"]
+
+
+def _s3_requests_line(phase: Mapping[str, Any]) -> list[str]:
+    """A phase's S3 requests per notification by function and operation; nothing for a phase priced
+    before S3 was metered."""
+    if "s3" not in phase:
+        return []
+    requests = ", ".join(
+        f"`{row['function']}` {row['operation']} {row['requests']:.4f}"
+        + (f" ({row['error_responses']:.4f} answered with an error, billed too)" if row["error_responses"] else "")
+        for row in phase["s3"]
+    )
+    return ["", f"S3 requests per notification: {requests or 'none'}."]
+
+
+def _storage_method(storage: Mapping[str, Any]) -> str:
+    """How the ledger's storage was measured: DynamoDB's items, and S3's objects when the run listed them."""
+    if "s3_usd_per_m" not in storage:
+        return (
+            " The ledger's storage: after each phase the bench reads every item of its sends' partitions "
+            "(the send record, each job's claim and outcomes, page markers) and their tracking-key items, "
+            "sizes each by DynamoDB's rules plus its 100 B of indexing overhead, and prices them at "
+            f"${cost.DYNAMODB_STORAGE_GB_MONTH} per GB-month for the template's `InteractionRetentionDays`; "
+            "a stored cost, not a request's, so it stands below the total instead of in it."
+        )
+    return (
+        " The ledger's storage: after each phase the bench reads every item of its sends' partitions "
+        "(the send record, each job's claim, and its outcomes in a stack without a ledger bucket, page "
+        "markers) and their tracking-key items, sizes each by DynamoDB's rules plus its 100 B of indexing "
+        "overhead, and prices them at "
+        f"${cost.DYNAMODB_STORAGE_GB_MONTH} per GB-month; it lists the jobs' outcome objects under each "
+        "send's `outcomes/<orgId>/<sendId>/` in the ledger bucket (moto server, none for a stack without "
+        f"the bucket) and prices their bytes at S3 Standard's ${cost.S3_STORAGE_GB_MONTH} per GB-month; "
+        "both for the template's `InteractionRetentionDays`. A stored cost, not a request's, so it stands "
+        "below the total instead of in it."
+    )
 
 
 def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
@@ -758,7 +804,7 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
     for term in terms:
         lines.append(
             f"| {term} | "
-            + " | ".join(f"${phases[name]['lines'][term]:.4f}" for name in names)
+            + " | ".join(f"${phases[name]['lines'].get(term, 0.0):.4f}" for name in names)
             + f" | {cell(broadcast_floor, term)} | {cell(floor, term)} |"
         )
 
@@ -792,6 +838,8 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
                 f"{figures['rru']:.4f}",
                 f"{figures['wru']:.4f}",
                 f"{figures['sqs_requests']:.4f}",
+                # Phases priced before S3 was metered made no S3 request.
+                f"{figures.get('s3_requests', 0.0):.4f}",
                 f"{figures['lambda_invocations']:.4f}",
                 f"{figures['lambda_billed_ms']:.3f}",
                 f"{figures['log_bytes']:.1f}",
@@ -799,7 +847,8 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
             ]
         )
     lines += _table(
-        ["phase", "RRU", "WRU", "SQS requests", "invocations", "billed ms", "log bytes", "egress bytes"], rows
+        ["phase", "RRU", "WRU", "SQS requests", "S3 requests", "invocations", "billed ms", "log bytes", "egress bytes"],
+        rows,
     )
     for name in names:
         lines += [
@@ -826,15 +875,26 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
             "SQS billed requests per notification: "
             + ", ".join(f"{row['queue']} {row['operation']} {row['requests']:.4f}" for row in phases[name]["sqs"])
             + f" (idle polling, {phases[name]['idle_receives']:.0f} empty receives, left out).",
+            *_s3_requests_line(phases[name]),
         ]
     memory = ", ".join(f"{name} {size} MB" for name, size in measured["memory_mb"].items())
+    # Phases priced before S3 was metered say nothing of it.
+    s3_requests = (
+        "; S3 requests (moto server) too, each by function and operation, error responses included (a "
+        "conditional `PutObject` that finds the object answers 412, and is billed), at S3 Standard's "
+        f"${cost.S3_PUT_CLASS_REQUESTS_PER_M / 1000:.3f} per 1,000 PUT, COPY, POST and LIST requests and "
+        f"${cost.S3_GET_CLASS_REQUESTS_PER_M / 1000:.4f} per 1,000 GET, SELECT and other requests (DELETE "
+        "requests are free)"
+        if "s3" in phases[names[0]]
+        else ""
+    )
     lines += [
         "",
         "How it is measured: every DynamoDB call of every function worker asks for `ReturnConsumedCapacity="
         "TOTAL` (a botocore `before-parameter-build` hook installed by the bench, not by Pushgate) and "
         "DynamoDB Local's answer is summed by an `after-call` hook; SQS requests are counted the same way, "
-        "one per started 64 KiB of payload; Lambda is billed per invocation at the measured duration "
-        f"rounded up to 1 ms, at the template's memory ({memory}), arm64. The local durations include "
+        f"one per started 64 KiB of payload{s3_requests}; Lambda is billed per invocation at the measured "
+        f"duration rounded up to 1 ms, at the template's memory ({memory}), arm64. The local durations include "
         "DynamoDB Local and moto, slower than the services, so Lambda duration is pessimistic. Egress is "
         f"the APNs payload ({measured['payload_bytes']} B) plus {cost.EGRESS_OVERHEAD_BYTES} B of HTTP/2 "
         "headers and TLS (an estimate); logs are the functions' measured log bytes plus 350 B of Lambda's "
@@ -855,15 +915,7 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
             if "per_recipient_with_placeholders" in targets
             else ""
         )
-        + (
-            " The ledger's storage: after each phase the bench reads every item of its sends' partitions "
-            "(the send record, each job's claim and outcomes, page markers) and their tracking-key items, "
-            "sizes each by DynamoDB's rules plus its 100 B of indexing overhead, and prices them at "
-            f"${cost.DYNAMODB_STORAGE_GB_MONTH} per GB-month for the template's `InteractionRetentionDays`; "
-            "a stored cost, not a request's, so it stands below the total instead of in it."
-            if phases[names[0]].get("storage")
-            else ""
-        ),
+        + (_storage_method(phases[names[0]]["storage"]) if phases[names[0]].get("storage") else ""),
         "",
     ]
     return lines

@@ -1,11 +1,15 @@
-"""What a send leaves stored in DynamoDB, by DynamoDB's own size rules, for W5's storage term.
+"""What a send leaves stored in DynamoDB and S3, by each service's own size rules, for W5's storage terms.
 
-A send's ledger stays in the table for the interaction retention (``InteractionRetentionDays``, 90
-days by default): the send record, each job's claim and outcomes items, the page markers and the
-outcomes decided without a job, all in the send's partition, and one tracking-key item per job.
-DynamoDB bills their size each month, at the raw size of every attribute name and value plus 100
-bytes a item for indexing (https://aws.amazon.com/dynamodb/pricing/on-demand/, "Data storage";
+A send's ledger stays stored for the interaction retention (``InteractionRetentionDays``, 90 days by
+default). In the table: the send record, each job's claim item (and its outcomes item, where a stack
+keeps outcomes in the table), the page markers and the outcomes decided without a job, all in the
+send's partition, and one tracking-key item per job. DynamoDB bills their size each month, at the
+raw size of every attribute name and value plus 100 bytes a item for indexing
+(https://aws.amazon.com/dynamodb/pricing/on-demand/, "Data storage";
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html).
+In the ledger bucket: one object of encoded outcomes per job, under ``outcomes/<orgId>/<sendId>/``.
+S3 Standard bills the bytes of each object, with no minimum object size or per-object overhead
+(those apply to the infrequent-access and archive classes; https://aws.amazon.com/s3/pricing/).
 """
 
 from __future__ import annotations
@@ -113,3 +117,25 @@ def stored_by_sends(client: Any, table: str, partitions: Iterable[str], tracking
             size += sum(item_bytes(item) for item in found)
             wanted = answer.get("UnprocessedKeys") or None
     return {"items": items, "bytes": size}
+
+
+def stored_objects(client: Any, bucket: str, prefixes: Iterable[str]) -> dict[str, int]:
+    """Objects and bytes under the sends' folders of the ledger bucket (``ListObjectsV2``).
+
+    Args:
+        client: A low-level S3 client (not metered: this is the bench looking, not a function).
+        bucket: The ledger bucket's name.
+        prefixes: The sends' folders (``outcomes/<orgId>/<sendId>/``).
+    """
+    objects = size = 0
+    for prefix in prefixes:
+        request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        while True:
+            page = client.list_objects_v2(**request)
+            contents = page.get("Contents", [])
+            objects += len(contents)
+            size += sum(int(entry["Size"]) for entry in contents)
+            if not page.get("IsTruncated"):
+                break
+            request["ContinuationToken"] = page["NextContinuationToken"]
+    return {"objects": objects, "bytes": size}

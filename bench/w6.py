@@ -29,7 +29,9 @@ and nobody else may be reached (a segment's non-matching people included).
 
 Metering (``bench.metering``) is installed in the bench process and, through the runtime's worker
 preload, in every function worker: DynamoDB's ``ConsumedCapacity`` of every call, SQS billed
-requests, and each invocation's duration and CPU time as the runtime measured them.
+requests, S3 requests, and each invocation's duration and CPU time as the runtime measured them.
+After each phase the bench sizes what its sends left stored (``bench.storage``): the items of their
+partitions and tracking keys, and their jobs' outcome objects in the ledger bucket.
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ FUNCTION_NAMES = {
     "ExpandAudienceFunction": "expand_audience",
     "DeliverPushFunction": "deliver_push",
 }
+#: The template's bucket of the jobs' outcome objects (``LEDGER_BUCKET``).
+LEDGER_BUCKET = "LedgerBucket"
 
 
 @dataclass
@@ -120,8 +124,8 @@ class InvocationLog:
         return {name: values[marks.get(name, 0) :] for name, values in self.records.items()}
 
 
-def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
-    """A DynamoDB client the meters ignore (the harness's own status reads are not the send's cost)."""
+def _unmetered_session() -> Any:
+    """A botocore session the meters ignore (the harness's own reads are not the send's cost)."""
     import botocore.session  # noqa: PLC0415
 
     session = botocore.session.Session()
@@ -131,13 +135,46 @@ def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
     session.unregister("after-call", cast("Any", meter.after_call))
     for operation in ("GetItem", "Query", "BatchWriteItem"):
         session.unregister(f"before-parameter-build.dynamodb.{operation}", cast("Any", meter.ask_for_capacity))
-    return session.create_client(
+    return session
+
+
+def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
+    """A DynamoDB client the meters ignore (the harness's own status reads are not the send's cost)."""
+    return _unmetered_session().create_client(
         "dynamodb",
         endpoint_url=runtime.dynamodb_url,
         region_name=runtime.config.region,
         aws_access_key_id="local",
         aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
     )
+
+
+def _unmetered_s3(runtime: LocalRuntime) -> Any:
+    """An S3 client of moto server the meters ignore (the bench listing the ledger is not the send's cost)."""
+    from botocore.config import Config  # noqa: PLC0415
+
+    return _unmetered_session().create_client(
+        "s3",
+        endpoint_url=runtime.aws_url,
+        region_name=runtime.config.region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
+        # moto server answers on a loopback address, by path: no bucket host names to resolve.
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def _stored_outcome_objects(runtime: LocalRuntime, org_id: str, send_ids: list[str]) -> dict[str, int]:
+    """The objects and bytes of the sends' jobs' outcomes in the ledger bucket; none for a template
+    without ``LedgerBucket``."""
+    assert runtime.resources is not None  # noqa: S101 - a started runtime has its resources
+    bucket = runtime.resources.bucket_names.get(LEDGER_BUCKET)
+    if not bucket:
+        return {"objects": 0, "bytes": 0}
+    from pushgate.adapters.s3_outcomes import send_outcomes_prefix  # noqa: PLC0415 - as the seeding's imports
+
+    prefixes = [send_outcomes_prefix(org_id, send_id) for send_id in send_ids]
+    return storage.stored_objects(_unmetered_s3(runtime), bucket, prefixes)
 
 
 def _create_app_and_message(runtime: LocalRuntime, org_name: str) -> tuple[str, str, str]:
@@ -387,7 +424,8 @@ class Phase:
     log_bytes: dict[str, int]
     check: dict[str, Any]
     sends: int
-    #: What the sends left stored for the retention (``bench.storage``): items and bytes.
+    #: What the sends left stored for the retention (``bench.storage``): DynamoDB ``items`` and
+    #: ``bytes``, S3 ``s3_objects`` and ``s3_bytes``.
     stored: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
@@ -467,6 +505,8 @@ def _run_phase(
         [send_partition(population.org_id, send_id) for send_id in send_ids],
         tracking_keys,
     )
+    objects = _stored_outcome_objects(runtime, population.org_id, send_ids)
+    stored |= {"s3_objects": objects["objects"], "s3_bytes": objects["bytes"]}
     return Phase(name, len(tokens), wall, meter, by_function, invocations, logs, check, len(send_ids), stored)
 
 

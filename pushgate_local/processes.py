@@ -162,6 +162,7 @@ def local_aws_environment(dynamodb_url: str, aws_url: str, region: str) -> dict[
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
         "AWS_ENDPOINT_URL_SQS": aws_url,
+        "AWS_ENDPOINT_URL_S3": aws_url,
         "AWS_ENDPOINT_URL_SECRETS_MANAGER": aws_url,
         "AWS_ENDPOINT_URL_SCHEDULER": aws_url,
         "AWS_ENDPOINT_URL": aws_url,

@@ -42,6 +42,7 @@ class ProvisionedResources:
     queue_urls: dict[str, str] = field(default_factory=dict)
     queue_arns: dict[str, str] = field(default_factory=dict)
     table_arns: dict[str, str] = field(default_factory=dict)
+    bucket_names: dict[str, str] = field(default_factory=dict)
 
 
 def _create_table(client: Any, spec: TableSpec, name: str, resolver: Resolver) -> str:
@@ -66,7 +67,7 @@ def _queue_order(queues: list[QueueSpec]) -> list[QueueSpec]:
 def provision(
     stack: StackSpec, resolver: Resolver, *, prefix: str, dynamodb_url: str, aws_url: str, region: str
 ) -> ProvisionedResources:
-    """Creates every table and queue of the stack and records their names in the resolver.
+    """Creates every table, queue and bucket of the stack and records their names in the resolver.
 
     Args:
         stack: The template's specs.
@@ -109,4 +110,14 @@ def provision(
         resolver.refs[queue.logical_id] = url
         resolver.attributes[f"{queue.logical_id}.Arn"] = arn
         resolver.attributes[f"{queue.logical_id}.QueueName"] = name
+
+    s3 = session.client("s3", endpoint_url=aws_url)
+    for bucket in stack.buckets:
+        # Bucket names are lower case; the prefix keeps two local stacks' apart as it does tables'.
+        name = f"{prefix}-{bucket.logical_id}".lower()
+        location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=name, **location)
+        created.bucket_names[bucket.logical_id] = name
+        resolver.refs[bucket.logical_id] = name
+        resolver.attributes[f"{bucket.logical_id}.Arn"] = f"arn:aws:s3:::{name}"
     return created

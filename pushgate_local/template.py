@@ -121,6 +121,13 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class BucketSpec:
+    """One S3 bucket (created empty: its policies and lifecycle are AWS's business)."""
+
+    logical_id: str
+
+
+@dataclass(frozen=True)
 class StackSpec:
     """Everything the local runtime needs from a template."""
 
@@ -129,6 +136,7 @@ class StackSpec:
     functions: list[FunctionSpec]
     queues: list[QueueSpec]
     tables: list[TableSpec]
+    buckets: list[BucketSpec] = field(default_factory=list)
 
     def function(self, logical_id: str) -> FunctionSpec:
         """The function with this logical id."""
@@ -187,6 +195,7 @@ def read_stack(template_path: Path) -> StackSpec:
             default_auth = ((resource.get("Properties") or {}).get("Auth") or {}).get("DefaultAuthorizer", "NONE")
 
     functions, queues, tables = [], [], []
+    buckets: list[BucketSpec] = []
     for logical_id, resource in resources.items():
         kind = resource.get("Type")
         properties = resource.get("Properties") or {}
@@ -210,7 +219,11 @@ def read_stack(template_path: Path) -> StackSpec:
             queues.append(QueueSpec(logical_id, properties))
         elif kind == "AWS::DynamoDB::Table":
             tables.append(TableSpec(logical_id, properties))
-    return StackSpec(root=root, parameters=parameters, functions=functions, queues=queues, tables=tables)
+        elif kind == "AWS::S3::Bucket":
+            buckets.append(BucketSpec(logical_id))
+    return StackSpec(
+        root=root, parameters=parameters, functions=functions, queues=queues, tables=tables, buckets=buckets
+    )
 
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")

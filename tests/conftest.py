@@ -63,7 +63,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
 
 @pytest.fixture
 def stack_resources(services: dict[str, str]) -> ProvisionedResources:
-    """The template's tables and queues, freshly created under a unique prefix for one test."""
+    """The template's tables, queues and buckets, freshly created under a unique prefix for one test."""
     stack = read_stack(TEMPLATE)
     resolver = Resolver(parameters=dict(stack.parameters), refs={}, attributes={}, pseudo={"AWS::Region": REGION})
     prefix = f"t{uuid.uuid4().hex[:10]}"
@@ -85,6 +85,7 @@ def aws_env(
     for name, value in local_aws_environment(services["dynamodb_url"], services["aws_url"], REGION).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("TABLE_NAME", stack_resources.table_names["MainTable"])
+    monkeypatch.setenv("LEDGER_BUCKET", stack_resources.bucket_names["LedgerBucket"])
     deps.reset()
     yield stack_resources
     deps.reset()

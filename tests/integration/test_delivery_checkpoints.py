@@ -169,8 +169,10 @@ def _send(sends: DynamoSendRepository, job: DeliveryJob) -> None:
     )
 
 
-def _run(table: MainTable, job: DeliveryJob, window: int) -> DynamoSendRepository:
-    sends = DynamoSendRepository(table)
+def _run(
+    table: MainTable, job: DeliveryJob, window: int, *, sends: DynamoSendRepository | None = None
+) -> DynamoSendRepository:
+    sends = sends or DynamoSendRepository(table)
     _send(sends, job)
     ports = DeliveryPorts(
         sends=sends,

@@ -50,7 +50,7 @@ def test_known_services_are_pushgates_only() -> None:
 
     assert loader.list_available_services("service-2") == sorted(PUSHGATE_SERVICES)
     with pytest.raises(UnknownServiceError):
-        loader.load_service_model("s3", "service-2")
+        loader.load_service_model("sns", "service-2")
 
 
 def test_data_path_gives_the_search_paths_botocore_would(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -379,6 +379,141 @@ def test_a_segment_phase_is_reported_beside_the_broadcast_with_its_cost_and_nobo
     ]
 
 
+def test_s3_requests_and_the_ledger_s_objects_are_priced_and_reported_beside_dynamodb() -> None:
+    from bench import cost  # noqa: PLC0415
+
+    def requests(calls: int, put_class: int, get_class: int, errors: int = 0) -> dict[str, int]:
+        return {
+            "calls": calls,
+            "put_class_requests": put_class,
+            "get_class_requests": get_class,
+            "error_responses": errors,
+        }
+
+    bucket = "pushgate-local-LedgerBucket"
+    broadcast = _w6_phase(100_000) | {
+        # 1,000 jobs: 1,010 conditional PUTs (10 found the object), and the ledger read once.
+        "meter_by_function": {
+            "DeliverPushFunction": {
+                "dynamodb": {},
+                "sqs": {},
+                "s3": {bucket: {"PutObject": requests(1010, 1010, 0, 10)}},
+            },
+            "SendFanoutFunction": {"dynamodb": {}, "sqs": {}, "s3": {bucket: {"GetObject": requests(1000, 0, 1000)}}},
+        },
+        "stored": {"items": 1_000, "bytes": 20 * 100_000, "s3_objects": 1_000, "s3_bytes": 60 * 100_000},
+    }
+    # A deployment without the bucket: no S3 request, no S3 byte.
+    per_recipient = _w6_phase(15_000) | {
+        "recipients": 10_000,
+        "meter_by_function": {"DeliverPushFunction": {"dynamodb": {}, "sqs": {}, "s3": {}}},
+        "stored": {"items": 150, "bytes": 64 * 15_000, "s3_objects": 0, "s3_bytes": 0},
+    }
+    w6 = {
+        "devices": 100_000,
+        "users": 66_667,
+        "queue_workers": 3,
+        "latency_ms": 20,
+        "seed_s": 90.0,
+        "broadcast": broadcast,
+        "per_recipient": per_recipient,
+        "memory_mb": {"deliver_push": 1024},
+        "unmetered_calls": 0,
+    }
+    logical_ids = {"DeliverPushFunction": "deliver_push", "SendFanoutFunction": "send_fanout"}
+    phases = {
+        name: cost.measured_delivery_cost(w6[name], {}, payload_bytes=130, logical_ids=logical_ids, retention_days=90)
+        for name in ("broadcast", "per_recipient")
+    }
+    measured = {
+        "phases": phases,
+        "floor": cost.per_recipient_floor(1.5, 130),
+        "broadcast_floor": cost.broadcast_floor(0.0625, 130),
+        "devices_per_recipient": 1.5,
+        "payload_bytes": 130,
+        "memory_mb": {"deliver_push": 1024},
+        "targets": {"per_recipient": 0.10, "broadcast": 0.06},
+    }
+
+    rendered = report.render_w6_markdown(
+        {"date": "2026-12-08", "command": "python -m bench --w6-only", "duration_s": 300.0}
+        | {"machine": results()["machine"], "w6": w6, "w5": {"measured": measured}}
+    )
+
+    # $0.005 per 1,000 PUTs and $0.0004 per 1,000 GETs, over 100,000 notifications, per million.
+    s3_requests = (1010 * 0.005 + 1000 * 0.0004) / 1000 / 100_000 * 1e6
+    assert f"| S3 requests | ${s3_requests:.4f} | $0.0000 | – | – |" in rendered
+    assert f"**${phases['broadcast']['total']:.3f}**" in rendered
+    assert phases["broadcast"]["total"] == pytest.approx(
+        sum(value for term, value in phases["broadcast"]["lines"].items() if term != "S3 requests") + s3_requests
+    )
+    # 20 B of items at $0.25 and 60 B of objects at $0.023 per GB-month, 90 days, below the total.
+    dynamodb_storage = 20e6 / 2**30 * 90 / 30.44 * 0.25
+    s3_storage = 60e6 / 2**30 * 90 / 30.44 * 0.023
+    assert f"| DynamoDB storage of the ledger, 90 days | ${dynamodb_storage:.4f} (20 B) | " in rendered
+    assert f"| S3 storage of the ledger, 90 days | ${s3_storage:.4f} (60 B) | $0.0000 (0 B) | – | – |" in rendered
+    with_storage = phases["broadcast"]["total"] + dynamodb_storage + s3_storage
+    assert f"| total with the ledger's storage | ${with_storage:.3f} | " in rendered
+    assert "| phase | RRU | WRU | SQS requests | S3 requests | invocations |" in rendered
+    assert "| broadcast | 0.0000 | 0.0000 | 0.0000 | 0.0201 |" in rendered  # 2,010 requests a 100,000
+    assert (
+        "S3 requests per notification: `deliver_push` PutObject 0.0101 (0.0001 answered with an error, billed "
+        "too), `send_fanout` GetObject 0.0100."
+    ) in rendered
+    assert "S3 requests per notification: none." in rendered
+    assert "$0.005 per 1,000 PUT, COPY, POST and LIST requests and $0.0004 per 1,000 GET, SELECT" in rendered
+    assert "prices their bytes at S3 Standard's $0.023 per GB-month" in rendered
+
+
+def test_a_phase_priced_before_s3_was_metered_renders_without_it() -> None:
+    from bench import cost  # noqa: PLC0415
+
+    phase = cost.measured_delivery_cost(
+        _w6_phase(100_000) | {"stored": {"items": 1_000, "bytes": 6_400_000}},
+        {},
+        payload_bytes=130,
+        logical_ids={},
+        retention_days=90,
+    )
+    # As results files recorded it: no S3 term, no S3 figures, no S3 storage.
+    phase["lines"].pop("S3 requests")
+    phase["per_notification"].pop("s3_requests")
+    del phase["s3"]
+    phase["storage"] = {key: value for key, value in phase["storage"].items() if not key.startswith("s3_")}
+    w6 = {
+        "devices": 100_000,
+        "users": 66_667,
+        "queue_workers": 3,
+        "latency_ms": 20,
+        "seed_s": 90.0,
+        "broadcast": _w6_phase(100_000),
+        "per_recipient": _w6_phase(15_000) | {"recipients": 10_000},
+        "memory_mb": {"deliver_push": 1024},
+        "unmetered_calls": 0,
+    }
+    measured = {
+        "phases": {"broadcast": phase, "per_recipient": phase},
+        "floor": cost.per_recipient_floor(1.5, 130),
+        "broadcast_floor": cost.broadcast_floor(0.0625, 130),
+        "devices_per_recipient": 1.5,
+        "payload_bytes": 130,
+        "memory_mb": {"deliver_push": 1024},
+        "targets": {"per_recipient": 0.10, "broadcast": 0.06},
+    }
+
+    rendered = report.render_w6_markdown(
+        {"date": "2026-12-07", "command": "python -m bench --w6-only", "duration_s": 300.0}
+        | {"machine": results()["machine"], "w6": w6, "w5": {"measured": measured}}
+    )
+
+    assert "| DynamoDB storage of the ledger, 90 days |" in rendered
+    assert "S3 storage of the ledger" not in rendered
+    assert "S3 requests per notification" not in rendered
+    assert "| S3 requests | $" not in rendered
+    assert "S3 Standard" not in rendered
+    assert "| broadcast | 0.0000 | 0.0000 | 0.0000 | 0.0000 |" in rendered
+
+
 def test_targets_show_the_node_apn_ratio_at_the_top_limit_and_the_measured_costs() -> None:
     w2 = results()["w2"] | {
         "node-apn": {

@@ -155,6 +155,17 @@ class InteractionSettings(_Settings):
         return timedelta(seconds=self.human_click_seconds)
 
 
+class LedgerSettings(_Settings):
+    """Where delivery jobs keep their outcomes.
+
+    Attributes:
+        bucket: The S3 bucket of the jobs' outcome objects (``LEDGER_BUCKET``); empty keeps them in
+            the main table, as before the bucket existed.
+    """
+
+    bucket: str = Field(default="", validation_alias="LEDGER_BUCKET")
+
+
 # -------------------------------- Delivery: FCM pacing per project.
 
 

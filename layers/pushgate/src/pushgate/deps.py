@@ -30,6 +30,7 @@ from pushgate.config import (
     DeliveryClockSettings,
     DeliveryQueueSettings,
     InteractionSettings,
+    LedgerSettings,
     MobileAppSettings,
     PacingPolicy,
     RegistrationQueueSettings,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
     from pushgate.adapters.dynamodb.table import MainTable
     from pushgate.adapters.dynamodb.token_policies import DynamoTokenPolicyRepository
     from pushgate.adapters.registration_queue import SqsRegistrationQueue
+    from pushgate.adapters.s3_outcomes import S3JobOutcomes
     from pushgate.providers.app_sender import AppPushSender
     from pushgate.providers.clients import ProviderClientFactory
     from pushgate.providers.pacing import ProjectRateLimiter
@@ -112,6 +114,23 @@ def dynamodb_client() -> DynamoDBClient:
 def secretsmanager_client() -> SecretsManagerClient:
     """One Secrets Manager client per execution environment."""
     return cast("SecretsManagerClient", aws_session().create_client("secretsmanager"))
+
+
+@cache
+def s3_client() -> Any:
+    """One S3 client per execution environment (endpoint from ``AWS_ENDPOINT_URL_S3`` if set), built on first use."""
+    return aws_session().create_client("s3")
+
+
+@cache
+def job_outcome_objects() -> S3JobOutcomes | None:
+    """The jobs' outcome objects in ``LEDGER_BUCKET``; ``None`` keeps outcomes in the main table."""
+    from pushgate.adapters.s3_outcomes import S3JobOutcomes
+
+    bucket = settings(LedgerSettings).bucket
+    # The client is built on the first object read or written: most calls of a function that
+    # holds the send repository never touch the ledger, and the S3 model is the biggest one loaded.
+    return S3JobOutcomes(s3_client, bucket) if bucket else None
 
 
 @cache
@@ -374,7 +393,9 @@ def send_repository() -> DynamoSendRepository:
     """Sends, delivery-job claims and the ledger (send references expire with the interactions)."""
     from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 
-    return DynamoSendRepository(main_table(), retention=settings(InteractionSettings).retention)
+    return DynamoSendRepository(
+        main_table(), retention=settings(InteractionSettings).retention, outcome_objects=job_outcome_objects()
+    )
 
 
 @cache
@@ -517,7 +538,7 @@ def interaction_stores() -> InteractionStores:
     from pushgate.services.interactions.interactions import InteractionStores
 
     return InteractionStores(
-        notifications=DynamoTrackedNotifications(main_table()),
+        notifications=DynamoTrackedNotifications(main_table(), send_repository()),
         recorder=DynamoEngagementRecorder(main_table(), retention=settings(InteractionSettings).retention),
     )
 
@@ -640,6 +661,8 @@ def reset() -> None:
         device_finder,
         push_sender,
         secretsmanager_client,
+        s3_client,
+        job_outcome_objects,
         main_table,
         org_repository,
         mobile_app_stores,

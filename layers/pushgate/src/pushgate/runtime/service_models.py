@@ -11,7 +11,7 @@ extras, endpoints, retries and signing are botocore's own; a service not named h
 the session (``UnknownServiceError``, as botocore raises for a name it does not ship).
 
 The endpoint data is the one exception: botocore's ``endpoints.json`` (1.2 MB, every service in
-every partition) is parsed whole on the first client to resolve three services. The loader serves
+every partition) is parsed whole on the first client to resolve four services. The loader serves
 ``aws-endpoints.json`` instead, packaged beside this module (``layers/pushgate/pyproject.toml``
 ships it as package data): botocore's own file with every partition, region and default, and only
 these services' entries (``trim_endpoints``; regenerate it with ``make aws-endpoints`` after
@@ -45,7 +45,7 @@ from botocore.exceptions import DataNotFoundError
 from botocore.loaders import Loader
 
 #: The AWS services whose clients ``pushgate.deps`` builds.
-PUSHGATE_SERVICES = ("dynamodb", "secretsmanager", "sqs")
+PUSHGATE_SERVICES = ("dynamodb", "s3", "secretsmanager", "sqs")
 #: botocore's endpoint data cut down to ``PUSHGATE_SERVICES`` (regenerate: ``make aws-endpoints``).
 TRIMMED_ENDPOINTS = pathlib.Path(__file__).with_name("aws-endpoints.json")
 ENDPOINTS = "endpoints"

@@ -40,7 +40,6 @@ from pushgate.adapters.dynamodb.keys import (
     send_partition,
     tracking_key_key,
 )
-from pushgate.adapters.dynamodb.ledger_codec import decode_entries
 from pushgate.adapters.dynamodb.sends import (
     DEFAULT_INTERACTION_RETENTION,
     NOT_SENT_REASON_ATTRIBUTE_PREFIX,
@@ -67,7 +66,6 @@ from pushgate.models.interaction import (
 )
 from pushgate.models.send import SendRecord, TrackingRef, same_tracking_id
 from pushgate.services.interactions.ports import DayCounts, InteractionPage
-from pushgate.services.sends.ports import ClaimState
 
 #: Which first-engagement marker an interaction type sets, and the counters it adds to.
 _MARKER_OF: Final = {InteractionType.OPENED: "OPENED", InteractionType.LINK_CLICKED: "CLICKED"}
@@ -92,6 +90,11 @@ def fixed_utc(at: datetime) -> str:
 class DynamoTrackedNotifications(TableAdapter):
     """The DynamoDB adapter of ``TrackedNotifications``."""
 
+    def __init__(self, table: MainTable, sends: DynamoSendRepository) -> None:
+        """Binds the adapter to the main table and the send ledger (which knows where outcomes are)."""
+        super().__init__(table)
+        self._sends = sends
+
     def locate(self, tracking_key: str) -> TrackingRef | None:
         """One ``GetItem`` of the tracking key's item."""
         item = self._table.get(tracking_key_key(tracking_key))
@@ -110,13 +113,13 @@ class DynamoTrackedNotifications(TableAdapter):
             if str(i[SORT_KEY]).removesuffix(JOB_OUTCOMES_SUFFIX) == job_sort_key
             or str(i[SORT_KEY]).startswith(f"{job_sort_key}.")
         }
+        done_claims: dict[str, str | None] = {}
         for sort_key, item in family.items():
-            # Outcomes are in the claim (older jobs) or beside it (``<claim>#E``); the claim says done.
-            claim = family.get(sort_key.removesuffix(JOB_OUTCOMES_SUFFIX), {})
-            if claim.get("state") != ClaimState.DONE.value or "entries" not in item:
-                continue
-            for entry in decode_entries(item["entries"], ref.send_id):
+            # A claim sorts before its ``#E`` item, so the claim says where the outcomes are first.
+            entries = self._sends.completed_entries(ref.org_id, ref.send_id, item, done_claims) or ()
+            for entry in entries:
                 if same_tracking_id(tracking_id, entry.tracking_id):
+                    claim = family.get(sort_key.removesuffix(JOB_OUTCOMES_SUFFIX), {})
                     context = self._context(ref, claim)
                     return None if context is None else TrackedNotification(**context, entry=entry)
         return None

@@ -1,9 +1,10 @@
 """Sends, delivery-job claims (which become the ledger), parked jobs and insight counters.
 
 A delivery job's claim is put before any provider call (``attribute_not_exists``); completing it
-replaces the claim with the outcomes of all the job's devices (one compressed binary attribute, see
-``ledger_codec``) and adds them to the send's totals in the same transaction, so totals never count
-a job twice and never miss one that is recorded.
+records the outcomes of all the job's devices (``ledger_codec``'s bytes, written once: an S3 object
+when the repository has a bucket, else an item beside the claim), then turns the claim ``Done`` and
+adds the outcomes to the send's totals in one transaction, so totals never count a job twice and
+never miss one that is recorded.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from pushgate.adapters.dynamodb.table import (
     encode_opaque_token,
     encode_page_token,
 )
+from pushgate.adapters.s3_outcomes import S3JobOutcomes
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
@@ -270,20 +272,41 @@ _COMPLETE_ATTEMPTS: Final = 5
 _COMPLETE_BACKOFF_S: Final = 0.05
 #: The claim's count of the checkpoints that replaced its first one (``JobProgress.version``).
 _CHECKPOINT_VERSION: Final = "checkpoints"
+#: A done claim's mark that its outcomes are the job's S3 object (absent: in the table).
+_OUTCOMES_IN: Final = "outcomes_in"
+_IN_S3: Final = "s3"
+#: Where a done claim's outcomes are when it names no place: in the table (the claim or ``#E``).
+_IN_TABLE: Final = "table"
+
+
+def _outcomes_place(claim: Mapping[str, Any] | None) -> str | None:
+    """Where a claim's outcomes are: ``_IN_S3``, ``_IN_TABLE``, or ``None`` while it is not done."""
+    if claim is None or claim.get("state") != ClaimState.DONE.value:
+        return None
+    return str(claim.get(_OUTCOMES_IN, _IN_TABLE))
 
 
 class DynamoSendRepository:
     """The DynamoDB adapter of ``SendRepository``."""
 
-    def __init__(self, table: MainTable, *, retention: timedelta = DEFAULT_INTERACTION_RETENTION) -> None:
+    def __init__(
+        self,
+        table: MainTable,
+        *,
+        retention: timedelta = DEFAULT_INTERACTION_RETENTION,
+        outcome_objects: S3JobOutcomes | None = None,
+    ) -> None:
         """Binds the repository to the main table.
 
         Args:
             table: The main table.
             retention: How long a send stays listed in interaction exports.
+            outcome_objects: Where jobs record their outcomes (``LEDGER_BUCKET``); without it they
+                are items beside their claims. Outcomes are read from wherever their claim says.
         """
         self._table = table
         self._retention = retention
+        self._objects = outcome_objects
 
     def create(self, send: SendRecord, fanout_entries: Sequence[LedgerEntry], tracking_keys: Mapping[str, str]) -> None:
         """Puts the jobs' tracking keys (batch writes, one item per job), then the send record, the
@@ -632,36 +655,17 @@ class DynamoSendRepository:
     def complete(self, job: DeliveryJob, outcomes: JobOutcomes, *, at: datetime, owner: str | None = None) -> bool:
         """Records the job's outcomes, then completes the claim and adds them to the totals.
 
-        The outcomes (the big part: about 60 bytes a device) go in their own item, written once
-        with a plain ``PutItem`` while no other run's outcomes are there; then one transaction of
-        two small updates turns the claim ``Done`` and adds the counts to the send. Written in the
-        transaction, the outcomes would cost twice their size. A run that finds another run's
-        outcomes already recorded (that run decided every device, then lost the claim or stopped)
-        completes the claim with those: they are the truth of what was sent.
+        The outcomes (the big part: about 60 bytes a device) are written once, while no other run's
+        are recorded (``_record_outcomes``); then one transaction of two small updates turns the
+        claim ``Done`` (marked with where its outcomes are) and adds the counts to the send. A run
+        that finds another run's outcomes already recorded (that run decided every device, then
+        lost the claim or stopped) completes the claim with those: they are the truth of what was sent.
 
         With ``owner``, only while that run holds the claim; the checkpoint is removed either way.
         """
         entries, parked = outcomes.entries, outcomes.parked
         job_key = delivery_job_key(job.org_id, job.send_id, job.job_id)
-        outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
-        recorded = self._table.put_if(
-            outcomes_key,
-            {
-                "type": "DeliveryJobOutcomes",
-                "owner": owner or "",
-                "entries": encode_entries(entries, job.send_id),
-                "entry_count": len(entries),
-                "completed_at": at.isoformat(),
-            },
-            condition="attribute_not_exists(#pk) OR #owner = :owner",
-            names={"#pk": PARTITION_KEY, "#owner": "owner"},
-            values={":owner": owner or ""},
-        )
-        if not recorded:
-            found = self._table.get_attributes(outcomes_key, ["entries"])
-            if found is None or "entries" not in found:
-                raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
-            entries = decode_entries(found["entries"], job.send_id)
+        entries = self._record_outcomes(job, entries, at=at, owner=owner)
         sent, not_sent, reasons = _reason_counts(entries)
         condition = "#state = :in_flight"
         names = {
@@ -678,6 +682,11 @@ class DynamoSendRepository:
             ":at": at.isoformat(),
             ":parked": parked,
         }
+        done = "SET #state = :done, #count = :count, #completed = :at, #parked = :parked"
+        if self._objects is not None:
+            done += ", #outcomes_in = :outcomes_in"
+            names["#outcomes_in"] = _OUTCOMES_IN
+            values[":outcomes_in"] = _IN_S3
         if owner is not None:
             condition += " AND #owner = :owner"
             names["#owner"] = "owner"
@@ -686,8 +695,7 @@ class DynamoSendRepository:
             {
                 "Update": {
                     "Key": job_key.as_dict(),
-                    "UpdateExpression": "SET #state = :done, #count = :count, #completed = :at, #parked = :parked "
-                    "REMOVE #progress",
+                    "UpdateExpression": f"{done} REMOVE #progress",
                     "ConditionExpression": condition,
                     "ExpressionAttributeNames": names,
                     "ExpressionAttributeValues": values,
@@ -720,26 +728,78 @@ class DynamoSendRepository:
             return True
         raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
 
-    def _completed_entries(
-        self, send_id: str, partition: str, item: Mapping[str, Any], done_claims: dict[str, bool]
+    def _record_outcomes(
+        self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, at: datetime, owner: str | None
+    ) -> Sequence[LedgerEntry]:
+        """Writes the job's outcomes unless another run's are recorded; returns the ones recorded.
+
+        In the job's S3 object (created only if absent) when the repository has a bucket, else in
+        an item beside the claim with a plain conditional ``PutItem`` (in the completion
+        transaction they would cost twice their size).
+        """
+        body = encode_entries(entries, job.send_id)
+        if self._objects is not None:
+            if self._objects.put_new(job.org_id, job.send_id, job.job_id, body):
+                return entries
+            found_body = self._objects.get(job.org_id, job.send_id, job.job_id)
+            if found_body is None:
+                raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
+            return decode_entries(found_body, job.send_id)
+        outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
+        recorded = self._table.put_if(
+            outcomes_key,
+            {
+                "type": "DeliveryJobOutcomes",
+                "owner": owner or "",
+                "entries": body,
+                "entry_count": len(entries),
+                "completed_at": at.isoformat(),
+            },
+            condition="attribute_not_exists(#pk) OR #owner = :owner",
+            names={"#pk": PARTITION_KEY, "#owner": "owner"},
+            values={":owner": owner or ""},
+        )
+        if recorded:
+            return entries
+        found = self._table.get_attributes(outcomes_key, ["entries"])
+        if found is None or "entries" not in found:
+            raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
+        return decode_entries(found["entries"], job.send_id)
+
+    def completed_entries(
+        self, org_id: str, send_id: str, item: Mapping[str, Any], done_claims: dict[str, str | None]
     ) -> list[LedgerEntry] | None:
         """The outcomes an item of a send's job range holds, if its job is done (else ``None``).
 
-        Outcomes are beside their claim (``<claim>#E``, which sorts just after it) or, for the
-        fan-out's item and older jobs, in the claim itself.
+        Outcomes are the job's S3 object (a claim marked ``outcomes_in`` ``s3``), beside their claim
+        (``<claim>#E``, which sorts just after it) or, for the fan-out's item and older jobs, in the
+        claim itself. ``done_claims`` remembers where each claim read so far keeps them (``None``:
+        not done), so an item the claim does not name is never read twice.
         """
         sort_key = str(item[SORT_KEY])
         if sort_key.endswith(JOB_OUTCOMES_SUFFIX):
             claim = sort_key.removesuffix(JOB_OUTCOMES_SUFFIX)
             if claim not in done_claims:
-                found = self._table.get_attributes(ItemKey(partition, claim), ["state"])
-                done_claims[claim] = found is not None and found.get("state") == ClaimState.DONE.value
-            done = done_claims[claim]
-        else:
-            done = done_claims[sort_key] = item.get("state") == ClaimState.DONE.value
-        if not done or "entries" not in item:
+                found = self._table.get_attributes(
+                    ItemKey(send_partition(org_id, send_id), claim), ["state", _OUTCOMES_IN]
+                )
+                done_claims[claim] = _outcomes_place(found)
+            if done_claims[claim] != _IN_TABLE or "entries" not in item:
+                return None
+            return decode_entries(item["entries"], send_id)
+        place = done_claims[sort_key] = _outcomes_place(item)
+        if place == _IN_S3:
+            return self._object_entries(org_id, send_id, sort_key.removeprefix(JOB_PREFIX))
+        if place != _IN_TABLE or "entries" not in item:
             return None
         return decode_entries(item["entries"], send_id)
+
+    def _object_entries(self, org_id: str, send_id: str, job_id: str) -> list[LedgerEntry]:
+        """The outcomes in a job's S3 object; none once the bucket's lifecycle removed it."""
+        if self._objects is None:
+            raise DependencyError(message="this function has no ledger bucket (LEDGER_BUCKET) to read outcomes from")
+        body = self._objects.get(org_id, send_id, job_id)
+        return [] if body is None else decode_entries(body, send_id)
 
     def ledger_page(
         self, org_id: str, send_id: str, *, limit: int, next_token: str | None, outcome: Outcome | None
@@ -748,13 +808,13 @@ class DynamoSendRepository:
         partition = send_partition(org_id, send_id)
         from_key, offset = _decode_token(next_token, outcome) if next_token else (None, 0)
         collected: list[LedgerEntry] = []
-        done_claims: dict[str, bool] = {}
+        done_claims: dict[str, str | None] = {}
         while True:
             items, more = self._table.query_from(partition, JOB_PREFIX, from_key, limit=_JOBS_PER_QUERY)
             for item in items:
                 sort_key = str(item["sk"])
                 start = offset if sort_key == from_key else 0
-                entries = self._completed_entries(send_id, partition, item, done_claims)
+                entries = self.completed_entries(org_id, send_id, item, done_claims)
                 if entries is None:
                     continue
                 for index in range(start, len(entries)):
