@@ -12,7 +12,8 @@ from pushgate.models.message_template import MessageContent
 from pushgate.models.push import PushMessage
 from pushgate.models.send import AudienceMember, AudiencePage, DeliveryJob, JobDevice
 from pushgate.services.messages.message_rendering import CompiledMessage
-from pushgate.services.sends.audience import BROADCAST_JOB_MAX_DEVICES, plan_page
+from pushgate.services.sends.audience import plan_page
+from pushgate.services.sends.send_fanout import JOB_MAX_DEVICES
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)  # 13:30 in Berlin, 21:30 in Tokyo
 
@@ -120,7 +121,7 @@ def test_a_full_page_of_ios_devices_is_one_job_under_the_queues_limit() -> None:
     members = [_member(f"{n:036d}", n, profile_type="contact", trackingconsent=True) for n in range(800)]
     plan = plan_page(_page(), members, compiled=_compiled(), people=_People(), at=NOW)  # type: ignore[arg-type]
     (job,) = plan.jobs
-    assert len(job.devices) == BROADCAST_JOB_MAX_DEVICES
+    assert len(job.devices) == JOB_MAX_DEVICES
     assert len(job.model_dump_json(exclude_defaults=True).encode()) < 256 * 1024
 
 

@@ -7,7 +7,7 @@ one page of a shard (a ``Query`` on ``GSI3``, which projects each device's copy 
 consent, zone and locale: see ``pushgate.adapters.dynamodb.device_audience``), decides each
 person of the page as a per-recipient send does (``send_fanout.plan_recipient``: no push consent →
 ``NotSent``, quiet hours in their zone → held until they end, links tracked only with tracking
-consent), packs the devices into delivery jobs of up to ``BROADCAST_JOB_MAX_DEVICES``, enqueues (or
+consent), packs the devices into delivery jobs of up to ``JOB_MAX_DEVICES``, enqueues (or
 holds) them and the shard's next page, and only then counts the page (a marker item, the page's
 ``NotSent`` outcomes and the send's totals in one transaction). A message that is not personal is
 rendered once for everyone; one that reads ``{{contact.*}}`` or has localizations reads the page's
@@ -51,6 +51,8 @@ from pushgate.services.sends.ports import (
     HeldJobs,
 )
 from pushgate.services.sends.send_fanout import (
+    JOB_MAX_BYTES,
+    JOB_MAX_DEVICES,
     AcceptedSend,
     JobLimits,
     JobPacking,
@@ -69,17 +71,11 @@ from pushgate.services.sends.send_fanout import (
 #: 1 MB (index entries are about 520 bytes; DynamoDB Local counts whole device items, about 1 KB),
 #: and a page of exactly one full job leaves no small remainder jobs, each of which would cost a
 #: whole job's fixed writes.
-AUDIENCE_PAGE_DEVICES: Final = 800
-#: Devices per broadcast delivery job: the notification is shared, so a job is about 250 bytes a
-#: device (about 200 KB, four of SQS's 64 KiB billing chunks, under its 256 KiB limit); big jobs
-#: spread each job's fixed writes (claim, checkpoints, completion, counters), its SQS requests and
-#: its provider round trips (at most four windows a job) over more notifications.
-BROADCAST_JOB_MAX_DEVICES: Final = 800
-#: Estimated bytes per broadcast job: under SQS's 256 KiB with room for the estimate's error. A page
-#: of iOS devices fits one job; Android's longer tokens may take two.
-BROADCAST_JOB_MAX_BYTES: Final = 245_000
+AUDIENCE_PAGE_DEVICES: Final = JOB_MAX_DEVICES
 #: A broadcast device in a job beyond its user id and token: its token hash and tracking id (100
-#: bytes) and the JSON around them (about 100).
+#: bytes) and the JSON around them (about 100; it names no profile type). A broadcast's jobs are
+#: otherwise as big as any send's (``JOB_MAX_DEVICES``, ``JOB_MAX_BYTES``): the notification is
+#: shared, so about 250 bytes a device, four of SQS's 64 KiB billing chunks under its 256 KiB limit.
 BROADCAST_DEVICE_OVERHEAD: Final = 200
 
 
@@ -266,7 +262,7 @@ def plan_page(
     compiled: CompiledMessage,
     people: PersonRepository,
     at: datetime,
-    job_size: int = BROADCAST_JOB_MAX_DEVICES,
+    job_size: int = JOB_MAX_DEVICES,
 ) -> SendPlan:
     """Decides a page of a broadcast person by person (``send_fanout.plan_recipient``), packing the
     devices into the page's jobs (ids ``<shard>-<page>-<n>``, the same whenever the page is read).
@@ -278,7 +274,7 @@ def plan_page(
     plan = SendPlan()
     limits = JobLimits(
         max_devices=job_size,
-        max_bytes=BROADCAST_JOB_MAX_BYTES,
+        max_bytes=JOB_MAX_BYTES,
         device_overhead=BROADCAST_DEVICE_OVERHEAD,
         job_id=lambda number: broadcast_job_id(page.shard, page.page, number),
     )
@@ -310,7 +306,7 @@ def expand_page(
     *,
     now: Callable[[], datetime] = _now,
     page_size: int = AUDIENCE_PAGE_DEVICES,
-    job_size: int = BROADCAST_JOB_MAX_DEVICES,
+    job_size: int = JOB_MAX_DEVICES,
 ) -> int:
     """Reads one page of a shard, enqueues (or holds) its delivery jobs and the next page, then counts it.
 

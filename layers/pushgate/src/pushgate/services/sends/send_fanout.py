@@ -70,14 +70,20 @@ from pushgate.services.sends.ports import (
 )
 from pushgate.time_zones import resolve_zone
 
-#: Devices per delivery job. A job's fixed cost (its claim, three checkpoints, the completion
-#: transaction, the insight counters, its tracking key, an invocation and its SQS requests) is
-#: about a dozen write units whatever its size, so bigger jobs are cheaper per notification; the
-#: delivery worker hands a job over in at most four windows, so its round trips do not grow either.
-JOB_MAX_DEVICES: Final = 500
-#: Bytes per delivery job: under SQS's 256 KiB message limit with room for the estimate's error
-#: (SQS bills it as four 64 KiB requests each way).
-JOB_MAX_BYTES: Final = 200_000
+#: Devices per delivery job, as many as a broadcast's. A job's fixed cost (its claim, three
+#: checkpoints, the completion transaction, the insight counters, its tracking key, the S3 object of
+#: its outcomes, an invocation and its SQS requests) is the same whatever its size, so bigger jobs are
+#: cheaper per notification; the delivery worker hands a job over in at most four windows, so its
+#: round trips do not grow either. A notification that is not personal is carried once a job, so
+#: the byte limit, not this, binds only jobs of personal notifications.
+JOB_MAX_DEVICES: Final = 800
+#: Estimated bytes per delivery job: under SQS's 256 KiB message limit with room for the estimate's
+#: error (SQS bills it as four 64 KiB requests each way).
+JOB_MAX_BYTES: Final = 245_000
+#: A device in a job beyond its user id and token: its token hash, tracking id, platform, profile
+#: type and tracked mark with their JSON keys are 230 bytes (``tests/unit/test_job_packing.py``
+#: measures the largest); the rest is room for a longer profile type or message index.
+JOB_DEVICE_OVERHEAD: Final = 250
 #: Device queries in flight at once (boto3 clients are thread-safe; DynamoDB absorbs this easily).
 DEVICE_QUERY_PARALLELISM: Final = 16
 
@@ -311,7 +317,7 @@ class JobLimits:
 
     max_devices: int = JOB_MAX_DEVICES
     max_bytes: int = JOB_MAX_BYTES
-    device_overhead: int = 300
+    device_overhead: int = JOB_DEVICE_OVERHEAD
     job_id: Callable[[int], str] = fanout_job_id
 
 
@@ -679,6 +685,26 @@ class JobPacking:
             plan.tracking_keys.update(packer.tracking_keys)
 
 
+def shared_notification(compiled: CompiledMessage) -> PushMessage | None:
+    """The one notification of a message that renders the same for everyone without trigger data
+    (not personal: no localization, no directory placeholder), or ``None`` when each recipient's is
+    rendered: a personal message, or one that cannot be rendered (each recipient's outcome then says why).
+
+    Shared, a notification is carried once a job instead of once a recipient, so a job holds as
+    many devices as the broadcast's do and the job's fixed costs are spread over them.
+    """
+    if compiled.is_personal:
+        return None
+    try:
+        rendered = compiled.render(Recipient())
+    except NotificationTooLargeError:
+        return None
+    if rendered.url_problem is not None:
+        return None
+    # The tracking id and the tracked link are per device: the packer and the worker fill them in.
+    return replace(compiled.push_message(rendered, tracking_id=""), link="")
+
+
 def plan_recipient(
     profile: RecipientProfile,
     devices: Sequence[JobDevice],
@@ -781,6 +807,7 @@ def _plan_deliveries(
         reachable = _reachable(user_ids, profiles, plan, at)
 
     packing = JobPacking(template, plan, at)
+    shared = shared_notification(compiled)
     for user_id in reachable:
         profile = profiles[user_id]
         devices = [
@@ -805,6 +832,8 @@ def _plan_deliveries(
             plan=plan,
             at=at,
             trigger=triggers.get(user_id, {}),
+            # Trigger data may change the text: such a recipient's notification is their own.
+            shared=None if triggers.get(user_id) else shared,
         )
     packing.finish()
 
@@ -864,7 +893,8 @@ def message_bytes(message: PushMessage) -> int:
 
 
 def _devices_bytes(devices: Sequence[JobDevice], overhead: int) -> int:
-    return sum(len(d.user_id) + len(d.token) + overhead for d in devices)
+    # In bytes: a user id may be any text, and the JSON carries it as UTF-8.
+    return sum(len(d.user_id.encode()) + len(d.token) + overhead for d in devices)
 
 
 def get_send(org_id: str, send_id: str, *, stores: SendStores) -> SendRecord:
@@ -992,6 +1022,7 @@ def fan_out_people(
         found = dict(zip((p.person_id for p in consenting), pool.map(active_devices, consenting), strict=True))
     packing = JobPacking(template, plan, at, JobLimits(job_id=job_ids))
     recipient_timing = RecipientTiming(policy, quiet_exempt=content.time_sensitive is True, schedule=schedule)
+    shared = shared_notification(compiled)
     for person in people:
         job_devices = [
             JobDevice(
@@ -1014,6 +1045,7 @@ def fan_out_people(
             packing=packing,
             plan=plan,
             at=at,
+            shared=shared,
         )
     packing.finish()
     return PeopleFanout(
