@@ -30,7 +30,7 @@ def function_environment(runtime: LocalRuntime, logical_id: str = FUNCTION) -> d
     config = runtime.config
     resolver = Resolver(
         parameters=dict(runtime.stack.parameters),
-        refs={**runtime.resources.table_names, **runtime.resources.queue_urls},
+        refs={**runtime.resources.table_names, **runtime.resources.queue_urls, **runtime.resources.bucket_names},
         attributes={},
         pseudo={
             "AWS::Region": config.region,

@@ -279,6 +279,10 @@ _IN_S3: Final = "s3"
 _IN_TABLE: Final = "table"
 
 
+def _not_recorded() -> DependencyError:
+    return DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
+
+
 def _outcomes_place(claim: Mapping[str, Any] | None) -> str | None:
     """Where a claim's outcomes are: ``_IN_S3``, ``_IN_TABLE``, or ``None`` while it is not done."""
     if claim is None or claim.get("state") != ClaimState.DONE.value:
@@ -726,7 +730,7 @@ class DynamoSendRepository:
                 time.sleep(_COMPLETE_BACKOFF_S * (attempt + 1))
                 continue
             return True
-        raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
+        raise _not_recorded()
 
     def _record_outcomes(
         self, job: DeliveryJob, entries: Sequence[LedgerEntry], *, at: datetime, owner: str | None
@@ -738,33 +742,32 @@ class DynamoSendRepository:
         transaction they would cost twice their size).
         """
         body = encode_entries(entries, job.send_id)
+        recorded: Any
         if self._objects is not None:
             if self._objects.put_new(job.org_id, job.send_id, job.job_id, body):
                 return entries
-            found_body = self._objects.get(job.org_id, job.send_id, job.job_id)
-            if found_body is None:
-                raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
-            return decode_entries(found_body, job.send_id)
-        outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
-        recorded = self._table.put_if(
-            outcomes_key,
-            {
-                "type": "DeliveryJobOutcomes",
-                "owner": owner or "",
-                "entries": body,
-                "entry_count": len(entries),
-                "completed_at": at.isoformat(),
-            },
-            condition="attribute_not_exists(#pk) OR #owner = :owner",
-            names={"#pk": PARTITION_KEY, "#owner": "owner"},
-            values={":owner": owner or ""},
-        )
-        if recorded:
-            return entries
-        found = self._table.get_attributes(outcomes_key, ["entries"])
-        if found is None or "entries" not in found:
-            raise DependencyError(message="the job's outcomes could not be recorded; the delivery will be retried")
-        return decode_entries(found["entries"], job.send_id)
+            recorded = self._objects.get(job.org_id, job.send_id, job.job_id)
+        else:
+            outcomes_key = job_outcomes_key(job.org_id, job.send_id, job.job_id)
+            if self._table.put_if(
+                outcomes_key,
+                {
+                    "type": "DeliveryJobOutcomes",
+                    "owner": owner or "",
+                    "entries": body,
+                    "entry_count": len(entries),
+                    "completed_at": at.isoformat(),
+                },
+                condition="attribute_not_exists(#pk) OR #owner = :owner",
+                names={"#pk": PARTITION_KEY, "#owner": "owner"},
+                values={":owner": owner or ""},
+            ):
+                return entries
+            found = self._table.get_attributes(outcomes_key, ["entries"])
+            recorded = None if found is None else found.get("entries")
+        if recorded is None:
+            raise _not_recorded()
+        return decode_entries(recorded, job.send_id)
 
     def completed_entries(
         self, org_id: str, send_id: str, item: Mapping[str, Any], done_claims: dict[str, str | None]
