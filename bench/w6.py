@@ -124,8 +124,8 @@ class InvocationLog:
         return {name: values[marks.get(name, 0) :] for name, values in self.records.items()}
 
 
-def _unmetered_session() -> Any:
-    """A botocore session the meters ignore (the harness's own reads are not the send's cost)."""
+def _unmetered_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A client of a local service the meters ignore (the harness's own reads are not the send's cost)."""
     import botocore.session  # noqa: PLC0415
 
     session = botocore.session.Session()
@@ -135,33 +135,18 @@ def _unmetered_session() -> Any:
     session.unregister("after-call", cast("Any", meter.after_call))
     for operation in ("GetItem", "Query", "BatchWriteItem"):
         session.unregister(f"before-parameter-build.dynamodb.{operation}", cast("Any", meter.ask_for_capacity))
-    return session
+    return session.create_client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local and moto accept any credentials
+    )
 
 
 def _unmetered_dynamodb(runtime: LocalRuntime) -> Any:
-    """A DynamoDB client the meters ignore (the harness's own status reads are not the send's cost)."""
-    return _unmetered_session().create_client(
-        "dynamodb",
-        endpoint_url=runtime.dynamodb_url,
-        region_name=runtime.config.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any credentials
-    )
-
-
-def _unmetered_s3(runtime: LocalRuntime) -> Any:
-    """An S3 client of moto server the meters ignore (the bench listing the ledger is not the send's cost)."""
-    from botocore.config import Config  # noqa: PLC0415
-
-    return _unmetered_session().create_client(
-        "s3",
-        endpoint_url=runtime.aws_url,
-        region_name=runtime.config.region,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - moto accepts any credentials
-        # moto server answers on a loopback address, by path: no bucket host names to resolve.
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    """The harness's DynamoDB client (status reads, the ledger's items)."""
+    return _unmetered_client("dynamodb", runtime.dynamodb_url, runtime.config.region)
 
 
 def _stored_outcome_objects(runtime: LocalRuntime, org_id: str, send_ids: list[str]) -> dict[str, int]:
@@ -174,7 +159,8 @@ def _stored_outcome_objects(runtime: LocalRuntime, org_id: str, send_ids: list[s
     from pushgate.adapters.s3_outcomes import send_outcomes_prefix  # noqa: PLC0415 - as the seeding's imports
 
     prefixes = [send_outcomes_prefix(org_id, send_id) for send_id in send_ids]
-    return storage.stored_objects(_unmetered_s3(runtime), bucket, prefixes)
+    # moto server answers on a loopback address, so botocore addresses the bucket by path.
+    return storage.stored_objects(_unmetered_client("s3", runtime.aws_url, runtime.config.region), bucket, prefixes)
 
 
 def _create_app_and_message(runtime: LocalRuntime, org_name: str) -> tuple[str, str, str]:

@@ -1,4 +1,5 @@
-"""Fixtures of the integration tests: a DynamoDB client and the main table on the session's DynamoDB Local."""
+"""Fixtures of the integration tests: DynamoDB and S3 clients of the session's DynamoDB Local and moto
+server, and the main table."""
 
 from __future__ import annotations
 
@@ -12,17 +13,27 @@ from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 
 
-@pytest.fixture
-def client(services: dict[str, str]) -> Any:
-    """A DynamoDB client of DynamoDB Local with the local stack's credentials."""
+def _local_client(services: dict[str, str], service: str, endpoint_url: str) -> Any:
     environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
     return boto3.client(
-        "dynamodb",
-        endpoint_url=services["dynamodb_url"],
+        service,
+        endpoint_url=endpoint_url,
         region_name="us-east-1",
         aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
     )
+
+
+@pytest.fixture
+def client(services: dict[str, str]) -> Any:
+    """A DynamoDB client of DynamoDB Local with the local stack's credentials."""
+    return _local_client(services, "dynamodb", services["dynamodb_url"])
+
+
+@pytest.fixture
+def s3(services: dict[str, str]) -> Any:
+    """An S3 client of moto server with the local stack's credentials."""
+    return _local_client(services, "s3", services["aws_url"])
 
 
 @pytest.fixture

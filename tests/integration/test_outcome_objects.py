@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
 from pushgate.adapters.dynamodb.interactions import DynamoTrackedNotifications
@@ -24,22 +23,8 @@ from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.send import LedgerEntry, Outcome, TrackingRef
 from pushgate.services.sends.ports import ClaimState, JobOutcomes
-from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 from tests.integration.test_delivery_checkpoints import NOW, ORG, _job, _run, _send
-
-
-@pytest.fixture
-def s3(services: dict[str, str]) -> Any:
-    """An S3 client of moto server with the local stack's credentials."""
-    environment = local_aws_environment(services["dynamodb_url"], services["aws_url"], "us-east-1")
-    return boto3.client(
-        "s3",
-        endpoint_url=services["aws_url"],
-        region_name="us-east-1",
-        aws_access_key_id=environment["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=environment["AWS_SECRET_ACCESS_KEY"],
-    )
 
 
 @pytest.fixture

@@ -126,14 +126,18 @@ def test_w6_finds_no_outcome_objects_in_a_stack_without_a_ledger_bucket() -> Non
 
 
 def test_w6_lists_each_send_s_folder_of_the_stack_s_ledger_bucket(monkeypatch: pytest.MonkeyPatch) -> None:
-    runtime: Any = SimpleNamespace(resources=SimpleNamespace(bucket_names={"LedgerBucket": "pushgate-local-ledger"}))
+    runtime: Any = SimpleNamespace(
+        resources=SimpleNamespace(bucket_names={"LedgerBucket": "pushgate-local-ledger"}),
+        aws_url="http://127.0.0.1:1",
+        config=SimpleNamespace(region="us-east-1"),
+    )
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="pushgate-local-ledger")
         s3.put_object(Bucket="pushgate-local-ledger", Key="outcomes/o/s1/j1", Body=b"x" * 700)
         s3.put_object(Bucket="pushgate-local-ledger", Key="outcomes/o/s2/j1", Body=b"x" * 50)
         s3.put_object(Bucket="pushgate-local-ledger", Key="outcomes/o/s3/j1", Body=b"x" * 9)  # not the phase's
-        monkeypatch.setattr(w6, "_unmetered_s3", lambda _: s3)
+        monkeypatch.setattr(w6, "_unmetered_client", lambda service, *_: s3 if service == "s3" else None)
 
         stored = w6._stored_outcome_objects(runtime, "o", ["s1", "s2"])
 
