@@ -263,10 +263,10 @@ def _w6_phase(notifications: int) -> dict[str, Any]:
     }
 
 
-def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> None:
-    from bench import cost  # noqa: PLC0415
-
-    w6 = {
+def _w6_results(**phases: dict[str, Any]) -> dict[str, Any]:
+    """W6's figures: a 100,000-device broadcast and per-recipient sends to 10,000 people, unless
+    ``phases`` say otherwise."""
+    return {
         "devices": 100_000,
         "users": 66_667,
         "queue_workers": 3,
@@ -276,31 +276,42 @@ def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> Non
         "per_recipient": _w6_phase(15_000) | {"recipients": 10_000},
         "memory_mb": {"deliver_push": 1024},
         "unmetered_calls": 0,
-    }
-    priced = {
-        name: cost.measured_delivery_cost(w6[name], {}, payload_bytes=130, logical_ids={})
-        for name in ("broadcast", "per_recipient")
-    }
-    measured = {
-        "phases": priced,
+    } | phases
+
+
+def _w5_measured(phases: dict[str, Any], targets: dict[str, float]) -> dict[str, Any]:
+    """W5 measured from W6: the priced phases beside the floors of 1.5 devices a recipient and 130-byte payloads."""
+    from bench import cost  # noqa: PLC0415
+
+    return {
+        "phases": phases,
         "floor": cost.per_recipient_floor(1.5, 130),
         "broadcast_floor": cost.broadcast_floor(0.0625, 130),
         "devices_per_recipient": 1.5,
         "payload_bytes": 130,
         "memory_mb": {"deliver_push": 1024},
-        # As a results file recorded them before the segment had a target: it renders as it did.
-        "targets": {"per_recipient": 0.08, "broadcast": 0.05},
+        "targets": targets,
     }
-    rendered = report.render_w6_markdown(
-        {
-            "date": "2026-12-03",
-            "command": "python -m bench --w6-only",
-            "duration_s": 300.0,
-            "machine": results()["machine"],
-            "w6": w6,
-            "w5": {"measured": measured},
-        }
+
+
+def _render_w6(date: str, w6: dict[str, Any], measured: dict[str, Any], duration_s: float = 300.0) -> str:
+    return report.render_w6_markdown(
+        {"date": date, "command": "python -m bench --w6-only", "duration_s": duration_s}
+        | {"machine": results()["machine"], "w6": w6, "w5": {"measured": measured}}
     )
+
+
+def test_w6_and_its_measured_cost_are_reported_with_lost_and_duplicated() -> None:
+    from bench import cost  # noqa: PLC0415
+
+    w6 = _w6_results()
+    priced = {
+        name: cost.measured_delivery_cost(w6[name], {}, payload_bytes=130, logical_ids={})
+        for name in ("broadcast", "per_recipient")
+    }
+    # As a results file recorded them before the segment had a target: it renders as it did.
+    measured = _w5_measured(priced, {"per_recipient": 0.08, "broadcast": 0.05})
+    rendered = _render_w6("2026-12-03", w6, measured)
     assert "a 100,000-device send through the real handlers" in rendered
     assert "**1,000/s**" in rendered
     assert "| 0 / 0 |" in rendered
@@ -326,35 +337,16 @@ def test_a_segment_phase_is_reported_beside_the_broadcast_with_its_cost_and_nobo
         "seed_s": 240.0,
     }
     segment["check"] |= {"ledger_unexpected": 0, "unexpected": 0}
-    w6 = {
-        "devices": 100_000,
-        "users": 66_667,
-        "queue_workers": 3,
-        "latency_ms": 20,
-        "seed_s": 90.0,
-        "broadcast": _w6_phase(100_000),
-        "per_recipient": _w6_phase(15_000) | {"recipients": 10_000},
-        "segment": segment,
-        "memory_mb": {"deliver_push": 1024},
-        "unmetered_calls": 0,
-    }
+    w6 = _w6_results(segment=segment)
     phases = {
         name: cost.measured_delivery_cost(w6[name], {}, payload_bytes=130, logical_ids={})
         for name in ("broadcast", "per_recipient", "segment")
     }
-    measured = {
-        "phases": phases,
-        "floor": cost.per_recipient_floor(1.5, 130),
-        "broadcast_floor": cost.broadcast_floor(0.0625, 130),
-        "devices_per_recipient": 1.5,
-        "payload_bytes": 130,
-        "memory_mb": {"deliver_push": 1024},
-        "targets": {"per_recipient": 0.10, "broadcast": 0.06, "segment": 0.06, "per_recipient_with_placeholders": 0.14},
-    }
-    rendered = report.render_w6_markdown(
-        {"date": "2026-12-06", "command": "python -m bench --w6-only", "duration_s": 900.0}
-        | {"machine": results()["machine"], "w6": w6, "w5": {"measured": measured}}
+    measured = _w5_measured(
+        phases,
+        {"per_recipient": 0.10, "broadcast": 0.06, "segment": 0.06, "per_recipient_with_placeholders": 0.14},
     )
+    rendered = _render_w6("2026-12-06", w6, measured, duration_s=900.0)
     assert "| segment (`customattributes/tier eq 'gold'`, 100,000 of 200,000 people) | 1 | 150,000 | 120.0 s |" in (
         rendered
     )
@@ -409,36 +401,14 @@ def test_s3_requests_and_the_ledger_s_objects_are_priced_and_reported_beside_dyn
         "meter_by_function": {"DeliverPushFunction": {"dynamodb": {}, "sqs": {}, "s3": {}}},
         "stored": {"items": 150, "bytes": 64 * 15_000, "s3_objects": 0, "s3_bytes": 0},
     }
-    w6 = {
-        "devices": 100_000,
-        "users": 66_667,
-        "queue_workers": 3,
-        "latency_ms": 20,
-        "seed_s": 90.0,
-        "broadcast": broadcast,
-        "per_recipient": per_recipient,
-        "memory_mb": {"deliver_push": 1024},
-        "unmetered_calls": 0,
-    }
+    w6 = _w6_results(broadcast=broadcast, per_recipient=per_recipient)
     logical_ids = {"DeliverPushFunction": "deliver_push", "SendFanoutFunction": "send_fanout"}
     phases = {
         name: cost.measured_delivery_cost(w6[name], {}, payload_bytes=130, logical_ids=logical_ids, retention_days=90)
         for name in ("broadcast", "per_recipient")
     }
-    measured = {
-        "phases": phases,
-        "floor": cost.per_recipient_floor(1.5, 130),
-        "broadcast_floor": cost.broadcast_floor(0.0625, 130),
-        "devices_per_recipient": 1.5,
-        "payload_bytes": 130,
-        "memory_mb": {"deliver_push": 1024},
-        "targets": {"per_recipient": 0.10, "broadcast": 0.06},
-    }
 
-    rendered = report.render_w6_markdown(
-        {"date": "2026-12-08", "command": "python -m bench --w6-only", "duration_s": 300.0}
-        | {"machine": results()["machine"], "w6": w6, "w5": {"measured": measured}}
-    )
+    rendered = _render_w6("2026-12-08", w6, _w5_measured(phases, {"per_recipient": 0.10, "broadcast": 0.06}))
 
     # $0.005 per 1,000 PUTs and $0.0004 per 1,000 GETs, over 100,000 notifications, per million.
     s3_requests = (1010 * 0.005 + 1000 * 0.0004) / 1000 / 100_000 * 1e6
@@ -480,31 +450,9 @@ def test_a_phase_priced_before_s3_was_metered_renders_without_it() -> None:
     phase["per_notification"].pop("s3_requests")
     del phase["s3"]
     phase["storage"] = {key: value for key, value in phase["storage"].items() if not key.startswith("s3_")}
-    w6 = {
-        "devices": 100_000,
-        "users": 66_667,
-        "queue_workers": 3,
-        "latency_ms": 20,
-        "seed_s": 90.0,
-        "broadcast": _w6_phase(100_000),
-        "per_recipient": _w6_phase(15_000) | {"recipients": 10_000},
-        "memory_mb": {"deliver_push": 1024},
-        "unmetered_calls": 0,
-    }
-    measured = {
-        "phases": {"broadcast": phase, "per_recipient": phase},
-        "floor": cost.per_recipient_floor(1.5, 130),
-        "broadcast_floor": cost.broadcast_floor(0.0625, 130),
-        "devices_per_recipient": 1.5,
-        "payload_bytes": 130,
-        "memory_mb": {"deliver_push": 1024},
-        "targets": {"per_recipient": 0.10, "broadcast": 0.06},
-    }
+    measured = _w5_measured({"broadcast": phase, "per_recipient": phase}, {"per_recipient": 0.10, "broadcast": 0.06})
 
-    rendered = report.render_w6_markdown(
-        {"date": "2026-12-07", "command": "python -m bench --w6-only", "duration_s": 300.0}
-        | {"machine": results()["machine"], "w6": w6, "w5": {"measured": measured}}
-    )
+    rendered = _render_w6("2026-12-07", _w6_results(), measured)
 
     assert "| DynamoDB storage of the ledger, 90 days |" in rendered
     assert "S3 storage of the ledger" not in rendered
