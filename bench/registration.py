@@ -18,7 +18,6 @@ from bench import environments
 from bench.local_stack import admin_client, create_ios_app
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.runtime import LocalRuntime, RuntimeConfig
-from pushgate_local.template import Resolver
 
 FUNCTION = "RegisterDeviceFunction"
 WORKER = "VerifyDeviceFunction"
@@ -28,18 +27,8 @@ def function_environment(runtime: LocalRuntime, logical_id: str = FUNCTION) -> d
     """A function's environment as the template declares it, pointed at the local runtime's services."""
     spec = runtime.stack.function(logical_id)
     config = runtime.config
-    resolver = Resolver(
-        parameters=dict(runtime.stack.parameters),
-        refs={**runtime.resources.table_names, **runtime.resources.queue_urls, **runtime.resources.bucket_names},
-        attributes={},
-        pseudo={
-            "AWS::Region": config.region,
-            "AWS::AccountId": "000000000000",
-            "AWS::StackName": config.prefix,
-            "AWS::URLSuffix": "amazonaws.com",
-            "AWS::Partition": "aws",
-        },
-    )
+    resolver = runtime.resolver
+    assert resolver is not None, "the runtime is not started"  # noqa: S101
     variables = {name: str(resolver.resolve(value)) for name, value in spec.environment.items()}
     simulator = runtime.simulator.provider_environment() if runtime.simulator else {}
     return {

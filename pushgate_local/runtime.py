@@ -301,6 +301,8 @@ class LocalRuntime:
         self.stack: StackSpec = read_stack(config.template_path)
         self.log_dir = config.state_dir / "logs"
         self.resources = ProvisionedResources()
+        #: Resolves the template's ``!Ref``/``!GetAtt``/``!Sub`` against this stack's resources (set by ``start()``).
+        self.resolver: Resolver | None = None
         self._children: list[ChildProcess] = []
         self._workers: dict[str, FunctionWorker] = {}
         #: Each function's resolved environment (for one-off invocations with overrides).
@@ -384,6 +386,7 @@ class LocalRuntime:
                 "AWS::Partition": "aws",
             },
         )
+        self.resolver = resolver
         self.resources = provision(
             self.stack,
             resolver,

@@ -69,17 +69,15 @@ class S3JobOutcomes:
             DependencyError: S3 failed otherwise (the delivery is retried).
         """
         key = outcomes_object_key(org_id, send_id, job_id)
-        try:
-            self._client().put_object(
+        answer = self._call(
+            "put",
+            key,
+            _ALREADY_WRITTEN,
+            lambda: self._client().put_object(
                 Bucket=self._bucket, Key=key, Body=body, IfNoneMatch="*", ContentType="application/octet-stream"
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _ALREADY_WRITTEN:
-                return False
-            raise self._failed("put", key) from error
-        except BotoCoreError as error:
-            raise self._failed("put", key) from error
-        return True
+            ),
+        )
+        return answer is not None
 
     def get(self, org_id: str, send_id: str, job_id: str) -> bytes | None:
         """The job's object, or ``None`` when there is none (never written, or expired).
@@ -88,17 +86,24 @@ class S3JobOutcomes:
             DependencyError: S3 failed.
         """
         key = outcomes_object_key(org_id, send_id, job_id)
-        try:
-            answer = self._client().get_object(Bucket=self._bucket, Key=key)
-            body: bytes = answer["Body"].read()
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in _NOT_FOUND:
-                return None
-            raise self._failed("get", key) from error
-        except BotoCoreError as error:
-            raise self._failed("get", key) from error
-        return body
 
-    def _failed(self, action: str, key: str) -> DependencyError:
-        logger.exception("job outcomes object %s failed", action, extra={"bucket": self._bucket, "key": key})
-        return DependencyError(message="the ledger store is unavailable; try again")
+        def read() -> bytes:
+            body: bytes = self._client().get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            return body
+
+        found: bytes | None = self._call("get", key, _NOT_FOUND, read)
+        return found
+
+    def _call(self, action: str, key: str, expected: frozenset[str], call: Callable[[], Any]) -> Any:
+        """``call``'s answer; ``None`` for an error S3 answers with one of the ``expected`` codes.
+
+        Raises:
+            DependencyError: Any other failure (logged with the bucket and key).
+        """
+        try:
+            return call()
+        except (ClientError, BotoCoreError) as error:
+            if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in expected:
+                return None
+            logger.exception("job outcomes object %s failed", action, extra={"bucket": self._bucket, "key": key})
+            raise DependencyError(message="the ledger store is unavailable; try again") from error

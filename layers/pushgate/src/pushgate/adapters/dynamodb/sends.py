@@ -776,8 +776,9 @@ class DynamoSendRepository:
 
         Outcomes are the job's S3 object (a claim marked ``outcomes_in`` ``s3``), beside their claim
         (``<claim>#E``, which sorts just after it) or, for the fan-out's item and older jobs, in the
-        claim itself. ``done_claims`` remembers where each claim read so far keeps them (``None``:
-        not done), so an item the claim does not name is never read twice.
+        claim itself. ``done_claims`` remembers where each claim seen so far keeps its outcomes
+        (``None``: not done), so no claim is read twice and an ``#E`` item beside a claim that names
+        its S3 object is left unread.
         """
         sort_key = str(item[SORT_KEY])
         if sort_key.endswith(JOB_OUTCOMES_SUFFIX):
@@ -787,12 +788,11 @@ class DynamoSendRepository:
                     ItemKey(send_partition(org_id, send_id), claim), ["state", _OUTCOMES_IN]
                 )
                 done_claims[claim] = _outcomes_place(found)
-            if done_claims[claim] != _IN_TABLE or "entries" not in item:
-                return None
-            return decode_entries(item["entries"], send_id)
-        place = done_claims[sort_key] = _outcomes_place(item)
-        if place == _IN_S3:
-            return self._object_entries(org_id, send_id, sort_key.removeprefix(JOB_PREFIX))
+            place = done_claims[claim]
+        else:
+            place = done_claims[sort_key] = _outcomes_place(item)
+            if place == _IN_S3:
+                return self._object_entries(org_id, send_id, sort_key.removeprefix(JOB_PREFIX))
         if place != _IN_TABLE or "entries" not in item:
             return None
         return decode_entries(item["entries"], send_id)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -62,6 +62,7 @@ from pushgate.services.sends.send_fanout import (
     SendStores,
     app_delivery_policy,
     find_send_parts,
+    job_notification,
     job_template,
     people_by_precedence,
     plan_recipient,
@@ -144,7 +145,7 @@ def accept_broadcast(
         raise InvalidRequestError.for_field("MessageId", f"the notification is too large: {error}") from error
     if rendered.url_problem is not None:
         raise InvalidRequestError.for_field("MessageId", f"OnClick.Url {rendered.url_problem}")
-    notification = replace(compiled.push_message(rendered, tracking_id=""), link="")
+    notification = job_notification(compiled, rendered)
     send_id = make_id()
     policy = app_delivery_policy(org.org_id, app.app_id, stores)
     # Links are tracked for the people with tracking consent (the page knows who they are). The

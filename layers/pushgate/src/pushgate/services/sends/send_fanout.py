@@ -53,7 +53,7 @@ from pushgate.services.apps.orgs import find_in_org, get_org
 from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.directory.ports import PersonRepository
-from pushgate.services.messages.message_rendering import CompiledMessage, Recipient
+from pushgate.services.messages.message_rendering import CompiledMessage, Recipient, RenderedMessage
 from pushgate.services.messages.ports import AppFinder, MessageTemplateRepository
 from pushgate.services.messages.recipient_directory import person_data
 from pushgate.services.ports import OrgRepository
@@ -701,7 +701,12 @@ def shared_notification(compiled: CompiledMessage) -> PushMessage | None:
         return None
     if rendered.url_problem is not None:
         return None
-    # The tracking id and the tracked link are per device: the packer and the worker fill them in.
+    return job_notification(compiled, rendered)
+
+
+def job_notification(compiled: CompiledMessage, rendered: RenderedMessage) -> PushMessage:
+    """A rendered notification as a delivery job carries it: without the tracking id and the tracked
+    link, which are per device (the packer and the worker fill them in)."""
     return replace(compiled.push_message(rendered, tracking_id=""), link="")
 
 
@@ -756,8 +761,7 @@ def plan_recipient(
         if rendered.url_problem is not None:
             plan.entries.append(_not_sent(user_id, NotSentReason.URL_ORIGIN_CHANGED, at, profile_type))
             return
-        # The tracking id and the tracked link are per device: the packer and the worker fill them in.
-        message = replace(compiled.push_message(rendered, tracking_id=""), link="")
+        message = job_notification(compiled, rendered)
     tracked = profile.trackingconsent
     job_devices = [device.model_copy(update={"tracked": tracked}) for device in devices]
     packing.add(landing, message, job_devices, shared=shared is not None)
