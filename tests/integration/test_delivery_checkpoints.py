@@ -21,7 +21,7 @@ from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.config import PacingPolicy, settings
 from pushgate.errors import ConflictError
-from pushgate.models.delivery_progress import DeviceFate, FateKind, JobProgress
+from pushgate.models.delivery_progress import DELIVERY_WINDOW, DeviceFate, FateKind, JobProgress
 from pushgate.models.device import DevicePlatform
 from pushgate.models.payloads import apns_id_for
 from pushgate.models.push import DeliveryOutcome, Platform, PushMessage, PushRequest, Verdict
@@ -220,6 +220,30 @@ def test_a_checkpoint_of_a_100_device_job_costs_one_write_unit(
         return [(name, units) for name, key, units in writes if (name, key[:4]) != ("UpdateItem", "JOB#")]
 
     assert others(meter.writes) == others(single)
+
+
+@pytest.mark.parametrize("platforms", ["ios", "android", "mixed"])
+def test_every_checkpoint_of_a_2000_device_job_costs_one_write_unit(
+    metered: tuple[MainTable, Meter], platforms: str
+) -> None:
+    # Given a job of 2,000 devices (a broadcast's size), all iOS, all Android or half each
+    table, meter = metered
+    kinds = {
+        "ios": [DevicePlatform.IOS] * 2000,
+        "android": [DevicePlatform.ANDROID] * 2000,
+        "mixed": [DevicePlatform.IOS, DevicePlatform.ANDROID] * 1000,
+    }[platforms]
+
+    # When it is sent in the windows the worker chooses (at most four a job)
+    _run(table, _job(str(uuid.uuid4()), kinds), window=DELIVERY_WINDOW)
+
+    # Then each of its three checkpoints rewrites a claim that stays under 1 KB: the fates of the
+    # devices delivered so far are a bitmap per fate, not one record per device
+    assert meter.units("UpdateItem", "JOB#") == [1.0, 1.0, 1.0]
+    # and so do the claim (put with the first window) and the completion, which rewrites it
+    claims = [units for name, key, units in meter.writes if name == "PutItem" and key == "JOB#00000"]
+    assert claims == [1.0]
+    assert meter.units("TransactWriteItems")[-1] == 2.0
 
 
 #: The fate of a device the provider accepted.
