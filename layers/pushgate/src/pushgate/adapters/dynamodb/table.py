@@ -696,7 +696,8 @@ class MainTable:
             index_name: The index.
             partition_attribute: Its partition key attribute.
             partition: The partition.
-            limit: Items DynamoDB reads for the page (before ``equals`` filters them).
+            limit: Items DynamoDB reads for the page (before ``equals`` filters them), in as many
+                ``Query`` calls as its 1 MB a call takes.
             start_key: The ``LastEvaluatedKey`` of the page before, in DynamoDB's attribute format.
             equals: Attribute → value the returned items must have (a filter: read units count
                 every item read).
@@ -719,13 +720,22 @@ class MainTable:
                 request["ExpressionAttributeValues"][f":f{index}"] = {"S": value}
                 clauses.append(f"#f{index} = :f{index}")
             request["FilterExpression"] = " AND ".join(clauses)
-        if start_key:
-            request["ExclusiveStartKey"] = dict(start_key)
-        with translated_errors("query_index_page"):
-            response = self._client.query(**request)
-        items = [_from_dynamo(item) for item in response.get("Items", [])]
-        last = response.get("LastEvaluatedKey")
-        return items, (dict(last) if last else None)
+        items: list[dict[str, Any]] = []
+        last: Mapping[str, Any] | None = start_key
+        read = 0
+        # A Query stops at 1 MB read; the page goes on from there, so it holds ``limit`` items
+        # whatever their size (the read units are the same as the two Queries' pages would be).
+        while True:
+            if last:
+                request["ExclusiveStartKey"] = dict(last)
+            request["Limit"] = limit - read
+            with translated_errors("query_index_page"):
+                response = self._client.query(**request)
+            items.extend(_from_dynamo(item) for item in response.get("Items", []))
+            read += int(response.get("ScannedCount", 0))
+            last = response.get("LastEvaluatedKey")
+            if not last or read >= limit:
+                return items, (dict(last) if last else None)
 
 
 _CONDITION_NAME = re.compile(r"#c([A-Za-z_][A-Za-z0-9_]*)")
