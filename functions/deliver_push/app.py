@@ -14,6 +14,7 @@ from pushgate.api.sqs_worker import sqs_worker  # isort: split
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from pushgate import deps
+from pushgate.models.job_wire import read_job_message
 from pushgate.models.send import DeliveryJob
 from pushgate.observability import metrics
 
@@ -32,4 +33,4 @@ def deliver(job: DeliveryJob, record: SQSRecord) -> None:
         metrics.add_metric(name="NotificationsResentCollapsed", unit="Count", value=report.resent)
 
 
-lambda_handler = sqs_worker(DeliveryJob.model_validate_json, deliver, kind="delivery")
+lambda_handler = sqs_worker(read_job_message, deliver, kind="delivery")

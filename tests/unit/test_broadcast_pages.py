@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
 from pushgate.models.delivery_timing import DeliveryPolicy, QuietHours
 from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import EntityType, Person, PersonAttributes
+from pushgate.models.job_wire import job_message
 from pushgate.models.message_template import MessageContent
 from pushgate.models.push import PushMessage
 from pushgate.models.send import AudienceMember, AudiencePage, DeliveryJob, JobDevice
@@ -47,11 +50,12 @@ def _page(*, personal: bool = False) -> AudiencePage:
 
 
 def _member(user_id: str, number: int = 0, **copy: object) -> AudienceMember:
+    token = f"{number:064x}"
     return AudienceMember(
         user_id=user_id,
         platform=DevicePlatform.IOS,
-        token=f"{number:064x}",
-        token_sha256=f"{number + 1:064x}",
+        token=token,
+        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
         stamped=True,
         **copy,  # type: ignore[arg-type]
     )
@@ -118,11 +122,11 @@ def test_a_personal_message_reads_the_pages_consenting_people_once_each_and_name
 
 
 def test_a_full_page_of_ios_devices_is_one_job_under_the_queues_limit() -> None:
-    members = [_member(f"{n:036d}", n, profile_type="contact", trackingconsent=True) for n in range(800)]
+    members = [_member(str(uuid.UUID(int=n)), n, profile_type="contact", trackingconsent=True) for n in range(2000)]
     plan = plan_page(_page(), members, compiled=_compiled(), people=_People(), at=NOW)  # type: ignore[arg-type]
     (job,) = plan.jobs
     assert len(job.devices) == JOB_MAX_DEVICES
-    assert len(job.model_dump_json(exclude_defaults=True).encode()) < 256 * 1024
+    assert len(job_message(job)) < 256 * 1024
 
 
 def test_a_job_and_its_page_show_no_token_or_content_in_a_log_line() -> None:

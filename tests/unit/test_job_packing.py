@@ -1,4 +1,8 @@
-"""Delivery jobs are packed as full as SQS allows and never past it, whatever their devices carry."""
+"""Delivery jobs are packed as full as SQS allows and never past it, whatever their devices carry.
+
+Sizes are the jobs' SQS bodies as the delivery queue sends them (``job_message``), and each job read
+back from its body is the job that was packed.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ from datetime import UTC, datetime
 import pytest
 
 from pushgate.models.device import DevicePlatform
+from pushgate.models.job_wire import WireSize, job_message, read_job_message
 from pushgate.models.push import PushMessage
-from pushgate.models.send import DeliveryJob, JobDevice
+from pushgate.models.send import DeliveryJob, JobDevice, new_tracking_id, new_tracking_key
 from pushgate.services.sends.send_fanout import (
-    JOB_DEVICE_OVERHEAD,
+    JOB_MAX_BYTES,
     JOB_MAX_DEVICES,
     JobPacking,
     SendPlan,
@@ -66,14 +71,6 @@ def _pack(user_ids: list[str], platform: DevicePlatform, *, shared: bool) -> lis
     return packing._plan.jobs
 
 
-def test_a_devices_bytes_beyond_its_user_id_and_token_are_within_the_estimate() -> None:
-    device = _device(str(uuid.uuid4()), DevicePlatform.IOS).model_copy(
-        update={"tracking_id": str(uuid.uuid4()), "message": JOB_MAX_DEVICES - 1}
-    )
-    measured = len(device.model_dump_json(exclude_defaults=True)) + 1 - len(device.user_id) - len(device.token)
-    assert measured <= JOB_DEVICE_OVERHEAD
-
-
 @pytest.mark.parametrize("platform", [DevicePlatform.IOS, DevicePlatform.ANDROID])
 @pytest.mark.parametrize("shared", [True, False])
 @pytest.mark.parametrize(
@@ -83,8 +80,9 @@ def test_every_job_stays_under_sqss_limit(platform: DevicePlatform, shared: bool
     users = [user_id.format(uuid.uuid4() if user_id == "{}" else n) for n in range(3 * JOB_MAX_DEVICES)]
     jobs = _pack(users, platform, shared=shared)
 
-    sizes = [len(job.model_dump_json(exclude_defaults=True).encode()) for job in jobs]
-    assert max(sizes) < SQS_MAX_BODY_BYTES
+    bodies = [job_message(job) for job in jobs]
+    assert max(len(body.encode()) for body in bodies) < SQS_MAX_BODY_BYTES
+    assert [read_job_message(body) for body in bodies] == jobs
     assert sum(len(job.devices) for job in jobs) == len(users)
     assert all(len(job.devices) <= JOB_MAX_DEVICES for job in jobs)
     if shared:
@@ -94,7 +92,29 @@ def test_every_job_stays_under_sqss_limit(platform: DevicePlatform, shared: bool
 def test_a_shared_notification_fills_a_job_to_the_estimate() -> None:
     jobs = _pack([str(uuid.uuid4()) for _ in range(2 * JOB_MAX_DEVICES)], DevicePlatform.IOS, shared=True)
 
-    # UUID user ids and APNs tokens: the byte estimate binds a little before the device limit, and a
-    # job still comes out under 90% of SQS's limit (the estimate's margin)
-    assert len(jobs[0].devices) > 0.85 * JOB_MAX_DEVICES
-    assert len(jobs[0].model_dump_json(exclude_defaults=True)) < 0.9 * SQS_MAX_BODY_BYTES
+    # UUID user ids and APNs tokens: a job holds the device limit, and its body is within the bound
+    # and under SQS's limit (the bound counts no compression of the random ids and tokens)
+    assert len(jobs[0].devices) == JOB_MAX_DEVICES
+    assert len(job_message(jobs[0])) < JOB_MAX_BYTES < SQS_MAX_BODY_BYTES
+
+
+@pytest.mark.parametrize("platform", [DevicePlatform.IOS, DevicePlatform.ANDROID])
+@pytest.mark.parametrize("user_id", ["{}", "{:064x}", "contoso-{}", "顧客-{}"], ids=["uuid", "hex", "text", "utf8"])
+def test_the_wire_size_bounds_the_body_as_devices_are_added(platform: DevicePlatform, user_id: str) -> None:
+    # Given a job filled one recipient at a time (tracking ids of one key, as the packer makes them),
+    # with the bound kept beside it
+    template = _template().model_copy(
+        update={"messages": [PushMessage(title="Flash sale", body="Everything 20% off", original_link="https://c.co")]}
+    )
+    size = WireSize(template)
+    tracking_key = new_tracking_key()
+    devices: list[JobDevice] = []
+    for n in range(300):
+        device = _device(user_id.format(uuid.uuid4() if "{}" in user_id and n % 7 else n), platform)
+        added = [device.model_copy(update={"tracking_id": new_tracking_id(tracking_key), "message": n % 3})]
+        bound = size.with_devices(added)
+        size.add(added)
+        devices.extend(added)
+        # Then the bound after each recipient is at least the body of the job so far
+        body = job_message(template.model_copy(update={"devices": devices, "job_id": "0-0-1"}))
+        assert bound == size.with_devices([]) >= len(body)

@@ -1,4 +1,5 @@
-"""The delivery queue (SQS): delivery jobs wait here for the delivery worker (one job, one message);
+"""The delivery queue (SQS): delivery jobs wait here for the delivery worker (one job, one message, in
+the form of ``pushgate.models.job_wire``);
 and the audience queue, where pages of broadcast audiences wait for the audience worker."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pushgate.adapters.sqs import SqsBatchSender
+from pushgate.models.job_wire import job_message
 from pushgate.models.send import AudiencePage, DeliveryJob, SegmentPage
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ class SqsDeliveryQueue:
         Raises:
             DependencyError: Some jobs could not be enqueued.
         """
-        self._sender.send([job.model_dump_json(exclude_defaults=True) for job in jobs], delay_seconds=delay_seconds)
+        self._sender.send([job_message(job) for job in jobs], delay_seconds=delay_seconds)
 
 
 class SqsAudienceQueue:

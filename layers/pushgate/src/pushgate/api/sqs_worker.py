@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from pydantic import ValidationError
 
 from pushgate.observability import logger, metrics, tracer
 
@@ -35,8 +34,8 @@ def sqs_worker(
     """The Lambda handler of a queue worker.
 
     Args:
-        read: Reads one record's body (``DeliveryJob.model_validate_json``); raises pydantic's
-            ``ValidationError`` when the body is not a message of this queue.
+        read: Reads one record's body (``read_job_message``); raises ``ValueError`` (pydantic's
+            ``ValidationError`` is one) when the body is not a message of this queue.
         work: Does one message's work (traced as itself); its record carries SQS's attributes
             (``ApproximateReceiveCount``). Raising fails the record, which SQS then redelivers.
         kind: What the queue carries, for logs and metrics (``delivery`` → ``DeliveryMessagesDropped``).
@@ -51,7 +50,7 @@ def sqs_worker(
     def handle_record(record: SQSRecord) -> None:
         try:
             message = read(record.body)
-        except ValidationError:
+        except ValueError:
             # A message this worker cannot read will never become readable: drop it, do not retry it.
             logger.error(f"unreadable {kind} message dropped", extra={"message_id": record.message_id})
             metrics.add_metric(name=dropped_metric, unit="Count", value=1)

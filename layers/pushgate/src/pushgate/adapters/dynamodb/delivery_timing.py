@@ -10,7 +10,6 @@ the last slot never both get it.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -32,6 +31,7 @@ from pushgate.adapters.dynamodb.keys import (
 from pushgate.adapters.dynamodb.table import TableAdapter, model_from_item
 from pushgate.errors import ConflictError, DependencyError
 from pushgate.models.delivery_timing import CapRule, DeliveryPolicy, admitted
+from pushgate.models.job_wire import decode_job, encode_job
 from pushgate.models.send import DeliveryJob
 
 #: Attempts of a cap admission when concurrent sends keep changing the person's history.
@@ -72,7 +72,7 @@ class DynamoHeldJobs(TableAdapter):
                         "type": "HeldDeliveryJob",
                         "due_at": job.due_at,
                         "device_count": len(job.devices),
-                        "job": zlib.compress(job.model_dump_json(exclude_defaults=True).encode(), 6),
+                        "job": encode_job(job),
                         GSI1_PARTITION_KEY: due_partition(due_shard(job.send_id, job.job_id)),
                         GSI1_SORT_KEY: due_sort_key(_due_text(job.due_at), job.org_id, job.send_id, job.job_id),
                         # A job the release never took (the function was off for a day) is not kept forever.
@@ -84,7 +84,7 @@ class DynamoHeldJobs(TableAdapter):
 
     @staticmethod
     def _job(item: Mapping[str, Any]) -> DeliveryJob:
-        return DeliveryJob.model_validate_json(zlib.decompress(bytes(item["job"])))
+        return decode_job(item["job"])
 
     def due(self, before: datetime, *, limit: int) -> list[DeliveryJob]:
         """Reads each shard of the due index up to ``before`` (the index projects the whole item)."""

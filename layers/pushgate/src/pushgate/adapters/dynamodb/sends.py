@@ -10,7 +10,6 @@ never miss one that is recorded.
 from __future__ import annotations
 
 import time
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -54,6 +53,7 @@ from pushgate.adapters.s3_outcomes import S3JobOutcomes
 from pushgate.errors import ConflictError, DependencyError, InvalidRequestError, PushgateError
 from pushgate.models.delivery_progress import JobProgress
 from pushgate.models.device import DevicePlatform
+from pushgate.models.job_wire import decode_job, encode_job
 from pushgate.models.send import DeliveryJob, LedgerEntry, Outcome, SendContext, SendRecord, segment_fanout_job_id
 from pushgate.observability import logger
 from pushgate.services.sends.ports import (
@@ -841,7 +841,7 @@ class DynamoParkedJobs:
         self._table = table
 
     def park(self, job: DeliveryJob, platform: DevicePlatform, *, reason: str, at: datetime) -> None:
-        """Stores the job's devices of one platform (compressed, as the queue would carry them)."""
+        """Stores the job's devices of one platform (in the form the queue carries them, unencoded)."""
         subset = job.model_copy(update={"devices": [d for d in job.devices if d.platform is platform]})
         self._table.put(
             parked_job_key(job.org_id, job.app_id, platform.value, job.job_id),
@@ -852,18 +852,14 @@ class DynamoParkedJobs:
                 "reason": reason,
                 "parked_at": at.isoformat(),
                 "device_count": len(subset.devices),
-                "job": zlib.compress(subset.model_dump_json().encode(), 6),
+                "job": encode_job(subset),
             },
         )
 
     def take(self, org_id: str, app_id: str) -> list[DeliveryJob]:
         """Reads and deletes every parked job of the app."""
         items = self._table.query_partition(parked_jobs_partition(org_id, app_id))
-        jobs = []
-        for item in items:
-            raw = bytes(item["job"])
-            jobs.append(DeliveryJob.model_validate_json(zlib.decompress(raw)))
-        return jobs
+        return [decode_job(item["job"]) for item in items]
 
     def remove(self, job: DeliveryJob) -> None:
         """Deletes a parked job once it is back in the queue."""

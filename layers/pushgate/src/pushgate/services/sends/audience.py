@@ -51,7 +51,6 @@ from pushgate.services.sends.ports import (
     HeldJobs,
 )
 from pushgate.services.sends.send_fanout import (
-    JOB_MAX_BYTES,
     JOB_MAX_DEVICES,
     AcceptedSend,
     JobLimits,
@@ -68,16 +67,11 @@ from pushgate.services.sends.send_fanout import (
     plan_recipient,
 )
 
-#: Devices read per page of a shard: one delivery job's worth. A page must stay under a Query's
-#: 1 MB (index entries are about 520 bytes; DynamoDB Local counts whole device items, about 1 KB),
-#: and a page of exactly one full job leaves no small remainder jobs, each of which would cost a
-#: whole job's fixed writes.
+#: Devices read per page of a shard: one delivery job's worth, so a page leaves no small remainder
+#: jobs, each of which would cost a whole job's fixed writes. Index entries are about 520 bytes, so a
+#: page can pass a ``Query``'s 1 MB; the page is then read in two (DynamoDB Local counts whole device
+#: items, about 1 KB, so it does so at half this).
 AUDIENCE_PAGE_DEVICES: Final = JOB_MAX_DEVICES
-#: A broadcast device in a job beyond its user id and token: its token hash and tracking id (100
-#: bytes) and the JSON around them (about 100; it names no profile type). A broadcast's jobs are
-#: otherwise as big as any send's (``JOB_MAX_DEVICES``, ``JOB_MAX_BYTES``): the notification is
-#: shared, so about 250 bytes a device, four of SQS's 64 KiB billing chunks under its 256 KiB limit.
-BROADCAST_DEVICE_OVERHEAD: Final = 200
 
 
 @dataclass(frozen=True)
@@ -273,12 +267,7 @@ def plan_page(
     """
     template = page.template
     plan = SendPlan()
-    limits = JobLimits(
-        max_devices=job_size,
-        max_bytes=JOB_MAX_BYTES,
-        device_overhead=BROADCAST_DEVICE_OVERHEAD,
-        job_id=lambda number: broadcast_job_id(page.shard, page.page, number),
-    )
+    limits = JobLimits(max_devices=job_size, job_id=lambda number: broadcast_job_id(page.shard, page.page, number))
     packing = JobPacking(template, plan, at, limits)
     timing = RecipientTiming(page.policy or DEFAULT_DELIVERY_POLICY, quiet_exempt=page.quiet_exempt)
     profiles = _profiles(template.org_id, members, people, personal=page.personal)

@@ -30,6 +30,7 @@ from pushgate.models.delivery_timing import (
 )
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
+from pushgate.models.job_wire import WireSize
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AndroidPriority, MessageContent, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
@@ -70,20 +71,16 @@ from pushgate.services.sends.ports import (
 )
 from pushgate.time_zones import resolve_zone
 
-#: Devices per delivery job, as many as a broadcast's. A job's fixed cost (its claim, three
-#: checkpoints, the completion transaction, the insight counters, its tracking key, the S3 object of
-#: its outcomes, an invocation and its SQS requests) is the same whatever its size, so bigger jobs are
-#: cheaper per notification; the delivery worker hands a job over in at most four windows, so its
-#: round trips do not grow either. A notification that is not personal is carried once a job, so
-#: the byte limit, not this, binds only jobs of personal notifications.
-JOB_MAX_DEVICES: Final = 800
-#: Estimated bytes per delivery job: under SQS's 256 KiB message limit with room for the estimate's
-#: error (SQS bills it as four 64 KiB requests each way).
+#: Devices per delivery job. A job's fixed cost (its claim, three checkpoints, the completion
+#: transaction, the insight counters, its tracking key, the S3 object of its outcomes, an invocation)
+#: is the same whatever its size, so bigger jobs are cheaper per notification; the delivery worker
+#: hands a job over in at most four windows, so its round trips do not grow, and its checkpoints are
+#: bitmaps, so they stay under 1 KB. A job travels column by column (``pushgate.models.job_wire``): an
+#: APNs device of a UUID user is about 75 bytes of it, so 2,000 fit SQS's limit; bigger tokens and
+#: user ids, or notifications that are personal, make the byte bound bind first.
+JOB_MAX_DEVICES: Final = 2000
+#: A job's SQS body at most, as ``WireSize`` bounds it: under SQS's 256 KiB message limit.
 JOB_MAX_BYTES: Final = 245_000
-#: A device in a job beyond its user id and token: its token hash, tracking id, platform, profile
-#: type and tracked mark with their JSON keys are 230 bytes (``tests/unit/test_job_packing.py``
-#: measures the largest); the rest is room for a longer profile type or message index.
-JOB_DEVICE_OVERHEAD: Final = 250
 #: Device queries in flight at once (boto3 clients are thread-safe; DynamoDB absorbs this easily).
 DEVICE_QUERY_PARALLELISM: Final = 16
 
@@ -310,14 +307,12 @@ class JobLimits:
 
     Attributes:
         max_devices: Devices per job.
-        max_bytes: Estimated bytes per job.
-        device_overhead: Estimated bytes of one device beyond its user id and token.
+        max_bytes: A job's SQS body at most (``WireSize``'s bound).
         job_id: The id of the ``n``-th job.
     """
 
     max_devices: int = JOB_MAX_DEVICES
     max_bytes: int = JOB_MAX_BYTES
-    device_overhead: int = JOB_DEVICE_OVERHEAD
     job_id: Callable[[int], str] = fanout_job_id
 
 
@@ -335,14 +330,13 @@ class _JobPacker:
         self._limits = limits
         # Packers of one send (one per due time) share the numbering, so job ids stay unique.
         self._numbers = numbers if numbers is not None else itertools.count()
-        self._overhead = len(template.model_dump_json(exclude_defaults=True))
         self.jobs: list[DeliveryJob] = []
         #: Tracking key → the job whose devices' tracking ids begin with it.
         self.tracking_keys: dict[str, str] = {}
         self._messages: list[PushMessage] = []
         self._shared: dict[int, int] = {}
         self._devices: list[JobDevice] = []
-        self._bytes = self._overhead
+        self._size = WireSize(template)
         self._tracking_key = new_tracking_key()
 
     def add(self, message: PushMessage, devices: list[JobDevice], message_bytes: int, *, shared: bool = False) -> None:
@@ -350,14 +344,16 @@ class _JobPacker:
         size); a ``shared`` notification is carried once a job, however many recipients get it."""
         limits = self._limits
 
-        def size() -> int:
-            carried = shared and id(message) in self._shared
-            return (0 if carried else message_bytes) + _devices_bytes(devices, limits.device_overhead)
+        def new_message_bytes() -> int:
+            return 0 if shared and id(message) in self._shared else message_bytes
 
-        full = len(self._devices) + len(devices) > limits.max_devices or self._bytes + size() > limits.max_bytes
+        full = (
+            len(self._devices) + len(devices) > limits.max_devices
+            or self._size.with_devices(devices, new_message_bytes()) > limits.max_bytes
+        )
         if self._devices and full:
             self.flush()
-        added = size()
+        self._size.add(devices, new_message_bytes())
         index = self._shared.get(id(message)) if shared else None
         if index is None:
             index = len(self._messages)
@@ -368,7 +364,6 @@ class _JobPacker:
             device.model_copy(update={"message": index, "tracking_id": new_tracking_id(self._tracking_key)})
             for device in devices
         )
-        self._bytes += added
 
     def flush(self) -> None:
         if not self._devices:
@@ -384,7 +379,8 @@ class _JobPacker:
                 }
             )
         )
-        self._messages, self._devices, self._bytes = [], [], self._overhead
+        self._messages, self._devices = [], []
+        self._size = WireSize(self._template)
         self._shared = {}
         self._tracking_key = new_tracking_key()
 
@@ -889,16 +885,12 @@ def platform_configured(app: MobileApp, platform: DevicePlatform) -> bool:
 
 
 def message_bytes(message: PushMessage) -> int:
-    """The estimated JSON size of a notification in a job; escapes and separators make the real size
-    a little larger."""
-    text = sum(len(str(value)) for value in (message.title, message.body, message.subtitle, message.original_link))
-    text += sum(len(key) + len(value) + 8 for key, value in message.extra_data)
+    """The estimated JSON size of a notification in a job, in UTF-8 bytes; escapes and separators make
+    the real size a little larger."""
+    texts = [message.title, message.body, message.subtitle, message.original_link]
+    texts += [part for pair in message.extra_data for part in pair]
+    text = sum(len(str(value).encode()) for value in texts) + 8 * len(message.extra_data)
     return math.ceil((text + 360) * 1.1)
-
-
-def _devices_bytes(devices: Sequence[JobDevice], overhead: int) -> int:
-    # In bytes: a user id may be any text, and the JSON carries it as UTF-8.
-    return sum(len(d.user_id.encode()) + len(d.token) + overhead for d in devices)
 
 
 def get_send(org_id: str, send_id: str, *, stores: SendStores) -> SendRecord:
