@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pushgate.adapters.dynamodb.delivery_timing import DynamoHeldJobs
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
-from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS
+from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS, GSI3_NAME, ItemKey
 from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
@@ -121,3 +121,37 @@ def test_every_active_device_of_the_app_is_in_one_job_and_a_page_read_twice_coun
     assert stored.jobs_total == len(first_pass)
     assert stored.audience_shards_pending == 0
     assert stored.completed is False  # nothing delivered yet
+
+
+def test_a_page_holds_its_limit_of_index_entries_past_a_querys_1_mb(table: MainTable) -> None:
+    # Given 1,200 index entries of about 1 KB in one partition of GSI3 (1.2 MB in all)
+    partition = f"test-page#{uuid.uuid4()}"
+    padding = "x" * 900
+    table.put_many(
+        [
+            (
+                ItemKey(f"{partition}#{n}", "DEV"),
+                {"gsi2pk": partition, "gsi2sk": f"{n:06d}", "status": "Active", "token": padding},
+            )
+            for n in range(1200)
+        ]
+    )
+    # (one Query stops at 1 MB, before its limit)
+    one = table._client.query(
+        TableName=table.table_name,
+        IndexName=GSI3_NAME,
+        KeyConditionExpression="gsi2pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": partition}},
+        Limit=1100,
+    )
+    assert one["Count"] < 1100
+
+    # When a page of 1,100 is read, then it holds 1,100 entries, in order, and the next page the rest
+    first, next_key = table.query_index_page(
+        GSI3_NAME, "gsi2pk", partition, limit=1100, start_key=None, equals={"status": "Active"}
+    )
+    assert [item["gsi2sk"] for item in first] == [f"{n:06d}" for n in range(1100)]
+    assert next_key is not None
+    rest, last_key = table.query_index_page(GSI3_NAME, "gsi2pk", partition, limit=1100, start_key=next_key)
+    assert [item["gsi2sk"] for item in rest] == [f"{n:06d}" for n in range(1100, 1200)]
+    assert last_key is None
