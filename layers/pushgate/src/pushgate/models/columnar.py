@@ -58,7 +58,9 @@ def encode_columns(rows: Sequence[Mapping[str, Any]], header: Mapping[str, Any] 
     blocks: list[bytes] = []
     for name in sorted({name for row in rows for name in row}):
         values = [row.get(name) for row in rows]
-        if len({json.dumps(value) for value in values}) == 1:
+        first = values[0]
+        # The same JSON value in every row (``1`` and ``true`` are equal in Python, not in JSON).
+        if all(type(value) is type(first) and value == first for value in values):
             document["same"][name] = values[0]
             continue
         kind = pack_kind(values)

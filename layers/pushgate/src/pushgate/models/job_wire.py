@@ -26,6 +26,8 @@ import json
 import math
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import Any, Final
 
 from pushgate.models.columnar import PACKED_SIZES, SHARED_PREFIX, decode_columns, encode_columns, pack_kind
@@ -48,14 +50,12 @@ def _token_sha256(token: str) -> str:
 
 def encode_job(job: DeliveryJob) -> bytes:
     """The stored form of ``job`` (held and parked jobs are kept in it)."""
-    rows: list[dict[str, Any]] = []
-    for device in job.devices:
-        row = device.model_dump(mode="json", exclude_defaults=True)
-        if row["token_sha256"] == _token_sha256(device.token):
+    header = job.model_dump(mode="json", exclude_defaults=True)
+    rows: list[dict[str, Any]] = header.pop("devices", [])
+    for row in rows:
+        if row["token_sha256"] == _token_sha256(row["token"]):
             row["token_sha256"] = _DERIVED
-        rows.append(row)
-    header = {"job": job.model_dump(mode="json", exclude={"devices"}, exclude_defaults=True)}
-    return _COLUMNAR + zlib.compress(encode_columns(rows, header), 6)
+    return _COLUMNAR + zlib.compress(encode_columns(rows, {"job": header}), 6)
 
 
 def decode_job(value: Any) -> DeliveryJob:
@@ -99,19 +99,48 @@ def read_job_message(body: str) -> DeliveryJob:
     return decode_job(raw)
 
 
+def _json_bytes(value: str | None) -> int:
+    """A value's bytes as a JSON list entry."""
+    return len(json.dumps(value, ensure_ascii=False).encode()) + 1
+
+
+#: Profile types as JSON list entries (a handful of distinct values).
+_profile_type_bytes = cache(_json_bytes)
+
+
+@dataclass(frozen=True)
 class _Column:
-    """A column's bytes at most: packed when every value packs, else each value as JSON."""
+    """Whether a column still packs (every value is of its kind), and its bytes as JSON otherwise."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.packs = True
-        self.json_bytes = 0
+    packs: bool = True
+    json_bytes: int = 0
 
-    def bytes_with(self, values: Sequence[str], kind: str) -> tuple[int, bool, int]:
-        # A column the encoder packs as another kind (64-hex user ids) is bounded by its JSON, which is larger.
-        packs = self.packs and (not values or pack_kind(values) == kind)
-        json_bytes = self.json_bytes + sum(len(json.dumps(v, ensure_ascii=False).encode()) + 1 for v in values)
-        return (self.count + len(values)) * PACKED_SIZES[kind] if packs else json_bytes, packs, json_bytes
+    def adding(self, values: Sequence[str], kind: str) -> _Column:
+        packs, json_bytes = self.packs, self.json_bytes
+        for value in values:
+            if pack_kind([value]) == kind:
+                # A value that packs needs no escaping: itself in quotes, and a comma.
+                json_bytes += len(value) + 3
+            else:
+                # A column the encoder packs as another kind (64-hex user ids) is bounded by its
+                # JSON, which is larger.
+                packs = False
+                json_bytes += _json_bytes(value)
+        return _Column(packs, json_bytes)
+
+    def bytes_at_most(self, count: int, kind: str) -> int:
+        return count * PACKED_SIZES[kind] if self.packs else self.json_bytes
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """What a job's bound is made of."""
+
+    fixed: int
+    devices: int = 0
+    users: _Column = _Column()
+    tokens: _Column = _Column()
+    others: int = 0
 
 
 class WireSize:
@@ -119,41 +148,49 @@ class WireSize:
 
     def __init__(self, template: DeliveryJob) -> None:
         """Starts from the job without devices or notifications (``template``)."""
-        self._fixed = len(template.model_dump_json(exclude_defaults=True).encode()) + _FRAMING_BYTES
-        self._users = _Column()
-        self._tokens = _Column()
-        self._others = 0
+        self._tally = _Tally(fixed=len(template.model_dump_json(exclude_defaults=True).encode()) + _FRAMING_BYTES)
 
-    def with_devices(self, devices: Sequence[JobDevice], message_bytes: int = 0) -> int:
-        """The bound if ``devices`` (and a notification of ``message_bytes``) were added."""
-        return self._bound(self._tally(devices, message_bytes))
+    def bound(self) -> int:
+        """The bound of the job's body as it is."""
+        return _bound(self._tally)
+
+    def try_add(self, devices: Sequence[JobDevice], message_bytes: int, limit: int) -> bool:
+        """Adds ``devices`` (and a notification of ``message_bytes``) if the bound stays within
+        ``limit``; returns whether it did."""
+        tally = self._adding(devices, message_bytes)
+        if _bound(tally) > limit:
+            return False
+        self._tally = tally
+        return True
 
     def add(self, devices: Sequence[JobDevice], message_bytes: int = 0) -> None:
-        """Adds ``devices`` (and a notification of ``message_bytes``)."""
-        users, tokens, fixed, others = self._tally(devices, message_bytes)
-        for column, (_, packs, json_bytes) in ((self._users, users), (self._tokens, tokens)):
-            column.count += len(devices)
-            column.packs, column.json_bytes = packs, json_bytes
-        self._fixed, self._others = fixed, others
+        """Adds ``devices`` (and a notification of ``message_bytes``) whatever the bound becomes."""
+        self._tally = self._adding(devices, message_bytes)
 
-    def _tally(
-        self, devices: Sequence[JobDevice], message_bytes: int
-    ) -> tuple[tuple[int, bool, int], tuple[int, bool, int], int, int]:
-        users = self._users.bytes_with([d.user_id for d in devices], "uuid")
-        tokens = self._tokens.bytes_with([d.token for d in devices], "sha256")
+    def _adding(self, devices: Sequence[JobDevice], message_bytes: int) -> _Tally:
+        tally = self._tally
         # Tracking ids: the job's tracking key once, then their random halves; a token hash that is
         # not its token's SHA-256 is stored (as JSON at most).
-        others = self._others + sum(
-            PACKED_SIZES["uuid"] - SHARED_PREFIX + _SMALL_FIELDS_BYTES + len(json.dumps(d.profile_type)) + 1
-            for d in devices
+        others = tally.others
+        for device in devices:
+            others += (
+                PACKED_SIZES["uuid"] - SHARED_PREFIX + _SMALL_FIELDS_BYTES + _profile_type_bytes(device.profile_type)
+            )
+            if device.token_sha256 != _token_sha256(device.token):
+                others += _json_bytes(device.token_sha256)
+        return _Tally(
+            fixed=tally.fixed + message_bytes,
+            devices=tally.devices + len(devices),
+            users=tally.users.adding([d.user_id for d in devices], "uuid"),
+            tokens=tally.tokens.adding([d.token for d in devices], "sha256"),
+            others=others,
         )
-        others += sum(len(json.dumps(d.token_sha256)) + 1 for d in devices if d.token_sha256 != _token_sha256(d.token))
-        return users, tokens, self._fixed + message_bytes, others
 
-    @staticmethod
-    def _bound(tally: tuple[tuple[int, bool, int], tuple[int, bool, int], int, int]) -> int:
-        users, tokens, fixed, others = tally
-        raw = users[0] + tokens[0] + fixed + others + SHARED_PREFIX
-        # zlib never grows its input by more than 5 bytes a 16 KB block and its frame; Base64 is 4/3.
-        compressed = raw + 5 * math.ceil(raw / 16_384) + 12
-        return 4 * math.ceil(compressed / 3)
+
+def _bound(tally: _Tally) -> int:
+    users = tally.users.bytes_at_most(tally.devices, "uuid")
+    tokens = tally.tokens.bytes_at_most(tally.devices, "sha256")
+    raw = users + tokens + tally.fixed + tally.others + SHARED_PREFIX
+    # zlib never grows its input by more than 5 bytes a 16 KB block and its frame; Base64 is 4/3.
+    compressed = raw + 5 * math.ceil(raw / 16_384) + 12
+    return 4 * math.ceil(compressed / 3)

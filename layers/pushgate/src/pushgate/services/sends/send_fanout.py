@@ -347,13 +347,13 @@ class _JobPacker:
         def new_message_bytes() -> int:
             return 0 if shared and id(message) in self._shared else message_bytes
 
-        full = (
-            len(self._devices) + len(devices) > limits.max_devices
-            or self._size.with_devices(devices, new_message_bytes()) > limits.max_bytes
+        fits = len(self._devices) + len(devices) <= limits.max_devices and self._size.try_add(
+            devices, new_message_bytes(), limits.max_bytes
         )
-        if self._devices and full:
+        if not fits:
+            # A recipient is never split: one too big for an empty job gets a job of their own.
             self.flush()
-        self._size.add(devices, new_message_bytes())
+            self._size.add(devices, new_message_bytes())
         index = self._shared.get(id(message)) if shared else None
         if index is None:
             index = len(self._messages)
