@@ -19,6 +19,7 @@ from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.models.message_template import MessageContent
 from pushgate.models.send import DeliveryJob, SegmentPage, SendRecord
 from pushgate.services.sends.segment_sends import SegmentPorts, expand_segment_page
+from pushgate_local.seeding import write_population
 from tests.fakes.queues import ListQueue
 from tests.fakes.stores import FakeApps
 from tests.unit.test_delivery import _app
@@ -216,3 +217,29 @@ def test_a_segment_send_is_not_complete_while_a_page_before_the_last_is_uncounte
     assert stored.devices_targeted == 2
     assert stored.audience_shards_pending == 0
     assert not stored.completed  # counted, not yet delivered
+
+
+def test_a_page_of_people_holds_its_limit_past_a_querys_1_mb(table: MainTable) -> None:
+    # Given 1,300 contacts of about 1 KB each in one org (1.3 MB), and a lead who is not on the pages
+    org_id = str(uuid.uuid4())
+    people = [
+        Person(
+            org_id=org_id,
+            entity_type=EntityType.CONTACT,
+            person_id=f"contact-{n:05d}",
+            attributes=PersonAttributes(firstname="Ana", customattributes={"notes": "x" * 900}),
+            created_at=NOW,
+            modified_at=NOW,
+        )
+        for n in range(1300)
+    ]
+    lead = people[0].model_copy(update={"entity_type": EntityType.LEAD, "person_id": "lead-1"})
+    write_population(table, [(person, []) for person in [*people, lead]])
+
+    # When pages of 1,200 are read, then the first holds 1,200 contacts in id order and the next the rest
+    directory = DynamoPersonRepository(table)
+    first, after = directory.read_page(org_id, EntityType.CONTACT, after_id=None, limit=1200)
+    assert [p.person_id for p in first] == [p.person_id for p in people[:1200]]
+    rest, last = directory.read_page(org_id, EntityType.CONTACT, after_id=after, limit=1200)
+    assert [p.person_id for p in rest] == [p.person_id for p in people[1200:]]
+    assert last is None

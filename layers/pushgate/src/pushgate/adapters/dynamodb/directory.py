@@ -141,15 +141,26 @@ class DynamoPersonRepository:
     def read_page(
         self, org_id: str, entity_type: EntityType, *, after_id: str | None, limit: int
     ) -> tuple[list[Person], str | None]:
-        """A page of one entity type's people in id order (one eventually consistent Query, half the
-        read units of a strong one); and the id to continue after, ``None`` after the last page."""
-        start_key = None
+        """A page of one entity type's people in id order (eventually consistent, half the read units
+        of a strong read: one ``Query``, or more when the page passes a ``Query``'s 1 MB); and the id to
+        continue after, ``None`` after the last page."""
+        start_key: Mapping[str, Any] | None = None
         if after_id is not None:
             start = person_key(org_id, entity_type, after_id)
             start_key = {PARTITION_KEY: serialize(start.pk), SORT_KEY: serialize(start.sk)}
-        items, last_key = self._table.query_prefix(
-            org_partition(org_id), person_prefix(entity_type), limit=limit, start_key=start_key, consistent=False
-        )
+        items: list[dict[str, Any]] = []
+        while True:
+            batch, last_key = self._table.query_prefix(
+                org_partition(org_id),
+                person_prefix(entity_type),
+                limit=limit - len(items),
+                start_key=start_key,
+                consistent=False,
+            )
+            items.extend(batch)
+            if not last_key or len(items) >= limit:
+                break
+            start_key = last_key
         people = [person_from_item(item) for item in items]
         return people, (people[-1].person_id if last_key and people else None)
 

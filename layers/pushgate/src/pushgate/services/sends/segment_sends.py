@@ -3,7 +3,7 @@
 Accepting one checks the filter (the same parser as ``GET .../contacts?$filter=`` and saved
 segments), the timing and the message, records the send with one page chain pending and puts its
 first page in the audience queue. The audience worker reads a page of the org's people of the
-segment's kind (one eventually consistent ``Query``, ``SEGMENT_PAGE_PEOPLE`` people), enqueues the
+segment's kind (eventually consistent, ``SEGMENT_PAGE_PEOPLE`` people), enqueues the
 next page at once (so pages are read in parallel by several workers while this one works), keeps
 the people that match, and hands them to the send's per-recipient fan-out
 (:func:`~pushgate.services.sends.send_fanout.fan_out_people`: consent, devices, quiet hours in each
@@ -51,8 +51,12 @@ from pushgate.services.sends.send_fanout import (
     job_template,
 )
 
-#: People read per page: one Query's worth (people are about 1 KB; a Query reads at most 1 MB).
-SEGMENT_PAGE_PEOPLE: Final = 1000
+#: People read per page. A page's matching people make its jobs, each of which costs its fixed writes,
+#: ``PUT`` and requests whatever its size, so a page is big enough that a filter matching half of them
+#: fills a job (``JOB_MAX_DEVICES`` at 1.5 devices a person); people are about 1 KB, so the page is
+#: read in a few ``Query`` calls of 1 MB. Its device reads (one ``Query`` a matching person, 16 at once)
+#: stay well within the audience worker's timeout.
+SEGMENT_PAGE_PEOPLE: Final = 2500
 
 
 @dataclass(frozen=True)
