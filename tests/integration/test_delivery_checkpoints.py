@@ -192,17 +192,22 @@ def _run(
     return sends
 
 
+def _platforms(platforms: str, devices: int) -> list[DevicePlatform]:
+    """A job's platforms: all iOS, all Android, or the two interleaved."""
+    return {
+        "ios": [DevicePlatform.IOS] * devices,
+        "android": [DevicePlatform.ANDROID] * devices,
+        "mixed": [DevicePlatform.IOS, DevicePlatform.ANDROID] * (devices // 2),
+    }[platforms]
+
+
 @pytest.mark.parametrize("platforms", ["ios", "android", "mixed"])
 def test_a_checkpoint_of_a_100_device_job_costs_one_write_unit(
     metered: tuple[MainTable, Meter], platforms: str
 ) -> None:
     # Given jobs of 100 devices, all iOS, all Android or half each
     table, meter = metered
-    kinds = {
-        "ios": [DevicePlatform.IOS] * 100,
-        "android": [DevicePlatform.ANDROID] * 100,
-        "mixed": [DevicePlatform.IOS, DevicePlatform.ANDROID] * 50,
-    }[platforms]
+    kinds = _platforms(platforms, 100)
 
     # When one is sent in windows as large as a platform's devices and the same job again (its own
     # send; the same devices, so outcomes of the same size) in windows of 25
@@ -228,11 +233,7 @@ def test_every_checkpoint_of_a_2000_device_job_costs_one_write_unit(
 ) -> None:
     # Given a job of 2,000 devices (a broadcast's size), all iOS, all Android or half each
     table, meter = metered
-    kinds = {
-        "ios": [DevicePlatform.IOS] * 2000,
-        "android": [DevicePlatform.ANDROID] * 2000,
-        "mixed": [DevicePlatform.IOS, DevicePlatform.ANDROID] * 1000,
-    }[platforms]
+    kinds = _platforms(platforms, 2000)
 
     # When it is sent in the windows the worker chooses (at most four a job)
     _run(table, _job(str(uuid.uuid4()), kinds), window=DELIVERY_WINDOW)
