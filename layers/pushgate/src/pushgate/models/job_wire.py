@@ -144,7 +144,11 @@ class _Tally:
 
 
 class WireSize:
-    """A bound of a job's SQS body (Base64 of the compressed form) as devices are added to it."""
+    """A bound of a job's SQS body (Base64 of the compressed form) as devices are added to it.
+
+    For the packer's jobs, whose tracking ids are UUIDs sharing the job's tracking key (8 bytes a
+    device once packed); user ids and tokens are bounded whatever they are.
+    """
 
     def __init__(self, template: DeliveryJob) -> None:
         """Starts from the job without devices or notifications (``template``)."""
