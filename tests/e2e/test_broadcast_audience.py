@@ -19,7 +19,7 @@ import pytest
 from pushgate_local.runtime import LocalRuntime
 from tests.e2e.registration_support import RegisteredApp, Table, wait_until
 from tests.e2e.test_delivery_timing import _day_after_tomorrow, app, policy, received, totals
-from tests.e2e.test_sends import ledger, wait_for_completion
+from tests.e2e.test_sends import create_active_message, ledger, wait_for_completion
 
 pytestmark = pytest.mark.stack
 
@@ -44,19 +44,16 @@ def _person(
 
 
 def _message(admin: httpx.Client, org_id: str) -> str:
-    created = admin.post(
-        f"/admin/v1/orgs/{org_id}/pushmessages",
-        json={
+    return create_active_message(
+        admin,
+        org_id,
+        {
             "Name": "Evening news",
             "Title": 'Hi {{contact.firstname | default: "there"}}',
             "Body": "Tonight's news",
             "OnClick": {"Behavior": "OpenUrl", "Url": "https://contoso.com/news"},
         },
     )
-    assert created.status_code == 201, created.text
-    message_id = str(created.json()["MessageId"])
-    assert admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate").status_code == 200
-    return message_id
 
 
 def _payload(dev_stack: LocalRuntime, token: str) -> str:

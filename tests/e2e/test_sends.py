@@ -7,10 +7,10 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import boto3
 import httpx
@@ -138,16 +138,18 @@ def seed(dev_stack: LocalRuntime, app: RegisteredApp, count: int) -> Population:
     return population
 
 
-def create_active_message(admin: httpx.Client, org_id: str) -> str:
-    created = admin.post(
-        f"/admin/v1/orgs/{org_id}/pushmessages",
-        json={
-            "Name": "Order shipped",
-            "Title": 'Hi {{contact.firstname | default: "there"}}',
-            "Body": "Order {{trigger.order}} is on its way",
-            "OnClick": {"Behavior": "OpenUrl", "Url": "https://contoso.com/orders/{{trigger.order}}"},
-        },
-    )
+#: The message most send tests send: personal (the contact's first name) and with trigger data.
+ORDER_SHIPPED: Final = {
+    "Name": "Order shipped",
+    "Title": 'Hi {{contact.firstname | default: "there"}}',
+    "Body": "Order {{trigger.order}} is on its way",
+    "OnClick": {"Behavior": "OpenUrl", "Url": "https://contoso.com/orders/{{trigger.order}}"},
+}
+
+
+def create_active_message(admin: httpx.Client, org_id: str, message: Mapping[str, Any] = ORDER_SHIPPED) -> str:
+    """Creates ``message`` in the org and activates it; returns its id."""
+    created = admin.post(f"/admin/v1/orgs/{org_id}/pushmessages", json=dict(message))
     assert created.status_code == 201, created.text
     message_id = str(created.json()["MessageId"])
     activated = admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from typing import Final
 
 import httpx
 import pytest
@@ -24,27 +25,28 @@ from pushgate_local.runtime import LocalRuntime
 from pushgate_local.seeding import write_population
 from tests.e2e.registration_support import create_app
 from tests.e2e.test_send_device_copies import CollectingQueue
-from tests.e2e.test_sends import SEEDED_AT, _table, _token, ledger, stored_device, wait_for_completion
+from tests.e2e.test_sends import (
+    SEEDED_AT,
+    _table,
+    _token,
+    create_active_message,
+    ledger,
+    stored_device,
+    wait_for_completion,
+)
 
 pytestmark = pytest.mark.stack
 
 PEOPLE = 900
 
 
-def _plain_message(admin: httpx.Client, org_id: str) -> str:
-    created = admin.post(
-        f"/admin/v1/orgs/{org_id}/pushmessages",
-        json={
-            "Name": "Flash sale",
-            "Title": "Flash sale",
-            "Body": 'Everything 20% off {{trigger.day | default: "today"}}',
-            "OnClick": {"Behavior": "OpenUrl", "Url": "https://contoso.com/sale"},
-        },
-    )
-    assert created.status_code == 201, created.text
-    message_id = str(created.json()["MessageId"])
-    assert admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate").status_code == 200
-    return message_id
+#: Not personal: the same text for everyone unless trigger data names a day.
+FLASH_SALE: Final = {
+    "Name": "Flash sale",
+    "Title": "Flash sale",
+    "Body": 'Everything 20% off {{trigger.day | default: "today"}}',
+    "OnClick": {"Behavior": "OpenUrl", "Url": "https://contoso.com/sale"},
+}
 
 
 def test_a_message_that_is_not_personal_is_carried_once_a_job(
@@ -69,7 +71,7 @@ def test_a_message_that_is_not_personal_is_carried_once_a_job(
         tokens[user] = _token(DevicePlatform.IOS, "valid", app.app_id, n)
         population.append((person, [stored_device(app, user, DevicePlatform.IOS, tokens[user])]))
     write_population(table, population)
-    message_id = _plain_message(admin, org_id)
+    message_id = create_active_message(admin, org_id, FLASH_SALE)
 
     # In process on the same table: the jobs of the send with and without trigger data
     def jobs_of(recipients: list[SendRecipient]) -> CollectingQueue:

@@ -199,15 +199,12 @@ def test_a_phase_is_priced_from_its_meters() -> None:
     assert priced["per_notification"]["s3_requests"] == 0.0
 
 
-def test_a_phase_s_s3_requests_are_priced_per_class_by_function_and_in_the_total() -> None:
-    def requests(calls: int, put_class: int, get_class: int, errors: int = 0) -> dict[str, int]:
-        return {
-            "calls": calls,
-            "put_class_requests": put_class,
-            "get_class_requests": get_class,
-            "error_responses": errors,
-        }
+def s3_figures(calls: int, put_class: int, get_class: int, errors: int = 0) -> dict[str, int]:
+    """One S3 operation's figures as the meter records them."""
+    return {"calls": calls, "put_class_requests": put_class, "get_class_requests": get_class, "error_responses": errors}
 
+
+def test_a_phase_s_s3_requests_are_priced_per_class_by_function_and_in_the_total() -> None:
     bucket = "pushgate-local-LedgerBucket"
     phase = {
         "notifications": 10_000,
@@ -218,9 +215,9 @@ def test_a_phase_s_s3_requests_are_priced_per_class_by_function_and_in_the_total
             "DeliverPushFunction": {
                 "dynamodb": {},
                 "sqs": {},
-                "s3": {bucket: {"PutObject": requests(102, 102, 0, errors=2), "GetObject": requests(2, 0, 2)}},
+                "s3": {bucket: {"PutObject": s3_figures(102, 102, 0, errors=2), "GetObject": s3_figures(2, 0, 2)}},
             },
-            "SendFanoutFunction": {"dynamodb": {}, "sqs": {}, "s3": {bucket: {"GetObject": requests(100, 0, 100)}}},
+            "SendFanoutFunction": {"dynamodb": {}, "sqs": {}, "s3": {bucket: {"GetObject": s3_figures(100, 0, 100)}}},
         },
         "meter": {"sqs": {}},
         "log_bytes": {},

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 from bench import report
+from tests.unit.bench.test_metering import s3_figures
 
 
 def results(**overrides: Any) -> dict[str, Any]:
@@ -374,14 +375,6 @@ def test_a_segment_phase_is_reported_beside_the_broadcast_with_its_cost_and_nobo
 def test_s3_requests_and_the_ledger_s_objects_are_priced_and_reported_beside_dynamodb() -> None:
     from bench import cost  # noqa: PLC0415
 
-    def requests(calls: int, put_class: int, get_class: int, errors: int = 0) -> dict[str, int]:
-        return {
-            "calls": calls,
-            "put_class_requests": put_class,
-            "get_class_requests": get_class,
-            "error_responses": errors,
-        }
-
     bucket = "pushgate-local-LedgerBucket"
     broadcast = _w6_phase(100_000) | {
         # 1,000 jobs: 1,010 conditional PUTs (10 found the object), and the ledger read once.
@@ -389,9 +382,9 @@ def test_s3_requests_and_the_ledger_s_objects_are_priced_and_reported_beside_dyn
             "DeliverPushFunction": {
                 "dynamodb": {},
                 "sqs": {},
-                "s3": {bucket: {"PutObject": requests(1010, 1010, 0, 10)}},
+                "s3": {bucket: {"PutObject": s3_figures(1010, 1010, 0, 10)}},
             },
-            "SendFanoutFunction": {"dynamodb": {}, "sqs": {}, "s3": {bucket: {"GetObject": requests(1000, 0, 1000)}}},
+            "SendFanoutFunction": {"dynamodb": {}, "sqs": {}, "s3": {bucket: {"GetObject": s3_figures(1000, 0, 1000)}}},
         },
         "stored": {"items": 1_000, "bytes": 20 * 100_000, "s3_objects": 1_000, "s3_bytes": 60 * 100_000},
     }
