@@ -14,6 +14,7 @@ assumption (:class:`DeliveryAssumptions`); the report prints both.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -303,24 +304,22 @@ def measured_delivery_cost(
         lambda_requests += figures["invocations"]
     dynamodb: list[dict[str, Any]] = []
     reads = writes = 0.0
-    for logical, meter in phase["meter_by_function"].items():
-        for table_operations in meter["dynamodb"].values():
-            for operation, figures in table_operations.items():
-                read, write = figures["read_units"], figures["write_units"]
-                reads += read
-                writes += write
-                dynamodb.append(
-                    {
-                        "function": logical_ids.get(logical, logical),
-                        "operation": operation,
-                        "calls_per_1k": figures["calls"] / notifications * 1000,
-                        "rru": read / notifications,
-                        "wru": write / notifications,
-                        "usd_per_m": _per_million(
-                            (read * DYNAMODB_RRU_PER_M + write * DYNAMODB_WRU_PER_M) / 1e6, notifications
-                        ),
-                    }
-                )
+    for function, operation, figures in _operations(phase["meter_by_function"], "dynamodb", logical_ids):
+        read, write = figures["read_units"], figures["write_units"]
+        reads += read
+        writes += write
+        dynamodb.append(
+            {
+                "function": function,
+                "operation": operation,
+                "calls_per_1k": figures["calls"] / notifications * 1000,
+                "rru": read / notifications,
+                "wru": write / notifications,
+                "usd_per_m": _per_million(
+                    (read * DYNAMODB_RRU_PER_M + write * DYNAMODB_WRU_PER_M) / 1e6, notifications
+                ),
+            }
+        )
     s3_rows, s3_put_class, s3_get_class = _s3_requests(phase["meter_by_function"], logical_ids, notifications)
     sqs_rows: list[dict[str, Any]] = []
     sqs_billed = 0.0
@@ -380,23 +379,32 @@ def _s3_requests(
     PUT-class and GET-class request counts."""
     rows: list[dict[str, Any]] = []
     put_total = get_total = 0.0
-    for logical, meter in meter_by_function.items():
-        # Phases metered before the ledger moved to S3 have no ``s3`` meters: no S3 request was made.
-        for bucket_operations in meter.get("s3", {}).values():
-            for operation, figures in bucket_operations.items():
-                put_class, get_class = figures["put_class_requests"], figures["get_class_requests"]
-                put_total += put_class
-                get_total += get_class
-                rows.append(
-                    {
-                        "function": logical_ids.get(logical, logical),
-                        "operation": operation,
-                        "requests": figures["calls"] / notifications,
-                        "error_responses": figures["error_responses"] / notifications,
-                        "usd_per_m": _per_million(s3_requests_usd(put_class, get_class), notifications),
-                    }
-                )
+    for function, operation, figures in _operations(meter_by_function, "s3", logical_ids):
+        put_class, get_class = figures["put_class_requests"], figures["get_class_requests"]
+        put_total += put_class
+        get_total += get_class
+        rows.append(
+            {
+                "function": function,
+                "operation": operation,
+                "requests": figures["calls"] / notifications,
+                "error_responses": figures["error_responses"] / notifications,
+                "usd_per_m": _per_million(s3_requests_usd(put_class, get_class), notifications),
+            }
+        )
     return sorted(rows, key=lambda row: -row["usd_per_m"]), put_total, get_total
+
+
+def _operations(
+    meter_by_function: dict[str, dict[str, Any]], service: str, logical_ids: dict[str, str]
+) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Each metered operation of one service (``dynamodb``, ``s3``) as (function, operation, figures),
+    over every table or bucket. A phase metered before the ledger moved to S3 has no ``s3`` meters: no
+    S3 request was made."""
+    for logical, meter in meter_by_function.items():
+        for resource_operations in meter.get(service, {}).values():
+            for operation, figures in resource_operations.items():
+                yield logical_ids.get(logical, logical), operation, figures
 
 
 def s3_requests_usd(put_class: float, get_class: float) -> float:
