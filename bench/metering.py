@@ -7,6 +7,10 @@ them: ``before-parameter-build.dynamodb.*`` sets ``ReturnConsumedCapacity=TOTAL`
 
 * DynamoDB: the ``ConsumedCapacity`` DynamoDB (Local) returns, by table and operation. A response
   without it is counted in ``unmetered_calls`` (the report says so if that is ever non-zero).
+  DynamoDB Local reports none for a PartiQL ``SELECT ... WHERE pk IN [...]``: such a statement is
+  priced as a ``Query`` of each partition it names (half a unit per started 4 KB of the partition's
+  items, eventually consistent; one a 4 KB consistent; at least one 4 KB per partition, found or
+  not), summed over its pages, which is what it would cost as one ``Query`` per partition.
 * SQS: billed requests as AWS bills them, one per started 64 KiB of payload (the bodies and
   attributes sent or received), at least one per call; empty receives count too.
 * S3: every request, by bucket and operation, in the class AWS prices it at: PUT, COPY, POST and LIST
@@ -25,10 +29,13 @@ import json
 import math
 import os
 import pathlib
+import re
 import threading
 import time
 from collections import defaultdict
 from typing import Any
+
+from bench.storage import ITEM_OVERHEAD_BYTES, item_bytes
 
 METER_DIR_VARIABLE = "PUSHGATE_METER_DIR"
 SQS_CHUNK_BYTES = 64 * 1024
@@ -44,9 +51,14 @@ DYNAMODB_OPERATIONS = (
     "BatchWriteItem",
     "TransactWriteItems",
     "TransactGetItems",
+    "ExecuteStatement",
 )
 #: Those of them that consume read units.
 READ_OPERATIONS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
+#: A PartiQL read of many partitions, as Pushgate writes it: the table, and the partition key named.
+_PARTITIONS_SELECT = re.compile(r'^SELECT .+? FROM "(?P<table>[^"]+)" WHERE "(?P<key>[^"]+)" IN \[')
+#: The size a read unit (eventually consistent: half a unit) covers.
+READ_UNIT_BYTES = 4096
 #: S3 requests AWS bills as GET requests although they are sent as ``POST`` (a select is priced as a GET).
 S3_GET_CLASS_POSTS = frozenset({"SelectObjectContent"})
 _DUMP_INTERVAL_S = 0.5
@@ -74,6 +86,8 @@ class Meter:
             )
         )
         self.unmetered_calls = 0
+        # A paged PartiQL read's partitions and their bytes so far, by the NextToken its next page sends.
+        self._statements: dict[str, tuple[list[str], dict[str, int]]] = {}
 
     # ------------------------------------------------------------------ handlers
     @staticmethod
@@ -87,7 +101,7 @@ class Meter:
         params = (kwargs.get("context") or {}).get("pushgate_params") or {}
         with self._lock:
             if service == "dynamodb":
-                self._count_dynamodb(model.name, parsed)
+                self._count_dynamodb(model.name, params, parsed)
             elif service == "sqs":
                 self._count_sqs(model.name, params, parsed)
             elif service == "s3":
@@ -102,8 +116,10 @@ class Meter:
         and tell which queue or bucket it went to."""
         context["pushgate_params"] = params
 
-    def _count_dynamodb(self, operation: str, parsed: dict[str, Any]) -> None:
+    def _count_dynamodb(self, operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> None:
         consumed = parsed.get("ConsumedCapacity")
+        if consumed is None and operation == "ExecuteStatement" and self._count_partitions_select(params, parsed):
+            return
         if consumed is None:
             # Control-plane calls (CreateTable, DescribeTable) have no units to report.
             if operation in DYNAMODB_OPERATIONS:
@@ -119,15 +135,33 @@ class Meter:
             if read is None and write is None:
                 # Only CapacityUnits: reads and writes are told apart by the operation.
                 units = float(entry.get("CapacityUnits", 0.0))
-                key = (
-                    "read_units"
-                    if operation in {"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"}
-                    else "write_units"
-                )
+                key = "read_units" if operation in READ_OPERATIONS else "write_units"
                 totals[key] += units
             else:
                 totals["read_units"] += float(read or 0.0)
                 totals["write_units"] += float(write or 0.0)
+
+    def _count_partitions_select(self, params: dict[str, Any], parsed: dict[str, Any]) -> bool:
+        """Prices one page of a ``SELECT ... WHERE pk IN [...]`` as a ``Query`` of each partition it
+        names, once its last page is in; ``False`` for any other statement."""
+        shape = _PARTITIONS_SELECT.match(str(params.get("Statement", "")))
+        if shape is None:
+            return False
+        totals = self.dynamodb[shape["table"]]["ExecuteStatement"]
+        totals["calls"] += 1
+        earlier = self._statements.pop(str(params["NextToken"]), None) if params.get("NextToken") else None
+        partitions, sizes = earlier or ([str(value.get("S")) for value in params.get("Parameters", [])], {})
+        for item in parsed.get("Items", []):
+            partition = str(item[shape["key"]].get("S"))
+            sizes[partition] = sizes.get(partition, 0) + item_bytes(item) - ITEM_OVERHEAD_BYTES
+        if parsed.get("NextToken"):
+            self._statements[str(parsed["NextToken"])] = (partitions, sizes)
+            return True
+        unit = 1.0 if params.get("ConsistentRead") else 0.5
+        totals["read_units"] += sum(
+            unit * max(1, math.ceil(sizes.get(partition, 0) / READ_UNIT_BYTES)) for partition in partitions
+        )
+        return True
 
     def _count_sqs(self, operation: str, params: dict[str, Any], parsed: dict[str, Any]) -> None:
         queue = str(params.get("QueueUrl", "?")).rsplit("/", 1)[-1]
@@ -225,6 +259,7 @@ def install(directory: pathlib.Path | str | None = None) -> Meter:
     meter = Meter(pathlib.Path(where) if where else None)
     for operation in DYNAMODB_OPERATIONS:
         handlers.BUILTIN_HANDLERS.append((f"before-parameter-build.dynamodb.{operation}", meter.ask_for_capacity))
+    handlers.BUILTIN_HANDLERS.append(("before-parameter-build.dynamodb.ExecuteStatement", meter.remember_params))
     handlers.BUILTIN_HANDLERS.append(("before-parameter-build.sqs", meter.remember_params))
     handlers.BUILTIN_HANDLERS.append(("before-parameter-build.s3", meter.remember_params))
     handlers.BUILTIN_HANDLERS.append(("after-call", meter.after_call))

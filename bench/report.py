@@ -665,8 +665,8 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
             "attribute `tier` `'gold'` and half `'silver'`, seeded the same way after the other phases "
             f'({segment["seed_s"]:.0f} s). One `POST .../sends` with `"Audience": {{"Filter": '
             f'"{segment["filter"]}", "Kind": "contacts"}}`: the audience worker reads every '
-            "contact of the org, 1,000 a page, and fans the matching people out as a per-recipient send "
-            "does (consent, a device `Query` per person, quiet hours, rendering).",
+            f"contact of the org, {segment.get('page_people', 1000):,} a page, and fans the matching people out as a "
+            "per-recipient send does (consent, the devices of 50 people a PartiQL read, quiet hours, rendering).",
             "",
         ]
     rows = []
@@ -892,7 +892,10 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         "",
         "How it is measured: every DynamoDB call of every function worker asks for `ReturnConsumedCapacity="
         "TOTAL` (a botocore `before-parameter-build` hook installed by the bench, not by Pushgate) and "
-        "DynamoDB Local's answer is summed by an `after-call` hook; SQS requests are counted the same way, "
+        "DynamoDB Local's answer is summed by an `after-call` hook (it answers none for a PartiQL read of "
+        "many partitions, an `IN` over partition keys: the bench prices that as a `Query` of each "
+        "partition it names, half a unit per started 4 KB of the partition's items and at least half a "
+        "unit, summed over the statement's pages); SQS requests are counted the same way, "
         f"one per started 64 KiB of payload{s3_requests}; Lambda is billed per invocation at the measured "
         f"duration rounded up to 1 ms, at the template's memory ({memory}), arm64. The local durations include "
         "DynamoDB Local and moto, slower than the services, so Lambda duration is pessimistic. Egress is "

@@ -620,8 +620,11 @@ def _run_segment(
         bodies=[body], tokens=tokens,
         advance=lambda done, note: progress.update(task, completed=done, note=note),
     )  # fmt: skip
+    from pushgate.services.sends.segment_sends import SEGMENT_PAGE_PEOPLE  # noqa: PLC0415 - as the seeding's imports
+
     return phase.as_json() | {
         "people": people,
+        "page_people": SEGMENT_PAGE_PEOPLE,
         "recipients": len(population.matching),
         "segment_devices": len(population.tokens()),
         "filter": SEGMENT_FILTER,

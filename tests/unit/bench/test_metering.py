@@ -41,6 +41,33 @@ def test_dynamodb_units_are_summed_by_table_and_operation_and_missing_capacity_i
     assert snapshot["unmetered_calls"] == 1
 
 
+def _statement_page(
+    meter: metering.Meter, params: dict[str, Any], items: list[dict[str, Any]], token: str | None
+) -> None:
+    context: dict[str, Any] = {}
+    meter.remember_params(params, context)
+    parsed: dict[str, Any] = {"Items": items} | ({"NextToken": token} if token else {})
+    meter.after_call(None, parsed, _model("dynamodb", "ExecuteStatement"), context=context)
+
+
+def test_a_partiql_read_of_many_partitions_is_priced_as_a_query_of_each() -> None:
+    meter = metering.Meter(None)
+    statement = 'SELECT "pk", "sk", "blob" FROM "main" WHERE "pk" IN [?, ?, ?]'
+    params: dict[str, Any] = {"Statement": statement, "Parameters": [{"S": p} for p in ("a", "b", "empty")]}
+    small = {"pk": {"S": "a"}, "sk": {"S": "1"}}
+    # Partition b holds 5,000 bytes over two pages: two 4 KB blocks.
+    big = [{"pk": {"S": "b"}, "sk": {"S": str(n)}, "blob": {"S": "x" * 2496}} for n in range(2)]
+    _statement_page(meter, params, [small, big[0]], "page-2")
+    _statement_page(meter, params | {"NextToken": "page-2"}, [big[1]], None)
+    figures = meter.snapshot()["dynamodb"]["main"]["ExecuteStatement"]
+    # a: 0.5, b: two blocks of 0.5, the empty partition: 0.5 (a Query that finds nothing still reads).
+    assert figures == {"calls": 2, "read_units": 2.0, "write_units": 0.0}
+    _statement_page(meter, params | {"ConsistentRead": True}, [small], None)
+    assert meter.snapshot()["dynamodb"]["main"]["ExecuteStatement"]["read_units"] == 2.0 + 3.0
+    _statement_page(meter, {"Statement": "UPDATE x SET y = 1"}, [], None)
+    assert meter.snapshot()["unmetered_calls"] == 1
+
+
 def test_sqs_bills_one_request_per_started_64_kib_and_tells_idle_receives_apart() -> None:
     meter = metering.Meter(None)
     entries = [{"Id": str(n), "MessageBody": "x" * 40_000} for n in range(4)]
