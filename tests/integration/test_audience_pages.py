@@ -4,7 +4,6 @@ twice (a redelivered SQS message) counts once."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from pushgate.models.push import PushMessage
 from pushgate.models.send import Audience, AudiencePage, DeliveryJob, SendRecord
 from pushgate.services.sends.audience import AudiencePorts, expand_page
 from tests.fakes.queues import ListQueue
+from tests.integration.stored_devices import registered_device
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -34,19 +34,8 @@ class _Versions:
 
 
 def _device(org_id: str, app_id: str, number: int, status: DeviceStatus = DeviceStatus.ACTIVE) -> Device:
-    token = hashlib.sha256(f"{app_id}-{number}".encode()).hexdigest()
-    return Device(
-        org_id=org_id,
-        app_id=app_id,
-        user_id=f"user-{number // 2}",
-        platform=DevicePlatform.IOS if number % 3 else DevicePlatform.ANDROID,
-        token=token,
-        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-        status=status,
-        registered_at=NOW,
-        last_registered_at=NOW,
-        status_changed_at=NOW,
-    )
+    platform = DevicePlatform.IOS if number % 3 else DevicePlatform.ANDROID
+    return registered_device(org_id, app_id, f"user-{number // 2}", str(number), platform=platform, status=status)
 
 
 def test_every_active_device_of_the_app_is_in_one_job_and_a_page_read_twice_counts_once(table: MainTable) -> None:

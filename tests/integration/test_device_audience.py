@@ -3,7 +3,6 @@ registration, kept in step by every directory write, and read back from the app'
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime
 
@@ -15,8 +14,9 @@ from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS, device_key, mobile_app_key
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.errors import ConflictError
-from pushgate.models.device import Device, DevicePlatform
+from pushgate.models.device import Device
 from pushgate.models.directory import EntityType, Person, PersonAttributes
+from tests.integration.stored_devices import registered_device
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -28,18 +28,7 @@ def _app(table: MainTable, org_id: str) -> str:
 
 
 def _device(org_id: str, app_id: str, user_id: str) -> Device:
-    token = hashlib.sha256(f"{app_id}-{user_id}".encode()).hexdigest()
-    return Device(
-        org_id=org_id,
-        app_id=app_id,
-        user_id=user_id,
-        platform=DevicePlatform.IOS,
-        token=token,
-        token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-        registered_at=NOW,
-        last_registered_at=NOW,
-        status_changed_at=NOW,
-    )
+    return registered_device(org_id, app_id, user_id, user_id)
 
 
 def _person(org_id: str, user_id: str, revision: int = 1, **attributes: object) -> Person:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+from pushgate.adapters.dynamodb.recipient_devices import DynamoRecipientDevices
 from pushgate.adapters.dynamodb.sends import DynamoSendRepository
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.delivery_timing import DEFAULT_DELIVERY_POLICY
@@ -22,6 +23,7 @@ from pushgate.services.sends.segment_sends import SegmentPorts, expand_segment_p
 from pushgate_local.seeding import write_population
 from tests.fakes.queues import ListQueue
 from tests.fakes.stores import FakeApps
+from tests.integration.stored_devices import registered_device
 from tests.unit.test_delivery import _app
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -57,22 +59,10 @@ def _seed(table: MainTable, org_id: str, app_id: str, count: int) -> dict[str, t
         )  # fmt: skip
         tokens = []
         for number in range(index % 3):  # 0, 1 or 2 devices
-            token = hashlib.sha256(f"{person_id}-{number}".encode()).hexdigest()
-            tokens.append(token)
-            devices.save(
-                Device(
-                    org_id=org_id,
-                    app_id=app_id,
-                    user_id=person_id,
-                    platform=DevicePlatform.IOS if number == 0 else DevicePlatform.ANDROID,
-                    token=token,
-                    token_sha256=hashlib.sha256(token.encode()).hexdigest(),
-                    registered_at=NOW,
-                    last_registered_at=NOW,
-                    status_changed_at=NOW,
-                ),
-                expected_owner=None,
-            )
+            platform = DevicePlatform.IOS if number == 0 else DevicePlatform.ANDROID
+            device = registered_device(org_id, app_id, person_id, f"{person_id}-{number}", platform=platform)
+            tokens.append(device.token)
+            devices.save(device, expected_owner=None)
         matches = kind is EntityType.CONTACT and city == "Berlin" and index % 5 >= 3
         seeded[person_id] = (matches, consent, tokens)
     return seeded
@@ -110,7 +100,7 @@ def _segment_send(
     pages, jobs = ListQueue(), ListQueue()
     app = _app().model_copy(update={"org_id": org_id, "app_id": app_id})
     ports = SegmentPorts(
-        people=DynamoPersonRepository(table), apps=FakeApps(app), devices=DynamoDeviceRepository(table),
+        people=DynamoPersonRepository(table), apps=FakeApps(app), devices=DynamoRecipientDevices(table),
         progress=sends, pages=pages, jobs=jobs, held=None,
     )  # fmt: skip
     return first, ports, sends, pages, jobs

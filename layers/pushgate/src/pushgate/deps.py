@@ -637,7 +637,7 @@ def segment_ports() -> SegmentPorts:
     return SegmentPorts(
         people=person_repository(),
         apps=stores.apps,
-        devices=stores.devices,
+        devices=stores.recipient_devices,
         progress=send_repository(),
         pages=audience_queue(),
         jobs=delivery_queue(),

@@ -1,17 +1,22 @@
 """A recipient's ``Active`` devices with their copy of the person, for a per-recipient send.
 
 The device items carry their person's consent, zone and locale (see
-``pushgate.adapters.dynamodb.device_audience``), so the one ``Query`` a send makes for a
-recipient's devices also tells it what it would otherwise read the person for.
+``pushgate.adapters.dynamodb.device_audience``), so the read a send makes for its
+recipients' devices also tells it what it would otherwise read the person for.
 """
 
 from __future__ import annotations
 
-from pushgate.adapters.dynamodb.device_audience import audience_member
+from collections.abc import Sequence
+
+from pushgate.adapters.dynamodb.device_audience import STAMP_ATTRIBUTES, audience_member
 from pushgate.adapters.dynamodb.keys import device_partition
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.send import AudienceMember
+
+#: What a send reads of a device item (a registration's history and index keys stay behind).
+_MEMBER_ATTRIBUTES = ("type", "status", "user_id", "platform", "token", "token_sha256", *STAMP_ATTRIBUTES)
 
 
 class DynamoRecipientDevices:
@@ -22,11 +27,17 @@ class DynamoRecipientDevices:
         self._table = table
         self._consistent = consistent
 
-    def active_devices(self, org_id: str, app_id: str, user_id: str) -> list[AudienceMember]:
-        """The user's ``Active`` devices of the app: one ``Query`` on the user's device partition."""
-        items = self._table.query_partition(device_partition(org_id, app_id, user_id), consistent=self._consistent)
-        return [
-            audience_member(item, DevicePlatform(str(item["platform"])), str(item["token_sha256"]))
-            for item in items
-            if item.get("type") == "Device" and item.get("status") == DeviceStatus.ACTIVE.value
-        ]
+    def active_devices(self, org_id: str, app_id: str, user_ids: Sequence[str]) -> dict[str, list[AudienceMember]]:
+        """The users' ``Active`` devices of the app, from their device partitions read together."""
+        partitions = {user_id: device_partition(org_id, app_id, user_id) for user_id in user_ids}
+        items = self._table.query_partitions(
+            list(partitions.values()), attributes=_MEMBER_ATTRIBUTES, consistent=self._consistent
+        )
+        return {
+            user_id: [
+                audience_member(item, DevicePlatform(str(item["platform"])), str(item["token_sha256"]))
+                for item in items[partition]
+                if item.get("type") == "Device" and item.get("status") == DeviceStatus.ACTIVE.value
+            ]
+            for user_id, partition in partitions.items()
+        }

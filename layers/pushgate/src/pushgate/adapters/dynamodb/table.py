@@ -489,6 +489,53 @@ class MainTable:
             if not start_key:
                 return items
 
+    def query_partitions(
+        self, partitions: Sequence[str], *, attributes: Sequence[str] = (), consistent: bool = True
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Every item of many partitions, read together: one PartiQL ``SELECT ... WHERE pk IN [...]``
+        for every 50 partitions instead of one ``Query`` each.
+
+        The read units are those of a ``Query`` per partition; what it saves is requests, whose
+        signing, sending and parsing cost a Lambda far more CPU than the items they carry.
+
+        Args:
+            partitions: The partitions.
+            attributes: The attributes to return (the keys always come back); all when empty. The
+                read units are the same; fewer attributes are less to parse.
+            consistent: Read strongly consistently (twice the read units).
+
+        Returns:
+            Partition → its items in sort key order (``[]`` for a partition with none).
+        """
+        wanted = dict.fromkeys((PARTITION_KEY, SORT_KEY, *attributes)) if attributes else {}
+        projection = ", ".join(f'"{name}"' for name in wanted) if wanted else "*"
+        found: dict[str, list[dict[str, Any]]] = {partition: [] for partition in partitions}
+        unique = list(found)
+        for start in range(0, len(unique), _PARTITIONS_PER_STATEMENT):
+            group = unique[start : start + _PARTITIONS_PER_STATEMENT]
+            # The values travel as parameters; the table's and attributes' names are the code's own
+            # (DynamoDB allows no quote in a table's name).
+            placeholders = ", ".join(["?"] * len(group))
+            statement = f'SELECT {projection} FROM "{self.table_name}" WHERE "{PARTITION_KEY}" IN [{placeholders}]'  # noqa: S608
+            request: dict[str, Any] = {
+                "Statement": statement,
+                "Parameters": [{"S": partition} for partition in group],
+                "ConsistentRead": consistent,
+                "Limit": _STATEMENT_PAGE_ITEMS,
+            }
+            while True:
+                with translated_errors("query_partitions"):
+                    response = self._client.execute_statement(**request)
+                for item in response.get("Items", []):
+                    plain = _from_dynamo(item)
+                    found[str(plain[PARTITION_KEY])].append(plain)
+                if not response.get("NextToken"):
+                    break
+                request["NextToken"] = response["NextToken"]
+        for items in found.values():
+            items.sort(key=lambda item: str(item[SORT_KEY]))
+        return found
+
     # ---------------------------------------------------------------- added for sends and delivery
     def update_expression(
         self,
@@ -736,6 +783,13 @@ class MainTable:
             last = response.get("LastEvaluatedKey")
             if not last or read >= limit:
                 return items, (dict(last) if last else None)
+
+
+#: The partition key values one PartiQL ``IN`` may name.
+_PARTITIONS_PER_STATEMENT = 50
+#: AWS answers an ``IN`` over partition keys in pages of at most 10 items. Asking for that page size
+#: makes DynamoDB Local page the same way, so a local run makes (and the bench meters) AWS's requests.
+_STATEMENT_PAGE_ITEMS = 10
 
 
 _CONDITION_NAME = re.compile(r"#c([A-Za-z_][A-Za-z0-9_]*)")

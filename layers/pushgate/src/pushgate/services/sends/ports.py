@@ -185,10 +185,10 @@ class AudienceReader(Protocol):
 
 
 class RecipientDevices(Protocol):
-    """A recipient's devices with their copy of the person (consent, zone, locale), in one read."""
+    """Recipients' devices with their copy of the person (consent, zone, locale), many recipients a read."""
 
-    def active_devices(self, org_id: str, app_id: str, user_id: str) -> list[AudienceMember]:
-        """The user's ``Active`` devices of the app."""
+    def active_devices(self, org_id: str, app_id: str, user_ids: Sequence[str]) -> dict[str, list[AudienceMember]]:
+        """Each user's ``Active`` devices of the app (``[]`` for a user with none)."""
 
 
 @dataclass(frozen=True, kw_only=True)

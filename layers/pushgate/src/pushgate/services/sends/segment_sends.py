@@ -31,14 +31,20 @@ from typing import Final
 from pushgate.errors import InvalidRequestError
 from pushgate.ids import new_id
 from pushgate.models.send import SegmentPage, SendRecord, segment_job_id
-from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_filters import parse_person_filter
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage
 from pushgate.services.messages.ports import AppFinder
 from pushgate.services.segments.ports import SegmentRepository
 from pushgate.services.segments.segments import AudienceFilter, audience_person_filter
-from pushgate.services.sends.ports import AudienceQueue, DeliveryQueue, HeldJobs, SegmentPageCount, SegmentProgress
+from pushgate.services.sends.ports import (
+    AudienceQueue,
+    DeliveryQueue,
+    HeldJobs,
+    RecipientDevices,
+    SegmentPageCount,
+    SegmentProgress,
+)
 from pushgate.services.sends.send_fanout import (
     AcceptedSend,
     SendStores,
@@ -75,7 +81,7 @@ class SegmentPorts:
 
     people: PersonRepository
     apps: AppFinder
-    devices: DeviceRepository
+    devices: RecipientDevices
     progress: SegmentProgress
     pages: AudienceQueue
     jobs: DeliveryQueue

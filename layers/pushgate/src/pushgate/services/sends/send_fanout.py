@@ -28,7 +28,7 @@ from pushgate.models.delivery_timing import (
     check_send_at,
     hour_bucket,
 )
-from pushgate.models.device import DevicePlatform, DeviceStatus
+from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
 from pushgate.models.job_wire import WireSize
 from pushgate.models.message_status import MessageStatus
@@ -83,6 +83,9 @@ JOB_MAX_DEVICES: Final = 2000
 JOB_MAX_BYTES: Final = 245_000
 #: Device queries in flight at once (boto3 clients are thread-safe; DynamoDB absorbs this easily).
 DEVICE_QUERY_PARALLELISM: Final = 16
+#: Recipients whose devices one read asks for: DynamoDB reads 50 partitions in one PartiQL statement,
+#: about 8 requests of 10 items where one ``Query`` a recipient made 50.
+RECIPIENTS_PER_DEVICE_READ: Final = 50
 
 
 @dataclass(frozen=True)
@@ -763,6 +766,26 @@ def plan_recipient(
     packing.add(landing, message, job_devices, shared=shared is not None)
 
 
+def read_active_devices(
+    reader: RecipientDevices, org_id: str, app_id: str, user_ids: Sequence[str]
+) -> dict[str, list[AudienceMember]]:
+    """Each user's ``Active`` devices of the app: ``RECIPIENTS_PER_DEVICE_READ`` users a read,
+    ``DEVICE_QUERY_PARALLELISM`` reads in flight."""
+
+    def of(group: Sequence[str]) -> dict[str, list[AudienceMember]]:
+        return reader.active_devices(org_id, app_id, group)
+
+    groups = [
+        user_ids[start : start + RECIPIENTS_PER_DEVICE_READ]
+        for start in range(0, len(user_ids), RECIPIENTS_PER_DEVICE_READ)
+    ]
+    if len(groups) <= 1:
+        return of(user_ids)
+    workers = min(DEVICE_QUERY_PARALLELISM, len(groups))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
+        return {user_id: members for found in pool.map(of, groups) for user_id, members in found.items()}
+
+
 def _plan_deliveries(
     org_id: str,
     app: MobileApp,
@@ -777,12 +800,7 @@ def _plan_deliveries(
     timing: RecipientTiming,
 ) -> None:
     def active_devices(user_ids: list[str]) -> dict[str, list[AudienceMember]]:
-        def of(user_id: str) -> list[AudienceMember]:
-            return stores.recipient_devices.active_devices(org_id, app.app_id, user_id)
-
-        workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(user_ids)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
-            return dict(zip(user_ids, pool.map(of, user_ids), strict=True))
+        return read_active_devices(stores.recipient_devices, org_id, app.app_id, user_ids)
 
     if compiled.reads_directory:
         # The message reads the person's record: read everyone first, devices only of those reachable.
@@ -978,7 +996,7 @@ def fan_out_people(
     *,
     content: MessageContent,
     template: DeliveryJob,
-    devices: DeviceRepository,
+    devices: RecipientDevices,
     policy: DeliveryPolicy,
     timing: SendTiming | None,
     accepted_at: datetime,
@@ -993,7 +1011,7 @@ def fan_out_people(
         people: The people, each once.
         content: The message content as it was when the send was accepted.
         template: What every job of the send shares.
-        devices: Device lookups (one Query per person with consent, in a bounded pool).
+        devices: The devices of the people with consent (read many people at once).
         policy: The app's delivery policy when the send was accepted.
         timing: The send's ``SendAt`` / ``SendAtLocalTime`` (checked when it was accepted).
         accepted_at: When the send was accepted (a local time is its next occurrence after it).
@@ -1007,15 +1025,8 @@ def fan_out_people(
     )
     plan = SendPlan()
     compiled = CompiledMessage(content)
-    consenting = [person for person in people if person.attributes.pushconsent]
-
-    def active_devices(person: Person) -> list[Any]:
-        found = devices.list_for_user(app.org_id, app.app_id, person.person_id)
-        return [d for d in found if d.status is DeviceStatus.ACTIVE]
-
-    workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(consenting)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devices") as pool:
-        found = dict(zip((p.person_id for p in consenting), pool.map(active_devices, consenting), strict=True))
+    consenting = [person.person_id for person in people if person.attributes.pushconsent]
+    found = read_active_devices(devices, app.org_id, app.app_id, consenting)
     packing = JobPacking(template, plan, at, JobLimits(job_id=job_ids))
     recipient_timing = RecipientTiming(policy, quiet_exempt=content.time_sensitive is True, schedule=schedule)
     shared = shared_notification(compiled)
