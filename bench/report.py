@@ -22,7 +22,12 @@ PEER_FACTOR_TARGETS = {"aioapns": 3.0, "firebase-admin": 5.0}
 #: Without W6, the modelled delivery (a batched sender, no per-recipient reads) against a broadcast's.
 COST_TARGET_PER_M = cost.COST_TARGETS_PER_M["broadcast"]
 #: The W5 phases with a target, as the target rows name them.
-COST_TARGET_LABELS = {"per_recipient": "per-recipient sends", "broadcast": "a broadcast", "segment": "a segment send"}
+COST_TARGET_LABELS = {
+    "per_recipient": "per-recipient sends",
+    "personal": "per-recipient sends of a message with contact placeholders",
+    "broadcast": "a broadcast",
+    "segment": "a segment send",
+}
 #: At the highest in-flight limit, against the fastest peer of each protocol.
 HIGH_IN_FLIGHT_PEER_TARGETS = {"node-apn": 1.3}
 IMPORT_TARGET_MS = 300.0
@@ -673,6 +678,11 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
     labels = {
         "broadcast": "broadcast (`Audience: AllActiveDevices`)",
         "per_recipient": "per-recipient",
+        "personal": (
+            f"per-recipient, personal (`{w6['personal'].get('title', '')}`, every person read)"
+            if w6.get("personal")
+            else ""
+        ),
         "segment": (
             f"segment (`{segment['filter']}`, {segment['recipients']:,} of {segment['people']:,} people)"
             if segment
@@ -785,7 +795,7 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
     phases, floor = measured["phases"], measured["floor"]
     broadcast_floor = measured.get("broadcast_floor")
     targets = measured["targets"]
-    names = [name for name in ("broadcast", "per_recipient", "segment") if name in phases]
+    names = [name for name in ("broadcast", "per_recipient", "personal", "segment") if name in phases]
     lines = [
         "## W5 — cost per million notifications, measured from the W6 run (us-east-1 list prices, arm64)",
         "",
@@ -916,6 +926,13 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         + (
             " W6's message has no contact placeholders: its per-recipient send is held to the target of such a message."
             if "per_recipient_with_placeholders" in targets
+            else ""
+        )
+        + (
+            " The personal phase makes the per-recipient sends again with a message that reads "
+            "`{{contact.firstname}}`: each recipient's record is read (`BatchGetItem`) besides their devices, "
+            "and its jobs carry a notification per person."
+            if "personal" in phases
             else ""
         )
         + (_storage_method(phases[names[0]]["storage"]) if phases[names[0]].get("storage") else ""),

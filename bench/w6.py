@@ -77,7 +77,11 @@ SEGMENT_PEOPLE = 200_000
 #: Where the segment population's device tokens start (apart from the broadcast population's).
 SEGMENT_TOKEN_BASE = 10**12
 TITLE = "Flash sale"
+#: The personal phase's message: a contact placeholder, so the send reads every recipient's record.
+PERSONAL_TITLE = "Flash sale, {{contact.firstname}}"
 BODY = "Everything is 20% off until midnight."
+#: W6's phases, in the order they run.
+PHASES = ("broadcast", "per_recipient", "personal", "segment")
 FUNCTION_NAMES = {
     "SendFanoutFunction": "send_fanout",
     "ExpandAudienceFunction": "expand_audience",
@@ -163,17 +167,18 @@ def _stored_outcome_objects(runtime: LocalRuntime, org_id: str, send_ids: list[s
     return storage.stored_objects(_unmetered_client("s3", runtime.aws_url, runtime.config.region), bucket, prefixes)
 
 
+def _create_message(admin: Any, org_id: str, title: str) -> str:
+    created = admin.post(f"/admin/v1/orgs/{org_id}/pushmessages", json={"Name": title, "Title": title, "Body": BODY})
+    created.raise_for_status()
+    message_id = str(created.json()["MessageId"])
+    admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate").raise_for_status()
+    return message_id
+
+
 def _create_app_and_message(runtime: LocalRuntime, org_name: str) -> tuple[str, str, str]:
     with admin_client(runtime) as admin:
         org_id, app_id = create_ios_app(admin, org_name=org_name, app_name="W6 app")
-        created = admin.post(
-            f"/admin/v1/orgs/{org_id}/pushmessages",
-            json={"Name": "Flash sale", "Title": TITLE, "Body": BODY},
-        )
-        created.raise_for_status()
-        message_id = created.json()["MessageId"]
-        admin.post(f"/admin/v1/orgs/{org_id}/pushmessages/{message_id}/activate").raise_for_status()
-    return org_id, app_id, message_id
+        return org_id, app_id, _create_message(admin, org_id, TITLE)
 
 
 def seed(
@@ -385,7 +390,7 @@ def _check(
 def phases_not_exact(figures: dict[str, Any]) -> dict[str, str]:
     """The phases of a W6 result that lost, duplicated or reached anyone else, with their counts."""
     found = {}
-    for name in ("broadcast", "per_recipient", "segment"):
+    for name in PHASES:
         check = (figures.get(name) or {}).get("check") or {}
         counts = {what: int(check.get(what, 0)) for what in ("lost", "duplicated", "unexpected")}
         if any(counts.values()):
@@ -582,6 +587,15 @@ def run_w6(
             advance=bar(f"W6 per-recipient, {len(users):,} people", len(chosen)),
         )  # fmt: skip
         results["per_recipient"] = per_recipient.as_json() | {"recipients": len(users)}
+        # The same sends of a message that reads the person: every recipient's record is read.
+        with admin_client(runtime) as admin:
+            personal_message = _create_message(admin, population.org_id, PERSONAL_TITLE)
+        personal = _run_phase(
+            "personal", runtime, population=population, meter_dir=meter_dir, log=log,
+            status_client=status_client, bodies=[body | {"MessageId": personal_message} for body in bodies],
+            tokens=chosen, advance=bar(f"W6 personal, {len(users):,} people", len(chosen)),
+        )  # fmt: skip
+        results["personal"] = personal.as_json() | {"recipients": len(users), "title": PERSONAL_TITLE}
         if segment_people > 0:
             results["segment"] = _run_segment(
                 runtime, segment_people, meter_dir=meter_dir, log=log, status_client=status_client, progress=progress

@@ -86,16 +86,18 @@ def test_a_segment_send_reaches_exactly_the_matching_people_and_is_priced_beside
     # The other phases are the same as without the segment: its org is apart from the broadcast's.
     assert w6["broadcast"]["notifications"] == 200
     assert w6["broadcast"]["check"]["simulator_received"] == 200
-    for phase in ("broadcast", "per_recipient"):
+    for phase in ("broadcast", "per_recipient", "personal"):
         figures = w6[phase]["check"]
         assert (figures["lost"], figures["duplicated"], figures["unexpected"]) == (0, 0, 0)
 
     priced = results["w5"]["measured"]["phases"]
-    assert set(priced) == {"broadcast", "per_recipient", "segment"}
+    assert set(priced) == {"broadcast", "per_recipient", "personal", "segment"}
+    # The personal message reads every recipient's record; the plain one reads none.
+    assert priced["personal"]["per_notification"]["rru"] > priced["per_recipient"]["per_notification"]["rru"]
     assert priced["segment"]["per_notification"]["rru"] > 0
     assert priced["segment"]["total"] > priced["segment"]["lines"]["Egress"] > 0
     # What the ledger leaves stored for its retention, measured item by item and priced apart.
-    for phase in ("broadcast", "per_recipient", "segment"):
+    for phase in ("broadcast", "per_recipient", "personal", "segment"):
         stored = w6[phase]["stored"]
         # In the table at least the send record, one claim and one tracking-key item; in the bucket
         # each job's outcomes.
@@ -114,7 +116,9 @@ def test_a_segment_send_reaches_exactly_the_matching_people_and_is_priced_beside
     assert (
         f"| segment (`customattributes/tier eq 'gold'`, {GOLD_PEOPLE:,} of {PEOPLE:,} people) | 1 | {GOLD_DEVICES:,} |"
     ) in report
-    assert "| term | broadcast | per-recipient | segment | broadcast floor | per-recipient floor |" in report
-    # Issue 28's targets: per-recipient (with and without contact placeholders), broadcast and segment.
+    assert "| term | broadcast | per-recipient | personal | segment | broadcast floor | per-recipient floor |" in report
+    # Issue 28's targets: per-recipient without contact placeholders, the personal phase with them,
+    # broadcast and segment.
     assert "(target ≤ $0.10; ≤ $0.14 with contact placeholders)" in report
+    assert report.count("(target ≤ $0.14)") == 1
     assert report.count("(target ≤ $0.06)") == 2
