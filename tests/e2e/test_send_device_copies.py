@@ -164,7 +164,6 @@ def test_without_placeholders_the_devices_answer_for_the_person_with_the_same_ou
         apps=DynamoMobileAppRepository(table),
         messages=DynamoMessageTemplateRepository(table),
         people=reader,
-        devices=devices,
         sends=DynamoSendRepository(table),
         queue=queue,
         parked=DynamoParkedJobs(table),

@@ -11,7 +11,6 @@ from typing import Final
 import httpx
 import pytest
 
-from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
 from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
@@ -81,7 +80,6 @@ def test_a_message_that_is_not_personal_is_carried_once_a_job(
             apps=DynamoMobileAppRepository(table),
             messages=DynamoMessageTemplateRepository(table),
             people=DynamoPersonRepository(table),
-            devices=DynamoDeviceRepository(table),
             sends=DynamoSendRepository(table),
             queue=queue,
             parked=DynamoParkedJobs(table),

@@ -137,7 +137,6 @@ def test_held_jobs_are_released_when_due_and_canceled_with_their_send(table: Mai
         apps=None,  # type: ignore[arg-type]
         messages=None,  # type: ignore[arg-type]
         people=None,  # type: ignore[arg-type]
-        devices=None,  # type: ignore[arg-type]
         sends=sends,
         queue=queue,
         parked=None,  # type: ignore[arg-type]

@@ -409,7 +409,6 @@ def parked_jobs() -> DynamoParkedJobs:
 @cache
 def send_stores() -> SendStores:
     """Everything the send routes need (tracked links from ``PUBLIC_ENDPOINT``)."""
-    from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
     from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
     from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
     from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
@@ -424,7 +423,6 @@ def send_stores() -> SendStores:
         # Eventually consistent (half the read units): a device or consent changed within the last
         # second before a send may be seen as it was.
         people=DynamoPersonRepository(main_table(), consistent_batch_reads=False),
-        devices=DynamoDeviceRepository(main_table(), consistent_lists=False),
         sends=send_repository(),
         queue=delivery_queue(),
         parked=parked_jobs(),

@@ -51,7 +51,6 @@ from pushgate.models.send import (
     new_tracking_key,
 )
 from pushgate.services.apps.orgs import find_in_org, get_org
-from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient, RenderedMessage
@@ -97,11 +96,10 @@ class SendStores:
         apps: Mobile app configurations.
         messages: Push messages.
         people: The directory.
-        devices: Devices.
         sends: Sends and their ledger.
         queue: The delivery queue.
         parked: Jobs parked after a credential failure.
-        recipient_devices: A recipient's devices with their copy of the person.
+        recipient_devices: Recipients' devices with their copy of the person.
         link_base: Base URL of tracked links (``<PUBLIC_ENDPOINT>/l/``); empty means no tracked links.
         held: Jobs held until they are due (scheduled sends, quiet hours).
         policies: Apps' delivery policies (quiet hours, caps, default zone).
@@ -112,7 +110,6 @@ class SendStores:
     apps: AppFinder
     messages: MessageTemplateRepository
     people: PersonRepository
-    devices: DeviceRepository
     sends: SendRepository
     queue: DeliveryQueue
     parked: ParkedJobs
