@@ -122,7 +122,9 @@ def test_a_personal_message_reads_the_pages_consenting_people_once_each_and_name
 
 
 def test_a_full_page_of_ios_devices_is_one_job_under_the_queues_limit() -> None:
-    members = [_member(str(uuid.UUID(int=n)), n, profile_type="contact", trackingconsent=True) for n in range(2000)]
+    members = [
+        _member(str(uuid.UUID(int=n)), n, profile_type="contact", trackingconsent=True) for n in range(JOB_MAX_DEVICES)
+    ]
     plan = plan_page(_page(), members, compiled=_compiled(), people=_People(), at=NOW)  # type: ignore[arg-type]
     (job,) = plan.jobs
     assert len(job.devices) == JOB_MAX_DEVICES

@@ -16,7 +16,7 @@ import pytest
 from pushgate.models.device import DevicePlatform
 from pushgate.models.job_wire import WireSize, job_message, read_job_message
 from pushgate.models.push import PushMessage
-from pushgate.models.send import DeliveryJob, JobDevice, new_tracking_id, new_tracking_key
+from pushgate.models.send import DeliveryJob, JobDevice, new_tracking_id, new_tracking_key, tracking_key_of
 from pushgate.services.sends.send_fanout import (
     JOB_MAX_BYTES,
     JOB_MAX_DEVICES,
@@ -98,11 +98,63 @@ def test_a_shared_notification_fills_a_job_to_the_estimate() -> None:
     assert len(job_message(jobs[0])) < JOB_MAX_BYTES < SQS_MAX_BODY_BYTES
 
 
+def test_a_personal_notification_counts_at_what_it_adds_compressed() -> None:
+    # Given 4,000 people, each with their own notification that differs from the others' in a first
+    # name (W6's personal message), one or two APNs devices each
+    packing = JobPacking(_template(), SendPlan(), AT)
+    landing = _Landing(due=AT, expires_at=None, deferred=False)
+    names = ["Ava", "Noah", "Mia", "Liam", "Zoë", "Jürgen"]
+    for n in range(4000):
+        message = PushMessage(
+            title=f"Flash sale, {names[n % 6]}", body="Everything 20% off today", original_link="https://c.co"
+        )
+        user_id = str(uuid.uuid4())
+        packing.add(landing, message, [_device(user_id, DevicePlatform.IOS) for _ in range(1 + n % 2)], shared=False)
+    packing.finish()
+
+    # Then a job holds thousands of devices (counted at their JSON, a notification of about 500
+    # bytes held a job to about 450), every body is under the limit, and each person's devices
+    # point at their own notification
+    jobs = packing._plan.jobs
+    assert len(jobs[0].devices) >= 2000
+    assert max(len(job_message(job)) for job in jobs) <= JOB_MAX_BYTES
+    assert sum(len(job.devices) for job in jobs) == 6000
+    assert all(job.messages[d.message].title.startswith("Flash sale, ") for job in jobs for d in job.devices)
+
+
+def test_a_job_whose_notifications_compress_less_than_counted_is_split() -> None:
+    # Given notifications whose JSON escapes every character of their body (control characters
+    # take 6 bytes each), so the compressed JSON is bigger than the running count of the packer
+    packing = JobPacking(_template(), SendPlan(), AT)
+    landing = _Landing(due=AT, expires_at=None, deferred=False)
+    for _ in range(1500):
+        body = bytes(1 + byte % 4 for byte in secrets.token_bytes(1500)).decode()
+        packing.add(landing, PushMessage(title="Codes", body=body), [_device(str(uuid.uuid4()), DevicePlatform.IOS)])
+    packing.finish()
+
+    # Then the jobs that passed the limit were split in two between recipients: no body passes
+    # it, every device is in one job once, and each job's tracking ids begin with a key mapped to it
+    jobs = packing._plan.jobs
+    bodies = [job_message(job) for job in jobs]
+    assert max(len(body) for body in bodies) <= JOB_MAX_BYTES
+    assert min(len(job.devices) for job in jobs[:-1]) < max(len(job.devices) for job in jobs) / 1.5
+    assert [read_job_message(body) for body in bodies] == jobs
+    assert sum(len(job.devices) for job in jobs) == 1500
+    keys = packing._plan.tracking_keys
+    for job in jobs:
+        assert {keys[str(tracking_key_of(device.tracking_id))] for device in job.devices} == {job.job_id}
+        assert sorted({device.message for device in job.devices}) == list(range(len(job.messages)))
+
+
 @pytest.mark.parametrize("platform", [DevicePlatform.IOS, DevicePlatform.ANDROID])
 @pytest.mark.parametrize("user_id", ["{}", "{:064x}", "contoso-{}", "顧客-{}"], ids=["uuid", "hex", "text", "utf8"])
-def test_the_wire_size_bounds_the_body_as_devices_are_added(platform: DevicePlatform, user_id: str) -> None:
+@pytest.mark.parametrize("mixed", [False, True], ids=["alike", "mixed"])
+def test_the_wire_size_bounds_the_body_as_devices_are_added(
+    platform: DevicePlatform, user_id: str, mixed: bool
+) -> None:
     # Given a job filled one recipient at a time (tracking ids of one key, as the packer makes them),
-    # with the bound kept beside it
+    # with the bound kept beside it; their small fields alike (a broadcast's) or mixed from the
+    # 50th device on (other platforms, consents, kinds of person and stored hashes)
     template = _template().model_copy(
         update={"messages": [PushMessage(title="Flash sale", body="Everything 20% off", original_link="https://c.co")]}
     )
@@ -111,7 +163,15 @@ def test_the_wire_size_bounds_the_body_as_devices_are_added(platform: DevicePlat
     devices: list[JobDevice] = []
     for n in range(300):
         device = _device(user_id.format(uuid.uuid4() if "{}" in user_id and n % 7 else n), platform)
-        added = [device.model_copy(update={"tracking_id": new_tracking_id(tracking_key), "message": n % 3})]
+        changes: dict[str, object] = {"tracking_id": new_tracking_id(tracking_key), "message": n % 3 if mixed else 0}
+        if mixed and n >= 50:
+            changes |= {
+                "platform": [DevicePlatform.IOS, DevicePlatform.ANDROID][n % 2],
+                "tracked": n % 3 == 0,
+                "profile_type": [None, "contact", "lead", "profile"][n % 4],
+                "token_sha256": device.token_sha256 if n % 5 else hashlib.sha256(b"elsewhere").hexdigest(),
+            }
+        added = [device.model_copy(update=changes)]
         assert size.try_add(added, 0, JOB_MAX_BYTES)
         devices.extend(added)
         # Then the bound after each recipient is at least the body of the job so far

@@ -24,10 +24,11 @@ import binascii
 import hashlib
 import json
 import math
+import operator
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, Final
 
 from pushgate.models.columnar import PACKED_SIZES, SHARED_PREFIX, decode_columns, encode_columns, pack_kind
@@ -35,13 +36,12 @@ from pushgate.models.send import DeliveryJob, JobDevice
 
 #: The first byte of this form.
 _COLUMNAR: Final = b"\x01"
+#: zlib's level for a job's form.
+JOB_COMPRESSION_LEVEL: Final = 6
 #: In the ``token_sha256`` column, a hash that is the SHA-256 of the device's token.
 _DERIVED: Final = 1
 #: The header's keys, the column names and the packed columns' specs around the job: an allowance.
 _FRAMING_BYTES: Final = 600
-#: A device's small fields at most, as JSON list entries when they differ between devices:
-#: ``"android",`` (10), a message index (6), ``false,`` (6) and the derived-hash mark (2).
-_SMALL_FIELDS_BYTES: Final = 24
 
 
 def _token_sha256(token: str) -> str:
@@ -55,7 +55,7 @@ def encode_job(job: DeliveryJob) -> bytes:
     for row in rows:
         if row["token_sha256"] == _token_sha256(row["token"]):
             row["token_sha256"] = _DERIVED
-    return _COLUMNAR + zlib.compress(encode_columns(rows, {"job": header}), 6)
+    return _COLUMNAR + zlib.compress(encode_columns(rows, {"job": header}), JOB_COMPRESSION_LEVEL)
 
 
 def decode_job(value: Any) -> DeliveryJob:
@@ -99,13 +99,9 @@ def read_job_message(body: str) -> DeliveryJob:
     return decode_job(raw)
 
 
-def _json_bytes(value: str | None) -> int:
+def _json_bytes(value: object) -> int:
     """A value's bytes as a JSON list entry."""
     return len(json.dumps(value, ensure_ascii=False).encode()) + 1
-
-
-#: Profile types as JSON list entries (a handful of distinct values).
-_profile_type_bytes = cache(_json_bytes)
 
 
 @dataclass(frozen=True)
@@ -132,6 +128,62 @@ class _Column:
         return count * PACKED_SIZES[kind] if self.packs else self.json_bytes
 
 
+#: The small fields of a device row: platform, message index, tracked, profile type, token hash mark.
+_SMALL_FIELDS: Final = 5
+
+
+@lru_cache(maxsize=4096)
+def _row_bytes(row: tuple[object, ...]) -> tuple[int, ...]:
+    """Each small field of a row as a JSON list entry (rows repeat: a job's differ in their message)."""
+    return tuple(len(str(value)) + 1 if type(value) is int else _json_bytes(value) for value in row)
+
+
+@dataclass(frozen=True)
+class _SmallFields:
+    """The small fields of a job's devices: each column is stored once while every device has the
+    same value, as a JSON list once they differ.
+
+    Within one column the values are of one JSON kind or ``None`` (no ``1`` beside a ``true``), so
+    Python's equality is the encoder's test.
+    """
+
+    first: tuple[object, ...] | None = None
+    varies: tuple[bool, ...] = (False,) * _SMALL_FIELDS
+    json_bytes: tuple[int, ...] = (0,) * _SMALL_FIELDS
+
+    def adding(self, rows: Sequence[tuple[object, ...]]) -> _SmallFields:
+        first, varies, json_bytes = self.first, self.varies, self.json_bytes
+        for row in rows:
+            if first is None:
+                first = row
+            elif row != first:
+                varies = tuple(map(operator.or_, varies, map(operator.ne, row, first)))
+            json_bytes = tuple(map(operator.add, json_bytes, _row_bytes(row)))
+        return _SmallFields(first, varies, json_bytes)
+
+    def bytes_at_most(self) -> int:
+        if self.first is None:
+            return 0
+        stored_once = _row_bytes(self.first)
+        return sum(
+            many if varies else once
+            for many, varies, once in zip(self.json_bytes, self.varies, stored_once, strict=True)
+        )
+
+
+def _small_values(device: JobDevice) -> tuple[object, ...]:
+    """A device's small fields as its job's JSON row holds them (defaults left out, so ``None``); a
+    token hash that is not its token's SHA-256 is stored as it is (as JSON at most)."""
+    derived = device.token_sha256 == _token_sha256(device.token)
+    return (
+        device.platform.value,
+        device.message or None,
+        device.tracked or None,
+        device.profile_type,
+        _DERIVED if derived else device.token_sha256,
+    )
+
+
 @dataclass(frozen=True)
 class _Tally:
     """What a job's bound is made of."""
@@ -140,23 +192,25 @@ class _Tally:
     devices: int = 0
     users: _Column = _Column()
     tokens: _Column = _Column()
-    others: int = 0
+    small: _SmallFields = _SmallFields()
 
 
 class WireSize:
     """A bound of a job's SQS body (Base64 of the compressed form) as devices are added to it.
 
     For the packer's jobs, whose tracking ids are UUIDs sharing the job's tracking key (8 bytes a
-    device once packed); user ids and tokens are bounded whatever they are.
+    device once packed); user ids and tokens are bounded whatever they are, and a small field costs
+    nothing a device while every device has the same value (a broadcast's platform, message and
+    profile type). The devices come with their message index set.
     """
 
     def __init__(self, template: DeliveryJob) -> None:
         """Starts from the job without devices or notifications (``template``)."""
         self._tally = _Tally(fixed=len(template.model_dump_json(exclude_defaults=True).encode()) + _FRAMING_BYTES)
 
-    def bound(self) -> int:
-        """The bound of the job's body as it is."""
-        return _bound(self._tally)
+    def bound(self, more_bytes: int = 0) -> int:
+        """The bound of the job's body as it is (with ``more_bytes`` of notifications besides)."""
+        return _bound(replace(self._tally, fixed=self._tally.fixed + more_bytes))
 
     def try_add(self, devices: Sequence[JobDevice], message_bytes: int, limit: int) -> bool:
         """Adds ``devices`` (and a notification of ``message_bytes``) if the bound stays within
@@ -173,28 +227,22 @@ class WireSize:
 
     def _adding(self, devices: Sequence[JobDevice], message_bytes: int) -> _Tally:
         tally = self._tally
-        # Tracking ids: the job's tracking key once, then their random halves; a token hash that is
-        # not its token's SHA-256 is stored (as JSON at most).
-        others = tally.others
-        for device in devices:
-            others += (
-                PACKED_SIZES["uuid"] - SHARED_PREFIX + _SMALL_FIELDS_BYTES + _profile_type_bytes(device.profile_type)
-            )
-            if device.token_sha256 != _token_sha256(device.token):
-                others += _json_bytes(device.token_sha256)
         return _Tally(
             fixed=tally.fixed + message_bytes,
             devices=tally.devices + len(devices),
             users=tally.users.adding([d.user_id for d in devices], "uuid"),
             tokens=tally.tokens.adding([d.token for d in devices], "sha256"),
-            others=others,
+            small=tally.small.adding([_small_values(device) for device in devices]),
         )
 
 
 def _bound(tally: _Tally) -> int:
     users = tally.users.bytes_at_most(tally.devices, "uuid")
     tokens = tally.tokens.bytes_at_most(tally.devices, "sha256")
-    raw = users + tokens + tally.fixed + tally.others + SHARED_PREFIX
+    # Tracking ids: the job's tracking key once, then their random halves.
+    tracking = tally.devices * (PACKED_SIZES["uuid"] - SHARED_PREFIX) + SHARED_PREFIX
+    small = tally.small.bytes_at_most()
+    raw = users + tokens + tracking + small + tally.fixed
     # zlib never grows its input by more than 5 bytes a 16 KB block and its frame; Base64 is 4/3.
     compressed = raw + 5 * math.ceil(raw / 16_384) + 12
     return 4 * math.ceil(compressed / 3)

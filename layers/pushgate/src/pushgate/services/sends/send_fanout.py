@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from pushgate.models.delivery_timing import (
 )
 from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
-from pushgate.models.job_wire import WireSize
+from pushgate.models.job_wire import JOB_COMPRESSION_LEVEL, WireSize, job_message
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AndroidPriority, MessageContent, MessageTemplate
 from pushgate.models.mobile_app import MobileApp
@@ -77,7 +78,7 @@ from pushgate.time_zones import resolve_zone
 #: bitmaps, so they stay under 1 KB. A job travels column by column (``pushgate.models.job_wire``): an
 #: APNs device of a UUID user is about 75 bytes of it, so 2,000 fit SQS's limit; bigger tokens and
 #: user ids, or notifications that are personal, make the byte bound bind first.
-JOB_MAX_DEVICES: Final = 2000
+JOB_MAX_DEVICES: Final = 3000
 #: A job's SQS body at most, as ``WireSize`` bounds it: under SQS's 256 KiB message limit.
 JOB_MAX_BYTES: Final = 245_000
 #: Device queries in flight at once (boto3 clients are thread-safe; DynamoDB absorbs this easily).
@@ -321,6 +322,12 @@ class _JobPacker:
 
     Each device gets its tracking id here: the devices of one job share the job's tracking key. A
     notification shared by several recipients (one rendered for everyone) is carried once a job.
+
+    Notifications of one message rendered for each recipient repeat its text, which the job's
+    compression stores about once; counting each at its full size would fill a job at a few hundred
+    devices. Each is counted at what it adds to a running compression of the job's notifications
+    instead, and a job holding them is encoded when it closes: one whose body passes the limit is
+    split in two between recipients (and again), so no body passes it whatever they hold.
     """
 
     def __init__(
@@ -333,56 +340,106 @@ class _JobPacker:
         self.jobs: list[DeliveryJob] = []
         #: Tracking key → the job whose devices' tracking ids begin with it.
         self.tracking_keys: dict[str, str] = {}
+        self._start()
+
+    def _start(self) -> None:
         self._messages: list[PushMessage] = []
         self._shared: dict[int, int] = {}
         self._devices: list[JobDevice] = []
-        self._size = WireSize(template)
+        self._size = WireSize(self._template)
         self._tracking_key = new_tracking_key()
+        #: The job's notifications rendered for one recipient each, compressed as they are added.
+        self._personal = zlib.compressobj(JOB_COMPRESSION_LEVEL)
+        #: What the notifications counted by their compression would add at their estimated size: a
+        #: job whose bound passes the limit with it is encoded and checked when it closes.
+        self._uncounted = 0
 
     def add(self, message: PushMessage, devices: list[JobDevice], message_bytes: int, *, shared: bool = False) -> None:
         """Adds one recipient's devices with their notification (``message_bytes`` its estimated
         size); a ``shared`` notification is carried once a job, however many recipients get it."""
         limits = self._limits
-
-        def new_message_bytes() -> int:
-            return 0 if shared and id(message) in self._shared else message_bytes
-
+        index, placed = self._placed(message, devices, shared)
+        counted = self._counted_bytes(index, message, message_bytes, shared)
         fits = len(self._devices) + len(devices) <= limits.max_devices and self._size.try_add(
-            devices, new_message_bytes(), limits.max_bytes
+            placed, counted, limits.max_bytes
         )
         if not fits:
             # A recipient is never split: one too big for an empty job gets a job of their own.
             self.flush()
-            self._size.add(devices, new_message_bytes())
-        index = self._shared.get(id(message)) if shared else None
-        if index is None:
-            index = len(self._messages)
+            index, placed = self._placed(message, devices, shared)
+            counted = self._counted_bytes(index, message, message_bytes, shared)
+            self._size.add(placed, counted)
+        if index == len(self._messages):
             self._messages.append(message)
             if shared:
                 self._shared[id(message)] = index
-        self._devices.extend(
-            device.model_copy(update={"message": index, "tracking_id": new_tracking_id(self._tracking_key)})
-            for device in devices
-        )
+            else:
+                self._uncounted += message_bytes - counted
+        self._devices.extend(placed)
+
+    def _placed(self, message: PushMessage, devices: list[JobDevice], shared: bool) -> tuple[int, list[JobDevice]]:
+        """The index the recipient's notification takes in the job, and their devices as the job holds them."""
+        index = self._shared.get(id(message), len(self._messages)) if shared else len(self._messages)
+        key = self._tracking_key
+        return index, [
+            device.model_copy(update={"message": index, "tracking_id": new_tracking_id(key)}) for device in devices
+        ]
+
+    def _counted_bytes(self, index: int, message: PushMessage, message_bytes: int, shared: bool) -> int:
+        """What the recipient's notification adds to the job: nothing when the job carries it already,
+        its estimated size when it is shared, and what it adds to the compressed notifications when
+        it is their own (with the few bytes of each flush, so never less than that)."""
+        if index < len(self._messages):
+            return 0
+        if shared:
+            return message_bytes
+        # Its fields as text hold what its JSON does, and the compressor sees them as it would.
+        compressed = self._personal.compress(repr(message).encode())
+        return len(compressed) + len(self._personal.flush(zlib.Z_SYNC_FLUSH))
 
     def flush(self) -> None:
         if not self._devices:
             return
-        job_id = self._limits.job_id(next(self._numbers))
-        self.tracking_keys[self._tracking_key] = job_id
-        self.jobs.append(
-            self._template.model_copy(
-                update={
-                    "job_id": job_id,
-                    "messages": self._messages,
-                    "devices": self._devices,
-                }
-            )
-        )
-        self._messages, self._devices = [], []
-        self._size = WireSize(self._template)
-        self._shared = {}
-        self._tracking_key = new_tracking_key()
+        parts = [(self._messages, self._devices, self._tracking_key)]
+        check = self._size.bound(self._uncounted) > self._limits.max_bytes
+        self._start()
+        while parts:
+            messages, devices, tracking_key = parts.pop(0)
+            job = self._template.model_copy(update={"messages": messages, "devices": devices})
+            halves = _halves(messages, devices) if check and _body_bytes(job) > self._limits.max_bytes else []
+            if halves:
+                parts[:0] = halves
+                continue
+            job_id = self._limits.job_id(next(self._numbers))
+            self.tracking_keys[tracking_key] = job_id
+            self.jobs.append(job.model_copy(update={"job_id": job_id}))
+
+
+def _body_bytes(job: DeliveryJob) -> int:
+    return len(job_message(job))
+
+
+def _halves(
+    messages: list[PushMessage], devices: list[JobDevice]
+) -> list[tuple[list[PushMessage], list[JobDevice], str]]:
+    """A job's recipients in two halves, each with its own tracking key and notifications, or none
+    when the job is one recipient's."""
+    boundaries = [n for n in range(1, len(devices)) if devices[n].user_id != devices[n - 1].user_id]
+    if not boundaries:
+        return []
+    middle = min(boundaries, key=lambda n: abs(2 * n - len(devices)))
+    halves = []
+    for part in (devices[:middle], devices[middle:]):
+        indexes: dict[int, int] = {}
+        for device in part:
+            indexes.setdefault(device.message, len(indexes))
+        tracking_key = new_tracking_key()
+        renumbered = [
+            device.model_copy(update={"message": indexes[device.message], "tracking_id": new_tracking_id(tracking_key)})
+            for device in part
+        ]
+        halves.append(([messages[index] for index in indexes], renumbered, tracking_key))
+    return halves
 
 
 def _schedule(timing: SendTiming | None, now: datetime) -> _Schedule:
