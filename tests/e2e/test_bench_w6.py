@@ -23,7 +23,7 @@ pytestmark = pytest.mark.stack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# 4,500 people: two pages of the audience worker (4,000 and 500). Gold comes in pairs (numbers 0, 1
+# 4,300 people: two pages of the audience worker (3,800 and 500). Gold comes in pairs (numbers 0, 1
 # of every 4), the first of a pair with 2 devices, the second with 1.
 PEOPLE = SEGMENT_PAGE_PEOPLE + 500
 PAGES = math.ceil(PEOPLE / SEGMENT_PAGE_PEOPLE)

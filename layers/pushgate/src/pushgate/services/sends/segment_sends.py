@@ -59,10 +59,11 @@ from pushgate.services.sends.send_fanout import (
 
 #: People read per page. A page's matching people make its jobs, each of which costs its fixed writes,
 #: ``PUT`` and requests whatever its size, so a page is big enough that a filter matching half of them
-#: fills a job (``JOB_MAX_DEVICES`` at 1.5 devices a person); people are about 1 KB, so the page is
-#: read in a few ``Query`` calls of 1 MB. Its device reads (50 matching people a statement, 16 at
-#: once) stay well within the audience worker's timeout.
-SEGMENT_PAGE_PEOPLE: Final = 4000
+#: fills most of a job (``JOB_MAX_DEVICES`` at 1.5 devices a person, 2,850 devices); a page sized to
+#: fill it exactly would spill a small second job whenever it matched a few more (W6: 73 jobs for 51
+#: pages). People are about 1 KB, so the page is read in a few ``Query`` calls of 1 MB. Its device
+#: reads (50 matching people a statement, 16 at once) stay well within the audience worker's timeout.
+SEGMENT_PAGE_PEOPLE: Final = 3800
 
 
 @dataclass(frozen=True)
