@@ -5,7 +5,7 @@ per started KB of the larger of the old and the new item. Devices that met the s
 kind, verdict, reason and ``Retry-After``: a window's delivered devices, mostly) are stored once: the
 fate as a JSON array ``[kind, verdict, reason, retry_after]`` without its trailing nulls, and a
 bitmap of the job's device indices that met it; the window is one more bitmap. A bitmap is a bit a
-device, and zlib shrinks the runs a job's windows make to a few bytes, so the claim of a 2,000-device
+device, and zlib shrinks the runs a job's windows make to a few bytes, so the claim of a 3,000-device
 job stays under 1 KB at every checkpoint however its platforms are interleaved. The stored form is
 ``0x01``, then zlib of a 4-byte header length, the JSON header ``{"n": devices, "g": [fate, ...]}``
 and the bitmaps (one a fate, then the window's). Checkpoints written before (zlib-compressed JSON

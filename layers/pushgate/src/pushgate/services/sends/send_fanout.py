@@ -76,8 +76,9 @@ from pushgate.time_zones import resolve_zone
 #: is the same whatever its size, so bigger jobs are cheaper per notification; the delivery worker
 #: hands a job over in at most four windows, so its round trips do not grow, and its checkpoints are
 #: bitmaps, so they stay under 1 KB. A job travels column by column (``pushgate.models.job_wire``): an
-#: APNs device of a UUID user is about 75 bytes of it, so 2,000 fit SQS's limit; bigger tokens and
-#: user ids, or notifications that are personal, make the byte bound bind first.
+#: APNs device of a UUID user is about 75 bytes of it, so 3,000 fit SQS's limit; bigger tokens and
+#: user ids, small fields that differ between devices, or long personal notifications make the byte
+#: bound bind first.
 JOB_MAX_DEVICES: Final = 3000
 #: A job's SQS body at most, as ``WireSize`` bounds it: under SQS's 256 KiB message limit.
 JOB_MAX_BYTES: Final = 245_000
