@@ -54,11 +54,12 @@ class FakeSegments:
 
 
 class FakeDevices:
-    """Devices by user, readable per person and as the app's device index (one shard)."""
+    """Devices by user, readable many people a read and as the app's device index (one shard)."""
 
     def __init__(self) -> None:
         self.by_user: dict[str, list[Device]] = {}
-        self.queries = 0
+        #: The people of each read of devices by person.
+        self.reads: list[int] = []
 
     def add(self, user_id: str, platform: DevicePlatform, status: DeviceStatus = DeviceStatus.ACTIVE) -> None:
         token = hashlib.sha256(f"{user_id}-{len(self.by_user.get(user_id, []))}".encode()).hexdigest()
@@ -69,9 +70,16 @@ class FakeDevices:
         )  # fmt: skip
         self.by_user.setdefault(user_id, []).append(device)
 
-    def list_for_user(self, org_id: str, app_id: str, user_id: str) -> list[Device]:
-        self.queries += 1
-        return list(self.by_user.get(user_id, []))
+    def active_devices(self, org_id: str, app_id: str, user_ids: Sequence[str]) -> dict[str, list[AudienceMember]]:
+        self.reads.append(len(user_ids))
+        return {
+            user_id: [
+                AudienceMember(d.user_id, d.platform, d.token, d.token_sha256)
+                for d in self.by_user.get(user_id, [])
+                if d.status is DeviceStatus.ACTIVE
+            ]
+            for user_id in user_ids
+        }
 
     def audience_page(
         self, org_id: str, app_id: str, shard: int, *, limit: int, start_key: Mapping[str, Any] | None
@@ -142,7 +150,7 @@ def _preview_stores(people: FakePeople, devices: FakeDevices) -> preview.Preview
         orgs=FakeOrgs(ORG),
         apps=FakeApps(app),
         people=people,
-        devices=devices,  # type: ignore[arg-type]
+        recipient_devices=devices,
         device_index=devices,
         segments=FakeSegments(),
         shards=1,
@@ -175,7 +183,9 @@ def test_a_preview_counts_the_same_by_person_queries_and_by_the_device_index(mon
     reached = {p for p in consenting if platforms[p]}
 
     by_person = preview.preview_audience(ORG, APP_ID, audience, stores=stores)
-    assert devices.queries == len(consenting)
+    # The consenting matches' devices are read in one read of them all (50 people a statement), not
+    # one query a person
+    assert devices.reads == [len(consenting)]
     monkeypatch.setattr(preview, "PER_PERSON_DEVICE_QUERIES", 0)
     by_index = preview.preview_audience(ORG, APP_ID, audience, stores=stores)
 
@@ -188,7 +198,22 @@ def test_a_preview_counts_the_same_by_person_queries_and_by_the_device_index(mon
         assert found.ios == sum(DevicePlatform.IOS in platforms[p] for p in reached)
         assert found.android == sum(DevicePlatform.ANDROID in platforms[p] for p in reached)
         assert {p.person_id for p in found.sample} <= reached and len(found.sample) == min(10, len(reached))
-    assert devices.queries == len(consenting)  # the index join queried no person's devices
+    assert devices.reads == [len(consenting)]  # the index join read no person's devices
+
+
+def test_a_preview_reads_its_matches_devices_50_people_a_read() -> None:
+    # Given 240 people: 213 contacts (every ninth is a lead), 160 of them consenting to push
+    people, devices, platforms = _directory(240)
+    stores = _preview_stores(people, devices)
+
+    # When a filter every contact matches is previewed
+    found = preview.preview_audience(ORG, APP_ID, AudienceFilter(filter="lastname eq 'L'"), stores=stores)
+
+    # Then their devices took four reads of at most 50 people (a query each made 160), and each
+    # consenting contact with a device is counted
+    assert sorted(devices.reads) == [10, 50, 50, 50]
+    contacts = {f"p{i:03d}" for i in range(240) if i % 9 != 0}
+    assert found.people == sum(1 for p in contacts if int(p[1:]) % 4 != 0 and platforms[p])
 
 
 def test_an_all_devices_preview_leaves_out_people_who_withdrew_consent() -> None:

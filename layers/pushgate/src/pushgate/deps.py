@@ -612,15 +612,15 @@ def preview_stores() -> PreviewStores:
     from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
     from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS
     from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
+    from pushgate.adapters.dynamodb.recipient_devices import DynamoRecipientDevices
     from pushgate.services.segments.preview import PreviewStores
 
-    devices = DynamoDeviceRepository(main_table(), consistent_lists=False)
     return PreviewStores(
         orgs=org_repository(),
         apps=DynamoMobileAppRepository(main_table()),
         people=person_repository(),
-        devices=devices,
-        device_index=devices,
+        recipient_devices=DynamoRecipientDevices(main_table(), consistent=False),
+        device_index=DynamoDeviceRepository(main_table(), consistent_lists=False),
         segments=segment_repository(),
         shards=APP_DEVICE_SHARDS,
     )

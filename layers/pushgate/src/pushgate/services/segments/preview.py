@@ -2,9 +2,10 @@
 
 A segment's people are read as its send reads them (pages of one kind, eventually consistent) and
 matched; then the Active devices of the app of each matching person with push consent are counted.
-For up to ``PER_PERSON_DEVICE_QUERIES`` such people that is one device ``Query`` each (in a
-bounded pool); beyond, the app's device index is read once (16 shards, large pages) and joined in
-memory, which costs less than a Query per person. ``AllActiveDevices`` counts the app's Active
+For up to ``PER_PERSON_DEVICE_QUERIES`` such people their device partitions are read as a send
+reads them (50 people a PartiQL statement, several in flight); beyond, the app's device index is
+read once (16 shards, large pages) and joined in memory, which costs less than half a read unit a
+person. ``AllActiveDevices`` counts the app's Active
 devices from that index, less those of people who withdrew push consent, as a broadcast sends.
 Nothing is written.
 """
@@ -12,24 +13,22 @@ Nothing is written.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Final
 
-from pushgate.models.device import DevicePlatform, DeviceStatus
+from pushgate.models.device import DevicePlatform
 from pushgate.models.directory import Person
 from pushgate.models.mobile_app import MobileApp
 from pushgate.models.send import AudienceMember
 from pushgate.services.apps.orgs import get_org
-from pushgate.services.devices.ports import DeviceRepository
 from pushgate.services.directory.person_filters import PersonFilter
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.ports import AppFinder
 from pushgate.services.ports import OrgRepository
 from pushgate.services.segments.ports import SegmentRepository
 from pushgate.services.segments.segments import AudienceFilter, audience_person_filter
-from pushgate.services.sends.ports import AudienceReader
-from pushgate.services.sends.send_fanout import find_sendable_app, people_by_precedence
+from pushgate.services.sends.ports import AudienceReader, RecipientDevices
+from pushgate.services.sends.send_fanout import find_sendable_app, people_by_precedence, read_active_devices
 
 #: People of a page read at once (as a segment send reads them).
 PREVIEW_PAGE_PEOPLE: Final = 1000
@@ -37,7 +36,6 @@ PREVIEW_PAGE_PEOPLE: Final = 1000
 PER_PERSON_DEVICE_QUERIES: Final = 2000
 #: Device index entries read per Query.
 DEVICE_INDEX_PAGE: Final = 1000
-DEVICE_QUERY_PARALLELISM: Final = 16
 SAMPLE_SIZE: Final = 10
 
 
@@ -49,7 +47,7 @@ class PreviewStores:
         orgs: Orgs.
         apps: Mobile apps.
         people: The directory.
-        devices: Devices per person.
+        recipient_devices: The Active devices of many people a read.
         device_index: The app's device index, shard by shard.
         segments: Saved segments.
         shards: Shards of the device index.
@@ -58,7 +56,7 @@ class PreviewStores:
     orgs: OrgRepository
     apps: AppFinder
     people: PersonRepository
-    devices: DeviceRepository
+    recipient_devices: RecipientDevices
     device_index: AudienceReader
     segments: SegmentRepository
     shards: int
@@ -112,13 +110,9 @@ def _platforms_by_person(
                 found.setdefault(member.user_id, []).append(member.platform)
         return found
 
-    def platforms(person: Person) -> list[DevicePlatform]:
-        devices = stores.devices.list_for_user(app.org_id, app.app_id, person.person_id)
-        return [d.platform for d in devices if d.status is DeviceStatus.ACTIVE]
-
-    workers = max(1, min(DEVICE_QUERY_PARALLELISM, len(people)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="preview") as pool:
-        return {p.person_id: found for p, found in zip(people, pool.map(platforms, people), strict=True)}
+    user_ids = [person.person_id for person in people]
+    devices = read_active_devices(stores.recipient_devices, app.org_id, app.app_id, user_ids)
+    return {user_id: [member.platform for member in members] for user_id, members in devices.items()}
 
 
 def _count(
