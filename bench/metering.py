@@ -64,6 +64,13 @@ S3_GET_CLASS_POSTS = frozenset({"SelectObjectContent"})
 _DUMP_INTERVAL_S = 0.5
 
 
+def _reads(operation: str, params: dict[str, Any]) -> bool:
+    """Whether a call consumes read units: a read operation, or a PartiQL ``SELECT``."""
+    if operation == "ExecuteStatement":
+        return str(params.get("Statement", "")).lstrip().upper().startswith("SELECT")
+    return operation in READ_OPERATIONS
+
+
 class Meter:
     """Totals of one process by operation: ``dynamodb[table][operation]``, ``sqs[queue]...``, ``s3[bucket]...``."""
 
@@ -133,9 +140,10 @@ class Meter:
             read = entry.get("ReadCapacityUnits")
             write = entry.get("WriteCapacityUnits")
             if read is None and write is None:
-                # Only CapacityUnits: reads and writes are told apart by the operation.
+                # Only CapacityUnits: reads and writes are told apart by the operation (a PartiQL
+                # statement's by its verb).
                 units = float(entry.get("CapacityUnits", 0.0))
-                key = "read_units" if operation in READ_OPERATIONS else "write_units"
+                key = "read_units" if _reads(operation, params) else "write_units"
                 totals[key] += units
             else:
                 totals["read_units"] += float(read or 0.0)

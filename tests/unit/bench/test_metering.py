@@ -68,6 +68,23 @@ def test_a_partiql_read_of_many_partitions_is_priced_as_a_query_of_each() -> Non
     assert meter.snapshot()["unmetered_calls"] == 1
 
 
+def test_a_partiql_statement_reporting_only_capacity_units_is_told_apart_by_its_verb() -> None:
+    # Given a service that reports a statement's consumed capacity as CapacityUnits alone
+    meter = metering.Meter(None)
+    for statement in ('SELECT * FROM "main" WHERE "pk" = ?', 'UPDATE "main" SET "a" = 1 WHERE "pk" = ?'):
+        context: dict[str, Any] = {}
+        meter.remember_params({"Statement": statement}, context)
+        parsed = {"ConsumedCapacity": {"TableName": "main", "CapacityUnits": 1.5}}
+        meter.after_call(None, parsed, _model("dynamodb", "ExecuteStatement"), context=context)
+
+    # Then the SELECT counts as reads and the UPDATE as writes
+    assert meter.snapshot()["dynamodb"]["main"]["ExecuteStatement"] == {
+        "calls": 2,
+        "read_units": 1.5,
+        "write_units": 1.5,
+    }
+
+
 def test_sqs_bills_one_request_per_started_64_kib_and_tells_idle_receives_apart() -> None:
     meter = metering.Meter(None)
     entries = [{"Id": str(n), "MessageBody": "x" * 40_000} for n in range(4)]
