@@ -5,9 +5,8 @@ matched; then the Active devices of the app of each matching person with push co
 For up to ``PER_PERSON_DEVICE_QUERIES`` such people their device partitions are read as a send
 reads them (50 people a PartiQL statement, several in flight); beyond, the app's device index is
 read once (16 shards, large pages) and joined in memory, which costs less than half a read unit a
-person. ``AllActiveDevices`` counts the app's Active
-devices from that index, less those of people who withdrew push consent, as a broadcast sends.
-Nothing is written.
+person. ``AllActiveDevices`` counts the app's Active devices from that index, less those of people
+who withdrew push consent, as a broadcast sends. Nothing is written.
 """
 
 from __future__ import annotations
