@@ -1,4 +1,4 @@
-"""What each cold-start fork of ``pushgate.runtime`` saves: the library's way against the fork's, in fresh processes.
+"""What each fork of ``pushgate.runtime`` saves: the library's way against the fork's, in fresh processes.
 
 ``python -m bench.forks [--runs N]`` runs, for each module of ``pushgate/runtime/``, the step it
 stands in for both ways, each in a fresh interpreter of this virtualenv, with its bytecode compiled
@@ -46,6 +46,20 @@ class Fork:
     library: Way
     fork: Way
 
+
+#: An answer of a send's device read: ten device items of 14 attributes, a ``NextToken`` and units.
+_DEVICE_PAGE = """
+import json, botocore.parsers, botocore.session
+item = {"pk": {"S": "DEVICES#" + "o" * 36 + "#" + "a" * 36 + "#" + "u" * 36}, "sk": {"S": "ios#" + "h" * 64},
+    "token": {"S": "t" * 64}, "status": {"S": "Active"}, "app_mode": {"S": "Production"}, "user_id": {"S": "u" * 36},
+    "person_type": {"S": "contact"}, "pushconsent": {"BOOL": True}, "trackingconsent": {"BOOL": True},
+    "timezone": {"S": "Europe/Paris"}, "locale": {"S": "fr-FR"}, "person_revision": {"N": "3"},
+    "token_sha256": {"S": "h" * 64}, "last_registered_at": {"S": "2026-12-01T00:00:00Z"}}
+body = json.dumps({"Items": [item] * 10, "NextToken": "n" * 200,
+    "ConsumedCapacity": {"TableName": "main", "CapacityUnits": 5.0}}).encode()
+model = botocore.session.get_session().get_service_model("dynamodb").operation_model("ExecuteStatement")
+parser = botocore.parsers.create_parser("json")
+"""
 
 FORKS = (
     Fork(
@@ -95,6 +109,26 @@ FORKS = (
                 "from pushgate.runtime.tracing import build_tracer"
             ),
             timed="build_tracer(enabled=False)",
+        ),
+    ),
+    Fork(
+        module="dynamodb_items",
+        step="parse 100 answers of 10 device items (botocore loaded)",
+        library=Way(
+            setup=_DEVICE_PAGE,
+            timed=(
+                "for _ in range(100):\n"
+                "    parser.parse({'body': body, 'headers': {}, 'status_code': 200}, model.output_shape)"
+            ),
+        ),
+        fork=Way(
+            setup=_DEVICE_PAGE + "from pushgate.runtime.dynamodb_items import take_items",
+            timed=(
+                "for _ in range(100):\n"
+                "    answer, customized = {'body': body, 'headers': {}, 'status_code': 200}, {}\n"
+                "    take_items(operation_model=model, response_dict=answer, customized_response_dict=customized)\n"
+                "    parser.parse(answer, model.output_shape).update(customized)"
+            ),
         ),
     ),
 )

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from pushgate.adapters.dynamodb.table import MainTable
+from pushgate.runtime import dynamodb_items
 from pushgate_local.processes import local_aws_environment
 from pushgate_local.provision import ProvisionedResources
 
@@ -26,8 +27,10 @@ def _local_client(services: dict[str, str], service: str, endpoint_url: str) -> 
 
 @pytest.fixture
 def client(services: dict[str, str]) -> Any:
-    """A DynamoDB client of DynamoDB Local with the local stack's credentials."""
-    return _local_client(services, "dynamodb", services["dynamodb_url"])
+    """A DynamoDB client of DynamoDB Local with the local stack's credentials, reading items as the functions'."""
+    dynamodb = _local_client(services, "dynamodb", services["dynamodb_url"])
+    dynamodb_items.install(dynamodb)
+    return dynamodb
 
 
 @pytest.fixture

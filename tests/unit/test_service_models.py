@@ -10,6 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import UnknownServiceError
 from botocore.loaders import Loader, create_loader
+from botocore.validate import ParamValidationDecorator
 
 from pushgate import deps
 from pushgate.runtime.service_models import (
@@ -71,6 +72,32 @@ def test_session_clients_keep_region_endpoint_and_retries(fresh_session: botocor
         assert ours.meta.config.retries == botocores.meta.config.retries
         assert ours.meta.service_model.signature_version == botocores.meta.service_model.signature_version
     assert fresh_session.create_client("sqs").meta.endpoint_url == "http://127.0.0.1:4566"
+
+
+def test_the_functions_clients_keep_the_environment_and_send_a_fixed_user_agent(
+    fresh_session: botocore.session.Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
+    reference = botocore.session.get_session()
+    built = {
+        "dynamodb": deps.dynamodb_client(),
+        "sqs": deps.sqs_client(),
+        "s3": deps.s3_client(),
+        "secretsmanager": deps.secretsmanager_client(),
+    }
+    for service, client in built.items():
+        botocores = reference.create_client(service)
+        assert client.meta.region_name == "eu-west-1"
+        assert client.meta.endpoint_url == botocores.meta.endpoint_url
+        assert client.meta.config.retries == botocores.meta.config.retries
+        # Built once, not again for every request: botocore's version, Python's, the runtime's.
+        user_agent = client._user_agent_creator.to_string()
+        assert user_agent.startswith(f"Botocore/{botocore.__version__} lang/python#3.")
+        assert "exec-env/AWS_Lambda_python3.13" in user_agent
+    # DynamoDB's requests reach the service unchecked by botocore (it validates them itself).
+    assert not isinstance(built["dynamodb"]._serializer, ParamValidationDecorator)
+    assert isinstance(built["sqs"]._serializer, ParamValidationDecorator)
+    assert built["sqs"].meta.endpoint_url == "http://127.0.0.1:4566"
 
 
 def test_loading_a_model_lists_only_the_services_own_folder(monkeypatch: pytest.MonkeyPatch) -> None:
