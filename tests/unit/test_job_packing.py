@@ -122,6 +122,50 @@ def test_a_personal_notification_counts_at_what_it_adds_compressed() -> None:
     assert all(job.messages[d.message].title.startswith("Flash sale, ") for job in jobs for d in job.devices)
 
 
+def test_a_personal_send_whose_texts_repeat_fills_a_job_to_the_device_limit() -> None:
+    # Given W6's personal send: 2,000 people with one or two APNs devices each (3,000 devices, as
+    # many as a job holds), each with their own notification, all rendering the same first name
+    packing = JobPacking(_template(), SendPlan(), AT)
+    landing = _Landing(due=AT, expires_at=None, deferred=False)
+    for n in range(2000):
+        message = PushMessage(title="Flash sale, Ana", body="Everything 20% off today", original_link="https://c.co")
+        packing.add(landing, message, [_device(str(uuid.uuid4()), DevicePlatform.IOS) for _ in range(1 + n % 2)])
+    packing.finish()
+
+    # Then they travel in one job, under the limit: when the bound reaches the limit the packer
+    # encodes the job and goes on by what the bound overstates it (it counts each notification with
+    # a flush's marker and each device's message index at its JSON size, which the body compresses;
+    # a job of 2,695 devices and one of 305 before)
+    jobs = packing._plan.jobs
+    assert [len(job.devices) for job in jobs] == [JOB_MAX_DEVICES]
+    assert len(job_message(jobs[0])) <= JOB_MAX_BYTES
+    assert len(jobs[0].messages) == 2000
+
+
+@pytest.mark.parametrize("platform", [DevicePlatform.IOS, DevicePlatform.ANDROID])
+def test_a_job_goes_on_past_its_bound_only_as_far_as_its_body_allows(platform: DevicePlatform) -> None:
+    # Given recipients whose ids and tokens compress (FCM's tokens are long; the bound counts them
+    # whole), each with a notification of their own
+    packing = JobPacking(_template(), SendPlan(), AT)
+    landing = _Landing(due=AT, expires_at=None, deferred=False)
+    for n in range(6000):
+        message = PushMessage(title=f"Order SO-{n:05d}", body="On its way", original_link="https://c.co")
+        packing.add(landing, message, [_device(f"contoso-customer-{n:06d}", platform)])
+    packing.finish()
+
+    # Then every job but the last is filled past where its bound alone stopped it, no body passes the
+    # limit, and every device is in one job once
+    jobs = packing._plan.jobs
+    bodies = [job_message(job) for job in jobs]
+    assert max(len(body) for body in bodies) <= JOB_MAX_BYTES
+    assert [read_job_message(body) for body in bodies] == jobs
+    assert sum(len(job.devices) for job in jobs) == 6000
+    assert all(
+        len(body) > 0.9 * JOB_MAX_BYTES or len(job.devices) == JOB_MAX_DEVICES
+        for body, job in zip(bodies[:-1], jobs[:-1], strict=True)
+    )
+
+
 def test_a_job_whose_notifications_compress_less_than_counted_is_split() -> None:
     # Given notifications whose JSON escapes every character of their body (control characters
     # take 6 bytes each), so the compressed JSON is bigger than the running count of the packer

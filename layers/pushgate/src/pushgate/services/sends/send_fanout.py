@@ -82,6 +82,9 @@ from pushgate.time_zones import resolve_zone
 JOB_MAX_DEVICES: Final = 3000
 #: A job's SQS body at most, as ``WireSize`` bounds it: under SQS's 256 KiB message limit.
 JOB_MAX_BYTES: Final = 245_000
+#: Times the packer may encode a job before it closes, to learn how far its bound overstates the body
+#: (each costs about what the job's own encoding does).
+_ENCODINGS_PER_JOB: Final = 2
 #: Device queries in flight at once (boto3 clients are thread-safe; DynamoDB absorbs this easily).
 DEVICE_QUERY_PARALLELISM: Final = 16
 #: Recipients whose devices one read asks for: DynamoDB reads 50 partitions in one PartiQL statement,
@@ -354,6 +357,9 @@ class _JobPacker:
         #: What the notifications counted by their compression would add at their estimated size: a
         #: job whose bound passes the limit with it is encoded and checked when it closes.
         self._uncounted = 0
+        #: How far the bound overstated the job's body when it was last encoded (``_measured``).
+        self._slack = 0
+        self._encodings_left = _ENCODINGS_PER_JOB
 
     def add(self, message: PushMessage, devices: list[JobDevice], message_bytes: int, *, shared: bool = False) -> None:
         """Adds one recipient's devices with their notification (``message_bytes`` its estimated
@@ -361,9 +367,10 @@ class _JobPacker:
         limits = self._limits
         index, placed = self._placed(message, devices, shared)
         counted = self._counted_bytes(index, message, message_bytes, shared)
-        fits = len(self._devices) + len(devices) <= limits.max_devices and self._size.try_add(
-            placed, counted, limits.max_bytes
-        )
+        room = len(self._devices) + len(devices) <= limits.max_devices
+        fits = room and self._size.try_add(placed, counted, limits.max_bytes + self._slack)
+        if room and not fits and self._measured():
+            fits = self._size.try_add(placed, counted, limits.max_bytes + self._slack)
         if not fits:
             # A recipient is never split: one too big for an empty job gets a job of their own.
             self.flush()
@@ -385,6 +392,21 @@ class _JobPacker:
         return index, [
             device.model_copy(update={"message": index, "tracking_id": new_tracking_id(key)}) for device in devices
         ]
+
+    def _measured(self) -> bool:
+        """Encodes the job as it is and lets its bound go past the limit by what it overstates the
+        body (the bound counts random ids and tokens, notifications and small fields that differ
+        without their compression); ``False`` when the job was encoded as often as it may be.
+
+        What is added after is still counted at its bound, and the job is encoded again when it
+        closes: one whose body passes the limit is split (``flush``).
+        """
+        if not self._devices or not self._encodings_left:
+            return False
+        self._encodings_left -= 1
+        job = self._template.model_copy(update={"messages": self._messages, "devices": self._devices})
+        self._slack = max(0, self._size.bound() - _body_bytes(job))
+        return True
 
     def _counted_bytes(self, index: int, message: PushMessage, message_bytes: int, shared: bool) -> int:
         """What the recipient's notification adds to the job: nothing when the job carries it already,
