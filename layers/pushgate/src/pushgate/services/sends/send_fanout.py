@@ -332,6 +332,10 @@ class _JobPacker:
     devices. Each is counted at what it adds to a running compression of the job's notifications
     instead, and a job holding them is encoded when it closes: one whose body passes the limit is
     split in two between recipients (and again), so no body passes it whatever they hold.
+
+    The bound counts ids, tokens and such notifications without the compression the body gets, so
+    when it says a job is full the job is encoded (``_measured``) and goes on by what the bound
+    overstated its body.
     """
 
     def __init__(
