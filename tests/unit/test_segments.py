@@ -186,7 +186,7 @@ def test_a_preview_counts_the_same_by_person_queries_and_by_the_device_index(mon
     # The consenting matches' devices are read in one read of them all (50 people a statement), not
     # one query a person
     assert devices.reads == [len(consenting)]
-    monkeypatch.setattr(preview, "PER_PERSON_DEVICE_QUERIES", 0)
+    monkeypatch.setattr(preview, "PER_PERSON_DEVICE_READS", 0)
     by_index = preview.preview_audience(ORG, APP_ID, audience, stores=stores)
 
     for found in (by_person, by_index):

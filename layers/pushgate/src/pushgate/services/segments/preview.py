@@ -2,7 +2,7 @@
 
 A segment's people are read as its send reads them (pages of one kind, eventually consistent) and
 matched; then the Active devices of the app of each matching person with push consent are counted.
-For up to ``PER_PERSON_DEVICE_QUERIES`` such people their device partitions are read as a send
+For up to ``PER_PERSON_DEVICE_READS`` such people their device partitions are read as a send
 reads them (50 people a PartiQL statement, several in flight); beyond, the app's device index is
 read once (16 shards, large pages) and joined in memory, which costs less than half a read unit a
 person. ``AllActiveDevices`` counts the app's Active devices from that index, less those of people
@@ -32,7 +32,7 @@ from pushgate.services.sends.send_fanout import find_sendable_app, people_by_pre
 #: People of a page read at once (as a segment send reads them).
 PREVIEW_PAGE_PEOPLE: Final = 1000
 #: Above this many consenting people, devices are counted from the app's device index instead.
-PER_PERSON_DEVICE_QUERIES: Final = 2000
+PER_PERSON_DEVICE_READS: Final = 2000
 #: Device index entries read per Query.
 DEVICE_INDEX_PAGE: Final = 1000
 SAMPLE_SIZE: Final = 10
@@ -101,7 +101,7 @@ def _index_devices(app: MobileApp, stores: PreviewStores) -> Iterable[AudienceMe
 def _platforms_by_person(
     app: MobileApp, people: Sequence[Person], stores: PreviewStores
 ) -> dict[str, list[DevicePlatform]]:
-    if len(people) > PER_PERSON_DEVICE_QUERIES:
+    if len(people) > PER_PERSON_DEVICE_READS:
         wanted = {person.person_id for person in people}
         found: dict[str, list[DevicePlatform]] = {}
         for member in _index_devices(app, stores):
