@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials, ReadOnlyCredentials
-from botocore.session import Session
 
 from pushgate_cli.config import Target, read_local_settings
 from pushgate_cli.errors import CliError, error_from_response
+
+# botocore is imported where an AWS target signs: it is about a fifth of every command's start, and
+# a local target (`make dev`) never signs.
+if TYPE_CHECKING:
+    from botocore.credentials import Credentials, ReadOnlyCredentials
 
 SERVICE = "execute-api"
 #: Headers whose values the signature covers (besides those SigV4 adds itself); httpx's own
@@ -50,6 +51,10 @@ class SigV4(httpx.Auth):
 
     def sign(self, request: httpx.Request) -> None:
         """Adds ``Authorization``, ``X-Amz-Date`` (and ``X-Amz-Security-Token``) to the request."""
+        from botocore.auth import SigV4Auth  # noqa: PLC0415 - see the module imports
+        from botocore.awsrequest import AWSRequest  # noqa: PLC0415
+        from botocore.credentials import Credentials  # noqa: PLC0415
+
         credentials = self._credentials
         if isinstance(credentials, Credentials):
             credentials = credentials.get_frozen_credentials()  # refreshable chains renew here
@@ -110,6 +115,8 @@ class ApiClient:
             # A stack that was killed (not stopped) leaves its local.json behind, naming ports nothing listens on.
             hint = f"{target.local_json} is left from a local stack that is no longer running: run `make dev`"
             return cls(settings.api_url, BearerAuth(settings.admin_key), unreachable_hint=hint)
+        from botocore.session import Session  # noqa: PLC0415 - see the module imports
+
         session = Session()
         credentials = session.get_credentials()
         if credentials is None:

@@ -8,7 +8,6 @@ import os
 from typing import Annotated, Any
 
 import typer
-from botocore.session import Session
 
 from pushgate_cli.config import load_target
 from pushgate_cli.errors import CliError
@@ -45,6 +44,8 @@ def preview(
 
 def _invoke_in_aws(stack: str, region: str, event: dict[str, Any]) -> dict[str, Any]:
     """Invokes the deployed cleanup function (its name read from the stack) and returns its report."""
+    from botocore.session import Session  # noqa: PLC0415 - only an AWS target needs botocore (see client.py)
+
     session = Session()
     region = region or str(session.get_config_variable("region") or "")
     if not region:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from botocore.session import Session
 
 from pushgate_cli.client import ApiClient
 from pushgate_cli.config import Target, default_local_json, load_target, save_target
@@ -35,6 +34,8 @@ def login(
     elif api_url is not None:
         if not api_url.startswith(("https://", "http://")):
             raise usage_error("--api-url must be an http(s) URL")
+        from botocore.session import Session  # noqa: PLC0415 - only an AWS target needs botocore (see client.py)
+
         chosen_region = region or Session().get_config_variable("region")
         if not chosen_region:
             raise usage_error("no AWS region configured: pass --region")

@@ -7,6 +7,8 @@ import hmac
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -280,3 +282,18 @@ def test_chart_ticks_are_whole_steps_of_1_2_or_5(peak: int, ticks: list[str]) ->
     svg = insights_svg("Welcome (message)", [{"Day": "2026-12-01", "Sent": peak, "UniqueOpens": 0}])
 
     assert re.findall(r'text-anchor="end">([^<]*)</text>', svg) == ticks
+
+
+def test_a_command_starts_without_botocore_or_pillow() -> None:
+    # Every command imports the whole CLI; botocore (only an AWS target signs) and Pillow (only a PNG
+    # chart draws) were over a third of its start, paid by each call against `make dev`.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, pushgate_cli.app; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    modules = {name.strip("'") for name in loaded.strip("[]\n").split(", ")}
+    assert {"pushgate_cli.commands.insights", "pushgate_cli.client", "pushgate_cli.chart"} <= modules
+    assert not {name for name in modules if name.split(".")[0] in {"botocore", "boto3", "PIL"}}
