@@ -64,7 +64,11 @@ def test_every_event_file_is_answered_by_its_function(dev_stack: LocalRuntime, e
 
 
 #: One file of each kind: an HTTP request, an SQS batch, a scheduled payload.
-COMMAND_EVENTS = ("manage_orgs/create_org.json", "deliver_push/delivery_batch.json", "release_scheduled/every_minute.json")
+COMMAND_EVENTS = (
+    "manage_orgs/create_org.json",
+    "deliver_push/delivery_batch.json",
+    "release_scheduled/every_minute.json",
+)
 
 
 @pytest.mark.parametrize("relative", COMMAND_EVENTS)
