@@ -77,7 +77,11 @@ def test_session_clients_keep_region_endpoint_and_retries(fresh_session: botocor
 def test_the_functions_clients_keep_the_environment_and_send_a_fixed_user_agent(
     fresh_session: botocore.session.Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A client built before, in an environment that names no runtime (an earlier test's), is forgotten
+    # with everything built from that environment.
+    deps.s3_client()
     monkeypatch.setenv("AWS_EXECUTION_ENV", "AWS_Lambda_python3.13")
+    deps.reset()
     reference = botocore.session.get_session()
     built = {
         "dynamodb": deps.dynamodb_client(),

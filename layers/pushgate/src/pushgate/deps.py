@@ -726,6 +726,7 @@ def reset() -> None:
         segment_stores,
         preview_stores,
         segment_ports,
+        _user_agent,
     ):
         factory.cache_clear()
 
