@@ -17,16 +17,24 @@ import httpx
 from pushgate_cli.config import Target, read_local_settings
 from pushgate_cli.errors import CliError, error_from_response
 
-# botocore is imported where an AWS target signs: it is about a fifth of every command's start, and
-# a local target (`make dev`) never signs.
+# botocore is imported where an AWS target needs it (``aws_session``, ``SigV4.sign``): it is about a
+# fifth of every command's start, and a local target (`make dev`) never signs.
 if TYPE_CHECKING:
     from botocore.credentials import Credentials, ReadOnlyCredentials
+    from botocore.session import Session
 
 SERVICE = "execute-api"
 #: Headers whose values the signature covers (besides those SigV4 adds itself); httpx's own
 #: headers (user agent, accept-encoding...) may change without breaking it.
 SIGNED_HEADERS = frozenset({"host", "content-type"})
 DEFAULT_TIMEOUT_S = 60.0
+
+
+def aws_session() -> Session:
+    """botocore's session (its credential chain and configured region), for an AWS target only."""
+    from botocore.session import Session  # noqa: PLC0415 - see the module imports
+
+    return Session()
 
 
 class BearerAuth(httpx.Auth):
@@ -115,9 +123,7 @@ class ApiClient:
             # A stack that was killed (not stopped) leaves its local.json behind, naming ports nothing listens on.
             hint = f"{target.local_json} is left from a local stack that is no longer running: run `make dev`"
             return cls(settings.api_url, BearerAuth(settings.admin_key), unreachable_hint=hint)
-        from botocore.session import Session  # noqa: PLC0415 - see the module imports
-
-        session = Session()
+        session = aws_session()
         credentials = session.get_credentials()
         if credentials is None:
             raise CliError("no AWS credentials found (environment, ~/.aws, SSO or instance role)")

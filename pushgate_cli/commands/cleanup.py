@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from pushgate_cli.client import aws_session
 from pushgate_cli.config import load_target
 from pushgate_cli.errors import CliError
 from pushgate_cli.output import Commands, JsonFlag, OrgOption, console, print_json, show_record, show_rows
@@ -44,9 +45,7 @@ def preview(
 
 def _invoke_in_aws(stack: str, region: str, event: dict[str, Any]) -> dict[str, Any]:
     """Invokes the deployed cleanup function (its name read from the stack) and returns its report."""
-    from botocore.session import Session  # noqa: PLC0415 - only an AWS target needs botocore (see client.py)
-
-    session = Session()
+    session = aws_session()
     region = region or str(session.get_config_variable("region") or "")
     if not region:
         raise CliError("no AWS region: run 'pushgate login --api-url URL --region REGION'")

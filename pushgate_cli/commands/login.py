@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pushgate_cli.client import ApiClient
+from pushgate_cli.client import ApiClient, aws_session
 from pushgate_cli.config import Target, default_local_json, load_target, save_target
 from pushgate_cli.errors import CliError, usage_error
 from pushgate_cli.output import JsonFlag, console, done, print_json
@@ -34,9 +34,7 @@ def login(
     elif api_url is not None:
         if not api_url.startswith(("https://", "http://")):
             raise usage_error("--api-url must be an http(s) URL")
-        from botocore.session import Session  # noqa: PLC0415 - only an AWS target needs botocore (see client.py)
-
-        chosen_region = region or Session().get_config_variable("region")
+        chosen_region = region or aws_session().get_config_variable("region")
         if not chosen_region:
             raise usage_error("no AWS region configured: pass --region")
         target = Target(mode="aws", api_url=api_url.rstrip("/"), region=str(chosen_region), org=previous_org)

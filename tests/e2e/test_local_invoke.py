@@ -46,8 +46,11 @@ def test_there_are_events_for_every_function() -> None:
     assert {path.parent.name for path in EVENT_FILES} == set(LOGICAL_IDS)
 
 
-def _check_answer(event_file: Path, result: Any) -> None:
-    event = json.loads(event_file.read_text(encoding="utf-8"))
+def _read_event(event_file: Path) -> Any:
+    return json.loads(event_file.read_text(encoding="utf-8"))
+
+
+def _check_answer(event: Any, result: Any) -> None:
     if "requestContext" in event:
         # An HTTP event: the sample ids name nothing in this stack, so 4xx is a fine answer; 5xx never is.
         assert result["statusCode"] < 500, result
@@ -57,10 +60,12 @@ def _check_answer(event_file: Path, result: Any) -> None:
 
 @pytest.mark.parametrize("event_file", EVENT_FILES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_every_event_file_is_answered_by_its_function(dev_stack: LocalRuntime, event_file: Path) -> None:
-    invocation = dev_stack.invoke(LOGICAL_IDS[event_file.parent.name], json.loads(event_file.read_bytes()))
+    event = _read_event(event_file)
+
+    invocation = dev_stack.invoke(LOGICAL_IDS[event_file.parent.name], event)
 
     assert invocation.ok, invocation.payload
-    _check_answer(event_file, invocation.payload)
+    _check_answer(event, invocation.payload)
 
 
 #: One file of each kind: an HTTP request, an SQS batch, a scheduled payload.
@@ -80,7 +85,7 @@ def test_an_event_file_of_each_kind_runs_through_the_invoker(dev_stack: LocalRun
 
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "in the running local stack" in completed.stderr
-    _check_answer(event_file, json.loads(completed.stdout))  # stdout holds the handler's result only
+    _check_answer(_read_event(event_file), json.loads(completed.stdout))  # stdout holds the handler's result only
 
 
 def test_env_vars_reach_the_handler_and_a_failing_handler_exits_1(dev_stack: LocalRuntime, tmp_path: Path) -> None:

@@ -76,8 +76,7 @@ def test_cleanup_run_in_aws_invokes_the_live_alias(tmp_path: Path, monkeypatch: 
             ],
         }
     )
-    # The command imports botocore's Session when it runs (an AWS target only), so it is replaced there.
-    monkeypatch.setattr("botocore.session.Session", lambda: session)
+    monkeypatch.setattr(cleanup, "aws_session", lambda: session)
 
     result = CliRunner().invoke(app, ["cleanup", "run", "--json"])
 

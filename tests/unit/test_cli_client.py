@@ -288,12 +288,12 @@ def test_a_command_starts_without_botocore_or_pillow() -> None:
     # Every command imports the whole CLI; botocore (only an AWS target signs) and Pillow (only a PNG
     # chart draws) were over a third of its start, paid by each call against `make dev`.
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, pushgate_cli.app; print(sorted(sys.modules))"],
+        [sys.executable, "-c", "import json, sys, pushgate_cli.app; print(json.dumps(sorted(sys.modules)))"],
         capture_output=True,
         text=True,
         timeout=60,
         check=True,
     ).stdout
-    modules = {name.strip("'") for name in loaded.strip("[]\n").split(", ")}
+    modules = set(json.loads(loaded))
     assert {"pushgate_cli.commands.insights", "pushgate_cli.client", "pushgate_cli.chart"} <= modules
     assert not {name for name in modules if name.split(".")[0] in {"botocore", "boto3", "PIL"}}
