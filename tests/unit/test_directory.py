@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -81,6 +82,10 @@ class FakePeople:
         self.people.pop((person.org_id, person.entity_type, person.person_id))
         self._index(person, add=False)
         return len(lookup_values(person.attributes))
+
+    @contextmanager
+    def many_writes(self, org_id: str) -> Iterator[FakePeople]:
+        yield self
 
 
 class FakeLinks:

@@ -10,7 +10,9 @@ The copy is kept in step from both sides, each in one transaction:
   the org (one ``Query`` for the org's apps, one per app for the person's devices: no scan) in the
   same transaction as the person, conditioned on each device still existing; after it commits,
   the devices are read again and any one stamped with an older revision (a registration that
-  committed between the read and the transaction) is brought up to date;
+  committed between the read and the transaction) is brought up to date. The person's other
+  kinds of record, which decide the copy, are read only when a device needs it; an import reads
+  the org's apps once before its people and once after them (for an app created meanwhile);
 * a registration copies the person as it reads it and checks, in the device's transaction, that
   the person is still at that revision (or still absent), so a person change racing it either
   lands first (the registration is retried and copies the new values) or finds the new device.
@@ -24,7 +26,7 @@ directory write stamps them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 from pushgate.adapters.dynamodb.keys import (
@@ -160,15 +162,19 @@ def person_guard(org_id: str, person_id: str, people: Sequence[Person]) -> list[
     return checks
 
 
-def _org_app_ids(table: MainTable, org_id: str) -> list[str]:
+def org_app_ids(table: MainTable, org_id: str) -> list[str]:
+    """The ids of the org's apps (one ``Query``)."""
     return [str(item["app_id"]) for item in table.query_all(org_partition(org_id), APP_PREFIX) if "app_id" in item]
 
 
-def person_device_keys(table: MainTable, org_id: str, person_id: str) -> list[tuple[ItemKey, Any]]:
-    """Every device item registered under ``person_id`` in every app of the org, with its stamped
-    revision (``None`` when unstamped): one ``Query`` for the apps, one per app (strongly consistent)."""
+def person_device_keys(
+    table: MainTable, org_id: str, person_id: str, app_ids: Sequence[str] | None = None
+) -> list[tuple[ItemKey, Any]]:
+    """Every device item registered under ``person_id`` in every app of the org (or in ``app_ids``),
+    with its stamped revision (``None`` when unstamped): one ``Query`` for the apps unless given,
+    one per app (strongly consistent)."""
     found: list[tuple[ItemKey, Any]] = []
-    for app_id in _org_app_ids(table, org_id):
+    for app_id in org_app_ids(table, org_id) if app_ids is None else app_ids:
         for item in table.query_partition(device_partition(org_id, app_id, person_id), consistent=True):
             if item.get("type") == "Device":
                 found.append((ItemKey(str(item[PARTITION_KEY]), str(item[SORT_KEY])), item.get(PERSON_REVISION)))
@@ -194,18 +200,31 @@ def stamp_update(key: ItemKey, stamp: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def settle_devices(table: MainTable, org_id: str, person_id: str, stamp: Mapping[str, Any]) -> int:
-    """Brings every device of ``person_id`` whose copy is not at ``stamp``'s revision up to it, one
-    conditional update each (a device removed meanwhile is skipped); returns how many changed."""
+def settle_devices(
+    table: MainTable,
+    org_id: str,
+    person_id: str,
+    stamp: Callable[[], Mapping[str, Any]],
+    app_ids: Sequence[str] | None = None,
+) -> int:
+    """Brings every device of ``person_id`` (in ``app_ids``, or every app of the org) whose copy is
+    not at the revision of ``stamp()`` up to it, one conditional update each (a device removed
+    meanwhile is skipped); returns how many changed. ``stamp`` is called only when a device exists."""
     from pushgate.errors import ConflictError  # noqa: PLC0415
 
     changed = 0
-    for key, revision in person_device_keys(table, org_id, person_id):
-        if revision == stamp[PERSON_REVISION]:
+    for key, revision in person_device_keys(table, org_id, person_id, app_ids):
+        if revision == stamp()[PERSON_REVISION]:
             continue
         try:
-            table.transact_write([stamp_update(key, stamp)])
+            table.transact_write([stamp_update(key, stamp())])
         except ConflictError:
             continue
         changed += 1
     return changed
+
+
+def current_stamp(table: MainTable, org_id: str, person_id: str) -> dict[str, Any]:
+    """The copy the devices of ``person_id`` should carry now, from every kind of record read afresh."""
+    effective = effective_person(read_people_with_id(table, org_id, person_id))
+    return person_stamp(effective, erased=effective is None)

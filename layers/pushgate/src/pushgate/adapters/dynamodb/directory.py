@@ -9,13 +9,17 @@ transaction together with a check that the person exists, so a link never outliv
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache, partial
 from typing import Any
 
 from pushgate.adapters.dynamodb.device_audience import (
     DEVICES_PER_TRANSACTION,
     PERSON_REVISION,
+    current_stamp,
     effective_person,
+    org_app_ids,
     person_device_keys,
     person_stamp,
     read_people_with_id,
@@ -103,16 +107,39 @@ def _revision_condition(previous: Person | None) -> dict[str, Any]:
 class DynamoPersonRepository:
     """The adapter of ``PersonRepository``: people of an org's directory, with their email and phone lookups."""
 
-    def __init__(self, table: MainTable, *, consistent_batch_reads: bool = True) -> None:
+    def __init__(
+        self, table: MainTable, *, consistent_batch_reads: bool = True, app_ids: Sequence[str] | None = None
+    ) -> None:
         """Binds the repository to the main table.
 
         Args:
             table: The main table.
             consistent_batch_reads: Whether ``get_many`` reads strongly consistently; a send's
                 fan-out reads eventually consistently, at half the read units.
+            app_ids: The org's apps as ``many_writes`` read them; ``None`` reads them at each write.
         """
         self._table = table
         self._consistent_batch_reads = consistent_batch_reads
+        self._app_ids = app_ids
+        #: The ids written by a ``many_writes`` repository (none kept otherwise).
+        self._written: set[str] | None = set() if app_ids is not None else None
+
+    @contextmanager
+    def many_writes(self, org_id: str) -> Iterator[DynamoPersonRepository]:
+        """A repository for many writes in one org (an import) that reads the org's apps once before
+        them instead of twice per write, and once after them: an app created meanwhile may hold a
+        device registered meanwhile under a written id, so each written id is settled in it."""
+        known = org_app_ids(self._table, org_id)
+        writing = DynamoPersonRepository(
+            self._table, consistent_batch_reads=self._consistent_batch_reads, app_ids=known
+        )
+        try:
+            yield writing
+        finally:
+            created = [app_id for app_id in org_app_ids(self._table, org_id) if app_id not in known]
+            for person_id in sorted(writing._written or ()) if created else ():
+                stamp = cache(partial(current_stamp, self._table, org_id, person_id))
+                settle_devices(self._table, org_id, person_id, stamp, created)
 
     def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
         return self._table.get_as(person_key(org_id, entity_type, person_id), person_from_item)
@@ -183,21 +210,38 @@ class DynamoPersonRepository:
         actions: list[dict[str, Any]] = [{"Put": {"Item": _person_item(person), **_revision_condition(previous)}}]
         actions += [{"Delete": {"Key": key.as_dict()}} for key in old_lookups.keys() - new_lookups.keys()]
         actions += [{"Put": {"Item": item}} for key, item in new_lookups.items() if key not in old_lookups]
-        others = [
-            p
-            for p in read_people_with_id(self._table, person.org_id, person.person_id)
-            if p.entity_type != person.entity_type
-        ]
-        self._write_with_devices(person, actions, effective_person([*others, person]))
+        self._write_with_devices(person, actions, lambda others: effective_person([*others, person]))
 
-    def _write_with_devices(self, person: Person, actions: list[dict[str, Any]], effective: Person | None) -> None:
+    def _write_with_devices(
+        self,
+        person: Person,
+        actions: list[dict[str, Any]],
+        effective_among: Callable[[list[Person]], Person | None],
+    ) -> None:
         """Writes ``actions`` together with the copy of the person on its devices (see
-        ``device_audience``), then settles devices the transaction could not name."""
-        stamp = person_stamp(effective, erased=effective is None)
-        devices = person_device_keys(self._table, person.org_id, person.person_id)
-        updates = [stamp_update(key, stamp) for key, revision in devices if revision != stamp[PERSON_REVISION]]
+        ``device_audience``), then settles devices the transaction could not name.
+
+        ``effective_among`` names whom the devices belong to once the write is done, given the
+        records of the other kinds with the person's id; those are read only when a device needs
+        the copy, so a person without devices costs no read of them.
+        """
+
+        @cache
+        def stamp() -> dict[str, Any]:
+            others = [
+                p
+                for p in read_people_with_id(self._table, person.org_id, person.person_id)
+                if p.entity_type != person.entity_type
+            ]
+            effective = effective_among(others)
+            return person_stamp(effective, erased=effective is None)
+
+        devices = person_device_keys(self._table, person.org_id, person.person_id, self._app_ids)
+        updates = [stamp_update(key, stamp()) for key, revision in devices if revision != stamp()[PERSON_REVISION]]
         self._table.transact_write([*actions, *updates[:DEVICES_PER_TRANSACTION]])
-        settle_devices(self._table, person.org_id, person.person_id, stamp)
+        if self._written is not None:
+            self._written.add(person.person_id)
+        settle_devices(self._table, person.org_id, person.person_id, stamp, self._app_ids)
 
     def delete(self, person: Person) -> int:
         """Deletes a person and its lookups in one transaction; returns how many lookups went.
@@ -217,12 +261,7 @@ class DynamoPersonRepository:
         actions += [{"Delete": {"Key": key.as_dict()}} for key in lookups]
         # Another kind of record with the same id now owns the devices; with none, they are an
         # erased person's and receive nothing until the erasure removes them.
-        others = [
-            p
-            for p in read_people_with_id(self._table, person.org_id, person.person_id)
-            if p.entity_type != person.entity_type
-        ]
-        self._write_with_devices(person, actions, effective_person(others))
+        self._write_with_devices(person, actions, effective_person)
         return len(lookups)
 
 

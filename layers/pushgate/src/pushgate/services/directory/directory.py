@@ -14,9 +14,10 @@ import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from pushgate.errors import ConflictError, FieldProblem, InvalidRequestError, NotFoundError, PushgateError
@@ -311,7 +312,7 @@ def import_people(
         p.person_id: p for p in stores.people.get_many(org.org_id, [(entity_type, i) for i, _ in valid.values()])
     }
 
-    def write_one(index: int) -> ImportResult:
+    def write_one(importing: DirectoryStores, index: int) -> ImportResult:
         person_id, attributes = valid[index]
         try:
             _, outcome = _write(
@@ -319,7 +320,7 @@ def import_people(
                 entity_type,
                 person_id,
                 lambda _previous: attributes,
-                stores=stores,
+                stores=importing,
                 now=now,
                 previous=existing.get(person_id),
                 previous_read=True,
@@ -328,8 +329,8 @@ def import_people(
             return ImportResult(index, person_id, None, error)
         return ImportResult(index, person_id, outcome)
 
-    with ThreadPoolExecutor(max_workers=IMPORT_PARALLELISM) as pool:
-        for result in pool.map(write_one, list(valid)):
+    with stores.people.many_writes(org.org_id) as people, ThreadPoolExecutor(IMPORT_PARALLELISM) as pool:
+        for result in pool.map(partial(write_one, replace(stores, people=people)), list(valid)):
             results[result.index] = result
     return [results[index] for index in range(len(items))]
 

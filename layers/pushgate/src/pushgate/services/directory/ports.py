@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from pushgate.models.directory import AppUserLink, EntityType, Person
@@ -38,6 +39,9 @@ class PersonRepository(Protocol):
 
     def delete(self, person: Person) -> int:
         """Deletes a person still at its revision, with its lookups; returns the number of lookups."""
+
+    def many_writes(self, org_id: str) -> AbstractContextManager[PersonRepository]:
+        """A repository for many writes in one org (an import), which may share reads between them."""
 
 
 class AppUserLinkRepository(Protocol):
