@@ -679,7 +679,7 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
         "broadcast": "broadcast (`Audience: AllActiveDevices`)",
         "per_recipient": "per-recipient",
         "personal": (
-            f"per-recipient, personal (`{w6['personal'].get('title', '')}`, every person read)"
+            f"per-recipient, personal (`{w6['personal'].get('title', '')}`, each record from the devices' copy)"
             if w6.get("personal")
             else ""
         ),
@@ -930,8 +930,8 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         )
         + (
             " The personal phase makes the per-recipient sends again with a message that reads "
-            "`{{contact.firstname}}`: each recipient's record is read (`BatchGetItem`) besides their devices, "
-            "and its jobs carry a notification per person."
+            "`{{contact.firstname}}`: each recipient's record comes with their devices (the copy of the person "
+            "every directory write keeps on them), and its jobs carry a notification per person."
             if "personal" in phases
             else ""
         )

@@ -77,7 +77,7 @@ SEGMENT_PEOPLE = 200_000
 #: Where the segment population's device tokens start (apart from the broadcast population's).
 SEGMENT_TOKEN_BASE = 10**12
 TITLE = "Flash sale"
-#: The personal phase's message: a contact placeholder, so the send reads every recipient's record.
+#: The personal phase's message: a contact placeholder, so the send needs every recipient's record.
 PERSONAL_TITLE = "Flash sale, {{contact.firstname}}"
 BODY = "Everything is 20% off until midnight."
 #: W6's phases, in the order they run.
@@ -587,7 +587,7 @@ def run_w6(
             advance=bar(f"W6 per-recipient, {len(users):,} people", len(chosen)),
         )  # fmt: skip
         results["per_recipient"] = per_recipient.as_json() | {"recipients": len(users)}
-        # The same sends of a message that reads the person: every recipient's record is read.
+        # The same sends of a message that reads the person: every recipient's record is needed.
         with admin_client(runtime) as admin:
             personal_message = _create_message(admin, population.org_id, PERSONAL_TITLE)
         personal = _run_phase(

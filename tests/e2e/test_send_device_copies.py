@@ -1,8 +1,10 @@
-"""A per-recipient send decides from the copy of each person on their devices when the message reads
-nothing of the person: the same outcomes as a send that reads every person, without the reads."""
+"""A per-recipient send decides from the copy of each person on their devices, placeholders included:
+the same outcomes as a send that reads every person, without the reads; a device copied before the
+copy carried the whole record has its person read for a personal message."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -12,6 +14,7 @@ import pytest
 
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
+from pushgate.adapters.dynamodb.keys import device_key
 from pushgate.adapters.dynamodb.messages import DynamoMessageTemplateRepository
 from pushgate.adapters.dynamodb.mobile_apps import DynamoMobileAppRepository
 from pushgate.adapters.dynamodb.orgs import DynamoOrgRepository
@@ -156,7 +159,7 @@ def test_without_placeholders_the_devices_answer_for_the_person_with_the_same_ou
     assert plain_outcomes[cy] == [("NotSent", "NoValidDevice")]
 
     # The directory reads of the same sends, made in process on the same table: only the recipients
-    # without a device are read for the plain message, everyone for the personal one.
+    # without a device are read, for the plain message and for the personal one.
     reader = CountingPeople(people)
     queue = CollectingQueue()
     stores = SendStores(
@@ -187,7 +190,7 @@ def test_without_placeholders_the_devices_answer_for_the_person_with_the_same_ou
         journey_id=None,
         stores=stores,
     )
-    assert set(reader.reads) == set(users)
+    assert set(reader.reads) == {cy, nobody}
     reader.reads.clear()
     accept_send(
         org_id,
@@ -199,6 +202,27 @@ def test_without_placeholders_the_devices_answer_for_the_person_with_the_same_ou
     )
     assert reader.reads == []
     assert [device.user_id for job in queue.jobs for device in job.devices] == [ana, ana, ana]
+    assert sorted(message.title for job in queue.jobs for message in job.messages) == [
+        "Flash sale (pt)",
+        "Flash sale (pt)",
+        "Hi Ana (pt)",
+    ]
+
+    # A device copied before the copy carried the whole record: the personal message reads Ana.
+    sha = hashlib.sha256(tokens[ana].encode()).hexdigest()
+    key = device_key(org_id, app.app_id, ana, DevicePlatform.IOS.value, sha)
+    table.transact_write([{"Update": {"Key": key.as_dict(), "UpdateExpression": "REMOVE person_record"}}])
+    queue.jobs.clear()
+    accept_send(
+        org_id,
+        app_id=app.app_id,
+        message_id=personal_message,
+        recipients=recipients([ana]),
+        journey_id=None,
+        stores=stores,
+    )
+    assert reader.reads == [ana]
+    assert [message.title for job in queue.jobs for message in job.messages] == ["Hi Ana (pt)"]
     _send(admin, org_id, app.app_id, plain_message, [ana])
 
     # Ana's notification carries a tracked link (she consented to tracking), from the copy on her device.

@@ -12,6 +12,7 @@ from pushgate.adapters.dynamodb.device_audience import person_guard, read_people
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
 from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS, device_key, mobile_app_key
+from pushgate.adapters.dynamodb.recipient_devices import DynamoRecipientDevices
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.errors import ConflictError
 from pushgate.models.device import Device
@@ -101,3 +102,33 @@ def test_a_registration_racing_a_person_change_is_refused_and_retried(table: Mai
     # Read again, the registration copies the new consent.
     DynamoDeviceRepository(table).save(_device(org_id, app_id, "bo"), expected_owner=None)
     assert _members(DynamoDeviceRepository(table), org_id, app_id)["bo"].pushconsent is False  # type: ignore[attr-defined]
+
+
+def test_the_devices_carry_the_whole_record_through_registration_changes_and_erasure(table: MainTable) -> None:
+    org_id = str(uuid.uuid4())
+    app_id = _app(table, org_id)
+    people, devices, reader = (
+        DynamoPersonRepository(table),
+        DynamoDeviceRepository(table),
+        DynamoRecipientDevices(table),
+    )
+
+    def record() -> PersonAttributes | None:
+        [member] = reader.active_devices(org_id, app_id, ["ana"])["ana"]
+        return member.record
+
+    # Registered before the person exists: nothing to copy.
+    devices.save(_device(org_id, app_id, "ana"), expected_owner=None)
+    assert record() is None
+    person = _person(org_id, "ana", firstname="Ana", customattributes={"tier": "gold", "points": 1.5})
+    people.save(person, previous=None)
+    assert record() == person.attributes
+    changed = _person(org_id, "ana", revision=2, firstname="Ann", locale="pt-BR")
+    people.save(changed, previous=person)
+    assert record() == changed.attributes
+    # A registration copies the record as it reads it.
+    devices.save(_device(org_id, app_id, "ana"), expected_owner="ana")
+    assert record() == changed.attributes
+
+    people.delete(changed)
+    assert record() is None

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pushgate.models.delivery_timing import CapRule, DeliveryPolicy
 from pushgate.models.device import DevicePlatform
-from pushgate.models.directory import EntityType
+from pushgate.models.directory import EntityType, PersonAttributes
 from pushgate.models.frozen import LogSafe
 from pushgate.models.message_template import MessageContent
 from pushgate.models.push import PushMessage
@@ -310,6 +310,8 @@ class AudienceMember:
         timezone: The person's IANA time zone, if set.
         locale: The person's locale, if set.
         revision: The person's revision the copy was taken at (0: no person then); ``None`` unstamped.
+        record: The person's whole record as copied, when read from the person's device partition
+            (``None`` from the app's index, without a live person, or on items copied before it).
     """
 
     user_id: str
@@ -323,6 +325,7 @@ class AudienceMember:
     timezone: str | None = None
     locale: str | None = None
     revision: int | None = None
+    record: PersonAttributes | None = None
 
 
 class AudiencePage(LogSafe, BaseModel):

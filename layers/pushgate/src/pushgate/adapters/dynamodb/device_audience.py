@@ -2,7 +2,9 @@
 
 Every device item carries a copy of its person's ``pushconsent``, ``trackingconsent``, ``timezone``
 and ``locale`` (plus the person's kind and revision), and ``GSI3`` projects them, so a broadcast
-page reads them with the devices and never reads a person unless the message is personal.
+page reads them with the devices and never reads a person unless the message is personal. The item
+also carries the person's whole record (not projected), so a per-recipient send of a personal
+message renders from the read of the recipient's devices.
 
 The copy is kept in step from both sides, each in one transaction:
 
@@ -40,10 +42,10 @@ from pushgate.adapters.dynamodb.keys import (
 )
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import DevicePlatform
-from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
+from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person, PersonAttributes
 from pushgate.models.send import AudienceMember
 
-#: Attributes of a device item copied from its person (all projected into ``GSI3``).
+#: Attributes of a device item copied from its person (these projected into ``GSI3``).
 PERSON_TYPE: Final = "person_type"
 PUSH_CONSENT: Final = "pushconsent"
 TRACKING_CONSENT: Final = "trackingconsent"
@@ -53,6 +55,10 @@ LOCALE: Final = "locale"
 #: before the copy existed.
 PERSON_REVISION: Final = "person_revision"
 STAMP_ATTRIBUTES: Final = (PERSON_TYPE, PUSH_CONSENT, TRACKING_CONSENT, TIME_ZONE, LOCALE, PERSON_REVISION)
+#: The person's whole record (its attributes as JSON), so a personal message renders from the
+#: devices' read; absent without a live person. Not projected into ``GSI3``: broadcasts need none
+#: of it and their index pages keep their size.
+PERSON_RECORD: Final = "person_record"
 #: The revision an erased person's devices are stamped with: above any live revision, so a racing
 #: registration's copy never counts as newer.
 ERASED_REVISION: Final = 2**62
@@ -76,6 +82,7 @@ def audience_member(item: Mapping[str, Any], platform: DevicePlatform, token_sha
         timezone=item.get(TIME_ZONE),
         locale=item.get(LOCALE),
         revision=int(item[PERSON_REVISION]) if PERSON_REVISION in item else None,
+        record=PersonAttributes.model_validate_json(item[PERSON_RECORD]) if PERSON_RECORD in item else None,
     )
 
 
@@ -89,6 +96,7 @@ def person_stamp(person: Person | None, *, erased: bool = False) -> dict[str, An
             TIME_ZONE: None,
             LOCALE: None,
             PERSON_REVISION: ERASED_REVISION,
+            PERSON_RECORD: None,
         }
     if person is None:
         return {
@@ -98,6 +106,7 @@ def person_stamp(person: Person | None, *, erased: bool = False) -> dict[str, An
             TIME_ZONE: None,
             LOCALE: None,
             PERSON_REVISION: 0,
+            PERSON_RECORD: None,
         }
     attributes = person.attributes
     return {
@@ -107,6 +116,7 @@ def person_stamp(person: Person | None, *, erased: bool = False) -> dict[str, An
         TIME_ZONE: attributes.timezone,
         LOCALE: attributes.locale,
         PERSON_REVISION: person.revision,
+        PERSON_RECORD: attributes.model_dump_json(exclude_none=True),
     }
 
 

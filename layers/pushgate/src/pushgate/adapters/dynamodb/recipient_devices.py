@@ -1,22 +1,32 @@
 """A recipient's ``Active`` devices with their copy of the person, for a per-recipient send.
 
-The device items carry their person's consent, zone and locale (see
+The device items carry their person's consent, zone, locale and whole record (see
 ``pushgate.adapters.dynamodb.device_audience``), so the read a send makes for its
-recipients' devices also tells it what it would otherwise read the person for.
+recipients' devices also tells it what it would otherwise read the person for, a personal
+message's placeholders included.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pushgate.adapters.dynamodb.device_audience import STAMP_ATTRIBUTES, audience_member
+from pushgate.adapters.dynamodb.device_audience import PERSON_RECORD, STAMP_ATTRIBUTES, audience_member
 from pushgate.adapters.dynamodb.keys import device_partition
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.send import AudienceMember
 
 #: What a send reads of a device item (a registration's history and index keys stay behind).
-_MEMBER_ATTRIBUTES = ("type", "status", "user_id", "platform", "token", "token_sha256", *STAMP_ATTRIBUTES)
+_MEMBER_ATTRIBUTES = (
+    "type",
+    "status",
+    "user_id",
+    "platform",
+    "token",
+    "token_sha256",
+    *STAMP_ATTRIBUTES,
+    PERSON_RECORD,
+)
 
 
 class DynamoRecipientDevices:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pushgate.models.directory import EntityType, Person
+from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.ports import PersonData
 
@@ -23,9 +23,14 @@ def person_data(person: Person) -> PersonData:
     Custom attributes stay under ``customattributes``, as stored and as the API shows them; the
     renderer also offers them by name (``pushgate.services.messages.message_rendering.personalization_attributes``).
     """
-    attributes = person.attributes.model_dump(exclude_none=True)
-    attributes[person.entity_type.id_attribute] = person.person_id
-    return PersonData(attributes=attributes, locale=person.attributes.locale)
+    return record_data(person.entity_type, person.person_id, person.attributes)
+
+
+def record_data(entity_type: EntityType, person_id: str, attributes: PersonAttributes) -> PersonData:
+    """``person_data`` of a record known by its parts (a device's copy of its person)."""
+    data = attributes.model_dump(exclude_none=True)
+    data[entity_type.id_attribute] = person_id
+    return PersonData(attributes=data, locale=attributes.locale)
 
 
 class DirectoryRecipients:

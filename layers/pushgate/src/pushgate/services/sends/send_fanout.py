@@ -1,8 +1,9 @@
 """Sends: validate, resolve every recipient's devices, render once per recipient, enqueue delivery jobs.
 
-Everything a client can get wrong is checked before anything is written or enqueued. Then the
-recipients' directory records are read in ``BatchGetItem`` chunks (contacts, leads and profiles
-at once), each recipient's devices with one ``Query`` (in a bounded thread pool), each recipient's
+Everything a client can get wrong is checked before anything is written or enqueued. Then each
+recipient's devices are read (in a bounded thread pool) with the copy of their person the devices
+carry (consent, zone, locale, the whole record), their directory records only where that copy
+cannot answer (in ``BatchGetItem`` chunks, contacts before leads before profiles), each recipient's
 notification is rendered once with the message compiled once, and the devices are packed into
 delivery jobs that carry tokens and rendered content, so the delivery worker reads nothing per
 device. The send record and the outcomes decided here go in one transaction before the jobs are
@@ -30,7 +31,7 @@ from pushgate.models.delivery_timing import (
     hour_bucket,
 )
 from pushgate.models.device import DevicePlatform
-from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, Person
+from pushgate.models.directory import ENTITY_TYPE_PRECEDENCE, EntityType, Person, PersonAttributes
 from pushgate.models.job_wire import JOB_COMPRESSION_LEVEL, WireSize, job_message
 from pushgate.models.message_status import MessageStatus
 from pushgate.models.message_template import AndroidPriority, MessageContent, MessageTemplate
@@ -56,7 +57,7 @@ from pushgate.services.directory.person_attributes import canonical_client_id
 from pushgate.services.directory.ports import PersonRepository
 from pushgate.services.messages.message_rendering import CompiledMessage, Recipient, RenderedMessage
 from pushgate.services.messages.ports import AppFinder, MessageTemplateRepository
-from pushgate.services.messages.recipient_directory import person_data
+from pushgate.services.messages.recipient_directory import record_data
 from pushgate.services.ports import OrgRepository
 from pushgate.services.sends.parked_jobs import requeue_parked_jobs
 from pushgate.services.sends.ports import (
@@ -677,15 +678,19 @@ class RecipientProfile:
     @classmethod
     def of(cls, person: Person) -> RecipientProfile:
         """The profile of a directory record."""
-        attributes = person.attributes
+        return cls.of_record(person.person_id, person.entity_type, person.attributes)
+
+    @classmethod
+    def of_record(cls, user_id: str, entity_type: EntityType, attributes: PersonAttributes) -> RecipientProfile:
+        """The profile of a directory record known by its parts (a device's copy of its person)."""
         return cls(
-            user_id=person.person_id,
-            profile_type=person.entity_type.value,
+            user_id=user_id,
+            profile_type=entity_type.value,
             pushconsent=attributes.pushconsent,
             trackingconsent=attributes.trackingconsent,
             timezone=attributes.timezone,
             locale=attributes.locale,
-            attributes=person_data(person).attributes,
+            attributes=record_data(entity_type, user_id, attributes).attributes,
         )
 
 
@@ -883,27 +888,20 @@ def _plan_deliveries(
     def active_devices(user_ids: list[str]) -> dict[str, list[AudienceMember]]:
         return read_active_devices(stores.recipient_devices, org_id, app.app_id, user_ids)
 
-    if compiled.reads_directory:
-        # The message reads the person's record: read everyone first, devices only of those reachable.
-        people = people_by_precedence(org_id, user_ids, stores.people)
-        profiles = {user_id: RecipientProfile.of(person) for user_id, person in people.items()}
-        reachable = _reachable(user_ids, profiles, plan, at)
-        devices_by_user = active_devices(reachable)
-    else:
-        # Consent, zone and locale travel with the devices (written in the directory's transaction):
-        # the person is read only when their devices cannot answer for them.
-        devices_by_user = active_devices(user_ids)
-        profiles = {}
-        unanswered = []
-        for user_id in user_ids:
-            profile = copied_profile(user_id, devices_by_user[user_id])
-            if profile is None:
-                unanswered.append(user_id)
-            else:
-                profiles[user_id] = profile
-        people = people_by_precedence(org_id, unanswered, stores.people) if unanswered else {}
-        profiles.update({user_id: RecipientProfile.of(person) for user_id, person in people.items()})
-        reachable = _reachable(user_ids, profiles, plan, at)
+    # Consent, zone, locale and the whole record travel with the devices (written in the directory's
+    # transaction): the person is read only when their devices cannot answer for them.
+    devices_by_user = active_devices(user_ids)
+    profiles = {}
+    unanswered = []
+    for user_id in user_ids:
+        profile = copied_profile(user_id, devices_by_user[user_id], personal=compiled.reads_directory)
+        if profile is None:
+            unanswered.append(user_id)
+        else:
+            profiles[user_id] = profile
+    people = people_by_precedence(org_id, unanswered, stores.people) if unanswered else {}
+    profiles.update({user_id: RecipientProfile.of(person) for user_id, person in people.items()})
+    reachable = _reachable(user_ids, profiles, plan, at)
 
     packing = JobPacking(template, plan, at)
     shared = shared_notification(compiled)
@@ -937,17 +935,24 @@ def _plan_deliveries(
     packing.finish()
 
 
-def copied_profile(user_id: str, devices: Sequence[AudienceMember]) -> RecipientProfile | None:
+def copied_profile(
+    user_id: str, devices: Sequence[AudienceMember], *, personal: bool = False
+) -> RecipientProfile | None:
     """The person as their devices' copy has them, or ``None`` when the person must be read: no
     device (the outcome tells an unknown recipient from one without consent or device), a device
-    stored before the copy existed, copies at different revisions (a directory write settling), or a
-    copy naming no live record (no person when registered, or erased)."""
+    stored before the copy existed, copies at different revisions (a directory write settling), a
+    copy naming no live record (no person when registered, or erased), or, for a ``personal``
+    message, a copy taken before it carried the whole record."""
     if not devices:
         return None
     first = devices[0]
     if first.profile_type is None or first.revision is None:
         return None
     if any(device.revision != first.revision for device in devices):
+        return None
+    if first.record is not None:
+        return RecipientProfile.of_record(user_id, EntityType(first.profile_type), first.record)
+    if personal:
         return None
     return RecipientProfile(
         user_id=user_id,
