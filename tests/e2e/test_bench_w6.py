@@ -92,8 +92,9 @@ def test_a_segment_send_reaches_exactly_the_matching_people_and_is_priced_beside
 
     priced = results["w5"]["measured"]["phases"]
     assert set(priced) == {"broadcast", "per_recipient", "personal", "segment"}
-    # The personal message reads every recipient's record; the plain one reads none.
-    assert priced["personal"]["per_notification"]["rru"] > priced["per_recipient"]["per_notification"]["rru"]
+    # The personal message renders from the devices' copy of each record: it reads what the plain one does.
+    plain_reads = priced["per_recipient"]["per_notification"]["rru"]
+    assert priced["personal"]["per_notification"]["rru"] == pytest.approx(plain_reads, rel=0.05)
     assert priced["segment"]["per_notification"]["rru"] > 0
     assert priced["segment"]["total"] > priced["segment"]["lines"]["Egress"] > 0
     # What the ledger leaves stored for its retention, measured item by item and priced apart.
