@@ -137,9 +137,10 @@ class DynamoPersonRepository:
             yield writing
         finally:
             created = [app_id for app_id in org_app_ids(self._table, org_id) if app_id not in known]
-            for person_id in sorted(writing._written or ()) if created else ():
-                stamp = cache(partial(current_stamp, self._table, org_id, person_id))
-                settle_devices(self._table, org_id, person_id, stamp, created)
+            if created:
+                for person_id in sorted(writing._written or ()):
+                    stamp = cache(partial(current_stamp, self._table, org_id, person_id))
+                    settle_devices(self._table, org_id, person_id, stamp, created)
 
     def get(self, org_id: str, entity_type: EntityType, person_id: str) -> Person | None:
         return self._table.get_as(person_key(org_id, entity_type, person_id), person_from_item)
