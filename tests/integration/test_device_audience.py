@@ -114,7 +114,7 @@ def test_the_devices_carry_the_whole_record_through_registration_changes_and_era
     )
 
     def record() -> PersonAttributes | None:
-        [member] = reader.active_devices(org_id, app_id, ["ana"])["ana"]
+        [member] = reader.active_devices(org_id, app_id, ["ana"], with_record=True)["ana"]
         return member.record
 
     # Registered before the person exists: nothing to copy.
@@ -129,6 +129,10 @@ def test_the_devices_carry_the_whole_record_through_registration_changes_and_era
     # A registration copies the record as it reads it.
     devices.save(_device(org_id, app_id, "ana"), expected_owner="ana")
     assert record() == changed.attributes
+
+    # A send of a message that reads no person does not ask for the record.
+    [plain] = reader.active_devices(org_id, app_id, ["ana"])["ana"]
+    assert (plain.record, plain.locale) == (None, "pt-BR")
 
     people.delete(changed)
     assert record() is None

@@ -70,7 +70,9 @@ class FakeDevices:
         )  # fmt: skip
         self.by_user.setdefault(user_id, []).append(device)
 
-    def active_devices(self, org_id: str, app_id: str, user_ids: Sequence[str]) -> dict[str, list[AudienceMember]]:
+    def active_devices(
+        self, org_id: str, app_id: str, user_ids: Sequence[str], *, with_record: bool = False
+    ) -> dict[str, list[AudienceMember]]:
         self.reads.append(len(user_ids))
         return {
             user_id: [

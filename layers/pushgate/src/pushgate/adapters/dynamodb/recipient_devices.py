@@ -17,16 +17,9 @@ from pushgate.models.device import DevicePlatform, DeviceStatus
 from pushgate.models.send import AudienceMember
 
 #: What a send reads of a device item (a registration's history and index keys stay behind).
-_MEMBER_ATTRIBUTES = (
-    "type",
-    "status",
-    "user_id",
-    "platform",
-    "token",
-    "token_sha256",
-    *STAMP_ATTRIBUTES,
-    PERSON_RECORD,
-)
+_MEMBER_ATTRIBUTES = ("type", "status", "user_id", "platform", "token", "token_sha256", *STAMP_ATTRIBUTES)
+#: The same with the person's whole record, for a message that reads it.
+_MEMBER_WITH_RECORD = (*_MEMBER_ATTRIBUTES, PERSON_RECORD)
 
 
 class DynamoRecipientDevices:
@@ -37,11 +30,14 @@ class DynamoRecipientDevices:
         self._table = table
         self._consistent = consistent
 
-    def active_devices(self, org_id: str, app_id: str, user_ids: Sequence[str]) -> dict[str, list[AudienceMember]]:
+    def active_devices(
+        self, org_id: str, app_id: str, user_ids: Sequence[str], *, with_record: bool = False
+    ) -> dict[str, list[AudienceMember]]:
         """The users' ``Active`` devices of the app, from their device partitions read together."""
         partitions = {user_id: device_partition(org_id, app_id, user_id) for user_id in user_ids}
+        attributes = _MEMBER_WITH_RECORD if with_record else _MEMBER_ATTRIBUTES
         items = self._table.query_partitions(
-            list(partitions.values()), attributes=_MEMBER_ATTRIBUTES, consistent=self._consistent
+            list(partitions.values()), attributes=attributes, consistent=self._consistent
         )
         return {
             user_id: [

@@ -187,8 +187,11 @@ class AudienceReader(Protocol):
 class RecipientDevices(Protocol):
     """Recipients' devices with their copy of the person (consent, zone, locale), many recipients a read."""
 
-    def active_devices(self, org_id: str, app_id: str, user_ids: Sequence[str]) -> dict[str, list[AudienceMember]]:
-        """Each user's ``Active`` devices of the app (``[]`` for a user with none)."""
+    def active_devices(
+        self, org_id: str, app_id: str, user_ids: Sequence[str], *, with_record: bool = False
+    ) -> dict[str, list[AudienceMember]]:
+        """Each user's ``Active`` devices of the app (``[]`` for a user with none); ``with_record``:
+        with the copy of the person's whole record, for a message that reads it."""
 
 
 @dataclass(frozen=True, kw_only=True)

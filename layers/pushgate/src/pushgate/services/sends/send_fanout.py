@@ -853,13 +853,13 @@ def plan_recipient(
 
 
 def read_active_devices(
-    reader: RecipientDevices, org_id: str, app_id: str, user_ids: Sequence[str]
+    reader: RecipientDevices, org_id: str, app_id: str, user_ids: Sequence[str], *, with_record: bool = False
 ) -> dict[str, list[AudienceMember]]:
     """Each user's ``Active`` devices of the app: ``RECIPIENTS_PER_DEVICE_READ`` users a read,
-    ``DEVICE_QUERY_PARALLELISM`` reads in flight."""
+    ``DEVICE_QUERY_PARALLELISM`` reads in flight (``with_record``: with the copy of the whole record)."""
 
     def of(group: Sequence[str]) -> dict[str, list[AudienceMember]]:
-        return reader.active_devices(org_id, app_id, group)
+        return reader.active_devices(org_id, app_id, group, with_record=with_record)
 
     groups = [
         user_ids[start : start + RECIPIENTS_PER_DEVICE_READ]
@@ -885,12 +885,12 @@ def _plan_deliveries(
     at: datetime,
     timing: RecipientTiming,
 ) -> None:
-    def active_devices(user_ids: list[str]) -> dict[str, list[AudienceMember]]:
-        return read_active_devices(stores.recipient_devices, org_id, app.app_id, user_ids)
-
     # Consent, zone, locale and the whole record travel with the devices (written in the directory's
-    # transaction): the person is read only when their devices cannot answer for them.
-    devices_by_user = active_devices(user_ids)
+    # transaction): the person is read only when their devices cannot answer for them. The record is
+    # read (and parsed) only for a message that renders it.
+    devices_by_user = read_active_devices(
+        stores.recipient_devices, org_id, app.app_id, user_ids, with_record=compiled.reads_directory
+    )
     profiles = {}
     unanswered = []
     for user_id in user_ids:
