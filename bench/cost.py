@@ -42,9 +42,11 @@ SNS_MOBILE_PUSH_PER_M = 0.50
 PINPOINT_PUSH_PER_M = 1.00
 #: Lambda gives a function one full vCPU at this memory size and a proportional share below it.
 FULL_VCPU_MB = 1769
+#: W6's phases, in the order they run and are reported.
+W6_PHASES = ("broadcast", "per_recipient", "personal", "segment")
 #: Issue 28's targets, $ per million notifications, W5 measured from W6: a per-recipient send of a
-#: message without contact placeholders, the same sends of a message with them (W6's personal phase:
-#: it reads each person), a broadcast, a segment send.
+#: message without contact placeholders, the same sends of a message with them (W6's personal
+#: phase), a broadcast, a segment send.
 PLACEHOLDERS_TARGET_PER_M = 0.14
 COST_TARGETS_PER_M = {"per_recipient": 0.10, "personal": PLACEHOLDERS_TARGET_PER_M, "broadcast": 0.06, "segment": 0.06}
 

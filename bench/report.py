@@ -795,7 +795,7 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
     phases, floor = measured["phases"], measured["floor"]
     broadcast_floor = measured.get("broadcast_floor")
     targets = measured["targets"]
-    names = [name for name in ("broadcast", "per_recipient", "personal", "segment") if name in phases]
+    names = [name for name in cost.W6_PHASES if name in phases]
     lines = [
         "## W5 — cost per million notifications, measured from the W6 run (us-east-1 list prices, arm64)",
         "",

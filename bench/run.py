@@ -281,7 +281,7 @@ def run_measured_cost(w6_results: dict[str, Any]) -> dict[str, Any]:
             logical_ids=w6.FUNCTION_NAMES,
             retention_days=retention_days,
         )
-        for name in w6.PHASES
+        for name in cost.W6_PHASES
         if name in w6_results
     }
     devices_per_recipient = w6_results["per_recipient"]["notifications"] / w6_results["per_recipient"]["recipients"]

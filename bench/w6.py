@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 
-from bench import environments, metering, storage
+from bench import cost, environments, metering, storage
 from bench.common import device_token
 from bench.local_stack import admin_client, create_ios_app
 from pushgate_local.invoker import Invocation
@@ -80,8 +80,6 @@ TITLE = "Flash sale"
 #: The personal phase's message: a contact placeholder, so the send needs every recipient's record.
 PERSONAL_TITLE = "Flash sale, {{contact.firstname}}"
 BODY = "Everything is 20% off until midnight."
-#: W6's phases, in the order they run.
-PHASES = ("broadcast", "per_recipient", "personal", "segment")
 FUNCTION_NAMES = {
     "SendFanoutFunction": "send_fanout",
     "ExpandAudienceFunction": "expand_audience",
@@ -390,7 +388,7 @@ def _check(
 def phases_not_exact(figures: dict[str, Any]) -> dict[str, str]:
     """The phases of a W6 result that lost, duplicated or reached anyone else, with their counts."""
     found = {}
-    for name in PHASES:
+    for name in cost.W6_PHASES:
         check = (figures.get(name) or {}).get("check") or {}
         counts = {what: int(check.get(what, 0)) for what in ("lost", "duplicated", "unexpected")}
         if any(counts.values()):
