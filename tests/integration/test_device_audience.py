@@ -11,21 +11,15 @@ import pytest
 from pushgate.adapters.dynamodb.device_audience import person_guard, read_people_with_id
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
-from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS, device_key, mobile_app_key
+from pushgate.adapters.dynamodb.keys import device_key
 from pushgate.adapters.dynamodb.recipient_devices import DynamoRecipientDevices
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.errors import ConflictError
 from pushgate.models.device import Device
 from pushgate.models.directory import EntityType, Person, PersonAttributes
-from tests.integration.stored_devices import registered_device
+from tests.integration.stored_devices import index_members, registered_device, stored_app
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-def _app(table: MainTable, org_id: str) -> str:
-    app_id = str(uuid.uuid4())
-    table.put(mobile_app_key(org_id, app_id), {"type": "MobileApp", "org_id": org_id, "app_id": app_id})
-    return app_id
 
 
 def _device(org_id: str, app_id: str, user_id: str) -> Device:
@@ -44,17 +38,9 @@ def _person(org_id: str, user_id: str, revision: int = 1, **attributes: object) 
     )
 
 
-def _members(devices: DynamoDeviceRepository, org_id: str, app_id: str) -> dict[str, object]:
-    found = {}
-    for shard in range(APP_DEVICE_SHARDS):
-        members, _ = devices.audience_page(org_id, app_id, shard, limit=100, start_key=None)
-        found.update({member.user_id: member for member in members})
-    return found
-
-
 def test_the_copy_follows_registration_consent_changes_and_erasure_in_every_app(table: MainTable) -> None:
     org_id = str(uuid.uuid4())
-    apps = [_app(table, org_id), _app(table, org_id)]
+    apps = [stored_app(table, org_id), stored_app(table, org_id)]
     people, devices = DynamoPersonRepository(table), DynamoDeviceRepository(table)
     person = _person(org_id, "ana", trackingconsent=True, timezone="Asia/Tokyo", locale="ja-JP")
     people.save(person, previous=None)
@@ -63,23 +49,23 @@ def test_the_copy_follows_registration_consent_changes_and_erasure_in_every_app(
         devices.save(_device(org_id, app_id, "nobody"), expected_owner=None)
 
     for app_id in apps:
-        members = _members(devices, org_id, app_id)
+        members = index_members(devices, org_id, app_id)
         ana, nobody = members["ana"], members["nobody"]
-        assert (ana.profile_type, ana.pushconsent, ana.trackingconsent) == ("contact", True, True)  # type: ignore[attr-defined]
-        assert (ana.timezone, ana.locale, ana.stamped) == ("Asia/Tokyo", "ja-JP", True)  # type: ignore[attr-defined]
-        assert (nobody.profile_type, nobody.pushconsent, nobody.trackingconsent) == (None, True, False)  # type: ignore[attr-defined]
+        assert (ana.profile_type, ana.pushconsent, ana.trackingconsent) == ("contact", True, True)
+        assert (ana.timezone, ana.locale, ana.stamped) == ("Asia/Tokyo", "ja-JP", True)
+        assert (nobody.profile_type, nobody.pushconsent, nobody.trackingconsent) == (None, True, False)
 
     # A withdrawn consent reaches the devices of every app in the person's own transaction.
     withdrawn = _person(org_id, "ana", revision=2, pushconsent=False, timezone="Europe/Paris")
     people.save(withdrawn, previous=person)
     for app_id in apps:
-        ana = _members(devices, org_id, app_id)["ana"]
-        assert (ana.pushconsent, ana.trackingconsent, ana.timezone) == (False, False, "Europe/Paris")  # type: ignore[attr-defined]
+        ana = index_members(devices, org_id, app_id)["ana"]
+        assert (ana.pushconsent, ana.trackingconsent, ana.timezone) == (False, False, "Europe/Paris")
 
     # A person created after their devices were registered is copied onto them too.
     late = _person(org_id, "nobody", firstname="Late", pushconsent=False)
     people.save(late, previous=None)
-    assert _members(devices, org_id, apps[1])["nobody"].pushconsent is False  # type: ignore[attr-defined]
+    assert index_members(devices, org_id, apps[1])["nobody"].pushconsent is False
 
     # Erased: no consent, whatever the device said before, until the erasure removes the devices.
     people.delete(withdrawn)
@@ -90,7 +76,7 @@ def test_the_copy_follows_registration_consent_changes_and_erasure_in_every_app(
 
 def test_a_registration_racing_a_person_change_is_refused_and_retried(table: MainTable) -> None:
     org_id = str(uuid.uuid4())
-    app_id = _app(table, org_id)
+    app_id = stored_app(table, org_id)
     people = DynamoPersonRepository(table)
     person = _person(org_id, "bo")
     people.save(person, previous=None)
@@ -101,12 +87,12 @@ def test_a_registration_racing_a_person_change_is_refused_and_retried(table: Mai
         table.transact_write(person_guard(org_id, "bo", read))
     # Read again, the registration copies the new consent.
     DynamoDeviceRepository(table).save(_device(org_id, app_id, "bo"), expected_owner=None)
-    assert _members(DynamoDeviceRepository(table), org_id, app_id)["bo"].pushconsent is False  # type: ignore[attr-defined]
+    assert index_members(DynamoDeviceRepository(table), org_id, app_id)["bo"].pushconsent is False
 
 
 def test_the_devices_carry_the_whole_record_through_registration_changes_and_erasure(table: MainTable) -> None:
     org_id = str(uuid.uuid4())
-    app_id = _app(table, org_id)
+    app_id = stored_app(table, org_id)
     people, devices, reader = (
         DynamoPersonRepository(table),
         DynamoDeviceRepository(table),

@@ -14,13 +14,12 @@ from typing import Any
 
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
-from pushgate.adapters.dynamodb.keys import APP_DEVICE_SHARDS, mobile_app_key
 from pushgate.adapters.dynamodb.orgs import DynamoOrgRepository
 from pushgate.adapters.dynamodb.table import MainTable
 from pushgate.models.directory import EntityType, Person, PersonAttributes
 from pushgate.models.org import Org
 from pushgate.services.directory.directory import DirectoryStores, import_people
-from tests.integration.stored_devices import registered_device
+from tests.integration.stored_devices import index_members, registered_device, stored_app
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 PEOPLE = 20
@@ -50,18 +49,8 @@ def _org(table: MainTable) -> str:
     return org_id
 
 
-def _app(table: MainTable, org_id: str) -> str:
-    app_id = str(uuid.uuid4())
-    table.put(mobile_app_key(org_id, app_id), {"type": "MobileApp", "org_id": org_id, "app_id": app_id})
-    return app_id
-
-
 def _profile_types(devices: DynamoDeviceRepository, org_id: str, app_id: str) -> dict[str, str | None]:
-    found: dict[str, str | None] = {}
-    for shard in range(APP_DEVICE_SHARDS):
-        members, _ = devices.audience_page(org_id, app_id, shard, limit=100, start_key=None)
-        found.update({member.user_id: member.profile_type for member in members})
-    return found
+    return {user_id: member.profile_type for user_id, member in index_members(devices, org_id, app_id).items()}
 
 
 def _items(prefix: str) -> list[dict[str, Any]]:
@@ -82,7 +71,7 @@ def test_an_import_into_an_org_without_apps_is_one_transaction_per_person(table:
 
 def test_an_import_reads_devices_per_app_and_copies_the_person_onto_the_devices_it_finds(table: MainTable) -> None:
     org_id = _org(table)
-    app_id = _app(table, org_id)
+    app_id = stored_app(table, org_id)
     devices = DynamoDeviceRepository(table)
     for user_id in ("bulk-03", "bulk-11"):
         devices.save(registered_device(org_id, app_id, user_id, user_id), expected_owner=None)
@@ -116,7 +105,7 @@ def test_a_device_registered_during_an_import_in_an_app_created_during_it_gets_i
     )
 
     with people.many_writes(org_id) as importing:
-        late_app = _app(table, org_id)
+        late_app = stored_app(table, org_id)
         devices.save(registered_device(org_id, late_app, "ana", "ana"), expected_owner=None)
         importing.save(person, previous=None)
 
