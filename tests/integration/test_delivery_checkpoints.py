@@ -37,7 +37,7 @@ from pushgate.models.send import (
 from pushgate.providers.pacing import ProjectRateLimiter
 from pushgate.services.sends.delivery import DeliveryPorts, DeliveryService
 from pushgate.services.sends.ports import ClaimState, JobOutcomes
-from pushgate.services.sends.send_fanout import JOB_MAX_DEVICES
+from pushgate.services.sends.send_fanout import JOB_MAX_ANDROID_DEVICES, JOB_MAX_DEVICES
 from pushgate_local.provision import ProvisionedResources
 from tests.unit.test_delivery import (
     FakeApps,
@@ -230,9 +230,10 @@ def test_a_checkpoint_of_a_100_device_job_costs_one_write_unit(
 
 @pytest.mark.parametrize("platforms", ["ios", "android", "mixed"])
 def test_every_checkpoint_of_a_full_job_costs_one_write_unit(metered: tuple[MainTable, Meter], platforms: str) -> None:
-    # Given a job of JOB_MAX_DEVICES (a broadcast's size), all iOS, all Android or half each
+    # Given the fullest job the packer makes (a broadcast's size), all iOS, all Android (which a
+    # job holds fewer of) or half each
     table, meter = metered
-    kinds = _platforms(platforms, JOB_MAX_DEVICES)
+    kinds = _platforms(platforms, JOB_MAX_ANDROID_DEVICES if platforms == "android" else JOB_MAX_DEVICES)
 
     # When it is sent in the windows the worker chooses (at most four a job)
     _run(table, _job(str(uuid.uuid4()), kinds), window=DELIVERY_WINDOW)

@@ -1,7 +1,8 @@
-"""Delivery jobs are packed as full as SQS allows and never past it, whatever their devices carry.
+"""Delivery jobs are packed as full as their stores allow and never past it, whatever their devices carry.
 
 Sizes are the jobs' SQS bodies as the delivery queue sends them (``job_message``), and each job read
-back from its body is the job that was packed.
+back from its body is the job that was packed. The tightest store is DynamoDB: a held or parked job
+is an item whose ``job`` attribute is the body before Base64.
 """
 
 from __future__ import annotations
@@ -14,20 +15,26 @@ from datetime import UTC, datetime
 import pytest
 
 from pushgate.models.device import DevicePlatform
-from pushgate.models.job_wire import WireSize, job_message, read_job_message
+from pushgate.models.job_wire import WireSize, encode_job, job_message, read_job_message
 from pushgate.models.push import PushMessage
 from pushgate.models.send import DeliveryJob, JobDevice, new_tracking_id, new_tracking_key, tracking_key_of
 from pushgate.services.sends.send_fanout import (
+    JOB_MAX_ANDROID_DEVICES,
     JOB_MAX_BYTES,
     JOB_MAX_DEVICES,
+    JobLimits,
     JobPacking,
     SendPlan,
     _Landing,
 )
 
 AT = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-#: SQS's largest message body.
-SQS_MAX_BODY_BYTES = 256 * 1024
+#: SQS's largest message body (since 2025-08, and the template's ``MaximumMessageSize``).
+SQS_MAX_BODY_BYTES = 1024 * 1024
+#: DynamoDB's largest item, a held job's ``job`` attribute and its keys and due index included.
+DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
+#: What a held job's item holds besides its ``job`` attribute (names and keys), generously.
+HELD_ITEM_OVERHEAD_BYTES = 1024
 
 
 def _template() -> DeliveryJob:
@@ -82,9 +89,12 @@ def test_every_job_stays_under_sqss_limit(platform: DevicePlatform, shared: bool
 
     bodies = [job_message(job) for job in jobs]
     assert max(len(body.encode()) for body in bodies) < SQS_MAX_BODY_BYTES
+    assert max(len(encode_job(job)) for job in jobs) + HELD_ITEM_OVERHEAD_BYTES < DYNAMODB_MAX_ITEM_BYTES
     assert [read_job_message(body) for body in bodies] == jobs
     assert sum(len(job.devices) for job in jobs) == len(users)
     assert all(len(job.devices) <= JOB_MAX_DEVICES for job in jobs)
+    fcm_devices = [sum(d.platform is DevicePlatform.ANDROID for d in job.devices) for job in jobs]
+    assert max(fcm_devices) <= JOB_MAX_ANDROID_DEVICES
     if shared:
         assert {len(job.messages) for job in jobs} == {1}
 
@@ -96,6 +106,31 @@ def test_a_shared_notification_fills_a_job_to_the_estimate() -> None:
     # and under SQS's limit (the bound counts no compression of the random ids and tokens)
     assert len(jobs[0].devices) == JOB_MAX_DEVICES
     assert len(job_message(jobs[0])) < JOB_MAX_BYTES < SQS_MAX_BODY_BYTES
+    # A body at the bound is, before its Base64, an item DynamoDB takes (a held job)
+    assert JOB_MAX_BYTES * 3 // 4 + HELD_ITEM_OVERHEAD_BYTES < DYNAMODB_MAX_ITEM_BYTES
+
+
+def test_a_job_holds_fewer_fcm_devices_than_apns_ones() -> None:
+    # Given a shared notification to APNs devices, then to as many FCM devices whose tokens are short
+    # enough that the byte bound never binds (real ones are about 160 characters and bind first)
+    users = [str(uuid.uuid4()) for _ in range(2 * JOB_MAX_DEVICES)]
+    packing = JobPacking(_template(), SendPlan(), AT)
+    landing = _Landing(due=AT, expires_at=None, deferred=False)
+    everyone = PushMessage(title="Flash sale", body="Everything 20% off today", original_link="https://c.co")
+    for n, user_id in enumerate(users):
+        device = _device(user_id, DevicePlatform.IOS)
+        if n >= JOB_MAX_DEVICES:
+            device = device.model_copy(update={"platform": DevicePlatform.ANDROID})
+        packing.add(landing, everyone, [device], shared=True)
+    packing.finish()
+
+    # Then the APNs devices fill a job to the device limit, and the FCM ones close theirs at the FCM
+    # limit: each FCM outcome keeps its message name, and a job's outcomes can be one item
+    jobs = packing._plan.jobs
+    android = [sum(d.platform is DevicePlatform.ANDROID for d in job.devices) for job in jobs]
+    assert [len(job.devices) for job in jobs] == [JOB_MAX_DEVICES, *[JOB_MAX_ANDROID_DEVICES] * 2]
+    assert android == [0, JOB_MAX_ANDROID_DEVICES, JOB_MAX_ANDROID_DEVICES]
+    assert max(len(job_message(job)) for job in jobs) <= JOB_MAX_BYTES
 
 
 def test_a_personal_notification_counts_at_what_it_adds_compressed() -> None:
@@ -123,23 +158,23 @@ def test_a_personal_notification_counts_at_what_it_adds_compressed() -> None:
 
 
 def test_a_personal_send_whose_texts_repeat_fills_a_job_to_the_device_limit() -> None:
-    # Given W6's personal send: 2,000 people with one or two APNs devices each (3,000 devices, as
-    # many as a job holds), each with their own notification, all rendering the same first name
+    # Given a personal send like W6's: people with one or two APNs devices each (as many devices as
+    # a job holds), each with their own notification, all rendering the same first name
+    people = JOB_MAX_DEVICES * 2 // 3
     packing = JobPacking(_template(), SendPlan(), AT)
     landing = _Landing(due=AT, expires_at=None, deferred=False)
-    for n in range(2000):
+    for n in range(people):
         message = PushMessage(title="Flash sale, Ana", body="Everything 20% off today", original_link="https://c.co")
         packing.add(landing, message, [_device(str(uuid.uuid4()), DevicePlatform.IOS) for _ in range(1 + n % 2)])
     packing.finish()
 
     # Then they travel in one job, under the limit: when the bound reaches the limit the packer
     # encodes the job and goes on by what the bound overstates it (it counts each notification with
-    # a flush's marker and each device's message index at its JSON size, which the body compresses;
-    # a job of 2,695 devices and one of 305 before)
+    # a flush's marker and each device's message index at its JSON size, which the body compresses)
     jobs = packing._plan.jobs
     assert [len(job.devices) for job in jobs] == [JOB_MAX_DEVICES]
     assert len(job_message(jobs[0])) <= JOB_MAX_BYTES
-    assert len(jobs[0].messages) == 2000
+    assert len(jobs[0].messages) == people
 
 
 @pytest.mark.parametrize("platform", [DevicePlatform.IOS, DevicePlatform.ANDROID])
@@ -148,7 +183,8 @@ def test_a_job_goes_on_past_its_bound_only_as_far_as_its_body_allows(platform: D
     # whole), each with a notification of their own
     packing = JobPacking(_template(), SendPlan(), AT)
     landing = _Landing(due=AT, expires_at=None, deferred=False)
-    for n in range(6000):
+    recipients = 2 * JOB_MAX_DEVICES
+    for n in range(recipients):
         message = PushMessage(title=f"Order SO-{n:05d}", body="On its way", original_link="https://c.co")
         packing.add(landing, message, [_device(f"contoso-customer-{n:06d}", platform)])
     packing.finish()
@@ -159,7 +195,8 @@ def test_a_job_goes_on_past_its_bound_only_as_far_as_its_body_allows(platform: D
     bodies = [job_message(job) for job in jobs]
     assert max(len(body) for body in bodies) <= JOB_MAX_BYTES
     assert [read_job_message(body) for body in bodies] == jobs
-    assert sum(len(job.devices) for job in jobs) == 6000
+    assert sum(len(job.devices) for job in jobs) == recipients
+    assert len(jobs) > 1
     assert all(
         len(body) > 0.9 * JOB_MAX_BYTES or len(job.devices) == JOB_MAX_DEVICES
         for body, job in zip(bodies[:-1], jobs[:-1], strict=True)
@@ -169,7 +206,10 @@ def test_a_job_goes_on_past_its_bound_only_as_far_as_its_body_allows(platform: D
 def test_a_job_whose_notifications_compress_less_than_counted_is_split() -> None:
     # Given notifications whose JSON escapes every character of their body (control characters
     # take 6 bytes each), so the compressed JSON is bigger than the running count of the packer
-    packing = JobPacking(_template(), SendPlan(), AT)
+    # (at a byte limit of 245,000 the count falls short for these bodies; at JOB_MAX_BYTES their
+    # jobs close on the count in time, so the split is driven at the smaller limit)
+    limits = JobLimits(max_bytes=245_000)
+    packing = JobPacking(_template(), SendPlan(), AT, limits)
     landing = _Landing(due=AT, expires_at=None, deferred=False)
     for _ in range(1500):
         body = bytes(1 + byte % 4 for byte in secrets.token_bytes(1500)).decode()
@@ -180,7 +220,7 @@ def test_a_job_whose_notifications_compress_less_than_counted_is_split() -> None
     # it, every device is in one job once, and each job's tracking ids begin with a key mapped to it
     jobs = packing._plan.jobs
     bodies = [job_message(job) for job in jobs]
-    assert max(len(body) for body in bodies) <= JOB_MAX_BYTES
+    assert max(len(body) for body in bodies) <= limits.max_bytes
     assert min(len(job.devices) for job in jobs[:-1]) < max(len(job.devices) for job in jobs) / 1.5
     assert [read_job_message(body) for body in bodies] == jobs
     assert sum(len(job.devices) for job in jobs) == 1500

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from pushgate.adapters.sqs import SqsBatchSender
+from pushgate.adapters.sqs import LARGE_SEND_BATCH_BYTES, SqsBatchSender
 from pushgate.models.job_wire import job_message
 from pushgate.models.send import AudiencePage, DeliveryJob, SegmentPage
 
@@ -20,7 +20,7 @@ class SqsDeliveryQueue:
 
     def __init__(self, client: SQSClient, queue_url: str) -> None:
         """Wraps a client for one queue."""
-        self._sender = SqsBatchSender(client, queue_url, queue_name="delivery")
+        self._sender = SqsBatchSender(client, queue_url, queue_name="delivery", batch_bytes=LARGE_SEND_BATCH_BYTES)
 
     def send(self, jobs: Sequence[DeliveryJob], *, delay_seconds: int = 0) -> None:
         """Enqueues every job.

@@ -8,7 +8,7 @@ is stored once, a token hash that is the SHA-256 of its token is marked rather t
 field with one value for every device is stored once. The job without its devices is the header's
 ``job``. The whole is zlib-compressed behind a leading ``0x01``; in SQS, whose bodies are text, it is
 Base64. An APNs device of a UUID user costs about 75 bytes of the body, so a job holds
-``JOB_MAX_DEVICES`` under SQS's limit.
+``JOB_MAX_DEVICES`` under ``JOB_MAX_BYTES``.
 
 :class:`WireSize` is the packer's bound of a job's body, from the same arithmetic as the encoder,
 so a job is never packed past the limit whatever its user ids and tokens are.

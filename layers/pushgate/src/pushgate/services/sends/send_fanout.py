@@ -77,12 +77,18 @@ from pushgate.time_zones import resolve_zone
 #: is the same whatever its size, so bigger jobs are cheaper per notification; the delivery worker
 #: hands a job over in at most four windows, so its round trips do not grow, and its checkpoints are
 #: bitmaps, so they stay under 1 KB. A job travels column by column (``pushgate.models.job_wire``): an
-#: APNs device of a UUID user is about 75 bytes of it, so 3,000 fit SQS's limit; bigger tokens and
+#: APNs device of a UUID user is about 75 bytes of it, so 6,000 fit the byte bound; bigger tokens and
 #: user ids, small fields that differ between devices, or long personal notifications make the byte
 #: bound bind first.
-JOB_MAX_DEVICES: Final = 3000
-#: A job's SQS body at most, as ``WireSize`` bounds it: under SQS's 256 KiB message limit.
-JOB_MAX_BYTES: Final = 245_000
+JOB_MAX_DEVICES: Final = 6000
+#: A job's SQS body at most, as ``WireSize`` bounds it. SQS takes 1 MiB (the template sets the delivery
+#: queue's ``MaximumMessageSize``); the bound is DynamoDB's: a held or parked job is an item whose
+#: ``job`` is this body before Base64 (375,000 bytes), under the 400 KB item limit with its keys.
+JOB_MAX_BYTES: Final = 500_000
+#: FCM devices per job. An FCM device's outcome keeps its message name (about 70 bytes of the job's
+#: outcomes, where an APNs device's apns-id is derived and not kept), and a stack that keeps outcomes
+#: in the main table (no ``LEDGER_BUCKET``) stores a job's outcomes as one item, under 400 KB.
+JOB_MAX_ANDROID_DEVICES: Final = 3000
 #: Times the packer may encode a job before it closes, to learn how far its bound overstates the body
 #: (each costs about what the job's own encoding does).
 _ENCODINGS_PER_JOB: Final = 2
@@ -314,11 +320,13 @@ class JobLimits:
     Attributes:
         max_devices: Devices per job.
         max_bytes: A job's SQS body at most (``WireSize``'s bound).
+        max_android_devices: FCM devices per job.
         job_id: The id of the ``n``-th job.
     """
 
     max_devices: int = JOB_MAX_DEVICES
     max_bytes: int = JOB_MAX_BYTES
+    max_android_devices: int = JOB_MAX_ANDROID_DEVICES
     job_id: Callable[[int], str] = fanout_job_id
 
 
@@ -355,6 +363,7 @@ class _JobPacker:
         self._messages: list[PushMessage] = []
         self._shared: dict[int, int] = {}
         self._devices: list[JobDevice] = []
+        self._android_devices = 0
         self._size = WireSize(self._template)
         self._tracking_key = new_tracking_key()
         #: The job's notifications rendered for one recipient each, compressed as they are added.
@@ -372,7 +381,11 @@ class _JobPacker:
         limits = self._limits
         index, placed = self._placed(message, devices, shared)
         counted = self._counted_bytes(index, message, message_bytes, shared)
-        room = len(self._devices) + len(devices) <= limits.max_devices
+        android = sum(1 for device in devices if device.platform is DevicePlatform.ANDROID)
+        room = (
+            len(self._devices) + len(devices) <= limits.max_devices
+            and self._android_devices + android <= limits.max_android_devices
+        )
         fits = room and self._size.try_add(placed, counted, limits.max_bytes + self._slack)
         if room and not fits and self._measured():
             fits = self._size.try_add(placed, counted, limits.max_bytes + self._slack)
@@ -389,6 +402,7 @@ class _JobPacker:
             else:
                 self._uncounted += message_bytes - counted
         self._devices.extend(placed)
+        self._android_devices += android
 
     def _placed(self, message: PushMessage, devices: list[JobDevice], shared: bool) -> tuple[int, list[JobDevice]]:
         """The index the recipient's notification takes in the job, and their devices as the job holds them."""
