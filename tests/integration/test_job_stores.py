@@ -42,7 +42,7 @@ def _biggest_jobs(platform: DevicePlatform, due_at: int | None = None) -> list[D
 
 @pytest.mark.parametrize("platform", [DevicePlatform.IOS, DevicePlatform.ANDROID])
 def test_a_job_at_the_byte_bound_travels_through_the_delivery_queue(
-    services: dict[str, str], stack_resources: ProvisionedResources, platform: DevicePlatform, aws_env: Any
+    stack_resources: ProvisionedResources, platform: DevicePlatform, aws_env: Any
 ) -> None:
     # Given the packer's fullest job, its body near JOB_MAX_BYTES (well past SQS's old 256 KiB)
     job = max(_biggest_jobs(platform), key=lambda packed: len(job_message(packed)))
