@@ -671,7 +671,8 @@ def _w6_section(results: Mapping[str, Any]) -> list[str]:
             f'({segment["seed_s"]:.0f} s). One `POST .../sends` with `"Audience": {{"Filter": '
             f'"{segment["filter"]}", "Kind": "contacts"}}`: the audience worker reads every '
             f"contact of the org, {segment.get('page_people', 1000):,} a page, and fans the matching people out as a "
-            "per-recipient send does (consent, the devices of 50 people a PartiQL read, quiet hours, rendering).",
+            "per-recipient send does (consent, quiet hours, rendering), the matching people's devices read as "
+            "one range of user ids a shard of the app's devices in user order (`GSI4`).",
             "",
         ]
     rows = []
@@ -917,8 +918,8 @@ def _measured_cost_section(results: Mapping[str, Any]) -> list[str]:
         "The floor of a broadcast: egress and each device read once from the device index, at the read "
         "units the broadcast's own index pages cost."
         + (
-            " A segment send reads every person of its kind (the ones the filter leaves out too) and, "
-            "like a per-recipient send, one device `Query` per matching person"
+            " A segment send reads every person of its kind (the ones the filter leaves out too) and the "
+            "devices of every person between a page's first and last match"
             + ("." if "segment" in targets else "; it has no target of its own.")
             if "segment" in phases
             else ""

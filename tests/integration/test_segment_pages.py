@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
 from pushgate.adapters.dynamodb.directory import DynamoPersonRepository
@@ -24,6 +26,7 @@ from pushgate_local.seeding import write_population
 from tests.fakes.queues import ListQueue
 from tests.fakes.stores import FakeApps
 from tests.integration.stored_devices import registered_device
+from tests.integration.test_device_ranges import table_without_user_order_index
 from tests.unit.test_delivery import _app
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -233,3 +236,73 @@ def test_a_page_of_people_holds_its_limit_past_a_querys_1_mb(table: MainTable) -
     rest, last = directory.read_page(org_id, EntityType.CONTACT, after_id=after, limit=1200)
     assert [p.person_id for p in rest] == [p.person_id for p in people[1200:]]
     assert last is None
+
+
+class _IndexReads:
+    """The DynamoDB requests a client sends, by operation and index (``-`` for the table)."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: Counter[tuple[str, str]] = Counter()
+        client.meta.events.register("provide-client-params.dynamodb", self._count)
+
+    def _count(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.calls[(model.name, params.get("IndexName", "-"))] += 1
+
+
+def _sent_tokens(table: MainTable, org_id: str, app_id: str, segment_filter: str, page_size: int) -> Counter[str]:
+    """The tokens every page of a segment send over ``table`` puts into jobs."""
+    first, ports, _, pages, jobs = _segment_send(
+        table, org_id, app_id, segment_filter, MessageContent(name="n", title="Hi {{contact.firstname}}", body="b")
+    )
+    pages.items = [first]
+    while pages.items:
+        page = pages.items.pop(0)
+        assert isinstance(page, SegmentPage)
+        expand_segment_page(page, ports, now=lambda: NOW, page_size=page_size)
+    return Counter(device.token for job in jobs.items if isinstance(job, DeliveryJob) for device in job.devices)
+
+
+def _expected_tokens(seeded: dict[str, tuple[bool, bool, list[str]]], matches: Callable[[str], bool]) -> Counter[str]:
+    return Counter(t for p, (_, consent, tokens) in seeded.items() if matches(p) and consent for t in tokens)
+
+
+def test_a_dense_page_reads_its_peoples_devices_as_one_range_of_the_index(table: MainTable, client: Any) -> None:
+    """Half of a page of 120 matches: its people's devices come from the app's devices in user order
+    (``GSI4``, one range a shard), not from each person's partition, and reach the same tokens."""
+    org_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
+    seeded = _seed(table, org_id, app_id, 120)
+    reads = _IndexReads(client)
+
+    tokens = _sent_tokens(table, org_id, app_id, "address1_city eq 'Berlin'", 120)
+
+    berlin = {f"p{n:03d}" for n in range(0, 120, 2) if n % 10 != 9}  # contacts of every other index
+    assert tokens == _expected_tokens(seeded, berlin.__contains__)
+    assert reads.calls[("ExecuteStatement", "-")] == 0
+    assert reads.calls[("Query", "GSI4")] >= 16
+
+
+def test_a_sparse_page_reads_its_few_peoples_devices_person_by_person(table: MainTable, client: Any) -> None:
+    org_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
+    seeded = _seed(table, org_id, app_id, 60)
+    reads = _IndexReads(client)
+
+    # Pages of 12 people, 1 of them matching: a range would cost its parts' 16 queries.
+    tokens = _sent_tokens(table, org_id, app_id, "customattributes/orders eq 4 and address1_city eq 'Berlin'", 12)
+
+    assert tokens == _expected_tokens(seeded, lambda p: seeded[p][0] and int(p[1:]) % 5 == 4)
+    assert reads.calls[("Query", "GSI4")] == 0
+    assert reads.calls[("ExecuteStatement", "-")] > 0
+
+
+def test_while_the_index_is_not_there_a_dense_page_reads_person_by_person(client: Any) -> None:
+    """A stack update that adds ``GSI4`` deploys the functions while DynamoDB still builds it."""
+    older = table_without_user_order_index(client)
+    org_id, app_id = str(uuid.uuid4()), str(uuid.uuid4())
+    seeded = _seed(older, org_id, app_id, 120)
+    reads = _IndexReads(client)
+
+    tokens = _sent_tokens(older, org_id, app_id, "address1_city eq 'Berlin'", 120)
+
+    berlin = {f"p{n:03d}" for n in range(0, 120, 2) if n % 10 != 9}
+    assert tokens == _expected_tokens(seeded, berlin.__contains__)
+    assert reads.calls[("ExecuteStatement", "-")] > 0

@@ -35,6 +35,7 @@ def test_table_attribute_names_match_the_template() -> None:
         keys.GSI1_NAME: [keys.GSI1_PARTITION_KEY, keys.GSI1_SORT_KEY],
         keys.GSI2_NAME: [keys.GSI2_PARTITION_KEY, keys.GSI2_SORT_KEY],
         keys.GSI3_NAME: [keys.GSI2_PARTITION_KEY, keys.GSI2_SORT_KEY],
+        keys.GSI4_NAME: [keys.GSI2_PARTITION_KEY, keys.GSI4_SORT_KEY],
     }
     assert properties["TimeToLiveSpecification"]["AttributeName"] == keys.TTL_ATTRIBUTE
 

@@ -83,6 +83,14 @@ class FakeDevices:
             for user_id in user_ids
         }
 
+    range_parts = 1
+
+    def active_devices_between(
+        self, org_id: str, app_id: str, first_user_id: str, last_user_id: str, *, part: int
+    ) -> list[AudienceMember] | None:
+        wanted = sorted(user_id for user_id in self.by_user if first_user_id <= user_id <= last_user_id)
+        return [member for members in self.active_devices(org_id, app_id, wanted).values() for member in members]
+
     def audience_page(
         self, org_id: str, app_id: str, shard: int, *, limit: int, start_key: Mapping[str, Any] | None
     ) -> tuple[list[AudienceMember], dict[str, Any] | None]:

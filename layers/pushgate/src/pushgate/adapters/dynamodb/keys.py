@@ -2,8 +2,8 @@
 
 The main table has a generic primary key (``pk``, ``sk``), a generic index ``GSI1``
 (``gsi1pk``, ``gsi1sk``), the index of an app's devices ``GSI2`` (``gsi2pk``, ``gsi2sk``; ``GSI3`` has the
-same keys and projects the devices' copy of their person) and
-the TTL attribute ``expiration`` (epoch seconds; also the attribute
+same keys and projects the devices' copy of their person; ``GSI4`` holds the same entries in user order,
+``gsi2pk`` and ``user_id``) and the TTL attribute ``expiration`` (epoch seconds; also the attribute
 Powertools idempotency writes). ``docs/data-model.md`` lists every item collection and access
 pattern; it and this module must agree, and the unit tests hold them to it.
 
@@ -64,6 +64,10 @@ GSI2_NAME = "GSI2"
 GSI3_NAME = "GSI3"
 GSI2_PARTITION_KEY = "gsi2pk"
 GSI2_SORT_KEY = "gsi2sk"
+#: ``GSI3``'s entries keyed by ``gsi2pk`` and the device's ``user_id``: a segment page reads the
+#: devices of its people as one range of user ids per shard.
+GSI4_NAME = "GSI4"
+GSI4_SORT_KEY = "user_id"
 TTL_ATTRIBUTE = "expiration"
 
 _SEPARATOR = "#"

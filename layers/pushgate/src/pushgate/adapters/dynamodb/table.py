@@ -752,21 +752,7 @@ class MainTable:
         Returns:
             The items, and the key to continue from (``None`` after the last page).
         """
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": index_name,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": partition_attribute},
-            "ExpressionAttributeValues": {":pk": {"S": partition}},
-            "Limit": limit,
-        }
-        if equals:
-            clauses = []
-            for index, (name, value) in enumerate(sorted(equals.items())):
-                request["ExpressionAttributeNames"][f"#f{index}"] = name
-                request["ExpressionAttributeValues"][f":f{index}"] = {"S": value}
-                clauses.append(f"#f{index} = :f{index}")
-            request["FilterExpression"] = " AND ".join(clauses)
+        request = _index_query(self.table_name, index_name, {partition_attribute: partition}, equals)
         items: list[dict[str, Any]] = []
         last: Mapping[str, Any] | None = start_key
         read = 0
@@ -783,6 +769,80 @@ class MainTable:
             last = response.get("LastEvaluatedKey")
             if not last or read >= limit:
                 return items, (dict(last) if last else None)
+
+    def query_index_range(
+        self,
+        index_name: str,
+        partition: tuple[str, str],
+        sort_range: tuple[str, str, str],
+        *,
+        equals: Mapping[str, str] | None = None,
+    ) -> list[dict[str, Any]] | None:
+        """Every entry of an index partition whose sort key lies in a range (both ends included),
+        across pages (eventually consistent, as every GSI read is).
+
+        Args:
+            index_name: The index.
+            partition: Its partition key attribute and the partition.
+            sort_range: Its sort key attribute, the lowest and the highest value.
+            equals: Attribute → value the returned items must have (a filter: read units count
+                every item read).
+
+        Returns:
+            The entries in sort key order; ``None`` when the index cannot be read yet (DynamoDB is
+            still building it after a stack update added it, or the table predates it).
+        """
+        sort_attribute, low, high = sort_range
+        request = _index_query(self.table_name, index_name, dict([partition]), equals)
+        request["KeyConditionExpression"] += " AND #sk BETWEEN :low AND :high"
+        request["ExpressionAttributeNames"]["#sk"] = sort_attribute
+        request["ExpressionAttributeValues"].update({":low": {"S": low}, ":high": {"S": high}})
+        items: list[dict[str, Any]] = []
+        while True:
+            with translated_errors("query_index_range"):
+                try:
+                    response = self._client.query(**request)
+                except ClientError as error:
+                    if _index_unreadable(error, index_name):
+                        return None
+                    raise
+            items.extend(_from_dynamo(item) for item in response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return items
+            request["ExclusiveStartKey"] = last
+
+
+def _index_query(
+    table_name: str, index_name: str, partition: Mapping[str, str], equals: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """A ``Query`` request of one index partition, filtered to entries with the ``equals`` values."""
+    ((partition_attribute, partition_value),) = partition.items()
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "IndexName": index_name,
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": partition_attribute},
+        "ExpressionAttributeValues": {":pk": {"S": partition_value}},
+    }
+    if equals:
+        clauses = []
+        for index, (name, value) in enumerate(sorted(equals.items())):
+            request["ExpressionAttributeNames"][f"#f{index}"] = name
+            request["ExpressionAttributeValues"][f":f{index}"] = {"S": value}
+            clauses.append(f"#f{index} = :f{index}")
+        request["FilterExpression"] = " AND ".join(clauses)
+    return request
+
+
+def _index_unreadable(error: ClientError, index_name: str) -> bool:
+    """Whether DynamoDB refused a read of an index because it is being built or does not exist."""
+    if error.response.get("Error", {}).get("Code") not in {"ValidationException", "ResourceNotFoundException"}:
+        return False
+    message = str(error.response.get("Error", {}).get("Message", ""))
+    # "Cannot read from backfilling global secondary index: GSI4" while DynamoDB builds it;
+    # "The table does not have the specified index: GSI4" on a table without it.
+    return "backfilling" in message or ("specified index" in message and index_name in message)
 
 
 #: The partition key values one PartiQL ``IN`` may name.

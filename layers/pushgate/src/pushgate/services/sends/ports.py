@@ -187,11 +187,21 @@ class AudienceReader(Protocol):
 class RecipientDevices(Protocol):
     """Recipients' devices with their copy of the person (consent, zone, locale), many recipients a read."""
 
+    #: The parts a read of a range of users is made of (each read on its own, in parallel).
+    range_parts: int
+
     def active_devices(
         self, org_id: str, app_id: str, user_ids: Sequence[str], *, with_record: bool = False
     ) -> dict[str, list[AudienceMember]]:
         """Each user's ``Active`` devices of the app (``[]`` for a user with none); ``with_record``:
         with the copy of the person's whole record, for a message that reads it."""
+
+    def active_devices_between(
+        self, org_id: str, app_id: str, first_user_id: str, last_user_id: str, *, part: int
+    ) -> list[AudienceMember] | None:
+        """One part (``0`` to ``range_parts - 1``) of the app's ``Active`` devices of every user whose
+        id sorts from ``first_user_id`` to ``last_user_id`` (both included), without the copy of the
+        whole record; ``None`` while this read is not available (an index still being built)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,9 +7,12 @@ segment's kind (eventually consistent, ``SEGMENT_PAGE_PEOPLE`` people), enqueues
 next page at once (so pages are read in parallel by several workers while this one works), keeps
 the people that match, and hands them to the send's per-recipient fan-out
 (:func:`~pushgate.services.sends.send_fanout.fan_out_people`: consent, devices, quiet hours in each
-person's zone, rendering from their attributes, tracked links, frequency caps in the jobs). It
-stores the jobs' tracking keys, enqueues (or holds) the jobs, then counts the page: its marker, the
-ledger item of its outcomes decided without a device and its totals, in one transaction.
+person's zone, rendering from their attributes, tracked links, frequency caps in the jobs). When
+they are many of the page, their devices are one range of the app's devices in user order (every
+device between the first and the last of them, the others' dropped), otherwise read person by person
+(:func:`~pushgate.services.sends.send_fanout.read_devices_of_page`). It stores the jobs' tracking
+keys, enqueues (or holds) the jobs, then counts the page: its marker, the ledger item of its outcomes
+decided without a device and its totals, in one transaction.
 
 Each person is sent once per send even when a page is read twice (a redelivered page message, or a
 worker that died mid-page): a page is the people after one id up to a page size, so it holds the
@@ -62,7 +65,8 @@ from pushgate.services.sends.send_fanout import (
 #: fills most of a job (``JOB_MAX_DEVICES`` at 1.5 devices a person, 2,850 devices); a page sized to
 #: fill it exactly would spill a small second job whenever it matched a few more (W6: 73 jobs for 51
 #: pages). People are about 1 KB, so the page is read in a few ``Query`` calls of 1 MB. Its device
-#: reads (50 matching people a statement, 16 at once) stay well within the audience worker's timeout.
+#: reads (16 ranges at once, or 50 matching people a statement) stay well within the audience
+#: worker's timeout.
 SEGMENT_PAGE_PEOPLE: Final = 3800
 
 
@@ -201,6 +205,7 @@ def expand_segment_page(
         accepted_at=page.accepted_at,
         at=at,
         job_ids=lambda number: segment_job_id(page.page, number),
+        page_ids=[person.person_id for person in people],
     )
     # Tracking keys first: every tracking id a device can receive resolves.
     if fanout.tracking_keys:

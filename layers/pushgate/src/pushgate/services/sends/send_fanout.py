@@ -97,6 +97,12 @@ DEVICE_QUERY_PARALLELISM: Final = 16
 #: Recipients whose devices one read asks for: DynamoDB reads 50 partitions in one PartiQL statement,
 #: about 8 requests of 10 items where one ``Query`` a recipient made 50.
 RECIPIENTS_PER_DEVICE_READ: Final = 50
+#: Read units (eventually consistent) of a person's device partition (under 4 KB), read person by
+#: person; of each part of a read of a range of users (a ``Query`` costs at least that); and of a
+#: person between the range's first and last (1.5 devices, index entries of about 500 bytes).
+PARTITION_READ_UNITS: Final = 0.5
+RANGE_PART_READ_UNITS: Final = 0.5
+RANGE_PERSON_READ_UNITS: Final = 0.09
 
 
 @dataclass(frozen=True)
@@ -886,6 +892,49 @@ def read_active_devices(
         return {user_id: members for found in pool.map(of, groups) for user_id, members in found.items()}
 
 
+def read_devices_of_page(
+    reader: RecipientDevices, org_id: str, app_id: str, user_ids: Sequence[str], page_ids: Sequence[str]
+) -> dict[str, list[AudienceMember]]:
+    """Each user's ``Active`` devices of the app, for users picked out of a page of people: as one
+    range of user ids (read in parallel parts, every device between the first and the last user)
+    when that costs fewer read units than reading them person by person, which they are read by
+    otherwise (and while the range cannot be read yet).
+
+    Args:
+        reader: The devices.
+        org_id: The org.
+        app_id: The app.
+        user_ids: The users whose devices are wanted.
+        page_ids: The ids of every person of the page they were picked from.
+    """
+    if user_ids:
+        first, last = min(user_ids), max(user_ids)
+        between = sum(1 for person_id in page_ids if first <= person_id <= last)
+        by_range = reader.range_parts * RANGE_PART_READ_UNITS + between * RANGE_PERSON_READ_UNITS
+        if by_range < len(user_ids) * PARTITION_READ_UNITS:
+            found = _read_device_range(reader, org_id, app_id, first, last)
+            if found is not None:
+                wanted: dict[str, list[AudienceMember]] = {user_id: [] for user_id in user_ids}
+                for member in found:
+                    if member.user_id in wanted:
+                        wanted[member.user_id].append(member)
+                return wanted
+    return read_active_devices(reader, org_id, app_id, user_ids)
+
+
+def _read_device_range(
+    reader: RecipientDevices, org_id: str, app_id: str, first: str, last: str
+) -> list[AudienceMember] | None:
+    def part(number: int) -> list[AudienceMember] | None:
+        return reader.active_devices_between(org_id, app_id, first, last, part=number)
+
+    with ThreadPoolExecutor(max_workers=min(DEVICE_QUERY_PARALLELISM, reader.range_parts)) as pool:
+        parts = list(pool.map(part, range(reader.range_parts)))
+    if any(found is None for found in parts):
+        return None
+    return [member for found in parts if found is not None for member in found]
+
+
 def _plan_deliveries(
     org_id: str,
     app: MobileApp,
@@ -1102,6 +1151,7 @@ def fan_out_people(
     accepted_at: datetime,
     at: datetime,
     job_ids: Callable[[int], str],
+    page_ids: Sequence[str],
 ) -> PeopleFanout:
     """The per-recipient fan-out (:func:`plan_recipient`: consent, devices, quiet hours in each zone,
     rendering from the person's attributes, tracked links, caps in the jobs) of people already read.
@@ -1109,6 +1159,8 @@ def fan_out_people(
     Args:
         app: The app sent through.
         people: The people, each once.
+        page_ids: The ids of every person of the page ``people`` were picked from (their devices
+            are read as one range when they are many of it, see :func:`read_devices_of_page`).
         content: The message content as it was when the send was accepted.
         template: What every job of the send shares.
         devices: The devices of the people with consent (read many people at once).
@@ -1126,7 +1178,7 @@ def fan_out_people(
     plan = SendPlan()
     compiled = CompiledMessage(content)
     consenting = [person.person_id for person in people if person.attributes.pushconsent]
-    found = read_active_devices(devices, app.org_id, app.app_id, consenting)
+    found = read_devices_of_page(devices, app.org_id, app.app_id, consenting, page_ids)
     packing = JobPacking(template, plan, at, JobLimits(job_id=job_ids))
     recipient_timing = RecipientTiming(policy, quiet_exempt=content.time_sensitive is True, schedule=schedule)
     shared = shared_notification(compiled)
