@@ -151,15 +151,19 @@ def median_range(values: list[float]) -> tuple[float, float, float] | None:
     return statistics.median(values), min(values), max(values)
 
 
-def create_main_table(client: Any, name: str) -> None:
-    """Creates ``template.yaml``'s main table (keys and indexes, on demand) under ``name`` with ``client``."""
+def create_main_table(client: Any, name: str, *, without_index: str | None = None) -> None:
+    """Creates ``template.yaml``'s main table (keys and indexes, on demand) under ``name`` with ``client``;
+    ``without_index``: leaves that index out, as a table the template made before it had the index."""
     template = Path(__file__).resolve().parents[1] / "template.yaml"
     table = next(t for t in read_stack(template).tables if t.logical_id == "MainTable")
     properties = table.properties
+    indexes = [index for index in properties["GlobalSecondaryIndexes"] if index["IndexName"] != without_index]
+    # DynamoDB refuses an attribute definition that no key schema uses.
+    keys = {key["AttributeName"] for schema in (properties, *indexes) for key in schema["KeySchema"]}
     client.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=properties["AttributeDefinitions"],
+        AttributeDefinitions=[d for d in properties["AttributeDefinitions"] if d["AttributeName"] in keys],
         KeySchema=properties["KeySchema"],
-        GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
+        GlobalSecondaryIndexes=indexes,
     )

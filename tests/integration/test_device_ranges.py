@@ -5,23 +5,20 @@ not on yet (a stack update still building it), no answer, so the caller reads pe
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
+from bench.common import create_main_table
 from pushgate.adapters.dynamodb.device_audience import audience_member
 from pushgate.adapters.dynamodb.devices import DynamoDeviceRepository
-from pushgate.adapters.dynamodb.keys import GSI4_NAME, GSI4_SORT_KEY, device_partition
+from pushgate.adapters.dynamodb.keys import GSI4_NAME, device_partition
 from pushgate.adapters.dynamodb.recipient_devices import DynamoRecipientDevices
 from pushgate.adapters.dynamodb.table import MainTable, _index_unreadable
 from pushgate.models.device import Device, DevicePlatform, DeviceStatus
 from pushgate.models.send import AudienceMember
-from pushgate_local.template import read_stack
 from tests.integration.stored_devices import registered_device
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _device(org_id: str, app_id: str, user_id: str, number: int, status: DeviceStatus) -> Device:
@@ -29,23 +26,21 @@ def _device(org_id: str, app_id: str, user_id: str, number: int, status: DeviceS
     return registered_device(org_id, app_id, user_id, f"{user_id}-{number}", platform=platform, status=status)
 
 
-def _read_range(reader: DynamoRecipientDevices, org_id: str, app_id: str, first: str, last: str) -> list[Any]:
-    parts = [reader.active_devices_between(org_id, app_id, first, last, part=n) for n in range(reader.range_parts)]
-    return [member for part in parts if part is not None for member in part] if None not in parts else [None]
+def _read_range(
+    reader: DynamoRecipientDevices, org_id: str, app_id: str, first: str, last: str
+) -> list[AudienceMember]:
+    found: list[AudienceMember] = []
+    for part in range(reader.range_parts):
+        members = reader.active_devices_between(org_id, app_id, first, last, part=part)
+        assert members is not None
+        found += members
+    return found
 
 
 def table_without_user_order_index(client: Any) -> MainTable:
     """A main table as the template made it before ``GSI4`` (the rest of its keys and indexes)."""
-    stack_table = next(t for t in read_stack(ROOT / "template.yaml").tables if t.logical_id == "MainTable")
-    properties = stack_table.properties
     name = f"before-gsi4-{uuid.uuid4().hex[:8]}"
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[d for d in properties["AttributeDefinitions"] if d["AttributeName"] != GSI4_SORT_KEY],
-        KeySchema=properties["KeySchema"],
-        GlobalSecondaryIndexes=[i for i in properties["GlobalSecondaryIndexes"] if i["IndexName"] != GSI4_NAME],
-    )
+    create_main_table(client, name, without_index=GSI4_NAME)
     client.get_waiter("table_exists").wait(TableName=name)
     return MainTable(client, name)
 

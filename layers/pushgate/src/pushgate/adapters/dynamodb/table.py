@@ -477,17 +477,9 @@ class MainTable:
     def query_partition(self, partition: str, *, consistent: bool = True) -> list[dict[str, Any]]:
         """Every item of a partition, across pages (one ``Query`` while it fits in a page); strongly
         consistent unless told otherwise (an eventually consistent read costs half the read units)."""
-        items: list[dict[str, Any]] = []
-        start_key: Mapping[str, Any] | None = None
-        while True:
-            request = _partition_query(self.table_name, partition, start_key)
-            request["ConsistentRead"] = consistent
-            with translated_errors("query_partition"):
-                response = self._client.query(**request)
-            items.extend(_from_dynamo(item) for item in response.get("Items", []))
-            start_key = response.get("LastEvaluatedKey")
-            if not start_key:
-                return items
+        request = _partition_query(self.table_name, partition)
+        request["ConsistentRead"] = consistent
+        return self._every_page(request, "query_partition")
 
     def query_partitions(
         self, partitions: Sequence[str], *, attributes: Sequence[str] = (), consistent: bool = True
@@ -625,23 +617,11 @@ class MainTable:
         Returns:
             The items, and the plain ``LastEvaluatedKey`` to continue from (``None`` when done).
         """
-        names = {"#gpk": GSI1_PARTITION_KEY, "#gsk": GSI1_SORT_KEY}
-        values: dict[str, Any] = {":gpk": {"S": partition}, ":below": {"S": below}}
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": GSI1_NAME,
-            "KeyConditionExpression": "#gpk = :gpk AND #gsk < :below",
-            "Limit": limit,
-        }
-        if equal_to:
-            filters = []
-            for index, (name, value) in enumerate(equal_to.items()):
-                names[f"#f{index}"] = name
-                values[f":f{index}"] = {"S": value}
-                filters.append(f"#f{index} = :f{index}")
-            request["FilterExpression"] = " AND ".join(filters)
-        request["ExpressionAttributeNames"] = names
-        request["ExpressionAttributeValues"] = values
+        request = _index_query(self.table_name, GSI1_NAME, GSI1_PARTITION_KEY, partition, equal_to)
+        request["KeyConditionExpression"] += " AND #sk < :below"
+        request["ExpressionAttributeNames"]["#sk"] = GSI1_SORT_KEY
+        request["ExpressionAttributeValues"][":below"] = {"S": below}
+        request["Limit"] = limit
         if start_key:
             request["ExclusiveStartKey"] = _to_dynamo(start_key)
         with translated_errors("query_gsi1_below"):
@@ -653,24 +633,14 @@ class MainTable:
     # ---------------------------------------------------------------- added for interactions and insights
     def query_between(self, partition: str, low: str, high: str) -> list[dict[str, Any]]:
         """Every item of a partition whose sort key is between two bounds (inclusive), across pages."""
-        items: list[dict[str, Any]] = []
-        start_key: Mapping[str, Any] | None = None
-        while True:
-            request: dict[str, Any] = {
-                "TableName": self.table_name,
-                "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :low AND :high",
-                "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
-                "ExpressionAttributeValues": {":pk": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
-                "ConsistentRead": True,
-            }
-            if start_key:
-                request["ExclusiveStartKey"] = start_key
-            with translated_errors("query_between"):
-                response = self._client.query(**request)
-            items.extend(_from_dynamo(item) for item in response.get("Items", []))
-            start_key = response.get("LastEvaluatedKey")
-            if not start_key:
-                return items
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :low AND :high",
+            "ExpressionAttributeNames": {"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            "ExpressionAttributeValues": {":pk": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
+            "ConsistentRead": True,
+        }
+        return self._every_page(request, "query_between")
 
     def query_after(
         self, partition: str, after: str | None, *, limit: int, on_gsi1: bool = False
@@ -752,7 +722,7 @@ class MainTable:
         Returns:
             The items, and the key to continue from (``None`` after the last page).
         """
-        request = _index_query(self.table_name, index_name, {partition_attribute: partition}, equals)
+        request = _index_query(self.table_name, index_name, partition_attribute, partition, equals)
         items: list[dict[str, Any]] = []
         last: Mapping[str, Any] | None = start_key
         read = 0
@@ -793,18 +763,30 @@ class MainTable:
             still building it after a stack update added it, or the table predates it).
         """
         sort_attribute, low, high = sort_range
-        request = _index_query(self.table_name, index_name, dict([partition]), equals)
+        request = _index_query(self.table_name, index_name, *partition, equals)
         request["KeyConditionExpression"] += " AND #sk BETWEEN :low AND :high"
         request["ExpressionAttributeNames"]["#sk"] = sort_attribute
         request["ExpressionAttributeValues"].update({":low": {"S": low}, ":high": {"S": high}})
+        try:
+            return self._every_page(request, "query_index_range")
+        except _IndexUnreadableError:
+            return None
+
+    def _every_page(self, request: dict[str, Any], operation: str) -> list[dict[str, Any]]:
+        """The items of a ``Query`` across its pages.
+
+        Raises:
+            _IndexUnreadableError: The request names an index DynamoDB is still building, or that
+                the table does not have.
+        """
         items: list[dict[str, Any]] = []
         while True:
-            with translated_errors("query_index_range"):
+            with translated_errors(operation):
                 try:
                     response = self._client.query(**request)
                 except ClientError as error:
-                    if _index_unreadable(error, index_name):
-                        return None
+                    if "IndexName" in request and _index_unreadable(error, request["IndexName"]):
+                        raise _IndexUnreadableError from error
                     raise
             items.extend(_from_dynamo(item) for item in response.get("Items", []))
             last = response.get("LastEvaluatedKey")
@@ -813,26 +795,35 @@ class MainTable:
             request["ExclusiveStartKey"] = last
 
 
+class _IndexUnreadableError(Exception):
+    """A read of an index DynamoDB cannot answer yet (kept apart from the refusals of bad requests)."""
+
+
 def _index_query(
-    table_name: str, index_name: str, partition: Mapping[str, str], equals: Mapping[str, str] | None
+    table_name: str, index_name: str, partition_attribute: str, partition: str, equals: Mapping[str, str] | None
 ) -> dict[str, Any]:
     """A ``Query`` request of one index partition, filtered to entries with the ``equals`` values."""
-    ((partition_attribute, partition_value),) = partition.items()
     request: dict[str, Any] = {
         "TableName": table_name,
         "IndexName": index_name,
         "KeyConditionExpression": "#pk = :pk",
         "ExpressionAttributeNames": {"#pk": partition_attribute},
-        "ExpressionAttributeValues": {":pk": {"S": partition_value}},
+        "ExpressionAttributeValues": {":pk": {"S": partition}},
     }
     if equals:
-        clauses = []
-        for index, (name, value) in enumerate(sorted(equals.items())):
-            request["ExpressionAttributeNames"][f"#f{index}"] = name
-            request["ExpressionAttributeValues"][f":f{index}"] = {"S": value}
-            clauses.append(f"#f{index} = :f{index}")
-        request["FilterExpression"] = " AND ".join(clauses)
+        _filter_equal(request, equals)
     return request
+
+
+def _filter_equal(request: dict[str, Any], equals: Mapping[str, str]) -> None:
+    """Adds a ``FilterExpression`` keeping the items with these attribute values to a ``Query`` request
+    (its ``ExpressionAttributeNames`` and ``ExpressionAttributeValues`` set already)."""
+    clauses = []
+    for index, (name, value) in enumerate(sorted(equals.items())):
+        request["ExpressionAttributeNames"][f"#f{index}"] = name
+        request["ExpressionAttributeValues"][f":f{index}"] = {"S": value}
+        clauses.append(f"#f{index} = :f{index}")
+    request["FilterExpression"] = " AND ".join(clauses)
 
 
 def _index_unreadable(error: ClientError, index_name: str) -> bool:
@@ -867,14 +858,11 @@ def _condition_attribute_names(condition: str) -> set[str]:
     return set(_CONDITION_NAME.findall(condition))
 
 
-def _partition_query(table_name: str, partition: str, start_key: Mapping[str, Any] | None) -> dict[str, Any]:
-    request: dict[str, Any] = {
+def _partition_query(table_name: str, partition: str) -> dict[str, Any]:
+    return {
         "TableName": table_name,
         "KeyConditionExpression": "#pk = :pk",
         "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
         "ExpressionAttributeValues": {":pk": {"S": partition}},
         "ConsistentRead": True,
     }
-    if start_key:
-        request["ExclusiveStartKey"] = start_key
-    return request
